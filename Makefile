@@ -1,0 +1,43 @@
+# openrouter-credits. `make test` sets up everything it needs on a fresh machine with Python 3.11+.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HAND_WRITTEN := wrapper tests tools
+
+.DEFAULT_GOAL := help
+.PHONY: help setup generate check-generated lint format test clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): requirements-dev.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: make PYTHON=python3.11 ...")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e '.[mock]'
+	@touch $@
+
+setup: $(STAMP) ## create .venv with the pinned tools and the project installed (editable)
+
+generate: $(STAMP) ## normalise openapi.yaml and regenerate generated/ from scratch
+	$(BIN)/python tools/generate.py
+
+check-generated: $(STAMP) ## fail, showing the difference, when generated/ is not what the spec produces
+	$(BIN)/python tools/generate.py --check
+
+lint: $(STAMP) ## ruff check + ruff format --check on hand-written code, mypy --strict on wrapper/
+	$(BIN)/ruff check $(HAND_WRITTEN)
+	$(BIN)/ruff format --check $(HAND_WRITTEN)
+	$(BIN)/mypy --strict -p openrouter_credits
+
+format: $(STAMP) ## apply ruff's fixes and formatting to hand-written code
+	$(BIN)/ruff check --fix $(HAND_WRITTEN)
+	$(BIN)/ruff format $(HAND_WRITTEN)
+
+test: $(STAMP) check-generated lint ## everything: drift check, lint, type check, pytest
+	$(BIN)/python -m pytest
+
+clean: ## remove the virtual environment and build products
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info wrapper/*.egg-info generated/*.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

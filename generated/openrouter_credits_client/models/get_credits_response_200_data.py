@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+T = TypeVar("T", bound="GetCreditsResponse200Data")
+
+
+@_attrs_define
+class GetCreditsResponse200Data:
+    """
+    Attributes:
+        total_credits (float):
+        total_usage (float):
+    """
+
+    total_credits: float
+    total_usage: float
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        total_credits = self.total_credits
+
+        total_usage = self.total_usage
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "total_credits": total_credits,
+                "total_usage": total_usage,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        total_credits = d.pop("total_credits")
+
+        total_usage = d.pop("total_usage")
+
+        get_credits_response_200_data = cls(
+            total_credits=total_credits,
+            total_usage=total_usage,
+        )
+
+        get_credits_response_200_data.additional_properties = d
+        return get_credits_response_200_data
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
