@@ -133,9 +133,9 @@ def _ensure_bearer_scheme(doc: Doc, report: Report) -> str:
     schemes = components.setdefault("securitySchemes", {})
     for name, scheme in schemes.items():
         scheme = resolve(doc, scheme)
-        if isinstance(scheme, dict) and scheme.get("type") == "http":
-            if str(scheme.get("scheme", "")).lower() == "bearer":
-                return str(name)
+        is_http = isinstance(scheme, dict) and scheme.get("type") == "http"
+        if is_http and str(scheme.get("scheme", "")).lower() == "bearer":
+            return str(name)
     schemes[BEARER_SCHEME] = {"type": "http", "scheme": "bearer"}
     report(f"{jpath('components', 'securitySchemes', BEARER_SCHEME)}: added an HTTP bearer scheme")
     return BEARER_SCHEME

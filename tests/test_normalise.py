@@ -1,0 +1,282 @@
+"""The normaliser: each repair on a document that needs it and on one that does not."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import normalise  # noqa: E402
+
+
+def canonical_doc() -> dict[str, Any]:
+    """A small document every repair leaves alone."""
+    return {
+        "openapi": "3.1.1",
+        "info": {"title": "t", "version": "1"},
+        "paths": {
+            "/credits": {
+                "get": {
+                    "operationId": "get-credits",
+                    "tags": ["credits"],
+                    "security": [{"bearerAuth": []}],
+                    "responses": {
+                        "200": {
+                            "description": "ok",
+                            "content": {
+                                "application/json": {"schema": {"$ref": "#/components/schemas/GetCreditsResponse200"}}
+                            },
+                        }
+                    },
+                }
+            }
+        },
+        "components": {
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "GetCreditsResponse200": {
+                    "type": "object",
+                    "properties": {"data": {"$ref": "#/components/schemas/GetCreditsResponse200Data"}},
+                    "required": ["data"],
+                },
+                "GetCreditsResponse200Data": {
+                    "type": "object",
+                    "properties": {"total_credits": {"type": "number"}, "total_usage": {"type": "number"}},
+                    "required": ["total_credits", "total_usage"],
+                },
+            },
+        },
+    }
+
+
+def run(doc: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    lines: list[str] = []
+    return normalise.normalise(doc, report=lines.append), lines
+
+
+def operation(doc: dict[str, Any]) -> dict[str, Any]:
+    return doc["paths"]["/credits"]["get"]  # type: ignore[no-any-return]
+
+
+def test_canonical_document_is_left_alone() -> None:
+    """A canonical document passes through unchanged and prints nothing."""
+    doc = canonical_doc()
+    out, lines = run(doc)
+    assert lines == []
+    assert out == canonical_doc()
+
+
+def test_input_is_not_mutated() -> None:
+    """normalise() returns a new document and leaves its argument as it was."""
+    doc = canonical_doc()
+    operation(doc)["tags"] = [["subpackage_credits"]]
+    before = copy.deepcopy(doc)
+    run(doc)
+    assert doc == before
+
+
+def test_nested_tags_are_flattened() -> None:
+    """[[credits]] becomes [credits], with one line naming the place."""
+    doc = canonical_doc()
+    operation(doc)["tags"] = [["credits"]]
+    out, lines = run(doc)
+    assert operation(out)["tags"] == ["credits"]
+    assert lines == ["$.paths['/credits'].get.tags: flattened [['credits']] to ['credits']"]
+
+
+@pytest.mark.parametrize(
+    ("tags", "expected"),
+    [
+        (["subpackage_credits"], ["credits"]),
+        (["Credits"], ["credits"]),
+        (["Credits", "Other"], ["credits", "Other"]),
+        ([], ["credits"]),
+        (None, ["credits"]),
+    ],
+)
+def test_first_tag_is_canonical(tags: list[str] | None, expected: list[str]) -> None:
+    """Every upstream spelling of the tag gives the module path api/credits_/."""
+    doc = canonical_doc()
+    if tags is None:
+        del operation(doc)["tags"]
+    else:
+        operation(doc)["tags"] = tags
+    out, lines = run(doc)
+    assert operation(out)["tags"] == expected
+    assert len(lines) == 1
+    assert lines[0].startswith("$.paths['/credits'].get.tags")
+
+
+def test_authorization_header_becomes_bearer_security() -> None:
+    """The published copy's Authorization header parameter turns into a security requirement."""
+    doc = canonical_doc()
+    del doc["components"]["securitySchemes"]
+    del operation(doc)["security"]
+    operation(doc)["parameters"] = [
+        {"name": "Authorization", "in": "header", "required": True, "schema": {"type": "string"}}
+    ]
+    out, lines = run(doc)
+    assert "parameters" not in operation(out)
+    assert operation(out)["security"] == [{"bearerAuth": []}]
+    assert out["components"]["securitySchemes"] == {"bearerAuth": {"type": "http", "scheme": "bearer"}}
+    assert lines == [
+        "$.components.securitySchemes.bearerAuth: added an HTTP bearer scheme",
+        "$.paths['/credits'].get: Authorization header parameter replaced by bearer security 'bearerAuth'",
+    ]
+
+
+def test_authorization_header_reuses_existing_bearer_scheme() -> None:
+    """An existing bearer scheme, whatever its name, is used rather than a second one added."""
+    doc = canonical_doc()
+    doc["components"]["securitySchemes"] = {"apiKey": {"type": "http", "scheme": "Bearer"}}
+    del operation(doc)["security"]
+    operation(doc)["parameters"] = [
+        {"name": "authorization", "in": "header", "schema": {"type": "string"}},
+        {"name": "q", "in": "query", "schema": {"type": "string"}},
+    ]
+    out, lines = run(doc)
+    assert operation(out)["parameters"] == [{"name": "q", "in": "query", "schema": {"type": "string"}}]
+    assert operation(out)["security"] == [{"apiKey": []}]
+    assert len(lines) == 1
+
+
+def test_document_level_security_is_copied() -> None:
+    """A document-level security requirement lands on each operation that has none."""
+    doc = canonical_doc()
+    del operation(doc)["security"]
+    doc["security"] = [{"bearerAuth": []}]
+    out, lines = run(doc)
+    assert operation(out)["security"] == [{"bearerAuth": []}]
+    assert lines == ["$.paths['/credits'].get.security: copied the document-level security"]
+
+
+def test_exporter_schema_names_become_operation_names() -> None:
+    """Credits_getCredits_Response_200 and its data schema are renamed after the operation."""
+    doc = canonical_doc()
+    schemas = doc["components"]["schemas"]
+    schemas["Credits_getCredits_Response_200"] = schemas.pop("GetCreditsResponse200")
+    schemas["Data"] = schemas.pop("GetCreditsResponse200Data")
+    schemas["Credits_getCredits_Response_200"]["properties"]["data"]["$ref"] = "#/components/schemas/Data"
+    media = operation(doc)["responses"]["200"]["content"]["application/json"]
+    media["schema"]["$ref"] = "#/components/schemas/Credits_getCredits_Response_200"
+    out, lines = run(doc)
+    assert out == canonical_doc()
+    assert lines == [
+        "$.components.schemas.Credits_getCredits_Response_200: renamed to 'GetCreditsResponse200'",
+        "$.components.schemas.Data: renamed to 'GetCreditsResponse200Data'",
+    ]
+
+
+def test_inline_schemas_are_moved_to_components() -> None:
+    """Inline response schemas get the names the $ref variant has."""
+    doc = canonical_doc()
+    schemas = doc["components"].pop("schemas")
+    top = schemas["GetCreditsResponse200"]
+    top["properties"]["data"] = schemas["GetCreditsResponse200Data"]
+    operation(doc)["responses"]["200"]["content"]["application/json"]["schema"] = top
+    out, lines = run(doc)
+    assert out["components"]["schemas"] == canonical_doc()["components"]["schemas"]
+    assert operation(out) == operation(canonical_doc())
+    assert len(lines) == 2
+
+
+def test_shared_schema_keeps_its_name() -> None:
+    """A component referenced from two responses is shared on purpose and is not renamed."""
+    doc = canonical_doc()
+    doc["components"]["schemas"]["Error"] = {"type": "object", "properties": {"message": {"type": "string"}}}
+    ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    operation(doc)["responses"]["401"] = {"description": "a", **copy.deepcopy(ref)}
+    operation(doc)["responses"]["403"] = {"description": "b", **copy.deepcopy(ref)}
+    out, lines = run(doc)
+    assert "Error" in out["components"]["schemas"]
+    assert lines == []
+
+
+def test_published_document_repairs(capsys: pytest.CaptureFixture[str]) -> None:
+    """openapi.yaml as published needs exactly these repairs, one line each."""
+    doc = yaml.safe_load((ROOT / "openapi.yaml").read_text())
+    out, lines = run(doc)
+    assert [re.sub(r":.*", "", line) for line in lines] == [
+        "$.paths['/credits'].get.tags",
+        "$.paths['/credits'].get.tags[0]",
+        "$.components.securitySchemes.bearerAuth",
+        "$.paths['/credits'].get",
+        "$.components.schemas.Credits_getCredits_Response_200",
+        "$.components.schemas.CreditsGetResponsesContentApplicationJsonSchemaData",
+    ]
+    out2, lines2 = run(out)
+    assert (out2, lines2) == (out, [])
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (lambda d: d.update(openapi="2.0"), "$.openapi: expected an OpenAPI 3.x version string, found '2.0'"),
+        (lambda d: d.update(paths={}), "$.paths: no operations found"),
+        (
+            lambda d: d["paths"]["/credits"]["get"]["responses"]["200"]["content"]["application/json"].update(
+                schema={"$ref": "#/components/schemas/Missing"}
+            ),
+            "$.components.schemas.Missing: referenced as '#/components/schemas/Missing' but not defined",
+        ),
+        (
+            lambda d: d["paths"]["/credits"]["get"].update(tags=[3]),
+            "$.paths['/credits'].get.tags[0]: Input should be a valid string",
+        ),
+        (
+            lambda d: d["paths"]["/credits"]["get"].update(responses="none"),
+            "$.paths['/credits'].get.responses: Input should be a valid dictionary",
+        ),
+    ],
+)
+def test_broken_beyond_repair(mutate: Any, expected: str) -> None:
+    """A document no repair can fix raises DocumentError naming the JSON path and the problem."""
+    doc = canonical_doc()
+    mutate(doc)
+    with pytest.raises(normalise.DocumentError) as info:
+        run(doc)
+    assert expected in info.value.problems
+
+
+def test_main_reports_problems_and_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The command prints the problems on stderr, writes nothing, and exits 1 without a traceback."""
+    source = tmp_path / "broken.yaml"
+    source.write_text("openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths: {}\n")
+    target = tmp_path / "out.json"
+    assert normalise.main([str(source), str(target)]) == 1
+    err = capsys.readouterr().err
+    assert err == (f"normalise: {source} cannot be used to generate the client:\n  $.paths: no operations found\n")
+    assert not target.exists()
+
+
+def test_main_reports_yaml_syntax_with_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Broken YAML is reported with file, line and column."""
+    source = tmp_path / "broken.yaml"
+    source.write_text("openapi: 3.1.0\npaths: [\n")
+    assert normalise.main([str(source), str(tmp_path / "out.json")]) == 1
+    assert re.search(r"broken\.yaml:\d+:\d+: not valid YAML", capsys.readouterr().err)
+
+
+def test_main_rejects_a_non_mapping(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A document that is a list, not a mapping, is named as such."""
+    source = tmp_path / "list.yaml"
+    source.write_text("- a\n- b\n")
+    assert normalise.main([str(source), str(tmp_path / "out.json")]) == 1
+    assert "$: expected a mapping at the top of the document, found list" in capsys.readouterr().err
+
+
+def test_main_writes_canonical_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The command writes the canonical document as JSON and prints one line per repair."""
+    target = tmp_path / "out.json"
+    assert normalise.main([str(ROOT / "openapi.yaml"), str(target)]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 6
+    doc = json.loads(target.read_text())
+    assert operation(doc)["tags"] == ["credits"]
