@@ -1,0 +1,234 @@
+"""CreditsClient, AsyncCreditsClient and get_credits(): the I/O around the decisions in _core."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import Any, Self, cast
+
+import httpx
+from openrouter_credits_client import AuthenticatedClient
+from openrouter_credits_client.api.credits_ import get_credits as endpoint
+
+from . import _config
+from ._core import Call, Received, Settings, aread_body, read_body
+from ._models import Credits
+
+__all__ = ["AsyncCreditsClient", "CreditsClient", "get_credits"]
+
+
+class _Exchange:
+    """Stands in for the generated ``AuthenticatedClient`` during one attempt.
+
+    The generated endpoint function builds the request from the spec (method and path) and hands it
+    to ``request()`` here, which sends it through our httpx client with the key, the attempt's
+    timeout, no redirects and the size cap, and keeps what came back for the wrapper to judge.
+    """
+
+    __slots__ = ("deadline_at", "http", "received", "settings", "timeout")
+
+    raise_on_unexpected_status = False
+
+    def __init__(self, http: Any, settings: Settings, timeout: httpx.Timeout, deadline_at: float) -> None:
+        self.http = http
+        self.settings = settings
+        self.timeout = timeout
+        self.deadline_at = deadline_at
+        self.received: Received | None = None
+
+    def _build(self, method: str, url: str, kwargs: dict[str, Any]) -> httpx.Request:
+        headers = httpx.Headers(kwargs.pop("headers", None))
+        headers.update(self.settings.headers)
+        return cast(
+            httpx.Request,
+            self.http.build_request(
+                method, self.settings.base_url + url, headers=headers, timeout=self.timeout, **kwargs
+            ),
+        )
+
+
+class _SyncExchange(_Exchange):
+    __slots__ = ()
+
+    def get_httpx_client(self) -> _SyncExchange:
+        return self
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        response = self.http.send(self._build(method, url, kwargs), stream=True, follow_redirects=False)
+        self.received, parsed_copy = read_body(response, self.deadline_at)
+        return parsed_copy
+
+
+class _AsyncExchange(_Exchange):
+    __slots__ = ()
+
+    def get_async_httpx_client(self) -> _AsyncExchange:
+        return self
+
+    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        response = await self.http.send(self._build(method, url, kwargs), stream=True, follow_redirects=False)
+        self.received, parsed_copy = await aread_body(response, self.deadline_at)
+        return parsed_copy
+
+
+def _new_http_client(cls: type[httpx.Client] | type[httpx.AsyncClient], timeout: httpx.Timeout) -> Any:
+    return cls(timeout=timeout, follow_redirects=False)
+
+
+class _ClientBase:
+    _settings: Settings
+    _owns_http: bool
+
+    def _configure(
+        self,
+        api_key: str | None,
+        base_url: str,
+        timeout: float | httpx.Timeout,
+        deadline: float,
+        max_retries: int,
+        http_client: object,
+        expected: type[httpx.Client] | type[httpx.AsyncClient],
+    ) -> Any:
+        self._settings = Settings.from_arguments(
+            api_key, base_url=base_url, timeout=timeout, deadline=deadline, max_retries=max_retries
+        )
+        if http_client is not None and not isinstance(http_client, expected):
+            from ._exceptions import ConfigurationError
+
+            raise ConfigurationError(
+                f"http_client must be an {expected.__module__}.{expected.__name__}, not {type(http_client).__name__}."
+            )
+        self._owns_http = http_client is None
+        return http_client if http_client is not None else _new_http_client(expected, self._settings.timeout)
+
+    @property
+    def base_url(self) -> str:
+        return self._settings.base_url
+
+    @property
+    def max_retries(self) -> int:
+        return self._settings.max_retries
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.base_url!r}, max_retries={self.max_retries!r})"
+
+
+class CreditsClient(_ClientBase):
+    """Reads the OpenRouter credits balance. One connection pool, safe to share across threads.
+
+    ``api_key`` defaults to ``$OPENROUTER_API_KEY`` and must be a provisioning (management) key.
+    ``timeout`` applies to each attempt (a number, or an ``httpx.Timeout``); ``deadline`` bounds the
+    whole call, retries and waits included. ``http_client`` may be your own ``httpx.Client`` (proxies,
+    transports); it is then yours to close. ``sleep`` is how the client waits between attempts.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str = _config.DEFAULT_BASE_URL,
+        timeout: float | httpx.Timeout = _config.DEFAULT_TIMEOUT,
+        deadline: float = _config.DEFAULT_DEADLINE,
+        max_retries: int = _config.DEFAULT_MAX_RETRIES,
+        http_client: httpx.Client | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._http: httpx.Client = self._configure(
+            api_key, base_url, timeout, deadline, max_retries, http_client, httpx.Client
+        )
+        self._sleep = sleep
+
+    def get_credits(self) -> Credits:
+        """Total credits bought and used. Raises an ``OpenRouterCreditsError`` subclass on failure."""
+        call = Call(self._settings)
+        while True:
+            exchange = _SyncExchange(self._http, self._settings, call.next_timeout(), call.deadline_at)
+            sent_at = time.monotonic()
+            try:
+                endpoint.sync_detailed(client=cast(AuthenticatedClient, exchange))
+            except Exception as exc:
+                outcome = call.settle(exchange.received, exc, sent_at)
+            else:
+                outcome = call.settle(exchange.received, None, sent_at)
+            if isinstance(outcome, Credits):
+                return outcome
+            self._sleep(outcome)
+
+    def close(self) -> None:
+        """Close the connection pool, unless the httpx client was passed in."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class AsyncCreditsClient(_ClientBase):
+    """The asyncio twin of ``CreditsClient``: the same options, ``await client.get_credits()``."""
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str = _config.DEFAULT_BASE_URL,
+        timeout: float | httpx.Timeout = _config.DEFAULT_TIMEOUT,
+        deadline: float = _config.DEFAULT_DEADLINE,
+        max_retries: int = _config.DEFAULT_MAX_RETRIES,
+        http_client: httpx.AsyncClient | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._http: httpx.AsyncClient = self._configure(
+            api_key, base_url, timeout, deadline, max_retries, http_client, httpx.AsyncClient
+        )
+        self._sleep = sleep
+
+    async def get_credits(self) -> Credits:
+        """Total credits bought and used. Raises an ``OpenRouterCreditsError`` subclass on failure."""
+        call = Call(self._settings)
+        while True:
+            exchange = _AsyncExchange(self._http, self._settings, call.next_timeout(), call.deadline_at)
+            sent_at = time.monotonic()
+            try:
+                await endpoint.asyncio_detailed(client=cast(AuthenticatedClient, exchange))
+            except Exception as exc:
+                outcome = call.settle(exchange.received, exc, sent_at)
+            else:
+                outcome = call.settle(exchange.received, None, sent_at)
+            if isinstance(outcome, Credits):
+                return outcome
+            await self._sleep(outcome)
+
+    async def aclose(self) -> None:
+        """Close the connection pool, unless the httpx client was passed in."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+
+def get_credits(
+    api_key: str | None = None,
+    *,
+    base_url: str = _config.DEFAULT_BASE_URL,
+    timeout: float | httpx.Timeout = _config.DEFAULT_TIMEOUT,
+    deadline: float = _config.DEFAULT_DEADLINE,
+    max_retries: int = _config.DEFAULT_MAX_RETRIES,
+) -> Credits:
+    """One call with a client of its own: ``get_credits().remaining``."""
+    with CreditsClient(
+        api_key, base_url=base_url, timeout=timeout, deadline=deadline, max_retries=max_retries
+    ) as client:
+        return client.get_credits()

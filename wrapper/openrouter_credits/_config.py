@@ -1,0 +1,35 @@
+"""Defaults, in one place. Every public signature shows these values."""
+
+from __future__ import annotations
+
+import httpx
+
+__version__ = "0.1.0"
+
+DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
+API_KEY_ENV = "OPENROUTER_API_KEY"
+
+#: Per attempt: 5 s to connect, 10 s for each read, write and wait for a pooled connection.
+DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+#: The whole call, retries and the waits between them included, never takes longer than this.
+DEFAULT_DEADLINE = 30.0
+DEFAULT_MAX_RETRIES = 2
+
+#: Backoff when the server does not say how long to wait: 0.5 s, 1 s, 2 s, ... capped at 8 s, less
+#: up to a quarter of random jitter.
+INITIAL_RETRY_DELAY = 0.5
+MAX_RETRY_DELAY = 8.0
+#: A server that asks for a longer wait than this gets its error raised at once instead.
+MAX_RETRY_AFTER = 60.0
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+#: The credits body is under 100 bytes; anything past this is not an answer worth reading.
+MAX_RESPONSE_BYTES = 1024 * 1024
+#: How much of an error body an exception keeps.
+MAX_BODY_EXCERPT = 2000
+MAX_MESSAGE_EXCERPT = 200
+
+REQUEST_ID_HEADERS = ("x-request-id", "x-openrouter-request-id", "request-id", "cf-ray")
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+MANAGEMENT_KEYS_URL = "https://openrouter.ai/settings/management-keys"
+USER_AGENT = f"openrouter-credits/{__version__}"
