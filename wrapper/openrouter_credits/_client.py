@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Any, Self, cast
 
 import httpx
+
 from openrouter_credits_client import AuthenticatedClient
 from openrouter_credits_client.api.credits_ import get_credits as endpoint
 

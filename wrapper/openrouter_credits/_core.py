@@ -353,8 +353,11 @@ def status_error(received: Received, settings: Settings) -> APIStatusError:
         cls, template = ServerError, "OpenRouter failed to answer (HTTP {code}: {message}). Try again later."
     else:
         cls = UnexpectedStatusError
-        template = "OpenRouter answered with HTTP {code} ({message}), which this endpoint does not use"
-        template += "; check base_url." if 300 <= code <= 399 else "."
+        template = "OpenRouter answered with an unexpected status (HTTP {code}: {message}). "
+        if 300 <= code <= 399:
+            template += "Redirects are not followed, since they would carry the key elsewhere: check base_url."
+        else:
+            template += "Check base_url; if it is right, report this with the request id."
     request_id = _request_id(received.headers)
     description = template.format(code=code, message=message, wait=f" {wait:g} s" if wait is not None else " a while")
     if request_id:
