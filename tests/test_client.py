@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import email.utils
 import json
+import logging
 import math
 import pickle
+import re
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -548,3 +550,20 @@ def test_public_surface() -> None:
         assert hasattr(openrouter_credits, name)
     assert issubclass(ConfigurationError, openrouter_credits.OpenRouterCreditsError)
     assert issubclass(APITimeoutError, APIConnectionError)
+
+
+def test_logging(mode: str, caplog: pytest.LogCaptureFixture) -> None:
+    """One DEBUG line per attempt, one WARNING per retry with the reason and the delay."""
+    caplog.set_level(logging.DEBUG, logger="openrouter_credits")
+    h = Harness(mode, sequence(status(503, ERROR_SHAPE, {"retry-after": "1.5"}), ok))
+    h.call()
+    records = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "openrouter_credits"]
+    assert [level for level, _ in records] == ["DEBUG", "WARNING", "DEBUG"]
+    assert re.fullmatch(
+        r"GET https://openrouter\.ai/api/v1/credits -> 503 in \d+\.\d ms \(attempt 1 of 3\)", records[0][1]
+    )
+    assert records[1][1] == (
+        "Retrying GET https://openrouter.ai/api/v1/credits in 1.50 s (attempt 1 of 3 failed: "
+        "OpenRouter failed to answer (HTTP 503: Server says no). Try again later.)"
+    )
+    assert re.fullmatch(r"GET \S+ -> 200 in \d+\.\d ms \(attempt 2 of 3\)", records[2][1])

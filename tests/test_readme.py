@@ -1,0 +1,45 @@
+"""The README's examples run as written."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+
+import openrouter_credits_client
+from conftest import KEY
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def section_code(heading: str) -> str:
+    """The first python block under a README heading."""
+    text = README.read_text()
+    start = text.index(f"## {heading}\n")
+    match = re.search(r"```python\n(.*?)```", text[start:], re.S)
+    assert match is not None
+    return match.group(1)
+
+
+def test_generated_package_example(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's generated-package example returns the parsed model and sends the bearer key."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"data": {"total_credits": 25.0, "total_usage": 7.5}})
+
+    real = openrouter_credits_client.AuthenticatedClient
+
+    def client_with_mock_transport(**kwargs: object) -> object:
+        return real(**kwargs, httpx_args={"transport": httpx.MockTransport(handler)})  # type: ignore[arg-type]
+
+    monkeypatch.setattr(openrouter_credits_client, "AuthenticatedClient", client_with_mock_transport)
+    monkeypatch.setenv("OPENROUTER_API_KEY", KEY)
+    exec(section_code("Using the generated package directly"), {})  # noqa: S102
+    assert capsys.readouterr().out == "bought 25.0, used 7.5\n"
+    (request,) = seen
+    assert str(request.url) == "https://openrouter.ai/api/v1/credits"
+    assert request.headers["authorization"] == f"Bearer {KEY}"
