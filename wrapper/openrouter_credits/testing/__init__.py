@@ -1,0 +1,33 @@
+"""A mock OpenRouter for tests and demos (install the ``mock`` extra: ``pip install openrouter-credits[mock]``).
+
+    from openrouter_credits.testing import MockServer
+
+    with MockServer() as server:                       # uvicorn on 127.0.0.1, a free port
+        server.app.fail_next(2, status=503)            # fault injection
+        server.app.set_balance(total_usage=24.99)      # script a low balance
+        ...  # CreditsClient(server.provisioning_key, base_url=server.base_url)
+
+``MockOpenRouter`` is the ASGI app on its own; the pytest fixture ``openrouter_mock`` yields a running
+``MockServer``.
+"""
+
+from ._app import DEFAULT_INFERENCE_KEY, DEFAULT_PROVISIONING_KEY, FAULT_KINDS, Balance, Fault, MockOpenRouter
+
+__all__ = [
+    "DEFAULT_INFERENCE_KEY",
+    "DEFAULT_PROVISIONING_KEY",
+    "FAULT_KINDS",
+    "Balance",
+    "Fault",
+    "MockOpenRouter",
+    "MockServer",
+]
+
+
+def __getattr__(name: str) -> object:
+    # MockServer needs uvicorn; import it only when asked for, so the ASGI app works without it.
+    if name == "MockServer":
+        from ._server import MockServer
+
+        return MockServer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
