@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HAND_WRITTEN := wrapper tests tools
 
 .DEFAULT_GOAL := help
-.PHONY: help setup generate check-generated lint format test clean
+.PHONY: help setup generate check-generated lint format test conformance mock clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -35,8 +35,15 @@ format: $(STAMP) ## apply ruff's fixes and formatting to hand-written code
 	$(BIN)/ruff check --fix $(HAND_WRITTEN)
 	$(BIN)/ruff format $(HAND_WRITTEN)
 
-test: $(STAMP) check-generated lint ## everything: drift check, lint, type check, pytest
+test: $(STAMP) check-generated lint ## everything: drift check, lint, type check, pytest, conformance
 	$(BIN)/python -m pytest
+	$(BIN)/python tools/conformance.py
+
+conformance: $(STAMP) ## schemathesis run --checks all against the live mock (both documents, with and without a key)
+	$(BIN)/python tools/conformance.py
+
+mock: $(STAMP) ## run the mock OpenRouter on 127.0.0.1:8080 until Ctrl-C
+	$(BIN)/openrouter-credits-mock
 
 clean: ## remove the virtual environment and build products
 	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info wrapper/*.egg-info generated/*.egg-info

@@ -75,7 +75,8 @@ class _AsyncExchange(_Exchange):
 
 
 def _new_http_client(cls: type[httpx.Client] | type[httpx.AsyncClient], timeout: httpx.Timeout) -> Any:
-    return cls(timeout=timeout, follow_redirects=False)
+    limits = httpx.Limits(max_connections=_config.MAX_CONNECTIONS, max_keepalive_connections=_config.MAX_CONNECTIONS)
+    return cls(timeout=timeout, follow_redirects=False, limits=limits)
 
 
 class _ClientBase:
@@ -189,6 +190,8 @@ class AsyncCreditsClient(_ClientBase):
             api_key, base_url, timeout, deadline, max_retries, http_client, httpx.AsyncClient
         )
         self._sleep = sleep
+        # Calls beyond this wait here, in O(1), rather than in httpcore's pool queue (see MAX_CONNECTIONS).
+        self._slots = asyncio.Semaphore(_config.MAX_CONNECTIONS)
 
     async def get_credits(self) -> Credits:
         """Total credits bought and used. Raises an ``OpenRouterCreditsError`` subclass on failure."""
@@ -197,7 +200,8 @@ class AsyncCreditsClient(_ClientBase):
             exchange = _AsyncExchange(self._http, self._settings, call.next_timeout(), call.deadline_at)
             sent_at = time.monotonic()
             try:
-                await endpoint.asyncio_detailed(client=cast(AuthenticatedClient, exchange))
+                async with self._slots:
+                    await endpoint.asyncio_detailed(client=cast(AuthenticatedClient, exchange))
             except Exception as exc:
                 outcome = call.settle(exchange.received, exc, sent_at)
             else:

@@ -103,6 +103,7 @@ class MockOpenRouter:
         self._faults: deque[Fault] = deque()
         self._latency = 0.0
         self._ids = itertools.count(1)
+        self._in_flight = 0
         self.requests: list[tuple[str, str, int]] = []
         """(method, path, status) of every request served, in order; never the key."""
 
@@ -163,6 +164,11 @@ class MockOpenRouter:
             self.requests.clear()
 
     @property
+    def in_flight(self) -> int:
+        """Requests being answered right now (a slow one can outlive the client that sent it)."""
+        return self._in_flight
+
+    @property
     def pending_faults(self) -> list[Fault]:
         with self._lock:
             return list(self._faults)
@@ -178,16 +184,22 @@ class MockOpenRouter:
         path = scope["path"]
         method = scope["method"]
         body: bytes | Fault
-        if path.startswith(CONTROL_PREFIX):
-            status, headers, body = await self._control(scope, receive)
-        elif path.rstrip("/") == CREDITS_PATH:
-            status, headers, body = await self._credits(scope)
-        else:
-            json_type = [(b"content-type", b"application/json")]
-            status, headers, body = 404, json_type, _error_body(404, f"Not Found: {path}")
         with self._lock:
-            self.requests.append((method, path, status))
-        await self._respond(send, status, headers, body)
+            self._in_flight += 1
+        try:
+            if path.startswith(CONTROL_PREFIX):
+                status, headers, body = await self._control(scope, receive)
+            elif path.rstrip("/") == CREDITS_PATH:
+                status, headers, body = await self._credits(scope)
+            else:
+                json_type = [(b"content-type", b"application/json")]
+                status, headers, body = 404, json_type, _error_body(404, f"Not Found: {path}")
+            with self._lock:
+                self.requests.append((method, path, status))
+            await self._respond(send, status, headers, body)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

@@ -38,7 +38,10 @@ class MockServer:
     def __init__(self, app: MockOpenRouter | None = None, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = app if app is not None else MockOpenRouter()
         self.host = host
-        self._socket = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        # IPPROTO_TCP spelled out: asyncio sets TCP_NODELAY only on sockets that say so, and without
+        # it every response waits ~40 ms for a delayed ACK (Nagle).
+        self._socket = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             self._socket.bind((host, port))
@@ -70,6 +73,11 @@ class MockServer:
     @property
     def inference_key(self) -> str:
         return self.app.inference_key
+
+    @property
+    def open_connections(self) -> int:
+        """Client connections the server holds open right now."""
+        return len(self._server.server_state.connections)
 
     def start(self) -> Self:
         """Start serving; return once the server accepts connections (or raise after 10 s)."""
