@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 HAND_WRITTEN := wrapper tests tools
 
 .DEFAULT_GOAL := help
-.PHONY: help setup generate check-generated lint format test conformance mock clean
+.PHONY: help setup generate check-generated lint format test conformance demo mock clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -41,6 +41,9 @@ test: $(STAMP) check-generated lint ## everything: drift check, lint, type check
 
 conformance: $(STAMP) ## schemathesis run --checks all against the live mock (both documents, with and without a key)
 	$(BIN)/python tools/conformance.py
+
+demo: $(STAMP) ## the command against the mock: table, --json, prometheus, --below, an inference key's 403
+	$(BIN)/python tools/demo.py
 
 mock: $(STAMP) ## run the mock OpenRouter on 127.0.0.1:8080 until Ctrl-C
 	$(BIN)/openrouter-credits-mock

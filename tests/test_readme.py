@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -43,3 +45,19 @@ def test_generated_package_example(monkeypatch: pytest.MonkeyPatch, capsys: pyte
     (request,) = seen
     assert str(request.url) == "https://openrouter.ai/api/v1/credits"
     assert request.headers["authorization"] == f"Bearer {KEY}"
+
+
+def test_mock_fixture_example(tmp_path: Path) -> None:
+    """The README's pytest example passes as written, with the fixture the package registers."""
+    example = tmp_path / "test_example.py"
+    example.write_text(section_code("The mock server, for your own tests"))
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", str(example), "-q", "-p", "no:cacheprovider", "-W", "error"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout

@@ -1,0 +1,259 @@
+"""openrouter-credits as a real subprocess against the live mock: outputs, exit codes, --watch, secrecy."""
+
+from __future__ import annotations
+
+import os
+import re
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from openrouter_credits._cli import money
+from openrouter_credits.testing import MockOpenRouter, MockServer
+
+COMMAND = str(Path(sys.executable).parent / "openrouter-credits")
+KEY = "sk-or-v1-cli-SECRET-provisioning-5d1c"
+INFERENCE = "sk-or-v1-cli-SECRET-inference-77ab"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[MockServer]:
+    app = MockOpenRouter(provisioning_keys={KEY: (25.0, 7.5)}, inference_keys=[INFERENCE])
+    with MockServer(app) as running:
+        yield running
+
+
+@pytest.fixture
+def mock(server: MockServer) -> Iterator[MockServer]:
+    server.app.reset()
+    server.app.set_balance(total_credits=25.0, total_usage=7.5)
+    yield server
+    server.app.reset()
+
+
+def run(
+    mock: MockServer | None, *args: str, key: str | None = KEY, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "OPENROUTER_API_KEY"}
+    if key is not None:
+        env["OPENROUTER_API_KEY"] = key
+    base = ["--base-url", mock.base_url] if mock is not None else []
+    result = subprocess.run(
+        [COMMAND, *base, *args], env=env, input=stdin, capture_output=True, text=True, timeout=60, check=False
+    )
+    for secret in (KEY, INFERENCE):
+        assert secret not in result.stdout
+        assert secret not in result.stderr
+    return result
+
+
+def test_table(mock: MockServer) -> None:
+    """The default output is a table of the three amounts."""
+    result = run(mock)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == "Total credits $25.00\nTotal usage    $7.50\nRemaining     $17.50\n"
+
+
+def test_json(mock: MockServer) -> None:
+    """--json prints the three numbers."""
+    result = run(mock, "--json")
+    assert result.returncode == 0
+    assert result.stdout == '{"total_credits": 25.0, "total_usage": 7.5, "remaining": 17.5}\n'
+
+
+def test_prometheus(mock: MockServer) -> None:
+    """--format prometheus is valid exposition text with the balance gauges, up 1 and a timestamp."""
+    result = run(mock, "--format", "prometheus")
+    assert result.returncode == 0
+    metrics = {f.name: (f.type, f.samples[0].value) for f in text_string_to_metric_families(result.stdout)}
+    stamp = metrics.pop("openrouter_credits_last_success_timestamp_seconds")
+    assert abs(stamp[1] - time.time()) < 60
+    assert metrics == {
+        "openrouter_credits_total": ("gauge", 25.0),
+        "openrouter_usage_total": ("gauge", 7.5),
+        "openrouter_credits_remaining": ("gauge", 17.5),
+        "openrouter_credits_up": ("gauge", 1.0),
+    }
+
+
+def test_prometheus_on_failure_writes_no_zero_balance(mock: MockServer) -> None:
+    """A failed fetch exposes up 0 and no balance gauge at all, never a zero balance."""
+    result = run(mock, "--format", "prometheus", key=INFERENCE)
+    assert result.returncode == 3
+    metrics = {f.name: f.samples[0].value for f in text_string_to_metric_families(result.stdout)}
+    assert metrics == {"openrouter_credits_up": 0.0}
+    assert result.stderr.startswith("error: This key may not read credits (HTTP 403")
+
+
+@pytest.mark.parametrize(("threshold", "code"), [("20", 1), ("17.50", 0), ("5", 0)])
+def test_below(mock: MockServer, threshold: str, code: int) -> None:
+    """--below exits 1 when remaining is under the threshold, 0 otherwise."""
+    result = run(mock, "--below", threshold)
+    assert result.returncode == code
+    if code:
+        assert result.stderr == "below: remaining $17.50 is under $20.00\n"
+
+
+def test_zero_totals_hint(mock: MockServer) -> None:
+    """0/0 prints a hint that the key may not be a provisioning key."""
+    mock.app.set_balance(total_credits=0, total_usage=0)
+    result = run(mock, "--json")
+    assert result.returncode == 0
+    assert result.stderr.startswith("hint: both totals are 0.")
+
+
+@pytest.mark.parametrize(
+    ("args", "key", "code", "stderr"),
+    [
+        ((), None, 2, "error: No API key: set OPENROUTER_API_KEY or use --api-key-file PATH.\n"),
+        (("--base-url", "http://example.com/api/v1"), KEY, 2, "plain http to 'example.com'"),
+        (("--timeout", "-1"), KEY, 2, "must be more than 0 seconds"),
+        (("--json", "--format", "table"), KEY, 2, "not allowed with argument"),
+        (("--api-key-file", "/nonexistent/key"), None, 2, "Cannot read the key from --api-key-file"),
+        (("--watch", "5", "--format", "prometheus"), KEY, 2, "--watch prints lines or JSON"),
+    ],
+)
+def test_usage_errors(args: tuple[str, ...], key: str | None, code: int, stderr: str) -> None:
+    """Usage and configuration errors exit 2 with one error line and no traceback."""
+    result = run(None, *args, key=key)
+    assert result.returncode == code
+    assert stderr in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_auth_errors(mock: MockServer) -> None:
+    """401 and 403 exit 3; 401 gets a hint to check the key."""
+    unknown = run(mock, key="sk-or-v1-not-known")
+    assert unknown.returncode == 3
+    assert unknown.stderr.splitlines()[-1] == "hint: check the key in $OPENROUTER_API_KEY or --api-key-file"
+    assert run(mock, key=INFERENCE).returncode == 3
+
+
+def test_network_and_server_errors(mock: MockServer) -> None:
+    """Connection refused and 5xx after retries exit 4; refused connections hint at --base-url."""
+    refused = run(None, "--base-url", "http://127.0.0.1:9/api/v1", "--max-retries", "0")
+    assert refused.returncode == 4
+    assert refused.stderr.startswith("error: Could not connect to http://127.0.0.1:9/api/v1/credits")
+    assert refused.stderr.endswith("hint: check --base-url and the network\n")
+    mock.app.fail_next(5, status=503)
+    assert run(mock, "--max-retries", "1").returncode == 4
+
+
+@pytest.mark.parametrize("fault", ["wrong-types", "not-json"])
+def test_invalid_response(mock: MockServer, fault: str) -> None:
+    """A body that is not the credits object exits 5."""
+    mock.app.inject(fault)
+    result = run(mock)
+    assert result.returncode == 5
+    assert result.stderr.startswith("error: OpenRouter sent HTTP 200 but ")
+    assert result.stdout == ""
+
+
+def test_api_key_file(mock: MockServer, tmp_path: Path) -> None:
+    """--api-key-file reads the key from a file or, with -, from standard input."""
+    path = tmp_path / "key"
+    path.write_text(KEY + "\n")
+    assert run(mock, "--json", "--api-key-file", str(path), key=None).returncode == 0
+    assert run(mock, "--json", "--api-key-file", "-", key=None, stdin=KEY + "\n").returncode == 0
+    empty = run(mock, "--api-key-file", "-", key=None, stdin="")
+    assert (empty.returncode, empty.stderr) == (2, "error: --api-key-file: standard input holds no key.\n")
+
+
+def test_debug_shows_traceback_and_logs_but_not_the_key(mock: MockServer) -> None:
+    """--debug adds DEBUG logs and the traceback, still without the key."""
+    result = run(mock, "--debug", key=INFERENCE)
+    assert result.returncode == 3
+    assert "Traceback (most recent call last)" in result.stderr
+    assert "openrouter_credits DEBUG GET" in result.stderr
+    assert "httpcore" in result.stderr
+
+
+def test_version_and_help() -> None:
+    """--version names the version; --help shows examples and exit codes."""
+    assert run(None, "--version").stdout == "openrouter-credits 0.1.0\n"
+    help_text = run(None, "--help").stdout
+    assert "openrouter-credits --below 5" in help_text
+    assert "5  invalid or unexpected response from the server" in help_text
+
+
+def read_lines(proc: subprocess.Popen[str], count: int, timeout: float) -> list[str]:
+    """Up to ``count`` lines of the process's stdout, waiting at most ``timeout`` seconds."""
+    assert proc.stdout is not None
+    lines: list[str] = []
+    selector = selectors.DefaultSelector()
+    selector.register(proc.stdout, selectors.EVENT_READ)
+    deadline = time.monotonic() + timeout
+    while len(lines) < count and time.monotonic() < deadline:
+        if selector.select(timeout=max(0.0, deadline - time.monotonic())):
+            line = proc.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+    return lines
+
+
+def test_watch_across_a_failure(mock: MockServer) -> None:
+    """--watch: one line per poll with the change, a failed poll reported and survived, Ctrl-C exits 0."""
+    mock.app.fail_next(1, status=500)
+    env = {**os.environ, "OPENROUTER_API_KEY": KEY}
+    command = [COMMAND, "--base-url", mock.base_url, "--watch", "0.2", "--max-retries", "0", "--below", "17"]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = read_lines(proc, 1, timeout=20)
+        mock.app.set_balance(total_usage=8.25)
+        second = read_lines(proc, 1, timeout=20)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0
+    stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
+    assert re.fullmatch(rf"{stamp}  remaining \$17\.50  credits \$25\.00  usage \$7\.50\n", first[0])
+    changed = [line for line in [*second, *out.splitlines(keepends=True)] if "$16.75" in line]
+    assert re.fullmatch(
+        rf"{stamp}  remaining \$16\.75  credits \$25\.00  usage \$8\.25  change -\$0\.75  BELOW \$17\.00\n", changed[0]
+    )
+    assert re.match(rf"{stamp} error: OpenRouter failed to answer \(HTTP 500", err)
+    assert "Traceback" not in err
+    assert KEY not in out + err
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (0.0, "$0.00"),
+        (17.5, "$17.50"),
+        (1234.5, "$1,234.50"),
+        (-0.5, "-$0.50"),
+        (0.004, "$0.004"),
+        (0.0049, "$0.005"),
+        (0.005, "$0.01"),
+        (-0.0001234, "-$0.0001"),
+        (1.2e-9, "$0.000000001"),
+    ],
+)
+def test_money(value: float, text: str) -> None:
+    """Two decimals, more only where two would show a non-zero amount as 0.00."""
+    assert money(value) == text
+
+
+def test_cli_imports_no_server_code() -> None:
+    """Starting the command loads neither uvicorn nor the mock server."""
+    code = "import sys, openrouter_credits._cli; print(sorted(m for m in sys.modules if m.split('.')[0] in "
+    code += "('uvicorn', 'starlette', 'h11_impl') or m.startswith('openrouter_credits.testing')))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout == "[]\n"
+
+
+def test_mock_control_is_reachable(mock: MockServer) -> None:
+    """The live mock's control endpoint drives what the command sees."""
+    control = mock.base_url.removesuffix("/api/v1") + "/_mock/balance"
+    httpx.post(control, json={"key": KEY, "total_credits": 10, "total_usage": 9.9})
+    assert run(mock, "--json").stdout == '{"total_credits": 10.0, "total_usage": 9.9, "remaining": 0.1}\n'

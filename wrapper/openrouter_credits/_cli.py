@@ -1,0 +1,293 @@
+"""openrouter-credits: the balance on the command line, for people, cron jobs and Prometheus."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import os
+import sys
+import time
+import traceback
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TextIO
+
+from . import _config
+from ._client import CreditsClient
+from ._exceptions import (
+    APIConnectionError,
+    AuthenticationError,
+    ConfigurationError,
+    OpenRouterCreditsError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+)
+from ._models import Credits
+
+EXIT_OK = 0
+EXIT_BELOW = 1
+EXIT_USAGE = 2
+EXIT_AUTH = 3
+EXIT_NETWORK = 4
+EXIT_INVALID = 5
+
+EPILOG = f"""\
+examples:
+  openrouter-credits                       table: total credits, total usage, remaining
+  openrouter-credits --json                {{"total_credits": ..., "total_usage": ..., "remaining": ...}}
+  openrouter-credits --format prometheus   for node_exporter's textfile collector
+  openrouter-credits --below 5             exit 1 when less than $5 remains (cron, CI, alerting)
+  openrouter-credits --watch 60            poll every 60 s, one line per poll, until Ctrl-C
+  openrouter-credits --api-key-file key.txt
+
+The key comes from ${_config.API_KEY_ENV} or --api-key-file (- reads standard input); no option takes
+the key itself, which would show in the process list and shell history. It must be a provisioning
+(management) key: {_config.MANAGEMENT_KEYS_URL}. Amounts are US dollars.
+
+exit codes:
+  0  ok
+  1  remaining is below the --below threshold
+  2  usage or configuration error (no key, bad option, bad base URL)
+  3  authentication or permission error (401, 403)
+  4  network, timeout or server error (5xx, 429), after retries
+  5  invalid or unexpected response from the server
+"""
+
+HINTS: tuple[tuple[type[OpenRouterCreditsError], str], ...] = (
+    (AuthenticationError, f"check the key in ${_config.API_KEY_ENV} or --api-key-file"),
+    (APIConnectionError, "check --base-url and the network"),
+)
+ZERO_HINT = (
+    "hint: both totals are 0. Some keys that are not provisioning keys get 0/0 instead of a 403; "
+    f"check that this is a provisioning (management) key ({_config.MANAGEMENT_KEYS_URL})."
+)
+
+METRICS = (
+    ("openrouter_credits_total", "Total credits bought, in US dollars."),
+    ("openrouter_usage_total", "Total credits used, in US dollars."),
+    ("openrouter_credits_remaining", "Credits remaining (bought minus used), in US dollars."),
+)
+UP = ("openrouter_credits_up", "1 when the last fetch of the balance succeeded, 0 when it failed.")
+LAST_SUCCESS = (
+    "openrouter_credits_last_success_timestamp_seconds",
+    "Unix time of the last successful fetch of the balance.",
+)
+
+
+def exit_code(error: OpenRouterCreditsError) -> int:
+    if isinstance(error, ConfigurationError):
+        return EXIT_USAGE
+    if isinstance(error, AuthenticationError | PermissionDeniedError):
+        return EXIT_AUTH
+    if isinstance(error, APIConnectionError | ServerError | RateLimitError):
+        return EXIT_NETWORK
+    return EXIT_INVALID
+
+
+def money(amount: float) -> str:
+    """US dollars with two decimals, more when two would show a non-zero amount as 0.00."""
+    decimals = 2
+    if amount != 0 and abs(amount) < 0.005:
+        decimals = -math.floor(math.log10(abs(amount)))
+        while float(f"{abs(amount):.{decimals}f}") == 0:
+            decimals += 1
+    text = f"{abs(amount):,.{decimals}f}"
+    return f"-${text}" if amount < 0 else f"${text}"
+
+
+def table(credits: Credits) -> str:
+    rows = [
+        ("Total credits", money(credits.total_credits)),
+        ("Total usage", money(credits.total_usage)),
+        ("Remaining", money(credits.remaining)),
+    ]
+    width = max(len(amount) for _, amount in rows)
+    return "\n".join(f"{label:<14}{amount:>{width}}" for label, amount in rows)
+
+
+def as_json(credits: Credits) -> str:
+    return json.dumps(
+        {"total_credits": credits.total_credits, "total_usage": credits.total_usage, "remaining": credits.remaining}
+    )
+
+
+def _gauge(name: str, help_text: str, value: float) -> list[str]:
+    return [f"# HELP {name} {help_text}", f"# TYPE {name} gauge", f"{name} {value!r}"]
+
+
+def prometheus(credits: Credits | None, now: float) -> str:
+    """The text exposition format; on a failed fetch only ``up 0``, never a balance of zero."""
+    lines: list[str] = []
+    if credits is not None:
+        values = (credits.total_credits, credits.total_usage, credits.remaining)
+        for (name, help_text), value in zip(METRICS, values, strict=True):
+            lines += _gauge(name, help_text, value)
+    lines += _gauge(*UP, 1 if credits is not None else 0)
+    if credits is not None:
+        lines += _gauge(*LAST_SUCCESS, round(now, 3))
+    return "\n".join(lines)
+
+
+def read_key(path: str) -> str:
+    try:
+        if path == "-":
+            text = sys.stdin.read()
+        else:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read(4096)
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise ConfigurationError(f"Cannot read the key from --api-key-file {path}: {reason}.") from None
+    key = text.strip()
+    if not key:
+        where = "standard input" if path == "-" else path
+        raise ConfigurationError(f"--api-key-file: {where} holds no key.")
+    return key
+
+
+def positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0 seconds")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more")
+    return value
+
+
+def amount(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an amount of dollars") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite amount")
+    return value
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="openrouter-credits",
+        description="Show the credits balance of an OpenRouter account.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    output = p.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_const", const="json", dest="format", help="print JSON")
+    output.add_argument("--format", choices=("table", "json", "prometheus"), default="table", help="output format")
+    p.add_argument("--below", type=amount, metavar="DOLLARS", help="exit 1 when remaining is below DOLLARS")
+    p.add_argument("--watch", type=positive_seconds, metavar="SECONDS", help="poll every SECONDS until Ctrl-C")
+    p.add_argument(
+        "--api-key-file", metavar="PATH", help=f"read the key from PATH (- for stdin), not ${_config.API_KEY_ENV}"
+    )
+    p.add_argument("--base-url", default=_config.DEFAULT_BASE_URL, help="API base URL (default: %(default)s)")
+    p.add_argument(
+        "--timeout", type=positive_seconds, help="seconds for each attempt (default: 5 to connect, 10 to read)"
+    )
+    p.add_argument(
+        "--max-retries", type=non_negative_int, default=_config.DEFAULT_MAX_RETRIES, help="default: %(default)s"
+    )
+    p.add_argument("--debug", action="store_true", help="show DEBUG logs and tracebacks (never the key)")
+    p.add_argument("--version", action="version", version=f"%(prog)s {_config.__version__}")
+    return p
+
+
+def report(error: OpenRouterCreditsError, debug: bool, stream: TextIO) -> None:
+    if debug:
+        traceback.print_exception(error, file=stream)
+    print(f"error: {error}", file=stream)
+    for kind, hint in HINTS:
+        if isinstance(error, kind):
+            print(f"hint: {hint}", file=stream)
+            break
+
+
+def watch(client: CreditsClient, args: argparse.Namespace) -> int:
+    previous: Credits | None = None
+    while True:
+        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        try:
+            credits = client.get_credits()
+        except OpenRouterCreditsError as error:
+            print(f"{stamp} error: {error}", file=sys.stderr, flush=True)
+        else:
+            if args.format == "json":
+                line = as_json(credits)
+            else:
+                change = "" if previous is None else f"  change {money(credits.remaining - previous.remaining)}"
+                line = (
+                    f"{stamp}  remaining {money(credits.remaining)}  credits {money(credits.total_credits)}"
+                    f"  usage {money(credits.total_usage)}{change}"
+                )
+                if args.below is not None and credits.remaining < args.below:
+                    line += f"  BELOW {money(args.below)}"
+            print(line, flush=True)
+            previous = credits
+        time.sleep(args.watch)
+
+
+def run(args: argparse.Namespace) -> int:
+    key = read_key(args.api_key_file) if args.api_key_file else None
+    if key is None and _config.API_KEY_ENV not in os.environ:
+        raise ConfigurationError(f"No API key: set {_config.API_KEY_ENV} or use --api-key-file PATH.")
+    options = {} if args.timeout is None else {"timeout": args.timeout}
+    with CreditsClient(key, base_url=args.base_url, max_retries=args.max_retries, **options) as client:
+        if args.watch is not None:
+            return watch(client, args)
+        try:
+            credits = client.get_credits()
+        except OpenRouterCreditsError as error:
+            if args.format == "prometheus":
+                print(prometheus(None, time.time()), flush=True)
+            report(error, args.debug, sys.stderr)
+            return exit_code(error)
+    if args.format == "json":
+        print(as_json(credits))
+    elif args.format == "prometheus":
+        print(prometheus(credits, time.time()))
+    else:
+        print(table(credits))
+    if credits.total_credits == 0 and credits.total_usage == 0:
+        print(ZERO_HINT, file=sys.stderr)
+    if args.below is not None and credits.remaining < args.below:
+        print(f"below: remaining {money(credits.remaining)} is under {money(args.below)}", file=sys.stderr)
+        return EXIT_BELOW
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.watch is not None and args.format == "prometheus":
+        parser().error("--watch prints lines or JSON; for Prometheus run it once per scrape or cron tick")
+    if args.debug:
+        logging.basicConfig(
+            level=logging.DEBUG, stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s"
+        )
+    try:
+        return run(args)
+    except ConfigurationError as error:
+        report(error, args.debug, sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return EXIT_OK
+    except BrokenPipeError:
+        # The reader went away (| head): nothing more to say to it.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
