@@ -3,10 +3,12 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-HAND_WRITTEN := wrapper tests tools
+HAND_WRITTEN := wrapper tests tools bench
 
 .DEFAULT_GOAL := help
-.PHONY: help setup generate check-generated lint format test conformance demo mock clean
+BENCH_VENV := .venv-bench
+
+.PHONY: help setup generate check-generated lint format test conformance demo mock bench clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -45,9 +47,18 @@ conformance: $(STAMP) ## schemathesis run --checks all against the live mock (bo
 demo: $(STAMP) ## the command against the mock: table, --json, prometheus, --below, an inference key's 403
 	$(BIN)/python tools/demo.py
 
+$(BENCH_VENV)/.installed: bench/requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+bench: $(BENCH_VENV)/.installed ## benchmark against bare httpx and the official SDK; writes bench/results.md
+	$(BENCH_VENV)/bin/python bench/run.py
+
 mock: $(STAMP) ## run the mock OpenRouter on 127.0.0.1:8080 until Ctrl-C
 	$(BIN)/openrouter-credits-mock
 
 clean: ## remove the virtual environment and build products
-	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info wrapper/*.egg-info generated/*.egg-info
+	rm -rf $(VENV) $(BENCH_VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info wrapper/*.egg-info generated/*.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -12,7 +12,6 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import attrs
 import httpx
 import pytest
 
@@ -106,10 +105,15 @@ def test_remaining_has_no_binary_noise() -> None:
 def test_credits_is_immutable_and_readable() -> None:
     """Credits cannot be changed, and its repr shows the numbers and what remains."""
     credits = Credits(total_credits=25.0, total_usage=7.5, extra={"a": 1})
-    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+    with pytest.raises(AttributeError, match="Credits is immutable"):
         credits.total_usage = 0.0  # type: ignore[misc]
     assert repr(credits) == "Credits(total_credits=25.0, total_usage=7.5, remaining=17.5, extra={'a': 1})"
     assert hash(credits) == hash(Credits(total_credits=25.0, total_usage=7.5))
+    with pytest.raises(AttributeError, match="Credits is immutable"):
+        del credits.total_credits
+    assert pickle.loads(pickle.dumps(credits)) == credits
+    assert credits != Credits(total_credits=25.0, total_usage=7.5)
+    assert credits != (25.0, 7.5)
 
 
 def test_base_url_and_key_from_environment(mode: str, monkeypatch: pytest.MonkeyPatch) -> None:

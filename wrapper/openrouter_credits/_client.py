@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
 import httpx
-
-from openrouter_credits_client import AuthenticatedClient
-from openrouter_credits_client.api.credits_ import get_credits as endpoint
 
 from . import _config
 from ._core import Call, Received, Settings, aread_body, read_body
 from ._models import Credits
+
+if TYPE_CHECKING:
+    from openrouter_credits_client import AuthenticatedClient
 
 __all__ = ["AsyncCreditsClient", "CreditsClient", "get_credits"]
 
@@ -28,20 +27,26 @@ class _Exchange:
     timeout, no redirects and the size cap, and keeps what came back for the wrapper to judge.
     """
 
-    __slots__ = ("deadline_at", "http", "received", "settings", "timeout")
+    __slots__ = ("deadline_at", "headers", "http", "received", "settings", "timeout")
 
     raise_on_unexpected_status = False
 
-    def __init__(self, http: Any, settings: Settings, timeout: httpx.Timeout, deadline_at: float) -> None:
+    def __init__(
+        self, client: _ClientBase, http: Any, settings: Settings, timeout: httpx.Timeout, deadline_at: float
+    ) -> None:
         self.http = http
         self.settings = settings
+        # None when the httpx client is ours and already carries the key (merging per request costs).
+        self.headers = client._request_headers
         self.timeout = timeout
         self.deadline_at = deadline_at
         self.received: Received | None = None
 
     def _build(self, method: str, url: str, kwargs: dict[str, Any]) -> httpx.Request:
-        headers = httpx.Headers(kwargs.pop("headers", None))
-        headers.update(self.settings.headers)
+        headers = self.headers
+        if "headers" in kwargs:  # headers the spec declares (none today) go with ours
+            headers = httpx.Headers(kwargs.pop("headers"))
+            headers.update(self.settings.headers)
         return cast(
             httpx.Request,
             self.http.build_request(
@@ -56,10 +61,10 @@ class _SyncExchange(_Exchange):
     def get_httpx_client(self) -> _SyncExchange:
         return self
 
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    def request(self, method: str, url: str, **kwargs: Any) -> Received:
         response = self.http.send(self._build(method, url, kwargs), stream=True, follow_redirects=False)
-        self.received, parsed_copy = read_body(response, self.deadline_at)
-        return parsed_copy
+        self.received = read_body(response, self.deadline_at)
+        return self.received
 
 
 class _AsyncExchange(_Exchange):
@@ -68,20 +73,21 @@ class _AsyncExchange(_Exchange):
     def get_async_httpx_client(self) -> _AsyncExchange:
         return self
 
-    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    async def request(self, method: str, url: str, **kwargs: Any) -> Received:
         response = await self.http.send(self._build(method, url, kwargs), stream=True, follow_redirects=False)
-        self.received, parsed_copy = await aread_body(response, self.deadline_at)
-        return parsed_copy
+        self.received = await aread_body(response, self.deadline_at)
+        return self.received
 
 
-def _new_http_client(cls: type[httpx.Client] | type[httpx.AsyncClient], timeout: httpx.Timeout) -> Any:
+def _new_http_client(cls: type[httpx.Client] | type[httpx.AsyncClient], settings: Settings) -> Any:
     limits = httpx.Limits(max_connections=_config.MAX_CONNECTIONS, max_keepalive_connections=_config.MAX_CONNECTIONS)
-    return cls(timeout=timeout, follow_redirects=False, limits=limits)
+    return cls(headers=settings.headers, timeout=settings.timeout, follow_redirects=False, limits=limits)
 
 
 class _ClientBase:
     _settings: Settings
     _owns_http: bool
+    _request_headers: httpx.Headers | None
 
     def _configure(
         self,
@@ -103,7 +109,13 @@ class _ClientBase:
                 f"http_client must be an {expected.__module__}.{expected.__name__}, not {type(http_client).__name__}."
             )
         self._owns_http = http_client is None
-        return http_client if http_client is not None else _new_http_client(expected, self._settings.timeout)
+        self._request_headers = None if self._owns_http else self._settings.headers
+        # The generated package (and attrs with it) is loaded by the first client, not by
+        # ``import openrouter_credits``: the command line's start-up is measured against bare httpx.
+        from openrouter_credits_client.api.credits_ import get_credits as endpoint
+
+        self._endpoint = endpoint
+        return http_client if http_client is not None else _new_http_client(expected, self._settings)
 
     @property
     def base_url(self) -> str:
@@ -146,10 +158,10 @@ class CreditsClient(_ClientBase):
         """Total credits bought and used. Raises an ``OpenRouterCreditsError`` subclass on failure."""
         call = Call(self._settings)
         while True:
-            exchange = _SyncExchange(self._http, self._settings, call.next_timeout(), call.deadline_at)
+            exchange = _SyncExchange(self, self._http, self._settings, call.next_timeout(), call.deadline_at)
             sent_at = time.monotonic()
             try:
-                endpoint.sync_detailed(client=cast(AuthenticatedClient, exchange))
+                self._endpoint.sync_detailed(client=cast("AuthenticatedClient", exchange))
             except Exception as exc:
                 outcome = call.settle(exchange.received, exc, sent_at)
             else:
@@ -184,12 +196,16 @@ class AsyncCreditsClient(_ClientBase):
         deadline: float = _config.DEFAULT_DEADLINE,
         max_retries: int = _config.DEFAULT_MAX_RETRIES,
         http_client: httpx.AsyncClient | None = None,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
+        # asyncio is imported here, not at the top: it costs more to import than httpx itself,
+        # and the sync client and the command line never need it. ``sleep`` defaults to asyncio.sleep.
+        import asyncio
+
         self._http: httpx.AsyncClient = self._configure(
             api_key, base_url, timeout, deadline, max_retries, http_client, httpx.AsyncClient
         )
-        self._sleep = sleep
+        self._sleep = asyncio.sleep if sleep is None else sleep
         # Calls beyond this wait here, in O(1), rather than in httpcore's pool queue (see MAX_CONNECTIONS).
         self._slots = asyncio.Semaphore(_config.MAX_CONNECTIONS)
 
@@ -197,11 +213,11 @@ class AsyncCreditsClient(_ClientBase):
         """Total credits bought and used. Raises an ``OpenRouterCreditsError`` subclass on failure."""
         call = Call(self._settings)
         while True:
-            exchange = _AsyncExchange(self._http, self._settings, call.next_timeout(), call.deadline_at)
+            exchange = _AsyncExchange(self, self._http, self._settings, call.next_timeout(), call.deadline_at)
             sent_at = time.monotonic()
             try:
                 async with self._slots:
-                    await endpoint.asyncio_detailed(client=cast(AuthenticatedClient, exchange))
+                    await self._endpoint.asyncio_detailed(client=cast("AuthenticatedClient", exchange))
             except Exception as exc:
                 outcome = call.settle(exchange.received, exc, sent_at)
             else:

@@ -8,17 +8,14 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import math
 import os
-import random
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any
 
-import attrs
 import httpx
 
 from . import _config
@@ -95,6 +92,8 @@ def is_loopback(host: str) -> bool:
     host = host.strip("[]").lower()
     if host in _config.LOOPBACK_HOSTS or host.endswith(".localhost"):
         return True
+    import ipaddress  # here, not at the top: only configuration needs it
+
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
@@ -140,17 +139,31 @@ def _check_timeout(timeout: float | httpx.Timeout) -> httpx.Timeout:
     return httpx.Timeout(_check_seconds("timeout", timeout))
 
 
-@attrs.frozen(repr=False)
 class Settings:
     """A client's checked configuration: built once, read on every call."""
 
-    base_url: str
-    url: str
-    headers: httpx.Headers
-    timeout: httpx.Timeout
-    deadline: float
-    max_retries: int
-    key: Secret
+    __slots__ = ("base_url", "deadline", "headers", "key", "longest_timeout", "max_retries", "timeout", "url")
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        headers: httpx.Headers,
+        timeout: httpx.Timeout,
+        deadline: float,
+        max_retries: int,
+        key: Secret,
+    ) -> None:
+        self.base_url = base_url
+        self.url = base_url + CREDITS_PATH
+        self.headers = headers
+        self.timeout = timeout
+        parts = (timeout.connect, timeout.read, timeout.write, timeout.pool)
+        # While more than this is left of the deadline, an attempt keeps the configured timeout as is.
+        self.longest_timeout = math.inf if None in parts else max(p for p in parts if p is not None)
+        self.deadline = deadline
+        self.max_retries = max_retries
+        self.key = key
 
     @classmethod
     def from_arguments(
@@ -175,7 +188,6 @@ class Settings:
         )
         return cls(
             base_url=base,
-            url=base + CREDITS_PATH,
             headers=headers,
             timeout=_check_timeout(timeout),
             deadline=_check_seconds("deadline", deadline),
@@ -190,15 +202,38 @@ class Settings:
 # --- reading a response -------------------------------------------------------------------------
 
 
-@attrs.frozen
 class Received:
-    """What came back for one attempt, read with the size cap."""
+    """What came back for one attempt, its body decoded and read with the size cap.
 
-    status_code: int
-    reason: str
-    headers: httpx.Headers
-    content: bytes
-    truncated: bool
+    The generated endpoint function is handed this in place of an ``httpx.Response``: it reads
+    ``status_code``, ``headers``, ``content`` and ``json()``, and a second Response object built
+    just to carry the capped body would cost more than the rest of the wrapper's work per call.
+    """
+
+    __slots__ = ("_json", "content", "headers", "reason_phrase", "status_code", "truncated")
+    _json: Any
+
+    def __init__(
+        self, status_code: int, reason_phrase: str, headers: httpx.Headers, content: bytes, truncated: bool
+    ) -> None:
+        self.status_code = status_code
+        self.reason_phrase = reason_phrase
+        self.headers = headers
+        self.content = content
+        self.truncated = truncated
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", "replace")
+
+    def json(self) -> Any:
+        """The body parsed as JSON, once: the generated parser (whose ``from_dict`` takes a read-only
+        Mapping and copies it) and the wrapper's validation share the result."""
+        try:
+            return self._json
+        except AttributeError:
+            self._json = json.loads(self.content)
+            return self._json
 
 
 class _DeadlineReached(httpx.ReadTimeout):
@@ -220,17 +255,11 @@ def _collect(chunks: list[bytes], size: int, chunk: bytes) -> tuple[int, bool]:
     return size + len(chunk), False
 
 
-def _received(response: httpx.Response, chunks: list[bytes], truncated: bool) -> tuple[Received, httpx.Response]:
-    content = b"".join(chunks)
-    headers = response.headers.copy()
-    for name in ("content-encoding", "content-length", "transfer-encoding"):
-        headers.pop(name, None)
-    received = Received(response.status_code, response.reason_phrase, response.headers, content, truncated)
-    # The generated endpoint function parses this copy, whose body is already decoded and capped.
-    return received, httpx.Response(response.status_code, headers=headers, content=content, request=response.request)
+def _received(response: httpx.Response, chunks: list[bytes], truncated: bool) -> Received:
+    return Received(response.status_code, response.reason_phrase, response.headers, b"".join(chunks), truncated)
 
 
-def read_body(response: httpx.Response, deadline_at: float) -> tuple[Received, httpx.Response]:
+def read_body(response: httpx.Response, deadline_at: float) -> Received:
     chunks: list[bytes] = []
     size, truncated = 0, False
     try:
@@ -245,7 +274,7 @@ def read_body(response: httpx.Response, deadline_at: float) -> tuple[Received, h
     return _received(response, chunks, truncated)
 
 
-async def aread_body(response: httpx.Response, deadline_at: float) -> tuple[Received, httpx.Response]:
+async def aread_body(response: httpx.Response, deadline_at: float) -> Received:
     chunks: list[bytes] = []
     size, truncated = 0, False
     try:
@@ -344,7 +373,7 @@ def status_error(received: Received, settings: Settings) -> APIStatusError:
     if server_message is not None:
         message = " ".join(server_message.split())[: _config.MAX_MESSAGE_EXCERPT]
     else:
-        message = " ".join(_excerpt(received.content, _config.MAX_MESSAGE_EXCERPT).split()) or received.reason
+        message = " ".join(_excerpt(received.content, _config.MAX_MESSAGE_EXCERPT).split()) or received.reason_phrase
     message = _redact(message, settings.key) or "no message"
     wait = retry_after(received.headers)
     if code in _STATUS_ERRORS:
@@ -381,10 +410,10 @@ def _kind(value: object) -> str:
     )
 
 
-def parse_credits(content: bytes) -> Credits:
+def parse_credits(received: Received) -> Credits:
     """Validate a credits body; raise ValueError with a sentence naming the field."""
     try:
-        body = json.loads(content)
+        body = received.json()
     except (ValueError, RecursionError):
         raise ValueError("the body is not JSON") from None
     if not isinstance(body, dict):
@@ -419,7 +448,7 @@ def interpret(received: Received, settings: Settings) -> Credits | OpenRouterCre
     try:
         if received.truncated:
             raise ValueError(f"the body is larger than {_config.MAX_RESPONSE_BYTES} bytes")
-        return parse_credits(received.content)
+        return parse_credits(received)
     except ValueError as exc:
         request_id = _request_id(received.headers)
         message = f"OpenRouter sent HTTP {received.status_code} but {exc}, so no balance could be read."
@@ -510,6 +539,8 @@ class Call:
                 url=self.settings.url,
             )
         t = self.settings.timeout
+        if left >= self.settings.longest_timeout:
+            return t
 
         def cut(value: float | None) -> float:
             return left if value is None else min(value, left)
@@ -521,7 +552,7 @@ class Call:
         received: Received | None,
         exc: BaseException | None,
         sent_at: float,
-        jitter: Callable[[], float] = random.random,
+        jitter: Callable[[], float] | None = None,
     ) -> Credits | float:
         """``Credits``, or the seconds to wait before retrying; raises the error when it is final."""
         error: OpenRouterCreditsError
@@ -541,6 +572,10 @@ class Call:
             raise RuntimeError("no response and no error")
         self._log_attempt(str(received.status_code) if received is not None else type(exc).__name__, sent_at)
         time_left = self.deadline_at - time.monotonic()
+        if jitter is None:
+            import random  # only a retry needs it
+
+            jitter = random.random
         delay = retry_delay(error, self.attempt - 1, self.settings.max_retries, time_left, jitter())
         if delay is None:
             raise error from exc

@@ -2,43 +2,72 @@
 
 from __future__ import annotations
 
-import decimal
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
-
-import attrs
+from typing import Any, NoReturn
 
 __all__ = ["Credits"]
 
-# Wide enough that the difference of any two doubles is exact before the one rounding to float.
-_EXACT = decimal.Context(prec=800, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
 
-
-def _read_only(value: Mapping[str, Any]) -> Mapping[str, Any]:
-    return MappingProxyType(dict(value))
-
-
-@attrs.frozen(repr=False)
 class Credits:
     """The account's credits in US dollars: bought in total, used in total, and what remains.
 
-    ``extra`` holds the fields the server sent beyond the schema, read-only, so they are reachable
-    before the next regeneration picks them up.
+    Immutable. ``extra`` holds the fields the server sent beyond the schema, read-only, so they are
+    reachable before the next regeneration picks them up.
     """
+
+    # A plain class rather than an attrs one: it keeps attrs (and decimal) out of
+    # ``import openrouter_credits``, which the command line pays on every start.
+    __slots__ = ("_extra", "total_credits", "total_usage")
 
     total_credits: float
     total_usage: float
-    extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_read_only, hash=False)
+    _extra: Mapping[str, Any]
+
+    def __init__(self, total_credits: float, total_usage: float, extra: Mapping[str, Any] | None = None) -> None:
+        object.__setattr__(self, "total_credits", total_credits)
+        object.__setattr__(self, "total_usage", total_usage)
+        object.__setattr__(self, "_extra", MappingProxyType(dict(extra or {})))
+
+    @property
+    def extra(self) -> Mapping[str, Any]:
+        return self._extra
 
     @property
     def remaining(self) -> float:
-        """``total_credits - total_usage`` without binary noise: 10.0 - 9.9 gives 0.1."""
-        difference = _EXACT.subtract(decimal.Decimal(repr(self.total_credits)), decimal.Decimal(repr(self.total_usage)))
-        return float(difference)
+        """``total_credits - total_usage`` without binary noise: 10.0 - 9.9 gives 0.1.
+
+        The two numbers are taken as the decimals they were written as, subtracted exactly, and
+        rounded to a float once.
+        """
+        import decimal
+
+        exact = decimal.Context(prec=800, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+        return float(exact.subtract(decimal.Decimal(repr(self.total_credits)), decimal.Decimal(repr(self.total_usage))))
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise AttributeError(f"Credits is immutable: cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise AttributeError(f"Credits is immutable: cannot delete {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Credits):
+            return NotImplemented
+        return (self.total_credits, self.total_usage, self._extra) == (
+            other.total_credits,
+            other.total_usage,
+            other._extra,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.total_credits, self.total_usage))
+
+    def __reduce__(self) -> tuple[type[Credits], tuple[float, float, dict[str, Any]]]:
+        return (Credits, (self.total_credits, self.total_usage, dict(self._extra)))
 
     def __repr__(self) -> str:
-        extra = f", extra={dict(self.extra)!r}" if self.extra else ""
+        extra = f", extra={dict(self._extra)!r}" if self._extra else ""
         return (
             f"Credits(total_credits={self.total_credits!r}, total_usage={self.total_usage!r}, "
             f"remaining={self.remaining!r}{extra})"
