@@ -115,7 +115,10 @@ def test_zero_totals_hint(mock: MockServer) -> None:
     [
         ((), None, 2, "error: No API key: set OPENROUTER_API_KEY or use --api-key-file PATH.\n"),
         (("--base-url", "http://example.com/api/v1"), KEY, 2, "plain http to 'example.com'"),
-        (("--timeout", "-1"), KEY, 2, "must be more than 0 seconds"),
+        (("--timeout", "-1"), KEY, 2, "is not a number of seconds above 0"),
+        (("--watch", "soon"), KEY, 2, "is not a number of seconds above 0"),
+        (("--max-retries", "-1"), KEY, 2, "is not a whole number, 0 or more"),
+        (("--below", "nan"), KEY, 2, "is not an amount of dollars"),
         (("--json", "--format", "table"), KEY, 2, "not allowed with argument"),
         (("--api-key-file", "/nonexistent/key"), None, 2, "Cannot read the key from --api-key-file"),
         (("--watch", "5", "--format", "prometheus"), KEY, 2, "--watch prints lines or JSON"),

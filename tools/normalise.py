@@ -150,6 +150,17 @@ def _is_authorization_header(doc: Doc, parameter: Any) -> bool:
     )
 
 
+def _drop_authorization_header(doc: Doc, holder: dict[str, Any]) -> bool:
+    """Remove an Authorization header parameter from a path item or operation; say if there was one."""
+    params = holder.get("parameters")
+    if not (isinstance(params, list) and any(_is_authorization_header(doc, p) for p in params)):
+        return False
+    holder["parameters"] = [p for p in params if not _is_authorization_header(doc, p)]
+    if not holder["parameters"]:
+        del holder["parameters"]
+    return True
+
+
 def authorization_header_to_security(doc: Doc, report: Report) -> None:
     """A required ``Authorization`` header parameter becomes a bearer security requirement."""
     paths = doc.get("paths")
@@ -158,23 +169,14 @@ def authorization_header_to_security(doc: Doc, report: Report) -> None:
     for path, item in paths.items():
         if not isinstance(item, dict):
             continue
-        shared = item.get("parameters")
-        shared_auth = isinstance(shared, list) and any(_is_authorization_header(doc, p) for p in shared)
+        shared_auth = _drop_authorization_header(doc, item)
         if shared_auth:
-            item["parameters"] = [p for p in shared if not _is_authorization_header(doc, p)]
-            if not item["parameters"]:
-                del item["parameters"]
             report(f"{jpath('paths', path, 'parameters')}: removed the Authorization header parameter")
         for method in HTTP_METHODS:
             operation = item.get(method)
             if not isinstance(operation, dict):
                 continue
-            params = operation.get("parameters")
-            own_auth = isinstance(params, list) and any(_is_authorization_header(doc, p) for p in params)
-            if own_auth:
-                operation["parameters"] = [p for p in params if not _is_authorization_header(doc, p)]
-                if not operation["parameters"]:
-                    del operation["parameters"]
+            own_auth = _drop_authorization_header(doc, operation)
             if (own_auth or shared_auth) and not operation.get("security"):
                 scheme = _ensure_bearer_scheme(doc, report)
                 operation["security"] = [{scheme: []}]

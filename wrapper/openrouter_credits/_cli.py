@@ -10,9 +10,9 @@ import os
 import sys
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from . import _config
 from ._client import CreditsClient
@@ -26,6 +26,8 @@ from ._exceptions import (
     ServerError,
 )
 from ._models import Credits
+
+T = TypeVar("T")
 
 EXIT_OK = 0
 EXIT_BELOW = 1
@@ -148,34 +150,24 @@ def read_key(path: str) -> str:
     return key
 
 
-def positive_seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0 seconds")
-    return value
+def _argument(convert: Callable[[str], T], valid: Callable[[T], bool], expected: str) -> Callable[[str], T]:
+    """An argparse type: ``convert`` the text, and refuse it unless ``valid``, saying what was expected."""
+
+    def parse(text: str) -> T:
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not valid(value):
+            raise argparse.ArgumentTypeError(f"{text!r} is not {expected}")
+        return value
+
+    return parse
 
 
-def non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more")
-    return value
-
-
-def amount(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an amount of dollars") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a finite amount")
-    return value
+positive_seconds = _argument(float, lambda v: math.isfinite(v) and v > 0, "a number of seconds above 0")
+non_negative_int = _argument(int, lambda v: v >= 0, "a whole number, 0 or more")
+amount = _argument(float, math.isfinite, "an amount of dollars")
 
 
 def parser() -> argparse.ArgumentParser:
