@@ -13,7 +13,7 @@ import logging
 import math
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any
 
 import httpx
@@ -521,12 +521,11 @@ def retry_delay(
 class Call:
     """The state of one get_credits() call; the clients do the I/O it asks for."""
 
-    __slots__ = ("attempt", "deadline_at", "settings", "started")
+    __slots__ = ("attempt", "deadline_at", "settings")
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.started = time.monotonic()
-        self.deadline_at = self.started + settings.deadline
+        self.deadline_at = time.monotonic() + settings.deadline
         self.attempt = 0
 
     def next_timeout(self) -> httpx.Timeout:
@@ -547,36 +546,26 @@ class Call:
 
         return httpx.Timeout(connect=cut(t.connect), read=cut(t.read), write=cut(t.write), pool=cut(t.pool))
 
-    def settle(
-        self,
-        received: Received | None,
-        exc: BaseException | None,
-        sent_at: float,
-        jitter: Callable[[], float] | None = None,
-    ) -> Credits | float:
+    def settle(self, received: Received | None, exc: BaseException | None, sent_at: float) -> Credits | float:
         """``Credits``, or the seconds to wait before retrying; raises the error when it is final."""
         error: OpenRouterCreditsError
         if isinstance(exc, httpx.HTTPError):
             error = transport_error(exc, self.settings)
-        elif received is not None:
+            self._log_attempt(type(exc).__name__, sent_at)
+        elif received is None:  # neither an answer nor a network failure: a bug, not the server's doing
+            raise exc or RuntimeError("the exchange recorded no response")
+        else:
             # The generated parser may have failed on a body the schema does not allow; our own
             # reading of the same bytes says what was wrong.
+            self._log_attempt(str(received.status_code), sent_at)
             outcome = interpret(received, self.settings)
             if isinstance(outcome, Credits):
-                self._log_attempt(f"{received.status_code}", sent_at)
                 return outcome
             error = outcome
-        elif exc is not None:
-            raise exc
-        else:  # pragma: no cover - the exchange always records a response or raises
-            raise RuntimeError("no response and no error")
-        self._log_attempt(str(received.status_code) if received is not None else type(exc).__name__, sent_at)
-        time_left = self.deadline_at - time.monotonic()
-        if jitter is None:
-            import random  # only a retry needs it
+        import random  # only a failed attempt needs it
 
-            jitter = random.random
-        delay = retry_delay(error, self.attempt - 1, self.settings.max_retries, time_left, jitter())
+        time_left = self.deadline_at - time.monotonic()
+        delay = retry_delay(error, self.attempt - 1, self.settings.max_retries, time_left, random.random())
         if delay is None:
             raise error from exc
         logger.warning(
