@@ -11,6 +11,7 @@ import httpx
 
 from . import _config
 from ._core import Call, Received, Settings, aread_body, read_body
+from ._exceptions import ConfigurationError
 from ._models import Credits
 
 if TYPE_CHECKING:
@@ -103,8 +104,6 @@ class _ClientBase:
             api_key, base_url=base_url, timeout=timeout, deadline=deadline, max_retries=max_retries
         )
         if http_client is not None and not isinstance(http_client, expected):
-            from ._exceptions import ConfigurationError
-
             raise ConfigurationError(
                 f"http_client must be an {expected.__module__}.{expected.__name__}, not {type(http_client).__name__}."
             )
