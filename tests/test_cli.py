@@ -228,6 +228,20 @@ def test_watch_across_a_failure(mock: MockServer) -> None:
     assert KEY not in out + err
 
 
+def test_watch_json_lines(mock: MockServer) -> None:
+    """--watch --json prints one JSON object per poll."""
+    env = {**os.environ, "OPENROUTER_API_KEY": KEY}
+    command = [COMMAND, "--base-url", mock.base_url, "--watch", "0.1", "--json"]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = read_lines(proc, 2, timeout=20)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=20)
+    assert proc.returncode == 0
+    assert lines == ['{"total_credits": 25.0, "total_usage": 7.5, "remaining": 17.5}\n'] * 2
+
+
 @pytest.mark.parametrize(
     ("value", "text"),
     [

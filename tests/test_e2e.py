@@ -162,7 +162,7 @@ def test_deadline_holds(mode: str, mock: MockServer) -> None:
     with pytest.raises((APITimeoutError, ServerError)):
         call(mode, mock, deadline=0.8, max_retries=10)
     elapsed = time.monotonic() - started
-    assert elapsed < 0.8 + 0.3
+    assert elapsed < 0.8 + 0.5  # the deadline, plus scheduling slack on a busy machine
     assert [status for _, _, status in mock.app.requests].count(503) <= 3
 
 

@@ -222,10 +222,6 @@ class Received:
         self.content = content
         self.truncated = truncated
 
-    @property
-    def text(self) -> str:
-        return self.content.decode("utf-8", "replace")
-
     def json(self) -> Any:
         """The body parsed as JSON, once: the generated parser (whose ``from_dict`` takes a read-only
         Mapping and copies it) and the wrapper's validation share the result."""
