@@ -10,7 +10,10 @@ import time
 from types import TracebackType
 from typing import Self
 
-import uvicorn
+try:
+    import uvicorn
+except ImportError as exc:  # pragma: no cover - depends on what is installed
+    raise ImportError("MockServer needs uvicorn: pip install 'openrouter-credits[mock]'") from exc
 
 from ._app import MockOpenRouter
 
