@@ -39,7 +39,8 @@ class _Exchange:
         self.settings = settings
         # None when the httpx client is ours and already carries the key (merging per request costs).
         self.headers = client._request_headers
-        self.timeout = timeout
+        # Likewise the timeout: our client's default unless the deadline has cut it.
+        self.timeout: Any = httpx.USE_CLIENT_DEFAULT if client._owns_http and timeout is settings.timeout else timeout
         self.deadline_at = deadline_at
         self.received: Received | None = None
 

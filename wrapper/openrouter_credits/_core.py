@@ -241,28 +241,20 @@ def _check_deadline(deadline_at: float, request: httpx.Request) -> None:
         raise _DeadlineReached("the call's deadline ran out while reading the response", request=request)
 
 
-def _collect(chunks: list[bytes], size: int, chunk: bytes) -> tuple[int, bool]:
-    """Add ``chunk`` within the cap; return the new size and whether the cap was passed."""
-    room = _config.MAX_RESPONSE_BYTES - size
-    if len(chunk) > room:
-        chunks.append(chunk[:room])
-        return size + room, True
-    chunks.append(chunk)
-    return size + len(chunk), False
-
-
 def _received(response: httpx.Response, chunks: list[bytes], truncated: bool) -> Received:
     return Received(response.status_code, response.reason_phrase, response.headers, b"".join(chunks), truncated)
 
 
 def read_body(response: httpx.Response, deadline_at: float) -> Received:
     chunks: list[bytes] = []
-    size, truncated = 0, False
+    room, truncated = _config.MAX_RESPONSE_BYTES, False
     try:
         chunks_in: Iterator[bytes] = response.iter_bytes()
         for chunk in chunks_in:
-            size, truncated = _collect(chunks, size, chunk)
-            if truncated:
+            chunks.append(chunk[:room])
+            room -= len(chunk)
+            if room < 0:
+                truncated = True
                 break
             _check_deadline(deadline_at, response.request)
     finally:
@@ -272,12 +264,14 @@ def read_body(response: httpx.Response, deadline_at: float) -> Received:
 
 async def aread_body(response: httpx.Response, deadline_at: float) -> Received:
     chunks: list[bytes] = []
-    size, truncated = 0, False
+    room, truncated = _config.MAX_RESPONSE_BYTES, False
     try:
         chunks_in: AsyncIterator[bytes] = response.aiter_bytes()
         async for chunk in chunks_in:
-            size, truncated = _collect(chunks, size, chunk)
-            if truncated:
+            chunks.append(chunk[:room])
+            room -= len(chunk)
+            if room < 0:
+                truncated = True
                 break
             _check_deadline(deadline_at, response.request)
     finally:
@@ -406,6 +400,25 @@ def _kind(value: object) -> str:
     )
 
 
+def _number(data: dict[str, Any], name: str) -> float:
+    if name not in data:
+        raise ValueError(f"the field 'data.{name}' is missing")
+    value = data[name]
+    number: float
+    if type(value) is float:  # what the JSON parser gives for 25.0
+        number = value
+    elif isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"the field 'data.{name}' is {_kind(value)}, not a number")
+    else:
+        try:
+            number = float(value)
+        except OverflowError:
+            number = math.inf
+    if not math.isfinite(number):
+        raise ValueError(f"the field 'data.{name}' is not a finite number ({value!r})")
+    return number
+
+
 def parse_credits(received: Received) -> Credits:
     """Validate a credits body; raise ValueError with a sentence naming the field."""
     try:
@@ -419,22 +432,9 @@ def parse_credits(received: Received) -> Credits:
     data = body["data"]
     if not isinstance(data, dict):
         raise ValueError(f"the field 'data' is {_kind(data)}, not an object")
-    numbers: list[float] = []
-    for name in NUMBER_FIELDS:
-        if name not in data:
-            raise ValueError(f"the field 'data.{name}' is missing")
-        value = data[name]
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"the field 'data.{name}' is {_kind(value)}, not a number")
-        try:
-            number = float(value)
-        except OverflowError:
-            number = math.inf
-        if not math.isfinite(number):
-            raise ValueError(f"the field 'data.{name}' is not a finite number ({value!r})")
-        numbers.append(number)
-    extra = {k: v for k, v in data.items() if k not in NUMBER_FIELDS}
-    return Credits(total_credits=numbers[0], total_usage=numbers[1], extra=extra)
+    total_credits, total_usage = _number(data, "total_credits"), _number(data, "total_usage")
+    extra = {k: v for k, v in data.items() if k not in NUMBER_FIELDS} if len(data) > len(NUMBER_FIELDS) else None
+    return Credits(total_credits, total_usage, extra)
 
 
 def interpret(received: Received, settings: Settings) -> Credits | OpenRouterCreditsError:

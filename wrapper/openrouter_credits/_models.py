@@ -8,6 +8,8 @@ from typing import Any, NoReturn
 
 __all__ = ["Credits"]
 
+_NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
+
 
 class Credits:
     """The account's credits in US dollars: bought in total, used in total, and what remains.
@@ -27,7 +29,7 @@ class Credits:
     def __init__(self, total_credits: float, total_usage: float, extra: Mapping[str, Any] | None = None) -> None:
         object.__setattr__(self, "total_credits", total_credits)
         object.__setattr__(self, "total_usage", total_usage)
-        object.__setattr__(self, "_extra", MappingProxyType(dict(extra or {})))
+        object.__setattr__(self, "_extra", MappingProxyType(dict(extra)) if extra else _NO_EXTRA)
 
     @property
     def extra(self) -> Mapping[str, Any]:
