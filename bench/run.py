@@ -275,7 +275,7 @@ def machine() -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--calls", type=int, default=400)
+    parser.add_argument("--calls", type=int, default=1500)
     parser.add_argument("--concurrent", type=int, default=1000)
     parser.add_argument("--import-rounds", type=int, default=12)
     parser.add_argument("--out", type=Path, default=HERE / "results.md")
