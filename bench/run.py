@@ -151,18 +151,21 @@ def worker(kind: str, name: str, base_url: str, count: int) -> dict[str, float]:
         return {"cpu_us_per_call": (time.process_time() - cpu) / count * 1e6, "rss_kib": peak_rss_kib()}
     setup = async_contenders(base_url)[name]
 
-    async def main() -> float:
-        call, aclose = setup()
-        await asyncio.gather(*(call() for _ in range(20)))
+    async def burst(call: Callable[[], Any]) -> float:
         started = time.perf_counter()
         results = await asyncio.gather(*(call() for _ in range(count)))
-        elapsed = time.perf_counter() - started
         assert len(results) == count
-        await aclose()
-        return elapsed
+        return time.perf_counter() - started
 
-    elapsed = asyncio.run(main())
-    return {"wall_s": elapsed, "calls_per_s": count / elapsed, "rss_kib": peak_rss_kib()}
+    async def main() -> tuple[float, float]:
+        call, aclose = setup()
+        cold = await burst(call)  # a fresh client: every connection still to open
+        warm = await burst(call)  # the same client again, its pool open
+        await aclose()
+        return cold, warm
+
+    cold, warm = asyncio.run(main())
+    return {"cold_s": cold, "warm_s": warm, "rss_kib": peak_rss_kib()}
 
 
 # --- the driver ----------------------------------------------------------------------------------
@@ -310,20 +313,26 @@ def main() -> int:
         cpu = med(r["cpu_us_per_call"] for r in sync[name])
         rss = max(r["rss_kib"] for r in sync[name]) / 1024
         lines.append(f"| {name} | {cpu:.0f} | {cpu / floor:.2f} | {rss:.1f} |")
-    async_floor = med(r["calls_per_s"] for r in asynchronous["httpx.AsyncClient (defaults)"])
-    async_rounds = len(next(iter(asynchronous.values())))
+    floor_name = "httpx.AsyncClient (defaults)"
+    async_rounds = len(asynchronous[floor_name])
     lines += [
         "",
         f"## {args.concurrent:,} concurrent async calls on one client (median of {async_rounds} rounds)",
         "",
-        "| contender | wall s | calls / s | ratio to bare httpx | peak RSS MiB |",
-        "|---|---:|---:|---:|---:|",
+        "Cold: the first burst on a fresh client, every connection still to open. Warm: a second burst",
+        "on the same client.",
+        "",
+        "| contender | cold wall s | cold calls / s | ratio | warm wall s | warm calls / s | ratio | peak RSS MiB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    floor = {phase: med(r[f"{phase}_s"] for r in asynchronous[floor_name]) for phase in ("cold", "warm")}
     for name in async_names:
-        wall = med(r["wall_s"] for r in asynchronous[name])
-        rate = med(r["calls_per_s"] for r in asynchronous[name])
-        rss = max(r["rss_kib"] for r in asynchronous[name]) / 1024
-        lines.append(f"| {name} | {wall:.2f} | {rate:,.0f} | {rate / async_floor:.2f} | {rss:.1f} |")
+        row = [name]
+        for phase in ("cold", "warm"):
+            wall = med(r[f"{phase}_s"] for r in asynchronous[name])
+            row += [f"{wall:.2f}", f"{args.concurrent / wall:,.0f}", f"{floor[phase] / wall:.2f}"]
+        row.append(f"{max(r['rss_kib'] for r in asynchronous[name]) / 1024:.1f}")
+        lines.append("| " + " | ".join(row) + " |")
     httpx_import = med(s for s, _ in imports["httpx"])
     lines += [
         "",
