@@ -236,47 +236,60 @@ class _DeadlineReached(httpx.ReadTimeout):
     pass
 
 
-def _check_deadline(deadline_at: float, request: httpx.Request) -> None:
-    if time.monotonic() > deadline_at:
-        raise _DeadlineReached("the call's deadline ran out while reading the response", request=request)
+class _BodyReader:
+    """Collects a body chunk by chunk, within the size cap and the call's deadline."""
 
+    __slots__ = ("chunks", "deadline_at", "response", "room", "truncated")
 
-def _received(response: httpx.Response, chunks: list[bytes], truncated: bool) -> Received:
-    return Received(response.status_code, response.reason_phrase, response.headers, b"".join(chunks), truncated)
+    def __init__(self, response: httpx.Response, deadline_at: float) -> None:
+        self.response = response
+        self.deadline_at = deadline_at
+        self.chunks: list[bytes] = []
+        self.room = _config.MAX_RESPONSE_BYTES
+        self.truncated = False
+
+    def feed(self, chunk: bytes) -> bool:
+        """Take one chunk; True when reading should stop (the cap is passed)."""
+        self.chunks.append(chunk[: self.room])
+        self.room -= len(chunk)
+        if self.room < 0:
+            self.truncated = True
+            return True
+        if time.monotonic() > self.deadline_at:
+            raise _DeadlineReached(
+                "the call's deadline ran out while reading the response", request=self.response.request
+            )
+        return False
+
+    def received(self) -> Received:
+        response = self.response
+        return Received(
+            response.status_code, response.reason_phrase, response.headers, b"".join(self.chunks), self.truncated
+        )
 
 
 def read_body(response: httpx.Response, deadline_at: float) -> Received:
-    chunks: list[bytes] = []
-    room, truncated = _config.MAX_RESPONSE_BYTES, False
+    reader = _BodyReader(response, deadline_at)
     try:
-        chunks_in: Iterator[bytes] = response.iter_bytes()
-        for chunk in chunks_in:
-            chunks.append(chunk[:room])
-            room -= len(chunk)
-            if room < 0:
-                truncated = True
+        chunks: Iterator[bytes] = response.iter_bytes()
+        for chunk in chunks:
+            if reader.feed(chunk):
                 break
-            _check_deadline(deadline_at, response.request)
     finally:
         response.close()
-    return _received(response, chunks, truncated)
+    return reader.received()
 
 
 async def aread_body(response: httpx.Response, deadline_at: float) -> Received:
-    chunks: list[bytes] = []
-    room, truncated = _config.MAX_RESPONSE_BYTES, False
+    reader = _BodyReader(response, deadline_at)
     try:
-        chunks_in: AsyncIterator[bytes] = response.aiter_bytes()
-        async for chunk in chunks_in:
-            chunks.append(chunk[:room])
-            room -= len(chunk)
-            if room < 0:
-                truncated = True
+        chunks: AsyncIterator[bytes] = response.aiter_bytes()
+        async for chunk in chunks:
+            if reader.feed(chunk):
                 break
-            _check_deadline(deadline_at, response.request)
     finally:
         await response.aclose()
-    return _received(response, chunks, truncated)
+    return reader.received()
 
 
 # --- what a response means ----------------------------------------------------------------------
