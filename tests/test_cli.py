@@ -17,6 +17,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from openrouter_credits._cli import money
+from openrouter_credits._models import exact_difference
 from openrouter_credits.testing import MockOpenRouter, MockServer
 
 COMMAND = str(Path(sys.executable).parent / "openrouter-credits")
@@ -274,3 +275,10 @@ def test_mock_control_is_reachable(mock: MockServer) -> None:
     control = mock.base_url.removesuffix("/api/v1") + "/_mock/balance"
     httpx.post(control, json={"key": KEY, "total_credits": 10, "total_usage": 9.9})
     assert run(mock, "--json").stdout == '{"total_credits": 10.0, "total_usage": 9.9, "remaining": 0.1}\n'
+
+
+def test_watch_change_has_no_binary_noise() -> None:
+    """The change between polls is exact: 0.3 then 0.1 remaining is a change of -$0.20."""
+    assert exact_difference(0.1, 0.3) == -0.2
+    assert money(exact_difference(0.1, 0.3)) == "-$0.20"
+    assert money(exact_difference(10.000000000000002, 10.0)) == "$0.000000000000002"

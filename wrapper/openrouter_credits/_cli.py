@@ -25,7 +25,7 @@ from ._exceptions import (
     RateLimitError,
     ServerError,
 )
-from ._models import Credits
+from ._models import Credits, exact_difference
 
 T = TypeVar("T")
 
@@ -219,7 +219,11 @@ def watch(client: CreditsClient, args: argparse.Namespace) -> int:
             if args.format == "json":
                 line = as_json(credits)
             else:
-                change = "" if previous is None else f"  change {money(credits.remaining - previous.remaining)}"
+                change = (
+                    ""
+                    if previous is None
+                    else f"  change {money(exact_difference(credits.remaining, previous.remaining))}"
+                )
                 line = (
                     f"{stamp}  remaining {money(credits.remaining)}  credits {money(credits.total_credits)}"
                     f"  usage {money(credits.total_usage)}{change}"

@@ -11,6 +11,14 @@ __all__ = ["Credits"]
 _NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
 
 
+def exact_difference(a: float, b: float) -> float:
+    """``a - b`` for the decimals the two floats were written as, rounded to a float once."""
+    import decimal  # here, not at the top: it adds to the import time of the package
+
+    exact = decimal.Context(prec=800, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+    return float(exact.subtract(decimal.Decimal(repr(a)), decimal.Decimal(repr(b))))
+
+
 class Credits:
     """The account's credits in US dollars: bought in total, used in total, and what remains.
 
@@ -42,10 +50,7 @@ class Credits:
         The two numbers are taken as the decimals they were written as, subtracted exactly, and
         rounded to a float once.
         """
-        import decimal
-
-        exact = decimal.Context(prec=800, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
-        return float(exact.subtract(decimal.Decimal(repr(self.total_credits)), decimal.Decimal(repr(self.total_usage))))
+        return exact_difference(self.total_credits, self.total_usage)
 
     def __setattr__(self, name: str, value: object) -> NoReturn:
         raise AttributeError(f"Credits is immutable: cannot set {name!r}")
