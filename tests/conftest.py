@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
 
 from openrouter_credits import AsyncCreditsClient, Credits, CreditsClient
+from openrouter_credits.testing import MockServer
 
 KEY = "sk-or-v1-SECRET-7f3a9c1e5b2d4680-TOPSECRET"
 Handler = Callable[[httpx.Request], httpx.Response]
@@ -65,3 +67,16 @@ def mode(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture
+def mock(server: MockServer) -> Iterator[MockServer]:
+    """The module's live ``server``, with faults, latency and balance reset around each test."""
+    server.app.reset()
+    server.app.set_balance(total_credits=25.0, total_usage=7.5)
+    yield server
+    for _ in range(200):  # a slow answer can outlive the client that gave up on it
+        if server.app.in_flight == 0:
+            break
+        time.sleep(0.01)
+    server.app.reset()

@@ -32,14 +32,6 @@ def server() -> Iterator[MockServer]:
         yield running
 
 
-@pytest.fixture
-def mock(server: MockServer) -> Iterator[MockServer]:
-    server.app.reset()
-    server.app.set_balance(total_credits=25.0, total_usage=7.5)
-    yield server
-    server.app.reset()
-
-
 def run(
     mock: MockServer | None, *args: str, key: str | None = KEY, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:

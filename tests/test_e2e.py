@@ -32,19 +32,6 @@ def server() -> Iterator[MockServer]:
         yield running
 
 
-@pytest.fixture
-def mock(server: MockServer) -> Iterator[MockServer]:
-    """The module's live server, with its faults, latency and balance reset around each test."""
-    server.app.reset()
-    server.app.set_balance(total_credits=25.0, total_usage=7.5)
-    yield server
-    for _ in range(200):  # a slow answer can outlive the client that gave up on it
-        if server.app.in_flight == 0:
-            break
-        time.sleep(0.01)
-    server.app.reset()
-
-
 def call(
     mode: str, server: MockServer, key: str | None = None, sleeps: list[float] | None = None, **options: Any
 ) -> Credits:

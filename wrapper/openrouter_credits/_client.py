@@ -32,16 +32,15 @@ class _Exchange:
 
     raise_on_unexpected_status = False
 
-    def __init__(
-        self, client: _ClientBase, http: Any, settings: Settings, timeout: httpx.Timeout, deadline_at: float
-    ) -> None:
-        self.http = http
-        self.settings = settings
+    def __init__(self, client: _ClientBase, call: Call) -> None:
+        self.http = client._http
+        self.settings = settings = client._settings
+        timeout = call.next_timeout()
         # None when the httpx client is ours and already carries the key (merging per request costs).
         self.headers = client._request_headers
         # Likewise the timeout: our client's default unless the deadline has cut it.
         self.timeout: Any = httpx.USE_CLIENT_DEFAULT if client._owns_http and timeout is settings.timeout else timeout
-        self.deadline_at = deadline_at
+        self.deadline_at = call.deadline_at
         self.received: Received | None = None
 
     def _build(self, method: str, url: str, kwargs: dict[str, Any]) -> httpx.Request:
@@ -87,6 +86,7 @@ def _new_http_client(cls: type[httpx.Client] | type[httpx.AsyncClient], settings
 
 
 class _ClientBase:
+    _http: Any
     _settings: Settings
     _owns_http: bool
     _request_headers: httpx.Headers | None
@@ -158,7 +158,7 @@ class CreditsClient(_ClientBase):
         """Total credits bought and used. Raises an ``OpenRouterCreditsError`` subclass on failure."""
         call = Call(self._settings)
         while True:
-            exchange = _SyncExchange(self, self._http, self._settings, call.next_timeout(), call.deadline_at)
+            exchange = _SyncExchange(self, call)
             sent_at = time.monotonic()
             try:
                 self._endpoint.sync_detailed(client=cast("AuthenticatedClient", exchange))
@@ -213,7 +213,7 @@ class AsyncCreditsClient(_ClientBase):
         """Total credits bought and used. Raises an ``OpenRouterCreditsError`` subclass on failure."""
         call = Call(self._settings)
         while True:
-            exchange = _AsyncExchange(self, self._http, self._settings, call.next_timeout(), call.deadline_at)
+            exchange = _AsyncExchange(self, call)
             sent_at = time.monotonic()
             try:
                 async with self._slots:
