@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -20,17 +22,60 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "openrouter_credits_client"
+TEMPLATES = ROOT / "templates"
+TEMPLATE_HASHES = TEMPLATES / "upstream.sha256"
 MAX_DIFF_LINES = 200
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import selection  # noqa: E402
+
 import normalise  # noqa: E402
 
 
-def generate_into(spec: Path, config: Path, workdir: Path) -> Path:
+def upstream_templates() -> Path:
+    """The pinned generator's own templates folder."""
+    import openapi_python_client
+
+    return Path(openapi_python_client.__file__).parent / "templates"
+
+
+def recorded_templates() -> dict[str, str]:
+    """``{template name: sha256}`` from TEMPLATE_HASHES."""
+    recorded = {}
+    for line in TEMPLATE_HASHES.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            digest, name = line.split(maxsplit=1)
+            recorded[name] = digest
+    return recorded
+
+
+def template_drift(upstream: Path) -> list[str]:
+    """The generator templates our overrides copy or build on that changed since they were recorded."""
+    problems = []
+    for name, digest in recorded_templates().items():
+        path = upstream / name
+        actual = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
+        if actual != digest:
+            problems.append(f"  {name}: recorded {digest[:12]}, the installed generator has {actual[:12]}")
+    return problems
+
+
+def record_templates(upstream: Path) -> None:
+    lines = [line for line in TEMPLATE_HASHES.read_text(encoding="utf-8").splitlines() if line.startswith("#")]
+    for name in recorded_templates():
+        lines.append(f"{hashlib.sha256((upstream / name).read_bytes()).hexdigest()}  {name}")
+    TEMPLATE_HASHES.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def generate_into(spec: Path, config: Path, workdir: Path, report: normalise.Report) -> Path:
     """Generate the package under ``workdir``; return the package folder."""
     normalised = ROOT / "build" / "openapi.normalised.json"
-    if normalise.main([str(spec), str(normalised)]) != 0:
+    if normalise.run(spec, normalised, config, report) != 0:
         raise SystemExit(1)
+    # The generator gets its own settings, without the project's select_operations.
+    settings = {k: v for k, v in selection.load_config(config).items() if k != selection.CONFIG_KEY}
+    generator_config = workdir / "generator-config.json"
+    generator_config.write_text(json.dumps(settings), encoding="utf-8")
     project = workdir / "project"
     # The venv's bin folder first, so the generator's ruff hooks run the pinned ruff.
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
@@ -40,7 +85,7 @@ def generate_into(spec: Path, config: Path, workdir: Path) -> Path:
         "--path",
         str(normalised),
         "--config",
-        str(config),
+        str(generator_config),
         # A metadata type other than "none" makes the generator write py.typed; only the package
         # folder is kept from the project it writes.
         "--meta",
@@ -48,6 +93,8 @@ def generate_into(spec: Path, config: Path, workdir: Path) -> Path:
         "--output-path",
         str(project),
         "--fail-on-warning",
+        "--custom-template-path",
+        str(TEMPLATES),
     ]
     result = subprocess.run(command, env=env, cwd=workdir, capture_output=True, text=True)
     if result.returncode != 0:
@@ -99,10 +146,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spec", type=Path, default=ROOT / "openapi.yaml")
     parser.add_argument("--config", type=Path, default=ROOT / "generator-config.yaml")
     parser.add_argument("--out", type=Path, default=ROOT / "generated", help="folder holding the package")
+    parser.add_argument(
+        "--record-templates",
+        action="store_true",
+        help="after reviewing templates/ against a new generator version: record its templates' hashes",
+    )
     args = parser.parse_args(argv)
 
+    if args.record_templates:
+        record_templates(upstream_templates())
+        print(f"generate: recorded the generator's templates in {TEMPLATE_HASHES.relative_to(ROOT)}")
+        return 0
+    drift = template_drift(upstream_templates())
+    if drift:
+        print("generate: the generator's templates that templates/ copies or builds on have changed:", file=sys.stderr)
+        print("\n".join(drift), file=sys.stderr)
+        print(
+            "Compare each with its copy in templates/, carry the generator's change over, then run "
+            "`python tools/generate.py --record-templates`.",
+            file=sys.stderr,
+        )
+        return 1
+
     with tempfile.TemporaryDirectory(prefix="openrouter-credits-generate-") as tmp:
-        fresh = generate_into(args.spec.resolve(), args.config.resolve(), Path(tmp))
+        fresh = generate_into(
+            args.spec.resolve(), args.config.resolve(), Path(tmp), lambda line: print(f"normalise: {line}")
+        )
         target = args.out / PACKAGE
         if args.check:
             differences = compare(tree(fresh), tree(target) if target.is_dir() else {})

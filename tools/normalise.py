@@ -16,72 +16,18 @@ import copy
 import json
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+from openapi_doc import HTTP_METHODS, Doc, DocumentError, jpath, operations, refs, resolve
+from selection import Operation, load_config, operations_from_config, select
+
+ROOT = Path(__file__).resolve().parent.parent
 BEARER_SCHEME = "bearerAuth"
 EXPORTER_TAG_PREFIX = "subpackage_"
 
-Doc = dict[str, Any]
 Report = Callable[[str], None]
-
-
-class DocumentError(Exception):
-    """The document is broken in a way no repair covers."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
-
-
-# --- JSON paths -------------------------------------------------------------------------------
-
-
-def jpath(*parts: str | int) -> str:
-    """``jpath("paths", "/credits", "get")`` -> ``$.paths['/credits'].get``."""
-    out = "$"
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", part):
-            out += f".{part}"
-        else:
-            out += f"[{part!r}]"
-    return out
-
-
-def operations(doc: Doc) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """Yield ``(path, method, operation)`` for every operation in the document."""
-    paths = doc.get("paths")
-    if not isinstance(paths, dict):
-        return
-    for path, item in paths.items():
-        if not isinstance(item, dict):
-            continue
-        for method in HTTP_METHODS:
-            operation = item.get(method)
-            if isinstance(operation, dict):
-                yield path, method, operation
-
-
-def resolve(doc: Doc, node: Any) -> Any:
-    """Follow a local ``$ref`` (one level deep chains included); anything else is returned as is."""
-    seen: set[str] = set()
-    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
-        ref = node["$ref"]
-        if ref in seen or not ref.startswith("#/"):
-            return node
-        seen.add(ref)
-        target: Any = doc
-        for part in ref[2:].split("/"):
-            part = part.replace("~1", "/").replace("~0", "~")
-            if not isinstance(target, dict) or part not in target:
-                return node
-            target = target[part]
-        node = target
-    return node
 
 
 # --- repairs --------------------------------------------------------------------------------
@@ -208,16 +154,10 @@ def _is_object_schema(schema: Any) -> bool:
     return isinstance(schema, dict) and "$ref" not in schema and isinstance(schema.get("properties"), dict)
 
 
-def _count_refs(node: Any, counts: dict[str, int]) -> dict[str, int]:
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str):
-            counts[ref] = counts.get(ref, 0) + 1
-        for value in node.values():
-            _count_refs(value, counts)
-    elif isinstance(node, list):
-        for value in node:
-            _count_refs(value, counts)
+def _count_refs(node: Any) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for ref in refs(node):
+        counts[ref] = counts.get(ref, 0) + 1
     return counts
 
 
@@ -257,7 +197,7 @@ def canonical_schema_names(doc: Doc, report: Report) -> None:
                 body = schemas.get(old)
                 if not _is_object_schema(body) or name in schemas:
                     return
-                if _count_refs(doc, {}).get(ref, 0) != 1:
+                if _count_refs(doc).get(ref, 0) != 1:
                     return
                 schemas[name] = schemas.pop(old)
                 _rename_refs(doc, ref, target_ref)
@@ -283,6 +223,8 @@ def canonical_schema_names(doc: Doc, report: Report) -> None:
         if not isinstance(responses, dict):
             continue
         for status, response in responses.items():
+            if not str(status).startswith("2"):
+                continue  # error schemas are shared between operations: they keep upstream's names
             response = resolve(doc, response)
             content = response.get("content") if isinstance(response, dict) else None
             if not isinstance(content, dict):
@@ -293,11 +235,89 @@ def canonical_schema_names(doc: Doc, report: Report) -> None:
                     place(media, "schema", f"{op_name}Response{_pascal(str(status))}", where)
 
 
+def _schemas(node: Any, where: tuple[str | int, ...] = ()) -> Any:
+    """Yield ``(json path parts, schema)`` for every mapping below ``node`` that has ``properties``."""
+    stack: list[tuple[tuple[str | int, ...], Any]] = [(where, node)]
+    while stack:
+        parts, item = stack.pop()
+        if isinstance(item, dict):
+            if isinstance(item.get("properties"), dict):
+                yield parts, item
+            stack.extend(((*parts, key), value) for key, value in reversed(item.items()) if key != "example")
+        elif isinstance(item, list):
+            stack.extend(((*parts, index), value) for index, value in reversed(list(enumerate(item))))
+
+
+def deprecated_not_required(doc: Doc, report: Report) -> None:
+    """A property marked ``deprecated`` stops being required: the server may stop sending it any day."""
+    for parts, schema in _schemas(doc):
+        required = schema.get("required")
+        if not isinstance(required, list):
+            continue
+        dropped = [
+            name
+            for name in required
+            if isinstance(resolve(doc, schema["properties"].get(name)), dict)
+            and resolve(doc, schema["properties"][name]).get("deprecated") is True
+        ]
+        if dropped:
+            schema["required"] = [name for name in required if name not in dropped]
+            if not schema["required"]:
+                del schema["required"]
+            report(f"{jpath(*parts, 'required')}: deprecated {', '.join(map(repr, dropped))} no longer required")
+
+
+def _infer(example: Any) -> dict[str, Any]:
+    if isinstance(example, dict):
+        return {
+            "type": "object",
+            "properties": {str(k): _infer(v) for k, v in example.items()},
+            "required": [str(k) for k in example],
+        }
+    if isinstance(example, list):
+        return {"type": "array", "items": _infer(example[0])} if example else {"type": "array"}
+    if isinstance(example, bool):
+        return {"type": "boolean"}
+    if isinstance(example, int | float):
+        return {"type": "number"}  # an amount written as 100 is still a number, not an integer
+    if isinstance(example, str):
+        return {"type": "string"}
+    return {}
+
+
+_SHAPE_KEYS = ("properties", "items", "allOf", "anyOf", "oneOf", "additionalProperties", "$ref")
+
+
+def schema_from_example(doc: Doc, report: Report) -> None:
+    """A success response declared as a bare ``type: object`` with an example gets the example's shape.
+
+    An older copy of upstream's document declares ``GET /credits``'s 200 this way, which would
+    generate a model without fields.
+    """
+    for path, method, operation in operations(doc):
+        for status, response in (operation.get("responses") or {}).items():
+            if not str(status).startswith("2"):
+                continue
+            content = resolve(doc, response).get("content") if isinstance(resolve(doc, response), dict) else None
+            for media_type, media in (content or {}).items():
+                schema = media.get("schema") if isinstance(media, dict) else None
+                if not (isinstance(schema, dict) and schema.get("type") == "object"):
+                    continue
+                example = schema.get("example", media.get("example"))
+                if any(key in schema for key in _SHAPE_KEYS) or not isinstance(example, dict) or not example:
+                    continue
+                schema.update({k: v for k, v in _infer(example).items() if k != "type"})
+                where = jpath("paths", path, method, "responses", str(status), "content", media_type, "schema")
+                report(f"{where}: no properties declared; took them from the example ({', '.join(example)})")
+
+
 REPAIRS: tuple[Callable[[Doc, Report], None], ...] = (
     flatten_tags,
     canonicalise_tags,
     authorization_header_to_security,
     copy_global_security,
+    schema_from_example,
+    deprecated_not_required,
     canonical_schema_names,
 )
 
@@ -307,7 +327,7 @@ REPAIRS: tuple[Callable[[Doc, Report], None], ...] = (
 
 def _dangling_refs(doc: Doc) -> list[str]:
     problems = []
-    for ref in sorted(_count_refs(doc, {})):
+    for ref in sorted(_count_refs(doc)):
         if not ref.startswith("#/"):
             problems.append(f"{ref}: only references inside the document are supported")
         elif resolve(doc, {"$ref": ref}) == {"$ref": ref}:
@@ -336,10 +356,15 @@ def validate(doc: Doc) -> list[str]:
     return list(dict.fromkeys(problems))
 
 
-def normalise(doc: Any, report: Report = print) -> Doc:
-    """Return the canonical form of ``doc`` (a new object); raise DocumentError if it can't be made valid."""
+def normalise(doc: Any, selected: list[Operation] | None = None, report: Report = print) -> Doc:
+    """The canonical form of ``doc`` (a new object), with only the ``selected`` operations if given.
+
+    Raises DocumentError when it cannot be made into a document the generator takes.
+    """
     if not isinstance(doc, dict):
         raise DocumentError([f"$: expected a mapping at the top of the document, found {type(doc).__name__}"])
+    if selected is not None:
+        doc = select(doc, selected, report)
     doc = copy.deepcopy(doc)
     for repair in REPAIRS:
         repair(doc, report)
@@ -350,14 +375,16 @@ def normalise(doc: Any, report: Report = print) -> Doc:
 
 
 def load(path: Path) -> Any:
+    """The YAML (or JSON) document at ``path``, read with PyYAML's C loader where it is built."""
     import yaml
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DocumentError([f"{path}: cannot read the document ({exc})"]) from exc
+        text = path.read_bytes()
+    except OSError as exc:
+        raise DocumentError([f"{path}: cannot read the document ({exc.strerror or exc})"]) from exc
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=loader)  # noqa: S506 (a safe loader, chosen above)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
@@ -366,17 +393,15 @@ def load(path: Path) -> Any:
 
 
 def dump(doc: Doc) -> str:
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    # default=str: YAML reads an unquoted 2025-08-24 in an example as a date.
+    return json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) != 2:
-        print("usage: normalise.py SOURCE.yaml TARGET.json", file=sys.stderr)
-        return 2
-    source, target = Path(args[0]), Path(args[1])
+def run(source: Path, target: Path, config: Path, report: Report) -> int:
+    """Normalise ``source`` with the operations ``config`` selects into ``target``; 0, or 1 on a problem."""
     try:
-        doc = normalise(load(source), report=lambda line: print(f"normalise: {line}"))
+        selected = operations_from_config(load_config(config), config.name)
+        doc = normalise(load(source), selected, report=report)
     except DocumentError as exc:
         print(f"normalise: {source} cannot be used to generate the client:", file=sys.stderr)
         for problem in exc.problems:
@@ -385,6 +410,17 @@ def main(argv: list[str] | None = None) -> int:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(dump(doc), encoding="utf-8")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
+    parser.add_argument("source", type=Path, help="the document as published (YAML or JSON)")
+    parser.add_argument("target", type=Path, help="where to write the canonical JSON")
+    parser.add_argument("--config", type=Path, default=ROOT / "generator-config.yaml", help="select_operations")
+    args = parser.parse_args(argv)
+    return run(args.source, args.target, args.config, lambda line: print(f"normalise: {line}"))
 
 
 if __name__ == "__main__":

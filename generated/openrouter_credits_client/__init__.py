@@ -1,4 +1,4 @@
-"""A client library for accessing Get remaining credits"""
+"""A client library for accessing OpenRouter API"""
 
 from .client import AuthenticatedClient, Client
 

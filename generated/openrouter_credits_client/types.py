@@ -45,10 +45,26 @@ T = TypeVar("T")
 class Response(Generic[T]):
     """A response from an endpoint"""
 
-    status_code: HTTPStatus
+    status_code: HTTPStatus | int
     content: bytes
     headers: MutableMapping[str, str]
     parsed: T | None
 
 
-__all__ = ["UNSET", "File", "FileTypes", "RequestFiles", "Response", "Unset"]
+def as_status(code: int) -> HTTPStatus | int:
+    """The status as an ``HTTPStatus``, or the plain int for one it does not know (499, 520, 599)."""
+    try:
+        return HTTPStatus(code)
+    except ValueError:
+        return code
+
+
+__all__ = [
+    "UNSET",
+    "File",
+    "FileTypes",
+    "RequestFiles",
+    "Response",
+    "Unset",
+    "as_status",
+]

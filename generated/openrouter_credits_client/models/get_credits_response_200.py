@@ -15,9 +15,13 @@ T = TypeVar("T", bound="GetCreditsResponse200")
 
 @_attrs_define
 class GetCreditsResponse200:
-    """
+    """Total credits purchased and used
+
+    Example:
+        {'data': {'total_credits': 100.5, 'total_usage': 25.75}}
+
     Attributes:
-        data (GetCreditsResponse200Data):
+        data (GetCreditsResponse200Data):  Example: {'total_credits': 100.5, 'total_usage': 25.75}.
     """
 
     data: GetCreditsResponse200Data
@@ -65,3 +69,11 @@ class GetCreditsResponse200:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+SHAPE = (
+    "object",
+    {
+        "data": (True, ("model", "get_credits_response_200_data")),
+    },
+)

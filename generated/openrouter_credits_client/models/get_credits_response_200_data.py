@@ -12,9 +12,12 @@ T = TypeVar("T", bound="GetCreditsResponse200Data")
 @_attrs_define
 class GetCreditsResponse200Data:
     """
+    Example:
+        {'total_credits': 100.5, 'total_usage': 25.75}
+
     Attributes:
-        total_credits (float):
-        total_usage (float):
+        total_credits (float): Total credits purchased Example: 100.5.
+        total_usage (float): Total credits used Example: 25.75.
     """
 
     total_credits: float
@@ -67,3 +70,12 @@ class GetCreditsResponse200Data:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+SHAPE = (
+    "object",
+    {
+        "total_credits": (True, ("number",)),
+        "total_usage": (True, ("number",)),
+    },
+)

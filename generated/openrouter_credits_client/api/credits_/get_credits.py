@@ -1,12 +1,14 @@
-from http import HTTPStatus
-from typing import Any, cast
+from typing import Any
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.forbidden_response import ForbiddenResponse
 from ...models.get_credits_response_200 import GetCreditsResponse200
-from ...types import Response
+from ...models.internal_server_response import InternalServerResponse
+from ...models.unauthorized_response import UnauthorizedResponse
+from ...types import Response, as_status
 
 
 def _get_kwargs() -> dict[str, Any]:
@@ -19,24 +21,52 @@ def _get_kwargs() -> dict[str, Any]:
     return _kwargs
 
 
+_RESPONSE_200_SHAPE = ("model", "get_credits_response_200")
+_RESPONSE_401_SHAPE = ("model", "unauthorized_response")
+_RESPONSE_403_SHAPE = ("model", "forbidden_response")
+_RESPONSE_500_SHAPE = ("model", "internal_server_response")
+
+
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | GetCreditsResponse200 | None:
+) -> (
+    ForbiddenResponse
+    | GetCreditsResponse200
+    | InternalServerResponse
+    | UnauthorizedResponse
+    | None
+):
     if response.status_code == 200:
-        response_200 = GetCreditsResponse200.from_dict(response.json())
+        body = errors.validate(response, _RESPONSE_200_SHAPE)
+        response_200 = GetCreditsResponse200.from_dict(body)
 
         return response_200
 
     if response.status_code == 401:
-        response_401 = cast(Any, None)
+        try:
+            body = errors.validate(response, _RESPONSE_401_SHAPE)
+        except errors.ResponseValidationError:
+            return None
+        response_401 = UnauthorizedResponse.from_dict(body)
+
         return response_401
 
     if response.status_code == 403:
-        response_403 = cast(Any, None)
+        try:
+            body = errors.validate(response, _RESPONSE_403_SHAPE)
+        except errors.ResponseValidationError:
+            return None
+        response_403 = ForbiddenResponse.from_dict(body)
+
         return response_403
 
     if response.status_code == 500:
-        response_500 = cast(Any, None)
+        try:
+            body = errors.validate(response, _RESPONSE_500_SHAPE)
+        except errors.ResponseValidationError:
+            return None
+        response_500 = InternalServerResponse.from_dict(body)
+
         return response_500
 
     if client.raise_on_unexpected_status:
@@ -47,9 +77,14 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | GetCreditsResponse200]:
+) -> Response[
+    ForbiddenResponse
+    | GetCreditsResponse200
+    | InternalServerResponse
+    | UnauthorizedResponse
+]:
     return Response(
-        status_code=HTTPStatus(response.status_code),
+        status_code=as_status(response.status_code),
         content=response.content,
         headers=response.headers,
         parsed=_parse_response(client=client, response=response),
@@ -59,17 +94,23 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[Any | GetCreditsResponse200]:
+) -> Response[
+    ForbiddenResponse
+    | GetCreditsResponse200
+    | InternalServerResponse
+    | UnauthorizedResponse
+]:
     """Get remaining credits
 
-     Get total credits purchased and used for the authenticated user
+     Get total credits purchased and used for the authenticated user. [Management
+    key](/docs/guides/overview/auth/management-api-keys) required.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | GetCreditsResponse200]
+        Response[ForbiddenResponse | GetCreditsResponse200 | InternalServerResponse | UnauthorizedResponse]
     """
 
     kwargs = _get_kwargs()
@@ -84,17 +125,24 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-) -> Any | GetCreditsResponse200 | None:
+) -> (
+    ForbiddenResponse
+    | GetCreditsResponse200
+    | InternalServerResponse
+    | UnauthorizedResponse
+    | None
+):
     """Get remaining credits
 
-     Get total credits purchased and used for the authenticated user
+     Get total credits purchased and used for the authenticated user. [Management
+    key](/docs/guides/overview/auth/management-api-keys) required.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | GetCreditsResponse200
+        ForbiddenResponse | GetCreditsResponse200 | InternalServerResponse | UnauthorizedResponse
     """
 
     return sync_detailed(
@@ -105,17 +153,23 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[Any | GetCreditsResponse200]:
+) -> Response[
+    ForbiddenResponse
+    | GetCreditsResponse200
+    | InternalServerResponse
+    | UnauthorizedResponse
+]:
     """Get remaining credits
 
-     Get total credits purchased and used for the authenticated user
+     Get total credits purchased and used for the authenticated user. [Management
+    key](/docs/guides/overview/auth/management-api-keys) required.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | GetCreditsResponse200]
+        Response[ForbiddenResponse | GetCreditsResponse200 | InternalServerResponse | UnauthorizedResponse]
     """
 
     kwargs = _get_kwargs()
@@ -128,17 +182,24 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-) -> Any | GetCreditsResponse200 | None:
+) -> (
+    ForbiddenResponse
+    | GetCreditsResponse200
+    | InternalServerResponse
+    | UnauthorizedResponse
+    | None
+):
     """Get remaining credits
 
-     Get total credits purchased and used for the authenticated user
+     Get total credits purchased and used for the authenticated user. [Management
+    key](/docs/guides/overview/auth/management-api-keys) required.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | GetCreditsResponse200
+        ForbiddenResponse | GetCreditsResponse200 | InternalServerResponse | UnauthorizedResponse
     """
 
     return (
