@@ -83,7 +83,7 @@ def test_prometheus_on_failure_writes_no_zero_balance(mock: MockServer) -> None:
     assert result.returncode == 3
     metrics = {f.name: f.samples[0].value for f in text_string_to_metric_families(result.stdout)}
     assert metrics == {"openrouter_credits_up": 0.0}
-    assert result.stderr.startswith("error: This key may not read credits (HTTP 403")
+    assert result.stderr.startswith("error: This key may not read the credits balance (HTTP 403")
 
 
 @pytest.mark.parametrize(("threshold", "code"), [("20", 1), ("17.50", 0), ("5", 0)])
@@ -143,13 +143,17 @@ def test_network_and_server_errors(mock: MockServer) -> None:
     assert run(mock, "--max-retries", "1").returncode == 4
 
 
-@pytest.mark.parametrize("fault", ["wrong-types", "not-json"])
-def test_invalid_response(mock: MockServer, fault: str) -> None:
-    """A body that is not the credits object exits 5."""
+@pytest.mark.parametrize(
+    ("fault", "detail"),
+    [("wrong-types", "data.total_credits: expected number, got string"), ("not-json", "$: not JSON (Expecting value")],
+)
+def test_invalid_response(mock: MockServer, fault: str, detail: str) -> None:
+    """A body that is not the credits object exits 5, naming the field."""
     mock.app.inject(fault)
     result = run(mock)
     assert result.returncode == 5
-    assert result.stderr.startswith("error: OpenRouter sent HTTP 200 but ")
+    prefix = "error: OpenRouter sent HTTP 200 for the credits balance but its body does not match the API document ("
+    assert result.stderr.startswith(prefix + detail)
     assert result.stdout == ""
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from openrouter_credits_client.models import GetCreditsResponse200Data
 
 import openrouter_credits
 from conftest import KEY, Harness, ok
@@ -30,7 +31,7 @@ from openrouter_credits import (
     ResponseValidationError,
     ServerError,
     UnexpectedStatusError,
-    _core,
+    _retry,
 )
 
 
@@ -89,7 +90,7 @@ def test_extra_fields_are_kept(mode: str) -> None:
     h = Harness(mode, body('{"data": {"total_credits": 3, "total_usage": 1, "limit": null, "tier": "pro"}}'))
     credits = h.call()
     assert credits.total_credits == 3.0
-    assert isinstance(credits.total_credits, float)
+    assert isinstance(credits.total_credits, int)  # a JSON integer for a number field stays an int
     assert dict(credits.extra) == {"limit": None, "tier": "pro"}
     with pytest.raises(TypeError):
         credits.extra["tier"] = "free"  # type: ignore[index]
@@ -104,12 +105,17 @@ def test_remaining_has_no_binary_noise() -> None:
 
 def test_credits_is_immutable_and_readable() -> None:
     """Credits cannot be changed, and its repr shows the numbers and what remains."""
-    credits = Credits(total_credits=25.0, total_usage=7.5, extra={"a": 1})
-    with pytest.raises(AttributeError, match="Credits is immutable"):
+    model = GetCreditsResponse200Data(total_credits=25.0, total_usage=7.5)
+    model["a"] = 1
+    credits = Credits.from_generated(model)
+    model["a"] = 2  # the copy does not follow the generated model
+    with pytest.raises(AttributeError):
         credits.total_usage = 0.0  # type: ignore[misc]
+    with pytest.raises(TypeError, match="Credits is immutable"):
+        credits["a"] = 3
     assert repr(credits) == "Credits(total_credits=25.0, total_usage=7.5, remaining=17.5, extra={'a': 1})"
     assert hash(credits) == hash(Credits(total_credits=25.0, total_usage=7.5))
-    with pytest.raises(AttributeError, match="Credits is immutable"):
+    with pytest.raises(AttributeError):
         del credits.total_credits
     assert pickle.loads(pickle.dumps(credits)) == credits
     assert credits != Credits(total_credits=25.0, total_usage=7.5)
@@ -148,14 +154,14 @@ ERROR_SHAPE = {"error": {"code": 0, "message": "Server says no"}}
         (301, UnexpectedStatusError, "check base_url"),
         (304, UnexpectedStatusError, "HTTP 304"),
         (418, UnexpectedStatusError, "HTTP 418"),
-        (299, None, None),
+        (299, UnexpectedStatusError, "HTTP 299"),
         (600, UnexpectedStatusError, "HTTP 600"),
         (999, UnexpectedStatusError, "HTTP 999"),
     ],
 )
 def test_status_table(mode: str, code: int, error: type[APIStatusError] | None, phrase: str | None) -> None:
     """Every status maps to its documented error, with the server's message and request id."""
-    if error is None:  # any 2xx other than 200 must still carry the credits object
+    if error is None:
         h = Harness(mode, status(code, {"data": {"total_credits": 1, "total_usage": 0}}), max_retries=0)
         assert h.call().total_credits == 1.0
         return
@@ -207,28 +213,28 @@ def test_redirect_is_not_followed(mode: str) -> None:
 @pytest.mark.parametrize(
     ("raw", "phrase"),
     [
-        ("not json", "the body is not JSON"),
-        ("", "the body is not JSON"),
-        ('{"data": ', "the body is not JSON"),
-        ("[1, 2]", "the body is an array, not a JSON object"),
-        ('"credits"', "the body is a string, not a JSON object"),
-        ("null", "the body is null, not a JSON object"),
-        ("{}", "the field 'data' is missing"),
-        ('{"data": []}', "the field 'data' is an array, not an object"),
-        ('{"data": null}', "the field 'data' is null, not an object"),
-        ('{"data": "x"}', "the field 'data' is a string, not an object"),
-        ('{"data": {"total_usage": 1}}', "the field 'data.total_credits' is missing"),
-        ('{"data": {"total_credits": 1}}', "the field 'data.total_usage' is missing"),
-        ('{"data": {"total_credits": "25", "total_usage": 1}}', "'data.total_credits' is a string, not a number"),
-        ('{"data": {"total_credits": true, "total_usage": 1}}', "'data.total_credits' is a boolean, not a number"),
-        ('{"data": {"total_credits": 1, "total_usage": null}}', "'data.total_usage' is null, not a number"),
-        ('{"data": {"total_credits": 1, "total_usage": [1]}}', "'data.total_usage' is an array, not a number"),
-        ('{"data": {"total_credits": NaN, "total_usage": 1}}', "'data.total_credits' is not a finite number"),
-        ('{"data": {"total_credits": 1, "total_usage": Infinity}}', "'data.total_usage' is not a finite number"),
-        ('{"data": {"total_credits": 1e400, "total_usage": 1}}', "'data.total_credits' is not a finite number"),
-        ('{"data": {"total_credits": 1' + "0" * 400 + ', "total_usage": 1}}', "not a finite number"),
-        ("[" * 100000 + "]" * 100000, "the body is not JSON"),
-        (b"\xff\xfe{}", "the body is not JSON"),
+        ("not json", "$: not JSON (Expecting value"),
+        ("", "$: not JSON"),
+        ('{"data": ', "$: not JSON"),
+        ("[1, 2]", "$: expected object, got array"),
+        ('"credits"', "$: expected object, got string"),
+        ("null", "$: expected object, got null"),
+        ("{}", "data: required field missing"),
+        ('{"data": []}', "data: expected object, got array"),
+        ('{"data": null}', "data: expected object, got null"),
+        ('{"data": "x"}', "data: expected object, got string"),
+        ('{"data": {"total_usage": 1}}', "data.total_credits: required field missing"),
+        ('{"data": {"total_credits": 1}}', "data.total_usage: required field missing"),
+        ('{"data": {"total_credits": "25", "total_usage": 1}}', "data.total_credits: expected number, got string"),
+        ('{"data": {"total_credits": true, "total_usage": 1}}', "data.total_credits: expected number, got boolean"),
+        ('{"data": {"total_credits": 1, "total_usage": null}}', "data.total_usage: expected number, got null"),
+        ('{"data": {"total_credits": 1, "total_usage": [1]}}', "data.total_usage: expected number, got array"),
+        ('{"data": {"total_credits": NaN, "total_usage": 1}}', "data.total_credits: expected a finite number, got nan"),
+        ('{"data": {"total_credits": 1, "total_usage": Infinity}}', "data.total_usage: expected a finite number, got inf"),
+        ('{"data": {"total_credits": 1e400, "total_usage": 1}}', "data.total_credits: expected a finite number, got inf"),
+        ('{"data": {"total_credits": 1' + "0" * 400 + ', "total_usage": 1}}', "data.total_credits: expected a number, got an integer too large"),
+        ("[" * 100000 + "]" * 100000, "$: not JSON"),
+        (b"\xff\xfe{}", "$: not JSON"),
     ],
 )
 def test_malformed_body(mode: str, raw: str | bytes, phrase: str) -> None:
@@ -422,16 +428,16 @@ def test_deadline_bounds_a_slow_body(mode: str) -> None:
 def test_retry_delay_table(retries_done: int, retry_after: float | None, jitter: float, expected: float | None) -> None:
     """(retries done, Retry-After, jitter) -> delay before the next attempt, or None to give up."""
     error = ServerError("x", status_code=503, message="", body="", request_id=None, retry_after=retry_after, url="u")
-    assert _core.retry_delay(error, retries_done, 10, time_left=1000, jitter=jitter) == expected
+    assert _retry.retry_delay(error, retries_done, 10, time_left=1000, jitter=jitter) == expected
 
 
 def test_retry_delay_gives_up() -> None:
     """No retry when the retries are spent, the wait outlasts the deadline, or the error is final."""
     error = ServerError("x", status_code=503, message="", body="", request_id=None, retry_after=None, url="u")
-    assert _core.retry_delay(error, 2, 2, time_left=100, jitter=0) is None
-    assert _core.retry_delay(error, 0, 2, time_left=0.4, jitter=0) is None
+    assert _retry.retry_delay(error, 2, 2, time_left=100, jitter=0) is None
+    assert _retry.retry_delay(error, 0, 2, time_left=0.4, jitter=0) is None
     invalid = ResponseValidationError("x", status_code=200, body="", request_id=None, url="u")
-    assert _core.retry_delay(invalid, 0, 2, time_left=100, jitter=0) is None
+    assert _retry.retry_delay(invalid, 0, 2, time_left=100, jitter=0) is None
 
 
 # --- configuration ----------------------------------------------------------------------------

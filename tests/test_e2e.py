@@ -110,9 +110,9 @@ def test_retry_after_is_honoured(mode: str, mock: MockServer) -> None:
 @pytest.mark.parametrize(
     ("fault", "error", "phrase"),
     [
-        ("truncated", ResponseValidationError, "the body is not JSON"),
-        ("not-json", ResponseValidationError, "the body is not JSON"),
-        ("wrong-types", ResponseValidationError, "'data.total_credits' is a string, not a number"),
+        ("truncated", ResponseValidationError, "$: not JSON"),
+        ("not-json", ResponseValidationError, "$: not JSON"),
+        ("wrong-types", ResponseValidationError, "data.total_credits: expected number, got string"),
         ("html", ServerError, "HTTP 502: <html>"),
         ("drop", APIConnectionError, "RemoteProtocolError"),
     ],

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import KEY, Harness, ok
 from openrouter_credits import CreditsClient, OpenRouterCreditsError
-from openrouter_credits._core import Secret, Settings
+from openrouter_credits._settings import Secret, Settings
 
 
 def echo(code: int) -> object:

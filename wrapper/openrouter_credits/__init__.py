@@ -7,6 +7,8 @@ with CreditsClient() as client:          # key from OPENROUTER_API_KEY
 print(credits.total_credits, credits.total_usage, credits.remaining)
 """
 
+from typing import TYPE_CHECKING
+
 from ._client import AsyncCreditsClient, CreditsClient, get_credits
 from ._config import __version__
 from ._exceptions import (
@@ -22,7 +24,9 @@ from ._exceptions import (
     ServerError,
     UnexpectedStatusError,
 )
-from ._models import Credits
+
+if TYPE_CHECKING:
+    from ._models import Credits
 
 __all__ = [
     "APIConnectionError",
@@ -42,3 +46,13 @@ __all__ = [
     "__version__",
     "get_credits",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # The result types extend the generated models, which bring attrs: they load on first use, so
+    # ``import openrouter_credits`` costs about what ``import httpx`` does (make bench).
+    if name == "Credits":
+        from ._models import Credits
+
+        return Credits
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

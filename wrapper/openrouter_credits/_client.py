@@ -1,21 +1,27 @@
-"""CreditsClient, AsyncCreditsClient and get_credits(): the I/O around the decisions in _core."""
+"""CreditsClient, AsyncCreditsClient and get_credits(): the I/O around the decisions in _retry."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 import httpx
 
 from . import _config
-from ._core import Call, Received, Settings, aread_body, read_body
+from ._body import Received, aread_body, read_body
 from ._exceptions import ConfigurationError
-from ._models import Credits
+from ._operations import CREDITS, Operation
+from ._retry import Call
+from ._settings import Settings
 
 if TYPE_CHECKING:
     from openrouter_credits_client import AuthenticatedClient
+
+    from ._models import Credits
+
+T = TypeVar("T")
 
 __all__ = ["AsyncCreditsClient", "CreditsClient", "get_credits"]
 
@@ -32,7 +38,7 @@ class _Exchange:
 
     raise_on_unexpected_status = False
 
-    def __init__(self, client: _ClientBase, call: Call) -> None:
+    def __init__(self, client: _ClientBase, call: Call[Any]) -> None:
         self.http = client._http
         self.settings = settings = client._settings
         timeout = call.next_timeout()
@@ -110,11 +116,6 @@ class _ClientBase:
             )
         self._owns_http = http_client is None
         self._request_headers = None if self._owns_http else self._settings.headers
-        # The generated package (and attrs with it) is loaded by the first client, not by
-        # ``import openrouter_credits``: the command line's start-up is measured against bare httpx.
-        from openrouter_credits_client.api.credits_ import get_credits as endpoint
-
-        self._endpoint = endpoint
         return http_client if http_client is not None else _new_http_client(expected, self._settings)
 
     @property
@@ -156,17 +157,21 @@ class CreditsClient(_ClientBase):
 
     def get_credits(self) -> Credits:
         """Total credits bought and used. Raises an ``OpenRouterCreditsError`` subclass on failure."""
-        call = Call(self._settings)
+        return self._call(CREDITS)
+
+    def _call(self, operation: Operation[T]) -> T:
+        call = Call(self._settings, operation)
+        endpoint = operation.endpoint
         while True:
             exchange = _SyncExchange(self, call)
             sent_at = time.monotonic()
             try:
-                self._endpoint.sync_detailed(client=cast("AuthenticatedClient", exchange))
+                response = endpoint.sync_detailed(client=cast("AuthenticatedClient", exchange))
             except Exception as exc:
-                outcome = call.settle(exchange.received, exc, sent_at)
+                outcome = call.settle(exchange.received, None, exc, sent_at)
             else:
-                outcome = call.settle(exchange.received, None, sent_at)
-            if isinstance(outcome, Credits):
+                outcome = call.settle(exchange.received, response, None, sent_at)
+            if not isinstance(outcome, float):
                 return outcome
             self._sleep(outcome)
 
@@ -211,18 +216,22 @@ class AsyncCreditsClient(_ClientBase):
 
     async def get_credits(self) -> Credits:
         """Total credits bought and used. Raises an ``OpenRouterCreditsError`` subclass on failure."""
-        call = Call(self._settings)
+        return await self._call(CREDITS)
+
+    async def _call(self, operation: Operation[T]) -> T:
+        call = Call(self._settings, operation)
+        endpoint = operation.endpoint
         while True:
             exchange = _AsyncExchange(self, call)
             sent_at = time.monotonic()
             try:
                 async with self._slots:
-                    await self._endpoint.asyncio_detailed(client=cast("AuthenticatedClient", exchange))
+                    response = await endpoint.asyncio_detailed(client=cast("AuthenticatedClient", exchange))
             except Exception as exc:
-                outcome = call.settle(exchange.received, exc, sent_at)
+                outcome = call.settle(exchange.received, None, exc, sent_at)
             else:
-                outcome = call.settle(exchange.received, None, sent_at)
-            if isinstance(outcome, Credits):
+                outcome = call.settle(exchange.received, response, None, sent_at)
+            if not isinstance(outcome, float):
                 return outcome
             await self._sleep(outcome)
 

@@ -1,47 +1,81 @@
-"""What get_credits() returns."""
+"""What the clients return: the generated models, immutable, with the wrapper's additions on top.
+
+``Credits`` is the generated ``GetCreditsResponse200Data``: every field the API document declares is
+a typed attribute of it, so a field upstream adds appears here after ``make generate`` with no edit to
+this file. The wrapper adds ``remaining``, ``extra``, immutability, equality and a readable repr.
+"""
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Self, cast
 
-__all__ = ["Credits"]
+import attrs
 
-_NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
+from openrouter_credits_client.models.get_credits_response_200_data import GetCreditsResponse200Data
+
+__all__ = ["Credits", "exact_difference"]
+
+_EXACT = decimal.Context(prec=800, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
 
 
 def exact_difference(a: float, b: float) -> float:
     """``a - b`` for the decimals the two floats were written as, rounded to a float once."""
-    import decimal  # here, not at the top: it adds to the import time of the package
-
-    exact = decimal.Context(prec=800, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
-    return float(exact.subtract(decimal.Decimal(repr(a)), decimal.Decimal(repr(b))))
+    return float(_EXACT.subtract(decimal.Decimal(repr(a)), decimal.Decimal(repr(b))))
 
 
-class Credits:
-    """The account's credits in US dollars: bought in total, used in total, and what remains.
+class _Immutable:
+    """The wrapper's side of a result: read-only ``extra``, equality, hashing and repr.
 
-    Immutable. ``extra`` holds the fields the server sent beyond the schema, read-only, so they are
-    reachable before the next regeneration picks them up.
+    Mixed into a frozen attrs subclass of a generated model, whose ``additional_properties`` (the
+    fields the server sent beyond the document) it shows read-only as ``extra``.
     """
 
-    # A plain class rather than an attrs one: it keeps attrs (and decimal) out of
-    # ``import openrouter_credits``, which the command line pays on every start.
-    __slots__ = ("_extra", "total_credits", "total_usage")
+    __slots__ = ()
+    additional_properties: dict[str, Any]
 
-    total_credits: float
-    total_usage: float
-    _extra: Mapping[str, Any]
+    def __setitem__(self, key: str, value: Any) -> NoReturn:
+        raise TypeError(f"{type(self).__name__} is immutable: cannot set {key!r}")
 
-    def __init__(self, total_credits: float, total_usage: float, extra: Mapping[str, Any] | None = None) -> None:
-        object.__setattr__(self, "total_credits", total_credits)
-        object.__setattr__(self, "total_usage", total_usage)
-        object.__setattr__(self, "_extra", MappingProxyType(dict(extra)) if extra else _NO_EXTRA)
+    def __delitem__(self, key: str) -> NoReturn:
+        raise TypeError(f"{type(self).__name__} is immutable: cannot delete {key!r}")
 
     @property
     def extra(self) -> Mapping[str, Any]:
-        return self._extra
+        """Fields the server sent beyond the API document, read-only."""
+        return MappingProxyType(self.additional_properties)
+
+    @classmethod
+    def from_generated(cls, model: Any) -> Self:
+        """A copy of ``model``, an instance of the generated class this one extends."""
+        fields = attrs.fields(cast(Any, cls))
+        new = cls(**{f.name: getattr(model, f.name) for f in fields if f.init})
+        object.__setattr__(new, "additional_properties", dict(model.additional_properties))
+        return new
+
+    def _repr_fields(self) -> list[str]:
+        fields = attrs.fields(cast(Any, type(self)))
+        return [f"{f.name}={getattr(self, f.name)!r}" for f in fields if f.name != "additional_properties"]
+
+    def __hash__(self) -> int:
+        fields = attrs.fields(cast(Any, type(self)))
+        return hash(tuple(getattr(self, f.name) for f in fields if f.name != "additional_properties"))
+
+    def __repr__(self) -> str:
+        parts = self._repr_fields()
+        if self.additional_properties:
+            parts.append(f"extra={self.additional_properties!r}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+
+@attrs.frozen(repr=False, eq=True, hash=False)
+class Credits(_Immutable, GetCreditsResponse200Data):
+    """The account's credits in US dollars: ``total_credits`` bought, ``total_usage`` used, and
+    ``remaining``. Every field of the API document's credits object is an attribute; immutable."""
+
+    __hash__ = _Immutable.__hash__  # type: ignore[assignment]  # the generated base is unhashable
 
     @property
     def remaining(self) -> float:
@@ -52,30 +86,5 @@ class Credits:
         """
         return exact_difference(self.total_credits, self.total_usage)
 
-    def __setattr__(self, name: str, value: object) -> NoReturn:
-        raise AttributeError(f"Credits is immutable: cannot set {name!r}")
-
-    def __delattr__(self, name: str) -> NoReturn:
-        raise AttributeError(f"Credits is immutable: cannot delete {name!r}")
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Credits):
-            return NotImplemented
-        return (self.total_credits, self.total_usage, self._extra) == (
-            other.total_credits,
-            other.total_usage,
-            other._extra,
-        )
-
-    def __hash__(self) -> int:
-        return hash((self.total_credits, self.total_usage))
-
-    def __reduce__(self) -> tuple[type[Credits], tuple[float, float, dict[str, Any]]]:
-        return (Credits, (self.total_credits, self.total_usage, dict(self._extra)))
-
-    def __repr__(self) -> str:
-        extra = f", extra={dict(self._extra)!r}" if self._extra else ""
-        return (
-            f"Credits(total_credits={self.total_credits!r}, total_usage={self.total_usage!r}, "
-            f"remaining={self.remaining!r}{extra})"
-        )
+    def _repr_fields(self) -> list[str]:
+        return [*super()._repr_fields(), f"remaining={self.remaining!r}"]

@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from .._core import is_loopback
+from .._settings import is_loopback
 
 __all__ = [
     "DEFAULT_INFERENCE_KEY",

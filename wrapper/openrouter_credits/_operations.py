@@ -1,0 +1,58 @@
+"""The API operations the clients call: the generated endpoint that builds, sends and parses each,
+and how its parsed model becomes what the wrapper returns."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from ._models import Credits
+
+__all__ = ["CREDITS", "Operation"]
+
+T = TypeVar("T")
+
+
+class Operation(Generic[T]):
+    """One operation: its path (for messages and logs), what it reads (for messages), its endpoint.
+
+    The generated endpoint module (and attrs and the models with it) is imported on the first call,
+    not by ``import openrouter_credits``: the command line's start-up is measured against bare httpx.
+    """
+
+    __slots__ = ("_convert", "_endpoint", "_module", "path", "what")
+
+    def __init__(self, path: str, what: str, module: str, convert: Callable[[Any], T]) -> None:
+        self.path = path
+        self.what = what
+        self._module = module
+        self._convert = convert
+        self._endpoint: ModuleType | None = None
+
+    @property
+    def endpoint(self) -> Any:
+        """The generated module: ``sync_detailed(client=...)`` and ``asyncio_detailed(client=...)``."""
+        if self._endpoint is None:
+            self._endpoint = importlib.import_module(self._module)
+        return self._endpoint
+
+    def result(self, parsed: Any) -> T:
+        """The wrapper's value for the generated endpoint's parsed 2xx model."""
+        return self._convert(parsed)
+
+    def __repr__(self) -> str:
+        return f"Operation(GET {self.path})"
+
+
+def _credits(parsed: Any) -> Credits:
+    from ._models import Credits
+
+    return Credits.from_generated(parsed.data)
+
+
+CREDITS: Operation[Credits] = Operation(
+    "/credits", "the credits balance", "openrouter_credits_client.api.credits_.get_credits", _credits
+)

@@ -1,0 +1,190 @@
+"""What a response or a network failure means: the typed error it stands for, in a whole sentence.
+
+Every message goes through ``_redact``: a key the server quotes back shows as ``[redacted]``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import httpx
+
+from . import _config
+from ._body import DeadlineReached, Received
+from ._exceptions import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    PermissionDeniedError,
+    RateLimitError,
+    ResponseValidationError,
+    ServerError,
+    UnexpectedStatusError,
+)
+from ._settings import Secret
+
+if TYPE_CHECKING:
+    from ._retry import Target
+
+__all__ = ["retry_after", "status_error", "transport_error", "validation_error"]
+
+REDACTED = "[redacted]"
+
+
+def _redact(text: str, key: Secret) -> str:
+    return text.replace(key.reveal(), REDACTED)
+
+
+def _excerpt(content: bytes, limit: int) -> str:
+    text = content[: limit * 4].decode("utf-8", "replace")
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _request_id(headers: httpx.Headers) -> str | None:
+    for name in _config.REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value:
+            return str(value)[:200]
+    return None
+
+
+def retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """Seconds the server asked to wait: ``retry-after-ms``, else ``Retry-After`` (seconds or HTTP date)."""
+    value = headers.get("retry-after-ms")
+    if value is not None:
+        try:
+            ms = float(value)
+        except ValueError:
+            ms = math.nan
+        if math.isfinite(ms) and ms >= 0:
+            return ms / 1000
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+        return max(seconds, 0.0)
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def _server_message(content: bytes) -> str | None:
+    """``error.message`` from OpenRouter's error shape ``{"error": {"code": ..., "message": ...}}``."""
+    try:
+        body = json.loads(content)
+    except (ValueError, RecursionError):
+        return None
+    error = body.get("error") if isinstance(body, dict) else None
+    message = error.get("message") if isinstance(error, dict) else None
+    return message if isinstance(message, str) and message.strip() else None
+
+
+_STATUS_ERRORS: dict[int, tuple[type[APIStatusError], str]] = {
+    401: (
+        AuthenticationError,
+        "OpenRouter did not accept the API key (HTTP 401: {message}). "
+        f"Check that {_config.API_KEY_ENV} or api_key holds a current key.",
+    ),
+    403: (
+        PermissionDeniedError,
+        "This key may not read {what} (HTTP 403: {message}). That needs a provisioning (management) key; "
+        f"create one at {_config.MANAGEMENT_KEYS_URL}.",
+    ),
+    429: (
+        RateLimitError,
+        "OpenRouter is rate limiting this key (HTTP 429: {message}). Wait{wait} before trying again.",
+    ),
+}
+
+
+def status_error(received: Received, target: Target) -> APIStatusError:
+    code = received.status_code
+    server_message = _server_message(received.content)
+    if server_message is not None:
+        message = " ".join(server_message.split())[: _config.MAX_MESSAGE_EXCERPT]
+    else:
+        message = " ".join(_excerpt(received.content, _config.MAX_MESSAGE_EXCERPT).split()) or received.reason_phrase
+    settings = target.settings
+    message = _redact(message, settings.key) or "no message"
+    wait = retry_after(received.headers)
+    if code in _STATUS_ERRORS:
+        cls, template = _STATUS_ERRORS[code]
+    elif 500 <= code <= 599:
+        cls, template = ServerError, "OpenRouter failed to answer (HTTP {code}: {message}). Try again later."
+    else:
+        cls = UnexpectedStatusError
+        template = "OpenRouter answered with an unexpected status (HTTP {code}: {message}). "
+        if 300 <= code <= 399:
+            template += "Redirects are not followed, since they would carry the key elsewhere: check base_url."
+        else:
+            template += "Check base_url; if it is right, report this with the request id."
+    request_id = _request_id(received.headers)
+    wait_text = f" {wait:g} s" if wait is not None else " a while"
+    description = template.format(code=code, message=message, wait=wait_text, what=target.operation.what)
+    if request_id:
+        description += f" (request id {request_id})"
+    return cls(
+        description,
+        status_code=code,
+        message=message,
+        body=_redact(_excerpt(received.content, _config.MAX_BODY_EXCERPT), settings.key),
+        request_id=request_id,
+        retry_after=wait,
+        url=target.url,
+    )
+
+
+def validation_error(received: Received, target: Target, problem: str) -> ResponseValidationError:
+    """A 2xx whose body is not what the API document declares: ``problem`` says where and what."""
+    request_id = _request_id(received.headers)
+    message = (
+        f"OpenRouter sent HTTP {received.status_code} for {target.operation.what} but {problem}. "
+        "Check base_url, or try again later."
+    )
+    if request_id:
+        message += f" (request id {request_id})"
+    return ResponseValidationError(
+        _redact(message, target.settings.key),
+        status_code=received.status_code,
+        body=_redact(_excerpt(received.content, _config.MAX_BODY_EXCERPT), target.settings.key),
+        request_id=request_id,
+        url=target.url,
+    )
+
+
+def transport_error(exc: httpx.HTTPError, target: Target) -> APIConnectionError:
+    settings = target.settings
+    detail = _redact(str(exc) or type(exc).__name__, settings.key)
+    if isinstance(exc, httpx.TimeoutException):
+        phase = {
+            httpx.ConnectTimeout: "connecting",
+            httpx.ReadTimeout: "waiting for the response",
+            httpx.WriteTimeout: "sending the request",
+            httpx.PoolTimeout: "waiting for a free connection",
+        }.get(type(exc), "waiting for the response")
+        if isinstance(exc, DeadlineReached):
+            message = f"The call to {target.url} ran out of its {settings.deadline:g} s deadline while reading."
+        else:
+            message = f"Timed out {phase} ({detail}) for {target.url}."
+        return APITimeoutError(message + " Check the network, or raise timeout/deadline.", url=target.url)
+    if isinstance(exc, httpx.ConnectError):
+        message = f"Could not connect to {target.url} ({detail}). Check base_url and the network."
+    elif isinstance(exc, httpx.DecodingError):
+        message = f"The response from {target.url} could not be decoded ({detail})."
+    else:
+        message = f"The connection to {target.url} failed ({type(exc).__name__}: {detail}). Try again later."
+    return APIConnectionError(message, url=target.url)

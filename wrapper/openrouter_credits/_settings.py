@@ -1,0 +1,168 @@
+"""A client's configuration, checked once before any I/O: the key, the base URL, timeouts, retries."""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any
+
+import httpx
+
+from . import _config
+from ._exceptions import ConfigurationError
+
+__all__ = ["Secret", "Settings", "is_loopback"]
+
+
+class Secret:
+    """Holds the API key; shows up as ``<hidden>`` everywhere."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "<hidden>"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> Any:
+        raise TypeError("the API key is not picklable")
+
+
+def _check_key(api_key: str | None) -> Secret:
+    if api_key is None:
+        api_key = os.environ.get(_config.API_KEY_ENV)
+        if api_key is None:
+            raise ConfigurationError(
+                f"No API key: pass api_key= or set {_config.API_KEY_ENV} to a provisioning (management) key."
+            )
+        source = _config.API_KEY_ENV
+    else:
+        source = "api_key"
+    if not isinstance(api_key, str):
+        raise ConfigurationError(f"api_key must be a string, not {type(api_key).__name__}.")
+    key = api_key.strip()
+    if not key:
+        raise ConfigurationError(f"The API key in {source} is blank: set it to a provisioning (management) key.")
+    for position, char in enumerate(key, start=1):
+        if not ("!" <= char <= "~"):
+            raise ConfigurationError(
+                f"The API key in {source} has a character that cannot be sent in an HTTP header "
+                f"(at position {position}): check that it was copied whole and nothing else."
+            )
+    return Secret(key)
+
+
+def is_loopback(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host in _config.LOOPBACK_HOSTS or host.endswith(".localhost"):
+        return True
+    import ipaddress  # here, not at the top: only configuration needs it
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_base_url(base_url: str) -> str:
+    if not isinstance(base_url, str):
+        raise ConfigurationError(f"base_url must be a string, not {type(base_url).__name__}.")
+    try:
+        url = httpx.URL(base_url.strip())
+    except (httpx.InvalidURL, TypeError, ValueError) as exc:
+        raise ConfigurationError(f"base_url {base_url!r} is not a valid URL ({exc}).") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ConfigurationError(
+            f"base_url {base_url!r} must be an absolute http(s) URL, such as {_config.DEFAULT_BASE_URL!r}."
+        )
+    if url.userinfo:
+        raise ConfigurationError("base_url must not carry a user name or password; the key goes in api_key.")
+    if url.query or url.fragment:
+        raise ConfigurationError(f"base_url {base_url!r} must not have a query string or fragment.")
+    if url.scheme == "http" and not is_loopback(url.host):
+        raise ConfigurationError(
+            f"base_url {base_url!r} uses plain http to {url.host!r}, which would send the API key "
+            "unencrypted: use https (plain http is allowed only to loopback addresses)."
+        )
+    return str(url).rstrip("/")
+
+
+def _check_seconds(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
+        raise ConfigurationError(f"{name} must be a positive number of seconds, not {value!r}.")
+    return float(value)
+
+
+def _check_timeout(timeout: float | httpx.Timeout) -> httpx.Timeout:
+    if isinstance(timeout, httpx.Timeout):
+        parts = {"connect": timeout.connect, "read": timeout.read, "write": timeout.write, "pool": timeout.pool}
+        for name, value in parts.items():
+            if value is not None:
+                _check_seconds(f"timeout.{name}", value)
+        return timeout
+    return httpx.Timeout(_check_seconds("timeout", timeout))
+
+
+class Settings:
+    """A client's checked configuration: built once, read on every call."""
+
+    __slots__ = ("base_url", "deadline", "headers", "key", "longest_timeout", "max_retries", "timeout")
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        headers: httpx.Headers,
+        timeout: httpx.Timeout,
+        deadline: float,
+        max_retries: int,
+        key: Secret,
+    ) -> None:
+        self.base_url = base_url
+        self.headers = headers
+        self.timeout = timeout
+        parts = (timeout.connect, timeout.read, timeout.write, timeout.pool)
+        # While more than this is left of the deadline, an attempt keeps the configured timeout as is.
+        self.longest_timeout = math.inf if None in parts else max(p for p in parts if p is not None)
+        self.deadline = deadline
+        self.max_retries = max_retries
+        self.key = key
+
+    @classmethod
+    def from_arguments(
+        cls,
+        api_key: str | None,
+        *,
+        base_url: str,
+        timeout: float | httpx.Timeout,
+        deadline: float,
+        max_retries: int,
+    ) -> Settings:
+        key = _check_key(api_key)
+        base = _check_base_url(base_url)
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise ConfigurationError(f"max_retries must be a whole number 0 or more, not {max_retries!r}.")
+        headers = httpx.Headers(
+            {
+                "Authorization": f"Bearer {key.reveal()}",
+                "Accept": "application/json",
+                "User-Agent": _config.USER_AGENT,
+            }
+        )
+        return cls(
+            base_url=base,
+            headers=headers,
+            timeout=_check_timeout(timeout),
+            deadline=_check_seconds("deadline", deadline),
+            max_retries=max_retries,
+            key=key,
+        )
+
+    def __repr__(self) -> str:
+        return f"Settings(base_url={self.base_url!r}, max_retries={self.max_retries!r}, deadline={self.deadline!r})"
