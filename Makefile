@@ -1,6 +1,6 @@
 # openrouter-credits. `make test` sets up everything it needs on a fresh machine with Python 3.11+.
 PYTHON ?= python3
-VENV   := .venv
+VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HAND_WRITTEN := wrapper tests tools bench
@@ -8,7 +8,9 @@ HAND_WRITTEN := wrapper tests tools bench
 .DEFAULT_GOAL := help
 BENCH_VENV := .venv-bench
 
-.PHONY: help setup generate check-generated lint format test conformance demo mock bench clean
+SPEC_URL ?= https://openrouter.ai/openapi.yaml
+
+.PHONY: help setup update-spec generate check-generated lint format test conformance demo mock bench clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -22,7 +24,10 @@ $(STAMP): requirements-dev.txt pyproject.toml
 
 setup: $(STAMP) ## create .venv with the pinned tools and the project installed (editable)
 
-generate: $(STAMP) ## normalise openapi.yaml and regenerate generated/ from scratch
+update-spec: $(STAMP) ## fetch upstream's newest document into openapi.yaml (SPEC_URL= a URL or a path); say what changed
+	$(BIN)/python tools/update_spec.py '$(SPEC_URL)'
+
+generate: $(STAMP) ## select, normalise openapi.yaml and regenerate generated/ from scratch
 	$(BIN)/python tools/generate.py
 
 check-generated: $(STAMP) ## fail, showing the difference, when generated/ is not what the spec produces
@@ -37,9 +42,10 @@ format: $(STAMP) ## apply ruff's fixes and formatting to hand-written code
 	$(BIN)/ruff check --fix $(HAND_WRITTEN)
 	$(BIN)/ruff format $(HAND_WRITTEN)
 
-test: $(STAMP) check-generated lint ## everything: drift check, lint, type check, pytest, conformance
-	$(BIN)/python -m pytest
+# pytest runs last: its summary is the closing line that says how many tests passed.
+test: $(STAMP) check-generated lint ## everything: drift check, lint, type check, conformance, pytest
 	$(BIN)/python tools/conformance.py
+	$(BIN)/python -m pytest
 
 conformance: $(STAMP) ## schemathesis run --checks all against the live mock (both documents, with and without a key)
 	$(BIN)/python tools/conformance.py

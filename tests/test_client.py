@@ -230,9 +230,18 @@ def test_redirect_is_not_followed(mode: str) -> None:
         ('{"data": {"total_credits": 1, "total_usage": null}}', "data.total_usage: expected number, got null"),
         ('{"data": {"total_credits": 1, "total_usage": [1]}}', "data.total_usage: expected number, got array"),
         ('{"data": {"total_credits": NaN, "total_usage": 1}}', "data.total_credits: expected a finite number, got nan"),
-        ('{"data": {"total_credits": 1, "total_usage": Infinity}}', "data.total_usage: expected a finite number, got inf"),
-        ('{"data": {"total_credits": 1e400, "total_usage": 1}}', "data.total_credits: expected a finite number, got inf"),
-        ('{"data": {"total_credits": 1' + "0" * 400 + ', "total_usage": 1}}', "data.total_credits: expected a number, got an integer too large"),
+        (
+            '{"data": {"total_credits": 1, "total_usage": Infinity}}',
+            "data.total_usage: expected a finite number, got inf",
+        ),
+        (
+            '{"data": {"total_credits": 1e400, "total_usage": 1}}',
+            "data.total_credits: expected a finite number, got inf",
+        ),
+        (
+            '{"data": {"total_credits": 1' + "0" * 400 + ', "total_usage": 1}}',
+            "data.total_credits: expected a number, got an integer too large",
+        ),
         ("[" * 100000 + "]" * 100000, "$: not JSON"),
         (b"\xff\xfe{}", "$: not JSON"),
     ],

@@ -1,4 +1,5 @@
-"""Schemathesis: the mock server conforms to the spec, as published and as normalised.
+"""Schemathesis: the mock server conforms to the spec (its operations cut from openapi.yaml), as
+published and as normalised.
 
 Every check schemathesis has is enabled (none is excluded), with positive and negative data, both
 in-process (ASGI) and live (uvicorn on 127.0.0.1), with the valid provisioning token (so the 200
@@ -14,7 +15,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-import yaml
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import CHECKS
 from schemathesis.core.failures import FailureGroup
@@ -23,13 +23,13 @@ from openrouter_credits.testing import DEFAULT_PROVISIONING_KEY, MockOpenRouter,
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
-import normalise  # noqa: E402
+from conformance import documents  # noqa: E402
 
 EXAMPLES = 150
 ASGI_BASE = "http://127.0.0.1/api/v1"
 VALID = {"Authorization": f"Bearer {DEFAULT_PROVISIONING_KEY}"}
-PUBLISHED = yaml.safe_load((ROOT / "openapi.yaml").read_text())
-DOCUMENTS = {"published": PUBLISHED, "normalised": normalise.normalise(PUBLISHED, report=lambda line: None)}
+#: The operations the mock serves, cut from openapi.yaml as upstream wrote them and as normalised.
+DOCUMENTS = documents()
 APP = MockOpenRouter()
 #: (document, transport, token) -> statuses seen, so the runs can be shown to reach the 200 body.
 STATUSES: dict[tuple[str, str, bool], set[int]] = {}

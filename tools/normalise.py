@@ -295,11 +295,13 @@ def schema_from_example(doc: Doc, report: Report) -> None:
     generate a model without fields.
     """
     for path, method, operation in operations(doc):
-        for status, response in (operation.get("responses") or {}).items():
-            if not str(status).startswith("2"):
+        responses = operation.get("responses")
+        for status, response in responses.items() if isinstance(responses, dict) else ():
+            response = resolve(doc, response)
+            content = response.get("content") if isinstance(response, dict) else None
+            if not str(status).startswith("2") or not isinstance(content, dict):
                 continue
-            content = resolve(doc, response).get("content") if isinstance(resolve(doc, response), dict) else None
-            for media_type, media in (content or {}).items():
+            for media_type, media in content.items():
                 schema = media.get("schema") if isinstance(media, dict) else None
                 if not (isinstance(schema, dict) and schema.get("type") == "object"):
                     continue
