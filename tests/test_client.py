@@ -14,7 +14,6 @@ from typing import Any
 
 import httpx
 import pytest
-from openrouter_credits_client.models import GetCreditsResponse200Data
 
 import openrouter_credits
 from conftest import KEY, Harness, ok
@@ -33,6 +32,7 @@ from openrouter_credits import (
     UnexpectedStatusError,
     _retry,
 )
+from openrouter_credits_client.models import GetCreditsResponse200Data
 
 
 def status(code: int, body: Any = None, headers: dict[str, str] | None = None) -> Any:

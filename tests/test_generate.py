@@ -1,8 +1,11 @@
-"""Regeneration in a temporary copy of the project: spec changes flow through, nothing stale stays."""
+"""Regeneration in a temporary copy of the project: upstream's documents generate, spec changes flow
+through to the generated package and the wrapper, nothing stale stays, the template overrides hold."""
 
 from __future__ import annotations
 
 import ast
+import json
+import os
 import re
 import shutil
 import subprocess
@@ -16,23 +19,52 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "openrouter_credits_client"
 ENDPOINT = Path("api/credits_/get_credits.py")
+UPSTREAM = ROOT / "tests" / "data" / "upstream"
+REFERENCE_PAGE = UPSTREAM / "get-credits-reference-page.yaml"
+sys.path.insert(0, str(ROOT / "tools"))
+import generate  # noqa: E402
 
 
-def published() -> dict[str, Any]:
-    return yaml.safe_load((ROOT / "openapi.yaml").read_text())  # type: ignore[no-any-return]
+def reference() -> dict[str, Any]:
+    """The reference page's single-endpoint document: small, so quick to change and regenerate."""
+    return yaml.safe_load(REFERENCE_PAGE.read_text())  # type: ignore[no-any-return]
 
 
-def regenerate(tmp_path: Path, doc: dict[str, Any] | str) -> tuple[subprocess.CompletedProcess[str], Path]:
-    """Copy the project's generator inputs to tmp_path, write ``doc`` as openapi.yaml, run make's step."""
-    shutil.copytree(ROOT / "tools", tmp_path / "tools")
-    shutil.copy(ROOT / "generator-config.yaml", tmp_path)
-    shutil.copytree(ROOT / "generated", tmp_path / "generated")
-    text = doc if isinstance(doc, str) else yaml.safe_dump(doc, sort_keys=False)
-    (tmp_path / "openapi.yaml").write_text(text)
-    result = subprocess.run(
-        [sys.executable, str(tmp_path / "tools" / "generate.py")], capture_output=True, text=True, check=False
+def project_copy(tmp_path: Path) -> Path:
+    """What `make generate` reads and writes, copied (with mtimes, so make sees .venv as current)."""
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("tools", "templates", "generated", "wrapper"):
+        shutil.copytree(ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("Makefile", "generator-config.yaml", "requirements-dev.txt", "pyproject.toml"):
+        shutil.copy2(ROOT / name, project / name)
+    return project
+
+
+def make(project: Path, *targets: str) -> subprocess.CompletedProcess[str]:
+    """``make TARGET`` in the copy, with this checkout's tools (.venv)."""
+    return subprocess.run(
+        ["make", "--no-print-directory", "-C", str(project), *targets, f"VENV={ROOT / '.venv'}"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
     )
-    return result, tmp_path / "generated" / PACKAGE
+
+
+def regenerate(tmp_path: Path, doc: dict[str, Any] | str | bytes) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """Put ``doc`` in openapi.yaml of a project copy, as the README says, and run `make generate`."""
+    project = project_copy(tmp_path)
+    if isinstance(doc, dict):
+        doc = json.dumps(doc)  # JSON is YAML, and much quicker to write
+    (project / "openapi.yaml").write_bytes(doc.encode() if isinstance(doc, str) else doc)
+    return make(project, "generate"), project / "generated" / PACKAGE
+
+
+def generate_py(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """tools/generate.py in the copy, as make runs it (for its own exit status; make says 2)."""
+    command = [sys.executable, str(project / "tools" / "generate.py"), *args]
+    return subprocess.run(command, capture_output=True, text=True, check=False, timeout=300)
 
 
 def signatures(module: Path) -> dict[str, str]:
@@ -42,6 +74,17 @@ def signatures(module: Path) -> dict[str, str]:
         node.name: ast.unparse(node.args)
         for node in tree.body
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and not node.name.startswith("_")
+    }
+
+
+def fields(model: Path) -> dict[str, str]:
+    """``{field: annotation}`` of the attrs class in a generated model module."""
+    tree = ast.parse(model.read_text())
+    (cls,) = [node for node in tree.body if isinstance(node, ast.ClassDef)]
+    return {
+        node.target.id: ast.unparse(node.annotation)
+        for node in cls.body
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
     }
 
 
@@ -57,20 +100,76 @@ def test_committed_package_has_the_expected_shape() -> None:
     }
 
 
-def test_added_optional_property_appears(tmp_path: Path) -> None:
-    """An optional property added to the data schema becomes an attribute of the generated model."""
-    doc = published()
+@pytest.mark.parametrize(
+    "source",
+    [
+        REFERENCE_PAGE,
+        UPSTREAM / "openrouter-api-2025-10-22.yaml",
+        UPSTREAM / "openrouter-api-2026-04-10.yaml",
+        ROOT / "openapi.yaml",
+    ],
+    ids=["reference-page", "2025-10-22", "2026-04-10", "published-2026-08-22"],
+)
+def test_upstream_document_generates(tmp_path: Path, source: Path) -> None:
+    """Each upstream document, put in openapi.yaml by hand: `make generate` exits 0, the credits endpoint
+    keeps its import path, functions, model and fields, and /key and /activity come where they exist."""
+    result, package = regenerate(tmp_path, source.read_bytes())
+    assert result.returncode == 0, result.stdout + result.stderr
+    committed = ROOT / "generated" / PACKAGE
+    assert signatures(package / ENDPOINT) == signatures(committed / ENDPOINT)
+    model = package / "models" / "get_credits_response_200_data.py"
+    assert fields(model) == {
+        "total_credits": "float",
+        "total_usage": "float",
+        "additional_properties": "dict[str, Any]",
+    }
+    assert fields(package / "models" / "get_credits_response_200.py")["data"] == "GetCreditsResponse200Data"
+    doc = yaml.load(source.read_bytes(), Loader=yaml.CSafeLoader)
+    for path, module in (
+        ("/key", "api/api_keys/get_current_key.py"),
+        ("/activity", "api/analytics/get_user_activity.py"),
+    ):
+        assert (package / module).is_file() == (path in doc["paths"]), module
+        if path not in doc["paths"]:
+            assert f"GET {path} is not in the document; not generated" in result.stdout
+
+
+def test_added_optional_property_reaches_the_client(tmp_path: Path) -> None:
+    """A property added to the credits schema is a typed attribute of client.get_credits() after
+    `make generate`, with no edit to the wrapper, and mypy --strict sees its type."""
+    doc = reference()
     data = doc["components"]["schemas"]["CreditsGetResponsesContentApplicationJsonSchemaData"]
-    data["properties"]["limit_remaining"] = {"type": "number", "format": "double"}
+    data["properties"]["limit_remaining"] = {"type": ["number", "null"], "format": "double"}
     result, package = regenerate(tmp_path, doc)
     assert result.returncode == 0, result.stderr
-    model = (package / "models" / "get_credits_response_200_data.py").read_text()
-    assert re.search(r"^    limit_remaining: float \| Unset = UNSET$", model, re.M)
+    project = package.parent.parent
+    script = project / "user.py"
+    script.write_text(
+        "import httpx\n"
+        "from openrouter_credits import CreditsClient\n"
+        "from openrouter_credits_client.types import Unset\n\n"
+        "body = {'data': {'total_credits': 25.0, 'total_usage': 7.5, 'limit_remaining': 4.25}}\n"
+        "transport = httpx.MockTransport(lambda request: httpx.Response(200, json=body))\n"
+        "with httpx.Client(transport=transport) as http, CreditsClient('k-123456', http_client=http) as client:\n"
+        "    credits = client.get_credits()\n"
+        "limit: float | None | Unset = credits.limit_remaining\n"
+        "print(limit, dict(credits.extra))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": f"{project / 'generated'}{os.pathsep}{project / 'wrapper'}"}
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, check=False)
+    assert (run.returncode, run.stdout, run.stderr) == (0, "4.25 {}\n", "")
+    mypy_env = {**env, "MYPYPATH": env["PYTHONPATH"]}
+    mypy = [str(Path(sys.executable).parent / "mypy"), "--strict", "--no-incremental", str(script)]
+    checked = subprocess.run(mypy, capture_output=True, text=True, env=mypy_env, cwd=project, check=False)
+    assert checked.returncode == 0, checked.stdout
+    script.write_text(script.read_text().replace("limit: float | None | Unset", "limit: str"))
+    checked = subprocess.run(mypy, capture_output=True, text=True, env=mypy_env, cwd=project, check=False)
+    assert 'Incompatible types in assignment (expression has type "float | Unset | None"' in checked.stdout
 
 
 def test_removed_response_leaves_nothing(tmp_path: Path) -> None:
     """Removing the 500 response removes every trace of it from the endpoint module."""
-    doc = published()
+    doc = reference()
     del doc["paths"]["/credits"]["get"]["responses"]["500"]
     result, package = regenerate(tmp_path, doc)
     assert result.returncode == 0, result.stderr
@@ -79,24 +178,30 @@ def test_removed_response_leaves_nothing(tmp_path: Path) -> None:
 
 
 def test_removed_operation_leaves_no_module(tmp_path: Path) -> None:
-    """A file that the spec no longer produces is removed by regeneration."""
-    doc = published()
-    doc["paths"]["/keys"] = {"get": {**doc["paths"].pop("/credits")["get"], "operationId": "list-keys"}}
-    doc["paths"]["/keys"]["get"]["tags"] = [["subpackage_keys"]]
+    """An operation the document no longer has leaves no module or model behind."""
+    doc = yaml.load((UPSTREAM / "openrouter-api-2025-10-22.yaml").read_bytes(), Loader=yaml.CSafeLoader)
+    del doc["paths"]["/key"]
     result, package = regenerate(tmp_path, doc)
     assert result.returncode == 0, result.stderr
-    assert not (package / "api" / "credits_").exists()
-    assert (package / "api" / "keys" / "list_keys.py").is_file()
-    assert sorted(p.name for p in (package / "models").iterdir()) == [
-        "__init__.py",
-        "list_keys_response_200.py",
-        "list_keys_response_200_data.py",
-    ]
+    assert not (package / "api" / "api_keys").exists()
+    assert (package / "api" / "analytics" / "get_user_activity.py").is_file()
+    assert not [p.name for p in (package / "models").iterdir() if p.name.startswith("get_current_key")]
+
+
+def test_document_without_credits_fails_cleanly(tmp_path: Path) -> None:
+    """A document without GET /credits: a sentence naming it, exit 1, no traceback."""
+    doc = reference()
+    doc["paths"]["/keys"] = doc["paths"].pop("/credits")
+    result, package = regenerate(tmp_path, doc)
+    assert result.returncode != 0
+    assert generate_py(package.parent.parent).returncode == 1
+    assert "GET /credits is not in the document" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_document_level_bearer_keeps_the_signature(tmp_path: Path) -> None:
     """Auth declared as a document-level bearer scheme generates the same endpoint signatures."""
-    doc = published()
+    doc = reference()
     del doc["paths"]["/credits"]["get"]["parameters"]
     doc["components"]["securitySchemes"] = {"apiKey": {"type": "http", "scheme": "bearer"}}
     doc["security"] = [{"apiKey": []}]
@@ -108,7 +213,7 @@ def test_document_level_bearer_keeps_the_signature(tmp_path: Path) -> None:
 
 def test_newer_upstream_variant_keeps_the_public_api(tmp_path: Path) -> None:
     """Tag 'Credits', servers, error schemas, 3.1 type arrays and inline schemas: same module and names."""
-    doc = published()
+    doc = reference()
     operation = doc["paths"]["/credits"]["get"]
     del operation["parameters"]
     operation["tags"] = ["Credits"]
@@ -145,13 +250,14 @@ def test_newer_upstream_variant_keeps_the_public_api(tmp_path: Path) -> None:
 
 def test_broken_document_fails_cleanly(tmp_path: Path) -> None:
     """A document broken beyond repair: path and problem on stderr, exit 1, no traceback, nothing written."""
-    doc = published()
+    doc = reference()
     doc["paths"]["/credits"]["get"]["responses"]["200"]["content"]["application/json"]["schema"] = {
         "$ref": "#/components/schemas/Nowhere"
     }
     before = sorted(p.relative_to(ROOT / "generated") for p in (ROOT / "generated").rglob("*.py"))
     result, package = regenerate(tmp_path, doc)
-    assert result.returncode == 1
+    assert result.returncode != 0
+    assert generate_py(package.parent.parent).returncode == 1
     assert "$.components.schemas.Nowhere: referenced as '#/components/schemas/Nowhere' but not defined" in (
         result.stderr
     )
@@ -162,26 +268,22 @@ def test_broken_document_fails_cleanly(tmp_path: Path) -> None:
 @pytest.mark.parametrize("text", ["openapi: [\n", "just a string\n"])
 def test_unreadable_document_fails_cleanly(tmp_path: Path, text: str) -> None:
     """Text that is not a YAML mapping fails with one clear line and exit 1."""
-    result, _ = regenerate(tmp_path, text)
-    assert result.returncode == 1
+    result, package = regenerate(tmp_path, text)
+    assert result.returncode != 0
+    assert generate_py(package.parent.parent).returncode == 1
     assert "cannot be used to generate the client" in result.stderr
     assert "Traceback" not in result.stderr
 
 
 def test_check_reports_drift(tmp_path: Path) -> None:
     """--check fails with a readable summary when generated/ differs from what the spec produces."""
-    result, package = regenerate(tmp_path, published())
+    result, package = regenerate(tmp_path, reference())
     assert result.returncode == 0
     endpoint = package / ENDPOINT
     endpoint.write_text(endpoint.read_text().replace('"url": "/credits"', '"url": "/credit"'))
     (package / "models" / "extra.py").write_text("")
     (package / "types.py").unlink()
-    check = subprocess.run(
-        [sys.executable, str(tmp_path / "tools" / "generate.py"), "--check"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    check = generate_py(package.parent.parent, "--check")
     assert check.returncode == 1
     assert "  missing from generated/: types.py" in check.stdout
     assert "  stale in generated/ (the spec no longer produces it): models/extra.py" in check.stdout
@@ -191,11 +293,52 @@ def test_check_reports_drift(tmp_path: Path) -> None:
     assert "Run `make generate`" in check.stdout
 
 
-def test_openapi_yaml_is_upstream_byte_for_byte() -> None:
-    """openapi.yaml is the YAML block of the upstream reference page, unchanged."""
-    page = ROOT.parent / "shared" / "upstream" / "get-credits.md"
-    if not page.is_file():
-        pytest.skip("the upstream reference page is not beside this checkout")
-    match = re.search(r"```yaml\n(.*?)```", page.read_text(), re.S)
-    assert match is not None
-    assert (ROOT / "openapi.yaml").read_text() == match.group(1)
+PUBLISHED_COPY = ROOT.parent / "shared" / "upstream" / "openrouter-api-2026-08-22.yaml"
+
+
+@pytest.mark.parametrize("copy", [PUBLISHED_COPY] if PUBLISHED_COPY.is_file() else [])
+def test_openapi_yaml_is_upstream_byte_for_byte(copy: Path) -> None:
+    """openapi.yaml is OpenRouter's published document, unchanged (where the dated copy is at hand)."""
+    assert (ROOT / "openapi.yaml").read_bytes() == copy.read_bytes()
+
+
+def test_template_overrides_take_effect() -> None:
+    """Golden lines from each override, in the committed package (an override the generator ignored
+    would leave the generator's own output here)."""
+    package = ROOT / "generated" / PACKAGE
+    endpoint = (package / ENDPOINT).read_text()
+    assert "        body = errors.validate(response, _RESPONSE_200_SHAPE)\n" in endpoint
+    assert '_RESPONSE_200_SHAPE = ("model", "get_credits_response_200")\n' in endpoint
+    assert "        status_code=as_status(response.status_code),\n" in endpoint
+    assert "HTTPStatus(" not in endpoint
+    types = (package / "types.py").read_text()
+    assert "    status_code: HTTPStatus | int\n" in types
+    assert "def as_status(code: int) -> HTTPStatus | int:\n" in types
+    assert "class ResponseValidationError(Exception):\n" in (package / "errors.py").read_text()
+    model = (package / "models" / "get_credits_response_200_data.py").read_text()
+    assert '        "total_credits": (True, ("number",)),\n' in model
+
+
+def test_template_drift_is_caught(tmp_path: Path) -> None:
+    """A change to a generator template the overrides build on is reported, naming it."""
+    upstream = tmp_path / "templates"
+    shutil.copytree(generate.upstream_templates(), upstream)
+    assert generate.template_drift(upstream) == []
+    macros = upstream / "endpoint_macros.py.jinja"
+    macros.write_text(macros.read_text() + "\n{# a new generator version #}\n")
+    (upstream / "types.py.jinja").unlink()
+    drift = generate.template_drift(upstream)
+    assert [line.split(":")[0].strip() for line in drift] == ["endpoint_macros.py.jinja", "types.py.jinja"]
+    assert drift[1].endswith("the installed generator has missing")
+
+
+def test_make_generate_stops_on_template_drift(tmp_path: Path) -> None:
+    """`make check-generated` and `make generate` refuse to run while the recorded hashes disagree."""
+    project = project_copy(tmp_path)
+    hashes = project / "templates" / "upstream.sha256"
+    hashes.write_text(re.sub(r"^[0-9a-f]{64}(?=  model\.py\.jinja)", "0" * 64, hashes.read_text(), flags=re.M))
+    for target in ("check-generated", "generate"):
+        result = make(project, target)
+        assert result.returncode != 0
+        assert "  model.py.jinja: recorded 000000000000, the installed generator has " in result.stderr
+        assert "--record-templates" in result.stderr

@@ -14,8 +14,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
-import normalise  # noqa: E402
 import selection  # noqa: E402
+
+import normalise  # noqa: E402
 
 
 def canonical_doc() -> dict[str, Any]:
@@ -279,7 +280,6 @@ def test_upstream_documents_need_these_repairs(source: Path, expected: list[str]
 
 def test_published_document_is_loaded_with_the_c_loader() -> None:
     """PyYAML's C loader is used where it is built (five times faster on the published document)."""
-    import yaml
 
     assert hasattr(yaml, "CSafeLoader")
     assert normalise.load(ROOT / "openapi.yaml")["openapi"].startswith("3.1")

@@ -79,6 +79,33 @@ def _kind(value: Any) -> str:
     )
 
 
+_JSON_TYPES = {
+    "number": (int, float),
+    "integer": (int,),
+    "string": (str,),
+    "date-time": (str,),
+    "date": (str,),
+    "boolean": (bool,),
+    "null": (type(None),),
+    "array": (list,),
+    "object": (dict,),
+    "model": (dict,),
+}
+
+
+def _type_name(shape: tuple[Any, ...]) -> str:
+    return "object" if shape[0] == "model" else str(shape[0])
+
+
+def _same_type(shape: tuple[Any, ...], value: Any) -> bool:
+    """Whether ``value`` is of the JSON type ``shape`` is about (what it holds aside)."""
+    if shape[0] in ("enum", "const"):
+        allowed = shape[1] if shape[0] == "enum" else [shape[1]]
+        return any(type(value) is type(a) for a in allowed)
+    types = _JSON_TYPES.get(shape[0], ())
+    return type(value) in types and not (type(value) is bool and bool not in types)
+
+
 def _join(path: str, name: str) -> str:
     return name if path == "$" else f"{path}.{name}"
 
@@ -150,18 +177,24 @@ def _problem(value: Any, shape: tuple[Any, ...], path: str) -> tuple[str, str] |
         return _problem(value, _model_shape(shape[1]), path)
     if kind == "union":
         problems = [_problem(value, option, path) for option in shape[1]]
-        if all(problems):
-            expected = " or ".join(dict.fromkeys(option[0] for option in shape[1]))
-            deepest = max(problems, key=lambda found: len(found[0]) if found else 0)
-            if deepest and deepest[0] != path:
-                return deepest
-            return path, f"expected {expected}, got {_kind(value)}"
-        return None
+        if not all(problems):
+            return None
+        # The option for this JSON type says best what is wrong (a string that is no date-time);
+        # when none is for this type, the options are listed.
+        for option, found in zip(shape[1], problems):
+            if _same_type(option, value):
+                return found
+        expected = " or ".join(dict.fromkeys(_type_name(option) for option in shape[1]))
+        return path, f"expected {expected}, got {_kind(value)}"
     raise ValueError(f"unknown shape {kind!r}")
 
 
 def validate(response: _Response, shape: tuple[Any, ...]) -> Any:
     """The response's JSON body, checked against ``shape``; raises ResponseValidationError."""
+    if not response.content:
+        raise ResponseValidationError(
+            "$", "not JSON (the body is empty)", response.status_code, response.content
+        )
     try:
         body = response.json()
     except (ValueError, RecursionError) as exc:
