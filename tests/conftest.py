@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
+from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from openrouter_credits import AsyncCreditsClient, Credits, CreditsClient
 from openrouter_credits.testing import MockServer
+
+# Tests write nothing into the checkout: no hypothesis example database, and its other caches in a
+# temporary folder (the pytest cache is off in pyproject.toml; tests' own files go under tmp_path).
+settings.register_profile("project", database=None)
+settings.load_profile("project")
+_HYPOTHESIS_HOME = tempfile.mkdtemp(prefix="openrouter-credits-hypothesis-")
+set_hypothesis_home_dir(_HYPOTHESIS_HOME)
+atexit.register(shutil.rmtree, _HYPOTHESIS_HOME, True)
 
 KEY = "sk-or-v1-SECRET-7f3a9c1e5b2d4680-TOPSECRET"
 Handler = Callable[[httpx.Request], httpx.Response]

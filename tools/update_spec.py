@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "https://openrouter.ai/openapi.yaml"
 MAX_BYTES = 32 * 1024 * 1024  # today's document is about 1.4 MB
 TIMEOUT = 60.0
-MAX_CHANGES_SHOWN = 40
+MAX_CHANGES_SHOWN = 60
 
 
 class Refused(Exception):
@@ -124,7 +124,10 @@ def main(argv: list[str] | None = None) -> int:
         old = {}  # the old document was unusable: everything counts as changed
     args.spec.write_bytes(data)
     print(f"update-spec: wrote {args.spec.name} ({len(data):,} bytes) from {source}.")
-    changes = differences(old, new)
+    order = ("$.paths", "$.components")  # the operations first, then what they use, then the rest
+    changes = sorted(
+        differences(old, new), key=lambda line: next((i for i, p in enumerate(order) if line.startswith(p)), 2)
+    )
     if not changes:
         print("update-spec: the selected operations and what they use did not change; `make generate` will not either.")
         return 0
