@@ -9,8 +9,9 @@ HAND_WRITTEN := wrapper tests tools bench
 BENCH_VENV := .venv-bench
 
 SPEC_URL ?= https://openrouter.ai/openapi.yaml
+PORT     ?= 8080
 
-.PHONY: help setup update-spec generate check-generated lint format test conformance demo mock bench clean
+.PHONY: help setup update-spec generate dist check-generated lint format test conformance demo mock bench clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -33,10 +34,11 @@ generate: $(STAMP) ## select, normalise openapi.yaml and regenerate generated/ f
 check-generated: $(STAMP) ## fail, showing the difference, when generated/ is not what the spec produces
 	$(BIN)/python tools/generate.py --check
 
-lint: $(STAMP) ## ruff check + ruff format --check on hand-written code, mypy --strict on wrapper/
+lint: $(STAMP) ## ruff check + ruff format --check on hand-written code, mypy --strict on wrapper/ and a user's script
 	$(BIN)/ruff check $(HAND_WRITTEN)
 	$(BIN)/ruff format --check $(HAND_WRITTEN)
 	$(BIN)/mypy --strict -p openrouter_credits
+	$(BIN)/mypy --strict tests/typecheck/user_script.py
 
 format: $(STAMP) ## apply ruff's fixes and formatting to hand-written code
 	$(BIN)/ruff check --fix $(HAND_WRITTEN)
@@ -53,6 +55,9 @@ conformance: $(STAMP) ## schemathesis run --checks all against the live mock (bo
 demo: $(STAMP) ## the command against the mock: table, --json, prometheus, --below, an inference key's 403
 	$(BIN)/python tools/demo.py
 
+dist: $(STAMP) ## build the sdist and wheel into dist/, and smoke-test each in a fresh virtual environment
+	$(BIN)/python tools/dist.py --outdir dist
+
 $(BENCH_VENV)/.installed: bench/requirements.txt
 	$(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
@@ -64,9 +69,9 @@ bench: $(BENCH_VENV)/.installed ## benchmark against bare httpx and the official
 	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --force-reinstall .
 	$(BENCH_VENV)/bin/python bench/run.py
 
-mock: $(STAMP) ## run the mock OpenRouter on 127.0.0.1:8080 until Ctrl-C
-	$(BIN)/openrouter-credits-mock
+mock: $(STAMP) ## run the mock OpenRouter on 127.0.0.1:8080 (PORT=... for another) until Ctrl-C
+	$(BIN)/openrouter-credits-mock --port $(PORT)
 
 clean: ## remove the virtual environment and build products
-	rm -rf $(VENV) $(BENCH_VENV) build .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info wrapper/*.egg-info generated/*.egg-info
+	rm -rf $(VENV) $(BENCH_VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info wrapper/*.egg-info generated/*.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

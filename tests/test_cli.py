@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import selectors
@@ -35,7 +36,7 @@ def server() -> Iterator[MockServer]:
 def run(
     mock: MockServer | None, *args: str, key: str | None = KEY, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "OPENROUTER_API_KEY"}
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENROUTER_API_KEY", "OPENROUTER_BASE_URL")}
     if key is not None:
         env["OPENROUTER_API_KEY"] = key
     base = ["--base-url", mock.base_url] if mock is not None else []
@@ -107,6 +108,22 @@ def test_zero_totals_hint(mock: MockServer) -> None:
     ("args", "key", "code", "stderr"),
     [
         ((), None, 2, "error: No API key: set OPENROUTER_API_KEY or use --api-key-file PATH.\n"),
+        (("--jso",), KEY, 2, "unrecognized arguments: --jso"),
+        (("--base-url", "nonsense"), KEY, 2, "error: --base-url 'nonsense' must be an absolute http(s) URL"),
+        (
+            ("--base-url", "http://127.0.0.1:99999/api/v1"),
+            KEY,
+            2,
+            "error: --base-url 'http://127.0.0.1:99999/api/v1' has port 99999: a port is a number from 1 to 65535.\n",
+        ),
+        (("--deadline", "0"), KEY, 2, "'0' is not a number of seconds above 0"),
+        (
+            (),
+            "Bearer sk-or-v1-abc",
+            2,
+            "error: The API key in OPENROUTER_API_KEY starts with 'Bearer ': give the key alone (sk-or-v1-...); "
+            "the client adds the 'Bearer' itself.\n",
+        ),
         (("--base-url", "http://example.com/api/v1"), KEY, 2, "plain http to 'example.com'"),
         (("--timeout", "-1"), KEY, 2, "is not a number of seconds above 0"),
         (("--watch", "soon"), KEY, 2, "is not a number of seconds above 0"),
@@ -126,10 +143,14 @@ def test_usage_errors(args: tuple[str, ...], key: str | None, code: int, stderr:
 
 
 def test_auth_errors(mock: MockServer) -> None:
-    """401 and 403 exit 3; 401 gets a hint to check the key."""
+    """401 and 403 exit 3, with one line naming the command's own option, no hint repeating it."""
     unknown = run(mock, key="sk-or-v1-not-known")
     assert unknown.returncode == 3
-    assert unknown.stderr.splitlines()[-1] == "hint: check the key in $OPENROUTER_API_KEY or --api-key-file"
+    assert re.fullmatch(
+        r"error: OpenRouter did not accept the API key \(HTTP 401: Invalid API key\)\. Check that OPENROUTER_API_KEY "
+        r"or --api-key-file holds a current key\. \(request id mock-\d+\)\n",
+        unknown.stderr,
+    )
     assert run(mock, key=INFERENCE).returncode == 3
 
 
@@ -138,7 +159,8 @@ def test_network_and_server_errors(mock: MockServer) -> None:
     refused = run(None, "--base-url", "http://127.0.0.1:9/api/v1", "--max-retries", "0")
     assert refused.returncode == 4
     assert refused.stderr.startswith("error: Could not connect to http://127.0.0.1:9/api/v1/credits")
-    assert refused.stderr.endswith("hint: check --base-url and the network\n")
+    assert refused.stderr.endswith("Check --base-url and the network.\n")
+    assert len(refused.stderr.splitlines()) == 1
     mock.app.fail_next(5, status=503)
     assert run(mock, "--max-retries", "1").returncode == 4
 
@@ -226,7 +248,7 @@ def test_watch_across_a_failure(mock: MockServer) -> None:
 
 
 def test_watch_json_lines(mock: MockServer) -> None:
-    """--watch --json prints one JSON object per poll."""
+    """--watch --json prints one JSON object per poll, with its time and the change (null at first)."""
     env = {**os.environ, "OPENROUTER_API_KEY": KEY}
     command = [COMMAND, "--base-url", mock.base_url, "--watch", "0.1", "--json"]
     proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -236,7 +258,12 @@ def test_watch_json_lines(mock: MockServer) -> None:
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=20)
     assert proc.returncode == 0
-    assert lines == ['{"total_credits": 25.0, "total_usage": 7.5, "remaining": 17.5}\n'] * 2
+    first, second = (json.loads(line) for line in lines)
+    stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
+    assert re.fullmatch(stamp, first.pop("time"))
+    assert re.fullmatch(stamp, second.pop("time"))
+    assert first == {"total_credits": 25.0, "total_usage": 7.5, "remaining": 17.5, "change": None}
+    assert second == {"total_credits": 25.0, "total_usage": 7.5, "remaining": 17.5, "change": 0.0}
 
 
 @pytest.mark.parametrize(
@@ -278,3 +305,153 @@ def test_watch_change_has_no_binary_noise() -> None:
     assert exact_difference(0.1, 0.3) == -0.2
     assert money(exact_difference(0.1, 0.3)) == "-$0.20"
     assert money(exact_difference(10.000000000000002, 10.0)) == "$0.000000000000002"
+
+
+# --- output, key handling and wording -----------------------------------------------------------
+
+
+def test_output_error_is_one_line_with_its_own_status(mock: MockServer) -> None:
+    """A failed write (a full disk) is an error line and exit 6, never 1 ('below') or a traceback."""
+    env = {**os.environ, "OPENROUTER_API_KEY": KEY}
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [COMMAND, "--base-url", mock.base_url, "--format", "prometheus"],
+            env=env,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 6
+    assert result.stderr == (
+        "error: could not write the output: No space left on device. Check the disk or the file it goes to.\n"
+    )
+
+
+def test_closed_pipe_ends_quietly(mock: MockServer) -> None:
+    """A reader that went away (| head) ends the command quietly, with status 141 as for Unix tools."""
+    env = {**os.environ, "OPENROUTER_API_KEY": KEY}
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [COMMAND, "--base-url", mock.base_url],
+            env=env,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert (result.returncode, result.stderr) == (141, "")
+
+
+def test_timeout_names_the_options(mock: MockServer) -> None:
+    """A timeout says which options to raise, in the command's terms, and how many attempts it made."""
+    mock.app.latency = 2.0
+    result = run(mock, "--timeout", "0.2", "--max-retries", "1")
+    assert result.returncode == 4
+    assert result.stderr.startswith("error: Timed out waiting for the response")
+    assert result.stderr.endswith("Check the network, or raise --timeout or --deadline. (after 2 attempts)\n")
+    assert "Retrying" not in result.stderr
+
+
+def test_key_file_mistakes(mock: MockServer, tmp_path: Path) -> None:
+    """A key file holding a shell assignment is refused; one others can read works, with a warning."""
+    assignment = tmp_path / "assignment"
+    assignment.write_text(f"OPENROUTER_API_KEY={KEY}\n")
+    assignment.chmod(0o600)
+    refused = run(mock, "--api-key-file", str(assignment), key=None)
+    assert (refused.returncode, refused.stderr) == (
+        2,
+        f"error: --api-key-file: {assignment} holds 'OPENROUTER_API_KEY=...': the file holds the key alone "
+        "(sk-or-v1-...), nothing else.\n",
+    )
+    shared = tmp_path / "shared"
+    shared.write_text(KEY)
+    shared.chmod(0o644)
+    warned = run(mock, "--json", "--api-key-file", str(shared), key=None)
+    assert warned.returncode == 0
+    assert warned.stderr == (
+        f"warning: --api-key-file {shared} can be read by other users (mode 644); run: chmod 600 {shared}\n"
+    )
+    shared.chmod(0o600)
+    assert run(mock, "--json", "--api-key-file", str(shared), key=None).stderr == ""
+    bad = tmp_path / "bad"
+    bad.write_text("sk-or-v1-abc def")
+    bad.chmod(0o600)
+    assert run(mock, "--api-key-file", str(bad), key=None).stderr == (
+        "error: The API key in --api-key-file has a character that cannot be sent in an HTTP header "
+        "(at position 13): check that it was copied whole and nothing else.\n"
+    )
+
+
+def test_key_from_a_terminal_is_asked_without_echo(mock: MockServer) -> None:
+    """--api-key-file - on a terminal prompts on stderr and does not echo what is typed."""
+    import pty
+
+    main, child = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "OPENROUTER_API_KEY"}
+    proc = subprocess.Popen(
+        [COMMAND, "--base-url", mock.base_url, "--json", "--api-key-file", "-"],
+        stdin=child,
+        stdout=subprocess.PIPE,
+        stderr=child,
+        env=env,
+    )
+    os.close(child)
+    seen = b""
+    try:
+        deadline = time.monotonic() + 20
+        while b"(not shown): " not in seen and time.monotonic() < deadline:
+            seen += os.read(main, 1024)
+        os.write(main, KEY.encode() + b"\n")
+        out, _ = proc.communicate(timeout=30)
+        while True:  # the rest of what the terminal shows, until the child's side closes
+            try:
+                chunk = os.read(main, 1024)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(main)
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0
+    assert json.loads(out)["remaining"] == 17.5
+    assert seen.startswith(b"OpenRouter API key (not shown): ")
+    assert KEY.encode() not in seen
+
+
+def test_base_url_from_the_environment(mock: MockServer) -> None:
+    """OPENROUTER_BASE_URL is used when --base-url is not given; python -m openrouter_credits is the command."""
+    env = {**os.environ, "OPENROUTER_API_KEY": KEY, "OPENROUTER_BASE_URL": mock.base_url}
+    result = subprocess.run(
+        [sys.executable, "-m", "openrouter_credits", "--json"], env=env, capture_output=True, text=True, check=False
+    )
+    assert (result.returncode, result.stdout) == (0, '{"total_credits": 25.0, "total_usage": 7.5, "remaining": 17.5}\n')
+    env["OPENROUTER_BASE_URL"] = "ftp://nowhere"
+    wrong = subprocess.run([COMMAND], env=env, capture_output=True, text=True, check=False)
+    assert wrong.returncode == 2
+    assert wrong.stderr.startswith("error: OPENROUTER_BASE_URL 'ftp://nowhere' must be an absolute http(s) URL")
+
+
+def test_library_is_silent_without_logging_setup(mock: MockServer) -> None:
+    """A script that set up no logging prints nothing of the retries (the logger has a NullHandler)."""
+    script = (
+        "from openrouter_credits import CreditsClient, ServerError\n"
+        f"client = CreditsClient({KEY!r}, base_url={mock.base_url!r}, max_retries=1, sleep=lambda s: None)\n"
+        "try:\n    client.get_credits()\nexcept ServerError as exc:\n    print(exc)\n"
+    )
+    mock.app.fail_next(2, status=503)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=60)
+    assert result.stderr == ""
+    assert result.stdout.startswith(
+        "OpenRouter failed to answer (HTTP 503: Injected fault: HTTP 503). Try again later."
+    )
+    assert result.stdout.endswith(") (after 2 attempts)\n")

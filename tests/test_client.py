@@ -455,7 +455,9 @@ def test_retry_delay_gives_up() -> None:
 @pytest.mark.parametrize(
     ("options", "phrase"),
     [
-        ({"api_key": None}, "No API key: pass api_key= or set OPENROUTER_API_KEY"),
+        ({"api_key": None}, "No API key: set OPENROUTER_API_KEY or pass api_key, with a provisioning (management) key"),
+        ({"api_key": "Bearer sk-or-v1-abc"}, "starts with 'Bearer ': give the key alone (sk-or-v1-...)"),
+        ({"api_key": "OPENROUTER_API_KEY=sk-or-v1-abc"}, "starts with 'OPENROUTER_API_KEY=': give the key alone"),
         ({"api_key": ""}, "The API key in api_key is blank"),
         ({"api_key": " \t\n"}, "is blank"),
         ({"api_key": "sk-or-v1-abc\ndef"}, "cannot be sent in an HTTP header (at position 13)"),
@@ -469,7 +471,8 @@ def test_retry_delay_gives_up() -> None:
         ({"base_url": "https://user:pw@openrouter.ai/api/v1"}, "must not carry a user name or password"),
         ({"base_url": "https://openrouter.ai/api/v1?x=1"}, "must not have a query string"),
         ({"base_url": "https://[::1"}, "is not a valid URL"),
-        ({"base_url": None}, "base_url must be a string"),
+        ({"base_url": 42}, "base_url must be a string, not int"),
+        ({"base_url": "https://openrouter.ai:0/api/v1"}, "has port 0: a port is a number from 1 to 65535"),
         ({"timeout": 0}, "timeout must be a positive number of seconds, not 0"),
         ({"timeout": -1.5}, "timeout must be a positive number"),
         ({"timeout": math.nan}, "timeout must be a positive number"),
@@ -586,3 +589,39 @@ def test_logging(mode: str, caplog: pytest.LogCaptureFixture) -> None:
         "OpenRouter failed to answer (HTTP 503: Server says no). Try again later.)"
     )
     assert re.fullmatch(r"GET \S+ -> 200 in \d+\.\d ms \(attempt 2 of 3\)", records[2][1])
+
+
+# --- wording ------------------------------------------------------------------------------------
+
+
+def test_short_key_is_not_redacted_from_words(mode: str) -> None:
+    """Only a key long enough to be a key is redacted: a test key 'k' leaves 'Check' alone."""
+    h = Harness(mode, status(401, {"error": {"code": 401, "message": "no key k"}}), api_key="k", max_retries=0)
+    with pytest.raises(AuthenticationError) as info:
+        h.call()
+    assert "Check that OPENROUTER_API_KEY or api_key holds a current key." in str(info.value)
+    assert "[redacted]" not in str(info.value)
+
+
+def test_messages_name_settings_in_the_callers_terms(mode: str) -> None:
+    """str() names the keyword arguments; describe() puts a caller's own names in their place."""
+    h = Harness(mode, status(503, ERROR_SHAPE), max_retries=2)
+    with pytest.raises(ServerError) as info:
+        h.call()
+    assert str(info.value).endswith("Try again later. (after 3 attempts)")
+    with pytest.raises(ConfigurationError) as config:
+        CreditsClient(KEY, base_url="ftp://x")
+    assert str(config.value).startswith("base_url 'ftp://x' must be an absolute http(s) URL")
+    assert config.value.describe({"base_url": "--base-url"}).startswith("--base-url 'ftp://x' must be")
+    copy = pickle.loads(pickle.dumps(config.value))
+    assert copy.describe({"base_url": "--base-url"}) == config.value.describe({"base_url": "--base-url"})
+
+
+def test_base_url_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """OPENROUTER_BASE_URL is the default base URL; an explicit base_url wins."""
+    monkeypatch.setenv("OPENROUTER_BASE_URL", "http://127.0.0.1:9/api/v1/")
+    assert CreditsClient(KEY).base_url == "http://127.0.0.1:9/api/v1"
+    assert CreditsClient(KEY, base_url="https://example.org/v1").base_url == "https://example.org/v1"
+    monkeypatch.setenv("OPENROUTER_BASE_URL", "http://example.org/v1")
+    with pytest.raises(ConfigurationError, match=r"^OPENROUTER_BASE_URL 'http://example\.org/v1' uses plain http"):
+        CreditsClient(KEY)

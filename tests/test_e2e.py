@@ -184,10 +184,55 @@ def test_control_endpoint(mode: str, mock: MockServer) -> None:
     sleeps: list[float] = []
     assert call(mode, mock, sleeps=sleeps).remaining == 0.1
     assert len(sleeps) == 1
+    label = MockOpenRouter.label(mock.provisioning_key)
     with httpx.Client() as http:
+        state = http.get(control + "state").json()
+        assert state["balances"] == {label: {"total_credits": 10.0, "total_usage": 9.9}}
+        assert state["requests"] == 2  # the two credits calls; control calls are not counted
         state = http.post(control + "reset").json()
-    assert state["pending_faults"] == []
-    assert state["balances"] == {"sk-or-v1-moc…": {"total_credits": 10.0, "total_usage": 9.9}}
+    assert state == {
+        "balances": {label: {"total_credits": 25.0, "total_usage": 7.5}},
+        "pending_faults": [],
+        "latency": 0.0,
+        "requests": 0,
+    }
+    assert mock.app.requests == []
+
+
+@pytest.mark.parametrize(
+    ("action", "body", "message"),
+    [
+        ("balance", {"key": "sk-or-v1-nobody", "total_usage": 1}, "Bad control request: 'sk-or-v1-nobody' is not a "),
+        ("balance", {"total_usage": "1"}, "Bad control request: total_usage must be a number of dollars, not '1'."),
+        ("faults", {"count": 2}, "Bad control request: the field 'kind' is required."),
+        (
+            "faults",
+            {"kind": "status", "count": "x"},
+            "Bad control request: the field 'count' must be a number, not 'x'.",
+        ),
+        ("latency", {}, "Bad control request: the field 'seconds' is required."),
+        ("latency", [1], "Bad control request: the body must be a JSON object."),
+    ],
+)
+def test_control_errors_are_sentences(mock: MockServer, action: str, body: Any, message: str) -> None:
+    """A control request it cannot act on is a 400 with a sentence in OpenRouter's error shape."""
+    control = mock.base_url.removesuffix("/api/v1") + "/_mock/" + action
+    response = httpx.post(control, json=body)
+    assert response.status_code == 400
+    assert response.json()["error"]["message"].startswith(message)
+
+
+def test_keys_sharing_a_prefix_stay_apart() -> None:
+    """Keys are named in the state by a label of their own, even when they share a long prefix."""
+    app = MockOpenRouter(provisioning_keys={"sk-or-v1-mock-aaa": (1.0, 0.0), "sk-or-v1-mock-bbb": (2.0, 0.5)})
+    with MockServer(app) as server:
+        state = httpx.get(server.base_url.removesuffix("/api/v1") + "/_mock/state").json()
+        label = MockOpenRouter.label("sk-or-v1-mock-bbb")
+        httpx.post(server.base_url.removesuffix("/api/v1") + "/_mock/balance", json={"key": label, "total_usage": 2})
+    assert len(state["balances"]) == 2
+    assert all("aaa" not in name and "bbb" not in name for name in state["balances"])
+    assert app.balance("sk-or-v1-mock-bbb").total_usage == 2.0
+    assert app.balance("sk-or-v1-mock-aaa").total_usage == 0.0
 
 
 def test_control_endpoint_is_loopback_only() -> None:

@@ -52,3 +52,58 @@ def test_port_in_use() -> None:
     assert result.returncode == 2
     assert result.stderr.startswith(f"error: cannot listen on 127.0.0.1:{port}")
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "stderr"),
+    [
+        (("--port", "70000"), "argument --port: '70000' is not a port: give a number from 0 (a free one) to 65535"),
+        (("--port", "http"), "argument --port: 'http' is not a port: give a number from 0 (a free one) to 65535"),
+        (("--credits", "nan"), "argument --credits: 'nan' is not an amount of dollars"),
+        (("--cred", "5"), "unrecognized arguments: --cred 5"),
+    ],
+)
+def test_bad_arguments(args: tuple[str, ...], stderr: str) -> None:
+    """Bad arguments are one usage error and exit 2, no traceback."""
+    result = subprocess.run([MOCK, *args], capture_output=True, text=True, timeout=20, check=False)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1].endswith(stderr)
+    assert "Traceback" not in result.stderr
+
+
+def test_port_in_use_says_how_to_pick_another() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([MOCK, "--port", str(port)], capture_output=True, text=True, timeout=20, check=False)
+    assert result.stderr == (
+        f"error: cannot listen on 127.0.0.1:{port} (Address already in use): pick another port with --port PORT "
+        "(make mock PORT=...), or 0 for a free one.\n"
+    )
+
+
+def test_all_interfaces_announce_a_usable_address() -> None:
+    """--host 0.0.0.0 announces a loopback URL a client can use, and says it listens everywhere."""
+    proc, banner = start("--host", "0.0.0.0", "--port", "0")  # noqa: S104 (the point of the test)
+    try:
+        assert banner[0].startswith("Mock OpenRouter at http://127.0.0.1:")
+        assert banner[1] == "  listening on 0.0.0.0, every interface of this machine\n"
+        base_url = banner[0].split(" at ", 1)[1].strip()
+        assert httpx.get(base_url + "/credits").status_code == 401
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=20)
+    assert proc.returncode == 0
+
+
+def test_without_uvicorn_the_message_is_all() -> None:
+    """Installed without the mock extra: one line saying what to install, exit 2, no traceback."""
+    script = (
+        "import sys; sys.modules['uvicorn'] = None\n"
+        "from openrouter_credits.testing._cli import main\n"
+        "sys.exit(main(['--port', '0']))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=20, check=False)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == "error: the mock server needs uvicorn: pip install 'openrouter-credits[mock]'\n"

@@ -48,10 +48,16 @@ class _Response(Protocol):
     def json(self) -> Any: ...
 
 
+_MODEL_SHAPES: dict[str, tuple[Any, ...]] = {}
+
+
 def _model_shape(module: str) -> tuple[Any, ...]:
-    shape: tuple[Any, ...] = importlib.import_module(
-        f"{__package__}.models.{module}"
-    ).SHAPE
+    """The SHAPE of the model in ``models/<module>.py`` (imported when first needed, then kept)."""
+    shape = _MODEL_SHAPES.get(module)
+    if shape is None:
+        shape = _MODEL_SHAPES[module] = importlib.import_module(
+            f"{__package__}.models.{module}"
+        ).SHAPE
     return shape
 
 

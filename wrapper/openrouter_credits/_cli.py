@@ -35,6 +35,19 @@ EXIT_USAGE = 2
 EXIT_AUTH = 3
 EXIT_NETWORK = 4
 EXIT_INVALID = 5
+EXIT_OUTPUT = 6
+#: A closed pipe (``| head -1``) ends the command quietly with the status a Unix tool killed by
+#: SIGPIPE has (128 + 13).
+EXIT_PIPE = 141
+
+#: The command line's names for the library's settings, used in error messages.
+CLI_TERMS = {
+    "api_key": "--api-key-file",
+    "base_url": "--base-url",
+    "timeout": "--timeout",
+    "deadline": "--deadline",
+    "max_retries": "--max-retries",
+}
 
 EPILOG = f"""\
 examples:
@@ -45,9 +58,11 @@ examples:
   openrouter-credits --watch 60            poll every 60 s, one line per poll, until Ctrl-C
   openrouter-credits --api-key-file key.txt
 
-The key comes from ${_config.API_KEY_ENV} or --api-key-file (- reads standard input); no option takes
-the key itself, which would show in the process list and shell history. It must be a provisioning
-(management) key: {_config.MANAGEMENT_KEYS_URL}. Amounts are US dollars.
+The key comes from ${_config.API_KEY_ENV} or --api-key-file (- reads standard input, or asks on a
+terminal without echoing); no option takes the key itself, which would show in the process list and
+shell history. It must be a provisioning (management) key: {_config.MANAGEMENT_KEYS_URL}.
+The base URL comes from --base-url, else ${_config.BASE_URL_ENV}, else {_config.DEFAULT_BASE_URL}.
+Amounts are US dollars.
 
 exit codes:
   0  ok
@@ -56,12 +71,10 @@ exit codes:
   3  authentication or permission error (401, 403)
   4  network, timeout or server error (5xx, 429), after retries
   5  invalid or unexpected response from the server
+  6  the output could not be written (a full disk, a closed file)
+  141  the reader of the output went away (| head): nothing is printed, as for other Unix tools
 """
 
-HINTS: tuple[tuple[type[OpenRouterCreditsError], str], ...] = (
-    (AuthenticationError, f"check the key in ${_config.API_KEY_ENV} or --api-key-file"),
-    (APIConnectionError, "check --base-url and the network"),
-)
 ZERO_HINT = (
     "hint: both totals are 0. Some keys that are not provisioning keys get 0/0 instead of a 403; "
     f"check that this is a provisioning (management) key ({_config.MANAGEMENT_KEYS_URL})."
@@ -110,10 +123,11 @@ def table(credits: Credits) -> str:
     return "\n".join(f"{label:<14}{amount:>{width}}" for label, amount in rows)
 
 
-def as_json(credits: Credits) -> str:
-    return json.dumps(
-        {"total_credits": credits.total_credits, "total_usage": credits.total_usage, "remaining": credits.remaining}
-    )
+def as_json(credits: Credits, **more: object) -> str:
+    """``{"total_credits": ..., "total_usage": ..., "remaining": ...}``, then ``more`` (``--watch``:
+    ``time`` and ``change``, null on the first line)."""
+    body = {"total_credits": credits.total_credits, "total_usage": credits.total_usage, "remaining": credits.remaining}
+    return json.dumps({**body, **more})
 
 
 def _gauge(name: str, help_text: str, value: float) -> list[str]:
@@ -133,20 +147,51 @@ def prometheus(credits: Credits | None, now: float) -> str:
     return "\n".join(lines)
 
 
+def _read_from_terminal() -> str:
+    """Ask for the key on the terminal, without echoing it."""
+    import termios
+
+    fd = sys.stdin.fileno()
+    print("OpenRouter API key (not shown): ", end="", file=sys.stderr, flush=True)
+    old = termios.tcgetattr(fd)
+    new = termios.tcgetattr(fd)
+    new[3] &= ~termios.ECHO
+    try:
+        termios.tcsetattr(fd, termios.TCSAFLUSH, new)
+        line = sys.stdin.readline()
+    finally:
+        termios.tcsetattr(fd, termios.TCSAFLUSH, old)
+        print(file=sys.stderr)
+    return line
+
+
 def read_key(path: str) -> str:
+    """The key in the file at ``path`` (``-``: standard input, or the terminal, asked without echo)."""
+    where = "standard input" if path == "-" else path
     try:
         if path == "-":
-            text = sys.stdin.read()
+            text = _read_from_terminal() if sys.stdin.isatty() else sys.stdin.read(4096)
         else:
             with open(path, encoding="utf-8") as handle:
+                mode = os.fstat(handle.fileno()).st_mode
                 text = handle.read(4096)
+            if mode & 0o077:
+                print(
+                    f"warning: --api-key-file {path} can be read by other users (mode {mode & 0o777:03o}); "
+                    f"run: chmod 600 {path}",
+                    file=sys.stderr,
+                )
     except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
         raise ConfigurationError(f"Cannot read the key from --api-key-file {path}: {reason}.") from None
     key = text.strip()
     if not key:
-        where = "standard input" if path == "-" else path
         raise ConfigurationError(f"--api-key-file: {where} holds no key.")
+    if key.startswith(f"{_config.API_KEY_ENV}=") or key.startswith(f"export {_config.API_KEY_ENV}="):
+        raise ConfigurationError(
+            f"--api-key-file: {where} holds '{_config.API_KEY_ENV}=...': the file holds the key alone "
+            "(sk-or-v1-...), nothing else."
+        )
     return key
 
 
@@ -176,6 +221,7 @@ def parser() -> argparse.ArgumentParser:
         description="Show the credits balance of an OpenRouter account.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,  # scripts must not come to depend on a prefix of an option
     )
     output = p.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_const", const="json", dest="format", help="print JSON")
@@ -185,9 +231,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--api-key-file", metavar="PATH", help=f"read the key from PATH (- for stdin), not ${_config.API_KEY_ENV}"
     )
-    p.add_argument("--base-url", default=_config.DEFAULT_BASE_URL, help="API base URL (default: %(default)s)")
+    p.add_argument(
+        "--base-url", help=f"API base URL (default: ${_config.BASE_URL_ENV}, else {_config.DEFAULT_BASE_URL})"
+    )
     p.add_argument(
         "--timeout", type=positive_seconds, help="seconds for each attempt (default: 5 to connect, 10 to read)"
+    )
+    p.add_argument(
+        "--deadline",
+        type=positive_seconds,
+        default=_config.DEFAULT_DEADLINE,
+        help="seconds for the whole call, retries included (default: %(default)g)",
     )
     p.add_argument(
         "--max-retries", type=non_negative_int, default=_config.DEFAULT_MAX_RETRIES, help="default: %(default)s"
@@ -198,13 +252,10 @@ def parser() -> argparse.ArgumentParser:
 
 
 def report(error: OpenRouterCreditsError, debug: bool, stream: TextIO) -> None:
+    """One line, ``error: ...``, naming the command's options (a traceback first with --debug)."""
     if debug:
         traceback.print_exception(error, file=stream)
-    print(f"error: {error}", file=stream)
-    for kind, hint in HINTS:
-        if isinstance(error, kind):
-            print(f"hint: {hint}", file=stream)
-            break
+    print(f"error: {error.describe(CLI_TERMS)}", file=stream)
 
 
 def watch(client: CreditsClient, args: argparse.Namespace) -> int:
@@ -214,16 +265,13 @@ def watch(client: CreditsClient, args: argparse.Namespace) -> int:
         try:
             credits = client.get_credits()
         except OpenRouterCreditsError as error:
-            print(f"{stamp} error: {error}", file=sys.stderr, flush=True)
+            print(f"{stamp} error: {error.describe(CLI_TERMS)}", file=sys.stderr, flush=True)
         else:
+            delta = None if previous is None else exact_difference(credits.remaining, previous.remaining)
             if args.format == "json":
-                line = as_json(credits)
+                line = as_json(credits, time=stamp, change=delta)
             else:
-                change = (
-                    ""
-                    if previous is None
-                    else f"  change {money(exact_difference(credits.remaining, previous.remaining))}"
-                )
+                change = "" if delta is None else f"  change {money(delta)}"
                 line = (
                     f"{stamp}  remaining {money(credits.remaining)}  credits {money(credits.total_credits)}"
                     f"  usage {money(credits.total_usage)}{change}"
@@ -240,7 +288,9 @@ def run(args: argparse.Namespace) -> int:
     if key is None and _config.API_KEY_ENV not in os.environ:
         raise ConfigurationError(f"No API key: set {_config.API_KEY_ENV} or use --api-key-file PATH.")
     options = {} if args.timeout is None else {"timeout": args.timeout}
-    with CreditsClient(key, base_url=args.base_url, max_retries=args.max_retries, **options) as client:
+    with CreditsClient(
+        key, base_url=args.base_url, max_retries=args.max_retries, deadline=args.deadline, **options
+    ) as client:
         if args.watch is not None:
             return watch(client, args)
         try:
@@ -273,16 +323,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             level=logging.DEBUG, stream=sys.stderr, format="%(asctime)s %(name)s %(levelname)s %(message)s"
         )
     try:
-        return run(args)
+        status = run(args)
+        sys.stdout.flush()  # here, so that a failed write is reported like any other error
     except ConfigurationError as error:
         report(error, args.debug, sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_OK
     except BrokenPipeError:
-        # The reader went away (| head): nothing more to say to it.
+        # The reader went away (| head): nothing more to say, and nothing to flush at exit either.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
+        return EXIT_PIPE
+    except OSError as exc:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        reason = exc.strerror or type(exc).__name__
+        print(f"error: could not write the output: {reason}. Check the disk or the file it goes to.", file=sys.stderr)
+        return EXIT_OUTPUT
+    return status
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import httpx
 
 from . import _config
 from ._body import Received, aread_body, read_body
-from ._exceptions import ConfigurationError
+from ._exceptions import ConfigurationError, term
 from ._operations import CREDITS, Operation
 from ._retry import Call
 from ._settings import Settings
@@ -100,7 +100,7 @@ class _ClientBase:
     def _configure(
         self,
         api_key: str | None,
-        base_url: str,
+        base_url: str | None,
         timeout: float | httpx.Timeout,
         deadline: float,
         max_retries: int,
@@ -111,9 +111,8 @@ class _ClientBase:
             api_key, base_url=base_url, timeout=timeout, deadline=deadline, max_retries=max_retries
         )
         if http_client is not None and not isinstance(http_client, expected):
-            raise ConfigurationError(
-                f"http_client must be an {expected.__module__}.{expected.__name__}, not {type(http_client).__name__}."
-            )
+            wanted = f"{expected.__module__}.{expected.__name__}"
+            raise ConfigurationError(f"{term('http_client')} must be an {wanted}, not {type(http_client).__name__}.")
         self._owns_http = http_client is None
         self._request_headers = None if self._owns_http else self._settings.headers
         return http_client if http_client is not None else _new_http_client(expected, self._settings)
@@ -133,7 +132,8 @@ class _ClientBase:
 class CreditsClient(_ClientBase):
     """Reads the OpenRouter credits balance. One connection pool, safe to share across threads.
 
-    ``api_key`` defaults to ``$OPENROUTER_API_KEY`` and must be a provisioning (management) key.
+    ``api_key`` defaults to ``$OPENROUTER_API_KEY`` and must be a provisioning (management) key;
+    ``base_url`` to ``$OPENROUTER_BASE_URL``, else OpenRouter's.
     ``timeout`` applies to each attempt (a number, or an ``httpx.Timeout``); ``deadline`` bounds the
     whole call, retries and waits included. ``http_client`` may be your own ``httpx.Client`` (proxies,
     transports); it is then yours to close. ``sleep`` is how the client waits between attempts.
@@ -143,7 +143,7 @@ class CreditsClient(_ClientBase):
         self,
         api_key: str | None = None,
         *,
-        base_url: str = _config.DEFAULT_BASE_URL,
+        base_url: str | None = None,
         timeout: float | httpx.Timeout = _config.DEFAULT_TIMEOUT,
         deadline: float = _config.DEFAULT_DEADLINE,
         max_retries: int = _config.DEFAULT_MAX_RETRIES,
@@ -196,7 +196,7 @@ class AsyncCreditsClient(_ClientBase):
         self,
         api_key: str | None = None,
         *,
-        base_url: str = _config.DEFAULT_BASE_URL,
+        base_url: str | None = None,
         timeout: float | httpx.Timeout = _config.DEFAULT_TIMEOUT,
         deadline: float = _config.DEFAULT_DEADLINE,
         max_retries: int = _config.DEFAULT_MAX_RETRIES,
@@ -252,7 +252,7 @@ class AsyncCreditsClient(_ClientBase):
 def get_credits(
     api_key: str | None = None,
     *,
-    base_url: str = _config.DEFAULT_BASE_URL,
+    base_url: str | None = None,
     timeout: float | httpx.Timeout = _config.DEFAULT_TIMEOUT,
     deadline: float = _config.DEFAULT_DEADLINE,
     max_retries: int = _config.DEFAULT_MAX_RETRIES,

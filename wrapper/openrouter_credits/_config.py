@@ -8,6 +8,7 @@ __version__ = "0.1.0"
 
 DEFAULT_BASE_URL = "https://openrouter.ai/api/v1"
 API_KEY_ENV = "OPENROUTER_API_KEY"
+BASE_URL_ENV = "OPENROUTER_BASE_URL"
 
 #: Per attempt: 5 s to connect, 10 s for each read, write and wait for a pooled connection.
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
@@ -36,6 +37,9 @@ MAX_BODY_EXCERPT = 2000
 MAX_MESSAGE_EXCERPT = 200
 
 REQUEST_ID_HEADERS = ("x-request-id", "x-openrouter-request-id", "request-id", "cf-ray")
+#: A key shorter than this is not looked for in messages to redact it (a test's "k" would turn
+#: "Check" into "Chec[redacted]"); real keys are about 70 characters.
+MIN_REDACTED_KEY_LENGTH = 8
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 MANAGEMENT_KEYS_URL = "https://openrouter.ai/settings/management-keys"
 USER_AGENT = f"openrouter-credits/{__version__}"

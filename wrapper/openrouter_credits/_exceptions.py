@@ -13,11 +13,14 @@
     └── ResponseValidationError     a 2xx whose body is not what the schema promises
 
 Messages are whole sentences that say what to do. None of them, nor any attribute, holds the API
-key; every error pickles and unpickles to an equal one.
+key; every error pickles and unpickles to an equal one. Where a message names a setting it does so in
+the caller's own terms: ``str(error)`` says ``base_url``, and ``error.describe(terms)`` lets the
+command line say ``--base-url`` instead.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
@@ -35,6 +38,29 @@ __all__ = [
 ]
 
 
+#: How the library names its settings in messages (the keyword arguments of the clients).
+LIBRARY_TERMS: Mapping[str, str] = {
+    "api_key": "api_key",
+    "base_url": "base_url",
+    "timeout": "timeout",
+    "deadline": "deadline",
+    "max_retries": "max_retries",
+    "http_client": "http_client",
+}
+
+
+def term(setting: str) -> str:
+    """A setting's name inside a message, written in the terms of whoever reads it (see ``describe``)."""
+    return f"\x00{setting}\x00"
+
+
+def _render(template: str, terms: Mapping[str, str]) -> str:
+    if "\x00" not in template:
+        return template
+    parts = template.split("\x00")
+    return "".join(terms.get(part, part) if i % 2 else part for i, part in enumerate(parts))
+
+
 def _rebuild(cls: type[OpenRouterCreditsError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
     error = cls.__new__(cls)
     error.args = args
@@ -44,6 +70,19 @@ def _rebuild(cls: type[OpenRouterCreditsError], args: tuple[Any, ...], state: di
 
 class OpenRouterCreditsError(Exception):
     """Base class of every error raised by openrouter_credits."""
+
+    def __init__(self, message: str) -> None:
+        self._template = message
+        super().__init__(_render(message, LIBRARY_TERMS))
+
+    def describe(self, terms: Mapping[str, str]) -> str:
+        """The message with settings named as ``terms`` names them (``{"base_url": "--base-url"}``)."""
+        return _render(self._template, {**LIBRARY_TERMS, **terms})
+
+    def add_note_to_message(self, note: str) -> None:
+        """Append ``note`` to the message (``after 3 attempts``), keeping both renderings in step."""
+        self._template = f"{self._template} ({note})"
+        self.args = (_render(self._template, LIBRARY_TERMS), *self.args[1:])
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild, (type(self), self.args, self.__dict__))

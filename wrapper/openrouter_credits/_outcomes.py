@@ -25,6 +25,7 @@ from ._exceptions import (
     ResponseValidationError,
     ServerError,
     UnexpectedStatusError,
+    term,
 )
 from ._settings import Secret
 
@@ -37,7 +38,8 @@ REDACTED = "[redacted]"
 
 
 def _redact(text: str, key: Secret) -> str:
-    return text.replace(key.reveal(), REDACTED)
+    secret = key.reveal()
+    return text.replace(secret, REDACTED) if len(secret) >= _config.MIN_REDACTED_KEY_LENGTH else text
 
 
 def _excerpt(content: bytes, limit: int) -> str:
@@ -97,7 +99,7 @@ _STATUS_ERRORS: dict[int, tuple[type[APIStatusError], str]] = {
     401: (
         AuthenticationError,
         "OpenRouter did not accept the API key (HTTP 401: {message}). "
-        f"Check that {_config.API_KEY_ENV} or api_key holds a current key.",
+        f"Check that {_config.API_KEY_ENV} or {term('api_key')} holds a current key.",
     ),
     403: (
         PermissionDeniedError,
@@ -129,9 +131,11 @@ def status_error(received: Received, target: Target) -> APIStatusError:
         cls = UnexpectedStatusError
         template = "OpenRouter answered with an unexpected status (HTTP {code}: {message}). "
         if 300 <= code <= 399:
-            template += "Redirects are not followed, since they would carry the key elsewhere: check base_url."
+            template += (
+                f"Redirects are not followed, since they would carry the key elsewhere: check {term('base_url')}."
+            )
         else:
-            template += "Check base_url; if it is right, report this with the request id."
+            template += f"Check {term('base_url')}; if it is right, report this with the request id."
     request_id = _request_id(received.headers)
     wait_text = f" {wait:g} s" if wait is not None else " a while"
     description = template.format(code=code, message=message, wait=wait_text, what=target.operation.what)
@@ -153,7 +157,7 @@ def validation_error(received: Received, target: Target, problem: str) -> Respon
     request_id = _request_id(received.headers)
     message = (
         f"OpenRouter sent HTTP {received.status_code} for {target.operation.what} but {problem}. "
-        "Check base_url, or try again later."
+        f"Check {term('base_url')}, or try again later."
     )
     if request_id:
         message += f" (request id {request_id})"
@@ -180,9 +184,10 @@ def transport_error(exc: httpx.HTTPError, target: Target) -> APIConnectionError:
             message = f"The call to {target.url} ran out of its {settings.deadline:g} s deadline while reading."
         else:
             message = f"Timed out {phase} ({detail}) for {target.url}."
-        return APITimeoutError(message + " Check the network, or raise timeout/deadline.", url=target.url)
+        advice = f" Check the network, or raise {term('timeout')} or {term('deadline')}."
+        return APITimeoutError(message + advice, url=target.url)
     if isinstance(exc, httpx.ConnectError):
-        message = f"Could not connect to {target.url} ({detail}). Check base_url and the network."
+        message = f"Could not connect to {target.url} ({detail}). Check {term('base_url')} and the network."
     elif isinstance(exc, httpx.DecodingError):
         message = f"The response from {target.url} could not be decoded ({detail})."
     else:

@@ -22,6 +22,8 @@ from ._settings import Settings
 __all__ = ["Call", "Target", "backoff", "retry_delay"]
 
 logger = logging.getLogger("openrouter_credits")
+# The library convention: a script that set up no logging hears nothing of retries.
+logger.addHandler(logging.NullHandler())
 
 T = TypeVar("T")
 
@@ -109,6 +111,8 @@ class Call(Generic[T]):
         time_left = self.deadline_at - time.monotonic()
         delay = retry_delay(error, self.attempt - 1, self.settings.max_retries, time_left, random.random())
         if delay is None:
+            if self.attempt > 1:
+                error.add_note_to_message(f"after {self.attempt} attempts")
             raise error from exc
         logger.warning(
             "Retrying GET %s in %.2f s (attempt %d of %d failed: %s)",

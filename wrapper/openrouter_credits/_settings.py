@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 
 from . import _config
-from ._exceptions import ConfigurationError
+from ._exceptions import ConfigurationError, term
 
-__all__ = ["Secret", "Settings", "is_loopback"]
+__all__ = ["Secret", "Settings", "check_base_url", "is_loopback"]
 
 
 class Secret:
@@ -39,16 +39,27 @@ def _check_key(api_key: str | None) -> Secret:
         api_key = os.environ.get(_config.API_KEY_ENV)
         if api_key is None:
             raise ConfigurationError(
-                f"No API key: pass api_key= or set {_config.API_KEY_ENV} to a provisioning (management) key."
+                f"No API key: set {_config.API_KEY_ENV} or pass {term('api_key')}, with a provisioning "
+                f"(management) key from {_config.MANAGEMENT_KEYS_URL}."
             )
         source = _config.API_KEY_ENV
     else:
-        source = "api_key"
+        source = term("api_key")
     if not isinstance(api_key, str):
-        raise ConfigurationError(f"api_key must be a string, not {type(api_key).__name__}.")
+        raise ConfigurationError(f"{term('api_key')} must be a string, not {type(api_key).__name__}.")
     key = api_key.strip()
     if not key:
         raise ConfigurationError(f"The API key in {source} is blank: set it to a provisioning (management) key.")
+    if key.startswith(f"{_config.API_KEY_ENV}="):
+        raise ConfigurationError(
+            f"The API key in {source} starts with '{_config.API_KEY_ENV}=': give the key alone, "
+            "as in sk-or-v1-..., not a shell assignment."
+        )
+    if key[:7].lower() == "bearer ":
+        raise ConfigurationError(
+            f"The API key in {source} starts with 'Bearer ': give the key alone (sk-or-v1-...); "
+            "the client adds the 'Bearer' itself."
+        )
     for position, char in enumerate(key, start=1):
         if not ("!" <= char <= "~"):
             raise ConfigurationError(
@@ -70,24 +81,36 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _check_base_url(base_url: str) -> str:
+def check_base_url(base_url: str | None) -> str:
+    """The base URL (``None``: ``$OPENROUTER_BASE_URL``, else OpenRouter's), without a trailing slash."""
+    name = term("base_url")
+    if base_url is None:
+        base_url = os.environ.get(_config.BASE_URL_ENV) or _config.DEFAULT_BASE_URL
+        if base_url != _config.DEFAULT_BASE_URL:
+            name = _config.BASE_URL_ENV
     if not isinstance(base_url, str):
-        raise ConfigurationError(f"base_url must be a string, not {type(base_url).__name__}.")
+        raise ConfigurationError(f"{name} must be a string, not {type(base_url).__name__}.")
     try:
         url = httpx.URL(base_url.strip())
+        port = url.port
     except (httpx.InvalidURL, TypeError, ValueError) as exc:
-        raise ConfigurationError(f"base_url {base_url!r} is not a valid URL ({exc}).") from None
+        raise ConfigurationError(f"{name} {base_url!r} is not a valid URL ({exc}).") from None
     if url.scheme not in ("http", "https") or not url.host:
         raise ConfigurationError(
-            f"base_url {base_url!r} must be an absolute http(s) URL, such as {_config.DEFAULT_BASE_URL!r}."
+            f"{name} {base_url!r} must be an absolute http(s) URL, such as {_config.DEFAULT_BASE_URL!r}."
         )
+    if port is not None and not 1 <= port <= 65535:
+        raise ConfigurationError(f"{name} {base_url!r} has port {port}: a port is a number from 1 to 65535.")
     if url.userinfo:
-        raise ConfigurationError("base_url must not carry a user name or password; the key goes in api_key.")
+        raise ConfigurationError(
+            f"{name} must not carry a user name or password; the key goes in {_config.API_KEY_ENV} or "
+            f"{term('api_key')}."
+        )
     if url.query or url.fragment:
-        raise ConfigurationError(f"base_url {base_url!r} must not have a query string or fragment.")
+        raise ConfigurationError(f"{name} {base_url!r} must not have a query string or fragment.")
     if url.scheme == "http" and not is_loopback(url.host):
         raise ConfigurationError(
-            f"base_url {base_url!r} uses plain http to {url.host!r}, which would send the API key "
+            f"{name} {base_url!r} uses plain http to {url.host!r}, which would send the API key "
             "unencrypted: use https (plain http is allowed only to loopback addresses)."
         )
     return str(url).rstrip("/")
@@ -104,9 +127,9 @@ def _check_timeout(timeout: float | httpx.Timeout) -> httpx.Timeout:
         parts = {"connect": timeout.connect, "read": timeout.read, "write": timeout.write, "pool": timeout.pool}
         for name, value in parts.items():
             if value is not None:
-                _check_seconds(f"timeout.{name}", value)
+                _check_seconds(f"{term('timeout')}.{name}", value)
         return timeout
-    return httpx.Timeout(_check_seconds("timeout", timeout))
+    return httpx.Timeout(_check_seconds(term("timeout"), timeout))
 
 
 class Settings:
@@ -139,15 +162,15 @@ class Settings:
         cls,
         api_key: str | None,
         *,
-        base_url: str,
+        base_url: str | None,
         timeout: float | httpx.Timeout,
         deadline: float,
         max_retries: int,
     ) -> Settings:
         key = _check_key(api_key)
-        base = _check_base_url(base_url)
+        base = check_base_url(base_url)
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise ConfigurationError(f"max_retries must be a whole number 0 or more, not {max_retries!r}.")
+            raise ConfigurationError(f"{term('max_retries')} must be a whole number 0 or more, not {max_retries!r}.")
         headers = httpx.Headers(
             {
                 "Authorization": f"Bearer {key.reveal()}",
@@ -159,7 +182,7 @@ class Settings:
             base_url=base,
             headers=headers,
             timeout=_check_timeout(timeout),
-            deadline=_check_seconds("deadline", deadline),
+            deadline=_check_seconds(term("deadline"), deadline),
             max_retries=max_retries,
             key=key,
         )

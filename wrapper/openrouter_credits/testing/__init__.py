@@ -11,7 +11,12 @@
 ``MockServer``.
 """
 
+from typing import TYPE_CHECKING
+
 from ._app import DEFAULT_INFERENCE_KEY, DEFAULT_PROVISIONING_KEY, FAULT_KINDS, Balance, Fault, MockOpenRouter
+
+if TYPE_CHECKING:  # type checkers see the class; at run time it loads on first use (it needs uvicorn)
+    from ._server import MockServer
 
 __all__ = [
     "DEFAULT_INFERENCE_KEY",

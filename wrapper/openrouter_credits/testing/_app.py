@@ -98,14 +98,15 @@ class MockOpenRouter:
         if inference_keys is None:
             inference_keys = [DEFAULT_INFERENCE_KEY]
         self._lock = threading.Lock()
-        self._balances = {key: Balance(float(c), float(u)) for key, (c, u) in provisioning_keys.items()}
+        self._initial = {key: (float(c), float(u)) for key, (c, u) in provisioning_keys.items()}
+        self._balances = {key: Balance(c, u) for key, (c, u) in self._initial.items()}
         self._inference = set(inference_keys)
         self._faults: deque[Fault] = deque()
         self._latency = 0.0
         self._ids = itertools.count(1)
         self._in_flight = 0
         self.requests: list[tuple[str, str, int]] = []
-        """(method, path, status) of every request served, in order; never the key."""
+        """(method, path, status) of every API request served, in order (not the /_mock/ ones); never the key."""
 
     # --- control from Python ------------------------------------------------------------------
 
@@ -118,17 +119,40 @@ class MockOpenRouter:
     def inference_key(self) -> str:
         return next(iter(self._inference))
 
+    @staticmethod
+    def label(key: str) -> str:
+        """How the state names a key: stable, distinct per key, and no part of the key itself."""
+        import hashlib
+
+        return "key-" + hashlib.sha256(key.encode()).hexdigest()[:12]
+
+    def _key(self, key: str | None) -> str:
+        """A provisioning key given by itself or by its label (the first key when None)."""
+        if key is None:
+            return self.provisioning_key
+        if key in self._balances:
+            return key
+        for known in self._balances:
+            if self.label(known) == key:
+                return known
+        labels = ", ".join(self.label(k) for k in self._balances)
+        raise ValueError(f"{key!r} is not a provisioning key of this mock; its keys are labelled {labels}")
+
     def balance(self, key: str | None = None) -> Balance:
         with self._lock:
-            found = self._balances[key or self.provisioning_key]
+            found = self._balances[self._key(key)]
             return Balance(found.total_credits, found.total_usage)
 
     def set_balance(
         self, key: str | None = None, *, total_credits: float | None = None, total_usage: float | None = None
     ) -> None:
-        """Change a provisioning key's balance (the first key's unless named); None leaves a field."""
+        """Change a provisioning key's balance (the first key's unless named, by key or label); None
+        leaves a field as it is."""
+        for name, value in (("total_credits", total_credits), ("total_usage", total_usage)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+                raise ValueError(f"{name} must be a number of dollars, not {value!r}")
         with self._lock:
-            balance = self._balances[key or self.provisioning_key]
+            balance = self._balances[self._key(key)]
             if total_credits is not None:
                 balance.total_credits = float(total_credits)
             if total_usage is not None:
@@ -157,8 +181,11 @@ class MockOpenRouter:
         self._latency = float(seconds)
 
     def reset(self) -> None:
-        """No pending faults, no latency, and a fresh request log; balances stay."""
+        """Back to how it started: the balances it was made with, no pending faults, no latency, and an
+        empty request log."""
         with self._lock:
+            for key, (total_credits, total_usage) in self._initial.items():
+                self._balances[key] = Balance(total_credits, total_usage)
             self._faults.clear()
             self._latency = 0.0
             self.requests.clear()
@@ -194,8 +221,9 @@ class MockOpenRouter:
             else:
                 json_type = [(b"content-type", b"application/json")]
                 status, headers, body = 404, json_type, _error_body(404, f"Not Found: {path}")
-            with self._lock:
-                self.requests.append((method, path, status))
+            if not path.startswith(CONTROL_PREFIX):
+                with self._lock:
+                    self.requests.append((method, path, status))
             await self._respond(send, status, headers, body)
         finally:
             with self._lock:
@@ -303,28 +331,40 @@ class MockOpenRouter:
                 )
             elif action == "faults":
                 self.inject(
-                    args["kind"],
-                    count=int(args.get("count", 1)),
-                    status=args.get("status"),
-                    retry_after=args.get("retry_after"),
+                    _field(args, "kind", str),
+                    count=_field(args, "count", int, 1),
+                    status=_field(args, "status", int, None),
+                    retry_after=_field(args, "retry_after", float, None),
                 )
             elif action == "latency":
-                self.latency = float(args["seconds"])
+                self.latency = _field(args, "seconds", float)
             else:
                 self.reset()
-        except (KeyError, TypeError, ValueError) as exc:
-            return 400, json_type, _error_body(400, f"Bad control request: {exc}")
+        except (TypeError, ValueError) as exc:
+            return 400, json_type, _error_body(400, f"Bad control request: {exc}.")
         return 200, json_type, json.dumps(self._state()).encode()
 
     def _state(self) -> dict[str, Any]:
         with self._lock:
             return {
-                "balances": {_masked(k): attrs.asdict(b) for k, b in self._balances.items()},
+                "balances": {self.label(k): attrs.asdict(b) for k, b in self._balances.items()},
                 "pending_faults": [attrs.asdict(f) for f in self._faults],
                 "latency": self._latency,
                 "requests": len(self.requests),
             }
 
 
-def _masked(key: str) -> str:
-    return key[:12] + "…" if len(key) > 12 else key
+_MISSING: Any = object()
+
+
+def _field(args: Mapping[str, Any], name: str, kind: type, default: Any = _MISSING) -> Any:
+    """``args[name]`` as a ``kind`` (an int is a float too; a bool is neither), or ``default``."""
+    if name not in args or args[name] is None:
+        if default is _MISSING:
+            raise ValueError(f"the field {name!r} is required")
+        return default
+    value = args[name]
+    number = kind in (int, float) and isinstance(value, int | float) and not isinstance(value, bool)
+    if not (number and (kind is float or isinstance(value, int))) and not (kind is str and isinstance(value, str)):
+        raise ValueError(f"the field {name!r} must be {'a string' if kind is str else 'a number'}, not {value!r}")
+    return kind(value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import signal
 import sys
 import threading
@@ -21,26 +22,57 @@ fault kinds: {", ".join(FAULT_KINDS)}
 """
 
 
+def port_number(text: str) -> int:
+    """An argparse type: a TCP port, 0 (a free one) to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: give a number from 0 (a free one) to 65535")
+    return port
+
+
+def amount(text: str) -> float:
+    """An argparse type: a finite number of dollars."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an amount of dollars")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="openrouter-credits-mock",
         description="Serve a mock OpenRouter credits endpoint at http://HOST:PORT/api/v1/credits.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback)")
-    parser.add_argument("--port", type=int, default=8080, help="port (default: 8080; 0 picks a free one)")
-    parser.add_argument("--credits", type=float, default=25.0, help="total credits of the provisioning key")
-    parser.add_argument("--usage", type=float, default=7.5, help="total usage of the provisioning key")
+    parser.add_argument("--port", type=port_number, default=8080, help="port (default: 8080; 0 picks a free one)")
+    parser.add_argument("--credits", type=amount, default=25.0, help="total credits of the provisioning key")
+    parser.add_argument("--usage", type=amount, default=7.5, help="total usage of the provisioning key")
     args = parser.parse_args(argv)
 
-    from ._server import MockServer
+    try:
+        from ._server import MockServer
+    except ImportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
     app = MockOpenRouter(provisioning_keys={DEFAULT_PROVISIONING_KEY: (args.credits, args.usage)})
     try:
         server = MockServer(app, host=args.host, port=args.port)
     except OSError as exc:
-        print(f"error: cannot listen on {args.host}:{args.port} ({exc.strerror or exc})", file=sys.stderr)
+        print(
+            f"error: cannot listen on {args.host}:{args.port} ({exc.strerror or exc}): pick another port with "
+            "--port PORT (make mock PORT=...), or 0 for a free one.",
+            file=sys.stderr,
+        )
         return 2
     stop = threading.Event()
 
@@ -51,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
     with server:
         print(f"Mock OpenRouter at {server.base_url}", flush=True)
+        if server.host != server.connect_host:
+            print(f"  listening on {args.host}, every interface of this machine", flush=True)
         print(f"  provisioning key: {DEFAULT_PROVISIONING_KEY}", flush=True)
         print(f"  inference key:    {DEFAULT_INFERENCE_KEY}", flush=True)
         print("Ctrl-C stops it.", flush=True)

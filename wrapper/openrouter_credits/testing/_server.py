@@ -12,8 +12,10 @@ from typing import Self
 
 try:
     import uvicorn
-except ImportError as exc:  # pragma: no cover - depends on what is installed
-    raise ImportError("MockServer needs uvicorn: pip install 'openrouter-credits[mock]'") from exc
+except ImportError:  # depends on what is installed
+    raise ImportError(
+        "the mock server needs uvicorn: pip install 'openrouter-credits[mock]'"
+    ) from None  # the message is the whole story: no chained traceback
 
 from ._app import MockOpenRouter
 
@@ -65,9 +67,15 @@ class MockServer:
         self._thread: threading.Thread | None = None
 
     @property
+    def connect_host(self) -> str:
+        """An address a client on this machine connects to: the bound one, or loopback for 0.0.0.0 and ::."""
+        return {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(self.host, self.host)  # noqa: S104
+
+    @property
     def base_url(self) -> str:
         """What to pass as ``base_url``: ``http://127.0.0.1:PORT/api/v1``."""
-        host = f"[{self.host}]" if ":" in self.host else self.host
+        host = self.connect_host
+        host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.port}/api/v1"
 
     @property

@@ -1,0 +1,81 @@
+"""A user's script of the public API, type-checked by `make lint` (mypy --strict), never run by pytest.
+
+If a public name loses its static type (a lazy export typed ``object``, say), this stops type-checking.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import httpx
+
+import openrouter_credits
+from openrouter_credits import (
+    APIStatusError,
+    AsyncCreditsClient,
+    Credits,
+    CreditsClient,
+    OpenRouterCreditsError,
+    PermissionDeniedError,
+    ResponseValidationError,
+    get_credits,
+)
+from openrouter_credits.testing import MockOpenRouter, MockServer
+from openrouter_credits_client import AuthenticatedClient
+from openrouter_credits_client.api.credits_ import get_credits as generated_get_credits
+from openrouter_credits_client.errors import ResponseValidationError as GeneratedValidationError
+from openrouter_credits_client.models import GetCreditsResponse200
+
+
+def remaining_or_none(client: CreditsClient) -> float | None:
+    try:
+        credits: Credits = client.get_credits()
+    except PermissionDeniedError:
+        return None
+    except APIStatusError as exc:
+        status: int = exc.status_code
+        print(status, exc.message, exc.request_id)
+        return None
+    except ResponseValidationError as exc:
+        print(exc.describe({"base_url": "--base-url"}))
+        return None
+    total: float = credits.total_credits
+    print(total, credits.total_usage, dict(credits.extra))
+    return credits.remaining
+
+
+async def in_async(key: str) -> float:
+    async with AsyncCreditsClient(key, timeout=httpx.Timeout(5.0), deadline=10, max_retries=1) as client:
+        credits = await client.get_credits()
+    return credits.remaining
+
+
+def with_the_mock() -> None:
+    app: MockOpenRouter = MockOpenRouter(provisioning_keys={"sk-or-v1-a": (10.0, 2.5)})
+    app.set_balance(total_usage=9.5)
+    app.fail_next(1, status=503)
+    server: MockServer = MockServer(app, port=0)
+    with server, CreditsClient(server.provisioning_key, base_url=server.base_url, max_retries=0) as client:
+        print(remaining_or_none(client), asyncio.run(in_async(server.provisioning_key)))
+
+
+def generated_directly() -> None:
+    client = AuthenticatedClient(base_url="https://openrouter.ai/api/v1", token=os.environ["OPENROUTER_API_KEY"])
+    with client as client:
+        try:
+            response = generated_get_credits.sync_detailed(client=client)
+        except GeneratedValidationError as exc:
+            raise SystemExit(f"unexpected answer: {exc.path}: {exc.problem}") from None
+    if isinstance(response.parsed, GetCreditsResponse200):
+        used: float = response.parsed.data.total_usage
+        print(used)
+    status: int = response.status_code
+    print(status)
+
+
+def one_call() -> None:
+    try:
+        print(get_credits().remaining, openrouter_credits.__version__)
+    except OpenRouterCreditsError as exc:
+        print(f"could not read the balance: {exc}")
