@@ -5,6 +5,7 @@ import importlib
 import json
 import math
 import re
+from collections.abc import Callable
 from typing import Any, Protocol
 
 
@@ -112,87 +113,157 @@ def _same_type(shape: tuple[Any, ...], value: Any) -> bool:
     return type(value) in types and not (type(value) is bool and bool not in types)
 
 
-def _join(path: str, name: str) -> str:
-    return name if path == "$" else f"{path}.{name}"
+# A checker returns None when the value fits, else (path parts, innermost first; the problem). Paths
+# are put together only for a value that does not fit, so a valid body costs no string building.
+_Found = tuple[list[str | int], str]
+_Checker = Callable[[Any], _Found | None]
+_CHECKERS: dict[int, tuple[tuple[Any, ...], _Checker]] = {}
 
 
-def _problem(value: Any, shape: tuple[Any, ...], path: str) -> tuple[str, str] | None:
-    """``(path, problem)`` for the first place ``value`` does not fit ``shape``, or None."""
+def _checker(shape: tuple[Any, ...]) -> _Checker:
+    """The checker for ``shape``, built once per shape (the shapes are module-level constants)."""
+    cached = _CHECKERS.get(id(shape))
+    if cached is None or cached[0] is not shape:
+        cached = _CHECKERS[id(shape)] = (shape, _build(shape))
+    return cached[1]
+
+
+def _build(shape: tuple[Any, ...]) -> _Checker:
     kind = shape[0]
     if kind == "any":
-        return None
-    if kind == "number" or kind == "integer":
-        if type(value) is float and kind == "number":
-            return (
-                None
-                if math.isfinite(value)
-                else (path, f"expected a finite number, got {value!r}")
-            )
-        if type(value) is int:
-            if kind == "integer" or abs(value) < 2**1023:
-                return None
-            return path, "expected a number, got an integer too large for a float"
-        return (
-            path,
-            f"expected {'an integer' if kind == 'integer' else 'number'}, got {_kind(value)}",
+        return lambda value: None
+    if kind == "number":
+
+        def number(value: Any) -> _Found | None:
+            if type(value) is float:
+                return (
+                    None
+                    if value - value == 0
+                    else ([], f"expected a finite number, got {value!r}")
+                )
+            if type(value) is int:
+                return (
+                    None
+                    if abs(value) < 2**1023
+                    else ([], "expected a number, got an integer too large for a float")
+                )
+            return [], f"expected number, got {_kind(value)}"
+
+        return number
+    if kind == "integer":
+        return lambda value: (
+            None
+            if type(value) is int
+            else ([], f"expected an integer, got {_kind(value)}")
         )
-    if kind == "string" or kind == "date-time" or kind == "date":
-        if type(value) is not str:
-            return path, f"expected string, got {_kind(value)}"
-        if kind == "date-time":
-            try:
-                datetime.datetime.fromisoformat(value)
-            except ValueError:
-                return path, f"expected an ISO 8601 date-time, got {value[:40]!r}"
-        if kind == "date" and not _DATE.fullmatch(value):
-            return path, f"expected a date (YYYY-MM-DD), got {value[:40]!r}"
-        return None
+    if kind in ("string", "date-time", "date"):
+
+        def string(value: Any) -> _Found | None:
+            if type(value) is not str:
+                return [], f"expected string, got {_kind(value)}"
+            if kind == "date-time":
+                try:
+                    datetime.datetime.fromisoformat(value)
+                except ValueError:
+                    return [], f"expected an ISO 8601 date-time, got {value[:40]!r}"
+            if kind == "date" and not _DATE.fullmatch(value):
+                return [], f"expected a date (YYYY-MM-DD), got {value[:40]!r}"
+            return None
+
+        return string
     if kind == "boolean":
-        return (
+        return lambda value: (
             None
             if type(value) is bool
-            else (path, f"expected boolean, got {_kind(value)}")
+            else ([], f"expected boolean, got {_kind(value)}")
         )
     if kind == "null":
-        return None if value is None else (path, f"expected null, got {_kind(value)}")
-    if kind == "enum" or kind == "const":
-        allowed = shape[1] if kind == "enum" else [shape[1]]
-        if any(type(value) is type(a) and value == a for a in allowed):
-            return None
-        return path, f"expected one of {allowed!r}, got {value!r}"[:200]
+        return lambda value: (
+            None if value is None else ([], f"expected null, got {_kind(value)}")
+        )
+    if kind in ("enum", "const"):
+        allowed = list(shape[1]) if kind == "enum" else [shape[1]]
+
+        def one_of(value: Any) -> _Found | None:
+            if any(type(value) is type(a) and value == a for a in allowed):
+                return None
+            return [], f"expected one of {allowed!r}, got {value!r}"[:200]
+
+        return one_of
     if kind == "array":
-        if type(value) is not list:
-            return path, f"expected array, got {_kind(value)}"
-        for index, item in enumerate(value):
-            found = _problem(item, shape[1], f"{path}[{index}]")
-            if found:
-                return found
-        return None
-    if kind == "object":
-        if type(value) is not dict:
-            return path, f"expected object, got {_kind(value)}"
-        for name, (required, field_shape) in shape[1].items():
-            if name in value:
-                found = _problem(value[name], field_shape, _join(path, name))
+        check = _checker(shape[1])
+
+        def array(value: Any) -> _Found | None:
+            if type(value) is not list:
+                return [], f"expected array, got {_kind(value)}"
+            for index, item in enumerate(value):
+                found = check(item)
                 if found:
+                    found[0].append(index)
                     return found
-            elif required:
-                return _join(path, name), "required field missing"
-        return None
-    if kind == "model":
-        return _problem(value, _model_shape(shape[1]), path)
-    if kind == "union":
-        problems = [_problem(value, option, path) for option in shape[1]]
-        if not all(problems):
             return None
-        # The option for this JSON type says best what is wrong (a string that is no date-time);
-        # when none is for this type, the options are listed.
-        for option, found in zip(shape[1], problems):
-            if _same_type(option, value):
-                return found
-        expected = " or ".join(dict.fromkeys(_type_name(option) for option in shape[1]))
-        return path, f"expected {expected}, got {_kind(value)}"
+
+        return array
+    if kind == "object":
+        fields = [
+            (name, required, _checker(field_shape))
+            for name, (required, field_shape) in shape[1].items()
+        ]
+
+        def obj(value: Any) -> _Found | None:
+            if type(value) is not dict:
+                return [], f"expected object, got {_kind(value)}"
+            for name, required, check in fields:
+                if name in value:
+                    found = check(value[name])
+                    if found:
+                        found[0].append(name)
+                        return found
+                elif required:
+                    return [name], "required field missing"
+            return None
+
+        return obj
+    if kind == "model":
+        module = shape[1]
+        resolved: list[
+            _Checker
+        ] = []  # the model's checker, built at its first use (models may nest)
+
+        def model(value: Any) -> _Found | None:
+            if not resolved:
+                resolved.append(_checker(_model_shape(module)))
+            return resolved[0](value)
+
+        return model
+    if kind == "union":
+        options = list(shape[1])
+        checks = [_checker(option) for option in options]
+
+        def union(value: Any) -> _Found | None:
+            problems = [check(value) for check in checks]
+            if not all(problems):
+                return None
+            # The option for this JSON type says best what is wrong (a string that is no date-time);
+            # when none is for this type, the options are listed.
+            for option, found in zip(options, problems):
+                if _same_type(option, value):
+                    return found
+            expected = " or ".join(
+                dict.fromkeys(_type_name(option) for option in options)
+            )
+            return [], f"expected {expected}, got {_kind(value)}"
+
+        return union
     raise ValueError(f"unknown shape {kind!r}")
+
+
+def _path(parts: list[str | int]) -> str:
+    """``["total_credits", "data"]`` (innermost first) -> ``data.total_credits``; ``$`` for none."""
+    text = ""
+    for part in reversed(parts):
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text or "$"
 
 
 def validate(response: _Response, shape: tuple[Any, ...]) -> Any:
@@ -211,12 +282,12 @@ def validate(response: _Response, shape: tuple[Any, ...]) -> Any:
             "$", problem, response.status_code, response.content
         ) from None
     try:
-        found = _problem(body, shape, "$")
+        found = _checker(shape)(body)
     except RecursionError:
-        found = ("$", "nested too deeply")
+        found = ([], "nested too deeply")
     if found:
         raise ResponseValidationError(
-            found[0], found[1], response.status_code, response.content
+            _path(found[0]), found[1], response.status_code, response.content
         )
     return body
 
