@@ -422,6 +422,7 @@ def test_key_from_a_terminal_is_asked_without_echo(mock: MockServer) -> None:
         os.close(main)
         if proc.poll() is None:
             proc.kill()
+            proc.communicate()
     assert proc.returncode == 0
     assert json.loads(out)["remaining"] == 17.5
     assert seen.startswith(b"OpenRouter API key (not shown): ")

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, assume, settings
 from schemathesis.checks import CHECKS
 from schemathesis.core.failures import FailureGroup
 
@@ -60,6 +60,10 @@ def conformance_test(document: str, transport: str, token: bool) -> Callable[...
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     )
     def test(case: Any, request: pytest.FixtureRequest) -> None:
+        if transport == "asgi":
+            # The in-process transport drops a query parameter with an empty name, so such a
+            # negative case reaches the app as a valid request; the live runs send it as generated.
+            assume(all(name for name in case.query or {}))
         base_url = ASGI_BASE if transport == "asgi" else request.getfixturevalue("live").base_url
         response = case.call_and_validate(base_url=base_url, headers=VALID if token else None, checks=all_checks())
         STATUSES.setdefault((document, transport, token), set()).add(response.status_code)

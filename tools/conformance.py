@@ -25,7 +25,7 @@ SEED = "20261124"
 
 
 #: The operations the mock serves; the documents are cut down to these.
-MOCKED = ("GET /credits",)
+MOCKED = ("GET /credits", "GET /key", "GET /activity")
 
 
 def documents(spec: Path = ROOT / "openapi.yaml") -> dict[str, dict[str, Any]]:

@@ -152,12 +152,13 @@ def _read_from_terminal() -> str:
     import termios
 
     fd = sys.stdin.fileno()
-    print("OpenRouter API key (not shown): ", end="", file=sys.stderr, flush=True)
     old = termios.tcgetattr(fd)
     new = termios.tcgetattr(fd)
     new[3] &= ~termios.ECHO
     try:
+        # Echo off first (dropping anything typed ahead), then the prompt: what is typed after it stays.
         termios.tcsetattr(fd, termios.TCSAFLUSH, new)
+        print("OpenRouter API key (not shown): ", end="", file=sys.stderr, flush=True)
         line = sys.stdin.readline()
     finally:
         termios.tcsetattr(fd, termios.TCSAFLUSH, old)

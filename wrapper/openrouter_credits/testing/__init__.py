@@ -13,7 +13,16 @@
 
 from typing import TYPE_CHECKING
 
-from ._app import DEFAULT_INFERENCE_KEY, DEFAULT_PROVISIONING_KEY, FAULT_KINDS, Balance, Fault, MockOpenRouter
+from ._app import (
+    DEFAULT_INFERENCE_KEY,
+    DEFAULT_PROVISIONING_KEY,
+    FAULT_KINDS,
+    Balance,
+    Fault,
+    KeyView,
+    MockOpenRouter,
+    activity_row,
+)
 
 if TYPE_CHECKING:  # type checkers see the class; at run time it loads on first use (it needs uvicorn)
     from ._server import MockServer
@@ -24,8 +33,10 @@ __all__ = [
     "FAULT_KINDS",
     "Balance",
     "Fault",
+    "KeyView",
     "MockOpenRouter",
     "MockServer",
+    "activity_row",
 ]
 
 

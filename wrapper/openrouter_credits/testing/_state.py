@@ -1,0 +1,174 @@
+"""What the mock OpenRouter knows: accounts, keys, 30 days of activity, and the faults to inject."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "ACTIVITY_DAYS",
+    "ENDPOINTS",
+    "FAULT_KINDS",
+    "Balance",
+    "Fault",
+    "KeyView",
+    "activity_row",
+    "default_activity",
+    "key_label",
+]
+
+#: The endpoints a fault can be aimed at.
+ENDPOINTS = ("credits", "key", "activity")
+#: GET /activity covers this many completed UTC days.
+ACTIVITY_DAYS = 30
+
+#: What a fault does to one response.
+FAULT_KINDS = {
+    "status": "answer with the given status (default 500) in OpenRouter's error shape, with Retry-After if given",
+    "truncated": "a 200 whose JSON body is cut off mid-object (the length header matches what is sent)",
+    "not-json": "a 200 whose body is plain text",
+    "html": "an HTML error page, as a proxy in front of the API sends (default status 502)",
+    "wrong-types": "a 200 whose numbers are a string and null",
+    "drop": "send the headers and part of the body, then drop the connection",
+}
+
+
+@attrs.define
+class Balance:
+    """A management (provisioning) key's account: dollars bought and used."""
+
+    total_credits: float
+    total_usage: float
+
+
+@attrs.define
+class KeyView:
+    """What ``GET /key`` says of a key: its limit (None: no limit) and its usage, in dollars."""
+
+    management: bool
+    limit: float | None = None
+    usage: float = 0.0
+    usage_daily: float = 0.0
+    usage_weekly: float = 0.0
+    usage_monthly: float = 0.0
+    is_free_tier: bool = False
+
+    def data(self, label: str) -> dict[str, Any]:
+        """The ``data`` object of ``GET /key``, every field the published document requires."""
+        remaining = None if self.limit is None else max(self.limit - self.usage, 0.0)
+        return {
+            "label": label,
+            "limit": self.limit,
+            "limit_remaining": remaining,
+            "limit_reset": None,
+            "usage": self.usage,
+            "usage_daily": self.usage_daily,
+            "usage_weekly": self.usage_weekly,
+            "usage_monthly": self.usage_monthly,
+            "byok_usage": 0.0,
+            "byok_usage_daily": 0.0,
+            "byok_usage_weekly": 0.0,
+            "byok_usage_monthly": 0.0,
+            "include_byok_in_limit": False,
+            "is_free_tier": self.is_free_tier,
+            "is_management_key": self.management,
+            "is_provisioning_key": self.management,
+            "creator_user_id": "user_mock",
+            "expires_at": None,
+            "rate_limit": {"requests": -1, "interval": "10s", "note": "This field is deprecated and safe to ignore."},
+        }
+
+
+@attrs.frozen
+class Fault:
+    kind: str
+    status: int | None = None
+    retry_after: float | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {self.kind!r}; one of {', '.join(FAULT_KINDS)}")
+        if self.status is not None and not 100 <= self.status <= 599:
+            raise ValueError(f"status must be 100..599, not {self.status}")
+        if self.retry_after is not None and not (math.isfinite(self.retry_after) and self.retry_after >= 0):
+            raise ValueError(f"retry_after must be 0 or more seconds, not {self.retry_after}")
+
+
+def key_label(key: str) -> str:
+    """How the mock names a key in its state: stable, distinct per key, and no part of the key itself."""
+    return "key-" + hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+def activity_row(
+    date: str | dt.date, usage: float, *, model: str = "openai/gpt-4.1", requests: int = 1
+) -> dict[str, Any]:
+    """One row of ``GET /activity``: ``usage`` dollars spent on ``model`` on ``date``."""
+    day = date.isoformat() if isinstance(date, dt.date) else str(date)
+    slug = model.replace("/", "-")
+    return {
+        "date": day,
+        "model": model,
+        "model_permaslug": f"{model}-2025-01-01",
+        "endpoint_id": f"endpoint-{slug}",
+        "provider_name": model.split("/")[0].capitalize(),
+        "usage": usage,
+        "byok_usage_inference": 0.0,
+        "requests": requests,
+        "prompt_tokens": 100 * requests,
+        "completion_tokens": 200 * requests,
+        "reasoning_tokens": 0,
+    }
+
+
+def completed_days(today: dt.date, days: int = ACTIVITY_DAYS) -> list[dt.date]:
+    """The ``days`` completed UTC days before ``today``, oldest first."""
+    return [today - dt.timedelta(days=back) for back in range(days, 0, -1)]
+
+
+def default_activity(today: dt.date) -> list[dict[str, Any]]:
+    """A deterministic month for the days before ``today``: two models on most days, none every
+    seventh day (by date), amounts in whole cents that vary by date."""
+    rows = []
+    for day in completed_days(today):
+        n = day.toordinal()
+        if n % 7 == 3:
+            continue
+        rows.append(activity_row(day, round(0.40 + (n % 5) * 0.15, 2), model="openai/gpt-4.1", requests=4 + n % 3))
+        rows.append(
+            activity_row(day, round(0.25 + (n % 3) * 0.10, 2), model="anthropic/claude-sonnet-4", requests=2 + n % 2)
+        )
+    return rows
+
+
+def rows_from(spec: Iterable[Mapping[str, Any]] | Mapping[str, float]) -> list[dict[str, Any]]:
+    """Activity rows from rows, or from ``{"YYYY-MM-DD": usage}`` (one row a day)."""
+    if isinstance(spec, Mapping):
+        rows = [activity_row(_date(day), _amount("usage", usage)) for day, usage in spec.items()]
+    else:
+        rows = []
+        for row in spec:
+            if not isinstance(row, Mapping) or "date" not in row or "usage" not in row:
+                raise ValueError("each activity row needs at least 'date' and 'usage'")
+            base = activity_row(
+                _date(row["date"]), _amount("usage", row["usage"]), model=str(row.get("model", "openai/gpt-4.1"))
+            )
+            rows.append({**base, **{k: v for k, v in row.items() if k not in ("date", "usage")}})
+    return rows
+
+
+def _date(value: Any) -> str:
+    try:
+        return dt.date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _amount(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a number of dollars, not {value!r}")
+    return float(value)
