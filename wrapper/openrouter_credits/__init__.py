@@ -9,7 +9,7 @@ print(credits.total_credits, credits.total_usage, credits.remaining)
 
 from typing import TYPE_CHECKING
 
-from ._client import AsyncCreditsClient, CreditsClient, get_credits
+from ._client import AsyncCreditsClient, CreditsClient, get_balance, get_credits
 from ._config import __version__
 from ._exceptions import (
     APIConnectionError,
@@ -26,17 +26,22 @@ from ._exceptions import (
 )
 
 if TYPE_CHECKING:
-    from ._models import Credits
+    from ._balance import Activity, Balance, DailySpend
+    from ._models import Credits, KeyInfo
 
 __all__ = [
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "Activity",
     "AsyncCreditsClient",
     "AuthenticationError",
+    "Balance",
     "ConfigurationError",
     "Credits",
     "CreditsClient",
+    "DailySpend",
+    "KeyInfo",
     "OpenRouterCreditsError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -44,6 +49,7 @@ __all__ = [
     "ServerError",
     "UnexpectedStatusError",
     "__version__",
+    "get_balance",
     "get_credits",
 ]
 
@@ -51,8 +57,12 @@ __all__ = [
 def __getattr__(name: str) -> object:
     # The result types extend the generated models, which bring attrs: they load on first use, so
     # ``import openrouter_credits`` costs about what ``import httpx`` does (make bench).
-    if name == "Credits":
-        from ._models import Credits
+    if name in ("Credits", "KeyInfo"):
+        from . import _models
 
-        return Credits
+        return getattr(_models, name)
+    if name in ("Activity", "Balance", "DailySpend"):
+        from . import _balance
+
+        return getattr(_balance, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

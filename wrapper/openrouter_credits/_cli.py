@@ -1,4 +1,11 @@
-"""openrouter-credits: the balance on the command line, for people, cron jobs and Prometheus."""
+"""openrouter-credits: the balance on the command line, for people, cron jobs and Prometheus.
+
+    openrouter-credits [options]            what is left, what may be spent, and for how long
+    openrouter-credits spend [options]      30 days of spend as a chart
+
+A thin layer over the library: options become a client, answers become text (``_render``), and
+errors become one line and an exit status.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +19,7 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import TextIO, TypeVar
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from . import _config
 from ._client import CreditsClient
@@ -25,7 +32,9 @@ from ._exceptions import (
     RateLimitError,
     ServerError,
 )
-from ._models import Credits, exact_difference
+
+if TYPE_CHECKING:
+    from ._balance import Balance
 
 T = TypeVar("T")
 
@@ -51,45 +60,32 @@ CLI_TERMS = {
 
 EPILOG = f"""\
 examples:
-  openrouter-credits                       table: total credits, total usage, remaining
-  openrouter-credits --json                {{"total_credits": ..., "total_usage": ..., "remaining": ...}}
+  openrouter-credits                       remaining, spendable, spend per day, days left, the key's own view
+  openrouter-credits --json                the same as JSON (null where unknown)
   openrouter-credits --format prometheus   for node_exporter's textfile collector
-  openrouter-credits --below 5             exit 1 when less than $5 remains (cron, CI, alerting)
+  openrouter-credits --below 5             exit 1 when less than $5 may be spent (cron, CI, alerting)
+  openrouter-credits --days-below 7        exit 1 when the credits last less than 7 days at the current pace
   openrouter-credits --watch 60            poll every 60 s, one line per poll, until Ctrl-C
-  openrouter-credits --api-key-file key.txt
+  openrouter-credits spend                 the last 30 days of spend as a chart
 
 The key comes from ${_config.API_KEY_ENV} or --api-key-file (- reads standard input, or asks on a
 terminal without echoing); no option takes the key itself, which would show in the process list and
-shell history. It must be a provisioning (management) key: {_config.MANAGEMENT_KEYS_URL}.
-The base URL comes from --base-url, else ${_config.BASE_URL_ENV}, else {_config.DEFAULT_BASE_URL}.
-Amounts are US dollars.
+shell history. A management (provisioning) key sees everything ({_config.MANAGEMENT_KEYS_URL});
+another key sees its own limit and usage. The base URL comes from --base-url, else
+${_config.BASE_URL_ENV}, else {_config.DEFAULT_BASE_URL}. Amounts are US dollars; what cannot be
+known for a key shows as unknown (null in JSON, no series in Prometheus), never as 0.
 
 exit codes:
   0  ok
-  1  remaining is below the --below threshold
+  1  --below or --days-below tripped
   2  usage or configuration error (no key, bad option, bad base URL)
-  3  authentication or permission error (401, 403)
+  3  authentication or permission error (401, 403), or what --below or --days-below needs
+     cannot be known for this key
   4  network, timeout or server error (5xx, 429), after retries
   5  invalid or unexpected response from the server
   6  the output could not be written (a full disk, a closed file)
   141  the reader of the output went away (| head): nothing is printed, as for other Unix tools
 """
-
-ZERO_HINT = (
-    "hint: both totals are 0. Some keys that are not provisioning keys get 0/0 instead of a 403; "
-    f"check that this is a provisioning (management) key ({_config.MANAGEMENT_KEYS_URL})."
-)
-
-METRICS = (
-    ("openrouter_credits_total", "Total credits bought, in US dollars."),
-    ("openrouter_usage_total", "Total credits used, in US dollars."),
-    ("openrouter_credits_remaining", "Credits remaining (bought minus used), in US dollars."),
-)
-UP = ("openrouter_credits_up", "1 when the last fetch of the balance succeeded, 0 when it failed.")
-LAST_SUCCESS = (
-    "openrouter_credits_last_success_timestamp_seconds",
-    "Unix time of the last successful fetch of the balance.",
-)
 
 
 def exit_code(error: OpenRouterCreditsError) -> int:
@@ -100,51 +96,6 @@ def exit_code(error: OpenRouterCreditsError) -> int:
     if isinstance(error, APIConnectionError | ServerError | RateLimitError):
         return EXIT_NETWORK
     return EXIT_INVALID
-
-
-def money(amount: float) -> str:
-    """US dollars with two decimals, more when two would show a non-zero amount as 0.00."""
-    decimals = 2
-    if amount != 0 and abs(amount) < 0.005:
-        decimals = -math.floor(math.log10(abs(amount)))
-        while float(f"{abs(amount):.{decimals}f}") == 0:
-            decimals += 1
-    text = f"{abs(amount):,.{decimals}f}"
-    return f"-${text}" if amount < 0 else f"${text}"
-
-
-def table(credits: Credits) -> str:
-    rows = [
-        ("Total credits", money(credits.total_credits)),
-        ("Total usage", money(credits.total_usage)),
-        ("Remaining", money(credits.remaining)),
-    ]
-    width = max(len(amount) for _, amount in rows)
-    return "\n".join(f"{label:<14}{amount:>{width}}" for label, amount in rows)
-
-
-def as_json(credits: Credits, **more: object) -> str:
-    """``{"total_credits": ..., "total_usage": ..., "remaining": ...}``, then ``more`` (``--watch``:
-    ``time`` and ``change``, null on the first line)."""
-    body = {"total_credits": credits.total_credits, "total_usage": credits.total_usage, "remaining": credits.remaining}
-    return json.dumps({**body, **more})
-
-
-def _gauge(name: str, help_text: str, value: float) -> list[str]:
-    return [f"# HELP {name} {help_text}", f"# TYPE {name} gauge", f"{name} {value!r}"]
-
-
-def prometheus(credits: Credits | None, now: float) -> str:
-    """The text exposition format; on a failed fetch only ``up 0``, never a balance of zero."""
-    lines: list[str] = []
-    if credits is not None:
-        values = (credits.total_credits, credits.total_usage, credits.remaining)
-        for (name, help_text), value in zip(METRICS, values, strict=True):
-            lines += _gauge(name, help_text, value)
-    lines += _gauge(*UP, 1 if credits is not None else 0)
-    if credits is not None:
-        lines += _gauge(*LAST_SUCCESS, round(now, 3))
-    return "\n".join(lines)
 
 
 def _read_from_terminal() -> str:
@@ -216,10 +167,59 @@ non_negative_int = _argument(int, lambda v: v >= 0, "a whole number, 0 or more")
 amount = _argument(float, math.isfinite, "an amount of dollars")
 
 
+positive_seconds = _argument(float, lambda v: math.isfinite(v) and v > 0, "a number of seconds above 0")
+non_negative_int = _argument(int, lambda v: v >= 0, "a whole number, 0 or more")
+amount = _argument(float, math.isfinite, "an amount of dollars")
+day_count = _argument(float, lambda v: math.isfinite(v) and v > 0, "a number of days above 0")
+
+
+def _common(p: argparse.ArgumentParser, *, in_command: bool) -> None:
+    """The options every command takes. A command's copy has no defaults of its own (SUPPRESS), so
+    an option given before the command name is not reset by the command's parser."""
+    keep = argparse.SUPPRESS if in_command else None
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if in_command else value
+
+    p.add_argument(
+        "--api-key-file",
+        metavar="PATH",
+        default=keep,
+        help=f"read the key from PATH (- for stdin), not ${_config.API_KEY_ENV}",
+    )
+    p.add_argument(
+        "--base-url",
+        default=keep,
+        help=f"API base URL (default: ${_config.BASE_URL_ENV}, else {_config.DEFAULT_BASE_URL})",
+    )
+    p.add_argument(
+        "--timeout",
+        type=positive_seconds,
+        default=keep,
+        help="seconds for each attempt (default: 5 to connect, 10 to read)",
+    )
+    p.add_argument(
+        "--deadline",
+        type=positive_seconds,
+        default=default(_config.DEFAULT_DEADLINE),
+        help=f"seconds for the whole call, retries included (default: {_config.DEFAULT_DEADLINE:g})",
+    )
+    p.add_argument(
+        "--max-retries",
+        type=non_negative_int,
+        default=default(_config.DEFAULT_MAX_RETRIES),
+        help=f"default: {_config.DEFAULT_MAX_RETRIES}",
+    )
+    p.add_argument(
+        "--debug", action="store_true", default=default(False), help="show DEBUG logs and tracebacks (never the key)"
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="openrouter-credits",
-        description="Show the credits balance of an OpenRouter account.",
+        description="Show what is left of an OpenRouter account's credits, what a key may still spend, and "
+        "for how long.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,  # scripts must not come to depend on a prefix of an option
@@ -227,28 +227,20 @@ def parser() -> argparse.ArgumentParser:
     output = p.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_const", const="json", dest="format", help="print JSON")
     output.add_argument("--format", choices=("table", "json", "prometheus"), default="table", help="output format")
-    p.add_argument("--below", type=amount, metavar="DOLLARS", help="exit 1 when remaining is below DOLLARS")
+    p.add_argument("--below", type=amount, metavar="DOLLARS", help="exit 1 when spendable is below DOLLARS")
+    p.add_argument("--days-below", type=day_count, metavar="DAYS", help="exit 1 when days left is below DAYS")
     p.add_argument("--watch", type=positive_seconds, metavar="SECONDS", help="poll every SECONDS until Ctrl-C")
-    p.add_argument(
-        "--api-key-file", metavar="PATH", help=f"read the key from PATH (- for stdin), not ${_config.API_KEY_ENV}"
-    )
-    p.add_argument(
-        "--base-url", help=f"API base URL (default: ${_config.BASE_URL_ENV}, else {_config.DEFAULT_BASE_URL})"
-    )
-    p.add_argument(
-        "--timeout", type=positive_seconds, help="seconds for each attempt (default: 5 to connect, 10 to read)"
-    )
-    p.add_argument(
-        "--deadline",
-        type=positive_seconds,
-        default=_config.DEFAULT_DEADLINE,
-        help="seconds for the whole call, retries included (default: %(default)g)",
-    )
-    p.add_argument(
-        "--max-retries", type=non_negative_int, default=_config.DEFAULT_MAX_RETRIES, help="default: %(default)s"
-    )
-    p.add_argument("--debug", action="store_true", help="show DEBUG logs and tracebacks (never the key)")
+    _common(p, in_command=False)
     p.add_argument("--version", action="version", version=f"%(prog)s {_config.__version__}")
+    commands = p.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    spend = commands.add_parser(
+        "spend",
+        help="the last 30 completed UTC days of spend as a bar chart (a management key)",
+        description="The last 30 completed UTC days of the account's spend, one bar a day, with the total "
+        "and the daily average. Plain ASCII when standard output is not a UTF-8 terminal.",
+        allow_abbrev=False,
+    )
+    _common(spend, in_command=True)
     return p
 
 
@@ -259,60 +251,134 @@ def report(error: OpenRouterCreditsError, debug: bool, stream: TextIO) -> None:
     print(f"error: {error.describe(CLI_TERMS)}", file=stream)
 
 
+def _failures(balance: Balance) -> list[OpenRouterCreditsError]:
+    """The calls that failed for another reason than this key's kind (a 403 is expected for it)."""
+    return [error for error in balance.errors.values() if not isinstance(error, PermissionDeniedError)]
+
+
+def check_thresholds(balance: Balance, args: argparse.Namespace, stream: TextIO) -> int:
+    """The exit status --below and --days-below give, saying on ``stream`` why when not 0."""
+    from ._render import days, money
+
+    tripped = False
+    unknown: list[str] = []
+    if args.below is not None:
+        if balance.spendable is None:
+            unknown.append(f"--below needs what this key may spend, which is unknown: {balance.unknown['spendable']}")
+        elif balance.spendable < args.below:
+            print(f"below: spendable {money(balance.spendable)} is under {money(args.below)}", file=stream)
+            tripped = True
+    if args.days_below is not None:
+        no_spend = balance.remaining is not None and balance.spend_per_day == 0
+        if balance.days_left is None and not no_spend:
+            unknown.append(f"--days-below needs the days left, which is unknown: {balance.unknown['days_left']}")
+        elif balance.days_left is not None and balance.days_left < args.days_below:
+            print(f"below: {days(balance.days_left)} days left is under {days(args.days_below)}", file=stream)
+            tripped = True
+    if tripped:
+        return EXIT_BELOW
+    failures = _failures(balance)
+    if unknown and failures:
+        return max(exit_code(error) for error in failures)
+    for line in unknown:
+        print(f"error: {line}.", file=stream)
+    return EXIT_AUTH if unknown else EXIT_OK
+
+
+def show_balance(balance: Balance, args: argparse.Namespace) -> int:
+    """Print the view in the chosen format; the exit status (thresholds, then failed calls)."""
+    from ._render import balance_json, balance_metrics, balance_table, exposition, statement
+
+    if args.format == "json":
+        print(json.dumps(balance_json(balance)))
+    elif args.format == "prometheus":
+        print(exposition(balance_metrics(balance, {}, up=True, last_success=round(time.time(), 3))), end="")
+    else:
+        print(balance_table(balance))
+        line = statement(balance)
+        if line:
+            print(line)
+    failures = _failures(balance)
+    for error in failures:
+        report(error, args.debug, sys.stderr)
+    status = check_thresholds(balance, args, sys.stderr)
+    if status == EXIT_OK and failures:
+        return max(exit_code(error) for error in failures)
+    return status
+
+
 def watch(client: CreditsClient, args: argparse.Namespace) -> int:
-    previous: Credits | None = None
+    """One line (or JSON object) per poll, with the change of what may be spent, until Ctrl-C."""
+    from ._models import exact_difference
+    from ._render import balance_json, money
+
+    previous: float | None = None
     while True:
         stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         try:
-            credits = client.get_credits()
+            balance = client.get_balance()
         except OpenRouterCreditsError as error:
             print(f"{stamp} error: {error.describe(CLI_TERMS)}", file=sys.stderr, flush=True)
         else:
-            delta = None if previous is None else exact_difference(credits.remaining, previous.remaining)
+            for failure in _failures(balance):
+                print(f"{stamp} error: {failure.describe(CLI_TERMS)}", file=sys.stderr, flush=True)
+            now = balance.spendable
+            delta = None if previous is None or now is None else exact_difference(now, previous)
             if args.format == "json":
-                line = as_json(credits, time=stamp, change=delta)
+                line = json.dumps(balance_json(balance, time=stamp, change=delta))
             else:
-                change = "" if delta is None else f"  change {money(delta)}"
-                line = (
-                    f"{stamp}  remaining {money(credits.remaining)}  credits {money(credits.total_credits)}"
-                    f"  usage {money(credits.total_usage)}{change}"
-                )
-                if args.below is not None and credits.remaining < args.below:
+                credits = balance.credits
+
+                def amount(value: float | None) -> str:
+                    return "unknown" if value is None else money(value)
+
+                line = f"{stamp}  remaining {amount(balance.remaining)}  spendable {amount(now)}"
+                if credits is not None:
+                    line += f"  credits {money(credits.total_credits)}  usage {money(credits.total_usage)}"
+                if delta is not None:
+                    line += f"  change {money(delta)}"
+                if args.below is not None and now is not None and now < args.below:
                     line += f"  BELOW {money(args.below)}"
             print(line, flush=True)
-            previous = credits
+            previous = now if now is not None else previous
         time.sleep(args.watch)
+
+
+def _unicode_terminal(stream: TextIO) -> bool:
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+    return stream.isatty() and encoding == "utf8"
 
 
 def run(args: argparse.Namespace) -> int:
     key = read_key(args.api_key_file) if args.api_key_file else None
     if key is None and _config.API_KEY_ENV not in os.environ:
         raise ConfigurationError(f"No API key: set {_config.API_KEY_ENV} or use --api-key-file PATH.")
-    options = {} if args.timeout is None else {"timeout": args.timeout}
+    options = {} if getattr(args, "timeout", None) is None else {"timeout": args.timeout}
     with CreditsClient(
         key, base_url=args.base_url, max_retries=args.max_retries, deadline=args.deadline, **options
     ) as client:
+        if args.command == "spend":
+            from ._render import spend_chart
+
+            try:
+                activity = client.get_activity()
+            except OpenRouterCreditsError as error:
+                report(error, args.debug, sys.stderr)
+                return exit_code(error)
+            print(spend_chart(activity.daily_spend, unicode=_unicode_terminal(sys.stdout)))
+            return EXIT_OK
         if args.watch is not None:
             return watch(client, args)
         try:
-            credits = client.get_credits()
+            balance = client.get_balance()
         except OpenRouterCreditsError as error:
             if args.format == "prometheus":
-                print(prometheus(None, time.time()), flush=True)
+                from ._render import balance_metrics, exposition
+
+                print(exposition(balance_metrics(None, {}, up=False, last_success=None)), end="", flush=True)
             report(error, args.debug, sys.stderr)
             return exit_code(error)
-    if args.format == "json":
-        print(as_json(credits))
-    elif args.format == "prometheus":
-        print(prometheus(credits, time.time()))
-    else:
-        print(table(credits))
-    if credits.total_credits == 0 and credits.total_usage == 0:
-        print(ZERO_HINT, file=sys.stderr)
-    if args.below is not None and credits.remaining < args.below:
-        print(f"below: remaining {money(credits.remaining)} is under {money(args.below)}", file=sys.stderr)
-        return EXIT_BELOW
-    return EXIT_OK
+    return show_balance(balance, args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,9 +1,11 @@
-"""CreditsClient, AsyncCreditsClient and get_credits(): the I/O around the decisions in _retry."""
+"""CreditsClient, AsyncCreditsClient, get_credits() and get_balance(): the I/O around the decisions in
+_retry (one call) and _balance (three answers together)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
@@ -11,19 +13,46 @@ import httpx
 
 from . import _config
 from ._body import Received, aread_body, read_body
-from ._exceptions import ConfigurationError, term
-from ._operations import CREDITS, Operation
+from ._exceptions import ConfigurationError, OpenRouterCreditsError, term
+from ._operations import ACTIVITY, CREDITS, KEY, Operation
 from ._retry import Call
 from ._settings import Settings
 
 if TYPE_CHECKING:
     from openrouter_credits_client import AuthenticatedClient
 
-    from ._models import Credits
+    from ._balance import Activity, Balance
+    from ._models import Credits, KeyInfo
 
 T = TypeVar("T")
 
-__all__ = ["AsyncCreditsClient", "CreditsClient", "get_credits"]
+__all__ = ["AsyncCreditsClient", "CreditsClient", "get_balance", "get_credits"]
+
+Clock = Callable[[], dt.datetime]
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _balance_from(outcomes: Mapping[str, object], today: dt.date) -> Balance:
+    """The Balance of the three calls' outcomes (a result, or the error a call raised)."""
+    from ._balance import Activity, combine, shared_cause
+
+    errors = {name: outcome for name, outcome in outcomes.items() if isinstance(outcome, OpenRouterCreditsError)}
+    for outcome in outcomes.values():
+        if isinstance(outcome, BaseException) and not isinstance(outcome, OpenRouterCreditsError):
+            raise outcome  # not an answer from the server: a bug, or the caller's cancellation
+    cause = shared_cause(errors)
+    if cause is not None:
+        raise cause
+    rows = outcomes["activity"]
+    return combine(
+        None if "credits" in errors else cast("Credits", outcomes["credits"]),
+        None if "key" in errors else cast("KeyInfo", outcomes["key"]),
+        None if "activity" in errors else Activity(cast("list[Any]", rows), today),
+        errors,
+    )
 
 
 class _Exchange:
@@ -96,6 +125,12 @@ class _ClientBase:
     _settings: Settings
     _owns_http: bool
     _request_headers: httpx.Headers | None
+    _clock: Clock
+
+    def _today(self) -> dt.date:
+        """Today's UTC date, by the client's clock."""
+        now = self._clock()
+        return (now if now.tzinfo is None else now.astimezone(dt.UTC)).date()
 
     def _configure(
         self,
@@ -132,11 +167,12 @@ class _ClientBase:
 class CreditsClient(_ClientBase):
     """Reads the OpenRouter credits balance. One connection pool, safe to share across threads.
 
-    ``api_key`` defaults to ``$OPENROUTER_API_KEY`` and must be a provisioning (management) key;
-    ``base_url`` to ``$OPENROUTER_BASE_URL``, else OpenRouter's.
+    ``api_key`` defaults to ``$OPENROUTER_API_KEY``: a management (provisioning) key reads everything,
+    another key its own limit and usage; ``base_url`` to ``$OPENROUTER_BASE_URL``, else OpenRouter's.
     ``timeout`` applies to each attempt (a number, or an ``httpx.Timeout``); ``deadline`` bounds the
     whole call, retries and waits included. ``http_client`` may be your own ``httpx.Client`` (proxies,
-    transports); it is then yours to close. ``sleep`` is how the client waits between attempts.
+    transports); it is then yours to close. ``sleep`` is how the client waits between attempts, and
+    ``clock`` tells it the time (UTC), which decides the days of ``get_activity()``.
     """
 
     def __init__(
@@ -149,15 +185,46 @@ class CreditsClient(_ClientBase):
         max_retries: int = _config.DEFAULT_MAX_RETRIES,
         http_client: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Clock = _utc_now,
     ) -> None:
         self._http: httpx.Client = self._configure(
             api_key, base_url, timeout, deadline, max_retries, http_client, httpx.Client
         )
         self._sleep = sleep
+        self._clock = clock
 
     def get_credits(self) -> Credits:
-        """Total credits bought and used. Raises an ``OpenRouterCreditsError`` subclass on failure."""
+        """Total credits bought and used (``GET /credits``, a management key). Raises an
+        ``OpenRouterCreditsError`` subclass on failure, as every method here does."""
         return self._call(CREDITS)
+
+    def get_key(self) -> KeyInfo:
+        """This key's own limit and usage (``GET /key``, any key)."""
+        return self._call(KEY)
+
+    def get_activity(self) -> Activity:
+        """The last 30 completed UTC days of the account's spend (``GET /activity``, a management key)."""
+        from ._balance import Activity
+
+        today = self._today()
+        rows = self._call(ACTIVITY)
+        return Activity(rows, today)
+
+    def get_balance(self) -> Balance:
+        """How much is left and for how long: ``/credits``, ``/key`` and ``/activity``, called at
+        once. What this key cannot know is None with a reason; one failed call does not hide the
+        others' answers, but a 401, or all three failing, raises."""
+        from concurrent.futures import Future, ThreadPoolExecutor
+
+        today = self._today()
+        for operation in (CREDITS, KEY, ACTIVITY):
+            operation.load()
+        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="openrouter-credits") as pool:
+            credits = pool.submit(self._call, CREDITS)
+            key = pool.submit(self._call, KEY)
+            activity = pool.submit(self._call, ACTIVITY)
+        futures: dict[str, Future[Any]] = {"credits": credits, "key": key, "activity": activity}
+        return _balance_from({name: future.exception() or future.result() for name, future in futures.items()}, today)
 
     def _call(self, operation: Operation[T]) -> T:
         call = Call(self._settings, operation)
@@ -202,6 +269,7 @@ class AsyncCreditsClient(_ClientBase):
         max_retries: int = _config.DEFAULT_MAX_RETRIES,
         http_client: httpx.AsyncClient | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
+        clock: Clock = _utc_now,
     ) -> None:
         # asyncio is imported here, not at the top: it costs more to import than httpx itself,
         # and the sync client and the command line never need it. ``sleep`` defaults to asyncio.sleep.
@@ -211,12 +279,36 @@ class AsyncCreditsClient(_ClientBase):
             api_key, base_url, timeout, deadline, max_retries, http_client, httpx.AsyncClient
         )
         self._sleep = asyncio.sleep if sleep is None else sleep
+        self._clock = clock
         # Calls beyond this wait here, in O(1), rather than in httpcore's pool queue (see MAX_CONNECTIONS).
         self._slots = asyncio.Semaphore(_config.MAX_CONNECTIONS)
 
     async def get_credits(self) -> Credits:
-        """Total credits bought and used. Raises an ``OpenRouterCreditsError`` subclass on failure."""
+        """Total credits bought and used (``GET /credits``, a management key)."""
         return await self._call(CREDITS)
+
+    async def get_key(self) -> KeyInfo:
+        """This key's own limit and usage (``GET /key``, any key)."""
+        return await self._call(KEY)
+
+    async def get_activity(self) -> Activity:
+        """The last 30 completed UTC days of the account's spend (``GET /activity``, a management key)."""
+        from ._balance import Activity
+
+        today = self._today()
+        rows = await self._call(ACTIVITY)
+        return Activity(rows, today)
+
+    async def get_balance(self) -> Balance:
+        """How much is left and for how long, as ``CreditsClient.get_balance()``: the three calls at once."""
+        import asyncio
+
+        today = self._today()
+        names = ("credits", "key", "activity")
+        results = await asyncio.gather(
+            self._call(CREDITS), self._call(KEY), self._call(ACTIVITY), return_exceptions=True
+        )
+        return _balance_from(dict(zip(names, results, strict=True)), today)
 
     async def _call(self, operation: Operation[T]) -> T:
         call = Call(self._settings, operation)
@@ -262,3 +354,18 @@ def get_credits(
         api_key, base_url=base_url, timeout=timeout, deadline=deadline, max_retries=max_retries
     ) as client:
         return client.get_credits()
+
+
+def get_balance(
+    api_key: str | None = None,
+    *,
+    base_url: str | None = None,
+    timeout: float | httpx.Timeout = _config.DEFAULT_TIMEOUT,
+    deadline: float = _config.DEFAULT_DEADLINE,
+    max_retries: int = _config.DEFAULT_MAX_RETRIES,
+) -> Balance:
+    """One ``get_balance()`` with a client of its own: ``get_balance().days_left``."""
+    with CreditsClient(
+        api_key, base_url=base_url, timeout=timeout, deadline=deadline, max_retries=max_retries
+    ) as client:
+        return client.get_balance()

@@ -9,9 +9,11 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
-    from ._models import Credits
+    from openrouter_credits_client.models.activity_item import ActivityItem
 
-__all__ = ["CREDITS", "Operation"]
+    from ._models import Credits, KeyInfo
+
+__all__ = ["ACTIVITY", "CREDITS", "KEY", "Operation"]
 
 T = TypeVar("T")
 
@@ -39,6 +41,13 @@ class Operation(Generic[T]):
             self._endpoint = importlib.import_module(self._module)
         return self._endpoint
 
+    def load(self) -> None:
+        """Import the endpoint and the wrapper's models now, in this thread: calls made at once from
+        several threads must not be the first to import them (import locks across circular imports
+        between the generated modules can deadlock)."""
+        self.endpoint  # noqa: B018 (imports it)
+        from . import _models  # noqa: F401
+
     def result(self, parsed: Any) -> T:
         """The wrapper's value for the generated endpoint's parsed 2xx model."""
         return self._convert(parsed)
@@ -55,4 +64,23 @@ def _credits(parsed: Any) -> Credits:
 
 CREDITS: Operation[Credits] = Operation(
     "/credits", "the credits balance", "openrouter_credits_client.api.credits_.get_credits", _credits
+)
+
+
+def _key(parsed: Any) -> KeyInfo:
+    from ._models import KeyInfo
+
+    return KeyInfo.from_generated(parsed.data)
+
+
+def _rows(parsed: Any) -> list[ActivityItem]:
+    rows: list[ActivityItem] = parsed.data
+    return rows
+
+
+KEY: Operation[KeyInfo] = Operation(
+    "/key", "the key's own limit and usage", "openrouter_credits_client.api.api_keys.get_current_key", _key
+)
+ACTIVITY: Operation[list[ActivityItem]] = Operation(
+    "/activity", "the account's activity", "openrouter_credits_client.api.analytics.get_user_activity", _rows
 )
