@@ -6,19 +6,21 @@ import json
 import os
 import re
 import selectors
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from openrouter_credits._cli import money
 from openrouter_credits._models import exact_difference
+from openrouter_credits._render import money
 from openrouter_credits.testing import MockOpenRouter, MockServer
 
 COMMAND = str(Path(sys.executable).parent / "openrouter-credits")
@@ -26,11 +28,44 @@ KEY = "sk-or-v1-cli-SECRET-provisioning-5d1c"
 INFERENCE = "sk-or-v1-cli-SECRET-inference-77ab"
 
 
+LIMITED = "sk-or-v1-cli-SECRET-limited-4e2f"
+UNLIMITED = "sk-or-v1-cli-SECRET-unlimited-91c0"
+SECRETS = (KEY, INFERENCE, LIMITED, UNLIMITED)
+TABLE = """\
+Remaining      $17.50
+Spendable      $17.50
+Spend per day   $1.00  (7-day average)
+Days left        17.5
+Total credits  $25.00
+Total usage     $7.50
+Key limit        none
+Key usage       $7.50  (today $0.00, this week $0.00, this month $0.00)
+"""
+NOTE = (
+    "note: this is not a management key, so it sees only its own limit and usage; the account's balance and "
+    "spend need a management (provisioning) key: https://openrouter.ai/settings/management-keys\n"
+)
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[MockServer]:
-    app = MockOpenRouter(provisioning_keys={KEY: (25.0, 7.5)}, inference_keys=[INFERENCE])
+    app = MockOpenRouter(
+        provisioning_keys={KEY: (25.0, 7.5)}, inference_keys={INFERENCE: None, LIMITED: 10.0, UNLIMITED: None}
+    )
     with MockServer(app) as running:
         yield running
+
+
+def steady_spend(mock: MockServer, usage: float = 1.0) -> None:
+    """$``usage`` spent every day around today, so the view is the same whichever UTC day the
+    command takes as today (a run can cross midnight)."""
+    today = datetime.now(UTC).date()
+    mock.app.set_activity({(today - timedelta(days=back)).isoformat(): usage for back in range(-1, 40)})
+
+
+@pytest.fixture(autouse=True)
+def _steady_spend(mock: MockServer) -> None:
+    steady_spend(mock)
 
 
 def run(
@@ -43,65 +78,218 @@ def run(
     result = subprocess.run(
         [COMMAND, *base, *args], env=env, input=stdin, capture_output=True, text=True, timeout=60, check=False
     )
-    for secret in (KEY, INFERENCE):
+    for secret in SECRETS:
         assert secret not in result.stdout
         assert secret not in result.stderr
     return result
 
 
 def test_table(mock: MockServer) -> None:
-    """The default output is a table of the three amounts."""
+    """The default view: remaining, spendable, spend per day, days left, the totals and the key's view."""
     result = run(mock)
     assert (result.returncode, result.stderr) == (0, "")
-    assert result.stdout == "Total credits $25.00\nTotal usage    $7.50\nRemaining     $17.50\n"
+    assert result.stdout == TABLE
 
 
 def test_json(mock: MockServer) -> None:
-    """--json prints the three numbers."""
+    """--json keeps the three totals and adds the rest, daily spend and the key included."""
     result = run(mock, "--json")
-    assert result.returncode == 0
-    assert result.stdout == '{"total_credits": 25.0, "total_usage": 7.5, "remaining": 17.5}\n'
-
-
-def test_prometheus(mock: MockServer) -> None:
-    """--format prometheus is valid exposition text with the balance gauges, up 1 and a timestamp."""
-    result = run(mock, "--format", "prometheus")
-    assert result.returncode == 0
-    metrics = {f.name: (f.type, f.samples[0].value) for f in text_string_to_metric_families(result.stdout)}
-    stamp = metrics.pop("openrouter_credits_last_success_timestamp_seconds")
-    assert abs(stamp[1] - time.time()) < 60
-    assert metrics == {
-        "openrouter_credits_total": ("gauge", 25.0),
-        "openrouter_usage_total": ("gauge", 7.5),
-        "openrouter_credits_remaining": ("gauge", 17.5),
-        "openrouter_credits_up": ("gauge", 1.0),
+    assert (result.returncode, result.stderr) == (0, "")
+    view = json.loads(result.stdout)
+    daily = view.pop("daily_spend")
+    assert len(daily) == 30
+    assert {day["usage"] for day in daily} == {1.0}
+    assert [date.fromisoformat(day["date"]) for day in daily] == sorted(date.fromisoformat(d["date"]) for d in daily)
+    assert view["key"].pop("label").startswith("key-")
+    assert view == {
+        "total_credits": 25.0,
+        "total_usage": 7.5,
+        "remaining": 17.5,
+        "spendable": 17.5,
+        "spend_per_day": 1.0,
+        "days_left": 17.5,
+        "key": {
+            "is_management_key": True,
+            "is_free_tier": False,
+            "limit": None,
+            "limit_remaining": None,
+            "usage": 7.5,
+            "usage_daily": 0.0,
+            "usage_weekly": 0.0,
+            "usage_monthly": 0.0,
+        },
+        "unknown": {},
     }
 
 
+def prometheus_samples(text: str) -> dict[str, float]:
+    """``{name{labels}: value}`` as prometheus_client's parser reads the exposition."""
+    samples = {}
+    for family in text_string_to_metric_families(text):
+        assert family.type == "gauge", family.name
+        for sample in family.samples:
+            labels = ",".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items()))
+            samples[f"{sample.name}{{{labels}}}" if labels else sample.name] = sample.value
+    return samples
+
+
+def promtool(text: str) -> None:
+    """`promtool check metrics` finds nothing to say (where Debian's prometheus package is installed)."""
+    tool = shutil.which("promtool")
+    if tool is None:
+        pytest.skip("promtool is not installed: apt-get install prometheus (CI installs it)")
+    checked = subprocess.run([tool, "check", "metrics"], input=text, capture_output=True, text=True, check=False)
+    assert (checked.returncode, checked.stdout, checked.stderr) == (0, "", "")
+
+
+def test_prometheus(mock: MockServer) -> None:
+    """--format prometheus: the gauges by the naming conventions, up 1 and a timestamp; promtool agrees."""
+    result = run(mock, "--format", "prometheus")
+    assert (result.returncode, result.stderr) == (0, "")
+    samples = prometheus_samples(result.stdout)
+    stamp = samples.pop("openrouter_credits_last_success_timestamp_seconds")
+    assert abs(stamp - time.time()) < 60
+    assert samples == {
+        "openrouter_credits_purchased_dollars": 25.0,
+        "openrouter_credits_used_dollars": 7.5,
+        "openrouter_credits_remaining_dollars": 17.5,
+        "openrouter_credits_spendable_dollars": 17.5,
+        "openrouter_credits_spend_per_day_dollars": 1.0,
+        "openrouter_credits_time_left_seconds": 17.5 * 86400,
+        'openrouter_credits_key_usage_dollars{period="day"}': 0.0,
+        'openrouter_credits_key_usage_dollars{period="week"}': 0.0,
+        'openrouter_credits_key_usage_dollars{period="month"}': 0.0,
+        'openrouter_credits_key_usage_dollars{period="all"}': 7.5,
+        "openrouter_credits_up": 1.0,
+    }
+    promtool(result.stdout)
+
+
+def test_prometheus_for_an_ordinary_key_leaves_unknowns_out(mock: MockServer) -> None:
+    """An ordinary key with a limit: its own series and spendable, no account series (never 0)."""
+    result = run(mock, "--format", "prometheus", key=LIMITED)
+    assert (result.returncode, result.stderr) == (0, "")
+    samples = prometheus_samples(result.stdout)
+    samples.pop("openrouter_credits_last_success_timestamp_seconds")
+    assert samples == {
+        "openrouter_credits_spendable_dollars": 7.5,
+        "openrouter_credits_key_limit_remaining_dollars": 7.5,
+        'openrouter_credits_key_usage_dollars{period="day"}': 0.5,
+        'openrouter_credits_key_usage_dollars{period="week"}': 1.5,
+        'openrouter_credits_key_usage_dollars{period="month"}': 2.5,
+        'openrouter_credits_key_usage_dollars{period="all"}': 2.5,
+        "openrouter_credits_up": 1.0,
+    }
+    promtool(result.stdout)
+
+
 def test_prometheus_on_failure_writes_no_zero_balance(mock: MockServer) -> None:
-    """A failed fetch exposes up 0 and no balance gauge at all, never a zero balance."""
-    result = run(mock, "--format", "prometheus", key=INFERENCE)
+    """A failed fetch exposes up 0 and no balance series at all, never a zero balance."""
+    result = run(mock, "--format", "prometheus", key="sk-or-v1-cli-nobody-1234")
     assert result.returncode == 3
-    metrics = {f.name: f.samples[0].value for f in text_string_to_metric_families(result.stdout)}
-    assert metrics == {"openrouter_credits_up": 0.0}
-    assert result.stderr.startswith("error: This key may not read the credits balance (HTTP 403")
+    assert prometheus_samples(result.stdout) == {"openrouter_credits_up": 0.0}
+    assert result.stderr.startswith("error: OpenRouter did not accept the API key (HTTP 401")
+    promtool(result.stdout)
 
 
-@pytest.mark.parametrize(("threshold", "code"), [("20", 1), ("17.50", 0), ("5", 0)])
-def test_below(mock: MockServer, threshold: str, code: int) -> None:
-    """--below exits 1 when remaining is under the threshold, 0 otherwise."""
-    result = run(mock, "--below", threshold)
-    assert result.returncode == code
-    if code:
-        assert result.stderr == "below: remaining $17.50 is under $20.00\n"
+@pytest.mark.parametrize(
+    ("args", "code", "stderr"),
+    [
+        (("--below", "20"), 1, "below: spendable $17.50 is under $20.00\n"),
+        (("--below", "17.50"), 0, ""),
+        (("--days-below", "20"), 1, "below: 17.5 days left is under 20.0\n"),
+        (("--days-below", "17.5"), 0, ""),
+        (("--below", "5", "--days-below", "3"), 0, ""),
+    ],
+)
+def test_thresholds(mock: MockServer, args: tuple[str, ...], code: int, stderr: str) -> None:
+    """--below compares spendable, --days-below the days left; either exits 1 when tripped."""
+    result = run(mock, *args)
+    assert (result.returncode, result.stdout, result.stderr) == (code, TABLE, stderr)
 
 
-def test_zero_totals_hint(mock: MockServer) -> None:
-    """0/0 prints a hint that the key may not be a provisioning key."""
-    mock.app.set_balance(total_credits=0, total_usage=0)
-    result = run(mock, "--json")
+def test_ordinary_key_with_a_limit(mock: MockServer) -> None:
+    """An ordinary key exits 0 with its own view, spendable from its limit, and one statement."""
+    result = run(mock, key=LIMITED)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == (
+        "Remaining      unknown\n"
+        "Spendable        $7.50\n"
+        "Spend per day  unknown\n"
+        "Days left      unknown\n"
+        "Total credits  unknown\n"
+        "Total usage    unknown\n"
+        "Key limit       $10.00  ($7.50 left)\n"
+        "Key usage        $2.50  (today $0.50, this week $1.50, this month $2.50)\n" + NOTE
+    )
+    below = run(mock, "--below", "8", key=LIMITED)
+    assert (below.returncode, below.stderr) == (1, "below: spendable $7.50 is under $8.00\n")
+    days_below = run(mock, "--days-below", "3", key=LIMITED)
+    assert (days_below.returncode, days_below.stderr) == (
+        3,
+        "error: --days-below needs the days left, which is unknown: the account's balance needs a management "
+        "(provisioning) key.\n",
+    )
+
+
+def test_ordinary_key_without_a_limit(mock: MockServer) -> None:
+    """Without a limit nothing caps the key, and the account's balance is unknown: spendable is unknown."""
+    result = run(mock, "--json", key=UNLIMITED)
+    assert (result.returncode, result.stderr) == (0, "")
+    view = json.loads(result.stdout)
+    assert [view[name] for name in ("remaining", "spendable", "spend_per_day", "days_left", "daily_spend")] == [
+        None
+    ] * 5
+    assert view["key"]["limit"] is None
+    assert view["unknown"]["spendable"] == (
+        "this key has no limit, and the account's balance needs a management (provisioning) key"
+    )
+    below = run(mock, "--below", "1", key=UNLIMITED)
+    assert below.returncode == 3
+    assert below.stderr == (
+        "error: --below needs what this key may spend, which is unknown: this key has no limit, and the account's "
+        "balance needs a management (provisioning) key.\n"
+    )
+
+
+def test_zero_zero_answer_to_an_ordinary_key_is_unknown(mock: MockServer) -> None:
+    """/credits answering 0/0 to a key /key calls ordinary is unknown, not $0."""
+    mock.app.zero_credits_for_ordinary_keys = True
+    result = run(mock, "--json", key=LIMITED)
     assert result.returncode == 0
-    assert result.stderr.startswith("hint: both totals are 0.")
+    view = json.loads(result.stdout)
+    assert (view["total_credits"], view["remaining"], view["spendable"]) == (None, None, 7.5)
+    assert view["unknown"]["remaining"].startswith("OpenRouter answered 0/0, as it does for keys that are not")
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "unknown"),
+    [
+        ("credits", ["Remaining", "Spendable", "Days left", "Total credits", "Total usage"]),
+        ("key", ["Key limit", "Key usage"]),
+        ("activity", ["Spend per day", "Days left"]),
+    ],
+)
+def test_one_call_failing_hides_nothing_else(mock: MockServer, endpoint: str, unknown: list[str]) -> None:
+    """One of the three calls failing: the others' answers show, its part is unknown, exit 4."""
+    mock.app.fail_next(3, status=503, endpoint=endpoint)
+    result = run(mock, "--max-retries", "0")
+    assert result.returncode == 4
+    lines = result.stdout.splitlines()
+    shown_unknown = [line.split("  ")[0].strip() for line in lines if line.split()[-1] == "unknown"]
+    assert shown_unknown == unknown
+    assert len(lines) == 8
+    assert result.stderr.startswith("error: OpenRouter failed to answer (HTTP 503: Injected fault: HTTP 503)")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_all_three_failing(mock: MockServer) -> None:
+    """All three calls failing is one error, exit 4, and nothing on stdout."""
+    for endpoint in ("credits", "key", "activity"):
+        mock.app.fail_next(1, status=502, endpoint=endpoint)
+    result = run(mock, "--max-retries", "0")
+    assert (result.returncode, result.stdout) == (4, "")
+    assert result.stderr.startswith("error: OpenRouter failed to answer (HTTP 502")
 
 
 @pytest.mark.parametrize(
@@ -143,7 +331,8 @@ def test_usage_errors(args: tuple[str, ...], key: str | None, code: int, stderr:
 
 
 def test_auth_errors(mock: MockServer) -> None:
-    """401 and 403 exit 3, with one line naming the command's own option, no hint repeating it."""
+    """A 401 exits 3, with one line naming the command's own option, no hint repeating it; an
+    ordinary key's 403s are not errors: it answers what it can (exit 0)."""
     unknown = run(mock, key="sk-or-v1-not-known")
     assert unknown.returncode == 3
     assert re.fullmatch(
@@ -151,14 +340,16 @@ def test_auth_errors(mock: MockServer) -> None:
         r"or --api-key-file holds a current key\. \(request id mock-\d+\)\n",
         unknown.stderr,
     )
-    assert run(mock, key=INFERENCE).returncode == 3
+    ordinary = run(mock, key=INFERENCE)
+    assert (ordinary.returncode, ordinary.stderr) == (0, "")
+    assert ordinary.stdout.endswith(NOTE)
 
 
 def test_network_and_server_errors(mock: MockServer) -> None:
     """Connection refused and 5xx after retries exit 4; refused connections hint at --base-url."""
     refused = run(None, "--base-url", "http://127.0.0.1:9/api/v1", "--max-retries", "0")
     assert refused.returncode == 4
-    assert refused.stderr.startswith("error: Could not connect to http://127.0.0.1:9/api/v1/credits")
+    assert refused.stderr.startswith("error: Could not connect to http://127.0.0.1:9/api/v1/")
     assert refused.stderr.endswith("Check --base-url and the network.\n")
     assert len(refused.stderr.splitlines()) == 1
     mock.app.fail_next(5, status=503)
@@ -176,7 +367,7 @@ def test_invalid_response(mock: MockServer, fault: str, detail: str) -> None:
     assert result.returncode == 5
     prefix = "error: OpenRouter sent HTTP 200 for the credits balance but its body does not match the API document ("
     assert result.stderr.startswith(prefix + detail)
-    assert result.stdout == ""
+    assert result.stdout.startswith("Remaining      unknown\n")
 
 
 def test_api_key_file(mock: MockServer, tmp_path: Path) -> None:
@@ -191,7 +382,7 @@ def test_api_key_file(mock: MockServer, tmp_path: Path) -> None:
 
 def test_debug_shows_traceback_and_logs_but_not_the_key(mock: MockServer) -> None:
     """--debug adds DEBUG logs and the traceback, still without the key."""
-    result = run(mock, "--debug", key=INFERENCE)
+    result = run(mock, "--debug", key="sk-or-v1-cli-nobody-1234")
     assert result.returncode == 3
     assert "Traceback (most recent call last)" in result.stderr
     assert "openrouter_credits DEBUG GET" in result.stderr
@@ -223,24 +414,30 @@ def read_lines(proc: subprocess.Popen[str], count: int, timeout: float) -> list[
 
 
 def test_watch_across_a_failure(mock: MockServer) -> None:
-    """--watch: one line per poll with the change, a failed poll reported and survived, Ctrl-C exits 0."""
-    mock.app.fail_next(1, status=500)
+    """--watch: one line per poll with the change of what may be spent, a failed call reported and
+    survived (its part unknown for that poll), Ctrl-C exits 0."""
     env = {**os.environ, "OPENROUTER_API_KEY": KEY}
     command = [COMMAND, "--base-url", mock.base_url, "--watch", "0.2", "--max-retries", "0", "--below", "17"]
     proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         first = read_lines(proc, 1, timeout=20)
         mock.app.set_balance(total_usage=8.25)
-        second = read_lines(proc, 1, timeout=20)
+        mock.app.fail_next(1, status=500)
+        later = read_lines(proc, 3, timeout=20)
     finally:
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0
     stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
-    assert re.fullmatch(rf"{stamp}  remaining \$17\.50  credits \$25\.00  usage \$7\.50\n", first[0])
-    changed = [line for line in [*second, *out.splitlines(keepends=True)] if "$16.75" in line]
     assert re.fullmatch(
-        rf"{stamp}  remaining \$16\.75  credits \$25\.00  usage \$8\.25  change -\$0\.75  BELOW \$17\.00\n", changed[0]
+        rf"{stamp}  remaining \$17\.50  spendable \$17\.50  credits \$25\.00  usage \$7\.50\n", first[0]
+    )
+    lines = [*later, *out.splitlines(keepends=True)]
+    assert re.fullmatch(rf"{stamp}  remaining unknown  spendable unknown\n", lines[0])
+    assert re.fullmatch(
+        rf"{stamp}  remaining \$16\.75  spendable \$16\.75  credits \$25\.00  usage \$8\.25  change -\$0\.75"
+        rf"  BELOW \$17\.00\n",
+        lines[1],
     )
     assert re.match(rf"{stamp} error: OpenRouter failed to answer \(HTTP 500", err)
     assert "Traceback" not in err
@@ -248,7 +445,7 @@ def test_watch_across_a_failure(mock: MockServer) -> None:
 
 
 def test_watch_json_lines(mock: MockServer) -> None:
-    """--watch --json prints one JSON object per poll, with its time and the change (null at first)."""
+    """--watch --json prints the JSON view once per poll, with its time and the change (null at first)."""
     env = {**os.environ, "OPENROUTER_API_KEY": KEY}
     command = [COMMAND, "--base-url", mock.base_url, "--watch", "0.1", "--json"]
     proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -260,10 +457,11 @@ def test_watch_json_lines(mock: MockServer) -> None:
     assert proc.returncode == 0
     first, second = (json.loads(line) for line in lines)
     stamp = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"
-    assert re.fullmatch(stamp, first.pop("time"))
-    assert re.fullmatch(stamp, second.pop("time"))
-    assert first == {"total_credits": 25.0, "total_usage": 7.5, "remaining": 17.5, "change": None}
-    assert second == {"total_credits": 25.0, "total_usage": 7.5, "remaining": 17.5, "change": 0.0}
+    assert re.fullmatch(stamp, first["time"])
+    assert re.fullmatch(stamp, second["time"])
+    assert (first["remaining"], first["spendable"], first["days_left"], first["change"]) == (17.5, 17.5, 17.5, None)
+    assert (second["remaining"], second["change"]) == (17.5, 0.0)
+    assert len(first["daily_spend"]) == 30
 
 
 @pytest.mark.parametrize(
@@ -297,7 +495,8 @@ def test_mock_control_is_reachable(mock: MockServer) -> None:
     """The live mock's control endpoint drives what the command sees."""
     control = mock.base_url.removesuffix("/api/v1") + "/_mock/balance"
     httpx.post(control, json={"key": KEY, "total_credits": 10, "total_usage": 9.9})
-    assert run(mock, "--json").stdout == '{"total_credits": 10.0, "total_usage": 9.9, "remaining": 0.1}\n'
+    view = json.loads(run(mock, "--json").stdout)
+    assert (view["total_credits"], view["total_usage"], view["remaining"]) == (10.0, 9.9, 0.1)
 
 
 def test_watch_change_has_no_binary_noise() -> None:
@@ -435,7 +634,8 @@ def test_base_url_from_the_environment(mock: MockServer) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "openrouter_credits", "--json"], env=env, capture_output=True, text=True, check=False
     )
-    assert (result.returncode, result.stdout) == (0, '{"total_credits": 25.0, "total_usage": 7.5, "remaining": 17.5}\n')
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["remaining"] == 17.5
     env["OPENROUTER_BASE_URL"] = "ftp://nowhere"
     wrong = subprocess.run([COMMAND], env=env, capture_output=True, text=True, check=False)
     assert wrong.returncode == 2

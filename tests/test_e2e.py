@@ -62,7 +62,7 @@ def test_inference_key(mode: str, mock: MockServer) -> None:
     """An inference key gets 403 with OpenRouter's message and a pointer to management keys."""
     with pytest.raises(PermissionDeniedError) as info:
         call(mode, mock, key=mock.inference_key)
-    assert info.value.message == "Only provisioning keys can fetch credits"
+    assert info.value.message == "Only management keys can perform this operation"
     assert info.value.request_id is not None
     assert info.value.request_id.startswith("mock-")
     assert "provisioning (management) key" in str(info.value)
@@ -177,7 +177,9 @@ def test_control_endpoint(mode: str, mock: MockServer) -> None:
     with httpx.Client() as http:
         assert http.post(control + "balance", json={"total_credits": 10, "total_usage": 9.9}).status_code == 200
         state = http.post(control + "faults", json={"kind": "status", "status": 503, "count": 1}).json()
-        assert state["pending_faults"] == [{"kind": "status", "status": 503, "retry_after": None}]
+        assert state["pending_faults"] == [
+            {"endpoint": "credits", "kind": "status", "status": 503, "retry_after": None}
+        ]
         assert http.post(control + "faults", json={"kind": "nonsense"}).status_code == 400
         assert http.post(control + "latency", json={"seconds": -1}).status_code == 400
         assert http.get(control + "nothing").status_code == 404
@@ -192,8 +194,14 @@ def test_control_endpoint(mode: str, mock: MockServer) -> None:
         state = http.post(control + "reset").json()
     assert state == {
         "balances": {label: {"total_credits": 25.0, "total_usage": 7.5}},
+        "keys": {
+            label: {"management": True, "limit": None, "usage": 7.5},
+            MockOpenRouter.label(mock.inference_key): {"management": False, "limit": None, "usage": 2.5},
+        },
+        "activity_rows": {label: None},
         "pending_faults": [],
         "latency": 0.0,
+        "zero_credits_for_ordinary_keys": False,
         "requests": 0,
     }
     assert mock.app.requests == []

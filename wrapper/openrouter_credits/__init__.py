@@ -27,7 +27,8 @@ from ._exceptions import (
 
 if TYPE_CHECKING:
     from ._balance import Activity, Balance, DailySpend
-    from ._models import Credits, KeyInfo
+    from ._key import KeyInfo
+    from ._models import Credits
 
 __all__ = [
     "APIConnectionError",
@@ -57,10 +58,14 @@ __all__ = [
 def __getattr__(name: str) -> object:
     # The result types extend the generated models, which bring attrs: they load on first use, so
     # ``import openrouter_credits`` costs about what ``import httpx`` does (make bench).
-    if name in ("Credits", "KeyInfo"):
-        from . import _models
+    if name == "Credits":
+        from ._models import Credits
 
-        return getattr(_models, name)
+        return Credits
+    if name == "KeyInfo":
+        from ._key import KeyInfo
+
+        return KeyInfo
     if name in ("Activity", "Balance", "DailySpend"):
         from . import _balance
 

@@ -19,10 +19,12 @@ from ._exceptions import (
     OpenRouterCreditsError,
     PermissionDeniedError,
 )
-from ._models import Credits, KeyInfo
 
 if TYPE_CHECKING:
     from openrouter_credits_client.models.activity_item import ActivityItem
+
+    from ._key import KeyInfo
+    from ._models import Credits
 
 __all__ = ["Activity", "Balance", "DailySpend", "combine", "exact_sum", "spend_per_day"]
 

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from openrouter_credits_client import AuthenticatedClient
 
     from ._balance import Activity, Balance
-    from ._models import Credits, KeyInfo
+    from ._key import KeyInfo
+    from ._models import Credits
 
 T = TypeVar("T")
 

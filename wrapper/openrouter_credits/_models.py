@@ -1,7 +1,7 @@
 """What the clients return: the generated models, immutable, with the wrapper's additions on top.
 
-``Credits`` is the generated ``GetCreditsResponse200Data`` and ``KeyInfo`` its
-``GetCurrentKeyResponse200Data``: every field the API document declares is
+``Credits`` is the generated ``GetCreditsResponse200Data`` (``KeyInfo``, in ``_key``, likewise extends
+``GetCurrentKeyResponse200Data``): every field the API document declares is
 a typed attribute of it, so a field upstream adds appears here after ``make generate`` with no edit to
 this file. The wrapper adds ``remaining``, ``extra``, immutability, equality and a readable repr.
 """
@@ -16,9 +16,8 @@ from typing import Any, NoReturn, Self, cast
 import attrs
 
 from openrouter_credits_client.models.get_credits_response_200_data import GetCreditsResponse200Data
-from openrouter_credits_client.models.get_current_key_response_200_data import GetCurrentKeyResponse200Data
 
-__all__ = ["Credits", "KeyInfo", "exact_difference"]
+__all__ = ["Credits", "exact_difference"]
 
 _EXACT = decimal.Context(prec=800, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
 
@@ -90,13 +89,3 @@ class Credits(_Immutable, GetCreditsResponse200Data):
 
     def _repr_fields(self) -> list[str]:
         return [*super()._repr_fields(), f"remaining={self.remaining!r}"]
-
-
-@attrs.frozen(repr=False, eq=True, hash=False)
-class KeyInfo(_Immutable, GetCurrentKeyResponse200Data):
-    """What ``GET /key`` tells a key of itself: ``label``, ``limit`` (None: no limit),
-    ``limit_remaining``, ``usage`` and ``usage_daily`` / ``_weekly`` / ``_monthly`` in US dollars,
-    ``is_management_key``, ``is_free_tier``, ``expires_at``, ... Every field of the API document's
-    key object is an attribute; immutable."""
-
-    __hash__ = _Immutable.__hash__  # type: ignore[assignment]  # the generated base is unhashable

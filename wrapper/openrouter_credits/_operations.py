@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 if TYPE_CHECKING:
     from openrouter_credits_client.models.activity_item import ActivityItem
 
-    from ._models import Credits, KeyInfo
+    from ._key import KeyInfo
+    from ._models import Credits
 
 __all__ = ["ACTIVITY", "CREDITS", "KEY", "Operation"]
 
@@ -25,13 +26,14 @@ class Operation(Generic[T]):
     not by ``import openrouter_credits``: the command line's start-up is measured against bare httpx.
     """
 
-    __slots__ = ("_convert", "_endpoint", "_module", "path", "what")
+    __slots__ = ("_convert", "_endpoint", "_module", "_result_module", "path", "what")
 
-    def __init__(self, path: str, what: str, module: str, convert: Callable[[Any], T]) -> None:
+    def __init__(self, path: str, what: str, module: str, convert: Callable[[Any], T], result_module: str) -> None:
         self.path = path
         self.what = what
         self._module = module
         self._convert = convert
+        self._result_module = result_module
         self._endpoint: ModuleType | None = None
 
     @property
@@ -46,7 +48,7 @@ class Operation(Generic[T]):
         several threads must not be the first to import them (import locks across circular imports
         between the generated modules can deadlock)."""
         self.endpoint  # noqa: B018 (imports it)
-        from . import _models  # noqa: F401
+        importlib.import_module(self._result_module, __package__)
 
     def result(self, parsed: Any) -> T:
         """The wrapper's value for the generated endpoint's parsed 2xx model."""
@@ -63,12 +65,12 @@ def _credits(parsed: Any) -> Credits:
 
 
 CREDITS: Operation[Credits] = Operation(
-    "/credits", "the credits balance", "openrouter_credits_client.api.credits_.get_credits", _credits
+    "/credits", "the credits balance", "openrouter_credits_client.api.credits_.get_credits", _credits, "._models"
 )
 
 
 def _key(parsed: Any) -> KeyInfo:
-    from ._models import KeyInfo
+    from ._key import KeyInfo
 
     return KeyInfo.from_generated(parsed.data)
 
@@ -79,8 +81,12 @@ def _rows(parsed: Any) -> list[ActivityItem]:
 
 
 KEY: Operation[KeyInfo] = Operation(
-    "/key", "the key's own limit and usage", "openrouter_credits_client.api.api_keys.get_current_key", _key
+    "/key", "the key's own limit and usage", "openrouter_credits_client.api.api_keys.get_current_key", _key, "._key"
 )
 ACTIVITY: Operation[list[ActivityItem]] = Operation(
-    "/activity", "the account's activity", "openrouter_credits_client.api.analytics.get_user_activity", _rows
+    "/activity",
+    "the account's activity",
+    "openrouter_credits_client.api.analytics.get_user_activity",
+    _rows,
+    "._balance",
 )
