@@ -26,6 +26,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 KEY = "sk-or-v1-mock-provisioning"
+LATENCY = 0.2
 
 # --- contenders: each runs inside a worker process ---------------------------------------------
 
@@ -140,7 +141,74 @@ def peak_rss_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
+def control(base_url: str, action: str, body: dict[str, Any]) -> None:
+    """Steer the mock server through its /_mock/ endpoint."""
+    import httpx
+
+    url = base_url.removesuffix("/api/v1") + "/_mock/" + action
+    httpx.post(url, json=body, timeout=60).raise_for_status()
+
+
+def heavy_month(today: Any) -> list[dict[str, Any]]:
+    """30 days x 200 models: 6,000 activity rows."""
+    import datetime as dt
+
+    from openrouter_credits.testing import activity_row
+
+    return [
+        activity_row(today - dt.timedelta(days=back), round(0.0001 * (model + back), 6), model=f"vendor/model-{model}")
+        for back in range(1, 31)
+        for model in range(200)
+    ]
+
+
+def view_worker(name: str, base_url: str, count: int) -> dict[str, float]:
+    """Wall seconds of ``count`` get_credits() and as many get_balance(), interleaved (latency is set)."""
+    from openrouter_credits import AsyncCreditsClient, CreditsClient
+
+    walls: dict[str, list[float]] = {"credits": [], "balance": []}
+    if name == "sync":
+        with CreditsClient(KEY, base_url=base_url) as client:
+            client.get_balance()  # warm up: connections open, modules loaded
+            for _ in range(count):
+                for what, call in (("credits", client.get_credits), ("balance", client.get_balance)):
+                    started = time.perf_counter()
+                    call()
+                    walls[what].append(time.perf_counter() - started)
+    else:
+
+        async def main() -> None:
+            async with AsyncCreditsClient(KEY, base_url=base_url) as client:
+                await client.get_balance()
+                for _ in range(count):
+                    for what, call in (("credits", client.get_credits), ("balance", client.get_balance)):
+                        started = time.perf_counter()
+                        await call()
+                        walls[what].append(time.perf_counter() - started)
+
+        asyncio.run(main())
+    return {what: statistics.median(values) for what, values in walls.items()}
+
+
+def activity_worker(base_url: str, count: int) -> dict[str, float]:
+    """CPU seconds of one get_activity() of the heavy month (median of ``count``), and its row count."""
+    from openrouter_credits import CreditsClient
+
+    with CreditsClient(KEY, base_url=base_url, timeout=60) as client:
+        rows = len(client.get_activity().rows)  # warm up
+        cpu = []
+        for _ in range(count):
+            started = time.process_time()
+            client.get_activity()
+            cpu.append(time.process_time() - started)
+    return {"cpu_s": statistics.median(cpu), "rows": rows}
+
+
 def worker(kind: str, name: str, base_url: str, count: int) -> dict[str, float]:
+    if kind == "view":
+        return view_worker(name, base_url, count)
+    if kind == "activity":
+        return activity_worker(base_url, count)
     if kind == "sync":
         call = sync_contenders(base_url)[name]()
         for _ in range(30):  # warm up: connection open, caches filled
@@ -296,6 +364,16 @@ def main() -> int:
         imports = measure_imports(args.import_rounds)
         print("bench: imports done", flush=True)
         one_shot = measure_one_shot(base_url, max(10, args.rounds))
+        print("bench: one-shot done", flush=True)
+        control(base_url, "latency", {"seconds": LATENCY})
+        views = measure_workers("view", ["sync", "async"], base_url, 3, 5)
+        control(base_url, "latency", {"seconds": 0})
+        print("bench: default view done", flush=True)
+        import datetime as dt
+
+        control(base_url, "activity", {"rows": heavy_month(dt.datetime.now(dt.UTC).date())})
+        heavy = measure_workers("activity", ["get_activity()"], base_url, 3, 15)["get_activity()"]
+        control(base_url, "reset", {})
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -357,6 +435,27 @@ def main() -> int:
         wall = med(w for w, _ in runs)
         rss = max(r for _, r in runs) / 1024
         lines.append(f"| {name} | {wall * 1000:.0f} | {wall / script:.2f} | {rss:.1f} |")
+    lines += [
+        "",
+        f"## The default view under {LATENCY * 1000:.0f} ms of latency on each endpoint (median of 3 x 5 calls)",
+        "",
+        "`get_balance()` makes its three calls at once: its wall time against one `get_credits()` call.",
+        "",
+        "| client | get_credits() ms | get_balance() ms | ratio |",
+        "|---|---:|---:|---:|",
+    ]
+    for name, runs in views.items():
+        one = med(r["credits"] for r in runs)
+        three = med(r["balance"] for r in runs)
+        lines.append(f"| {name} | {one * 1000:.0f} | {three * 1000:.0f} | {three / one:.2f} |")
+    lines += [
+        "",
+        f"## get_activity() for a heavy account: {int(heavy[0]['rows']):,} rows (median of 3 x 15)",
+        "",
+        "| measure | value |",
+        "|---|---:|",
+        f"| client CPU per call (read, validate, parse, aggregate) | {med(r['cpu_s'] for r in heavy) * 1000:.1f} ms |",
+    ]
     text = "\n".join(lines) + "\n"
     print("\n" + text)
     args.out.write_text(text)

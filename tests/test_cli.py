@@ -656,3 +656,66 @@ def test_library_is_silent_without_logging_setup(mock: MockServer) -> None:
         "OpenRouter failed to answer (HTTP 503: Injected fault: HTTP 503). Try again later."
     )
     assert result.stdout.endswith(") (after 2 attempts)\n")
+
+
+# --- the spend chart ----------------------------------------------------------------------------
+
+
+def chart_lines(first: date, bar: str) -> list[str]:
+    """The chart of 30 days at $1.00 each, from ``first``."""
+    rows = [f"{(first + timedelta(days=n)).isoformat()} $1.00 {bar * 40}" for n in range(30)]
+    return [*rows, "Total $30.00 over 30 days, $1.00 a day on average"]
+
+
+def test_spend_chart_in_ascii_when_not_a_terminal(mock: MockServer) -> None:
+    """openrouter-credits spend, into a pipe: one '#' bar a day, scaled to the largest, then the total."""
+    result = run(mock, "spend")
+    assert (result.returncode, result.stderr) == (0, "")
+    lines = result.stdout.splitlines()
+    assert lines == chart_lines(date.fromisoformat(lines[0][:10]), "#")
+    assert date.fromisoformat(lines[29][:10]) in {datetime.now(UTC).date() - timedelta(days=d) for d in (0, 1, 2)}
+
+
+def test_spend_chart_in_utf8_on_a_terminal(mock: MockServer) -> None:
+    """On a UTF-8 terminal the bars are block characters."""
+    import pty
+
+    main, child = pty.openpty()
+    env = {**os.environ, "OPENROUTER_API_KEY": KEY, "PYTHONIOENCODING": "utf-8"}
+    proc = subprocess.Popen([COMMAND, "--base-url", mock.base_url, "spend"], stdout=child, stderr=child, env=env)
+    os.close(child)
+    seen = b""
+    try:
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        proc.wait(timeout=30)
+    finally:
+        os.close(main)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0
+    lines = seen.decode("utf-8").replace("\r\n", "\n").splitlines()
+    assert lines == chart_lines(date.fromisoformat(lines[0][:10]), "█")
+
+
+def test_spend_needs_a_management_key(mock: MockServer) -> None:
+    result = run(mock, "spend", key=LIMITED)
+    assert (result.returncode, result.stdout) == (3, "")
+    assert result.stderr.startswith(
+        "error: This key may not read the account's activity (HTTP 403: Only management keys can perform this "
+        "operation). That needs a provisioning (management) key"
+    )
+
+
+def test_command_options_after_the_command_name(mock: MockServer) -> None:
+    """Options given after 'spend' work, and do not undo those given before it."""
+    result = run(None, "--base-url", mock.base_url, "spend", "--max-retries", "0")
+    assert result.returncode == 0
+    assert run(None, "spend", "--base-url", mock.base_url).returncode == 0

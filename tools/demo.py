@@ -1,7 +1,7 @@
 """make demo: the command doing its job against the mock OpenRouter on a free loopback port.
 
-Shows the table, --json, --format prometheus, --below tripping with exit status 1, and the 403 an
-inference key gets. The mock stops afterwards, whatever happens. Exits non-zero if any step does not
+Shows the balance view, --json, --format prometheus, --below and --days-below tripping with exit
+status 1, the spend chart, and what an ordinary (inference) key sees: its own view, exit status 0. The mock stops afterwards, whatever happens. Exits non-zero if any step does not
 end the way it should.
 """
 
@@ -21,7 +21,10 @@ STEPS = [
     ("provisioning", ["--json"], 0),
     ("provisioning", ["--format", "prometheus"], 0),
     ("provisioning", ["--below", "20"], 1),
-    ("inference", [], 3),
+    ("provisioning", ["--days-below", "30"], 1),
+    ("provisioning", ["spend"], 0),
+    ("inference", [], 0),
+    ("inference", ["--below", "5"], 3),
 ]
 
 

@@ -120,6 +120,10 @@ _Checker = Callable[[Any], _Found | None]
 _CHECKERS: dict[int, tuple[tuple[Any, ...], _Checker]] = {}
 
 
+#: Shapes whose values need no more than a type test: the type.
+_PLAIN: dict[str, type] = {"string": str, "boolean": bool, "integer": int}
+
+
 def _checker(shape: tuple[Any, ...]) -> _Checker:
     """The checker for ``shape``, built once per shape (the shapes are module-level constants)."""
     cached = _CHECKERS.get(id(shape))
@@ -205,22 +209,29 @@ def _build(shape: tuple[Any, ...]) -> _Checker:
 
         return array
     if kind == "object":
+        # A field of a plain type is checked inline (the common case, row after row); others call
+        # their checker, which also words the problem when the inline check fails.
         fields = [
-            (name, required, _checker(field_shape))
+            (name, required, _PLAIN.get(field_shape[0]), _checker(field_shape))
             for name, (required, field_shape) in shape[1].items()
         ]
+        missing = object()
 
         def obj(value: Any) -> _Found | None:
             if type(value) is not dict:
                 return [], f"expected object, got {_kind(value)}"
-            for name, required, check in fields:
-                if name in value:
-                    found = check(value[name])
-                    if found:
-                        found[0].append(name)
-                        return found
-                elif required:
-                    return [name], "required field missing"
+            for name, required, plain, check in fields:
+                item = value.get(name, missing)
+                if item is missing:
+                    if required:
+                        return [name], "required field missing"
+                    continue
+                if plain is not None and type(item) is plain:
+                    continue
+                found = check(item)
+                if found:
+                    found[0].append(name)
+                    return found
             return None
 
         return obj

@@ -9,8 +9,6 @@ from typing import Any
 
 import httpx
 
-from . import _config
-
 __all__ = ["DeadlineReached", "Received", "aread_body", "read_body"]
 
 
@@ -52,11 +50,11 @@ class _BodyReader:
 
     __slots__ = ("chunks", "deadline_at", "response", "room", "truncated")
 
-    def __init__(self, response: httpx.Response, deadline_at: float) -> None:
+    def __init__(self, response: httpx.Response, deadline_at: float, max_bytes: int) -> None:
         self.response = response
         self.deadline_at = deadline_at
         self.chunks: list[bytes] = []
-        self.room = _config.MAX_RESPONSE_BYTES
+        self.room = max_bytes
         self.truncated = False
 
     def feed(self, chunk: bytes) -> bool:
@@ -79,8 +77,8 @@ class _BodyReader:
         )
 
 
-def read_body(response: httpx.Response, deadline_at: float) -> Received:
-    reader = _BodyReader(response, deadline_at)
+def read_body(response: httpx.Response, deadline_at: float, max_bytes: int) -> Received:
+    reader = _BodyReader(response, deadline_at, max_bytes)
     try:
         chunks: Iterator[bytes] = response.iter_bytes()
         for chunk in chunks:
@@ -91,8 +89,8 @@ def read_body(response: httpx.Response, deadline_at: float) -> Received:
     return reader.received()
 
 
-async def aread_body(response: httpx.Response, deadline_at: float) -> Received:
-    reader = _BodyReader(response, deadline_at)
+async def aread_body(response: httpx.Response, deadline_at: float, max_bytes: int) -> Received:
+    reader = _BodyReader(response, deadline_at, max_bytes)
     try:
         chunks: AsyncIterator[bytes] = response.aiter_bytes()
         async for chunk in chunks:

@@ -64,7 +64,7 @@ class _Exchange:
     timeout, no redirects and the size cap, and keeps what came back for the wrapper to judge.
     """
 
-    __slots__ = ("deadline_at", "headers", "http", "received", "settings", "timeout")
+    __slots__ = ("deadline_at", "headers", "http", "max_bytes", "received", "settings", "timeout")
 
     raise_on_unexpected_status = False
 
@@ -77,6 +77,7 @@ class _Exchange:
         # Likewise the timeout: our client's default unless the deadline has cut it.
         self.timeout: Any = httpx.USE_CLIENT_DEFAULT if client._owns_http and timeout is settings.timeout else timeout
         self.deadline_at = call.deadline_at
+        self.max_bytes = call.operation.max_bytes
         self.received: Received | None = None
 
     def _build(self, method: str, url: str, kwargs: dict[str, Any]) -> httpx.Request:
@@ -100,7 +101,7 @@ class _SyncExchange(_Exchange):
 
     def request(self, method: str, url: str, **kwargs: Any) -> Received:
         response = self.http.send(self._build(method, url, kwargs), stream=True, follow_redirects=False)
-        self.received = read_body(response, self.deadline_at)
+        self.received = read_body(response, self.deadline_at, self.max_bytes)
         return self.received
 
 
@@ -112,7 +113,7 @@ class _AsyncExchange(_Exchange):
 
     async def request(self, method: str, url: str, **kwargs: Any) -> Received:
         response = await self.http.send(self._build(method, url, kwargs), stream=True, follow_redirects=False)
-        self.received = await aread_body(response, self.deadline_at)
+        self.received = await aread_body(response, self.deadline_at, self.max_bytes)
         return self.received
 
 

@@ -30,8 +30,11 @@ RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 #: most 20 requests in the pool the same thousand run at about 470/s (make bench).
 MAX_CONNECTIONS = 20
 
-#: The credits body is under 100 bytes; anything past this is not an answer worth reading.
+#: The credits and key bodies are under 2 KB; anything past this is not an answer worth reading.
 MAX_RESPONSE_BYTES = 1024 * 1024
+#: 30 days of activity is about 300 bytes a row, one row per model and endpoint a day: 32 MiB holds
+#: over 100,000 rows (a heavy account of 200 models is 6,000).
+MAX_ACTIVITY_BYTES = 32 * 1024 * 1024
 #: How much of an error body an exception keeps.
 MAX_BODY_EXCERPT = 2000
 MAX_MESSAGE_EXCERPT = 200

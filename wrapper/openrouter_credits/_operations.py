@@ -8,6 +8,8 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from . import _config
+
 if TYPE_CHECKING:
     from openrouter_credits_client.models.activity_item import ActivityItem
 
@@ -26,11 +28,20 @@ class Operation(Generic[T]):
     not by ``import openrouter_credits``: the command line's start-up is measured against bare httpx.
     """
 
-    __slots__ = ("_convert", "_endpoint", "_module", "_result_module", "path", "what")
+    __slots__ = ("_convert", "_endpoint", "_module", "_result_module", "max_bytes", "path", "what")
 
-    def __init__(self, path: str, what: str, module: str, convert: Callable[[Any], T], result_module: str) -> None:
+    def __init__(
+        self,
+        path: str,
+        what: str,
+        module: str,
+        convert: Callable[[Any], T],
+        result_module: str,
+        max_bytes: int = _config.MAX_RESPONSE_BYTES,
+    ) -> None:
         self.path = path
         self.what = what
+        self.max_bytes = max_bytes
         self._module = module
         self._convert = convert
         self._result_module = result_module
@@ -89,4 +100,5 @@ ACTIVITY: Operation[list[ActivityItem]] = Operation(
     "openrouter_credits_client.api.analytics.get_user_activity",
     _rows,
     "._balance",
+    max_bytes=_config.MAX_ACTIVITY_BYTES,
 )

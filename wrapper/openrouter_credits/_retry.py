@@ -137,7 +137,7 @@ class Call(Generic[T]):
         if not 200 <= received.status_code <= 299:
             return status_error(received, self)
         if received.truncated:
-            return validation_error(received, self, f"its body is larger than {_config.MAX_RESPONSE_BYTES} bytes")
+            return validation_error(received, self, f"its body is larger than {self.operation.max_bytes} bytes")
         if exc is not None:
             from openrouter_credits_client.errors import ResponseValidationError as InvalidBody
 

@@ -425,7 +425,7 @@ class MockOpenRouter:
         while True:
             message = await receive()
             body += message.get("body", b"")
-            if len(body) > 1 << 20:
+            if len(body) > 8 << 20:  # room for a heavy month of activity rows
                 return 413, JSON_TYPE, _error_body(413, "Request body too large")
             if not message.get("more_body"):
                 break
