@@ -273,3 +273,58 @@ def test_key_absent_from_all_logs(mode: str, mock: MockServer, caplog: pytest.Lo
     assert mock.provisioning_key not in caplog.text
     assert "httpcore" in {record.name.split(".")[0] for record in caplog.records}
     assert all(mock.provisioning_key not in repr(r.__dict__) for r in caplog.records)
+
+
+# --- GET /key and GET /activity -----------------------------------------------------------------
+
+
+def test_key_and_activity_endpoints(mock: MockServer) -> None:
+    """/key answers any known key; /activity a management key, filtered by date and workspace."""
+    headers = {"Authorization": f"Bearer {mock.provisioning_key}"}
+    ordinary = {"Authorization": f"Bearer {mock.inference_key}"}
+    mock.app.set_activity({"2026-11-20": 1.5, "2026-11-21": 0.25})
+    with httpx.Client(base_url=mock.base_url) as http:
+        key = http.get("/key", headers=ordinary).json()["data"]
+        assert (key["is_management_key"], key["limit"], key["usage"]) == (False, None, 2.5)
+        assert http.get("/key", headers={"Authorization": "Bearer sk-or-v1-nobody"}).status_code == 401
+        rows = http.get("/activity", headers=headers).json()["data"]
+        assert [(row["date"], row["usage"]) for row in rows] == [("2026-11-20", 1.5), ("2026-11-21", 0.25)]
+        one = http.get("/activity", headers=headers, params={"date": "2026-11-21"}).json()["data"]
+        assert [row["usage"] for row in one] == [0.25]
+        grouped = http.get("/activity", headers=headers, params={"group_by": "workspace"}).json()["data"]
+        assert {row["workspace_id"] for row in grouped} == {"00000000-0000-4000-8000-000000000000"}
+        other = http.get("/activity", headers=headers, params={"workspace_id": "elsewhere"}).json()["data"]
+        assert other == []
+        assert http.get("/activity", headers=headers, params={"group_by": "model"}).status_code == 400
+        assert http.get("/activity", headers=headers, params={"page": "2"}).status_code == 400
+        denied = http.get("/activity", headers=ordinary)
+        assert denied.status_code == 403
+        assert denied.json() == {"error": {"code": 403, "message": "Only management keys can perform this operation"}}
+
+
+def test_default_month_follows_the_clock() -> None:
+    """The default activity covers the 30 completed days before the mock's today, a gap every 7th day."""
+    import datetime as dt
+
+    app = MockOpenRouter(clock=lambda: dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC))
+    dates = sorted({row["date"] for row in app.activity()})
+    assert dates[-1] == "2026-02-28"
+    assert dates[0] >= "2026-01-30"
+    assert 24 <= len(dates) <= 26  # 30 days less the quiet ones
+
+
+def test_control_for_keys_activity_and_options(mock: MockServer) -> None:
+    control = mock.base_url.removesuffix("/api/v1") + "/_mock/"
+    with httpx.Client() as http:
+        state = http.post(control + "key", json={"key": mock.inference_key, "limit": 10, "usage": 9.5}).json()
+        label = MockOpenRouter.label(mock.inference_key)
+        assert state["keys"][label] == {"management": False, "limit": 10.0, "usage": 9.5}
+        state = http.post(control + "activity", json={"daily": {"2026-11-20": 3}}).json()
+        assert state["activity_rows"][MockOpenRouter.label(mock.provisioning_key)] == 1
+        assert http.post(control + "options", json={"zero_credits_for_ordinary_keys": True}).status_code == 200
+        assert http.post(control + "key", json={"key": mock.inference_key, "colour": "red"}).status_code == 400
+        assert http.post(control + "activity", json={"daily": {"someday": 1}}).status_code == 400
+        assert http.post(control + "faults", json={"kind": "status", "endpoint": "models"}).status_code == 400
+    answer = httpx.get(mock.base_url + "/credits", headers={"Authorization": f"Bearer {mock.inference_key}"})
+    assert answer.json() == {"data": {"total_credits": 0.0, "total_usage": 0.0}}
+    assert mock.app.key_view(mock.inference_key).limit == 10.0

@@ -15,7 +15,10 @@ EPILOG = f"""\
 control endpoint (loopback clients only), e.g. with curl:
   GET  /_mock/state
   POST /_mock/balance  {{"total_credits": 30, "total_usage": 29.5}}   ("key" picks a key)
-  POST /_mock/faults   {{"kind": "status", "status": 503, "count": 2, "retry_after": 1}}
+  POST /_mock/faults   {{"kind": "status", "status": 503, "count": 2, "retry_after": 1, "endpoint": "credits"}}
+  POST /_mock/key      {{"key": "sk-or-v1-mock-inference", "limit": 10, "usage": 9.5}}
+  POST /_mock/activity {{"daily": {{"2026-11-24": 1.25}}}}   (or "rows": [...]; neither: the default month)
+  POST /_mock/options  {{"zero_credits_for_ordinary_keys": true}}
   POST /_mock/latency  {{"seconds": 0.5}}
   POST /_mock/reset
 fault kinds: {", ".join(FAULT_KINDS)}
@@ -47,7 +50,7 @@ def amount(text: str) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="openrouter-credits-mock",
-        description="Serve a mock OpenRouter credits endpoint at http://HOST:PORT/api/v1/credits.",
+        description="Serve a mock OpenRouter at http://HOST:PORT/api/v1: GET /credits, /key and /activity.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
