@@ -1,8 +1,9 @@
 """make demo: the command doing its job against the mock OpenRouter on a free loopback port.
 
 Shows the balance view, --json, --format prometheus, --below and --days-below tripping with exit
-status 1, the spend chart, and what an ordinary (inference) key sees: its own view, exit status 0. The mock stops afterwards, whatever happens. Exits non-zero if any step does not
-end the way it should.
+status 1, the spend chart, and what an ordinary (inference) key sees: its own view, exit status 0.
+The mock stops afterwards, whatever happens. Exits non-zero if any step does not end the way it
+should.
 """
 
 from __future__ import annotations
