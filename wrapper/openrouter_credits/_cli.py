@@ -2,6 +2,7 @@
 
     openrouter-credits [options]            what is left, what may be spent, and for how long
     openrouter-credits spend [options]      30 days of spend as a chart
+    openrouter-credits serve [options]      a Prometheus exporter for one key or several
 
 A thin layer over the library: options become a client, answers become text (``_render``), and
 errors become one line and an exit status.
@@ -19,7 +20,7 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, TextIO, TypeVar
+from typing import TYPE_CHECKING, TextIO, TypeVar, cast
 
 from . import _config
 from ._client import CreditsClient
@@ -35,6 +36,7 @@ from ._exceptions import (
 
 if TYPE_CHECKING:
     from ._balance import Balance
+    from ._keys import KeySpec
 
 T = TypeVar("T")
 
@@ -67,6 +69,9 @@ examples:
   openrouter-credits --days-below 7        exit 1 when the credits last less than 7 days at the current pace
   openrouter-credits --watch 60            poll every 60 s, one line per poll, until Ctrl-C
   openrouter-credits spend                 the last 30 days of spend as a chart
+  openrouter-credits --config keys.toml    one row per key of the file (--json: a list)
+  openrouter-credits serve --config keys.toml --notify-url URL
+                                           a Prometheus exporter on 127.0.0.1:9877, with alerts
 
 The key comes from ${_config.API_KEY_ENV} or --api-key-file (- reads standard input, or asks on a
 terminal without echoing); no option takes the key itself, which would show in the process list and
@@ -213,6 +218,12 @@ def _common(p: argparse.ArgumentParser, *, in_command: bool) -> None:
     p.add_argument(
         "--debug", action="store_true", default=default(False), help="show DEBUG logs and tracebacks (never the key)"
     )
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        default=keep,
+        help="a TOML file of keys to watch ([keys.NAME] with api_key_file or api_key_env)",
+    )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -241,6 +252,42 @@ def parser() -> argparse.ArgumentParser:
         allow_abbrev=False,
     )
     _common(spend, in_command=True)
+    from ._exporter import DEFAULT_LISTEN
+    from ._serve import listen_address
+
+    serve = commands.add_parser(
+        "serve",
+        help="a Prometheus exporter: /metrics and /healthz for one key or several, with alerts",
+        description="Poll each key every --interval seconds and serve the results at /metrics (Prometheus "
+        "text) and /healthz; post to --notify-url when a key crosses its below or days_below threshold, and "
+        "when it recovers. SIGTERM or Ctrl-C stops it.",
+        allow_abbrev=False,
+    )
+    _common(serve, in_command=True)
+    serve.add_argument(
+        "--listen",
+        type=listen_address,
+        default=listen_address(DEFAULT_LISTEN),
+        metavar="HOST:PORT",
+        help=f"where to serve (default {DEFAULT_LISTEN}, loopback only)",
+    )
+    serve.add_argument(
+        "--interval", type=positive_seconds, default=60.0, metavar="SECONDS", help="seconds between polls (default 60)"
+    )
+    serve.add_argument("--notify-url", metavar="URL", help='a webhook taking {"text": ...} (Slack, Mattermost, ...)')
+    serve.add_argument(
+        "--state-dir", metavar="DIR", help="where the alert state is kept (default: the user's state dir)"
+    )
+    serve.add_argument(
+        "--below",
+        type=amount,
+        default=argparse.SUPPRESS,
+        metavar="DOLLARS",
+        help="alert threshold (spendable) of the key without --config",
+    )
+    serve.add_argument(
+        "--days-below", type=day_count, default=argparse.SUPPRESS, metavar="DAYS", help="the same, for the days left"
+    )
     return p
 
 
@@ -349,14 +396,94 @@ def _unicode_terminal(stream: TextIO) -> bool:
     return stream.isatty() and encoding == "utf8"
 
 
-def run(args: argparse.Namespace) -> int:
-    key = read_key(args.api_key_file) if args.api_key_file else None
-    if key is None and _config.API_KEY_ENV not in os.environ:
+def keys_of(args: argparse.Namespace) -> list[KeySpec]:
+    """The keys to use: those of --config, or the one key of --api-key-file or the environment."""
+    from ._keys import KeySpec, load_keys
+
+    if args.config:
+        if args.api_key_file:
+            raise ConfigurationError("--config names the keys: leave out --api-key-file.")
+        return load_keys(args.config)
+    key = read_key(args.api_key_file) if args.api_key_file else os.environ.get(_config.API_KEY_ENV)
+    if key is None:
         raise ConfigurationError(f"No API key: set {_config.API_KEY_ENV} or use --api-key-file PATH.")
-    options = {} if getattr(args, "timeout", None) is None else {"timeout": args.timeout}
-    with CreditsClient(
-        key, base_url=args.base_url, max_retries=args.max_retries, deadline=args.deadline, **options
-    ) as client:
+    return [KeySpec("default", key, args.below, args.days_below)]
+
+
+#: How bad an exit status is, to give the worst across keys.
+SEVERITY = {EXIT_OK: 0, EXIT_BELOW: 1, EXIT_AUTH: 2, EXIT_NETWORK: 3, EXIT_INVALID: 4}
+
+
+def run_many(args: argparse.Namespace, specs: list[KeySpec], options: dict[str, object]) -> int:
+    """The view of every key of --config: a table row, a JSON list entry or labelled series each;
+    the exit status the worst across keys. --below and --days-below override the file's thresholds."""
+    from ._render import balance_json, balance_metrics, days, exposition, key_rows, merge_families
+
+    results: list[tuple[KeySpec, Balance | None, int]] = []
+    for spec in specs:
+        with CreditsClient(spec.api_key, **options) as client:  # type: ignore[arg-type]
+            try:
+                balance: Balance | None = client.get_balance()
+            except OpenRouterCreditsError as error:
+                print(f"error: {spec.name}: {error.describe(CLI_TERMS)}", file=sys.stderr)
+                results.append((spec, None, exit_code(error)))
+                continue
+        assert balance is not None
+        thresholds = argparse.Namespace(
+            below=args.below if args.below is not None else spec.below,
+            days_below=args.days_below if args.days_below is not None else spec.days_below,
+        )
+        status = check_thresholds(balance, thresholds, cast(TextIO, _Prefixed(sys.stderr, spec.name)))
+        for failure in _failures(balance):
+            print(f"error: {spec.name}: {failure.describe(CLI_TERMS)}", file=sys.stderr)
+            status = status if status != EXIT_OK else exit_code(failure)
+        results.append((spec, balance, status))
+    if args.format == "json":
+        print(json.dumps([
+            {"name": spec.name, **(balance_json(balance) if balance is not None else {"error": True})}
+            for spec, balance, _ in results
+        ]))  # fmt: skip
+    elif args.format == "prometheus":
+        now = round(time.time(), 3)
+        print(exposition(merge_families(
+            balance_metrics(balance, {"key": spec.name}, up=balance is not None, last_success=now if balance else None)
+            for spec, balance, _ in results
+        )), end="")  # fmt: skip
+    else:
+        print(key_rows([(spec.name, balance) for spec, balance, _ in results], days))
+    return max((status for _, _, status in results), key=lambda status: SEVERITY.get(status, 5))
+
+
+class _Prefixed:
+    """A stream that puts ``name: `` after the ``below:`` / ``error:`` word of each line."""
+
+    def __init__(self, stream: TextIO, name: str) -> None:
+        self.stream = stream
+        self.name = name
+
+    def write(self, text: str) -> int:
+        word, sep, rest = text.partition(": ")
+        return self.stream.write(f"{word}: {self.name}: {rest}" if sep and word in ("below", "error") else text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    specs = keys_of(args)
+    options: dict[str, object] = {"base_url": args.base_url, "max_retries": args.max_retries, "deadline": args.deadline}
+    if getattr(args, "timeout", None) is not None:
+        options["timeout"] = args.timeout
+    if args.command == "serve":
+        from ._serve import serve
+
+        return serve(args, specs)
+    if args.config:
+        if args.command == "spend" or args.watch is not None:
+            raise ConfigurationError("--config goes with the view, --json, --format prometheus and serve only.")
+        return run_many(args, specs, options)
+    key = specs[0].api_key
+    with CreditsClient(key, **options) as client:  # type: ignore[arg-type]
         if args.command == "spend":
             from ._render import spend_chart
 

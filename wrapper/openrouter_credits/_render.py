@@ -20,6 +20,8 @@ __all__ = [
     "balance_table",
     "days",
     "exposition",
+    "key_rows",
+    "merge_families",
     "money",
     "spend_chart",
     "statement",
@@ -137,6 +139,40 @@ def balance_json(balance: Balance, **more: object) -> dict[str, Any]:
     }
 
 
+def key_rows(rows: Sequence[tuple[str, Balance | None]], days_text: Any = days) -> str:
+    """One row per key (``--config``): remaining, spendable, spend per day, days left, key limit left;
+    ``failed`` for a key whose fetch failed (its error is on stderr)."""
+    header = ("Key", "Remaining", "Spendable", "Spend/day", "Days left", "Limit left")
+    table = [header]
+    for name, balance in rows:
+        if balance is None:
+            table.append((name, "failed", "failed", "failed", "failed", "failed"))
+            continue
+        key = balance.key
+        limit = UNKNOWN if key is None else ("none" if key.limit is None else _or_unknown(_limit_left(key)))
+        table.append(
+            (
+                name,
+                _or_unknown(balance.remaining),
+                _or_unknown(balance.spendable),
+                _or_unknown(balance.spend_per_day),
+                _days_left(balance),
+                limit,
+            )
+        )
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    lines = []
+    for row in table:
+        cells = [row[0].ljust(widths[0]), *(cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True))]
+        lines.append("  ".join(cells))
+    return "\n".join(lines)
+
+
+def _limit_left(key: Any) -> float | None:
+    left = key.limit_remaining
+    return float(left) if isinstance(left, int | float) else None
+
+
 # --- Prometheus ---------------------------------------------------------------------------------
 
 
@@ -159,6 +195,17 @@ def _number(value: float) -> str:
     if math.isinf(value):
         return "+Inf" if value > 0 else "-Inf"
     return repr(float(value)) if not float(value).is_integer() or abs(value) >= 1e15 else str(int(value))
+
+
+def merge_families(groups: Iterable[Iterable[Family]]) -> list[Family]:
+    """Families of the same name from several keys, as one family each (their samples joined)."""
+    merged: dict[str, Family] = {}
+    for group in groups:
+        for family in group:
+            known = merged.get(family.name)
+            samples = [*known.samples, *family.samples] if known else list(family.samples)
+            merged[family.name] = family._replace(samples=samples)
+    return list(merged.values())
 
 
 def exposition(families: Iterable[Family]) -> str:
