@@ -719,3 +719,64 @@ def test_command_options_after_the_command_name(mock: MockServer) -> None:
     result = run(None, "--base-url", mock.base_url, "spend", "--max-retries", "0")
     assert result.returncode == 0
     assert run(None, "spend", "--base-url", mock.base_url).returncode == 0
+
+
+# --- several keys (--config) ---------------------------------------------------------------------
+
+
+def keys_file(tmp_path: Path, below: str = "") -> Path:
+    limited = tmp_path / "limited.key"
+    limited.write_text(LIMITED)
+    limited.chmod(0o600)
+    config = tmp_path / "keys.toml"
+    config.write_text(
+        f'[keys.main]\napi_key_env = "CLI_MAIN_KEY"\n{below}\n[keys.limited]\napi_key_file = "{limited}"\n'
+    )
+    return config
+
+
+def run_config(mock: MockServer, config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENROUTER_API_KEY", "OPENROUTER_BASE_URL")}
+    env["CLI_MAIN_KEY"] = KEY
+    command = [COMMAND, "--base-url", mock.base_url, "--config", str(config), *args]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)
+    for secret in SECRETS:
+        assert secret not in result.stdout + result.stderr
+    return result
+
+
+def test_config_table_json_and_prometheus(mock: MockServer, tmp_path: Path) -> None:
+    """--config: one table row per key, a JSON list, series labelled by key; promtool agrees."""
+    config = keys_file(tmp_path)
+    table = run_config(mock, config)
+    assert (table.returncode, table.stderr) == (0, "")
+    assert table.stdout == (
+        "Key      Remaining  Spendable  Spend/day  Days left  Limit left\n"
+        "main        $17.50     $17.50      $1.00       17.5        none\n"
+        "limited    unknown      $7.50    unknown    unknown       $7.50\n"
+    )
+    listed = json.loads(run_config(mock, config, "--json").stdout)
+    assert [(entry["name"], entry["remaining"], entry["spendable"]) for entry in listed] == [
+        ("main", 17.5, 17.5),
+        ("limited", None, 7.5),
+    ]
+    exposition_text = run_config(mock, config, "--format", "prometheus").stdout
+    samples = prometheus_samples(exposition_text)
+    assert samples['openrouter_credits_remaining_dollars{key="main"}'] == 17.5
+    assert samples['openrouter_credits_spendable_dollars{key="limited"}'] == 7.5
+    assert 'openrouter_credits_remaining_dollars{key="limited"}' not in samples
+    assert samples['openrouter_credits_up{key="limited"}'] == 1.0
+    promtool(exposition_text)
+
+
+def test_config_exit_status_is_the_worst_across_keys(mock: MockServer, tmp_path: Path) -> None:
+    """A threshold in the file trips for its key (exit 1); a failing key makes it 4."""
+    config = keys_file(tmp_path, below="below = 20")
+    tripped = run_config(mock, config)
+    assert (tripped.returncode, tripped.stderr) == (1, "below: main: spendable $17.50 is under $20.00\n")
+    mock.app.fail_next(5, status=503, endpoint="key")
+    mock.app.fail_next(5, status=503, endpoint="credits")
+    failing = run_config(mock, config, "--max-retries", "0")
+    assert failing.returncode == 4
+    assert failing.stderr.startswith("error: main: OpenRouter failed to answer (HTTP 503")
+    assert "failed     failed" in failing.stdout

@@ -364,9 +364,14 @@ class Exporter:
                 headers = {
                     k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)
                 }
-                if len(parts) != 3 or "content-length" in headers or "transfer-encoding" in headers:
+                length = headers.get("content-length", "0")
+                if len(parts) != 3 or "transfer-encoding" in headers or not length.isdigit():
                     await self._send(writer, 400, b"bad request\n", close=True)
                     return
+                if int(length) > MAX_REQUEST_BYTES:
+                    await self._send(writer, 400, b"request body too large\n", close=True)
+                    return
+                await reader.readexactly(int(length))  # a body no endpoint here reads
                 method, target, version = parts
                 path = target.split("?", 1)[0]
                 close = headers.get("connection", "").lower() == "close" or version == "HTTP/1.0"

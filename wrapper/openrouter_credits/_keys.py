@@ -68,7 +68,7 @@ def _threshold(value: Any, field: str, where: str) -> float | None:
 
 
 def _spec(name: str, table: Any, source: str, environ: Mapping[str, str]) -> KeySpec:
-    where = f"{source}: [keys.{name}]"
+    where = f"--config {source}: [keys.{name}]"
     if not NAME.fullmatch(name):
         raise ConfigurationError(
             f"{where}: a key's name is letters, digits, '.', '_' or '-' (up to 63), starting with a letter or digit."

@@ -1,0 +1,366 @@
+"""openrouter-credits serve as a real process against the live mock: scrapes, failures and recovery,
+/healthz, alerts to a local webhook receiver, signals, and every configuration error."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from openrouter_credits.testing import MockOpenRouter, MockServer
+
+COMMAND = str(Path(sys.executable).parent / "openrouter-credits")
+MANAGEMENT = "sk-or-v1-serve-SECRET-management-1f2e"
+ORDINARY = "sk-or-v1-serve-SECRET-ordinary-3d4c"
+TOKEN = "T0KEN-SECRET-8b7a"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[MockServer]:
+    app = MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, inference_keys={ORDINARY: 10.0})
+    with MockServer(app) as running:
+        yield running
+
+
+def write_config(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "keys.toml"
+    path.write_text(text)
+    return path
+
+
+def two_keys(tmp_path: Path, **thresholds: float) -> Path:
+    key_file = tmp_path / "ordinary.key"
+    key_file.write_text(ORDINARY + "\n")
+    key_file.chmod(0o600)
+    extra = "".join(f"{name} = {value}\n" for name, value in thresholds.items())
+    return write_config(
+        tmp_path,
+        f'[keys.team-a]\napi_key_env = "SERVE_KEY_A"\n{extra}\n[keys.team-b]\napi_key_file = "{key_file}"\n',
+    )
+
+
+class Exporter:
+    """``openrouter-credits serve`` in a process of its own, on a free loopback port."""
+
+    def __init__(self, mock: MockServer, config: Path, *args: str, base_url: str | None = None) -> None:
+        env = {**os.environ, "SERVE_KEY_A": MANAGEMENT}
+        env.pop("OPENROUTER_API_KEY", None)
+        command = [COMMAND, "serve", "--base-url", base_url or mock.base_url, "--config", str(config)]
+        command += ["--listen", "127.0.0.1:0", "--interval", "1", "--max-retries", "0", "--timeout", "2", *args]
+        self.proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        assert line.startswith("listening on http://127.0.0.1:"), line + self.stop()[1]
+        self.url = line.split(" on ", 1)[1].strip()
+
+    def metrics(self) -> dict[str, float]:
+        samples = {}
+        for family in text_string_to_metric_families(httpx.get(self.url + "/metrics").text):
+            for sample in family.samples:
+                labels = ",".join(f"{k}={v}" for k, v in sorted(sample.labels.items()))
+                samples[f"{sample.name}{{{labels}}}"] = sample.value
+        return samples
+
+    def wait_for(self, condition: Any, timeout: float = 15) -> dict[str, float]:
+        """Scrape until ``condition(samples)`` holds (a bounded loop); the samples."""
+        deadline = time.monotonic() + timeout
+        while True:
+            samples = self.metrics()
+            if condition(samples) or time.monotonic() > deadline:
+                return samples
+            time.sleep(0.1)
+
+    def stop(self) -> tuple[int, str, float]:
+        """SIGTERM; exit status, stderr (the logs) and how long it took to stop."""
+        started = time.monotonic()
+        self.proc.send_signal(signal.SIGTERM)
+        _, err = self.proc.communicate(timeout=10)
+        return self.proc.returncode, err, time.monotonic() - started
+
+
+def test_two_keys_failure_recovery_and_sigterm(tmp_path: Path) -> None:
+    """Scrape two keys; stop the mock: up 0, no balance series, last success kept, errors counted;
+    bring it back: recovery; /healthz both ways; SIGTERM exits 0 within 2 s; no key in any output."""
+    app = MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, inference_keys={ORDINARY: 10.0})
+    mock = MockServer(app).start()
+    port = mock.port
+    exporter = Exporter(mock, two_keys(tmp_path), "--state-dir", str(tmp_path / "state"))
+    try:
+        samples = exporter.wait_for(
+            lambda s: (
+                s.get("openrouter_credits_up{key=team-b}") == 1.0 and s.get("openrouter_credits_up{key=team-a}") == 1
+            )
+        )
+        assert samples["openrouter_credits_remaining_dollars{key=team-a}"] == 17.5, samples
+        assert samples["openrouter_credits_spendable_dollars{key=team-b}"] == 7.5
+        assert "openrouter_credits_remaining_dollars{key=team-b}" not in samples  # unknown for an ordinary key
+        assert samples["openrouter_credits_poll_errors_total{key=team-b,kind=permission}"] == 0
+        health = httpx.get(exporter.url + "/healthz")
+        assert (health.status_code, health.text) == (200, "ok: 2 key(s) polled within 3 s\n")
+        first_success = samples["openrouter_credits_last_success_timestamp_seconds{key=team-a}"]
+
+        mock.stop()
+        down = exporter.wait_for(
+            lambda s: (
+                s.get("openrouter_credits_up{key=team-a}") == 0 and s.get("openrouter_credits_up{key=team-b}") == 0
+            )
+        )
+        assert [name for name in down if "dollars" in name or ("seconds{" in name and "time_left" in name)] == []
+        assert down["openrouter_credits_last_success_timestamp_seconds{key=team-a}"] >= first_success
+        assert down["openrouter_credits_poll_errors_total{key=team-a,kind=network}"] >= 1
+        health = httpx.get(exporter.url + "/healthz")
+        assert health.status_code == 503
+        assert health.text.startswith("failing: team-a: network: Could not connect to ")
+        assert "team-b: network" in health.text
+
+        mock = MockServer(app, port=port).start()
+        back = exporter.wait_for(
+            lambda s: (
+                s.get("openrouter_credits_up{key=team-a}") == 1 and s.get("openrouter_credits_up{key=team-b}") == 1
+            )
+        )
+        assert back["openrouter_credits_remaining_dollars{key=team-a}"] == 17.5
+        assert httpx.get(exporter.url + "/healthz").status_code == 200
+    finally:
+        status, logs, took = exporter.stop()
+        mock.stop()
+    assert status == 0
+    assert took < 2.0
+    assert "INFO Key team-a: the poll failed (network)" in logs
+    assert "INFO Key team-a: polls succeed again" in logs
+    assert logs.rstrip().endswith("INFO Stopped")
+    for secret in (MANAGEMENT, ORDINARY):
+        assert secret not in logs
+
+
+def test_metrics_are_answered_from_the_last_poll(mock: MockServer, tmp_path: Path) -> None:
+    """A scrape storm costs OpenRouter nothing: 200 scrapes, no extra API request."""
+    exporter = Exporter(mock, two_keys(tmp_path), "--interval", "30", "--state-dir", str(tmp_path / "state"))
+    try:
+        exporter.wait_for(
+            lambda s: (
+                s.get("openrouter_credits_up{key=team-b}") == 1 and s.get("openrouter_credits_up{key=team-a}") == 1
+            )
+        )
+        before = len(mock.app.requests)
+        with httpx.Client() as http:
+            for _ in range(200):
+                assert http.get(exporter.url + "/metrics").status_code == 200
+        assert len(mock.app.requests) == before
+        assert httpx.get(exporter.url + "/nothing").status_code == 404
+        assert httpx.post(exporter.url + "/metrics").status_code == 405
+    finally:
+        assert exporter.stop()[0] == 0
+
+
+def test_rate_limit_waits_for_retry_after(mock: MockServer, tmp_path: Path) -> None:
+    """A 429 with Retry-After 3 s: the next poll of that key waits 3 s, not the 1 s interval."""
+    config = write_config(tmp_path, '[keys.solo]\napi_key_env = "SERVE_KEY_A"\n')
+    exporter = Exporter(mock, config, "--state-dir", str(tmp_path / "state"))
+    try:
+        exporter.wait_for(lambda s: s.get("openrouter_credits_up{key=solo}") == 1)
+        mock.app.reset()
+        mock.app.fail_next(1, status=429, retry_after=3, endpoint="key")
+        time.sleep(1.6)  # the limited poll happened
+        seen = len([r for r in mock.app.requests if r[1].endswith("/key")])
+        time.sleep(1.0)
+        assert len([r for r in mock.app.requests if r[1].endswith("/key")]) == seen  # still waiting
+        samples = exporter.wait_for(
+            lambda s: s.get("openrouter_credits_poll_errors_total{key=solo,kind=rate_limit}") == 1
+        )
+        assert samples["openrouter_credits_poll_errors_total{key=solo,kind=rate_limit}"] == 1
+    finally:
+        assert exporter.stop()[0] == 0
+
+
+# --- alerts -------------------------------------------------------------------------------------
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    """A webhook: records each JSON post; answers ``status``."""
+
+    posts: ClassVar[list[dict[str, Any]]] = []
+    status: ClassVar[int] = 200
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if Receiver.status == 200:
+            Receiver.posts.append(json.loads(body))
+        self.send_response(Receiver.status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def receiver() -> Iterator[str]:
+    Receiver.posts = []
+    Receiver.status = 200
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/hooks/{TOKEN}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(5)
+
+
+def wait_posts(count: int, timeout: float = 15) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + timeout
+    while len(Receiver.posts) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return list(Receiver.posts)
+
+
+def test_alerts_once_per_crossing_and_recovery(mock: MockServer, tmp_path: Path, receiver: str) -> None:
+    """One post when a key crosses below, one when it recovers, none again on a restart; a failing
+    receiver does not stop polling and is tried again; the webhook's token never in the logs."""
+    config = two_keys(tmp_path, below=10)
+    state = tmp_path / "state"
+    exporter = Exporter(mock, config, "--notify-url", receiver, "--state-dir", str(state))
+    logs = ""
+    try:
+        exporter.wait_for(lambda s: s.get("openrouter_credits_up{key=team-a}") == 1)
+        time.sleep(1.5)
+        assert Receiver.posts == []  # 17.50 may be spent: above the threshold
+        mock.app.set_balance(total_usage=20.0)
+        assert wait_posts(1) == [{"text": "OpenRouter key team-a may spend $5.00, below its threshold of $10.00."}]
+        time.sleep(2.5)  # more polls, still below: no more posts
+        assert len(Receiver.posts) == 1
+        logs += exporter.stop()[1]
+
+        exporter = Exporter(mock, config, "--notify-url", receiver, "--state-dir", str(state))
+        exporter.wait_for(lambda s: s.get("openrouter_credits_up{key=team-a}") == 1)
+        time.sleep(2.0)
+        assert len(Receiver.posts) == 1  # the state file remembered it: no alert on restart
+
+        Receiver.status = 500  # the receiver breaks: polling goes on, the recovery waits for it
+        mock.app.set_balance(total_usage=5.0)
+        time.sleep(2.5)
+        assert len(Receiver.posts) == 1
+        assert exporter.metrics()["openrouter_credits_remaining_dollars{key=team-a}"] == 20.0
+        Receiver.status = 200
+        assert wait_posts(2)[1] == {"text": "OpenRouter key team-a recovered: it may spend $20.00 (threshold $10.00)."}
+        time.sleep(1.5)
+        assert len(Receiver.posts) == 2
+    finally:
+        logs += exporter.stop()[1]
+    assert "The webhook at http://127.0.0.1/… answered HTTP 500; trying again at the next poll" in logs
+    assert TOKEN not in logs
+    assert json.loads((state / "alerts.json").read_text()) == {"team-a": {"below": False}}
+
+
+def test_days_below_alert(mock: MockServer, tmp_path: Path, receiver: str) -> None:
+    mock.app.set_activity({(time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400 * d))): 5.0 for d in range(1, 8)})
+    config = write_config(tmp_path, '[keys.solo]\napi_key_env = "SERVE_KEY_A"\ndays_below = 7\n')
+    exporter = Exporter(mock, config, "--notify-url", receiver, "--state-dir", str(tmp_path / "state"))
+    try:
+        posts = wait_posts(1)
+    finally:
+        exporter.stop()
+    assert posts == [{"text": "OpenRouter key solo has 3.5 days of credits left, below its threshold of 7 days."}]
+
+
+# --- configuration errors -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            '[keys.a]\napi_key_env = "A"\ncolour = "red"\n',
+            "[keys.a]: unknown setting 'colour'; the settings are api_key_file, api_key_env, below, days_below.",
+        ),
+        (
+            '[keys.a]\napi_key_file = "/nonexistent/key"\n',
+            "[keys.a]: cannot read the key file /nonexistent/key: No such file or directory.",
+        ),
+        (
+            '[keys.a]\napi_key_env = "SERVE_UNSET_VARIABLE"\n',
+            "[keys.a]: the environment variable SERVE_UNSET_VARIABLE is not set (or is blank).",
+        ),
+        (
+            '[keys.a]\napi_key_env = "A"\n[keys.a]\napi_key_env = "B"\n',
+            "not valid TOML: Cannot declare ('keys', 'a') twice",
+        ),
+        (
+            '[keys.a]\napi_key = "sk-or-v1-inline"\n',
+            "[keys.a]: api_key holds a key, and the key never goes in this file: use api_key_file",
+        ),
+        (
+            '[keys.a]\napi_key_env = "sk-or-v1-inline"\n',
+            "[keys.a]: api_key_env holds a key, and the key never goes in this file",
+        ),
+        ("[keys.a]\nbelow = 5\n", "[keys.a]: give exactly one of api_key_file and api_key_env."),
+        (
+            '[keys.a]\napi_key_env = "A"\nbelow = "five"\n',
+            "[keys.a]: below must be a number of dollars, 0 or more, not 'five'.",
+        ),
+        ("[other]\nx = 1\n", "unknown table 'other'; the file holds [keys.NAME] tables."),
+        ("", "no keys: add a [keys.NAME] table for each key to watch."),
+        ("[keys\n", "not valid TOML"),
+    ],
+)
+def test_config_errors(tmp_path: Path, text: str, message: str) -> None:
+    """A bad config exits 2 before serving, naming the file, the key and the problem, never the key."""
+    config = write_config(tmp_path, text)
+    env = {k: v for k, v in os.environ.items() if k != "SERVE_UNSET_VARIABLE"}
+    result = subprocess.run(
+        [COMMAND, "serve", "--config", str(config), "--listen", "127.0.0.1:0"],
+        env={**env, "A": "sk-or-v1-serve-a-1234"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"error: --config {config}: ")
+    assert message in result.stderr
+    assert "sk-or-v1-inline" not in result.stderr
+    assert "sk-or-v1-serve-a-1234" not in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_missing_config_file_and_bad_options(tmp_path: Path) -> None:
+    missing = subprocess.run(
+        [COMMAND, "serve", "--config", str(tmp_path / "none.toml")], capture_output=True, text=True, check=False
+    )
+    assert (missing.returncode, missing.stderr) == (
+        2,
+        f"error: --config {tmp_path / 'none.toml'}: cannot read it: No such file or directory.\n",
+    )
+    config = two_keys(tmp_path)
+    for args, message in (
+        (["--listen", "nowhere"], "argument --listen: 'nowhere' is not HOST:PORT"),
+        (["--interval", "0.5"], "error: --interval must be at least 1 second, not 0.5."),
+        (
+            ["--notify-url", f"http://hooks.example.com/{TOKEN}"],
+            "uses plain http, which would send its token unencrypted",
+        ),
+    ):
+        result = subprocess.run(
+            [COMMAND, "serve", "--config", str(config), *args],
+            env={**os.environ, "SERVE_KEY_A": MANAGEMENT},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 2
+        assert message in result.stderr
+        assert TOKEN not in result.stderr
