@@ -374,6 +374,9 @@ def main() -> int:
         control(base_url, "activity", {"rows": heavy_month(dt.datetime.now(dt.UTC).date())})
         heavy = measure_workers("activity", ["get_activity()"], base_url, 3, 15)["get_activity()"]
         control(base_url, "reset", {})
+        import exporter  # bench/exporter.py, beside this file
+
+        exporter_lines = exporter.section(base_url)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -456,6 +459,7 @@ def main() -> int:
         "|---|---:|",
         f"| client CPU per call (read, validate, parse, aggregate) | {med(r['cpu_s'] for r in heavy) * 1000:.1f} ms |",
     ]
+    lines += exporter_lines
     text = "\n".join(lines) + "\n"
     print("\n" + text)
     args.out.write_text(text)
