@@ -61,3 +61,44 @@ def test_mock_fixture_example(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed" in result.stdout
+
+
+def yaml_block_after(marker: str) -> str:
+    text = README.read_text()
+    match = re.search(r"```yaml\n(.*?)```", text[text.index(marker) :], re.S)
+    assert match is not None
+    return match.group(1)
+
+
+def test_alerting_rules_are_valid(tmp_path: Path) -> None:
+    """The README's alerting rules pass `promtool check rules` and use metrics the exporter writes."""
+    import shutil
+
+    from openrouter_credits._render import METRICS, PREFIX
+
+    rules = yaml_block_after("Alerting rules")
+    written = {f"{PREFIX}_{suffix}" for suffix, _ in METRICS.values()}
+    assert set(re.findall(r"openrouter_credits_\w+", rules)) <= written
+    tool = shutil.which("promtool")
+    if tool is None:
+        pytest.skip("promtool is not installed: apt-get install prometheus (CI installs it)")
+    path = tmp_path / "rules.yml"
+    path.write_text(rules)
+    result = subprocess.run([tool, "check", "rules", str(path)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS: 3 rules found" in result.stdout
+
+
+def test_config_example_loads(tmp_path: Path) -> None:
+    """The README's keys.toml reads as it stands (given its key file and variable)."""
+    from openrouter_credits._keys import load_keys
+
+    text = README.read_text()
+    match = re.search(r"```toml\n(.*?)```", text, re.S)
+    assert match is not None
+    key_file = tmp_path / "team-a.key"
+    key_file.write_text("sk-or-v1-readme-a\n")
+    config = tmp_path / "keys.toml"
+    config.write_text(match.group(1).replace("/run/secrets/openrouter-team-a", str(key_file)))
+    keys = load_keys(str(config), {"OPENROUTER_KEY_TEAM_B": "sk-or-v1-readme-b"})
+    assert [(k.name, k.below, k.days_below) for k in keys] == [("team-a", 10.0, 3.0), ("team-b", None, None)]
