@@ -79,3 +79,28 @@ def one_call() -> None:
         print(get_credits().remaining, openrouter_credits.__version__)
     except OpenRouterCreditsError as exc:
         print(f"could not read the balance: {exc}")
+
+
+def runway(client: CreditsClient) -> str:
+    balance: openrouter_credits.Balance = client.get_balance()
+    key: openrouter_credits.KeyInfo | None = balance.key
+    limit: float | None = None if key is None else key.limit
+    days: float | None = balance.days_left
+    daily: tuple[openrouter_credits.DailySpend, ...] | None = balance.daily_spend
+    activity: openrouter_credits.Activity = client.get_activity()
+    spent: float = activity.total
+    if days is None:
+        return f"unknown: {balance.unknown['days_left']} (limit {limit}, {len(daily or ())} days, {spent})"
+    return f"{days:.1f} days"
+
+
+async def runway_async(key: str) -> float | None:
+    async with AsyncCreditsClient(key) as client:
+        info = await client.get_key()
+        balance = await client.get_balance()
+    remaining: float | None = balance.remaining
+    return remaining if info.is_management_key else balance.spendable
+
+
+def one_balance() -> float | None:
+    return openrouter_credits.get_balance().spendable
