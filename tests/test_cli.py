@@ -318,7 +318,12 @@ def test_all_three_failing(mock: MockServer) -> None:
         (("--max-retries", "-1"), KEY, 2, "is not a whole number, 0 or more"),
         (("--below", "nan"), KEY, 2, "is not an amount of dollars"),
         (("--json", "--format", "table"), KEY, 2, "not allowed with argument"),
-        (("--api-key-file", "/nonexistent/key"), None, 2, "Cannot read the key from --api-key-file"),
+        (
+            ("--api-key-file", "/nonexistent/key"),
+            None,
+            2,
+            "error: --api-key-file: cannot read the key file /nonexistent/key: No such file",
+        ),
         (("--watch", "5", "--format", "prometheus"), KEY, 2, "--watch prints lines or JSON"),
     ],
 )
@@ -566,8 +571,8 @@ def test_key_file_mistakes(mock: MockServer, tmp_path: Path) -> None:
     refused = run(mock, "--api-key-file", str(assignment), key=None)
     assert (refused.returncode, refused.stderr) == (
         2,
-        f"error: --api-key-file: {assignment} holds 'OPENROUTER_API_KEY=...': the file holds the key alone "
-        "(sk-or-v1-...), nothing else.\n",
+        f"error: --api-key-file: the key file {assignment} holds 'OPENROUTER_API_KEY=...': the file holds the "
+        "key alone (sk-or-v1-...), nothing else.\n",
     )
     shared = tmp_path / "shared"
     shared.write_text(KEY)
@@ -575,7 +580,8 @@ def test_key_file_mistakes(mock: MockServer, tmp_path: Path) -> None:
     warned = run(mock, "--json", "--api-key-file", str(shared), key=None)
     assert warned.returncode == 0
     assert warned.stderr == (
-        f"warning: --api-key-file {shared} can be read by other users (mode 644); run: chmod 600 {shared}\n"
+        f"warning: --api-key-file: the key file {shared} can be read by other users (mode 644); run: chmod 600 "
+        f"{shared}\n"
     )
     shared.chmod(0o600)
     assert run(mock, "--json", "--api-key-file", str(shared), key=None).stderr == ""

@@ -124,32 +124,16 @@ def _read_from_terminal() -> str:
 
 def read_key(path: str) -> str:
     """The key in the file at ``path`` (``-``: standard input, or the terminal, asked without echo)."""
-    where = "standard input" if path == "-" else path
+    from ._keys import key_from_text, read_key_file
+
+    if path != "-":
+        return read_key_file(path, "--api-key-file")
     try:
-        if path == "-":
-            text = _read_from_terminal() if sys.stdin.isatty() else sys.stdin.read(4096)
-        else:
-            with open(path, encoding="utf-8") as handle:
-                mode = os.fstat(handle.fileno()).st_mode
-                text = handle.read(4096)
-            if mode & 0o077:
-                print(
-                    f"warning: --api-key-file {path} can be read by other users (mode {mode & 0o777:03o}); "
-                    f"run: chmod 600 {path}",
-                    file=sys.stderr,
-                )
+        text = _read_from_terminal() if sys.stdin.isatty() else sys.stdin.read(4096)
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
-        raise ConfigurationError(f"Cannot read the key from --api-key-file {path}: {reason}.") from None
-    key = text.strip()
-    if not key:
-        raise ConfigurationError(f"--api-key-file: {where} holds no key.")
-    if key.startswith(f"{_config.API_KEY_ENV}=") or key.startswith(f"export {_config.API_KEY_ENV}="):
-        raise ConfigurationError(
-            f"--api-key-file: {where} holds '{_config.API_KEY_ENV}=...': the file holds the key alone "
-            "(sk-or-v1-...), nothing else."
-        )
-    return key
+        raise ConfigurationError(f"--api-key-file: cannot read standard input: {reason}.") from None
+    return key_from_text(text, "--api-key-file: standard input")
 
 
 def _argument(convert: Callable[[str], T], valid: Callable[[T], bool], expected: str) -> Callable[[str], T]:
@@ -404,9 +388,10 @@ def keys_of(args: argparse.Namespace) -> list[KeySpec]:
         if args.api_key_file:
             raise ConfigurationError("--config names the keys: leave out --api-key-file.")
         return load_keys(args.config)
-    key = read_key(args.api_key_file) if args.api_key_file else os.environ.get(_config.API_KEY_ENV)
-    if key is None:
+    if not args.api_key_file and _config.API_KEY_ENV not in os.environ:
         raise ConfigurationError(f"No API key: set {_config.API_KEY_ENV} or use --api-key-file PATH.")
+    # None: the client reads the environment itself, and names it in its messages.
+    key = read_key(args.api_key_file) if args.api_key_file else None
     return [KeySpec("default", key, args.below, args.days_below)]
 
 

@@ -192,8 +192,9 @@ class Exporter:
         client = self.clients[name]
         now = time.monotonic()
         calls: dict[str, Any] = {"credits": client.get_credits(), "key": client.get_key()}
-        if state.activity is None or now - state.activity_at >= self.activity_interval:
+        if now - state.activity_at >= self.activity_interval:  # at most every 15 minutes, answered or not
             calls["activity"] = client.get_activity()
+            state.activity_at = now
         results = await asyncio.gather(*calls.values(), return_exceptions=True)
         outcomes = dict(zip(calls, results, strict=True))
         for outcome in outcomes.values():
@@ -201,7 +202,7 @@ class Exporter:
                 raise outcome
         errors = {call: o for call, o in outcomes.items() if isinstance(o, OpenRouterCreditsError)}
         if "activity" in outcomes and "activity" not in errors:
-            state.activity, state.activity_at = cast(Activity, outcomes["activity"]), now
+            state.activity = cast(Activity, outcomes["activity"])
         elif "activity" in errors:
             state.activity = None  # unknown now: never an old month passed off as current
         # The poll fails as a whole on a 401 (the key is not accepted), or when neither /credits nor

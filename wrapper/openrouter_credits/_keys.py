@@ -14,7 +14,8 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ import attrs
 from . import _config
 from ._exceptions import ConfigurationError
 
-__all__ = ["KeySpec", "load_keys"]
+__all__ = ["KeySpec", "key_from_text", "load_keys", "read_key_file"]
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
 FIELDS = ("api_key_file", "api_key_env", "below", "days_below")
@@ -31,10 +32,11 @@ FIELDS = ("api_key_file", "api_key_env", "below", "days_below")
 
 @attrs.frozen(repr=False)
 class KeySpec:
-    """One key to watch: its name (a label, never the key), the key, and its alert thresholds."""
+    """One key to watch: its name (a label, never the key), the key (None: $OPENROUTER_API_KEY, which
+    the client reads itself), and its alert thresholds."""
 
     name: str
-    api_key: str = attrs.field(repr=False)
+    api_key: str | None = attrs.field(repr=False)
     below: float | None = None
     days_below: float | None = None
 
@@ -42,20 +44,37 @@ class KeySpec:
         return f"KeySpec(name={self.name!r}, below={self.below!r}, days_below={self.days_below!r})"
 
 
-def read_key_file(path: str, where: str) -> str:
-    """The key in the file at ``path``; ``where`` says in messages who named the file."""
+def key_from_text(text: str, where: str) -> str:
+    """The key in ``text`` (what a key file or standard input held); ``where`` names it in messages."""
+    key = text.strip()
+    if not key:
+        raise ConfigurationError(f"{where} holds no key.")
+    if key.startswith((f"{_config.API_KEY_ENV}=", f"export {_config.API_KEY_ENV}=")):
+        raise ConfigurationError(
+            f"{where} holds '{_config.API_KEY_ENV}=...': the file holds the key alone (sk-or-v1-...), nothing else."
+        )
+    return key
+
+
+def _print_warning(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def read_key_file(path: str, where: str, warn: Callable[[str], None] = _print_warning) -> str:
+    """The key in the file at ``path``; ``where`` says in messages who named the file. A file other
+    users can read is used, with a warning (as ssh warns of a private key's mode)."""
     try:
         with open(path, encoding="utf-8") as handle:
+            mode = os.fstat(handle.fileno()).st_mode
             text = handle.read(4096)
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
         raise ConfigurationError(f"{where}: cannot read the key file {path}: {reason}.") from None
-    key = text.strip()
-    if not key:
-        raise ConfigurationError(f"{where}: the key file {path} holds no key.")
-    if key.startswith((f"{_config.API_KEY_ENV}=", f"export {_config.API_KEY_ENV}=")):
-        raise ConfigurationError(f"{where}: the key file {path} holds a shell assignment: it holds the key alone.")
-    return key
+    if mode & 0o077:
+        warn(
+            f"{where}: the key file {path} can be read by other users (mode {mode & 0o777:03o}); run: chmod 600 {path}"
+        )
+    return key_from_text(text, f"{where}: the key file {path}")
 
 
 def _threshold(value: Any, field: str, where: str) -> float | None:

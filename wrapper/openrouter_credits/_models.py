@@ -27,6 +27,9 @@ def exact_difference(a: float, b: float) -> float:
     return float(_EXACT.subtract(decimal.Decimal(repr(a)), decimal.Decimal(repr(b))))
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 class _Immutable:
     """The wrapper's side of a result: read-only ``extra``, equality, hashing and repr.
 
@@ -50,9 +53,15 @@ class _Immutable:
 
     @classmethod
     def from_generated(cls, model: Any) -> Self:
-        """A copy of ``model``, an instance of the generated class this one extends."""
-        fields = attrs.fields(cast(Any, cls))
-        new = cls(**{f.name: getattr(model, f.name) for f in fields if f.init})
+        """A copy of ``model``, an instance of the generated class this one extends (on every call's
+        path: the field names are looked up once per class, and the frozen instance is filled in
+        directly)."""
+        names = _FIELD_NAMES.get(cls)
+        if names is None:
+            names = _FIELD_NAMES[cls] = tuple(f.name for f in attrs.fields(cast(Any, cls)))
+        new = cls.__new__(cls)
+        for name in names:
+            object.__setattr__(new, name, getattr(model, name))
         object.__setattr__(new, "additional_properties", dict(model.additional_properties))
         return new
 
