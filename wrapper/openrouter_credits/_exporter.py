@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -43,6 +44,7 @@ from ._exceptions import (
     ResponseValidationError,
     ServerError,
 )
+from ._http import MAX_REQUEST_BYTES, serve_connection
 from ._keys import KeySpec
 from ._render import Family, balance_metrics, exposition, merge_families, money
 
@@ -60,8 +62,6 @@ ACTIVITY_INTERVAL = 15 * 60.0
 JITTER = 0.1
 STALE_INTERVALS = 3
 ERROR_KINDS = ("auth", "permission", "rate_limit", "server", "network", "timeout", "invalid_response")
-MAX_REQUEST_BYTES = 16384
-REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 503: "Service Unavailable"}
 
 
 def error_kind(error: OpenRouterCreditsError) -> str:
@@ -353,73 +353,24 @@ class Exporter:
             return 503, "failing: " + "; ".join(failing) + "\n"
         return 200, f"ok: {len(self.states)} key(s) polled within {limit:g} s\n"
 
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while not reader.at_eof():
-                try:
-                    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=30)
-                except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError):
-                    return
-                lines = head.decode("latin-1").split("\r\n")
-                parts = lines[0].split(" ")
-                headers = {
-                    k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)
-                }
-                length = headers.get("content-length", "0")
-                if len(parts) != 3 or "transfer-encoding" in headers or not length.isdigit():
-                    await self._send(writer, 400, b"bad request\n", close=True)
-                    return
-                if int(length) > MAX_REQUEST_BYTES:
-                    await self._send(writer, 400, b"request body too large\n", close=True)
-                    return
-                await reader.readexactly(int(length))  # a body no endpoint here reads
-                method, target, version = parts
-                path = target.split("?", 1)[0]
-                close = headers.get("connection", "").lower() == "close" or version == "HTTP/1.0"
-                if method not in ("GET", "HEAD"):
-                    status, body, kind = 405, b"only GET\n", "text/plain; charset=utf-8"
-                elif path == "/metrics":
-                    status, body, kind = 200, self._metrics, "text/plain; version=0.0.4; charset=utf-8"
-                elif path == "/healthz":
-                    status, text = self.health()
-                    body, kind = text.encode(), "text/plain; charset=utf-8"
-                elif path == "/":
-                    status, body, kind = 200, b"openrouter-credits exporter: /metrics, /healthz\n", "text/plain"
-                else:
-                    status, body, kind = 404, b"not found: /metrics, /healthz\n", "text/plain; charset=utf-8"
-                await self._send(
-                    writer, status, b"" if method == "HEAD" else body, kind=kind, close=close, length=len(body)
-                )
-                if close:
-                    return
-        except (ConnectionError, OSError):
-            return
-        finally:
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
-
-    @staticmethod
-    async def _send(
-        writer: asyncio.StreamWriter,
-        status: int,
-        body: bytes,
-        *,
-        kind: str = "text/plain; charset=utf-8",
-        close: bool = False,
-        length: int | None = None,
-    ) -> None:
-        head = (
-            f"HTTP/1.1 {status} {REASONS[status]}\r\nContent-Type: {kind}\r\n"
-            f"Content-Length: {len(body) if length is None else length}\r\n"
-            f"Connection: {'close' if close else 'keep-alive'}\r\n\r\n"
-        )
-        writer.write(head.encode() + body)
-        await writer.drain()
+    def route(self, method: str, path: str) -> tuple[int, bytes, str]:
+        """What one request gets: status, body and content type."""
+        if method not in ("GET", "HEAD"):
+            return 405, b"only GET\n", "text/plain; charset=utf-8"
+        if path == "/metrics":
+            return 200, self._metrics, "text/plain; version=0.0.4; charset=utf-8"
+        if path == "/healthz":
+            status, text = self.health()
+            return status, text.encode(), "text/plain; charset=utf-8"
+        if path == "/":
+            return 200, b"openrouter-credits exporter: /metrics, /healthz\n", "text/plain; charset=utf-8"
+        return 404, b"not found: /metrics, /healthz\n", "text/plain; charset=utf-8"
 
     async def run(self, host: str, port: int, ready: Any = None) -> None:
         """Serve and poll until ``stop()``; ``ready(host, port)`` is called once listening."""
-        server = await asyncio.start_server(self._handle, host, port, limit=MAX_REQUEST_BYTES)
+        server = await asyncio.start_server(
+            functools.partial(serve_connection, self.route), host, port, limit=MAX_REQUEST_BYTES
+        )
         bound = server.sockets[0].getsockname()
         if ready is not None:
             ready(bound[0], bound[1])
