@@ -60,6 +60,8 @@ DEFAULT_PORT = 9877
 DEFAULT_LISTEN = f"127.0.0.1:{DEFAULT_PORT}"
 ACTIVITY_INTERVAL = 15 * 60.0
 JITTER = 0.1
+#: The first polls of the keys are spread over this many seconds (or the interval, if shorter).
+FIRST_POLL_SPREAD = 2.0
 STALE_INTERVALS = 3
 ERROR_KINDS = ("auth", "permission", "rate_limit", "server", "network", "timeout", "invalid_response")
 
@@ -178,7 +180,6 @@ class Exporter:
             options["timeout"] = timeout
         self.clients = {spec.name: AsyncCreditsClient(spec.api_key, **options) for spec in keys}
         self.alerts = AlertBook(None if state_dir is None else state_dir / "alerts.json")
-        self.started = time.time()
         self._metrics = b""
         self._stop = asyncio.Event()
         self._http: httpx.AsyncClient | None = None
@@ -251,7 +252,7 @@ class Exporter:
         state.last_success = time.time()
 
     async def _poll_forever(self, name: str) -> None:
-        await self._sleep(random.uniform(0, min(self.interval, 2.0)) * JITTER * 10)
+        await self._sleep(random.uniform(0, min(self.interval, FIRST_POLL_SPREAD)))  # keys start apart too
         while not self._stop.is_set():
             try:
                 extra = await self.poll(name)
