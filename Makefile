@@ -52,7 +52,7 @@ test: $(STAMP) check-generated lint ## everything: drift check, lint, type check
 conformance: $(STAMP) ## schemathesis run --checks all against the live mock (both documents, with and without a key)
 	$(BIN)/python tools/conformance.py
 
-demo: $(STAMP) ## the command against the mock: table, --json, prometheus, --below, an inference key's 403
+demo: $(STAMP) ## the command against the mock: the view, --json, prometheus, thresholds, the chart, an ordinary key
 	$(BIN)/python tools/demo.py
 
 dist: $(STAMP) ## build the sdist and wheel into dist/, and smoke-test each in a fresh virtual environment
@@ -65,7 +65,7 @@ $(BENCH_VENV)/.installed: bench/requirements.txt
 
 # The project is installed as users get it (a wheel, byte-compiled like every other contender),
 # afresh on each run so the figures are for the code in the tree.
-bench: $(BENCH_VENV)/.installed ## benchmark against bare httpx and the official SDK; writes bench/results.md
+bench: $(BENCH_VENV)/.installed ## benchmarks (client, default view, activity, exporter) against bare httpx and the official SDK; writes bench/results.md
 	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --force-reinstall .
 	$(BENCH_VENV)/bin/python bench/run.py
 
