@@ -364,3 +364,28 @@ def test_missing_config_file_and_bad_options(tmp_path: Path) -> None:
         assert result.returncode == 2
         assert message in result.stderr
         assert TOKEN not in result.stderr
+
+
+def test_reason_survives_polls_that_skip_activity(mock: MockServer) -> None:
+    """/activity is asked at most every 15 minutes: the polls between keep its reason (here the
+    ordinary key's 'needs a management key'), not a blank one."""
+    import asyncio
+
+    from openrouter_credits._exporter import Exporter
+    from openrouter_credits._keys import KeySpec
+
+    async def two_polls() -> list[str]:
+        exporter = Exporter([KeySpec("ordinary", ORDINARY)], base_url=mock.base_url, max_retries=0)
+        reasons = []
+        for _ in range(2):
+            await exporter.poll("ordinary")
+            balance = exporter.states["ordinary"].balance
+            assert balance is not None
+            reasons.append(balance.unknown["daily_spend"])
+        await exporter.clients["ordinary"].aclose()
+        return reasons
+
+    before = len([r for r in mock.app.requests if r[1].endswith("/activity")])
+    reasons = asyncio.run(two_polls())
+    assert reasons == ["the account's spend needs a management (provisioning) key"] * 2
+    assert len([r for r in mock.app.requests if r[1].endswith("/activity")]) == before + 1

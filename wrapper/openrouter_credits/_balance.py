@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from ._key import KeyInfo
     from ._models import Credits
 
-__all__ = ["Activity", "Balance", "DailySpend", "combine", "exact_sum", "spend_per_day"]
+__all__ = ["Activity", "Balance", "DailySpend", "api_errors", "combine", "exact_sum", "shared_cause", "spend_per_day"]
 
 #: GET /activity covers this many completed UTC days; the spend per day averages the last WEEK of them.
 ACTIVITY_DAYS = 30
@@ -225,6 +225,15 @@ def _limit_remaining(key: KeyInfo | None) -> float | None:
         return None
     remaining = key.limit_remaining
     return float(remaining) if isinstance(remaining, int | float) else None
+
+
+def api_errors(outcomes: Mapping[str, object]) -> dict[str, OpenRouterCreditsError]:
+    """The errors among concurrent calls' outcomes (a result or what each raised); anything raised
+    that is not an answer from the server (a bug, the caller's cancellation) is raised again here."""
+    for outcome in outcomes.values():
+        if isinstance(outcome, BaseException) and not isinstance(outcome, OpenRouterCreditsError):
+            raise outcome
+    return {name: outcome for name, outcome in outcomes.items() if isinstance(outcome, OpenRouterCreditsError)}
 
 
 def shared_cause(errors: Mapping[str, OpenRouterCreditsError]) -> OpenRouterCreditsError | None:

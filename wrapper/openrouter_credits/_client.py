@@ -13,7 +13,7 @@ import httpx
 
 from . import _config
 from ._body import Received, aread_body, read_body
-from ._exceptions import ConfigurationError, OpenRouterCreditsError, term
+from ._exceptions import ConfigurationError, term
 from ._operations import ACTIVITY, CREDITS, KEY, Operation
 from ._retry import Call
 from ._settings import Settings
@@ -38,12 +38,9 @@ def _utc_now() -> dt.datetime:
 
 def _balance_from(outcomes: Mapping[str, object], today: dt.date) -> Balance:
     """The Balance of the three calls' outcomes (a result, or the error a call raised)."""
-    from ._balance import Activity, combine, shared_cause
+    from ._balance import Activity, api_errors, combine, shared_cause
 
-    errors = {name: outcome for name, outcome in outcomes.items() if isinstance(outcome, OpenRouterCreditsError)}
-    for outcome in outcomes.values():
-        if isinstance(outcome, BaseException) and not isinstance(outcome, OpenRouterCreditsError):
-            raise outcome  # not an answer from the server: a bug, or the caller's cancellation
+    errors = api_errors(outcomes)
     cause = shared_cause(errors)
     if cause is not None:
         raise cause

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, cast
 import attrs
 import httpx
 
-from ._balance import Activity, Balance, combine
+from ._balance import Activity, Balance, api_errors, combine
 from ._client import AsyncCreditsClient
 from ._exceptions import (
     APIConnectionError,
@@ -117,6 +117,7 @@ class KeyState:
     last_success: float | None = None
     failing_since: float | None = None
     activity: Activity | None = None
+    activity_error: OpenRouterCreditsError | None = None
     activity_at: float = -1e18
     errors: dict[str, int] = attrs.Factory(lambda: dict.fromkeys(ERROR_KINDS, 0))
     problem: str | None = None
@@ -198,14 +199,12 @@ class Exporter:
             state.activity_at = now
         results = await asyncio.gather(*calls.values(), return_exceptions=True)
         outcomes = dict(zip(calls, results, strict=True))
-        for outcome in outcomes.values():
-            if isinstance(outcome, BaseException) and not isinstance(outcome, OpenRouterCreditsError):
-                raise outcome
-        errors = {call: o for call, o in outcomes.items() if isinstance(o, OpenRouterCreditsError)}
-        if "activity" in outcomes and "activity" not in errors:
-            state.activity = cast(Activity, outcomes["activity"])
-        elif "activity" in errors:
-            state.activity = None  # unknown now: never an old month passed off as current
+        errors = api_errors(outcomes)
+        if "activity" in outcomes:
+            # Unknown after a failure: never an old month passed off as current. The error is kept,
+            # so the reason stays right on the polls that do not ask /activity again.
+            state.activity_error = errors.get("activity")
+            state.activity = None if state.activity_error else cast(Activity, outcomes["activity"])
         # The poll fails as a whole on a 401 (the key is not accepted), or when neither /credits nor
         # /key answered (nothing current to show); otherwise what did answer is shown.
         cause: OpenRouterCreditsError | None = next(
@@ -220,11 +219,12 @@ class Exporter:
         if cause is not None:
             self._failed(state, cause)
         else:
+            known = {**errors, "activity": state.activity_error} if state.activity_error else errors
             balance = combine(
                 None if "credits" in errors else cast("Credits", outcomes["credits"]),
                 None if "key" in errors else cast("KeyInfo", outcomes["key"]),
                 state.activity,
-                errors,
+                known,
             )
             self._succeeded(state, balance)
             await self.check_alerts(state)
