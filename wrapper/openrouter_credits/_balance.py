@@ -142,11 +142,6 @@ class Balance:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"Balance is immutable: cannot set {name!r}")
 
-    @property
-    def is_management_key(self) -> bool | None:
-        """Whether the key is a management key, as ``/key`` says (None when it did not answer)."""
-        return None if self.key is None else self.key.is_management_key
-
     def __repr__(self) -> str:
         shown = ("remaining", "spendable", "spend_per_day", "days_left")
         parts = [f"{name}={getattr(self, name)!r}" for name in shown]

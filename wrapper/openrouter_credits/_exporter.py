@@ -35,13 +35,11 @@ from ._balance import Activity, Balance, api_errors, combine
 from ._client import AsyncCreditsClient
 from ._exceptions import (
     APIConnectionError,
-    APIStatusError,
     APITimeoutError,
     AuthenticationError,
     OpenRouterCreditsError,
     PermissionDeniedError,
     RateLimitError,
-    ResponseValidationError,
     ServerError,
 )
 from ._http import MAX_REQUEST_BYTES, serve_connection
@@ -80,9 +78,7 @@ def error_kind(error: OpenRouterCreditsError) -> str:
         return "network"
     if isinstance(error, ServerError):
         return "server"
-    if isinstance(error, ResponseValidationError | APIStatusError):
-        return "invalid_response"
-    return "invalid_response"
+    return "invalid_response"  # an invalid body, or a status the API does not document
 
 
 def _may_spend(value: float) -> str:

@@ -139,7 +139,7 @@ def balance_json(balance: Balance, **more: object) -> dict[str, Any]:
     }
 
 
-def key_rows(rows: Sequence[tuple[str, Balance | None]], days_text: Any = days) -> str:
+def key_rows(rows: Sequence[tuple[str, Balance | None]]) -> str:
     """One row per key (``--config``): remaining, spendable, spend per day, days left, key limit left;
     ``failed`` for a key whose fetch failed (its error is on stderr)."""
     header = ("Key", "Remaining", "Spendable", "Spend/day", "Days left", "Limit left")

@@ -164,7 +164,7 @@ SEVERITY = {EXIT_OK: 0, EXIT_BELOW: 1, EXIT_AUTH: 2, EXIT_NETWORK: 3, EXIT_INVAL
 def run_many(args: argparse.Namespace, specs: list[KeySpec], options: dict[str, object]) -> int:
     """The view of every key of --config: a table row, a JSON list entry or labelled series each;
     the exit status the worst across keys. --below and --days-below override the file's thresholds."""
-    from ._render import balance_json, balance_metrics, days, exposition, key_rows, merge_families
+    from ._render import balance_json, balance_metrics, exposition, key_rows, merge_families
 
     results: list[tuple[KeySpec, Balance | None, int]] = []
     for spec in specs:
@@ -197,7 +197,7 @@ def run_many(args: argparse.Namespace, specs: list[KeySpec], options: dict[str, 
             for spec, balance, _ in results
         )), end="")  # fmt: skip
     else:
-        print(key_rows([(spec.name, balance) for spec, balance, _ in results], days))
+        print(key_rows([(spec.name, balance) for spec, balance, _ in results]))
     return max((status for _, _, status in results), key=lambda status: SEVERITY.get(status, 5))
 
 
