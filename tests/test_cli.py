@@ -19,8 +19,8 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from openrouter_credits._models import exact_difference
-from openrouter_credits._render import money
+from openrouter_credits._format import money
+from openrouter_credits._money import exact_difference
 from openrouter_credits.testing import MockOpenRouter, MockServer
 
 COMMAND = str(Path(sys.executable).parent / "openrouter-credits")
@@ -295,7 +295,7 @@ def test_all_three_failing(mock: MockServer) -> None:
 @pytest.mark.parametrize(
     ("args", "key", "code", "stderr"),
     [
-        ((), None, 2, "error: No API key: set OPENROUTER_API_KEY or use --api-key-file PATH.\n"),
+        ((), None, 2, "error: No API key: set OPENROUTER_API_KEY or use --api-key-file FILE.\n"),
         (("--jso",), KEY, 2, "unrecognized arguments: --jso"),
         (("--base-url", "nonsense"), KEY, 2, "error: --base-url 'nonsense' must be an absolute http(s) URL"),
         (
@@ -314,7 +314,9 @@ def test_all_three_failing(mock: MockServer) -> None:
         ),
         (("--base-url", "http://example.com/api/v1"), KEY, 2, "plain http to 'example.com'"),
         (("--timeout", "-1"), KEY, 2, "is not a number of seconds above 0"),
-        (("--watch", "soon"), KEY, 2, "is not a number of seconds above 0"),
+        (("--watch", "soon"), KEY, 2, "'soon' is not a number of seconds, 1 or more"),
+        (("--watch", "0.5"), KEY, 2, "argument --watch: '0.5' is not a number of seconds, 1 or more"),
+        (("--below", "-5"), KEY, 2, "argument --below: '-5' is not an amount of dollars, 0 or more"),
         (("--max-retries", "-1"), KEY, 2, "is not a whole number, 0 or more"),
         (("--below", "nan"), KEY, 2, "is not an amount of dollars"),
         (("--json", "--format", "table"), KEY, 2, "not allowed with argument"),
@@ -382,7 +384,10 @@ def test_api_key_file(mock: MockServer, tmp_path: Path) -> None:
     assert run(mock, "--json", "--api-key-file", str(path), key=None).returncode == 0
     assert run(mock, "--json", "--api-key-file", "-", key=None, stdin=KEY + "\n").returncode == 0
     empty = run(mock, "--api-key-file", "-", key=None, stdin="")
-    assert (empty.returncode, empty.stderr) == (2, "error: --api-key-file: standard input holds no key.\n")
+    assert (empty.returncode, empty.stderr) == (
+        2,
+        "error: --api-key-file: standard input is blank: it must hold a key (sk-or-v1-...).\n",
+    )
 
 
 def test_debug_shows_traceback_and_logs_but_not_the_key(mock: MockServer) -> None:
@@ -391,7 +396,7 @@ def test_debug_shows_traceback_and_logs_but_not_the_key(mock: MockServer) -> Non
     assert result.returncode == 3
     assert "Traceback (most recent call last)" in result.stderr
     assert "openrouter_credits DEBUG GET" in result.stderr
-    assert "httpcore" in result.stderr
+    assert "httpcore" not in result.stderr  # it prints headers: kept quiet
 
 
 def test_version_and_help() -> None:
@@ -399,7 +404,7 @@ def test_version_and_help() -> None:
     assert run(None, "--version").stdout == "openrouter-credits 0.1.0\n"
     help_text = run(None, "--help").stdout
     assert "openrouter-credits --below 5" in help_text
-    assert "5  invalid or unexpected response from the server" in help_text
+    assert "5    invalid or unexpected response from the server" in help_text
 
 
 def read_lines(proc: subprocess.Popen[str], count: int, timeout: float) -> list[str]:
@@ -422,7 +427,7 @@ def test_watch_across_a_failure(mock: MockServer) -> None:
     """--watch: one line per poll with the change of what may be spent, a failed call reported and
     survived (its part unknown for that poll), Ctrl-C exits 0."""
     env = {**os.environ, "OPENROUTER_API_KEY": KEY}
-    command = [COMMAND, "--base-url", mock.base_url, "--watch", "0.2", "--max-retries", "0", "--below", "17"]
+    command = [COMMAND, "--base-url", mock.base_url, "--watch", "1", "--max-retries", "0", "--below", "17"]
     proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         first = read_lines(proc, 1, timeout=20)
@@ -452,7 +457,7 @@ def test_watch_across_a_failure(mock: MockServer) -> None:
 def test_watch_json_lines(mock: MockServer) -> None:
     """--watch --json prints the JSON view once per poll, with its time and the change (null at first)."""
     env = {**os.environ, "OPENROUTER_API_KEY": KEY}
-    command = [COMMAND, "--base-url", mock.base_url, "--watch", "0.1", "--json"]
+    command = [COMMAND, "--base-url", mock.base_url, "--watch", "1", "--json"]
     proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         lines = read_lines(proc, 2, timeout=20)
@@ -489,9 +494,11 @@ def test_money(value: float, text: str) -> None:
 
 
 def test_cli_imports_no_server_code() -> None:
-    """Starting the command loads neither uvicorn nor the mock server."""
-    code = "import sys, openrouter_credits._cli; print(sorted(m for m in sys.modules if m.split('.')[0] in "
-    code += "('uvicorn', 'starlette', 'h11_impl') or m.startswith('openrouter_credits.testing')))"
+    """Starting the command (its parser built) loads neither asyncio, the exporter, uvicorn nor the mock."""
+    code = "import sys, openrouter_credits.cli as c; c.parser(); "
+    code += "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+    code += "('uvicorn', 'starlette', 'h11_impl', 'asyncio') or m.startswith(('openrouter_credits.testing', "
+    code += "'openrouter_credits.exporter'))))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout == "[]\n"
 
@@ -571,8 +578,8 @@ def test_key_file_mistakes(mock: MockServer, tmp_path: Path) -> None:
     refused = run(mock, "--api-key-file", str(assignment), key=None)
     assert (refused.returncode, refused.stderr) == (
         2,
-        f"error: --api-key-file: the key file {assignment} holds 'OPENROUTER_API_KEY=...': the file holds the "
-        "key alone (sk-or-v1-...), nothing else.\n",
+        f"error: --api-key-file: the key file {assignment} starts with 'OPENROUTER_API_KEY=': give the key alone "
+        "(sk-or-v1-...), not a shell assignment.\n",
     )
     shared = tmp_path / "shared"
     shared.write_text(KEY)
@@ -589,9 +596,21 @@ def test_key_file_mistakes(mock: MockServer, tmp_path: Path) -> None:
     bad.write_text("sk-or-v1-abc def")
     bad.chmod(0o600)
     assert run(mock, "--api-key-file", str(bad), key=None).stderr == (
-        "error: The API key in --api-key-file has a character that cannot be sent in an HTTP header "
+        f"error: --api-key-file: the key file {bad} has a character that cannot be sent in an HTTP header "
         "(at position 13): check that it was copied whole and nothing else.\n"
     )
+    for name, text, problem in (
+        ("bom", "\ufeffsk-or-v1-bom-key\n", None),
+        ("two-lines", "sk-or-v1-first\nsk-or-v1-second\n", "has 2 lines; it must hold the key alone (sk-or-v1-...)."),
+    ):
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        path.chmod(0o600)
+        result = run(mock, "--json", "--api-key-file", str(path), key=None)
+        if problem is None:  # a BOM is stripped: the key is sent as written, and refused as unknown (401)
+            assert (result.returncode, "\ufeff" in result.stderr) == (3, False)
+        else:
+            assert result.stderr == f"error: --api-key-file: the key file {path} {problem}\n"
 
 
 def test_key_from_a_terminal_is_asked_without_echo(mock: MockServer) -> None:

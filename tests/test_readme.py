@@ -74,7 +74,7 @@ def test_alerting_rules_are_valid(tmp_path: Path) -> None:
     """The README's alerting rules pass `promtool check rules` and use metrics the exporter writes."""
     import shutil
 
-    from openrouter_credits._render import METRICS, PREFIX
+    from openrouter_credits._metrics import METRICS, PREFIX
 
     rules = yaml_block_after("Alerting rules")
     written = {f"{PREFIX}_{suffix}" for suffix, _ in METRICS.values()}
@@ -91,7 +91,7 @@ def test_alerting_rules_are_valid(tmp_path: Path) -> None:
 
 def test_config_example_loads(tmp_path: Path) -> None:
     """The README's keys.toml reads as it stands (given its key file and variable)."""
-    from openrouter_credits._keys import load_keys
+    from openrouter_credits._keys_file import load_keys
 
     text = README.read_text()
     match = re.search(r"```toml\n(.*?)```", text, re.S)

@@ -108,7 +108,7 @@ def test_two_keys_failure_recovery_and_sigterm(tmp_path: Path) -> None:
         assert "openrouter_credits_remaining_dollars{key=team-b}" not in samples  # unknown for an ordinary key
         assert samples["openrouter_credits_poll_errors_total{key=team-b,kind=permission}"] == 0
         health = httpx.get(exporter.url + "/healthz")
-        assert (health.status_code, health.text) == (200, "ok: 2 key(s) polled within 3 s\n")
+        assert (health.status_code, health.text) == (200, "ok: 2 key(s) polled within 33.3 s\n")
         first_success = samples["openrouter_credits_last_success_timestamp_seconds{key=team-a}"]
 
         mock.stop()
@@ -348,10 +348,10 @@ def test_missing_config_file_and_bad_options(tmp_path: Path) -> None:
     config = two_keys(tmp_path)
     for args, message in (
         (["--listen", "nowhere"], "argument --listen: 'nowhere' is not HOST:PORT"),
-        (["--interval", "0.5"], "error: --interval must be at least 1 second, not 0.5."),
+        (["--interval", "0.5"], "argument --interval: '0.5' is not a number of seconds, 1 or more"),
         (
             ["--notify-url", f"http://hooks.example.com/{TOKEN}"],
-            "uses plain http, which would send its token unencrypted",
+            "uses plain http to 'hooks.example.com', which would send its token unencrypted",
         ),
     ):
         result = subprocess.run(
@@ -371,8 +371,8 @@ def test_reason_survives_polls_that_skip_activity(mock: MockServer) -> None:
     ordinary key's 'needs a management key'), not a blank one."""
     import asyncio
 
-    from openrouter_credits._exporter import Exporter
-    from openrouter_credits._keys import KeySpec
+    from openrouter_credits._keys_file import KeySpec
+    from openrouter_credits.exporter import Exporter
 
     async def two_polls() -> list[str]:
         exporter = Exporter([KeySpec("ordinary", ORDINARY)], base_url=mock.base_url, max_retries=0)

@@ -26,7 +26,8 @@ from ._exceptions import (
 )
 
 if TYPE_CHECKING:
-    from ._balance import Activity, Balance, DailySpend
+    from ._activity import Activity, DailySpend
+    from ._balance import Balance
     from ._key import KeyInfo
     from ._models import Credits
 
@@ -66,8 +67,12 @@ def __getattr__(name: str) -> object:
         from ._key import KeyInfo
 
         return KeyInfo
-    if name in ("Activity", "Balance", "DailySpend"):
-        from . import _balance
+    if name in ("Activity", "DailySpend"):
+        from . import _activity
 
-        return getattr(_balance, name)
+        return getattr(_activity, name)
+    if name == "Balance":
+        from ._balance import Balance
+
+        return Balance
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

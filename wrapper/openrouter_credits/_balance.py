@@ -1,100 +1,25 @@
-"""How much is left and for how long: pure functions over the three answers, no I/O.
+"""How much is left and for how long: one ``Balance`` from the answers of ``/credits``, ``/key`` and
+``/activity``. Pure functions, no I/O; ``get_balance()`` and the exporter both come here.
 
-- ``Activity``: the last 30 completed UTC days of ``GET /activity``, with the spend of each day.
-- ``Balance``: one answer from ``/credits``, ``/key`` and ``/activity`` together (``combine``):
-  what remains, what this key may still spend, the spend per day and the days left. What cannot be
-  known is ``None`` with a reason in ``unknown``, never 0.
+What cannot be known is ``None`` with a reason in ``unknown``, never 0.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, cast
 
-from ._exceptions import (
-    AuthenticationError,
-    OpenRouterCreditsError,
-    PermissionDeniedError,
-)
+from ._activity import Activity, DailySpend
+from ._exceptions import AuthenticationError, OpenRouterCreditsError, PermissionDeniedError
 
 if TYPE_CHECKING:
-    from openrouter_credits_client.models.activity_item import ActivityItem
-
     from ._key import KeyInfo
     from ._models import Credits
 
-__all__ = ["Activity", "Balance", "DailySpend", "api_errors", "combine", "exact_sum", "shared_cause", "spend_per_day"]
+__all__ = ["Balance", "api_errors", "balance_from", "combine"]
 
-#: GET /activity covers this many completed UTC days; the spend per day averages the last WEEK of them.
-ACTIVITY_DAYS = 30
-WEEK = 7
-
-_EXACT = decimal.Context(prec=60)
 _MANAGEMENT = "needs a management (provisioning) key"
-
-
-class DailySpend(NamedTuple):
-    """The dollars spent on one UTC day."""
-
-    date: dt.date
-    usage: float
-
-
-def exact_sum(amounts: Iterable[float]) -> float:
-    """The sum of the decimals the floats were written as, rounded to a float once (no binary noise)."""
-    total = decimal.Decimal(0)
-    for amount in amounts:
-        total = _EXACT.add(total, decimal.Decimal(repr(amount)))
-    return float(total)
-
-
-class Activity:
-    """The account's activity: the rows of ``GET /activity`` and the spend of each of the 30 completed
-    UTC days before ``today`` (a day without rows spent 0). Immutable."""
-
-    __slots__ = ("daily_spend", "rows", "today")
-
-    rows: tuple[ActivityItem, ...]
-    today: dt.date
-    daily_spend: tuple[DailySpend, ...]
-
-    def __init__(self, rows: Iterable[ActivityItem], today: dt.date) -> None:
-        rows = tuple(rows)
-        days = [today - dt.timedelta(days=back) for back in range(ACTIVITY_DAYS, 0, -1)]
-        by_day: dict[str, list[float]] = {day.isoformat(): [] for day in days}
-        for row in rows:
-            amounts = by_day.get(row.date)
-            if amounts is not None:
-                amounts.append(row.usage)
-        spend = tuple(DailySpend(day, exact_sum(by_day[day.isoformat()])) for day in days)
-        object.__setattr__(self, "rows", rows)
-        object.__setattr__(self, "today", today)
-        object.__setattr__(self, "daily_spend", spend)
-
-    @property
-    def total(self) -> float:
-        """Dollars spent over the 30 days."""
-        return exact_sum(day.usage for day in self.daily_spend)
-
-    @property
-    def spend_per_day(self) -> float:
-        """The average over the last 7 completed UTC days."""
-        return spend_per_day(self.daily_spend)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"Activity is immutable: cannot set {name!r}")
-
-    def __repr__(self) -> str:
-        return f"Activity(today={self.today.isoformat()}, rows={len(self.rows)}, total={self.total!r})"
-
-
-def spend_per_day(daily: Sequence[DailySpend]) -> float:
-    """The spend of the last ``WEEK`` days of ``daily`` (oldest first), divided by ``WEEK``."""
-    week = daily[-WEEK:]
-    return float(_EXACT.divide(decimal.Decimal(repr(exact_sum(d.usage for d in week))), decimal.Decimal(WEEK)))
 
 
 class Balance:
@@ -109,6 +34,8 @@ class Balance:
     - ``credits``, ``key``, ``activity``: the three answers, None where a call failed or was refused;
     - ``unknown``: for each of the above that is None, the reason; ``errors``: what each failed call
       raised (``"credits"``, ``"key"``, ``"activity"``).
+
+    Immutable; built by ``combine``.
     """
 
     __slots__ = (
@@ -135,9 +62,33 @@ class Balance:
     unknown: Mapping[str, str]
     errors: Mapping[str, OpenRouterCreditsError]
 
-    def __init__(self, **values: Any) -> None:
-        for name in self.__slots__:
-            object.__setattr__(self, name, values[name])
+    def __init__(
+        self,
+        *,
+        remaining: float | None,
+        spendable: float | None,
+        spend_per_day: float | None,
+        days_left: float | None,
+        credits: Credits | None,
+        key: KeyInfo | None,
+        activity: Activity | None,
+        unknown: Mapping[str, str],
+        errors: Mapping[str, OpenRouterCreditsError],
+    ) -> None:
+        values = {
+            "remaining": remaining,
+            "spendable": spendable,
+            "spend_per_day": spend_per_day,
+            "days_left": days_left,
+            "daily_spend": None if activity is None else activity.daily_spend,
+            "credits": credits,
+            "key": key,
+            "activity": activity,
+            "unknown": MappingProxyType(dict(unknown)),
+            "errors": MappingProxyType(dict(errors)),
+        }
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"Balance is immutable: cannot set {name!r}")
@@ -179,11 +130,11 @@ def combine(
     if activity is None:
         unknown["daily_spend"] = _failure("the account's spend", errors.get("activity"))
 
-    limit_remaining = _limit_remaining(key)
-    known = [amount for amount in (remaining, limit_remaining) if amount is not None]
+    limit_left = None if key is None else key.limit_left
+    known = [amount for amount in (remaining, limit_left) if amount is not None]
     spendable = min(known) if known else None
     if spendable is None:
-        if key is not None and limit_remaining is None:
+        if key is not None and limit_left is None:
             unknown["spendable"] = f"this key has no limit, and {unknown['remaining']}"
         else:
             unknown["spendable"] = "neither the account's balance nor the key's limit could be read"
@@ -205,21 +156,12 @@ def combine(
         spendable=spendable,
         spend_per_day=per_day,
         days_left=days_left,
-        daily_spend=None if activity is None else activity.daily_spend,
         credits=credits,
         key=key,
         activity=activity,
-        unknown=MappingProxyType(unknown),
-        errors=MappingProxyType(dict(errors)),
+        unknown=unknown,
+        errors=errors,
     )
-
-
-def _limit_remaining(key: KeyInfo | None) -> float | None:
-    """What the key's own limit still allows; None for no key view or a key without a limit."""
-    if key is None or key.limit is None:
-        return None
-    remaining = key.limit_remaining
-    return float(remaining) if isinstance(remaining, int | float) else None
 
 
 def api_errors(outcomes: Mapping[str, object]) -> dict[str, OpenRouterCreditsError]:
@@ -231,12 +173,27 @@ def api_errors(outcomes: Mapping[str, object]) -> dict[str, OpenRouterCreditsErr
     return {name: outcome for name, outcome in outcomes.items() if isinstance(outcome, OpenRouterCreditsError)}
 
 
-def shared_cause(errors: Mapping[str, OpenRouterCreditsError]) -> OpenRouterCreditsError | None:
-    """The error ``get_balance()`` raises instead of answering: a 401 (the key is not accepted, a
-    cause all three share), or the failure of all three (the ``/key`` one, which any key may call)."""
+def balance_from(
+    outcomes: Mapping[str, object], activity: Activity | None, activity_error: OpenRouterCreditsError | None
+) -> Balance:
+    """The Balance of ``/credits`` and ``/key`` (their ``outcomes``: a result, or what the call
+    raised) and of the activity (or the error that left it unknown).
+
+    Raises instead of answering when nothing is known for sure: a 401 anywhere (the key is not
+    accepted, a cause every call shares), or neither ``/credits`` nor ``/key`` answered (the ``/key``
+    error is raised then: any key may call it).
+    """
+    errors = api_errors(outcomes)
+    if activity_error is not None:
+        errors["activity"] = activity_error
     for error in errors.values():
         if isinstance(error, AuthenticationError):
-            return error
-    if len(errors) == 3:
-        return errors["key"]
-    return None
+            raise error
+    if "credits" in errors and "key" in errors:
+        raise errors["key"]
+    return combine(
+        None if "credits" in errors else cast("Credits", outcomes["credits"]),
+        None if "key" in errors else cast("KeyInfo", outcomes["key"]),
+        activity,
+        errors,
+    )

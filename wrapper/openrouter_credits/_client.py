@@ -13,15 +13,16 @@ import httpx
 
 from . import _config
 from ._body import Received, aread_body, read_body
-from ._exceptions import ConfigurationError, term
+from ._exceptions import ConfigurationError, OpenRouterCreditsError, term
 from ._operations import ACTIVITY, CREDITS, KEY, Operation
 from ._retry import Call
 from ._settings import Settings
 
 if TYPE_CHECKING:
-    from openrouter_credits_client import AuthenticatedClient
+    from openrouter_credits_client.models.activity_item import ActivityItem
 
-    from ._balance import Activity, Balance
+    from ._activity import Activity
+    from ._balance import Balance
     from ._key import KeyInfo
     from ._models import Credits
 
@@ -36,21 +37,18 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _balance_from(outcomes: Mapping[str, object], today: dt.date) -> Balance:
+def _balance_of(outcomes: Mapping[str, object], today: dt.date) -> Balance:
     """The Balance of the three calls' outcomes (a result, or the error a call raised)."""
-    from ._balance import Activity, api_errors, combine, shared_cause
+    from ._activity import Activity
+    from ._balance import balance_from
 
-    errors = api_errors(outcomes)
-    cause = shared_cause(errors)
-    if cause is not None:
-        raise cause
     rows = outcomes["activity"]
-    return combine(
-        None if "credits" in errors else cast("Credits", outcomes["credits"]),
-        None if "key" in errors else cast("KeyInfo", outcomes["key"]),
-        None if "activity" in errors else Activity(cast("list[Any]", rows), today),
-        errors,
-    )
+    answers = {"credits": outcomes["credits"], "key": outcomes["key"]}
+    if isinstance(rows, BaseException):
+        if not isinstance(rows, OpenRouterCreditsError):
+            raise rows
+        return balance_from(answers, None, rows)
+    return balance_from(answers, Activity(cast("list[ActivityItem]", rows), today), None)
 
 
 class _Exchange:
@@ -203,7 +201,7 @@ class CreditsClient(_ClientBase):
 
     def get_activity(self) -> Activity:
         """The last 30 completed UTC days of the account's spend (``GET /activity``, a management key)."""
-        from ._balance import Activity
+        from ._activity import Activity
 
         today = self._today()
         rows = self._call(ACTIVITY)
@@ -218,12 +216,18 @@ class CreditsClient(_ClientBase):
         today = self._today()
         for operation in (CREDITS, KEY, ACTIVITY):
             operation.load()
-        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="openrouter-credits") as pool:
-            credits = pool.submit(self._call, CREDITS)
-            key = pool.submit(self._call, KEY)
-            activity = pool.submit(self._call, ACTIVITY)
-        futures: dict[str, Future[Any]] = {"credits": credits, "key": key, "activity": activity}
-        return _balance_from({name: future.exception() or future.result() for name, future in futures.items()}, today)
+        pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="openrouter-credits")
+        try:
+            futures: dict[str, Future[Any]] = {
+                "credits": pool.submit(self._call, CREDITS),
+                "key": pool.submit(self._call, KEY),
+                "activity": pool.submit(self._call, ACTIVITY),
+            }
+            outcomes = {name: future.exception() or future.result() for name, future in futures.items()}
+        finally:
+            # Ctrl-C while waiting: return at once, not when the calls in flight end.
+            pool.shutdown(wait=False, cancel_futures=True)
+        return _balance_of(outcomes, today)
 
     def _call(self, operation: Operation[T]) -> T:
         call = Call(self._settings, operation)
@@ -232,7 +236,7 @@ class CreditsClient(_ClientBase):
             exchange = _SyncExchange(self, call)
             sent_at = time.monotonic()
             try:
-                response = endpoint.sync_detailed(client=cast("AuthenticatedClient", exchange))
+                response = endpoint.sync_detailed(client=exchange)
             except Exception as exc:
                 outcome = call.settle(exchange.received, None, exc, sent_at)
             else:
@@ -292,7 +296,7 @@ class AsyncCreditsClient(_ClientBase):
 
     async def get_activity(self) -> Activity:
         """The last 30 completed UTC days of the account's spend (``GET /activity``, a management key)."""
-        from ._balance import Activity
+        from ._activity import Activity
 
         today = self._today()
         rows = await self._call(ACTIVITY)
@@ -307,7 +311,7 @@ class AsyncCreditsClient(_ClientBase):
         results = await asyncio.gather(
             self._call(CREDITS), self._call(KEY), self._call(ACTIVITY), return_exceptions=True
         )
-        return _balance_from(dict(zip(names, results, strict=True)), today)
+        return _balance_of(dict(zip(names, results, strict=True)), today)
 
     async def _call(self, operation: Operation[T]) -> T:
         call = Call(self._settings, operation)
@@ -317,7 +321,7 @@ class AsyncCreditsClient(_ClientBase):
             sent_at = time.monotonic()
             try:
                 async with self._slots:
-                    response = await endpoint.asyncio_detailed(client=cast("AuthenticatedClient", exchange))
+                    response = await endpoint.asyncio_detailed(client=exchange)
             except Exception as exc:
                 outcome = call.settle(exchange.received, None, exc, sent_at)
             else:

@@ -46,3 +46,7 @@ MIN_REDACTED_KEY_LENGTH = 8
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 MANAGEMENT_KEYS_URL = "https://openrouter.ai/settings/management-keys"
 USER_AGENT = f"openrouter-credits/{__version__}"
+
+#: Where ``openrouter-credits serve`` listens unless told otherwise: loopback only.
+DEFAULT_EXPORTER_PORT = 9877
+DEFAULT_LISTEN = f"127.0.0.1:{DEFAULT_EXPORTER_PORT}"

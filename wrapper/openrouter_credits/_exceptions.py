@@ -12,6 +12,9 @@
     │   └── UnexpectedStatusError   any other status (1xx, 3xx, 4xx not above, unknown codes)
     └── ResponseValidationError     a 2xx whose body is not what the schema promises
 
+Each class says once what kind of failure it is (``kind``): the command line's exit status, the
+exporter's ``poll_errors_total{kind}`` and the alerts all read it from there.
+
 Messages are whole sentences that say what to do. None of them, nor any attribute, holds the API
 key; every error pickles and unpickles to an equal one. Where a message names a setting it does so in
 the caller's own terms: ``str(error)`` says ``base_url``, and ``error.describe(terms)`` lets the
@@ -24,6 +27,7 @@ from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
+    "ERROR_KINDS",
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
@@ -68,8 +72,15 @@ def _rebuild(cls: type[OpenRouterCreditsError], args: tuple[Any, ...], state: di
     return error
 
 
+#: Every ``kind`` an error can be, from the caller's side of things to the server's.
+ERROR_KINDS = ("configuration", "auth", "permission", "rate_limit", "server", "network", "timeout", "invalid_response")
+
+
 class OpenRouterCreditsError(Exception):
     """Base class of every error raised by openrouter_credits."""
+
+    #: What kind of failure this is (one of ``ERROR_KINDS``).
+    kind = "invalid_response"
 
     def __init__(self, message: str) -> None:
         self._template = message
@@ -91,9 +102,13 @@ class OpenRouterCreditsError(Exception):
 class ConfigurationError(OpenRouterCreditsError, ValueError):
     """The client cannot be used as configured (no key, a bad base URL, a bad option)."""
 
+    kind = "configuration"
+
 
 class APIConnectionError(OpenRouterCreditsError):
     """No usable answer came back: the connection failed, broke, or spoke no valid HTTP."""
+
+    kind = "network"
 
     def __init__(self, message: str, *, url: str) -> None:
         super().__init__(message)
@@ -102,6 +117,8 @@ class APIConnectionError(OpenRouterCreditsError):
 
 class APITimeoutError(APIConnectionError):
     """A connect, read, write or pool timeout, or the deadline of the whole call ran out."""
+
+    kind = "timeout"
 
 
 class APIStatusError(OpenRouterCreditsError):
@@ -135,25 +152,37 @@ class APIStatusError(OpenRouterCreditsError):
 class AuthenticationError(APIStatusError):
     """401: the key is missing, unknown, revoked or malformed."""
 
+    kind = "auth"
+
 
 class PermissionDeniedError(APIStatusError):
     """403: the key is valid but may not read credits; /credits needs a provisioning (management) key."""
+
+    kind = "permission"
 
 
 class RateLimitError(APIStatusError):
     """429: too many requests; ``retry_after`` says how long the server asked to wait, when it did."""
 
+    kind = "rate_limit"
+
 
 class ServerError(APIStatusError):
     """5xx: OpenRouter failed to answer."""
+
+    kind = "server"
 
 
 class UnexpectedStatusError(APIStatusError):
     """Any status the API does not document for this endpoint. Redirects are never followed."""
 
+    kind = "invalid_response"
+
 
 class ResponseValidationError(OpenRouterCreditsError):
     """A 2xx response whose body is not the credits object the schema promises."""
+
+    kind = "invalid_response"
 
     def __init__(self, message: str, *, status_code: int, body: str, request_id: str | None, url: str) -> None:
         super().__init__(message)

@@ -23,3 +23,12 @@ class KeyInfo(_Immutable, GetCurrentKeyResponse200Data):
     key object is an attribute; immutable."""
 
     __hash__ = _Immutable.__hash__  # type: ignore[assignment]  # the generated base is unhashable
+
+    @property
+    def limit_left(self) -> float | None:
+        """What the key's own limit still allows, in dollars; None for a key without a limit, or when
+        OpenRouter did not say (the one place a key's limit remaining is read)."""
+        if self.limit is None:
+            return None
+        left = self.limit_remaining
+        return float(left) if isinstance(left, int | float) and not isinstance(left, bool) else None

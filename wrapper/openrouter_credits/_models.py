@@ -8,7 +8,6 @@ this file. The wrapper adds ``remaining``, ``extra``, immutability, equality and
 
 from __future__ import annotations
 
-import decimal
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, NoReturn, Self, cast
@@ -17,15 +16,9 @@ import attrs
 
 from openrouter_credits_client.models.get_credits_response_200_data import GetCreditsResponse200Data
 
-__all__ = ["Credits", "exact_difference"]
+from ._money import exact_difference
 
-_EXACT = decimal.Context(prec=800, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
-
-
-def exact_difference(a: float, b: float) -> float:
-    """``a - b`` for the decimals the two floats were written as, rounded to a float once."""
-    return float(_EXACT.subtract(decimal.Decimal(repr(a)), decimal.Decimal(repr(b))))
-
+__all__ = ["Credits"]
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 

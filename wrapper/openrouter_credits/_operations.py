@@ -4,21 +4,56 @@ and how its parsed model becomes what the wrapper returns."""
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
-from types import ModuleType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 
 from . import _config
 
 if TYPE_CHECKING:
     from openrouter_credits_client.models.activity_item import ActivityItem
 
+    from ._body import Received
     from ._key import KeyInfo
     from ._models import Credits
 
-__all__ = ["ACTIVITY", "CREDITS", "KEY", "Operation"]
+__all__ = ["ACTIVITY", "CREDITS", "KEY", "AsyncSender", "Detailed", "Endpoint", "Operation", "SyncSender"]
 
 T = TypeVar("T")
+
+
+class SyncSender(Protocol):
+    """What a generated endpoint asks of the client it is handed (the wrapper's exchange of one attempt)."""
+
+    raise_on_unexpected_status: bool
+
+    def get_httpx_client(self) -> SyncSender: ...
+
+    def request(self, method: str, url: str, **kwargs: Any) -> Received: ...
+
+
+class AsyncSender(Protocol):
+    """The asyncio twin of ``SyncSender``."""
+
+    raise_on_unexpected_status: bool
+
+    def get_async_httpx_client(self) -> AsyncSender: ...
+
+    async def request(self, method: str, url: str, **kwargs: Any) -> Received: ...
+
+
+class Detailed(Protocol):
+    """What a generated endpoint returns: the status and the parsed model (None for other statuses)."""
+
+    @property
+    def parsed(self) -> Any: ...
+
+
+class Endpoint(Protocol):
+    """A generated endpoint module: the request from the document, the response parsed and validated."""
+
+    def sync_detailed(self, *, client: SyncSender) -> Detailed: ...
+
+    def asyncio_detailed(self, *, client: AsyncSender) -> Awaitable[Detailed]: ...
 
 
 class Operation(Generic[T]):
@@ -45,13 +80,14 @@ class Operation(Generic[T]):
         self._module = module
         self._convert = convert
         self._result_module = result_module
-        self._endpoint: ModuleType | None = None
+        self._endpoint: Endpoint | None = None
 
     @property
-    def endpoint(self) -> Any:
+    def endpoint(self) -> Endpoint:
         """The generated module: ``sync_detailed(client=...)`` and ``asyncio_detailed(client=...)``."""
         if self._endpoint is None:
-            self._endpoint = importlib.import_module(self._module)
+            # A module found by name: the protocol says what the wrapper uses of it.
+            self._endpoint = cast(Endpoint, importlib.import_module(self._module))
         return self._endpoint
 
     def load(self) -> None:
@@ -99,6 +135,6 @@ ACTIVITY: Operation[list[ActivityItem]] = Operation(
     "the account's activity",
     "openrouter_credits_client.api.analytics.get_user_activity",
     _rows,
-    "._balance",
+    "._activity",
     max_bytes=_config.MAX_ACTIVITY_BYTES,
 )

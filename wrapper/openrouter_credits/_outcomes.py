@@ -9,7 +9,7 @@ import json
 import math
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import httpx
 
@@ -27,12 +27,24 @@ from ._exceptions import (
     UnexpectedStatusError,
     term,
 )
-from ._settings import Secret
+from ._operations import Operation
+from ._settings import Secret, Settings
 
-if TYPE_CHECKING:
-    from ._retry import Target
+__all__ = ["Target", "retry_after", "status_error", "transport_error", "validation_error"]
 
-__all__ = ["retry_after", "status_error", "transport_error", "validation_error"]
+
+class Target(Protocol):
+    """What an error message names: the operation, its URL, and the settings (for redaction)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def operation(self) -> Operation[Any]: ...
+
 
 REDACTED = "[redacted]"
 

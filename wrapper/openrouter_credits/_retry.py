@@ -8,37 +8,24 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Generic, TypeVar
 
 import httpx
 
 from . import _config
 from ._body import Received
 from ._exceptions import APIConnectionError, APIStatusError, APITimeoutError, OpenRouterCreditsError
-from ._operations import Operation
+from ._operations import Detailed, Operation
 from ._outcomes import status_error, transport_error, validation_error
 from ._settings import Settings
 
-__all__ = ["Call", "Target", "backoff", "retry_delay"]
+__all__ = ["Call", "backoff", "retry_delay"]
 
 logger = logging.getLogger("openrouter_credits")
 # The library convention: a script that set up no logging hears nothing of retries.
 logger.addHandler(logging.NullHandler())
 
 T = TypeVar("T")
-
-
-class Target(Protocol):
-    """What an error message names: the operation, its URL, and the settings (for redaction)."""
-
-    @property
-    def settings(self) -> Settings: ...
-
-    @property
-    def url(self) -> str: ...
-
-    @property
-    def operation(self) -> Operation[Any]: ...
 
 
 def backoff(retries_done: int, jitter: float) -> float:
@@ -98,13 +85,16 @@ class Call(Generic[T]):
 
         return httpx.Timeout(connect=cut(t.connect), read=cut(t.read), write=cut(t.write), pool=cut(t.pool))
 
-    def settle(self, received: Received | None, response: Any, exc: BaseException | None, sent_at: float) -> T | float:
+    def settle(
+        self, received: Received | None, response: Detailed | None, exc: BaseException | None, sent_at: float
+    ) -> T | float:
         """The result, or the seconds to wait before retrying; raises the error when it is final.
 
         ``response`` is what the generated endpoint returned (None when it raised ``exc``).
         """
         error = self._error(received, response, exc, sent_at)
         if error is None:
+            assert response is not None
             return self.operation.result(response.parsed)
         import random  # only a failed attempt needs it
 
@@ -125,7 +115,7 @@ class Call(Generic[T]):
         return delay
 
     def _error(
-        self, received: Received | None, response: Any, exc: BaseException | None, sent_at: float
+        self, received: Received | None, response: Detailed | None, exc: BaseException | None, sent_at: float
     ) -> OpenRouterCreditsError | None:
         """The error this attempt's outcome stands for, or None when it gave a parsed 2xx."""
         if isinstance(exc, httpx.HTTPError):
@@ -144,7 +134,7 @@ class Call(Generic[T]):
             if not isinstance(exc, InvalidBody):
                 raise exc
             return validation_error(received, self, f"its body does not match the API document ({exc})")
-        if response.parsed is None:  # a 2xx the document does not declare
+        if response is None or response.parsed is None:  # a 2xx the document does not declare
             return status_error(received, self)
         return None
 

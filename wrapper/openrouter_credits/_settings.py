@@ -10,8 +10,9 @@ import httpx
 
 from . import _config
 from ._exceptions import ConfigurationError, term
+from ._logging import register_secret
 
-__all__ = ["Secret", "Settings", "check_base_url", "is_loopback"]
+__all__ = ["Secret", "Settings", "check_base_url", "check_key", "is_loopback", "require_private"]
 
 
 class Secret:
@@ -21,6 +22,7 @@ class Secret:
 
     def __init__(self, value: str) -> None:
         self._value = value
+        register_secret(value)  # and never in a log line of ours
 
     def reveal(self) -> str:
         return self._value
@@ -34,7 +36,33 @@ class Secret:
         raise TypeError("the API key is not picklable")
 
 
-def _check_key(api_key: str | None) -> Secret:
+def check_key(key: str, where: str) -> Secret:
+    """The key, checked: ``where`` names its source in messages ("The API key in OPENROUTER_API_KEY",
+    "--api-key-file: the key file keys/a.key"). The one home of what a key may look like."""
+    key = key.removeprefix("\ufeff").strip()
+    if not key:
+        raise ConfigurationError(f"{where} is blank: it must hold a key (sk-or-v1-...).")
+    lines = [line for line in key.splitlines() if line.strip()]
+    if len(lines) > 1:
+        raise ConfigurationError(f"{where} has {len(lines)} lines; it must hold the key alone (sk-or-v1-...).")
+    if key.startswith((f"{_config.API_KEY_ENV}=", f"export {_config.API_KEY_ENV}=")):
+        raise ConfigurationError(
+            f"{where} starts with '{_config.API_KEY_ENV}=': give the key alone (sk-or-v1-...), not a shell assignment."
+        )
+    if key[:7].lower() == "bearer ":
+        raise ConfigurationError(
+            f"{where} starts with 'Bearer ': give the key alone (sk-or-v1-...); the client adds the 'Bearer' itself."
+        )
+    for position, char in enumerate(key, start=1):
+        if not ("!" <= char <= "~"):
+            raise ConfigurationError(
+                f"{where} has a character that cannot be sent in an HTTP header "
+                f"(at position {position}): check that it was copied whole and nothing else."
+            )
+    return Secret(key)
+
+
+def _key_of(api_key: str | None) -> Secret:
     if api_key is None:
         api_key = os.environ.get(_config.API_KEY_ENV)
         if api_key is None:
@@ -47,26 +75,7 @@ def _check_key(api_key: str | None) -> Secret:
         source = term("api_key")
     if not isinstance(api_key, str):
         raise ConfigurationError(f"{term('api_key')} must be a string, not {type(api_key).__name__}.")
-    key = api_key.strip()
-    if not key:
-        raise ConfigurationError(f"The API key in {source} is blank: set it to a provisioning (management) key.")
-    if key.startswith(f"{_config.API_KEY_ENV}="):
-        raise ConfigurationError(
-            f"The API key in {source} starts with '{_config.API_KEY_ENV}=': give the key alone, "
-            "as in sk-or-v1-..., not a shell assignment."
-        )
-    if key[:7].lower() == "bearer ":
-        raise ConfigurationError(
-            f"The API key in {source} starts with 'Bearer ': give the key alone (sk-or-v1-...); "
-            "the client adds the 'Bearer' itself."
-        )
-    for position, char in enumerate(key, start=1):
-        if not ("!" <= char <= "~"):
-            raise ConfigurationError(
-                f"The API key in {source} has a character that cannot be sent in an HTTP header "
-                f"(at position {position}): check that it was copied whole and nothing else."
-            )
-    return Secret(key)
+    return check_key(api_key, f"The API key in {source}")
 
 
 def is_loopback(host: str) -> bool:
@@ -79,6 +88,16 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def require_private(url: httpx.URL, name: str, secret: str) -> None:
+    """Refuse plain http to anything but loopback: ``name`` is the setting as the reader knows it,
+    ``secret`` what the URL's requests carry. The one home of the loopback rule."""
+    if url.scheme == "http" and not is_loopback(url.host):
+        raise ConfigurationError(
+            f"{name} uses plain http to {url.host!r}, which would send {secret} unencrypted: use https "
+            "(plain http is allowed only to loopback addresses)."
+        )
 
 
 def check_base_url(base_url: str | None) -> str:
@@ -108,11 +127,7 @@ def check_base_url(base_url: str | None) -> str:
         )
     if url.query or url.fragment:
         raise ConfigurationError(f"{name} {base_url!r} must not have a query string or fragment.")
-    if url.scheme == "http" and not is_loopback(url.host):
-        raise ConfigurationError(
-            f"{name} {base_url!r} uses plain http to {url.host!r}, which would send the API key "
-            "unencrypted: use https (plain http is allowed only to loopback addresses)."
-        )
+    require_private(url, f"{name} {base_url!r}", "the API key")
     return str(url).rstrip("/")
 
 
@@ -167,7 +182,7 @@ class Settings:
         deadline: float,
         max_retries: int,
     ) -> Settings:
-        key = _check_key(api_key)
+        key = _key_of(api_key)
         base = check_base_url(base_url)
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise ConfigurationError(f"{term('max_retries')} must be a whole number 0 or more, not {max_retries!r}.")

@@ -13,16 +13,9 @@
 
 from typing import TYPE_CHECKING
 
-from ._app import (
-    DEFAULT_INFERENCE_KEY,
-    DEFAULT_PROVISIONING_KEY,
-    FAULT_KINDS,
-    Balance,
-    Fault,
-    KeyView,
-    MockOpenRouter,
-    activity_row,
-)
+from ._app import MockOpenRouter
+from ._records import FAULT_KINDS, Balance, Fault, KeyView, activity_row
+from ._scenario import DEFAULT_INFERENCE_KEY, DEFAULT_PROVISIONING_KEY
 
 if TYPE_CHECKING:  # type checkers see the class; at run time it loads on first use (it needs uvicorn)
     from ._server import MockServer

@@ -9,7 +9,9 @@ import sys
 import threading
 from types import FrameType
 
-from ._app import DEFAULT_INFERENCE_KEY, DEFAULT_PROVISIONING_KEY, FAULT_KINDS, MockOpenRouter
+from ._app import MockOpenRouter
+from ._records import FAULT_KINDS
+from ._scenario import DEFAULT_INFERENCE_KEY, DEFAULT_PROVISIONING_KEY
 
 EPILOG = f"""\
 control endpoint (loopback clients only), e.g. with curl:

@@ -21,8 +21,8 @@ from typing import Any
 
 import attrs
 
-from . import _config
 from ._exceptions import ConfigurationError
+from ._settings import check_key
 
 __all__ = ["KeySpec", "key_from_text", "load_keys", "read_key_file"]
 
@@ -46,14 +46,7 @@ class KeySpec:
 
 def key_from_text(text: str, where: str) -> str:
     """The key in ``text`` (what a key file or standard input held); ``where`` names it in messages."""
-    key = text.strip()
-    if not key:
-        raise ConfigurationError(f"{where} holds no key.")
-    if key.startswith((f"{_config.API_KEY_ENV}=", f"export {_config.API_KEY_ENV}=")):
-        raise ConfigurationError(
-            f"{where} holds '{_config.API_KEY_ENV}=...': the file holds the key alone (sk-or-v1-...), nothing else."
-        )
-    return key
+    return check_key(text, where).reveal()
 
 
 def _print_warning(message: str) -> None:

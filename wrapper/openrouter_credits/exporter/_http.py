@@ -63,3 +63,31 @@ async def serve_connection(route: Route, reader: asyncio.StreamReader, writer: a
         writer.close()
         with contextlib.suppress(Exception):
             await writer.wait_closed()
+
+
+class HTTPServer:
+    """Interim: the old server behind the new interface."""
+
+    def __init__(self, route: Route, *, logger: object = None) -> None:
+        self.route = route
+        self._server: asyncio.Server | None = None
+
+    async def start(self, host: str, port: int) -> tuple[str, int]:
+        import functools
+
+        def routed(method: str, path: str) -> tuple[int, bytes, str]:
+            if method not in ("GET", "HEAD"):
+                return 405, b"only GET\n", "text/plain; charset=utf-8"
+            return self.route(method, path)
+
+        self._server = await asyncio.start_server(
+            functools.partial(serve_connection, routed), host, port, limit=MAX_REQUEST_BYTES
+        )
+        bound = self._server.sockets[0].getsockname()
+        return bound[0], bound[1]
+
+    async def close(self) -> None:
+        assert self._server is not None
+        self._server.close()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._server.wait_closed(), timeout=1)

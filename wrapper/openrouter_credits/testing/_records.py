@@ -1,4 +1,4 @@
-"""What the mock OpenRouter knows: accounts, keys, 30 days of activity, and the faults to inject."""
+"""The mock's records: accounts, keys, 30 days of activity, and the faults to inject."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from typing import Any
 
 import attrs
 
+from .._activity import completed_days
+
 __all__ = [
-    "ACTIVITY_DAYS",
     "ENDPOINTS",
     "FAULT_KINDS",
     "Balance",
@@ -24,8 +25,6 @@ __all__ = [
 
 #: The endpoints a fault can be aimed at.
 ENDPOINTS = ("credits", "key", "activity")
-#: GET /activity covers this many completed UTC days.
-ACTIVITY_DAYS = 30
 
 #: What a fault does to one response.
 FAULT_KINDS = {
@@ -123,11 +122,6 @@ def activity_row(
         "completion_tokens": 200 * requests,
         "reasoning_tokens": 0,
     }
-
-
-def completed_days(today: dt.date, days: int = ACTIVITY_DAYS) -> list[dt.date]:
-    """The ``days`` completed UTC days before ``today``, oldest first."""
-    return [today - dt.timedelta(days=back) for back in range(days, 0, -1)]
 
 
 def default_activity(today: dt.date) -> list[dict[str, Any]]:

@@ -1,0 +1,68 @@
+"""Log output that never shows a secret: for ``--debug`` and the exporter's log.
+
+Secrets (API keys, webhook URLs, bot tokens) are registered with ``register_secret`` when they are
+read; a filter on our handler replaces each, and anything shaped like an OpenRouter key or a bearer
+credential, before a line is written. httpx and httpcore, which print URLs and headers, are kept
+at WARNING: what they would say of a request our own DEBUG lines say without the secrets.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from typing import TextIO
+
+__all__ = ["RedactingFilter", "configure", "debug_logging", "redact", "register_secret"]
+
+REDACTED = "[redacted]"
+_PATTERNS = re.compile(r"sk-or-[A-Za-z0-9_-]+|(?i:bearer)\s+[^\s'\",]+")
+_secrets: set[str] = set()
+#: Secrets shorter than this are not looked for (a test's "k" would turn "Check" into "Chec[redacted]").
+_MIN_LENGTH = 8
+_QUIET = ("httpx", "httpcore", "hpack")
+
+
+def register_secret(value: str | None) -> None:
+    """Never show ``value`` in a log line from now on."""
+    if value and len(value) >= _MIN_LENGTH:
+        _secrets.add(value)
+
+
+def redact(text: str) -> str:
+    """``text`` with every registered secret and every key-shaped string replaced."""
+    for secret in sorted(_secrets, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return _PATTERNS.sub(REDACTED, text)
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites each record's message (and its traceback text) with the secrets redacted."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = redact(record.getMessage())
+        record.msg, record.args = message, ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+
+def configure(level: int, stream: TextIO | None = None, fmt: str = "%(asctime)s %(levelname)s %(message)s") -> None:
+    """One handler on the root logger, redacting, at ``level``; httpx and httpcore kept quiet."""
+    handler = logging.StreamHandler(sys.stderr if stream is None else stream)
+    handler.setFormatter(logging.Formatter(fmt))
+    handler.addFilter(RedactingFilter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for name in _QUIET:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    # A log line that cannot be written (a closed stderr) is dropped, not reported with a traceback.
+    logging.raiseExceptions = False
+
+
+def debug_logging(stream: TextIO | None = None) -> None:
+    """``--debug``: every DEBUG line of ours, named by logger, redacted."""
+    configure(logging.DEBUG, stream, "%(asctime)s %(name)s %(levelname)s %(message)s")

@@ -1,0 +1,128 @@
+"""The Prometheus text exposition of balances: metric families, names and help, rendered to text.
+
+Shared by ``openrouter-credits --format prometheus`` and the exporter's ``/metrics``. Names follow
+the conventions: ``openrouter_credits_<name>_<unit>``, base units (dollars, seconds), ``_total`` only
+for counters; a value that is unknown is an absent series, never 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple
+
+from ._balance import Balance
+
+__all__ = ["METRICS", "PREFIX", "Family", "balance_metrics", "exposition", "merge_families"]
+
+
+class Family(NamedTuple):
+    """One metric family of the text exposition format: a name, help, type and its samples."""
+
+    name: str
+    help: str
+    type: str
+    samples: Sequence[tuple[Mapping[str, str], float]]
+
+
+def _label_value(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
+def _number(value: float) -> str:
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    return repr(float(value)) if not float(value).is_integer() or abs(value) >= 1e15 else str(int(value))
+
+
+def merge_families(groups: Iterable[Iterable[Family]]) -> list[Family]:
+    """Families of the same name from several keys, as one family each (their samples joined)."""
+    merged: dict[str, Family] = {}
+    for group in groups:
+        for family in group:
+            known = merged.get(family.name)
+            samples = [*known.samples, *family.samples] if known else list(family.samples)
+            merged[family.name] = family._replace(samples=samples)
+    return list(merged.values())
+
+
+def exposition(families: Iterable[Family]) -> str:
+    """The Prometheus text format (0.0.4): HELP and TYPE lines, then the samples, of each family
+    that has any (a family without samples is left out: unknown is absent, never 0)."""
+    lines: list[str] = []
+    for family in families:
+        if not family.samples:
+            continue
+        lines += [f"# HELP {family.name} {family.help}", f"# TYPE {family.name} {family.type}"]
+        for labels, value in family.samples:
+            if labels:
+                inner = ",".join(f'{name}="{_label_value(text)}"' for name, text in labels.items())
+                lines.append(f"{family.name}{{{inner}}} {_number(value)}")
+            else:
+                lines.append(f"{family.name} {_number(value)}")
+    return "\n".join(lines) + "\n"
+
+
+PREFIX = "openrouter_credits"
+METRICS = {
+    "purchased": ("purchased_dollars", "Credits bought in total by the account, in US dollars."),
+    "used": ("used_dollars", "Credits used in total by the account, in US dollars."),
+    "remaining": ("remaining_dollars", "The account's credits remaining (bought minus used), in US dollars."),
+    "spendable": (
+        "spendable_dollars",
+        "What this key may still spend: the smaller of the account's remaining credits and the key's limit "
+        "remaining, in US dollars.",
+    ),
+    "spend_per_day": (
+        "spend_per_day_dollars",
+        "Average spend per day over the last 7 completed UTC days, in US dollars.",
+    ),
+    # Prometheus wants base units: the days left, in seconds (promtool refuses a _days_left name).
+    "time_left": (
+        "time_left_seconds",
+        "Time until the account's credits run out at the 7-day average spend, in seconds (days left x 86400).",
+    ),
+    "key_limit_remaining": (
+        "key_limit_remaining_dollars",
+        "What the key's own spending limit still allows, in US dollars.",
+    ),
+    "key_usage": ("key_usage_dollars", "The key's own usage in US dollars, by period: day, week, month (UTC) or all."),
+    "up": ("up", "1 when the last fetch succeeded, 0 when it failed."),
+    "last_success": ("last_success_timestamp_seconds", "Unix time of the last successful fetch."),
+}
+
+
+def _family(metric: str, samples: Sequence[tuple[Mapping[str, str], float]], kind: str = "gauge") -> Family:
+    suffix, help_text = METRICS[metric]
+    return Family(f"{PREFIX}_{suffix}", help_text, kind, samples)
+
+
+def balance_metrics(
+    balance: Balance | None, labels: Mapping[str, str], *, up: bool, last_success: float | None
+) -> list[Family]:
+    """The gauges of one key's balance (each sample with ``labels``); a value that is unknown, or a
+    fetch that failed (``balance`` None), leaves its series out."""
+
+    def one(value: float | None) -> list[tuple[Mapping[str, str], float]]:
+        return [] if value is None else [(labels, value)]
+
+    credits = None if balance is None else balance.credits
+    key = None if balance is None else balance.key
+    key_usage: list[tuple[Mapping[str, str], float]] = []
+    if key is not None:
+        periods = {"day": key.usage_daily, "week": key.usage_weekly, "month": key.usage_monthly, "all": key.usage}
+        key_usage = [({**labels, "period": period}, value) for period, value in periods.items()]
+    return [
+        _family("purchased", one(None if credits is None else credits.total_credits)),
+        _family("used", one(None if credits is None else credits.total_usage)),
+        _family("remaining", one(None if balance is None else balance.remaining)),
+        _family("spendable", one(None if balance is None else balance.spendable)),
+        _family("spend_per_day", one(None if balance is None else balance.spend_per_day)),
+        _family("time_left", one(None if balance is None or balance.days_left is None else balance.days_left * 86400)),
+        _family("key_limit_remaining", one(None if key is None else key.limit_left)),
+        _family("key_usage", key_usage),
+        _family("up", [(labels, 1.0 if up else 0.0)]),
+        _family("last_success", one(last_success)),
+    ]

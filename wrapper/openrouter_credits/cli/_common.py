@@ -1,0 +1,207 @@
+"""What every command shares: option types, the common options, exit statuses and error reports."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import traceback
+from collections.abc import Callable, Iterable
+from typing import TextIO, TypeVar
+
+from .. import _config
+from .._exceptions import ConfigurationError, OpenRouterCreditsError
+
+T = TypeVar("T")
+
+EXIT_OK = 0
+EXIT_BELOW = 1
+EXIT_USAGE = 2
+EXIT_AUTH = 3
+EXIT_NETWORK = 4
+EXIT_INVALID = 5
+EXIT_OUTPUT = 6
+#: Ctrl-C: the status of a process killed by SIGINT (128 + 2), as Unix tools exit.
+EXIT_INTERRUPTED = 130
+#: A closed pipe (``| head -1``) ends the command quietly with the status a Unix tool killed by
+#: SIGPIPE has (128 + 13).
+EXIT_PIPE = 141
+
+#: The exit status of each kind of error (``OpenRouterCreditsError.kind``).
+EXIT_FOR_KIND = {
+    "configuration": EXIT_USAGE,
+    "auth": EXIT_AUTH,
+    "permission": EXIT_AUTH,
+    "rate_limit": EXIT_NETWORK,
+    "server": EXIT_NETWORK,
+    "network": EXIT_NETWORK,
+    "timeout": EXIT_NETWORK,
+    "invalid_response": EXIT_INVALID,
+}
+
+#: The command line's names for the library's settings, used in error messages.
+CLI_TERMS = {
+    "api_key": "--api-key-file",
+    "base_url": "--base-url",
+    "timeout": "--timeout",
+    "deadline": "--deadline",
+    "max_retries": "--max-retries",
+}
+
+
+def exit_code(error: OpenRouterCreditsError) -> int:
+    return EXIT_FOR_KIND[error.kind]
+
+
+def worst(statuses: Iterable[int]) -> int:
+    """The worst of several exit statuses: a usage error, then the highest."""
+    return max(statuses, key=lambda status: (status == EXIT_USAGE, status), default=EXIT_OK)
+
+
+def report(error: OpenRouterCreditsError, debug: bool, stream: TextIO, prefix: str = "") -> None:
+    """One line, ``error: ...``, naming the command's options (a traceback first with --debug)."""
+    if debug:
+        traceback.print_exception(error, file=stream)
+    print(f"error: {prefix}{error.describe(CLI_TERMS)}", file=stream)
+
+
+def argument(convert: Callable[[str], T], valid: Callable[[T], bool], expected: str) -> Callable[[str], T]:
+    """An argparse type: ``convert`` the text, and refuse it unless ``valid``, saying what was expected."""
+
+    def parse(text: str) -> T:
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not valid(value):
+            raise argparse.ArgumentTypeError(f"{text!r} is not {expected}")
+        return value
+
+    return parse
+
+
+#: The shortest interval between polls, for --watch and serve --interval alike.
+MIN_INTERVAL = 1.0
+
+positive_seconds = argument(float, lambda v: math.isfinite(v) and v > 0, "a number of seconds above 0")
+interval_seconds = argument(
+    float, lambda v: math.isfinite(v) and v >= MIN_INTERVAL, f"a number of seconds, {MIN_INTERVAL:g} or more"
+)
+non_negative_int = argument(int, lambda v: v >= 0, "a whole number, 0 or more")
+dollars = argument(float, lambda v: math.isfinite(v) and v >= 0, "an amount of dollars, 0 or more")
+day_count = argument(float, lambda v: math.isfinite(v) and v > 0, "a number of days above 0")
+
+
+def add_common(p: argparse.ArgumentParser, *, config: bool, in_command: bool = True) -> None:
+    """The options every command takes: where the key comes from, the base URL, the call's limits.
+
+    A command's copy has no defaults of its own (SUPPRESS), so that an option given before the
+    command's name is not reset by the command's parser."""
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if in_command else value
+
+    p.add_argument(
+        "--api-key-file",
+        metavar="FILE",
+        default=default(None),
+        help=f"read the key from FILE (- for standard input, asked without echo on a terminal) instead of "
+        f"${_config.API_KEY_ENV}",
+    )
+    p.add_argument(
+        "--base-url",
+        metavar="URL",
+        default=default(None),
+        help=f"the API's base URL (default: ${_config.BASE_URL_ENV}, else {_config.DEFAULT_BASE_URL})",
+    )
+    p.add_argument(
+        "--timeout",
+        type=positive_seconds,
+        metavar="SECONDS",
+        default=default(None),
+        help="seconds for each attempt (default: 5 to connect, 10 to read)",
+    )
+    p.add_argument(
+        "--deadline",
+        type=positive_seconds,
+        default=default(_config.DEFAULT_DEADLINE),
+        metavar="SECONDS",
+        help=f"seconds for the whole call, retries included (default: {_config.DEFAULT_DEADLINE:g})",
+    )
+    p.add_argument(
+        "--max-retries",
+        type=non_negative_int,
+        default=default(_config.DEFAULT_MAX_RETRIES),
+        metavar="N",
+        help=f"attempts after the first on a network error, 429 or 5xx (default: {_config.DEFAULT_MAX_RETRIES})",
+    )
+    p.add_argument(
+        "--debug",
+        action="store_true",
+        default=default(False),
+        help="show DEBUG logs and tracebacks (never a key or a token)",
+    )
+    if config:
+        p.add_argument(
+            "--config",
+            metavar="FILE",
+            default=default(None),
+            help="a TOML file of keys to watch ([keys.NAME] with api_key_file or api_key_env)",
+        )
+
+
+def client_options(args: argparse.Namespace) -> dict[str, object]:
+    """The client's keyword arguments from the common options."""
+    options: dict[str, object] = {"base_url": args.base_url, "max_retries": args.max_retries, "deadline": args.deadline}
+    if args.timeout is not None:
+        options["timeout"] = args.timeout
+    return options
+
+
+def _read_from_terminal() -> str:
+    """Ask for the key on the terminal, without echoing it."""
+    import termios
+
+    fd = sys.stdin.fileno()
+    old = termios.tcgetattr(fd)
+    new = termios.tcgetattr(fd)
+    new[3] &= ~termios.ECHO
+    try:
+        # Echo off first (dropping anything typed ahead), then the prompt: what is typed after it stays.
+        termios.tcsetattr(fd, termios.TCSAFLUSH, new)
+        print("OpenRouter API key (not shown): ", end="", file=sys.stderr, flush=True)
+        line = sys.stdin.readline()
+    finally:
+        termios.tcsetattr(fd, termios.TCSAFLUSH, old)
+        print(file=sys.stderr)
+    return line
+
+
+def read_key(path: str) -> str:
+    """The key in the file at ``path`` (``-``: standard input, or the terminal, asked without echo)."""
+    from .._keys_file import key_from_text, read_key_file
+
+    if path != "-":
+        return read_key_file(path, "--api-key-file")
+    try:
+        text = _read_from_terminal() if sys.stdin.isatty() else sys.stdin.read(4096)
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+        raise ConfigurationError(f"--api-key-file: cannot read standard input: {reason}.") from None
+    return key_from_text(text, "--api-key-file: standard input")
+
+
+def the_key(args: argparse.Namespace) -> str | None:
+    """The one key of --api-key-file, or None for the environment's (which the client reads and names)."""
+    if args.api_key_file:
+        return read_key(args.api_key_file)
+    import os
+
+    if _config.API_KEY_ENV not in os.environ:
+        raise ConfigurationError(f"No API key: set {_config.API_KEY_ENV} or use --api-key-file FILE.")
+    return None
+
+
+def unicode_terminal(stream: TextIO) -> bool:
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+    return stream.isatty() and encoding == "utf8"

@@ -1,0 +1,128 @@
+"""openrouter-credits: the balance on the command line, for people, cron jobs and Prometheus.
+
+    openrouter-credits [options]            what is left, what may be spent, and for how long
+    openrouter-credits spend [options]      30 days of spend as a chart
+    openrouter-credits serve [options]      a Prometheus exporter for one key or several
+
+A thin layer over the library: each command registers its options and its ``run``; answers become
+text (``_render``), errors one line and an exit status (``_common``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Sequence
+
+from .. import _config
+from .._exceptions import ConfigurationError
+from . import serve, spend, view
+from ._common import (
+    EXIT_INTERRUPTED,
+    EXIT_OUTPUT,
+    EXIT_PIPE,
+    EXIT_USAGE,
+    add_common,
+    report,
+)
+
+EPILOG = f"""\
+examples:
+  openrouter-credits                       remaining, spendable, spend per day, days left, the key's own view
+  openrouter-credits --json                the same as JSON (null where unknown)
+  openrouter-credits --format prometheus   for node_exporter's textfile collector
+  openrouter-credits --below 5             exit 1 when less than $5 may be spent (cron, CI, alerting)
+  openrouter-credits --days-below 7        exit 1 when the credits last less than 7 days at the current pace
+  openrouter-credits --watch 60            poll every 60 s, one line per poll, until Ctrl-C
+  openrouter-credits spend                 the last 30 days of spend as a chart
+  openrouter-credits --config keys.toml    one row per key of the file (--json: a list)
+  openrouter-credits serve --config keys.toml
+                                           a Prometheus exporter on {_config.DEFAULT_LISTEN}, with alerts
+
+The key comes from ${_config.API_KEY_ENV} or --api-key-file (- reads standard input, or asks on a
+terminal without echoing); no option takes the key itself, which would show in the process list and
+shell history. A management (provisioning) key sees everything ({_config.MANAGEMENT_KEYS_URL});
+another key sees its own limit and usage. The base URL comes from --base-url, else
+${_config.BASE_URL_ENV}, else {_config.DEFAULT_BASE_URL}. Amounts are US dollars; what cannot be
+known for a key shows as unknown (null in JSON, no series in Prometheus), never as 0.
+
+exit codes:
+  0    ok
+  1    --below or --days-below tripped
+  2    usage or configuration error (no key, bad option, bad base URL)
+  3    authentication or permission error (401, 403), or what --below or --days-below needs cannot be
+       known for this key
+  4    network, timeout, rate limit (429) or server error (5xx), after retries
+  5    invalid or unexpected response from the server
+  6    the output could not be written (a full disk, a closed file)
+  130  interrupted (Ctrl-C)
+  141  the reader of the output went away (| head): nothing is printed, as for other Unix tools
+"""
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="openrouter-credits",
+        usage="%(prog)s [COMMAND] [options]",
+        description="Show what is left of an OpenRouter account's credits, what a key may still spend, and "
+        "for how long.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,  # scripts must not come to depend on a prefix of an option
+    )
+    view.add_view_options(p)
+    add_common(p, config=True, in_command=False)
+    p.add_argument("--version", action="version", version=f"%(prog)s {_config.__version__}")
+    commands = p.add_subparsers(
+        dest="command", metavar="COMMAND", title="commands (none: the balance view)", prog="openrouter-credits"
+    )
+    spend.register(commands)
+    serve.register(commands)
+    p.set_defaults(run=view.run)
+    return p
+
+
+def _quiet(stream_fd: int) -> None:
+    """Point a standard stream that cannot be written at /dev/null, so nothing fails at exit."""
+    with contextlib.suppress(OSError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stream_fd)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = parser()
+    args = p.parse_args(argv)
+    if args.command is not None:
+        given = [flag for dest, flag in view.VIEW_OPTIONS.items() if getattr(args, dest, None) is not None]
+        if given:
+            p.error(f"{given[0]} is an option of the balance view, not of {args.command}: leave it out")
+        if args.command == "spend" and getattr(args, "config", None):
+            p.error("--config is not an option of spend, which reads one key: use --api-key-file")
+    if args.debug:
+        from .._logging import debug_logging
+
+        debug_logging()
+    try:
+        status: int = args.run(args)
+        sys.stdout.flush()  # here, so that a failed write is reported like any other error
+    except ConfigurationError as error:
+        report(error, args.debug, sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (| head): nothing more to say, and nothing to flush at exit either.
+        _quiet(sys.stdout.fileno())
+        return EXIT_PIPE
+    except OSError as exc:
+        _quiet(sys.stdout.fileno())
+        reason = exc.strerror or type(exc).__name__
+        print(f"error: could not write the output: {reason}. Check the disk or the file it goes to.", file=sys.stderr)
+        return EXIT_OUTPUT
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

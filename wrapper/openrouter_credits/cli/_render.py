@@ -1,0 +1,174 @@
+"""What the command line prints: the balance as a table, JSON or Prometheus text, and the spend chart.
+
+Pure functions of their arguments; the command decides where the text goes. Unknown values show as
+``unknown`` (table), ``null`` (JSON) or an absent series (Prometheus), never as 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .. import _config
+from .._activity import DailySpend
+from .._balance import Balance
+from .._format import days, money
+from .._money import exact_sum
+
+__all__ = ["balance_json", "balance_table", "key_rows", "spend_chart", "statement"]
+
+UNKNOWN = "unknown"
+_AVERAGE = "  (7-day average)"
+
+
+def _or_unknown(value: float | None, render: Any = money) -> str:
+    return UNKNOWN if value is None else str(render(value))
+
+
+def statement(balance: Balance) -> str | None:
+    """One line for a key that is not a management key: what it cannot see, and why."""
+    if balance.key is not None and not balance.key.is_management_key:
+        return (
+            "note: this is not a management key, so it sees only its own limit and usage; the account's "
+            f"balance and spend need a management (provisioning) key: {_config.MANAGEMENT_KEYS_URL}"
+        )
+    return None
+
+
+def balance_table(balance: Balance) -> str:
+    """The default view: what remains, what may be spent, at what pace, and the key's own view."""
+    credits = balance.credits
+    rows = [
+        ("Remaining", _or_unknown(balance.remaining)),
+        ("Spendable", _or_unknown(balance.spendable)),
+        (
+            "Spend per day",
+            _or_unknown(balance.spend_per_day) + ("  (7-day average)" if balance.spend_per_day is not None else ""),
+        ),
+        ("Days left", _days_left(balance)),
+        ("Total credits", UNKNOWN if credits is None else money(credits.total_credits)),
+        ("Total usage", UNKNOWN if credits is None else money(credits.total_usage)),
+    ]
+    key = balance.key
+    if key is None:
+        rows += [("Key limit", UNKNOWN), ("Key usage", UNKNOWN)]
+    else:
+        left = key.limit_left
+        limit = "none" if key.limit is None else money(key.limit)
+        if left is not None:
+            limit += f"  ({money(left)} left)"
+        usage = (
+            f"{money(key.usage)}  (today {money(key.usage_daily)}, this week {money(key.usage_weekly)}, "
+            f"this month {money(key.usage_monthly)})"
+        )
+        rows += [("Key limit", limit), ("Key usage", usage)]
+    width = max(len(label) for label, _ in rows) + 2
+    amount_width = max(len(text.split("  ")[0]) for _, text in rows)
+    lines = []
+    for label, text in rows:
+        amount, _, rest = text.partition("  ")
+        line = f"{label:<{width}}{amount:>{amount_width}}"
+        lines.append(f"{line}  {rest}" if rest else line)
+    return "\n".join(lines)
+
+
+def _days_left(balance: Balance) -> str:
+    if balance.days_left is not None:
+        return days(balance.days_left)
+    if balance.remaining is not None and balance.spend_per_day == 0:
+        return "no spend"  # nothing spent in 7 days: no end in sight, which is not 0
+    return UNKNOWN
+
+
+def balance_json(balance: Balance, **more: object) -> dict[str, Any]:
+    """The view as JSON: the three totals as before, what was added, ``null`` for unknown, and
+    ``unknown`` with the reason for each."""
+    credits = balance.credits
+    key = balance.key
+    return {
+        "total_credits": None if credits is None else credits.total_credits,
+        "total_usage": None if credits is None else credits.total_usage,
+        "remaining": balance.remaining,
+        "spendable": balance.spendable,
+        "spend_per_day": balance.spend_per_day,
+        "days_left": balance.days_left,
+        "daily_spend": None
+        if balance.daily_spend is None
+        else [{"date": day.date.isoformat(), "usage": day.usage} for day in balance.daily_spend],
+        "key": None
+        if key is None
+        else {
+            "label": key.label,
+            "is_management_key": key.is_management_key,
+            "is_free_tier": key.is_free_tier,
+            "limit": key.limit,
+            "limit_remaining": key.limit_left,
+            "usage": key.usage,
+            "usage_daily": key.usage_daily,
+            "usage_weekly": key.usage_weekly,
+            "usage_monthly": key.usage_monthly,
+        },
+        "unknown": dict(balance.unknown),
+        **more,
+    }
+
+
+def key_rows(rows: Sequence[tuple[str, Balance | None]]) -> str:
+    """One row per key (``--config``): remaining, spendable, spend per day, days left, key limit left;
+    ``failed`` for a key whose fetch failed (its error is on stderr)."""
+    header = ("Key", "Remaining", "Spendable", "Spend/day", "Days left", "Limit left")
+    table = [header]
+    for name, balance in rows:
+        if balance is None:
+            table.append((name, "failed", "failed", "failed", "failed", "failed"))
+            continue
+        key = balance.key
+        limit = UNKNOWN if key is None else ("none" if key.limit is None else _or_unknown(key.limit_left))
+        table.append(
+            (
+                name,
+                _or_unknown(balance.remaining),
+                _or_unknown(balance.spendable),
+                _or_unknown(balance.spend_per_day),
+                _days_left(balance),
+                limit,
+            )
+        )
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    lines = []
+    for row in table:
+        cells = [row[0].ljust(widths[0]), *(cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True))]
+        lines.append("  ".join(cells))
+    return "\n".join(lines)
+
+
+# --- the spend chart ----------------------------------------------------------------------------
+
+BAR_WIDTH = 40
+_EIGHTHS = " ▏▎▍▌▋▊▉█"
+
+
+def _bar(value: float, largest: float, unicode: bool) -> str:
+    if largest <= 0 or value <= 0:
+        return ""
+    cells = value / largest * BAR_WIDTH
+    if not unicode:
+        return "#" * max(1, round(cells))
+    whole, eighths = divmod(max(1, round(cells * 8)), 8)
+    return "█" * whole + (_EIGHTHS[eighths] if eighths else "")
+
+
+def spend_chart(daily: Sequence[DailySpend], *, unicode: bool) -> str:
+    """One row per day, a bar scaled to the largest day and the amount beside it; then the total and
+    the daily average. ``unicode``: eighth-block bars, else ``#``."""
+    largest = max((day.usage for day in daily), default=0.0)
+    amounts = [money(day.usage) for day in daily]
+    amount_width = max((len(a) for a in amounts), default=0)
+    lines = []
+    for day, amount in zip(daily, amounts, strict=True):
+        bar = _bar(day.usage, largest, unicode)
+        lines.append(f"{day.date.isoformat()} {amount:>{amount_width}} {bar}".rstrip())
+    total = exact_sum(day.usage for day in daily)
+    average = total / len(daily) if daily else 0.0
+    lines.append(f"Total {money(total)} over {len(daily)} days, {money(average)} a day on average")
+    return "\n".join(lines)

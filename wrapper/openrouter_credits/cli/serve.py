@@ -1,0 +1,159 @@
+"""``openrouter-credits serve``: the command-line side of the exporter (options, logging, signals).
+
+Registering the command imports nothing of the exporter: the one-shot view stays cheap to start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .. import _config
+from .._exceptions import ConfigurationError
+from ._common import add_common, day_count, dollars, interval_seconds, the_key
+
+if TYPE_CHECKING:
+    from .._keys_file import KeySpec
+
+__all__ = ["listen_address", "register", "run"]
+
+
+def listen_address(text: str) -> tuple[str, int]:
+    """An argparse type: ``HOST:PORT`` (``[::1]:PORT`` for IPv6; ``:PORT`` for 127.0.0.1)."""
+    host, sep, port_text = text.rpartition(":")
+    host = host.strip("[]") or "127.0.0.1"
+    try:
+        port = int(port_text)
+    except ValueError:
+        port = -1
+    if not sep or not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not HOST:PORT (such as {_config.DEFAULT_LISTEN}; port 0 to 65535)"
+        )
+    return host, port
+
+
+def register(commands: Any) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="a Prometheus exporter: /metrics and /healthz for one key or several, with alerts",
+        description="Poll each key every --interval seconds and serve the results at /metrics (Prometheus "
+        "text) and /healthz; post to a webhook when a key crosses its below or days_below threshold, and "
+        "when it recovers. SIGTERM or Ctrl-C stops it.",
+        allow_abbrev=False,
+    )
+    add_common(serve, config=True)
+    serve.add_argument(
+        "--listen",
+        type=listen_address,
+        default=listen_address(_config.DEFAULT_LISTEN),
+        metavar="HOST:PORT",
+        help=f"where to serve /metrics and /healthz (default: {_config.DEFAULT_LISTEN}, this machine only)",
+    )
+    serve.add_argument(
+        "--interval",
+        type=interval_seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help="seconds between polls, 1 or more (default: 60)",
+    )
+    serve.add_argument(
+        "--notify-url",
+        metavar="URL",
+        help='a webhook taking {"text": ...} (Slack, Mattermost, ...); better in $OPENROUTER_CREDITS_NOTIFY_URL, '
+        "which the process list does not show",
+    )
+    serve.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        help="where the alert state is kept (default: $XDG_STATE_HOME/openrouter-credits, else "
+        "~/.local/state/openrouter-credits)",
+    )
+    serve.add_argument(
+        "--below",
+        type=dollars,
+        dest="alert_below",
+        metavar="DOLLARS",
+        help="alert when spendable is below DOLLARS (the key without --config)",
+    )
+    serve.add_argument(
+        "--days-below",
+        type=day_count,
+        dest="alert_days_below",
+        metavar="DAYS",
+        help="alert when days left is below DAYS (the key without --config)",
+    )
+    serve.set_defaults(run=run)
+
+
+def keys_of(args: argparse.Namespace) -> list[KeySpec]:
+    """The keys to poll: those of --config, or the one key of --api-key-file or the environment."""
+    from .._keys_file import KeySpec
+
+    if args.config:
+        if args.api_key_file:
+            raise ConfigurationError("--config names the keys: leave out --api-key-file.")
+        if args.alert_below is not None or args.alert_days_below is not None:
+            raise ConfigurationError("--config gives each key its thresholds: set below and days_below in the file.")
+        from .._keys_file import load_keys
+
+        return load_keys(args.config)
+    return [KeySpec("default", the_key(args), args.alert_below, args.alert_days_below)]
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the exporter until SIGTERM or SIGINT; 0 then."""
+    import asyncio
+    import signal
+
+    from ..exporter import Exporter, check_notify_url, default_state_dir, redact_url
+
+    keys = keys_of(args)
+    notify = check_notify_url(args.notify_url) if args.notify_url else None
+    if not args.debug:
+        logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request is noise here
+    host, port = args.listen
+    state_dir = Path(args.state_dir) if args.state_dir else default_state_dir()
+    exporter = Exporter(
+        keys,
+        interval=args.interval,
+        base_url=args.base_url,
+        timeout=args.timeout,
+        deadline=args.deadline,
+        max_retries=args.max_retries,
+        notify_url=notify,
+        state_dir=state_dir,
+    )
+    log = logging.getLogger("openrouter_credits.exporter")
+
+    def ready(bound_host: str, bound_port: int) -> None:
+        shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+        log.info(
+            "Serving http://%s:%d/metrics and /healthz; polling %d key(s) (%s) every %g s%s",
+            shown,
+            bound_port,
+            len(keys),
+            ", ".join(spec.name for spec in keys),
+            args.interval,
+            f"; alerts to {redact_url(notify)}" if notify else "",
+        )
+        print(f"listening on http://{shown}:{bound_port}", flush=True)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, exporter.stop)
+        await exporter.run(host, port, ready)
+
+    try:
+        asyncio.run(main())
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot listen on {host}:{port} ({exc.strerror or exc}): pick another with --listen HOST:PORT."
+        ) from None
+    log.info("Stopped")
+    return 0

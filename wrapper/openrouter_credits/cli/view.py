@@ -1,0 +1,245 @@
+"""The balance view (the command without a subcommand): the table, --json, --format prometheus, the
+thresholds, --watch, and several keys at once (--config)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, TextIO, cast
+
+from .._client import CreditsClient
+from .._exceptions import ConfigurationError, OpenRouterCreditsError, PermissionDeniedError
+from ._common import (
+    CLI_TERMS,
+    EXIT_AUTH,
+    EXIT_BELOW,
+    EXIT_OK,
+    client_options,
+    day_count,
+    dollars,
+    exit_code,
+    interval_seconds,
+    report,
+    the_key,
+    worst,
+)
+
+if TYPE_CHECKING:
+    from .._balance import Balance
+    from .._keys_file import KeySpec
+
+#: The options of the view alone: given with a subcommand, they are refused, naming it.
+VIEW_OPTIONS = {"format": "--json/--format", "below": "--below", "days_below": "--days-below", "watch": "--watch"}
+
+
+def add_view_options(p: argparse.ArgumentParser) -> None:
+    output = p.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_const", const="json", dest="format", help="print JSON")
+    output.add_argument("--format", choices=("table", "json", "prometheus"), help="output format (default: table)")
+    p.add_argument("--below", type=dollars, metavar="DOLLARS", help="exit 1 when spendable is below DOLLARS")
+    p.add_argument("--days-below", type=day_count, metavar="DAYS", help="exit 1 when days left is below DAYS")
+    p.add_argument(
+        "--watch", type=interval_seconds, metavar="SECONDS", help="poll every SECONDS (1 or more) until Ctrl-C"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """The view of the key (or of every key of --config); the exit status."""
+    args.format = args.format or "table"
+    if args.watch is not None and args.format == "prometheus":
+        raise ConfigurationError("--watch prints lines or JSON; for Prometheus run it once per scrape or cron tick.")
+    options = client_options(args)
+    if args.config:
+        if args.api_key_file:
+            raise ConfigurationError("--config names the keys: leave out --api-key-file.")
+        if args.watch is not None:
+            raise ConfigurationError("--watch follows one key: leave out --config, or use serve for several.")
+        from .._keys_file import load_keys
+
+        return run_many(args, load_keys(args.config), options)
+    key = the_key(args)
+    with CreditsClient(key, **options) as client:  # type: ignore[arg-type]
+        if args.watch is not None:
+            return watch(client, args)
+        try:
+            balance = client.get_balance()
+        except OpenRouterCreditsError as error:
+            if args.format == "prometheus":
+                from .._metrics import balance_metrics, exposition
+
+                print(exposition(balance_metrics(None, {}, up=False, last_success=None)), end="", flush=True)
+            report(error, args.debug, sys.stderr)
+            return exit_code(error)
+    return show_balance(balance, args)
+
+
+def _failures(balance: Balance) -> list[OpenRouterCreditsError]:
+    """The calls that failed for another reason than this key's kind (a 403 is expected for it)."""
+    return [error for error in balance.errors.values() if not isinstance(error, PermissionDeniedError)]
+
+
+def check_thresholds(balance: Balance, args: argparse.Namespace, stream: TextIO) -> int:
+    """The exit status --below and --days-below give, saying on ``stream`` why when not 0."""
+    from .._format import days, money
+
+    tripped = False
+    unknown: list[str] = []
+    if args.below is not None:
+        if balance.spendable is None:
+            unknown.append(f"--below needs what this key may spend, which is unknown: {balance.unknown['spendable']}")
+        elif balance.spendable < args.below:
+            print(f"below: spendable {money(balance.spendable)} is under {money(args.below)}", file=stream)
+            tripped = True
+    if args.days_below is not None:
+        no_spend = balance.remaining is not None and balance.spend_per_day == 0
+        if balance.days_left is None and not no_spend:
+            unknown.append(f"--days-below needs the days left, which is unknown: {balance.unknown['days_left']}")
+        elif balance.days_left is not None and balance.days_left < args.days_below:
+            print(f"below: {days(balance.days_left)} days left is under {days(args.days_below)}", file=stream)
+            tripped = True
+    if tripped:
+        return EXIT_BELOW
+    failures = _failures(balance)
+    if unknown and failures:
+        return worst(exit_code(error) for error in failures)
+    for line in unknown:
+        print(f"error: {line}.", file=stream)
+    return EXIT_AUTH if unknown else EXIT_OK
+
+
+def show_balance(balance: Balance, args: argparse.Namespace) -> int:
+    """Print the view in the chosen format; the exit status (thresholds, then failed calls)."""
+    from .._metrics import balance_metrics, exposition
+    from ._render import balance_json, balance_table, statement
+
+    if args.format == "json":
+        print(json.dumps(balance_json(balance)))
+    elif args.format == "prometheus":
+        print(exposition(balance_metrics(balance, {}, up=True, last_success=round(time.time(), 3))), end="")
+    else:
+        print(balance_table(balance))
+        line = statement(balance)
+        if line:
+            print(line)
+    failures = _failures(balance)
+    for error in failures:
+        report(error, args.debug, sys.stderr)
+    status = check_thresholds(balance, args, sys.stderr)
+    if status == EXIT_OK and failures:
+        return worst(exit_code(error) for error in failures)
+    return status
+
+
+def watch(client: CreditsClient, args: argparse.Namespace, sleep: Callable[[float], None] = time.sleep) -> int:
+    """One line (or JSON object) per poll, with the change of what may be spent, until Ctrl-C (exit 0)."""
+    previous: float | None = None
+    noted = False
+    try:
+        while True:
+            stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            try:
+                balance = client.get_balance()
+            except OpenRouterCreditsError as error:
+                print(f"{stamp} error: {error.describe(CLI_TERMS)}", file=sys.stderr, flush=True)
+            else:
+                for failure in _failures(balance):
+                    print(f"{stamp} error: {failure.describe(CLI_TERMS)}", file=sys.stderr, flush=True)
+                if not noted:
+                    from ._render import statement
+
+                    note = statement(balance)
+                    if note:
+                        print(note, file=sys.stderr, flush=True)
+                    noted = True
+                print(_watch_line(balance, args, stamp, previous), flush=True)
+                previous = balance.spendable if balance.spendable is not None else previous
+            sleep(args.watch)
+    except KeyboardInterrupt:
+        return EXIT_OK  # the way --watch ends
+
+
+def _watch_line(balance: Balance, args: argparse.Namespace, stamp: str, previous: float | None) -> str:
+    from .._format import money
+    from .._money import exact_difference
+    from ._render import balance_json
+
+    now = balance.spendable
+    delta = None if previous is None or now is None else exact_difference(now, previous)
+    if args.format == "json":
+        return json.dumps(balance_json(balance, time=stamp, change=delta))
+
+    def amount(value: float | None) -> str:
+        return "unknown" if value is None else money(value)
+
+    line = f"{stamp}  remaining {amount(balance.remaining)}  spendable {amount(now)}"
+    credits, key = balance.credits, balance.key
+    if credits is not None:
+        line += f"  credits {money(credits.total_credits)}  usage {money(credits.total_usage)}"
+    if key is not None and not key.is_management_key:
+        limit = "none" if key.limit is None else f"{money(key.limit)} ({amount(key.limit_left)} left)"
+        line += f"  key limit {limit}  key usage {money(key.usage)}"
+    if delta is not None:
+        line += f"  change {money(delta)}"
+    if args.below is not None and now is not None and now < args.below:
+        line += f"  BELOW {money(args.below)}"
+    return line
+
+
+def run_many(args: argparse.Namespace, specs: list[KeySpec], options: dict[str, object]) -> int:
+    """The view of every key of --config: a table row, a JSON list entry or labelled series each;
+    the exit status the worst across keys. --below and --days-below override the file's thresholds."""
+    from .._metrics import balance_metrics, exposition, merge_families
+    from ._render import balance_json, key_rows
+
+    results: list[tuple[KeySpec, Balance | None, int]] = []
+    for spec in specs:
+        with CreditsClient(spec.api_key, **options) as client:  # type: ignore[arg-type]
+            try:
+                balance: Balance | None = client.get_balance()
+            except OpenRouterCreditsError as error:
+                print(f"error: {spec.name}: {error.describe(CLI_TERMS)}", file=sys.stderr)
+                results.append((spec, None, exit_code(error)))
+                continue
+        assert balance is not None
+        thresholds = argparse.Namespace(
+            below=args.below if args.below is not None else spec.below,
+            days_below=args.days_below if args.days_below is not None else spec.days_below,
+        )
+        status = check_thresholds(balance, thresholds, cast(TextIO, _Prefixed(sys.stderr, spec.name)))
+        for failure in _failures(balance):
+            print(f"error: {spec.name}: {failure.describe(CLI_TERMS)}", file=sys.stderr)
+            status = status if status != EXIT_OK else exit_code(failure)
+        results.append((spec, balance, status))
+    if args.format == "json":
+        print(json.dumps([
+            {"name": spec.name, **(balance_json(balance) if balance is not None else {"error": True})}
+            for spec, balance, _ in results
+        ]))  # fmt: skip
+    elif args.format == "prometheus":
+        now = round(time.time(), 3)
+        print(exposition(merge_families(
+            balance_metrics(balance, {"key": spec.name}, up=balance is not None, last_success=now if balance else None)
+            for spec, balance, _ in results
+        )), end="")  # fmt: skip
+    else:
+        print(key_rows([(spec.name, balance) for spec, balance, _ in results]))
+    return worst(status for _, _, status in results)
+
+
+class _Prefixed:
+    """A stream that puts ``name: `` after the ``below:`` / ``error:`` word of each line."""
+
+    def __init__(self, stream: TextIO, name: str) -> None:
+        self.stream = stream
+        self.name = name
+
+    def write(self, text: str) -> int:
+        word, sep, rest = text.partition(": ")
+        return self.stream.write(f"{word}: {self.name}: {rest}" if sep and word in ("below", "error") else text)
+
+    def flush(self) -> None:
+        self.stream.flush()

@@ -1,0 +1,243 @@
+"""``openrouter-credits serve``: a Prometheus exporter for several keys, with alerts.
+
+- Each key is polled by a task of its own every ``interval`` seconds (jittered, so keys do not poll
+  in lockstep; a 429's Retry-After makes the next poll wait longer, up to ``MAX_WAIT``).
+- ``GET /metrics`` answers from the last polls, never by calling OpenRouter: the text is rendered once
+  per poll and served as is. ``GET /healthz`` is 200 when every key's last poll succeeded recently,
+  else 503 naming the failing keys.
+- A failed poll: ``up`` 0, the balance series gone (never 0, never stale numbers), the last success
+  time kept, ``poll_errors_total{key, kind}`` counted.
+- Alerts (``_alerts``): once per crossing of a threshold and once per recovery, kept across restarts.
+
+Time, sleep and randomness are injected (``clock``, ``monotonic``, ``rng``) so that polling, jitter,
+alerts and staleness are tested in virtual time. Keys and webhook URLs carry secrets: neither appears
+in metrics, logs, /healthz or errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .._client import AsyncCreditsClient
+from .._exceptions import OpenRouterCreditsError
+from .._keys_file import KeySpec
+from .._metrics import Family, balance_metrics, exposition, merge_families
+from ._alerts import AlertBook, Webhook, alerts_due
+from ._poll import KeyState, poll_key
+
+__all__ = ["Exporter", "default_state_dir"]
+
+logger = logging.getLogger("openrouter_credits.exporter")
+
+ACTIVITY_INTERVAL = 15 * 60.0
+JITTER = 0.1
+#: The first polls of the keys are spread over this many seconds (or the interval, if shorter).
+FIRST_POLL_SPREAD = 2.0
+#: /healthz calls a key stale when its last success is older than this many intervals (plus the
+#: time a poll may take: its deadline).
+STALE_INTERVALS = 3
+#: The longest a 429 may delay a key's next poll.
+MAX_WAIT = 15 * 60.0
+
+PLAIN = "text/plain; charset=utf-8"
+METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+class Exporter:
+    """Polls each key and serves what it learnt; ``run()`` until ``stop()``."""
+
+    def __init__(
+        self,
+        keys: Sequence[KeySpec],
+        *,
+        interval: float = 60.0,
+        base_url: str | None = None,
+        timeout: float | None = None,
+        deadline: float = 30.0,
+        max_retries: int = 2,
+        notify_url: str | None = None,
+        state_dir: Path | None = None,
+        activity_interval: float = ACTIVITY_INTERVAL,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.interval = interval
+        self.deadline = deadline
+        self.activity_interval = max(activity_interval, interval)
+        self.clock = clock
+        self.monotonic = monotonic
+        self.rng = rng or random.Random()
+        self._options: dict[str, Any] = {"base_url": base_url, "deadline": deadline, "max_retries": max_retries}
+        if timeout is not None:
+            self._options["timeout"] = timeout
+        self.states: dict[str, KeyState] = {}
+        self.clients: dict[str, AsyncCreditsClient] = {}
+        for spec in keys:
+            self._add(spec)
+        self.webhook = None if notify_url is None else Webhook(notify_url)
+        self.alerts = AlertBook(None if state_dir is None else state_dir / "alerts.json")
+        self._metrics = b""
+        self._stop = asyncio.Event()
+        self.render()
+
+    def _add(self, spec: KeySpec) -> None:
+        self.states[spec.name] = KeyState(spec)
+        self.clients[spec.name] = AsyncCreditsClient(spec.api_key, **self._options)
+
+    # --- polling --------------------------------------------------------------------------------
+
+    async def poll(self, name: str) -> float:
+        """Poll one key once; the seconds a 429 asks the next poll to wait (0 if none)."""
+        state = self.states[name]
+        balance, cause, wait = await poll_key(
+            state, self.clients[name], now=self.monotonic(), activity_interval=self.activity_interval
+        )
+        if cause is not None:
+            self._failed(state, cause)
+        else:
+            assert balance is not None
+            self._succeeded(state, balance)
+            await self.check_alerts(state)
+        self.render()
+        return min(wait, MAX_WAIT)
+
+    def _failed(self, state: KeyState, error: OpenRouterCreditsError) -> None:
+        state.balance = None
+        state.up = False
+        state.problem = f"{error.kind}: {error}"
+        if state.failing_since is None:
+            state.failing_since = self.clock()
+            logger.info("Key %s: the poll failed (%s): %s", state.spec.name, error.kind, error)
+        else:
+            logger.debug("Key %s: the poll failed again: %s", state.spec.name, error)
+
+    def _succeeded(self, state: KeyState, balance: Any) -> None:
+        if state.failing_since is not None:
+            logger.info("Key %s: polls succeed again", state.spec.name)
+        state.balance = balance
+        state.up = True
+        state.problem = None
+        state.failing_since = None
+        state.last_success = self.clock()
+
+    async def _poll_forever(self, name: str) -> None:
+        await self._sleep(self.rng.uniform(0, min(self.interval, FIRST_POLL_SPREAD)))  # keys start apart too
+        while not self._stop.is_set() and name in self.states:
+            try:
+                extra = await self.poll(name)
+            except Exception:  # a bug, not the server's doing: log it, keep the other keys going
+                logger.exception("Key %s: the poll raised unexpectedly", name)
+                extra = 0.0
+            wait = max(self.interval * self.rng.uniform(1 - JITTER, 1 + JITTER), extra)
+            await self._sleep(wait)
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stop.wait(), timeout=seconds)
+
+    # --- alerts ---------------------------------------------------------------------------------
+
+    async def check_alerts(self, state: KeyState) -> None:
+        """Post what the poll's balance calls for; the state moves only when the post went through."""
+        if state.balance is None or self.webhook is None:
+            return
+        for threshold, below, text in alerts_due(state.spec, state.balance, self.alerts):
+            if await self.webhook.send(text):
+                self.alerts.set(state.spec.name, threshold, below)
+
+    # --- serving --------------------------------------------------------------------------------
+
+    def families(self) -> list[Family]:
+        """Every key's gauges, labelled ``key``, and the poll error counters."""
+        groups = [
+            balance_metrics(
+                state.balance,
+                {"key": name},
+                up=state.up,
+                last_success=None if state.last_success is None else round(state.last_success, 3),
+            )
+            for name, state in self.states.items()
+        ]
+        errors = [
+            ({"key": name, "kind": kind}, float(count))
+            for name, state in self.states.items()
+            for kind, count in state.errors.items()
+        ]
+        counter = Family(
+            "openrouter_credits_poll_errors_total",
+            "Failed calls to OpenRouter while polling, by key and kind of failure.",
+            "counter",
+            errors,
+        )
+        return [*merge_families(groups), counter]
+
+    def render(self) -> None:
+        """Render /metrics once, now (after each poll), so a scrape only sends bytes."""
+        self._metrics = exposition(self.families()).encode()
+
+    def health(self) -> tuple[int, str]:
+        now = self.clock()
+        # A poll is due every interval (at most 10 % late by jitter) and may take its deadline.
+        limit = STALE_INTERVALS * self.interval * (1 + JITTER) + self.deadline
+        failing = []
+        for name, state in self.states.items():
+            fresh = state.up and state.last_success is not None and now - state.last_success <= limit
+            if not fresh:
+                why = state.problem or ("not polled yet" if not state.polled else "no success in three intervals")
+                if state.last_success is not None and now - state.last_success > limit:
+                    why = f"last success {now - state.last_success:.0f} s ago; {why}"
+                failing.append(f"{name}: {why}")
+        if failing:
+            return 503, "failing: " + "; ".join(failing) + "\n"
+        return 200, f"ok: {len(self.states)} key(s) polled within {limit:g} s\n"
+
+    def route(self, method: str, path: str) -> tuple[int, bytes, str]:
+        """What one GET or HEAD gets: status, body and content type."""
+        if path == "/metrics":
+            return 200, self._metrics, METRICS_TYPE
+        if path == "/healthz":
+            status, text = self.health()
+            return status, text.encode(), PLAIN
+        if path == "/":
+            return 200, b"openrouter-credits exporter: /metrics, /healthz\n", PLAIN
+        return 404, b"not found: /metrics, /healthz\n", PLAIN
+
+    async def run(self, host: str, port: int, ready: Any = None) -> None:
+        """Serve and poll until ``stop()``; ``ready(host, port)`` is called once listening."""
+        from ._http import HTTPServer
+
+        server = HTTPServer(self.route, logger=logger)
+        bound = await server.start(host, port)
+        if ready is not None:
+            ready(*bound)
+        tasks = [asyncio.create_task(self._poll_forever(name), name=f"poll {name}") for name in self.states]
+        try:
+            await self._stop.wait()
+        finally:
+            await server.close()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            for client in self.clients.values():
+                await client.aclose()
+            if self.webhook is not None:
+                await self.webhook.aclose()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def default_state_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """The user's state directory: $XDG_STATE_HOME/openrouter-credits, else ~/.local/state/openrouter-credits."""
+    environ = os.environ if environ is None else environ
+    base = environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "openrouter-credits"

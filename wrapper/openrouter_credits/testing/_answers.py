@@ -1,0 +1,126 @@
+"""How the mock answers the API: the three endpoints, each request checked as OpenRouter checks it,
+faults injected, OpenRouter's own error bodies."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qs
+
+import attrs
+
+from ._records import Fault, default_activity, key_label
+from ._scenario import Scenario
+
+__all__ = ["JSON_TYPE", "Answer", "Answers", "Scope", "error_body"]
+
+MANAGEMENT_ONLY = "Only management keys can perform this operation"
+ACTIVITY_PARAMETERS = ("date", "api_key_hash", "user_id", "group_by", "workspace_id")
+#: The workspace every row of this mock's activity belongs to (``group_by=workspace``).
+DEFAULT_WORKSPACE = "00000000-0000-4000-8000-000000000000"
+
+Scope = dict[str, Any]
+Message = dict[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Answer = tuple[int, list[tuple[bytes, bytes]], "bytes | Fault"]
+JSON_TYPE = [(b"content-type", b"application/json")]
+
+
+def error_body(code: int, message: str) -> bytes:
+    """OpenRouter's error shape: ``{"error": {"code": ..., "message": ...}}``."""
+    return json.dumps({"error": {"code": code, "message": message}}).encode()
+
+
+class Answers(Scenario):
+    """The API side of the mock: one answer per request, from the scenario."""
+
+    async def _api(self, scope: Scope, endpoint: str) -> Answer:
+        """One of the three endpoints: method, latency, a pending fault, the key, then the answer."""
+        if scope["method"] != "GET":
+            return 405, [*JSON_TYPE, (b"allow", b"GET")], error_body(405, "Method Not Allowed")
+        with self._lock:
+            faults = self._faults[endpoint]
+            fault = faults.popleft() if faults else None
+        if self._latency:
+            await asyncio.sleep(self._latency)
+        if fault is not None:
+            return self._faulty(fault)
+        token = self._bearer_token(scope)
+        if token is None:
+            return 401, JSON_TYPE, error_body(401, "No auth credentials found")
+        with self._lock:
+            view = self._keys.get(token)
+            view = None if view is None else attrs.evolve(view)
+            balance = self._accounts.get(token)
+            data = None if balance is None else attrs.asdict(balance)
+            rows = self._activity.get(token)
+        if view is None:
+            return 401, JSON_TYPE, error_body(401, "Invalid API key")
+        if endpoint == "key":
+            return 200, JSON_TYPE, json.dumps({"data": view.data(key_label(token))}).encode()
+        if endpoint == "credits":
+            if data is None and self.zero_credits_for_ordinary_keys:
+                data = {"total_credits": 0.0, "total_usage": 0.0}
+            if data is None:
+                return 403, JSON_TYPE, error_body(403, MANAGEMENT_ONLY)
+            return 200, JSON_TYPE, json.dumps({"data": data}).encode()
+        if balance is None:
+            return 403, JSON_TYPE, error_body(403, MANAGEMENT_ONLY)
+        return self._activity_answer(scope, rows)
+
+    def _activity_answer(self, scope: Scope, rows: list[dict[str, Any]] | None) -> Answer:
+        """``GET /activity`` with its query: ``date`` (the rows of that day), ``group_by=workspace``,
+        ``workspace_id``; ``api_key_hash`` and ``user_id`` are accepted and filter nothing (the mock
+        has one member and treats every key's rows as the account's)."""
+        today = self._clock().date()
+        if rows is None:
+            rows = default_activity(today)
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        for name, values in query.items():
+            if name not in ACTIVITY_PARAMETERS:
+                known = ", ".join(ACTIVITY_PARAMETERS)
+                return 400, JSON_TYPE, error_body(400, f"Unknown query parameter {name[:100]!r}; known: {known}")
+            if len(values) > 1:
+                return 400, JSON_TYPE, error_body(400, f"The query parameter {name} may be given once")
+        day = query.get("date", [None])[0]
+        if day is not None:  # any string, as the document allows: a day without rows gives none
+            rows = [row for row in rows if row["date"] == day]
+        group_by = query.get("group_by", [None])[0]
+        if group_by not in (None, "workspace"):
+            return 400, JSON_TYPE, error_body(400, f"group_by must be 'workspace', not {group_by[:100]!r}")
+        workspace = query.get("workspace_id", [None])[0]
+        if workspace is not None and workspace != DEFAULT_WORKSPACE:
+            rows = []
+        if group_by == "workspace":
+            rows = [{**row, "workspace_id": DEFAULT_WORKSPACE} for row in rows]
+        return 200, JSON_TYPE, json.dumps({"data": rows}).encode()
+
+    @staticmethod
+    def _bearer_token(scope: Scope) -> str | None:
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                scheme, _, token = value.decode("latin-1").partition(" ")
+                token = token.strip()
+                return token if scheme.lower() == "bearer" and token else None
+        return None
+
+    @staticmethod
+    def _faulty(fault: Fault) -> Answer:
+        if fault.kind == "status":
+            status = fault.status or 500
+            headers = list(JSON_TYPE)
+            if fault.retry_after is not None:
+                headers.append((b"retry-after", f"{fault.retry_after:g}".encode()))
+            return status, headers, error_body(status, f"Injected fault: HTTP {status}")
+        if fault.kind == "truncated":
+            return 200, JSON_TYPE, b'{"data": {"total_credits": 25.0, "total_us'
+        if fault.kind == "not-json":
+            return 200, [(b"content-type", b"text/plain")], b"OK"
+        if fault.kind == "html":
+            page = b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
+            return fault.status or 502, [(b"content-type", b"text/html")], page
+        if fault.kind == "wrong-types":
+            return 200, JSON_TYPE, b'{"data": {"total_credits": "25.00", "total_usage": null}}'
+        return 200, JSON_TYPE, fault  # drop
