@@ -34,20 +34,22 @@ generate: $(STAMP) ## select, normalise openapi.yaml and regenerate generated/ f
 check-generated: $(STAMP) ## fail, showing the difference, when generated/ is not what the spec produces
 	$(BIN)/python tools/generate.py --check
 
-lint: $(STAMP) ## ruff check + ruff format --check on hand-written code, mypy --strict on wrapper/ and a user's script
+lint: $(STAMP) ## ruff check + ruff format --check, mypy --strict (wrapper/, tools/, a user's script), actionlint on the workflows
 	$(BIN)/ruff check $(HAND_WRITTEN)
 	$(BIN)/ruff format --check $(HAND_WRITTEN)
 	$(BIN)/mypy --strict -p openrouter_credits
-	$(BIN)/mypy --strict tests/typecheck/user_script.py
+	$(BIN)/mypy --strict tests/packaging/typecheck/user_script.py
+	$(BIN)/mypy --strict tools
+	$(BIN)/jactionlint --no-online --color=never --profile correctness --shellcheck=$(BIN)/shellcheck .github/workflows/*.yml
 
 format: $(STAMP) ## apply ruff's fixes and formatting to hand-written code
 	$(BIN)/ruff check --fix $(HAND_WRITTEN)
 	$(BIN)/ruff format $(HAND_WRITTEN)
 
-# pytest runs last: its summary is the closing line that says how many tests passed.
-test: $(STAMP) check-generated lint ## everything: drift check, lint, type check, conformance, pytest
-	$(BIN)/python tools/conformance.py
-	$(BIN)/python -m pytest
+# pytest runs last, on every core (pytest-xdist): its summary is the closing line that says how many
+# tests passed. Conformance is one of its tests (tests/mock/test_conformance.py).
+test: $(STAMP) check-generated lint ## everything: drift check, lint, type check, pytest (conformance included)
+	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 conformance: $(STAMP) ## schemathesis run --checks all against the live mock (both documents, with and without a key)
 	$(BIN)/python tools/conformance.py

@@ -1,21 +1,19 @@
-"""Shared helpers: drive the sync or the async client against small httpx.MockTransport handlers."""
+"""Fixtures every test folder shares: the client mode, and the live mock reset around each test.
+
+Helpers to import (the key, handlers, the harness) are in ``helpers``."""
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
-import httpx
 import pytest
 from hypothesis import settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from openrouter_credits import AsyncCreditsClient, Credits, CreditsClient
 from openrouter_credits.testing import MockServer
 
 # Tests write nothing into the checkout: no hypothesis example database, and its other caches in a
@@ -25,50 +23,6 @@ settings.load_profile("project")
 _HYPOTHESIS_HOME = tempfile.mkdtemp(prefix="openrouter-credits-hypothesis-")
 set_hypothesis_home_dir(_HYPOTHESIS_HOME)
 atexit.register(shutil.rmtree, _HYPOTHESIS_HOME, True)
-
-KEY = "sk-or-v1-SECRET-7f3a9c1e5b2d4680-TOPSECRET"
-Handler = Callable[[httpx.Request], httpx.Response]
-
-
-def ok(request: httpx.Request) -> httpx.Response:
-    """The documented 200."""
-    return httpx.Response(200, json={"data": {"total_credits": 25.0, "total_usage": 7.5}})
-
-
-class Harness:
-    """Runs one get_credits() call through the sync or async client; records requests and sleeps."""
-
-    def __init__(self, mode: str, handler: Handler, **options: Any) -> None:
-        self.mode = mode
-        self.handler = handler
-        self.options = {"api_key": KEY, **options}
-        self.requests: list[httpx.Request] = []
-        self.sleeps: list[float] = []
-
-    def _handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        return self.handler(request)
-
-    def call(self) -> Credits:
-        transport = httpx.MockTransport(self._handle)
-        if self.mode == "sync":
-            with (
-                httpx.Client(transport=transport) as http,
-                CreditsClient(http_client=http, sleep=self.sleeps.append, **self.options) as client,
-            ):
-                return client.get_credits()
-
-        async def sleep(seconds: float) -> None:
-            self.sleeps.append(seconds)
-
-        async def main() -> Credits:
-            async with (
-                httpx.AsyncClient(transport=transport) as http,
-                AsyncCreditsClient(http_client=http, sleep=sleep, **self.options) as client,
-            ):
-                return await client.get_credits()
-
-        return asyncio.run(main())
 
 
 @pytest.fixture(params=["sync", "async"])

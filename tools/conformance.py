@@ -15,9 +15,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
-import selection  # noqa: E402
-
 import normalise  # noqa: E402
+import selection  # noqa: E402
 from openrouter_credits.testing import DEFAULT_PROVISIONING_KEY, MockServer  # noqa: E402
 
 EXAMPLES = "100"

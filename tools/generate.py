@@ -27,9 +27,8 @@ TEMPLATE_HASHES = TEMPLATES / "upstream.sha256"
 MAX_DIFF_LINES = 200
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import selection  # noqa: E402
-
 import normalise  # noqa: E402
+import selection  # noqa: E402
 
 
 def upstream_templates() -> Path:

@@ -183,7 +183,7 @@ def canonical_schema_names(doc: Doc, report: Report) -> None:
     """
     schemas_path = ("components", "schemas")
 
-    def place(schema_holder: dict[str, Any], key: str | int, name: str, where: str) -> None:
+    def place(schema_holder: Any, key: str | int, name: str, where: str) -> None:
         schemas = doc.setdefault("components", {}).setdefault("schemas", {})
         schema = schema_holder[key]
         target_ref = f"#/components/schemas/{name}"
@@ -367,13 +367,13 @@ def normalise(doc: Any, selected: list[Operation] | None = None, report: Report 
         raise DocumentError([f"$: expected a mapping at the top of the document, found {type(doc).__name__}"])
     if selected is not None:
         doc = select(doc, selected, report)
-    doc = copy.deepcopy(doc)
+    result: Doc = copy.deepcopy(doc)
     for repair in REPAIRS:
-        repair(doc, report)
-    problems = validate(doc)
+        repair(result, report)
+    problems = validate(result)
     if problems:
         raise DocumentError(problems)
-    return doc
+    return result
 
 
 def load(path: Path) -> Any:

@@ -18,10 +18,9 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import normalise
 import selection
 from openapi_doc import DocumentError, jpath
-
-import normalise
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "https://openrouter.ai/openapi.yaml"

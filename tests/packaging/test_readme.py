@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 import openrouter_credits_client
-from conftest import KEY
+from helpers import KEY
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def section_code(heading: str) -> str:

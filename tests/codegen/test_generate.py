@@ -16,12 +16,11 @@ from typing import Any
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "openrouter_credits_client"
 ENDPOINT = Path("api/credits_/get_credits.py")
 UPSTREAM = ROOT / "tests" / "data" / "upstream"
 REFERENCE_PAGE = UPSTREAM / "get-credits-reference-page.yaml"
-sys.path.insert(0, str(ROOT / "tools"))
 import generate  # noqa: E402
 
 

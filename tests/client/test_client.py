@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 import openrouter_credits
-from conftest import KEY, Harness, ok
+from helpers import KEY, Harness, ok
 from openrouter_credits import (
     APIConnectionError,
     APIStatusError,

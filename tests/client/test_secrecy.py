@@ -9,7 +9,7 @@ import traceback
 import httpx
 import pytest
 
-from conftest import KEY, Harness, ok
+from helpers import KEY, Harness, ok
 from openrouter_credits import CreditsClient, OpenRouterCreditsError
 from openrouter_credits._settings import Secret, Settings
 

@@ -10,7 +10,7 @@ import tomllib
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_sdist_and_wheel_install_and_work(tmp_path: Path) -> None:

@@ -5,18 +5,15 @@ from __future__ import annotations
 import copy
 import json
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import selection  # noqa: E402
-
+ROOT = Path(__file__).resolve().parents[2]
 import normalise  # noqa: E402
+import selection  # noqa: E402
 
 
 def canonical_doc() -> dict[str, Any]:

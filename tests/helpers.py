@@ -1,0 +1,60 @@
+"""What tests import: a test key, the documented 200, and a harness that drives the sync or the async
+client against a small httpx.MockTransport handler."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from openrouter_credits import AsyncCreditsClient, Credits, CreditsClient
+
+#: The repository's top folder.
+ROOT = Path(__file__).resolve().parent.parent
+
+KEY = "sk-or-v1-SECRET-7f3a9c1e5b2d4680-TOPSECRET"
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def ok(request: httpx.Request) -> httpx.Response:
+    """The documented 200."""
+    return httpx.Response(200, json={"data": {"total_credits": 25.0, "total_usage": 7.5}})
+
+
+class Harness:
+    """Runs one get_credits() call through the sync or async client; records requests and sleeps."""
+
+    def __init__(self, mode: str, handler: Handler, **options: Any) -> None:
+        self.mode = mode
+        self.handler = handler
+        self.options = {"api_key": KEY, **options}
+        self.requests: list[httpx.Request] = []
+        self.sleeps: list[float] = []
+
+    def _handle(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return self.handler(request)
+
+    def call(self) -> Credits:
+        transport = httpx.MockTransport(self._handle)
+        if self.mode == "sync":
+            with (
+                httpx.Client(transport=transport) as http,
+                CreditsClient(http_client=http, sleep=self.sleeps.append, **self.options) as client,
+            ):
+                return client.get_credits()
+
+        async def sleep(seconds: float) -> None:
+            self.sleeps.append(seconds)
+
+        async def main() -> Credits:
+            async with (
+                httpx.AsyncClient(transport=transport) as http,
+                AsyncCreditsClient(http_client=http, sleep=sleep, **self.options) as client,
+            ):
+                return await client.get_credits()
+
+        return asyncio.run(main())
