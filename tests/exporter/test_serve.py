@@ -3,17 +3,14 @@
 
 from __future__ import annotations
 
-import http.server
-import json
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import httpx
 import pytest
@@ -185,98 +182,6 @@ def test_rate_limit_waits_for_retry_after(mock: MockServer, tmp_path: Path) -> N
         assert exporter.stop()[0] == 0
 
 
-# --- alerts -------------------------------------------------------------------------------------
-
-
-class Receiver(http.server.BaseHTTPRequestHandler):
-    """A webhook: records each JSON post; answers ``status``."""
-
-    posts: ClassVar[list[dict[str, Any]]] = []
-    status: ClassVar[int] = 200
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        if Receiver.status == 200:
-            Receiver.posts.append(json.loads(body))
-        self.send_response(Receiver.status)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def receiver() -> Iterator[str]:
-    Receiver.posts = []
-    Receiver.status = 200
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/hooks/{TOKEN}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(5)
-
-
-def wait_posts(count: int, timeout: float = 15) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + timeout
-    while len(Receiver.posts) < count and time.monotonic() < deadline:
-        time.sleep(0.1)
-    return list(Receiver.posts)
-
-
-def test_alerts_once_per_crossing_and_recovery(mock: MockServer, tmp_path: Path, receiver: str) -> None:
-    """One post when a key crosses below, one when it recovers, none again on a restart; a failing
-    receiver does not stop polling and is tried again; the webhook's token never in the logs."""
-    config = two_keys(tmp_path, below=10)
-    state = tmp_path / "state"
-    exporter = Exporter(mock, config, "--notify-url", receiver, "--state-dir", str(state))
-    logs = ""
-    try:
-        exporter.wait_for(lambda s: s.get("openrouter_credits_up{key=team-a}") == 1)
-        time.sleep(1.5)
-        assert Receiver.posts == []  # 17.50 may be spent: above the threshold
-        mock.app.set_balance(total_usage=20.0)
-        assert wait_posts(1) == [{"text": "OpenRouter key team-a may spend $5.00, below its threshold of $10.00."}]
-        time.sleep(2.5)  # more polls, still below: no more posts
-        assert len(Receiver.posts) == 1
-        logs += exporter.stop()[1]
-
-        exporter = Exporter(mock, config, "--notify-url", receiver, "--state-dir", str(state))
-        exporter.wait_for(lambda s: s.get("openrouter_credits_up{key=team-a}") == 1)
-        time.sleep(2.0)
-        assert len(Receiver.posts) == 1  # the state file remembered it: no alert on restart
-
-        Receiver.status = 500  # the receiver breaks: polling goes on, the recovery waits for it
-        mock.app.set_balance(total_usage=5.0)
-        time.sleep(2.5)
-        assert len(Receiver.posts) == 1
-        assert exporter.metrics()["openrouter_credits_remaining_dollars{key=team-a}"] == 20.0
-        Receiver.status = 200
-        assert wait_posts(2)[1] == {"text": "OpenRouter key team-a recovered: it may spend $20.00 (threshold $10.00)."}
-        time.sleep(1.5)
-        assert len(Receiver.posts) == 2
-    finally:
-        logs += exporter.stop()[1]
-    assert "The webhook at http://127.0.0.1/… answered HTTP 500; trying again at the next poll" in logs
-    assert TOKEN not in logs
-    assert json.loads((state / "alerts.json").read_text()) == {"team-a": {"below": False}}
-
-
-def test_days_below_alert(mock: MockServer, tmp_path: Path, receiver: str) -> None:
-    mock.app.set_activity({(time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400 * d))): 5.0 for d in range(1, 8)})
-    config = write_config(tmp_path, '[keys.solo]\napi_key_env = "SERVE_KEY_A"\ndays_below = 7\n')
-    exporter = Exporter(mock, config, "--notify-url", receiver, "--state-dir", str(tmp_path / "state"))
-    try:
-        posts = wait_posts(1)
-    finally:
-        exporter.stop()
-    assert posts == [{"text": "OpenRouter key solo has 3.5 days of credits left, below its threshold of 7 days."}]
-
-
 # --- configuration errors -----------------------------------------------------------------------
 
 
@@ -364,28 +269,3 @@ def test_missing_config_file_and_bad_options(tmp_path: Path) -> None:
         assert result.returncode == 2
         assert message in result.stderr
         assert TOKEN not in result.stderr
-
-
-def test_reason_survives_polls_that_skip_activity(mock: MockServer) -> None:
-    """/activity is asked at most every 15 minutes: the polls between keep its reason (here the
-    ordinary key's 'needs a management key'), not a blank one."""
-    import asyncio
-
-    from openrouter_credits._keys_file import KeySpec
-    from openrouter_credits.exporter import Exporter
-
-    async def two_polls() -> list[str]:
-        exporter = Exporter([KeySpec("ordinary", ORDINARY)], base_url=mock.base_url, max_retries=0)
-        reasons = []
-        for _ in range(2):
-            await exporter.poll("ordinary")
-            balance = exporter.states["ordinary"].balance
-            assert balance is not None
-            reasons.append(balance.unknown["daily_spend"])
-        await exporter.clients["ordinary"].aclose()
-        return reasons
-
-    before = len([r for r in mock.app.requests if r[1].endswith("/activity")])
-    reasons = asyncio.run(two_polls())
-    assert reasons == ["the account's spend needs a management (provisioning) key"] * 2
-    assert len([r for r in mock.app.requests if r[1].endswith("/activity")]) == before + 1

@@ -66,3 +66,9 @@ def configure(level: int, stream: TextIO | None = None, fmt: str = "%(asctime)s 
 def debug_logging(stream: TextIO | None = None) -> None:
     """``--debug``: every DEBUG line of ours, named by logger, redacted."""
     configure(logging.DEBUG, stream, "%(asctime)s %(name)s %(levelname)s %(message)s")
+
+
+# httpx logs each request's URL at INFO, and httpcore its headers at DEBUG, on their own loggers: a
+# filter there redacts them for every handler, ours or the application's (a webhook URL's token).
+for _name in _QUIET:
+    logging.getLogger(_name).addFilter(RedactingFilter())

@@ -134,6 +134,8 @@ class Webhook:
     """POSTs ``{"text": ...}`` to one URL; the URL (which carries a token) never reaches a log."""
 
     def __init__(self, url: str, *, timeout: float = 10.0) -> None:
+        register_secret(url)
+        register_secret(httpx.URL(url).path)  # the token is in the path, however the URL is written
         self.url = url
         self._timeout = timeout
         self._http: httpx.AsyncClient | None = None

@@ -227,10 +227,14 @@ class Exporter:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            for client in self.clients.values():
-                await client.aclose()
-            if self.webhook is not None:
-                await self.webhook.aclose()
+            await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the clients' connection pools and the webhook's."""
+        for client in self.clients.values():
+            await client.aclose()
+        if self.webhook is not None:
+            await self.webhook.aclose()
 
     def stop(self) -> None:
         self._stop.set()

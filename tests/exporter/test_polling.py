@@ -1,0 +1,185 @@
+"""The exporter in-process, in virtual time: polls driven one by one, the clock injected. Alerts
+once per crossing and recovery (kept across restarts), unknown figures moving no state, /healthz
+staleness, the cap on a 429's wait, and /activity's reason between the polls that skip it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import TOKEN, Receiver
+
+from openrouter_credits._keys_file import KeySpec
+from openrouter_credits.exporter import Exporter
+from openrouter_credits.testing import MockOpenRouter, MockServer
+
+MANAGEMENT = "sk-or-v1-poll-SECRET-management-1f2e"
+ORDINARY = "sk-or-v1-poll-SECRET-ordinary-3d4c"
+BELOW = "OpenRouter key team-a may spend $5.00, below its threshold of $10.00."
+RECOVERED = "OpenRouter key team-a recovered: it may spend $20.00 (threshold $10.00)."
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[MockServer]:
+    app = MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, inference_keys={ORDINARY: 10.0})
+    with MockServer(app) as running:
+        yield running
+
+
+class Clock:
+    """Virtual time: the wall clock and the monotonic clock of the exporter, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def exporter(mock: MockServer, clock: Clock, *specs: KeySpec, **options: Any) -> Exporter:
+    return Exporter(list(specs), base_url=mock.base_url, max_retries=0, clock=clock, monotonic=clock, **options)
+
+
+def run(scenario: Callable[[], Awaitable[None]]) -> None:
+    asyncio.run(scenario())
+
+
+def test_alerts_once_per_crossing_and_recovery(
+    mock: MockServer, tmp_path: Path, receiver: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """One post when a key crosses below, one when it recovers, none again after a restart; a failing
+    receiver is tried again at the next poll; the webhook's token never in the logs."""
+    clock, state = Clock(), tmp_path / "state"
+    spec = KeySpec("team-a", MANAGEMENT, below=10.0)
+
+    async def scenario() -> None:
+        first = exporter(mock, clock, spec, notify_url=receiver, state_dir=state)
+        await first.poll("team-a")
+        assert Receiver.posts == []  # $17.50 may be spent: above the threshold
+        mock.app.set_balance(total_usage=20.0)
+        for _ in range(3):  # crossed once, then still below: one post
+            await first.poll("team-a")
+        assert Receiver.posts == [{"text": BELOW}]
+        await first.aclose()
+
+        second = exporter(mock, clock, spec, notify_url=receiver, state_dir=state)
+        await second.poll("team-a")
+        assert len(Receiver.posts) == 1  # the state file remembered it: no alert on restart
+        Receiver.status = 500  # the receiver breaks: polling goes on, the recovery waits for it
+        mock.app.set_balance(total_usage=5.0)
+        await second.poll("team-a")
+        assert len(Receiver.posts) == 1
+        assert b'openrouter_credits_remaining_dollars{key="team-a"} 20' in second.route("GET", "/metrics")[1]
+        Receiver.status = 200
+        await second.poll("team-a")
+        await second.poll("team-a")
+        assert Receiver.posts == [{"text": BELOW}, {"text": RECOVERED}]
+        await second.aclose()
+
+    with caplog.at_level(logging.INFO):
+        run(scenario)
+    assert "The webhook at http://127.0.0.1/… answered HTTP 500; trying again at the next poll" in caplog.text
+    assert TOKEN not in caplog.text
+    assert json.loads((state / "alerts.json").read_text()) == {"team-a": {"below": False}}
+
+
+def test_an_unknown_figure_moves_no_alert_state(mock: MockServer, tmp_path: Path, receiver: str) -> None:
+    """Below, then /credits fails (spendable unknown): nothing is sent and the state stays below; known
+    and still below again: still nothing."""
+    clock, state = Clock(), tmp_path / "state"
+
+    async def scenario() -> None:
+        watcher = exporter(mock, clock, KeySpec("team-a", MANAGEMENT, below=10.0), notify_url=receiver, state_dir=state)
+        mock.app.set_balance(total_usage=20.0)
+        await watcher.poll("team-a")
+        mock.app.fail_next(1, status=503, endpoint="credits")
+        await watcher.poll("team-a")
+        balance = watcher.states["team-a"].balance
+        assert balance is not None
+        assert balance.spendable is None
+        assert watcher.alerts.get("team-a", "below") is True
+        await watcher.poll("team-a")
+        await watcher.aclose()
+
+    run(scenario)
+    assert Receiver.posts == [{"text": BELOW}]
+
+
+def test_days_below_alert(mock: MockServer, tmp_path: Path, receiver: str) -> None:
+    """days_below: $35 over the last 7 days, $17.50 left: 3.5 days, below 7."""
+    clock = Clock()
+    spec = KeySpec("solo", MANAGEMENT, days_below=7.0)
+
+    async def scenario() -> None:
+        watcher = exporter(mock, clock, spec, notify_url=receiver, state_dir=tmp_path)
+        today = watcher.clients["solo"]._today()
+        mock.app.set_activity({(today.fromordinal(today.toordinal() - d)).isoformat(): 5.0 for d in range(1, 8)})
+        await watcher.poll("solo")
+        await watcher.aclose()
+
+    run(scenario)
+    assert Receiver.posts == [
+        {"text": "OpenRouter key solo has 3.5 days of credits left, below its threshold of 7 days."}
+    ]
+
+
+def test_healthz_counts_staleness_from_when_a_poll_was_due(mock: MockServer) -> None:
+    """Healthy while the last success is within three jittered intervals plus a poll's deadline; then
+    503 naming the key and how long ago."""
+    clock = Clock()
+
+    async def scenario() -> None:
+        watcher = exporter(mock, clock, KeySpec("team-a", MANAGEMENT), interval=2.0, deadline=5.0)
+        assert watcher.health() == (503, "failing: team-a: not polled yet\n")
+        await watcher.poll("team-a")
+        limit = 3 * 2.0 * 1.1 + 5.0
+        clock.now += limit
+        assert watcher.health() == (200, f"ok: 1 key(s) polled within {limit:g} s\n")
+        clock.now += 1
+        assert watcher.health() == (503, "failing: team-a: last success 13 s ago; no success in three intervals\n")
+        await watcher.aclose()
+
+    run(scenario)
+
+
+@pytest.mark.parametrize(("retry_after", "wait"), [(3.0, 3.0), (5000.0, 900.0)])
+def test_a_429_delays_the_next_poll_at_most_15_minutes(mock: MockServer, retry_after: float, wait: float) -> None:
+    """The next poll waits what Retry-After asks, capped at 15 minutes; the error is counted."""
+    clock = Clock()
+
+    async def scenario() -> float:
+        watcher = exporter(mock, clock, KeySpec("team-a", MANAGEMENT))
+        mock.app.fail_next(1, status=429, retry_after=retry_after, endpoint="credits")
+        waited = await watcher.poll("team-a")
+        assert watcher.states["team-a"].errors["rate_limit"] == 1
+        await watcher.aclose()
+        return waited
+
+    assert asyncio.run(scenario()) == wait
+
+
+def test_reason_survives_polls_that_skip_activity(mock: MockServer) -> None:
+    """/activity is asked at most every 15 minutes: the polls between keep its reason (here the
+    ordinary key's 'needs a management key'), not a blank one; 15 minutes later it is asked again."""
+    clock = Clock()
+
+    async def polls() -> list[str]:
+        watcher = exporter(mock, clock, KeySpec("ordinary", ORDINARY))
+        reasons = []
+        for step in (0, 60, 60, 900):
+            clock.now += step
+            await watcher.poll("ordinary")
+            balance = watcher.states["ordinary"].balance
+            assert balance is not None
+            reasons.append(balance.unknown["daily_spend"])
+        await watcher.aclose()
+        return reasons
+
+    before = len([r for r in mock.app.requests if r[1].endswith("/activity")])
+    assert asyncio.run(polls()) == ["the account's spend needs a management (provisioning) key"] * 4
+    assert len([r for r in mock.app.requests if r[1].endswith("/activity")]) == before + 2
