@@ -21,7 +21,7 @@ from openrouter_credits.testing import MockOpenRouter, MockServer
 COMMAND = str(Path(sys.executable).parent / "openrouter-credits")
 MANAGEMENT = "sk-or-v1-serve-SECRET-management-1f2e"
 ORDINARY = "sk-or-v1-serve-SECRET-ordinary-3d4c"
-TOKEN = "T0KEN-SECRET-8b7a"
+TOKEN = "T0KEN-SECRET-8b7a"  # the token of a webhook URL
 
 
 @pytest.fixture(scope="module")

@@ -80,12 +80,15 @@ for _document in DOCUMENTS:
             globals()[_name] = conformance_test(_document, _transport, _token)
 
 
-def test_runs_saw_the_documented_statuses() -> None:
-    """With the valid token the 200 body was validated; generated tokens met the 401."""
-    for (document, transport, token), seen in STATUSES.items():
-        assert (200 in seen) == token, (document, transport, seen)
-        assert 401 in seen or token, (document, transport, seen)
-    assert len(STATUSES) == 8
+@pytest.fixture(scope="module", autouse=True)
+def runs_saw_the_documented_statuses() -> Iterator[None]:
+    """Once the module's runs are done: with the valid token the 200 body was validated, generated
+    tokens met the 401 (checked when all eight runs ran, as in ``make test``; -k may pick fewer)."""
+    yield
+    if len(STATUSES) == 8:
+        for (document, transport, token), seen in STATUSES.items():
+            assert (200 in seen) == token, (document, transport, seen)
+            assert 401 in seen or token, (document, transport, seen)
 
 
 @pytest.mark.parametrize("document", list(DOCUMENTS))

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -105,17 +104,24 @@ def keys_of(args: argparse.Namespace) -> list[KeySpec]:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the exporter until SIGTERM or SIGINT; 0 then."""
+    """Run the exporter until SIGTERM or SIGINT (exit 0); SIGHUP reloads --config."""
     import asyncio
+    import os
     import signal
 
-    from ..exporter import Exporter, check_notify_url, default_state_dir, redact_url
+    from .._logging import configure
+    from ..exporter import NOTIFY_URL_ENV, Exporter, check_notify_url, default_state_dir, redact_url
+    from ..exporter._http import raise_open_files_limit
 
     keys = keys_of(args)
-    notify = check_notify_url(args.notify_url) if args.notify_url else None
+    if args.notify_url:
+        notify: str | None = check_notify_url(args.notify_url)
+    elif os.environ.get(NOTIFY_URL_ENV):
+        notify = check_notify_url(os.environ[NOTIFY_URL_ENV], NOTIFY_URL_ENV)
+    else:
+        notify = None
     if not args.debug:
-        logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
-        logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request is noise here
+        configure(logging.INFO)
     host, port = args.listen
     state_dir = Path(args.state_dir) if args.state_dir else default_state_dir()
     exporter = Exporter(
@@ -129,31 +135,52 @@ def run(args: argparse.Namespace) -> int:
         state_dir=state_dir,
     )
     log = logging.getLogger("openrouter_credits.exporter")
+    soft, hard = raise_open_files_limit()
+    log.debug("Open files limit: %d (hard %d)", soft, hard)
 
     def ready(bound_host: str, bound_port: int) -> None:
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
         log.info(
-            "Serving http://%s:%d/metrics and /healthz; polling %d key(s) (%s) every %g s%s",
+            "Serving http://%s:%d/metrics and /healthz; polling %d key(s) (%s) every %s s%s",
             shown,
             bound_port,
             len(keys),
             ", ".join(spec.name for spec in keys),
-            args.interval,
+            format(args.interval, ".15g"),
             f"; alerts to {redact_url(notify)}" if notify else "",
         )
-        print(f"listening on http://{shown}:{bound_port}", flush=True)
+        try:
+            print(f"listening on http://{shown}:{bound_port}", flush=True)
+        except (OSError, ValueError):  # a closed or broken stdout: the log line above says it all
+            log.warning("Standard output cannot be written; serving on")
+
+    async def reload() -> None:
+        if not args.config:
+            log.info("SIGHUP: nothing to reload (no --config); polling the same key")
+            return
+        from .._keys_file import load_keys
+
+        try:
+            specs = load_keys(args.config)
+        except ConfigurationError as error:
+            log.error("SIGHUP: keeping the keys as they were: %s", error)
+            return
+        await exporter.reload(specs)
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, exporter.stop)
+        reloads: set[asyncio.Task[None]] = set()
+
+        def hangup() -> None:
+            task = loop.create_task(reload())
+            reloads.add(task)
+            task.add_done_callback(reloads.discard)
+
+        loop.add_signal_handler(signal.SIGHUP, hangup)
         await exporter.run(host, port, ready)
 
-    try:
-        asyncio.run(main())
-    except OSError as exc:
-        raise ConfigurationError(
-            f"cannot listen on {host}:{port} ({exc.strerror or exc}): pick another with --listen HOST:PORT."
-        ) from None
+    asyncio.run(main())
     log.info("Stopped")
     return 0

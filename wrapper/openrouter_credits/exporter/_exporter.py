@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .._client import AsyncCreditsClient
-from .._exceptions import OpenRouterCreditsError
+from .._exceptions import ConfigurationError, OpenRouterCreditsError
 from .._keys_file import KeySpec
 from .._metrics import Family, balance_metrics, exposition, merge_families
 from ._alerts import AlertBook, Webhook, alerts_due
@@ -87,11 +87,36 @@ class Exporter:
         self.alerts = AlertBook(None if state_dir is None else state_dir / "alerts.json")
         self._metrics = b""
         self._stop = asyncio.Event()
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._started = False
         self.render()
 
     def _add(self, spec: KeySpec) -> None:
         self.states[spec.name] = KeyState(spec)
         self.clients[spec.name] = AsyncCreditsClient(spec.api_key, **self._options)
+
+    async def reload(self, keys: Sequence[KeySpec]) -> None:
+        """Poll ``keys`` from now on: new keys start polling, removed keys' series go, a key whose
+        settings changed starts afresh; the others keep their state and schedule."""
+        wanted = {spec.name: spec for spec in keys}
+        for name in [name for name, state in self.states.items() if wanted.get(name) != state.spec]:
+            task = self._tasks.pop(name, None)
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+            del self.states[name]
+            await self.clients.pop(name).aclose()
+        for name, spec in wanted.items():
+            if name not in self.states:
+                self._add(spec)
+                if self._started:
+                    self._start(name)
+        self.states = {name: self.states[name] for name in wanted}  # the file's order
+        self.render()
+        logger.info("Reloaded the keys: %d key(s) (%s)", len(self.states), ", ".join(self.states))
+
+    def _start(self, name: str) -> None:
+        self._tasks[name] = asyncio.create_task(self._poll_forever(name), name=f"poll {name}")
 
     # --- polling --------------------------------------------------------------------------------
 
@@ -212,21 +237,33 @@ class Exporter:
         return 404, b"not found: /metrics, /healthz\n", PLAIN
 
     async def run(self, host: str, port: int, ready: Any = None) -> None:
-        """Serve and poll until ``stop()``; ``ready(host, port)`` is called once listening."""
-        from ._http import HTTPServer
+        """Serve and poll until ``stop()``; ``ready(host, port)`` is called once listening. A port
+        that cannot be bound is a ConfigurationError naming --listen."""
+        from ._http import HTTPServer, quiet_loop_errors
 
+        quiet_loop_errors(asyncio.get_running_loop(), logger)
         server = HTTPServer(self.route, logger=logger)
-        bound = await server.start(host, port)
+        try:
+            bound = await server.start(host, port)
+        except OSError as exc:
+            await self.aclose()
+            raise ConfigurationError(
+                f"cannot listen on {host}:{port} ({exc.strerror or exc}): pick another with --listen HOST:PORT."
+            ) from None
         if ready is not None:
             ready(*bound)
-        tasks = [asyncio.create_task(self._poll_forever(name), name=f"poll {name}") for name in self.states]
+        self._started = True
+        for name in self.states:
+            self._start(name)
         try:
             await self._stop.wait()
         finally:
             await server.close()
+            tasks = list(self._tasks.values())
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            self._tasks.clear()
             await self.aclose()
 
     async def aclose(self) -> None:

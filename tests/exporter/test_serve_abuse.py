@@ -1,0 +1,135 @@
+"""openrouter-credits serve as a real process under abuse and signals: stalled clients and SIGTERM,
+the HTTP side's refusals, SIGHUP reloading the keys file, and closed or broken standard streams."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from test_serve import COMMAND, MANAGEMENT, ORDINARY, Exporter, two_keys, write_config
+
+from openrouter_credits.testing import MockOpenRouter, MockServer
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[MockServer]:
+    app = MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, inference_keys={ORDINARY: 10.0})
+    with MockServer(app) as running:
+        yield running
+
+
+def raw(url: str, request: bytes) -> bytes:
+    """Send ``request`` as is and read the answer until the server closes (bounded by a timeout)."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(request)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_sigterm_with_stalled_clients_and_refusals(mock: MockServer, tmp_path: Path) -> None:
+    """With 200 stalled clients connected, scrapes still answer and SIGTERM exits 0 within 2 s, one
+    log line per client address for its mistakes and no traceback; 405 with Allow, 414, 431, 400."""
+    exporter = Exporter(mock, two_keys(tmp_path), "--state-dir", str(tmp_path / "state"))
+    stalled: list[socket.socket] = []
+    try:
+        host, port = exporter.url.removeprefix("http://").split(":")
+        for n in range(200):
+            sock = socket.create_connection((host, int(port)), timeout=5)
+            sock.sendall(b"GET /metrics HTTP/1.1\r\nContent-Length: 16000\r\n\r\n" if n % 2 else b"GET /met")
+            stalled.append(sock)
+        assert httpx.get(exporter.url + "/metrics", timeout=5).status_code == 200
+        post = raw(exporter.url, b"POST /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert post.startswith(b"HTTP/1.1 405 ")
+        assert b"\r\nAllow: GET, HEAD\r\n" in post
+        assert raw(exporter.url, b"GET /" + b"m" * 5000 + b" HTTP/1.1\r\n\r\n").startswith(b"HTTP/1.1 414 ")
+        big = b"GET /metrics HTTP/1.1\r\n" + b"X-Filler: " + b"f" * 20000 + b"\r\n\r\n"
+        assert raw(exporter.url, big).startswith(b"HTTP/1.1 431 ")
+        assert raw(exporter.url, "GET /metrics HTTP/1.1\r\nContent-Length: ١٢\r\n\r\n".encode()).startswith(
+            b"HTTP/1.1 400 "
+        )
+        assert raw(exporter.url, b"GET /metrics HTTP/1.1\nHost: x\n\n").startswith(b"HTTP/1.1 400 ")
+    finally:
+        status, logs, took = exporter.stop()
+        for sock in stalled:
+            sock.close()
+    assert (status, took < 2.0) == (0, True), (status, took, logs)
+    assert "Traceback" not in logs
+    assert logs.count("127.0.0.1") <= 3, logs  # the serving line, and one line per address per minute
+
+
+def test_sighup_reloads_the_keys_file(mock: MockServer, tmp_path: Path) -> None:
+    """SIGHUP: a new key is polled, a removed key's series are gone; a bad file keeps the old keys,
+    with an error line."""
+    config = write_config(tmp_path, '[keys.team-a]\napi_key_env = "SERVE_KEY_A"\n')
+    exporter = Exporter(mock, config, "--state-dir", str(tmp_path / "state"))
+    try:
+        exporter.wait_for(lambda s: s.get("openrouter_credits_up{key=team-a}") == 1)
+        key_file = tmp_path / "ordinary.key"
+        key_file.write_text(ORDINARY)
+        key_file.chmod(0o600)
+        config.write_text(f'[keys.team-b]\napi_key_file = "{key_file}"\n')
+        exporter.proc.send_signal(signal.SIGHUP)
+        samples = exporter.wait_for(
+            lambda s: s.get("openrouter_credits_up{key=team-b}") == 1 and "openrouter_credits_up{key=team-a}" not in s
+        )
+        assert samples.get("openrouter_credits_up{key=team-b}") == 1
+        assert not [name for name in samples if "key=team-a" in name]
+        config.write_text("[keys.team-c]\ncolour = 1\n")
+        exporter.proc.send_signal(signal.SIGHUP)
+        time.sleep(1.5)
+        assert exporter.metrics().get("openrouter_credits_up{key=team-b}") == 1
+    finally:
+        status, logs, _ = exporter.stop()
+    assert status == 0
+    assert "Reloaded the keys: 1 key(s) (team-b)" in logs
+    assert "SIGHUP: keeping the keys as they were: --config" in logs
+    assert "unknown setting 'colour'" in logs
+
+
+@pytest.mark.parametrize("stream", ["stdout", "stderr"])
+def test_closed_or_broken_standard_streams(mock: MockServer, tmp_path: Path, stream: str) -> None:
+    """With stdout or stderr a broken pipe, serve keeps serving and exits 0 on SIGTERM, no traceback."""
+    env = {**os.environ, "SERVE_KEY_A": MANAGEMENT}
+    config = write_config(tmp_path, '[keys.team-a]\napi_key_env = "SERVE_KEY_A"\n')
+    reader, writer = os.pipe()
+    os.close(reader)  # whatever is written to the pipe now fails with EPIPE
+    listen = socket.socket()
+    listen.bind(("127.0.0.1", 0))
+    port = listen.getsockname()[1]
+    listen.close()
+    command = [COMMAND, "serve", "--base-url", mock.base_url, "--config", str(config), "--listen", f"127.0.0.1:{port}"]
+    command += ["--interval", "1", "--state-dir", str(tmp_path / "state")]
+    kept = subprocess.PIPE
+    proc = subprocess.Popen(
+        command,
+        env=env,
+        stdout=writer if stream == "stdout" else kept,
+        stderr=writer if stream == "stderr" else kept,
+        text=True,
+    )
+    os.close(writer)
+    try:
+        deadline = time.monotonic() + 15
+        answer = None
+        while time.monotonic() < deadline and answer is None:
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2)
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert answer is not None
+        assert answer.status_code == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0
+    assert "Traceback" not in (out or "") + (err or "")
