@@ -79,6 +79,10 @@ def test_alerting_rules_are_valid(tmp_path: Path) -> None:
     rules = yaml_block_after("Alerting rules")
     written = {f"{PREFIX}_{suffix}" for suffix, _ in METRICS.values()}
     assert set(re.findall(r"openrouter_credits_\w+", rules)) <= written
+    import yaml
+
+    for rule in yaml.safe_load(rules)["groups"][0]["rules"]:  # absent() has no labels to show
+        assert "absent(" not in rule["expr"] or "$labels" not in str(rule["annotations"]), rule["alert"]
     tool = shutil.which("promtool")
     if tool is None:
         pytest.skip("promtool is not installed: apt-get install prometheus (CI installs it)")
@@ -86,7 +90,7 @@ def test_alerting_rules_are_valid(tmp_path: Path) -> None:
     path.write_text(rules)
     result = subprocess.run([tool, "check", "rules", str(path)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 3 rules found" in result.stdout
+    assert "SUCCESS: 4 rules found" in result.stdout
 
 
 def test_config_example_loads(tmp_path: Path) -> None:
