@@ -25,7 +25,9 @@ from openrouter_credits.testing import MockServer
 from openrouter_credits_client.api.credits_ import get_credits
 
 with MockServer() as server, CreditsClient(server.provisioning_key, base_url=server.base_url) as client:
-    print(__version__, client.get_credits().remaining, get_credits.__name__)
+    remaining = client.get_credits().remaining
+    print(f"the library {__version__} read $" + format(remaining, ".2f") + " remaining from the mock server,",
+          f"the generated package's {get_credits.__name__.rsplit('.', 1)[-1]} imported")
 """
 
 
@@ -54,7 +56,10 @@ def smoke(artifact: Path, workdir: Path) -> str:
         ],
         "listing pytest plugins",
     )
-    return f"{version.strip()}; {used.strip()}; pytest plugins {plugins.strip()}"
+    return (
+        f"installed with the mock extra in a new virtual environment; the command answered --version "
+        f"({version.strip()}); {used.strip()}; the pytest plugins listed: {plugins.strip()}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,8 +26,9 @@ def test_sdist_and_wheel_install_and_work(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     expected = (
-        "openrouter-credits 0.1.0; 0.1.0 17.5 openrouter_credits_client.api.credits_.get_credits; "
-        "pytest plugins ['anyio', 'openrouter_credits']"
+        "installed with the mock extra in a new virtual environment; the command answered --version "
+        "(openrouter-credits 0.1.0); the library 0.1.0 read $17.50 remaining from the mock server, the "
+        "generated package's get_credits imported; the pytest plugins listed: ['anyio', 'openrouter_credits']"
     )
     assert lines == [
         f"dist: openrouter_credits-0.1.0.tar.gz: {expected}",
