@@ -73,6 +73,22 @@ def canonicalise_tags(doc: Doc, report: Report) -> None:
                 report(f"{where}[0]: renamed tag {tags[0]!r} to {new!r}")
 
 
+#: operationIds that name no resource: the generated module and its models would be ``list_``,
+#: ``ListResponse200`` and so on, whatever the path.
+BARE_VERBS = frozenset({"list", "get", "create", "update", "delete", "retrieve", "patch"})
+
+
+def descriptive_operation_ids(doc: Doc, report: Report) -> None:
+    """A bare verb as an operationId (``list``) gets its tag's name: ``listApiKeys``."""
+    for path, method, operation in operations(doc):
+        operation_id = operation.get("operationId")
+        tags = operation.get("tags")
+        if operation_id in BARE_VERBS and isinstance(tags, list) and tags and isinstance(tags[0], str):
+            new = f"{operation_id}{_pascal(tags[0])}"
+            operation["operationId"] = new
+            report(f"{jpath('paths', path, method, 'operationId')}: renamed {operation_id!r} to {new!r}")
+
+
 def _ensure_bearer_scheme(doc: Doc, report: Report) -> str:
     """Name of an HTTP bearer security scheme, adding one to the components if there is none."""
     components = doc.setdefault("components", {})
@@ -316,6 +332,7 @@ def schema_from_example(doc: Doc, report: Report) -> None:
 REPAIRS: tuple[Callable[[Doc, Report], None], ...] = (
     flatten_tags,
     canonicalise_tags,
+    descriptive_operation_ids,
     authorization_header_to_security,
     copy_global_security,
     schema_from_example,

@@ -114,6 +114,19 @@ def test_first_tag_is_canonical(tags: list[str] | None, expected: list[str]) -> 
     assert lines[0].startswith("$.paths['/credits'].get.tags")
 
 
+@pytest.mark.parametrize(
+    ("operation_id", "expected"), [("list", "listCredits"), ("get", "getCredits"), ("get-credits", "get-credits")]
+)
+def test_bare_verb_operation_ids_get_their_tag(operation_id: str, expected: str) -> None:
+    """An operationId that names no resource (upstream's GET /keys is ``list``) gets the tag's name."""
+    doc = canonical_doc()
+    operation(doc)["operationId"] = operation_id
+    out, lines = run(doc)
+    assert operation(out)["operationId"] == expected
+    renamed = [line for line in lines if line.endswith(f"renamed {operation_id!r} to {expected!r}")]
+    assert len(renamed) == (operation_id != expected)
+
+
 def test_authorization_header_becomes_bearer_security() -> None:
     """The published copy's Authorization header parameter turns into a security requirement."""
     doc = canonical_doc()
@@ -211,6 +224,7 @@ SELECTED = selection.operations_from_config(selection.load_config(ROOT / "genera
             [
                 "$.paths['/key'].get: GET /key is not in the document; not generated",
                 "$.paths['/activity'].get: GET /activity is not in the document; not generated",
+                "$.paths['/keys'].get: GET /keys is not in the document; not generated",
                 "$.paths['/credits'].get.tags: flattened",
                 "$.paths['/credits'].get.tags[0]: renamed tag 'subpackage_credits' to 'credits'",
                 "$.components.securitySchemes.bearerAuth: added an HTTP bearer scheme",
@@ -222,14 +236,17 @@ SELECTED = selection.operations_from_config(selection.load_config(ROOT / "genera
         (
             UPSTREAM / "openrouter-api-2025-10-22.yaml",
             [
-                "$.paths: kept the 3 selected operation(s) of 20",
+                "$.paths: kept the 4 selected operation(s) of 20",
                 "$.components: pruned 134 component(s)",
                 "$.paths['/credits'].get.tags[0]: renamed tag 'Credits' to 'credits'",
                 "$.paths['/key'].get.tags[0]: renamed tag 'API Keys' to 'api_keys'",
                 "$.paths['/activity'].get.tags[0]: renamed tag 'Analytics' to 'analytics'",
+                "$.paths['/keys'].get.tags[0]: renamed tag 'API Keys' to 'api_keys'",
+                "$.paths['/keys'].get.operationId: renamed 'list' to 'listApiKeys'",
                 "$.paths['/credits'].get.security: copied the document-level security",
                 "$.paths['/key'].get.security: copied the document-level security",
                 "$.paths['/activity'].get.security: copied the document-level security",
+                "$.paths['/keys'].get.security: copied the document-level security",
                 "$.paths['/credits'].get.responses['200'].content['application/json'].schema: no properties declared;",
                 "$.paths['/key'].get.responses['200'].content['application/json'].schema.properties.data.required: "
                 "deprecated 'rate_limit' no longer required",
@@ -239,19 +256,23 @@ SELECTED = selection.operations_from_config(selection.load_config(ROOT / "genera
                 "$.components.schemas.GetCurrentKeyResponse200.properties.data: moved the inline schema",
                 "$.components.schemas.GetCurrentKeyResponse200Data.properties.rate_limit: moved the inline",
                 "$.paths['/activity'].get.responses['200'].content['application/json'].schema: moved the inline",
+                "$.paths['/keys'].get.responses['200'].content['application/json'].schema: moved the inline",
             ],
         ),
         (
             ROOT / "openapi.yaml",
             [
-                "$.paths: kept the 3 selected operation(s) of 97",
-                "$.components: pruned 783 component(s)",
+                "$.paths: kept the 4 selected operation(s) of 97",
+                "$.components: pruned 781 component(s)",
                 "$.paths['/credits'].get.tags[0]: renamed tag 'Credits' to 'credits'",
                 "$.paths['/key'].get.tags[0]: renamed tag 'API Keys' to 'api_keys'",
                 "$.paths['/activity'].get.tags[0]: renamed tag 'Analytics' to 'analytics'",
+                "$.paths['/keys'].get.tags[0]: renamed tag 'API Keys' to 'api_keys'",
+                "$.paths['/keys'].get.operationId: renamed 'list' to 'listApiKeys'",
                 "$.paths['/credits'].get.security: copied the document-level security",
                 "$.paths['/key'].get.security: copied the document-level security",
                 "$.paths['/activity'].get.security: copied the document-level security",
+                "$.paths['/keys'].get.security: copied the document-level security",
                 "$.paths['/key'].get.responses['200'].content['application/json'].schema.properties.data.required: "
                 "deprecated 'is_provisioning_key', 'rate_limit' no longer required",
                 "$.paths['/credits'].get.responses['200'].content['application/json'].schema: moved the inline",
@@ -260,6 +281,7 @@ SELECTED = selection.operations_from_config(selection.load_config(ROOT / "genera
                 "$.components.schemas.GetCurrentKeyResponse200.properties.data: moved the inline schema",
                 "$.components.schemas.GetCurrentKeyResponse200Data.properties.rate_limit: moved the inline",
                 "$.components.schemas.ActivityResponse: renamed to 'GetUserActivityResponse200'",
+                "$.paths['/keys'].get.responses['200'].content['application/json'].schema: moved the inline",
             ],
         ),
     ],
@@ -372,8 +394,8 @@ def test_main_writes_canonical_json(tmp_path: Path, capsys: pytest.CaptureFixtur
     target = tmp_path / "out.json"
     assert normalise.main([str(ROOT / "openapi.yaml"), str(target)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert len(out) == 15
+    assert len(out) == 19
     assert all(line.startswith("normalise: $") for line in out)
     doc = json.loads(target.read_text())
     assert operation(doc)["tags"] == ["credits"]
-    assert sorted(doc["paths"]) == ["/activity", "/credits", "/key"]
+    assert sorted(doc["paths"]) == ["/activity", "/credits", "/key", "/keys"]

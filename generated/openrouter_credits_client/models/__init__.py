@@ -34,6 +34,8 @@ from .internal_server_response_error_data_metadata_type_0 import (
 from .internal_server_response_openrouter_metadata_type_0 import (
     InternalServerResponseOpenrouterMetadataType0,
 )
+from .list_api_keys_response_200 import ListApiKeysResponse200
+from .list_api_keys_response_200_data_item import ListApiKeysResponse200DataItem
 from .not_found_response import NotFoundResponse
 from .not_found_response_error_data import NotFoundResponseErrorData
 from .not_found_response_error_data_metadata_type_0 import (
@@ -41,6 +43,14 @@ from .not_found_response_error_data_metadata_type_0 import (
 )
 from .not_found_response_openrouter_metadata_type_0 import (
     NotFoundResponseOpenrouterMetadataType0,
+)
+from .too_many_requests_response import TooManyRequestsResponse
+from .too_many_requests_response_error_data import TooManyRequestsResponseErrorData
+from .too_many_requests_response_error_data_metadata_type_0 import (
+    TooManyRequestsResponseErrorDataMetadataType0,
+)
+from .too_many_requests_response_openrouter_metadata_type_0 import (
+    TooManyRequestsResponseOpenrouterMetadataType0,
 )
 from .unauthorized_response import UnauthorizedResponse
 from .unauthorized_response_error_data import UnauthorizedResponseErrorData
@@ -72,10 +82,16 @@ __all__ = (
     "InternalServerResponseErrorData",
     "InternalServerResponseErrorDataMetadataType0",
     "InternalServerResponseOpenrouterMetadataType0",
+    "ListApiKeysResponse200",
+    "ListApiKeysResponse200DataItem",
     "NotFoundResponse",
     "NotFoundResponseErrorData",
     "NotFoundResponseErrorDataMetadataType0",
     "NotFoundResponseOpenrouterMetadataType0",
+    "TooManyRequestsResponse",
+    "TooManyRequestsResponseErrorData",
+    "TooManyRequestsResponseErrorDataMetadataType0",
+    "TooManyRequestsResponseOpenrouterMetadataType0",
     "UnauthorizedResponse",
     "UnauthorizedResponseErrorData",
     "UnauthorizedResponseErrorDataMetadataType0",
