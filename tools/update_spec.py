@@ -34,7 +34,15 @@ class Refused(Exception):
 
 
 def fetch(source: str) -> bytes:
-    """The bytes at ``source``: an http(s) URL or a local path."""
+    """The bytes at ``source``: an http(s) URL, a file:// URL or a local path."""
+    if source.startswith("file:"):
+        from urllib.parse import urlsplit
+        from urllib.request import url2pathname
+
+        parts = urlsplit(source)
+        if parts.netloc not in ("", "localhost"):
+            raise Refused(f"{source} names a file on another host ({parts.netloc}): give a local path")
+        source = url2pathname(parts.path)
     if not source.startswith(("http://", "https://")):
         try:
             return Path(source).read_bytes()
@@ -94,6 +102,11 @@ def differences(old: Any, new: Any, parts: tuple[str | int, ...] = ()) -> list[s
     return [f"{jpath(*parts)}: changed"]
 
 
+def sentence(text: str) -> str:
+    """``text`` ending with one full stop (or the ? or ! it has), never two marks."""
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("source", nargs="?", default=DEFAULT_URL, help=f"URL or path (default {DEFAULT_URL})")
@@ -110,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         data = fetch(source)
         new = selected(parse(data, source), wanted, source)
     except Refused as exc:
-        print(f"update-spec: {exc}. {args.spec.name} is unchanged.", file=sys.stderr)
+        print(f"update-spec: {sentence(str(exc))} {args.spec.name} is unchanged.", file=sys.stderr)
         return 1
 
     old_bytes = args.spec.read_bytes() if args.spec.is_file() else b""

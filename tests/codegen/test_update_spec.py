@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.server
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -121,6 +122,7 @@ def test_refused_document_leaves_openapi_yaml_unchanged(
     assert result.returncode == 1
     assert reason in result.stderr
     assert result.stderr.endswith("openapi.yaml is unchanged.\n")
+    assert not re.search(r"[.?!]\.", result.stderr)  # one mark at the end of each sentence
     assert "Traceback" not in result.stderr
     assert (root / "openapi.yaml").read_bytes() == before
 
@@ -131,6 +133,16 @@ def test_local_path_and_unreachable_server(tmp_path: Path) -> None:
     result = update(root, str(UPSTREAM / "openrouter-api-2025-10-22.yaml"))
     assert result.returncode == 0, result.stderr
     assert (root / "openapi.yaml").read_bytes() == (UPSTREAM / "openrouter-api-2025-10-22.yaml").read_bytes()
+    newer = UPSTREAM / "openrouter-api-2026-04-10.yaml"
+    by_url = update(root, newer.as_uri())  # make update-spec SPEC_URL=file:///...
+    assert by_url.returncode == 0, by_url.stderr
+    assert (root / "openapi.yaml").read_bytes() == newer.read_bytes()
+    elsewhere = update(root, "file://build-host/tmp/openapi.yaml")
+    assert (elsewhere.returncode, elsewhere.stderr) == (
+        1,
+        "update-spec: file://build-host/tmp/openapi.yaml names a file on another host (build-host): give a local "
+        "path. openapi.yaml is unchanged.\n",
+    )
     refused = update(root, "http://127.0.0.1:9/openapi.yaml")
     assert refused.returncode == 1
     assert refused.stderr.startswith("update-spec: could not fetch http://127.0.0.1:9/openapi.yaml: ")
