@@ -195,7 +195,7 @@ def test_control_endpoint(mode: str, mock: MockServer) -> None:
     assert state == {
         "balances": {label: {"total_credits": 25.0, "total_usage": 7.5}},
         "keys": {
-            label: {"management": True, "limit": None, "usage": 7.5},
+            label: {"management": True, "limit": None, "usage": 0.0},
             MockOpenRouter.label(mock.inference_key): {"management": False, "limit": None, "usage": 2.5},
         },
         "activity_rows": {label: None},

@@ -46,7 +46,8 @@ class Scenario:
         self._clock = clock
         self.zero_credits_for_ordinary_keys = zero_credits_for_ordinary_keys
         accounts = {key: Balance(float(c), float(u)) for key, (c, u) in provisioning_keys.items()}
-        keys = {key: KeyView(management=True, usage=balance.total_usage) for key, balance in accounts.items()}
+        # A management key's own usage is 0: it cannot call models; the spend is the account's.
+        keys = {key: KeyView(management=True) for key in accounts}
         for key, limit in limits.items():
             usage = 2.5 if limit is None else min(2.5, float(limit))
             keys[key] = KeyView(
