@@ -343,7 +343,7 @@ def test_auth_errors(mock: MockServer) -> None:
     unknown = run(mock, key="sk-or-v1-not-known")
     assert unknown.returncode == 3
     assert re.fullmatch(
-        r"error: OpenRouter did not accept the API key \(HTTP 401: Invalid API key\)\. Check that OPENROUTER_API_KEY "
+        r"error: OpenRouter did not accept the API key \(HTTP 401: User not found\.\)\. Check that OPENROUTER_API_KEY "
         r"or --api-key-file holds a current key\. \(request id mock-\d+\)\n",
         unknown.stderr,
     )
@@ -734,8 +734,8 @@ def test_spend_needs_a_management_key(mock: MockServer) -> None:
     result = run(mock, "spend", key=LIMITED)
     assert (result.returncode, result.stdout) == (3, "")
     assert result.stderr.startswith(
-        "error: This key may not read the account's activity (HTTP 403: Only management keys can perform this "
-        "operation). That needs a provisioning (management) key"
+        "error: This key may not read the account's activity (HTTP 403: Only management keys can fetch activity for "
+        "an account). That needs a provisioning (management) key"
     )
 
 

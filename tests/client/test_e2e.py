@@ -70,7 +70,7 @@ def test_inference_key(mode: str, mock: MockServer) -> None:
 
 def test_unknown_key(mode: str, mock: MockServer) -> None:
     """An unknown key gets 401."""
-    with pytest.raises(AuthenticationError, match="Invalid API key"):
+    with pytest.raises(AuthenticationError, match=r"User not found\."):
         call(mode, mock, key="sk-or-v1-nobody")
 
 
@@ -299,7 +299,9 @@ def test_key_and_activity_endpoints(mock: MockServer) -> None:
         assert http.get("/activity", headers=headers, params={"page": "2"}).status_code == 400
         denied = http.get("/activity", headers=ordinary)
         assert denied.status_code == 403
-        assert denied.json() == {"error": {"code": 403, "message": "Only management keys can perform this operation"}}
+        assert denied.json() == {
+            "error": {"code": 403, "message": "Only management keys can fetch activity for an account"}
+        }
 
 
 def test_default_month_follows_the_clock() -> None:

@@ -16,7 +16,10 @@ from ._scenario import Scenario
 
 __all__ = ["JSON_TYPE", "Answer", "Answers", "Scope", "error_body"]
 
+# OpenRouter's own messages.
 MANAGEMENT_ONLY = "Only management keys can perform this operation"
+ACTIVITY_MANAGEMENT_ONLY = "Only management keys can fetch activity for an account"
+UNKNOWN_KEY = "User not found."
 ACTIVITY_PARAMETERS = ("date", "api_key_hash", "user_id", "group_by", "workspace_id")
 #: The workspace every row of this mock's activity belongs to (``group_by=workspace``).
 DEFAULT_WORKSPACE = "00000000-0000-4000-8000-000000000000"
@@ -57,7 +60,7 @@ class Answers(Scenario):
             data = None if balance is None else attrs.asdict(balance)
             rows = self._activity.get(token)
         if view is None:
-            return 401, JSON_TYPE, error_body(401, "Invalid API key")
+            return 401, JSON_TYPE, error_body(401, UNKNOWN_KEY)
         if endpoint == "key":
             return 200, JSON_TYPE, json.dumps({"data": view.data(key_label(token))}).encode()
         if endpoint == "credits":
@@ -67,7 +70,7 @@ class Answers(Scenario):
                 return 403, JSON_TYPE, error_body(403, MANAGEMENT_ONLY)
             return 200, JSON_TYPE, json.dumps({"data": data}).encode()
         if balance is None:
-            return 403, JSON_TYPE, error_body(403, MANAGEMENT_ONLY)
+            return 403, JSON_TYPE, error_body(403, ACTIVITY_MANAGEMENT_ONLY)
         return self._activity_answer(scope, rows)
 
     def _activity_answer(self, scope: Scope, rows: list[dict[str, Any]] | None) -> Answer:

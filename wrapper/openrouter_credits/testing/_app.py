@@ -33,7 +33,7 @@ class MockOpenRouter(Controlled):
     its last 30 completed UTC days of spend. Ordinary (inference) keys get 403 from both (or, opted in
     with ``zero_credits_for_ordinary_keys``, a 0/0 answer from ``/credits``, as some real keys do).
     Every known key gets its own view from ``GET /key`` (a management key's own usage is 0, as on
-    OpenRouter: it cannot call models); an unknown key gets 401. ``clock`` is the
+    OpenRouter: it cannot call models); an unknown key gets 401, ``User not found.``. ``clock`` is the
     mock's idea of now (UTC), which places the default activity. All state changes are safe from any
     thread while a server runs it.
     """
