@@ -178,7 +178,7 @@ def test_control_endpoint(mode: str, mock: MockServer) -> None:
         assert http.post(control + "balance", json={"total_credits": 10, "total_usage": 9.9}).status_code == 200
         state = http.post(control + "faults", json={"kind": "status", "status": 503, "count": 1}).json()
         assert state["pending_faults"] == [
-            {"endpoint": "credits", "kind": "status", "status": 503, "retry_after": None}
+            {"endpoint": "credits", "kind": "status", "status": 503, "retry_after": None, "rate_limit_reset": None}
         ]
         assert http.post(control + "faults", json={"kind": "nonsense"}).status_code == 400
         assert http.post(control + "latency", json={"seconds": -1}).status_code == 400

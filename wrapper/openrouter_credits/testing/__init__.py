@@ -4,6 +4,7 @@
 
     with MockServer() as server:                       # uvicorn on 127.0.0.1, a free port
         server.app.fail_next(2, status=503)            # fault injection
+        server.app.fail_next(status=429, rate_limit_reset=30)  # a 429 with X-RateLimit-Reset, as OpenRouter sends
         server.app.set_balance(total_usage=24.99)      # script a low balance
         ...  # CreditsClient(server.provisioning_key, base_url=server.base_url)
 

@@ -20,6 +20,11 @@ __all__ = ["JSON_TYPE", "Answer", "Answers", "Scope", "error_body"]
 MANAGEMENT_ONLY = "Only management keys can perform this operation"
 ACTIVITY_MANAGEMENT_ONLY = "Only management keys can fetch activity for an account"
 UNKNOWN_KEY = "User not found."
+RATE_LIMITED = "Rate limit exceeded"
+#: The requests a rate-limited key may make per window (X-RateLimit-Limit), and the default window's
+#: seconds to reset (X-RateLimit-Reset).
+RATE_LIMIT_REQUESTS = 20
+RATE_LIMIT_RESET = 60.0
 ACTIVITY_PARAMETERS = ("date", "api_key_hash", "user_id", "group_by", "workspace_id")
 #: The workspace every row of this mock's activity belongs to (``group_by=workspace``).
 DEFAULT_WORKSPACE = "00000000-0000-4000-8000-000000000000"
@@ -31,9 +36,12 @@ Answer = tuple[int, list[tuple[bytes, bytes]], "bytes | Fault"]
 JSON_TYPE = [(b"content-type", b"application/json")]
 
 
-def error_body(code: int, message: str) -> bytes:
-    """OpenRouter's error shape: ``{"error": {"code": ..., "message": ...}}``."""
-    return json.dumps({"error": {"code": code, "message": message}}).encode()
+def error_body(code: int, message: str, metadata: dict[str, Any] | None = None) -> bytes:
+    """OpenRouter's error shape: ``{"error": {"code": ..., "message": ..., "metadata": ...}}``."""
+    error: dict[str, Any] = {"code": code, "message": message}
+    if metadata is not None:
+        error["metadata"] = metadata
+    return json.dumps({"error": error}).encode()
 
 
 class Answers(Scenario):
@@ -109,8 +117,19 @@ class Answers(Scenario):
                 return token if scheme.lower() == "bearer" and token else None
         return None
 
-    @staticmethod
-    def _faulty(fault: Fault) -> Answer:
+    def _faulty(self, fault: Fault) -> Answer:
+        if fault.kind == "rate-limit":
+            seconds = RATE_LIMIT_RESET if fault.rate_limit_reset is None else fault.rate_limit_reset
+            reset_ms = round((self._clock().timestamp() + seconds) * 1000)
+            headers = [
+                *JSON_TYPE,
+                (b"x-ratelimit-limit", str(RATE_LIMIT_REQUESTS).encode()),
+                (b"x-ratelimit-remaining", b"0"),
+                (b"x-ratelimit-reset", str(reset_ms).encode()),
+            ]
+            if fault.retry_after is not None:
+                headers.append((b"retry-after", f"{fault.retry_after:g}".encode()))
+            return 429, headers, error_body(429, RATE_LIMITED, {"error_type": "rate_limit_exceeded"})
         if fault.kind == "status":
             status = fault.status or 500
             headers = list(JSON_TYPE)

@@ -34,8 +34,8 @@ class MockOpenRouter(Controlled):
     with ``zero_credits_for_ordinary_keys``, a 0/0 answer from ``/credits``, as some real keys do).
     Every known key gets its own view from ``GET /key`` (a management key's own usage is 0, as on
     OpenRouter: it cannot call models); an unknown key gets 401, ``User not found.``. ``clock`` is the
-    mock's idea of now (UTC), which places the default activity. All state changes are safe from any
-    thread while a server runs it.
+    mock's idea of now (UTC), which places the default activity and the X-RateLimit-Reset of a
+    rate-limit fault. All state changes are safe from any thread while a server runs it.
     """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

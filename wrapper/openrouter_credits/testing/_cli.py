@@ -18,6 +18,7 @@ control endpoint (loopback clients only), e.g. with curl:
   GET  /_mock/state
   POST /_mock/balance  {{"total_credits": 30, "total_usage": 29.5}}   ("key" picks a key)
   POST /_mock/faults   {{"kind": "status", "status": 503, "count": 2, "retry_after": 1, "endpoint": "credits"}}
+                       {{"kind": "rate-limit", "rate_limit_reset": 30}}   (429 with X-RateLimit-Reset)
   POST /_mock/key      {{"key": "sk-or-v1-mock-inference", "limit": 10, "usage": 9.5}}
   POST /_mock/activity {{"daily": {{"2026-11-24": 1.25}}}}   (or "rows": [...]; neither: the default month)
   POST /_mock/options  {{"zero_credits_for_ordinary_keys": true}}

@@ -73,6 +73,7 @@ class Controlled(Answers):
                 count=_field(args, "count", int, 1),
                 status=_field(args, "status", int, None),
                 retry_after=_field(args, "retry_after", float, None),
+                rate_limit_reset=_field(args, "rate_limit_reset", float, None),
                 endpoint=_field(args, "endpoint", str, "credits"),
             )
         elif action == "latency":

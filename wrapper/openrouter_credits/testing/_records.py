@@ -34,6 +34,11 @@ FAULT_KINDS = {
     "html": "an HTML error page, as a proxy in front of the API sends (default status 502)",
     "wrong-types": "a 200 whose numbers are a string and null",
     "drop": "send the headers and part of the body, then drop the connection",
+    "rate-limit": (
+        "HTTP 429 as OpenRouter sends it: its error body, X-RateLimit-Limit, X-RateLimit-Remaining 0 and "
+        "X-RateLimit-Reset (ms since the epoch: the mock's clock plus rate_limit_reset seconds, 60 by default), "
+        "Retry-After only if retry_after is given"
+    ),
 }
 
 
@@ -85,17 +90,27 @@ class KeyView:
 
 @attrs.frozen
 class Fault:
+    """One faulty response (see ``FAULT_KINDS``)."""
+
     kind: str
     status: int | None = None
     retry_after: float | None = None
+    rate_limit_reset: float | None = None
+    """For ``rate-limit``: seconds from the mock's now to the X-RateLimit-Reset it sends (None: 60)."""
 
     def __attrs_post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {self.kind!r}; one of {', '.join(FAULT_KINDS)}")
         if self.status is not None and not 100 <= self.status <= 599:
             raise ValueError(f"status must be 100..599, not {self.status}")
-        if self.retry_after is not None and not (math.isfinite(self.retry_after) and self.retry_after >= 0):
-            raise ValueError(f"retry_after must be 0 or more seconds, not {self.retry_after}")
+        if self.kind == "rate-limit" and self.status not in (None, 429):
+            raise ValueError(f"a rate-limit fault answers 429, not {self.status}")
+        for name in ("retry_after", "rate_limit_reset"):
+            value = getattr(self, name)
+            if value is not None and not (math.isfinite(value) and value >= 0):
+                raise ValueError(f"{name} must be 0 or more seconds, not {value}")
+        if self.rate_limit_reset is not None and self.kind != "rate-limit":
+            raise ValueError(f"rate_limit_reset is for the rate-limit fault, not {self.kind!r}")
 
 
 def key_label(key: str) -> str:

@@ -163,10 +163,12 @@ class Scenario:
         count: int = 1,
         status: int | None = None,
         retry_after: float | None = None,
+        rate_limit_reset: float | None = None,
         endpoint: str = "credits",
     ) -> None:
-        """Make the next ``count`` responses of ``endpoint`` (credits, key or activity) faulty (see FAULT_KINDS)."""
-        fault = Fault(kind, status, retry_after)
+        """Make the next ``count`` responses of ``endpoint`` (credits, key or activity) faulty (see
+        FAULT_KINDS); ``rate_limit_reset`` is for the rate-limit kind."""
+        fault = Fault(kind, status, retry_after, rate_limit_reset)
         if endpoint not in ENDPOINTS:
             raise ValueError(f"unknown endpoint {endpoint!r}; one of {', '.join(ENDPOINTS)}")
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
@@ -175,10 +177,25 @@ class Scenario:
             self._faults[endpoint].extend([fault] * count)
 
     def fail_next(
-        self, count: int = 1, *, status: int = 500, retry_after: float | None = None, endpoint: str = "credits"
+        self,
+        count: int = 1,
+        *,
+        status: int = 500,
+        retry_after: float | None = None,
+        rate_limit_reset: float | None = None,
+        endpoint: str = "credits",
     ) -> None:
-        """The next ``count`` responses of ``endpoint`` answer ``status`` (429 and 5xx are the usual ones)."""
-        self.inject("status", count=count, status=status, retry_after=retry_after, endpoint=endpoint)
+        """The next ``count`` responses of ``endpoint`` answer ``status`` (429 and 5xx are the usual
+        ones). With ``rate_limit_reset`` (seconds), a 429 as OpenRouter sends it: the rate-limit fault."""
+        kind = "status" if rate_limit_reset is None else "rate-limit"
+        self.inject(
+            kind,
+            count=count,
+            status=status,
+            retry_after=retry_after,
+            rate_limit_reset=rate_limit_reset,
+            endpoint=endpoint,
+        )
 
     @property
     def latency(self) -> float:
