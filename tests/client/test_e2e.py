@@ -202,6 +202,7 @@ def test_control_endpoint(mode: str, mock: MockServer) -> None:
         "pending_faults": [],
         "latency": 0.0,
         "zero_credits_for_ordinary_keys": False,
+        "activity_date_format": "date",
         "requests": 0,
     }
     assert mock.app.requests == []

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs
 
 import attrs
 
-from ._records import Fault, default_activity, key_label
+from ._records import Fault, default_activity, key_label, row_day, served_date
 from ._scenario import Scenario
 
 __all__ = ["JSON_TYPE", "Answer", "Answers", "Scope", "error_body"]
@@ -84,7 +84,8 @@ class Answers(Scenario):
     def _activity_answer(self, scope: Scope, rows: list[dict[str, Any]] | None) -> Answer:
         """``GET /activity`` with its query: ``date`` (the rows of that day), ``group_by=workspace``,
         ``workspace_id``; ``api_key_hash`` and ``user_id`` are accepted and filter nothing (the mock
-        has one member and treats every key's rows as the account's)."""
+        has one member and treats every key's rows as the account's). Dates are written in the
+        mock's ``activity_date_format``."""
         today = self._clock().date()
         if rows is None:
             rows = default_activity(today)
@@ -97,7 +98,7 @@ class Answers(Scenario):
                 return 400, JSON_TYPE, error_body(400, f"The query parameter {name} may be given once")
         day = query.get("date", [None])[0]
         if day is not None:  # any string, as the document allows: a day without rows gives none
-            rows = [row for row in rows if row["date"] == day]
+            rows = [row for row in rows if row_day(row["date"]) == day]
         group_by = query.get("group_by", [None])[0]
         if group_by not in (None, "workspace"):
             return 400, JSON_TYPE, error_body(400, f"group_by must be 'workspace', not {group_by[:100]!r}")
@@ -106,6 +107,9 @@ class Answers(Scenario):
             rows = []
         if group_by == "workspace":
             rows = [{**row, "workspace_id": DEFAULT_WORKSPACE} for row in rows]
+        form = self.activity_date_format
+        if form != "date":
+            rows = [{**row, "date": served_date(row["date"], form)} for row in rows]
         return 200, JSON_TYPE, json.dumps({"data": rows}).encode()
 
     @staticmethod

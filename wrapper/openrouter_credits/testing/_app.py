@@ -33,7 +33,9 @@ class MockOpenRouter(Controlled):
     its last 30 completed UTC days of spend. Ordinary (inference) keys get 403 from both (or, opted in
     with ``zero_credits_for_ordinary_keys``, a 0/0 answer from ``/credits``, as some real keys do).
     Every known key gets its own view from ``GET /key`` (a management key's own usage is 0, as on
-    OpenRouter: it cannot call models); an unknown key gets 401, ``User not found.``. ``clock`` is the
+    OpenRouter: it cannot call models); an unknown key gets 401, ``User not found.``.
+    ``activity_date_format`` is how ``/activity`` writes dates: ``date`` (YYYY-MM-DD, as the document
+    says), ``datetime`` (YYYY-MM-DD HH:MM:SS, as the live API does) or ``rfc3339``. ``clock`` is the
     mock's idea of now (UTC), which places the default activity and the X-RateLimit-Reset of a
     rate-limit fault. All state changes are safe from any thread while a server runs it.
     """
