@@ -39,7 +39,7 @@ Days left        17.5
 Total credits  $25.00
 Total usage     $7.50
 Key limit        none
-Key usage       $7.50  (today $0.00, this week $0.00, this month $0.00)
+Key usage       $0.00  (today $0.00, this week $0.00, this month $0.00)
 """
 NOTE = (
     "note: this is not a management key, so it sees only its own limit and usage; the account's balance and "
@@ -113,7 +113,7 @@ def test_json(mock: MockServer) -> None:
             "is_free_tier": False,
             "limit": None,
             "limit_remaining": None,
-            "usage": 7.5,
+            "usage": 0.0,
             "usage_daily": 0.0,
             "usage_weekly": 0.0,
             "usage_monthly": 0.0,
@@ -159,7 +159,7 @@ def test_prometheus(mock: MockServer) -> None:
         'openrouter_credits_key_usage_dollars{period="day"}': 0.0,
         'openrouter_credits_key_usage_dollars{period="week"}': 0.0,
         'openrouter_credits_key_usage_dollars{period="month"}': 0.0,
-        'openrouter_credits_key_usage_dollars{period="all"}': 7.5,
+        'openrouter_credits_key_usage_dollars{period="all"}': 0.0,
         "openrouter_credits_up": 1.0,
     }
     promtool(result.stdout)
@@ -343,7 +343,7 @@ def test_auth_errors(mock: MockServer) -> None:
     unknown = run(mock, key="sk-or-v1-not-known")
     assert unknown.returncode == 3
     assert re.fullmatch(
-        r"error: OpenRouter did not accept the API key \(HTTP 401: Invalid API key\)\. Check that OPENROUTER_API_KEY "
+        r"error: OpenRouter did not accept the API key \(HTTP 401: User not found\.\)\. Check that OPENROUTER_API_KEY "
         r"or --api-key-file holds a current key\. \(request id mock-\d+\)\n",
         unknown.stderr,
     )
@@ -734,8 +734,8 @@ def test_spend_needs_a_management_key(mock: MockServer) -> None:
     result = run(mock, "spend", key=LIMITED)
     assert (result.returncode, result.stdout) == (3, "")
     assert result.stderr.startswith(
-        "error: This key may not read the account's activity (HTTP 403: Only management keys can perform this "
-        "operation). That needs a provisioning (management) key"
+        "error: This key may not read the account's activity (HTTP 403: Only management keys can fetch activity for "
+        "an account). That needs a provisioning (management) key"
     )
 
 

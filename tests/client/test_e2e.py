@@ -70,7 +70,7 @@ def test_inference_key(mode: str, mock: MockServer) -> None:
 
 def test_unknown_key(mode: str, mock: MockServer) -> None:
     """An unknown key gets 401."""
-    with pytest.raises(AuthenticationError, match="Invalid API key"):
+    with pytest.raises(AuthenticationError, match=r"User not found\."):
         call(mode, mock, key="sk-or-v1-nobody")
 
 
@@ -178,7 +178,7 @@ def test_control_endpoint(mode: str, mock: MockServer) -> None:
         assert http.post(control + "balance", json={"total_credits": 10, "total_usage": 9.9}).status_code == 200
         state = http.post(control + "faults", json={"kind": "status", "status": 503, "count": 1}).json()
         assert state["pending_faults"] == [
-            {"endpoint": "credits", "kind": "status", "status": 503, "retry_after": None}
+            {"endpoint": "credits", "kind": "status", "status": 503, "retry_after": None, "rate_limit_reset": None}
         ]
         assert http.post(control + "faults", json={"kind": "nonsense"}).status_code == 400
         assert http.post(control + "latency", json={"seconds": -1}).status_code == 400
@@ -195,13 +195,14 @@ def test_control_endpoint(mode: str, mock: MockServer) -> None:
     assert state == {
         "balances": {label: {"total_credits": 25.0, "total_usage": 7.5}},
         "keys": {
-            label: {"management": True, "limit": None, "usage": 7.5},
+            label: {"management": True, "limit": None, "usage": 0.0},
             MockOpenRouter.label(mock.inference_key): {"management": False, "limit": None, "usage": 2.5},
         },
         "activity_rows": {label: None},
         "pending_faults": [],
         "latency": 0.0,
         "zero_credits_for_ordinary_keys": False,
+        "activity_date_format": "date",
         "requests": 0,
     }
     assert mock.app.requests == []
@@ -299,7 +300,9 @@ def test_key_and_activity_endpoints(mock: MockServer) -> None:
         assert http.get("/activity", headers=headers, params={"page": "2"}).status_code == 400
         denied = http.get("/activity", headers=ordinary)
         assert denied.status_code == 403
-        assert denied.json() == {"error": {"code": 403, "message": "Only management keys can perform this operation"}}
+        assert denied.json() == {
+            "error": {"code": 403, "message": "Only management keys can fetch activity for an account"}
+        }
 
 
 def test_default_month_follows_the_clock() -> None:

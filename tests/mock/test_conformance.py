@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, assume, settings
 from schemathesis.checks import CHECKS
 from schemathesis.core.failures import FailureGroup
 
-from openrouter_credits.testing import DEFAULT_PROVISIONING_KEY, MockOpenRouter, MockServer
+from openrouter_credits.testing import DEFAULT_INFERENCE_KEY, DEFAULT_PROVISIONING_KEY, MockOpenRouter, MockServer
 
 ROOT = Path(__file__).resolve().parents[2]
 from conformance import documents  # noqa: E402
@@ -116,3 +116,30 @@ def test_checks_catch_a_broken_server(fault: str) -> None:
         "MalformedJson",
         "UndefinedContentType",
     }
+
+
+@pytest.mark.parametrize("form", ["date", "datetime", "rfc3339"])
+@pytest.mark.parametrize("document", list(DOCUMENTS))
+def test_live_shapes_conform(document: str, form: str) -> None:
+    """Each activity date form, and a management key's /key with usage 0, pass every check."""
+    schema = schemathesis.openapi.from_dict(DOCUMENTS[document])
+    schema.app = MockOpenRouter(activity_date_format=form)
+    for path in ("/activity", "/key"):
+        case = schema[path]["GET"].Case(headers=dict(VALID))
+        response = case.call_and_validate(base_url=ASGI_BASE, checks=all_checks())
+        assert response.status_code == 200
+    assert response.json()["data"]["usage"] == 0.0
+
+
+@pytest.mark.parametrize("document", list(DOCUMENTS))
+def test_openrouter_error_bodies_conform(document: str) -> None:
+    """401 "User not found." and the 403 of /activity for an ordinary key pass every check."""
+    schema = schemathesis.openapi.from_dict(DOCUMENTS[document])
+    schema.app = MockOpenRouter()
+    for path, key, status in (
+        ("/key", "sk-or-v1-conformance-nobody", 401),
+        ("/activity", DEFAULT_INFERENCE_KEY, 403),
+    ):
+        case = schema[path]["GET"].Case(headers={"Authorization": f"Bearer {key}"})
+        response = case.call_and_validate(base_url=ASGI_BASE, checks=all_checks())
+        assert response.status_code == status

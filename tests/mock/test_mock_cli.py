@@ -42,6 +42,23 @@ def test_serves_and_stops_cleanly(stop: signal.Signals) -> None:
     assert "Traceback" not in err
 
 
+def test_activity_date_format_option() -> None:
+    """--activity-date-format datetime: /activity writes dates as the live API does, the state says so."""
+    proc, banner = start("--port", "0", "--activity-date-format", "datetime")
+    try:
+        base_url = banner[0].split(" at ", 1)[1].strip()
+        headers = {"Authorization": "Bearer sk-or-v1-mock-provisioning"}
+        rows = httpx.get(base_url + "/activity", headers=headers).json()["data"]
+        state = httpx.get(base_url.removesuffix("/api/v1") + "/_mock/state").json()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=20)
+    assert proc.returncode == 0
+    assert rows
+    assert {row["date"][10:] for row in rows} == {" 00:00:00"}
+    assert state["activity_date_format"] == "datetime"
+
+
 def test_port_in_use() -> None:
     """A port already taken is one clear error line and exit status 2."""
     with socket.socket() as taken:
@@ -61,6 +78,10 @@ def test_port_in_use() -> None:
         (("--port", "http"), "argument --port: 'http' is not a port: give a number from 0 (a free one) to 65535"),
         (("--credits", "nan"), "argument --credits: 'nan' is not an amount of dollars"),
         (("--cred", "5"), "unrecognized arguments: --cred 5"),
+        (
+            ("--activity-date-format", "iso"),
+            "argument --activity-date-format: invalid choice: 'iso' (choose from 'date', 'datetime', 'rfc3339')",
+        ),
     ],
 )
 def test_bad_arguments(args: tuple[str, ...], stderr: str) -> None:

@@ -1,24 +1,144 @@
 """The account's activity: 30 completed UTC days of ``GET /activity``, and the spend of each day.
 
-The one home of the 30-day window (``completed_days``), which the mock imports too.
+The one home of the 30-day window (``completed_days``), which the mock imports too, and of what a
+row's ``date`` may look like (``utc_date``): the document says ``YYYY-MM-DD``, the live API sends
+``YYYY-MM-DD HH:MM:SS``, and some clients see RFC 3339.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, NamedTuple
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, NamedTuple, cast, overload
 
 from ._money import exact_quotient, exact_sum
 
 if TYPE_CHECKING:
     from openrouter_credits_client.models.activity_item import ActivityItem
 
-__all__ = ["ACTIVITY_DAYS", "WEEK", "Activity", "DailySpend", "completed_days", "spend_per_day"]
+__all__ = [
+    "ACTIVITY_DAYS",
+    "DATE_FORMS",
+    "WEEK",
+    "Activity",
+    "DailySpend",
+    "DatedRows",
+    "UndatedRow",
+    "completed_days",
+    "spend_per_day",
+    "utc_date",
+]
 
 #: GET /activity covers this many completed UTC days; the spend per day averages the last WEEK of them.
 ACTIVITY_DAYS = 30
 WEEK = 7
+
+#: The forms of a row's ``date`` that are taken (for messages).
+DATE_FORMS = "YYYY-MM-DD, YYYY-MM-DD HH:MM:SS or RFC 3339"
+
+# YYYY-MM-DD, then optionally a time: after a space without a zone (the live API's form, in UTC), or
+# after T, t or a space with fractional seconds allowed and a zone (Z or an offset) required (RFC 3339).
+_FORMS = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})"
+    r"(?:([Tt ])([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?(?:[Zz]|([+-])([0-9]{2}):([0-9]{2}))?)?"
+)
+
+
+def utc_date(text: str) -> dt.date:
+    """The UTC date of a row's ``date``: ``YYYY-MM-DD``; ``YYYY-MM-DD HH:MM:SS``, in UTC; or RFC 3339
+    (``2026-06-12T00:00:00Z``, ``2026-06-11T22:00:00.5-02:00``), whose offset is applied. Raises
+    ValueError for anything else, an impossible date or time included."""
+    match = _FORMS.fullmatch(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a date ({DATE_FORMS})")
+    year, month, day, separator, hour, minute, second, fraction, sign, zone_hours, zone_minutes = match.groups()
+    try:
+        date = dt.date(int(year), int(month), int(day))
+    except ValueError as exc:  # 2026-02-30
+        raise ValueError(f"{text!r} is not a date: {exc}") from None
+    if separator is None:
+        return date
+    if sign is None and text[-1] not in "Zz" and (separator != " " or fraction is not None):
+        raise ValueError(f"{text!r} is not a date ({DATE_FORMS}): a time without a zone is HH:MM:SS after a space")
+    # RFC 3339 allows a leap second (60), which ends a UTC day as 59 does.
+    if int(hour) > 23 or int(minute) > 59 or int(second) > 60:
+        raise ValueError(f"{text!r} is not a date: no such time of day")
+    if sign is None:  # Z, or the live API's form without a zone: UTC
+        return date
+    if int(zone_hours) > 23 or int(zone_minutes) > 59:
+        raise ValueError(f"{text!r} is not a date: no such offset")
+    offset = dt.timedelta(hours=int(zone_hours), minutes=int(zone_minutes))
+    local = dt.datetime.combine(date, dt.time(int(hour), int(minute), min(int(second), 59)))
+    try:
+        utc = local - offset if sign == "+" else local + offset
+    except OverflowError:  # before year 1 or after 9999 in UTC
+        raise ValueError(f"{text!r} is not a date: out of range in UTC") from None
+    return utc.date()
+
+
+class UndatedRow(ValueError):
+    """A row whose ``date`` is none of ``DATE_FORMS``: its index and the value."""
+
+    def __init__(self, index: int, value: object) -> None:
+        super().__init__(f"rows[{index}].date is {value!r}, not a date ({DATE_FORMS})")
+        self.index = index
+        self.value = value
+
+
+def _dates(rows: Sequence[ActivityItem], *, strict: bool) -> list[dt.date | None]:
+    """The UTC date of each row, parsed once per distinct string (a month has about 30 of them); a
+    date of no known form raises ``UndatedRow`` when ``strict``, else is None."""
+    seen: dict[str, dt.date | None] = {}
+    dates: list[dt.date | None] = []
+    for index, row in enumerate(rows):
+        text = row.date
+        if text in seen:
+            date = seen[text]
+        else:
+            try:
+                date = utc_date(text)
+            except (ValueError, TypeError):  # TypeError: not a string (a caller's own rows)
+                date = None
+            if isinstance(text, str):
+                seen[text] = date
+        if date is None and strict:
+            raise UndatedRow(index, text)
+        dates.append(date)
+    return dates
+
+
+class DatedRows(Sequence["ActivityItem"]):
+    """The rows of ``GET /activity`` with the UTC date of each, parsed once, as the operation
+    returns them; ``Activity`` takes them as they are. Raises ``UndatedRow`` for a row whose date is
+    none of ``DATE_FORMS``."""
+
+    __slots__ = ("dates", "rows")
+
+    rows: tuple[ActivityItem, ...]
+    dates: tuple[dt.date, ...]
+
+    def __init__(self, rows: Iterable[ActivityItem]) -> None:
+        self.rows = tuple(rows)
+        self.dates = tuple(cast("list[dt.date]", _dates(self.rows, strict=True)))  # strict: never None
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @overload
+    def __getitem__(self, index: int) -> ActivityItem: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[ActivityItem, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> ActivityItem | tuple[ActivityItem, ...]:
+        return self.rows[index]
+
+    def __iter__(self) -> Iterator[ActivityItem]:
+        return iter(self.rows)
+
+    def __repr__(self) -> str:
+        return f"DatedRows({len(self.rows)} rows)"
 
 
 def completed_days(today: dt.date, days: int = ACTIVITY_DAYS) -> list[dt.date]:
@@ -40,7 +160,11 @@ def spend_per_day(daily: Sequence[DailySpend]) -> float:
 
 class Activity:
     """The account's activity: the rows of ``GET /activity`` and the spend of each of the 30 completed
-    UTC days before ``today`` (a day without rows spent 0). Immutable."""
+    UTC days before ``today`` (a day without rows spent 0). Immutable.
+
+    A row counts for the UTC date of its ``date`` (see ``utc_date``). The client refuses an answer
+    with a date of another form before it gets here; rows given directly with such a date count for
+    no day."""
 
     __slots__ = ("daily_spend", "rows", "today")
 
@@ -49,15 +173,21 @@ class Activity:
     daily_spend: tuple[DailySpend, ...]
 
     def __init__(self, rows: Iterable[ActivityItem], today: dt.date) -> None:
-        rows = tuple(rows)
+        items: tuple[ActivityItem, ...]
+        dates: Sequence[dt.date | None]
+        if isinstance(rows, DatedRows):
+            items, dates = rows.rows, rows.dates
+        else:
+            items = tuple(rows)
+            dates = _dates(items, strict=False)
         days = completed_days(today)
-        by_day: dict[str, list[float]] = {day.isoformat(): [] for day in days}
-        for row in rows:
-            amounts = by_day.get(row.date)
+        by_day: dict[dt.date | None, list[float]] = {day: [] for day in days}
+        for row, date in zip(items, dates, strict=True):
+            amounts = by_day.get(date)
             if amounts is not None:
                 amounts.append(row.usage)
-        spend = tuple(DailySpend(day, exact_sum(by_day[day.isoformat()])) for day in days)
-        object.__setattr__(self, "rows", rows)
+        spend = tuple(DailySpend(day, exact_sum(by_day[day])) for day in days)
+        object.__setattr__(self, "rows", items)
         object.__setattr__(self, "today", today)
         object.__setattr__(self, "daily_spend", spend)
 

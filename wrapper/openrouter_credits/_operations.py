@@ -10,13 +10,22 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 from . import _config
 
 if TYPE_CHECKING:
-    from openrouter_credits_client.models.activity_item import ActivityItem
-
+    from ._activity import DatedRows
     from ._body import Received
     from ._key import KeyInfo
     from ._models import Credits
 
-__all__ = ["ACTIVITY", "CREDITS", "KEY", "AsyncSender", "Detailed", "Endpoint", "Operation", "SyncSender"]
+__all__ = [
+    "ACTIVITY",
+    "CREDITS",
+    "KEY",
+    "AsyncSender",
+    "Detailed",
+    "Endpoint",
+    "InvalidAnswer",
+    "Operation",
+    "SyncSender",
+]
 
 T = TypeVar("T")
 
@@ -54,6 +63,12 @@ class Endpoint(Protocol):
     def sync_detailed(self, *, client: SyncSender) -> Detailed: ...
 
     def asyncio_detailed(self, *, client: AsyncSender) -> Awaitable[Detailed]: ...
+
+
+class InvalidAnswer(ValueError):
+    """Raised by an operation's conversion when a parsed 2xx, though the document allows it, cannot be
+    used (an activity row's date of no known form). Its message is the problem, with the JSON path:
+    the call turns it into a ``ResponseValidationError``."""
 
 
 class Operation(Generic[T]):
@@ -98,7 +113,8 @@ class Operation(Generic[T]):
         importlib.import_module(self._result_module, __package__)
 
     def result(self, parsed: Any) -> T:
-        """The wrapper's value for the generated endpoint's parsed 2xx model."""
+        """The wrapper's value for the generated endpoint's parsed 2xx model; raises ``InvalidAnswer``
+        when it cannot be one."""
         return self._convert(parsed)
 
     def __repr__(self) -> str:
@@ -122,15 +138,27 @@ def _key(parsed: Any) -> KeyInfo:
     return KeyInfo.from_generated(parsed.data)
 
 
-def _rows(parsed: Any) -> list[ActivityItem]:
-    rows: list[ActivityItem] = parsed.data
-    return rows
+#: How much of a value a message quotes.
+MAX_QUOTED = 64
+
+
+def _rows(parsed: Any) -> DatedRows:
+    """The rows with their UTC dates; a date of no known form makes the whole answer invalid, since
+    the spend of its day would otherwise read as 0."""
+    from ._activity import DATE_FORMS, DatedRows, UndatedRow
+
+    try:
+        return DatedRows(parsed.data)
+    except UndatedRow as bad:
+        value = bad.value
+        quoted = repr(value[:MAX_QUOTED]) + "…" if isinstance(value, str) and len(value) > MAX_QUOTED else repr(value)
+        raise InvalidAnswer(f"data[{bad.index}].date is {quoted}, not a date ({DATE_FORMS})") from None
 
 
 KEY: Operation[KeyInfo] = Operation(
     "/key", "the key's own limit and usage", "openrouter_credits_client.api.api_keys.get_current_key", _key, "._key"
 )
-ACTIVITY: Operation[list[ActivityItem]] = Operation(
+ACTIVITY: Operation[DatedRows] = Operation(
     "/activity",
     "the account's activity",
     "openrouter_credits_client.api.analytics.get_user_activity",

@@ -15,7 +15,7 @@ import httpx
 from . import _config
 from ._body import Received
 from ._exceptions import APIConnectionError, APIStatusError, APITimeoutError, OpenRouterCreditsError
-from ._operations import Detailed, Operation
+from ._operations import Detailed, InvalidAnswer, Operation
 from ._outcomes import status_error, transport_error, validation_error
 from ._settings import Settings
 
@@ -95,7 +95,11 @@ class Call(Generic[T]):
         error = self._error(received, response, exc, sent_at)
         if error is None:
             assert response is not None
-            return self.operation.result(response.parsed)
+            assert received is not None
+            try:
+                return self.operation.result(response.parsed)
+            except InvalidAnswer as invalid:  # never retried: the same answer would come again
+                error = validation_error(received, self, str(invalid))
         import random  # only a failed attempt needs it
 
         time_left = self.deadline_at - time.monotonic()

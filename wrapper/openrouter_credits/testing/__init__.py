@@ -4,6 +4,8 @@
 
     with MockServer() as server:                       # uvicorn on 127.0.0.1, a free port
         server.app.fail_next(2, status=503)            # fault injection
+        server.app.fail_next(status=429, rate_limit_reset=30)  # a 429 with X-RateLimit-Reset, as OpenRouter sends
+        server.app.set_activity_date_format("datetime")  # activity dates as the live API writes them
         server.app.set_balance(total_usage=24.99)      # script a low balance
         ...  # CreditsClient(server.provisioning_key, base_url=server.base_url)
 
@@ -14,13 +16,14 @@
 from typing import TYPE_CHECKING
 
 from ._app import MockOpenRouter
-from ._records import FAULT_KINDS, Balance, Fault, KeyView, activity_row
+from ._records import ACTIVITY_DATE_FORMATS, FAULT_KINDS, Balance, Fault, KeyView, activity_row
 from ._scenario import DEFAULT_INFERENCE_KEY, DEFAULT_PROVISIONING_KEY
 
 if TYPE_CHECKING:  # type checkers see the class; at run time it loads on first use (it needs uvicorn)
     from ._server import MockServer
 
 __all__ = [
+    "ACTIVITY_DATE_FORMATS",
     "DEFAULT_INFERENCE_KEY",
     "DEFAULT_PROVISIONING_KEY",
     "FAULT_KINDS",

@@ -11,12 +11,20 @@ from urllib.parse import parse_qs
 
 import attrs
 
-from ._records import Fault, default_activity, key_label
+from ._records import Fault, default_activity, key_label, row_day, served_date
 from ._scenario import Scenario
 
 __all__ = ["JSON_TYPE", "Answer", "Answers", "Scope", "error_body"]
 
+# OpenRouter's own messages.
 MANAGEMENT_ONLY = "Only management keys can perform this operation"
+ACTIVITY_MANAGEMENT_ONLY = "Only management keys can fetch activity for an account"
+UNKNOWN_KEY = "User not found."
+RATE_LIMITED = "Rate limit exceeded"
+#: The requests a rate-limited key may make per window (X-RateLimit-Limit), and the default window's
+#: seconds to reset (X-RateLimit-Reset).
+RATE_LIMIT_REQUESTS = 20
+RATE_LIMIT_RESET = 60.0
 ACTIVITY_PARAMETERS = ("date", "api_key_hash", "user_id", "group_by", "workspace_id")
 #: The workspace every row of this mock's activity belongs to (``group_by=workspace``).
 DEFAULT_WORKSPACE = "00000000-0000-4000-8000-000000000000"
@@ -28,9 +36,12 @@ Answer = tuple[int, list[tuple[bytes, bytes]], "bytes | Fault"]
 JSON_TYPE = [(b"content-type", b"application/json")]
 
 
-def error_body(code: int, message: str) -> bytes:
-    """OpenRouter's error shape: ``{"error": {"code": ..., "message": ...}}``."""
-    return json.dumps({"error": {"code": code, "message": message}}).encode()
+def error_body(code: int, message: str, metadata: dict[str, Any] | None = None) -> bytes:
+    """OpenRouter's error shape: ``{"error": {"code": ..., "message": ..., "metadata": ...}}``."""
+    error: dict[str, Any] = {"code": code, "message": message}
+    if metadata is not None:
+        error["metadata"] = metadata
+    return json.dumps({"error": error}).encode()
 
 
 class Answers(Scenario):
@@ -57,7 +68,7 @@ class Answers(Scenario):
             data = None if balance is None else attrs.asdict(balance)
             rows = self._activity.get(token)
         if view is None:
-            return 401, JSON_TYPE, error_body(401, "Invalid API key")
+            return 401, JSON_TYPE, error_body(401, UNKNOWN_KEY)
         if endpoint == "key":
             return 200, JSON_TYPE, json.dumps({"data": view.data(key_label(token))}).encode()
         if endpoint == "credits":
@@ -67,13 +78,14 @@ class Answers(Scenario):
                 return 403, JSON_TYPE, error_body(403, MANAGEMENT_ONLY)
             return 200, JSON_TYPE, json.dumps({"data": data}).encode()
         if balance is None:
-            return 403, JSON_TYPE, error_body(403, MANAGEMENT_ONLY)
+            return 403, JSON_TYPE, error_body(403, ACTIVITY_MANAGEMENT_ONLY)
         return self._activity_answer(scope, rows)
 
     def _activity_answer(self, scope: Scope, rows: list[dict[str, Any]] | None) -> Answer:
         """``GET /activity`` with its query: ``date`` (the rows of that day), ``group_by=workspace``,
         ``workspace_id``; ``api_key_hash`` and ``user_id`` are accepted and filter nothing (the mock
-        has one member and treats every key's rows as the account's)."""
+        has one member and treats every key's rows as the account's). Dates are written in the
+        mock's ``activity_date_format``."""
         today = self._clock().date()
         if rows is None:
             rows = default_activity(today)
@@ -86,7 +98,7 @@ class Answers(Scenario):
                 return 400, JSON_TYPE, error_body(400, f"The query parameter {name} may be given once")
         day = query.get("date", [None])[0]
         if day is not None:  # any string, as the document allows: a day without rows gives none
-            rows = [row for row in rows if row["date"] == day]
+            rows = [row for row in rows if row_day(row["date"]) == day]
         group_by = query.get("group_by", [None])[0]
         if group_by not in (None, "workspace"):
             return 400, JSON_TYPE, error_body(400, f"group_by must be 'workspace', not {group_by[:100]!r}")
@@ -95,6 +107,9 @@ class Answers(Scenario):
             rows = []
         if group_by == "workspace":
             rows = [{**row, "workspace_id": DEFAULT_WORKSPACE} for row in rows]
+        form = self.activity_date_format
+        if form != "date":
+            rows = [{**row, "date": served_date(row["date"], form)} for row in rows]
         return 200, JSON_TYPE, json.dumps({"data": rows}).encode()
 
     @staticmethod
@@ -106,8 +121,19 @@ class Answers(Scenario):
                 return token if scheme.lower() == "bearer" and token else None
         return None
 
-    @staticmethod
-    def _faulty(fault: Fault) -> Answer:
+    def _faulty(self, fault: Fault) -> Answer:
+        if fault.kind == "rate-limit":
+            seconds = RATE_LIMIT_RESET if fault.rate_limit_reset is None else fault.rate_limit_reset
+            reset_ms = round((self._clock().timestamp() + seconds) * 1000)
+            headers = [
+                *JSON_TYPE,
+                (b"x-ratelimit-limit", str(RATE_LIMIT_REQUESTS).encode()),
+                (b"x-ratelimit-remaining", b"0"),
+                (b"x-ratelimit-reset", str(reset_ms).encode()),
+            ]
+            if fault.retry_after is not None:
+                headers.append((b"retry-after", f"{fault.retry_after:g}".encode()))
+            return 429, headers, error_body(429, RATE_LIMITED, {"error_type": "rate_limit_exceeded"})
         if fault.kind == "status":
             status = fault.status or 500
             headers = list(JSON_TYPE)

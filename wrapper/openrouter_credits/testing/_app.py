@@ -32,9 +32,12 @@ class MockOpenRouter(Controlled):
     Management (provisioning) keys have an account: ``GET /credits`` gives its balance, ``GET /activity``
     its last 30 completed UTC days of spend. Ordinary (inference) keys get 403 from both (or, opted in
     with ``zero_credits_for_ordinary_keys``, a 0/0 answer from ``/credits``, as some real keys do).
-    Every known key gets its own view from ``GET /key``; an unknown key gets 401. ``clock`` is the
-    mock's idea of now (UTC), which places the default activity. All state changes are safe from any
-    thread while a server runs it.
+    Every known key gets its own view from ``GET /key`` (a management key's own usage is 0, as on
+    OpenRouter: it cannot call models); an unknown key gets 401, ``User not found.``.
+    ``activity_date_format`` is how ``/activity`` writes dates: ``date`` (YYYY-MM-DD, as the document
+    says), ``datetime`` (YYYY-MM-DD HH:MM:SS, as the live API does) or ``rfc3339``. ``clock`` is the
+    mock's idea of now (UTC), which places the default activity and the X-RateLimit-Reset of a
+    rate-limit fault. All state changes are safe from any thread while a server runs it.
     """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

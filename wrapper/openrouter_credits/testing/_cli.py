@@ -10,7 +10,7 @@ import threading
 from types import FrameType
 
 from ._app import MockOpenRouter
-from ._records import FAULT_KINDS
+from ._records import ACTIVITY_DATE_FORMATS, FAULT_KINDS
 from ._scenario import DEFAULT_INFERENCE_KEY, DEFAULT_PROVISIONING_KEY
 
 EPILOG = f"""\
@@ -18,12 +18,14 @@ control endpoint (loopback clients only), e.g. with curl:
   GET  /_mock/state
   POST /_mock/balance  {{"total_credits": 30, "total_usage": 29.5}}   ("key" picks a key)
   POST /_mock/faults   {{"kind": "status", "status": 503, "count": 2, "retry_after": 1, "endpoint": "credits"}}
+                       {{"kind": "rate-limit", "rate_limit_reset": 30}}   (429 with X-RateLimit-Reset)
   POST /_mock/key      {{"key": "sk-or-v1-mock-inference", "limit": 10, "usage": 9.5}}
   POST /_mock/activity {{"daily": {{"2026-11-24": 1.25}}}}   (or "rows": [...]; neither: the default month)
-  POST /_mock/options  {{"zero_credits_for_ordinary_keys": true}}
+  POST /_mock/options  {{"zero_credits_for_ordinary_keys": true, "activity_date_format": "datetime"}}
   POST /_mock/latency  {{"seconds": 0.5}}
   POST /_mock/reset
 fault kinds: {", ".join(FAULT_KINDS)}
+activity date formats: {", ".join(ACTIVITY_DATE_FORMATS)}
 """
 
 
@@ -61,6 +63,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=port_number, default=8080, help="port (default: 8080; 0 picks a free one)")
     parser.add_argument("--credits", type=amount, default=25.0, help="total credits of the provisioning key")
     parser.add_argument("--usage", type=amount, default=7.5, help="total usage of the provisioning key")
+    parser.add_argument(
+        "--activity-date-format",
+        choices=list(ACTIVITY_DATE_FORMATS),
+        default="date",
+        help="how /activity writes dates: YYYY-MM-DD (date, the default), YYYY-MM-DD HH:MM:SS (datetime, as "
+        "the live API does) or RFC 3339 (rfc3339)",
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -69,7 +78,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
-    app = MockOpenRouter(provisioning_keys={DEFAULT_PROVISIONING_KEY: (args.credits, args.usage)})
+    app = MockOpenRouter(
+        provisioning_keys={DEFAULT_PROVISIONING_KEY: (args.credits, args.usage)},
+        activity_date_format=args.activity_date_format,
+    )
     try:
         server = MockServer(app, host=args.host, port=args.port)
     except OSError as exc:

@@ -73,15 +73,23 @@ class Controlled(Answers):
                 count=_field(args, "count", int, 1),
                 status=_field(args, "status", int, None),
                 retry_after=_field(args, "retry_after", float, None),
+                rate_limit_reset=_field(args, "rate_limit_reset", float, None),
                 endpoint=_field(args, "endpoint", str, "credits"),
             )
         elif action == "latency":
             self.latency = _field(args, "seconds", float)
         elif action == "options":
-            value = args.get("zero_credits_for_ordinary_keys")
-            if not isinstance(value, bool):
+            options = ("zero_credits_for_ordinary_keys", "activity_date_format")
+            unknown = sorted(set(args) - set(options))
+            if unknown or not args:
+                named = f"there is no option {unknown[0]!r}" if unknown else "no option given"
+                raise ValueError(f"{named}; the options are {', '.join(options)}")
+            zero = args.get("zero_credits_for_ordinary_keys", self.zero_credits_for_ordinary_keys)
+            if not isinstance(zero, bool):
                 raise ValueError("zero_credits_for_ordinary_keys must be true or false")
-            self.zero_credits_for_ordinary_keys = value
+            if "activity_date_format" in args:
+                self.set_activity_date_format(args["activity_date_format"])
+            self.zero_credits_for_ordinary_keys = zero
         else:
             self.reset()
 
@@ -103,6 +111,7 @@ class Controlled(Answers):
                 ],
                 "latency": self._latency,
                 "zero_credits_for_ordinary_keys": self.zero_credits_for_ordinary_keys,
+                "activity_date_format": self.activity_date_format,
                 "requests": len(self.requests),
             }
 

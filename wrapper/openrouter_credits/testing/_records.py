@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
 
-from .._activity import completed_days
+from .._activity import completed_days, utc_date
 
 __all__ = [
+    "ACTIVITY_DATE_FORMATS",
     "ENDPOINTS",
     "FAULT_KINDS",
     "Balance",
@@ -21,6 +23,8 @@ __all__ = [
     "activity_row",
     "default_activity",
     "key_label",
+    "row_day",
+    "served_date",
 ]
 
 #: The endpoints a fault can be aimed at.
@@ -34,6 +38,18 @@ FAULT_KINDS = {
     "html": "an HTML error page, as a proxy in front of the API sends (default status 502)",
     "wrong-types": "a 200 whose numbers are a string and null",
     "drop": "send the headers and part of the body, then drop the connection",
+    "rate-limit": (
+        "HTTP 429 as OpenRouter sends it: its error body, X-RateLimit-Limit, X-RateLimit-Remaining 0 and "
+        "X-RateLimit-Reset (ms since the epoch: the mock's clock plus rate_limit_reset seconds, 60 by default), "
+        "Retry-After only if retry_after is given"
+    ),
+}
+
+#: How the mock writes the date of an activity row, chosen per mock (``activity_date_format``).
+ACTIVITY_DATE_FORMATS = {
+    "date": "YYYY-MM-DD, as the API document says (2026-06-12)",
+    "datetime": "YYYY-MM-DD HH:MM:SS, as the live API sends it (2026-06-12 00:00:00)",
+    "rfc3339": "RFC 3339 in UTC, as some clients see it (2026-06-12T00:00:00Z)",
 }
 
 
@@ -85,17 +101,27 @@ class KeyView:
 
 @attrs.frozen
 class Fault:
+    """One faulty response (see ``FAULT_KINDS``)."""
+
     kind: str
     status: int | None = None
     retry_after: float | None = None
+    rate_limit_reset: float | None = None
+    """For ``rate-limit``: seconds from the mock's now to the X-RateLimit-Reset it sends (None: 60)."""
 
     def __attrs_post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {self.kind!r}; one of {', '.join(FAULT_KINDS)}")
         if self.status is not None and not 100 <= self.status <= 599:
             raise ValueError(f"status must be 100..599, not {self.status}")
-        if self.retry_after is not None and not (math.isfinite(self.retry_after) and self.retry_after >= 0):
-            raise ValueError(f"retry_after must be 0 or more seconds, not {self.retry_after}")
+        if self.kind == "rate-limit" and self.status not in (None, 429):
+            raise ValueError(f"a rate-limit fault answers 429, not {self.status}")
+        for name in ("retry_after", "rate_limit_reset"):
+            value = getattr(self, name)
+            if value is not None and not (math.isfinite(value) and value >= 0):
+                raise ValueError(f"{name} must be 0 or more seconds, not {value}")
+        if self.rate_limit_reset is not None and self.kind != "rate-limit":
+            raise ValueError(f"rate_limit_reset is for the rate-limit fault, not {self.kind!r}")
 
 
 def key_label(key: str) -> str:
@@ -140,7 +166,9 @@ def default_activity(today: dt.date) -> list[dict[str, Any]]:
 
 
 def rows_from(spec: Iterable[Mapping[str, Any]] | Mapping[str, float]) -> list[dict[str, Any]]:
-    """Activity rows from rows, or from ``{"YYYY-MM-DD": usage}`` (one row a day)."""
+    """Activity rows from rows, or from ``{"YYYY-MM-DD": usage}`` (one row a day). A row's date is a
+    date or a string: one of another form than YYYY-MM-DD (``2026-06-12 00:00:00``, ``12/06/2026``) is
+    served as given, to imitate what else a server may send."""
     if isinstance(spec, Mapping):
         rows = [activity_row(_date(day), _amount("usage", usage)) for day, usage in spec.items()]
     else:
@@ -148,11 +176,39 @@ def rows_from(spec: Iterable[Mapping[str, Any]] | Mapping[str, float]) -> list[d
         for row in spec:
             if not isinstance(row, Mapping) or "date" not in row or "usage" not in row:
                 raise ValueError("each activity row needs at least 'date' and 'usage'")
-            base = activity_row(
-                _date(row["date"]), _amount("usage", row["usage"]), model=str(row.get("model", "openai/gpt-4.1"))
-            )
+            date = row["date"]
+            if not isinstance(date, str | dt.date):
+                raise ValueError(f"an activity row's date must be a string, not {date!r}")
+            base = activity_row(date, _amount("usage", row["usage"]), model=str(row.get("model", "openai/gpt-4.1")))
             rows.append({**base, **{k: v for k, v in row.items() if k not in ("date", "usage")}})
     return rows
+
+
+_PLAIN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _plain(date: str) -> bool:
+    """Whether ``date`` is YYYY-MM-DD (what the mock keeps; other strings are served as given)."""
+    return _PLAIN.fullmatch(date) is not None
+
+
+def served_date(date: str, form: str) -> str:
+    """A row's ``date`` as the mock sends it in the form ``form`` (see ACTIVITY_DATE_FORMATS); a
+    date kept in another form than YYYY-MM-DD is sent as it is."""
+    if form == "date" or not _plain(date):
+        return date
+    return f"{date} 00:00:00" if form == "datetime" else f"{date}T00:00:00Z"
+
+
+def row_day(date: str) -> str | None:
+    """The UTC day (YYYY-MM-DD) a row's ``date`` stands for, as the client reads it; None for a date
+    of no known form."""
+    if _plain(date):
+        return date
+    try:
+        return utc_date(date).isoformat()
+    except (TypeError, ValueError):
+        return None
 
 
 def _date(value: Any) -> str:

@@ -14,7 +14,16 @@ from typing import Any
 
 import attrs
 
-from ._records import ENDPOINTS, Balance, Fault, KeyView, default_activity, key_label, rows_from
+from ._records import (
+    ACTIVITY_DATE_FORMATS,
+    ENDPOINTS,
+    Balance,
+    Fault,
+    KeyView,
+    default_activity,
+    key_label,
+    rows_from,
+)
 
 __all__ = ["DEFAULT_INFERENCE_KEY", "DEFAULT_PROVISIONING_KEY", "Scenario"]
 
@@ -35,6 +44,7 @@ class Scenario:
         provisioning_keys: Mapping[str, tuple[float, float]] | None = None,
         inference_keys: Iterable[str] | Mapping[str, float | None] | None = None,
         zero_credits_for_ordinary_keys: bool = False,
+        activity_date_format: str = "date",
         clock: Callable[[], dt.datetime] = _utc_now,
     ) -> None:
         if provisioning_keys is None:
@@ -45,8 +55,10 @@ class Scenario:
         self._lock = threading.Lock()
         self._clock = clock
         self.zero_credits_for_ordinary_keys = zero_credits_for_ordinary_keys
+        self._initial_date_format = self._activity_date_format = _date_format(activity_date_format)
         accounts = {key: Balance(float(c), float(u)) for key, (c, u) in provisioning_keys.items()}
-        keys = {key: KeyView(management=True, usage=balance.total_usage) for key, balance in accounts.items()}
+        # A management key's own usage is 0: it cannot call models; the spend is the account's.
+        keys = {key: KeyView(management=True) for key in accounts}
         for key, limit in limits.items():
             usage = 2.5 if limit is None else min(2.5, float(limit))
             keys[key] = KeyView(
@@ -155,6 +167,16 @@ class Scenario:
             rows = self._activity[self._key(key)]
         return copy.deepcopy(rows) if rows is not None else default_activity(self._clock().date())
 
+    @property
+    def activity_date_format(self) -> str:
+        """How ``GET /activity`` writes a row's date: ``date``, ``datetime`` or ``rfc3339`` (see
+        ACTIVITY_DATE_FORMATS). Dates scripted in another form than YYYY-MM-DD are sent as given."""
+        return self._activity_date_format
+
+    def set_activity_date_format(self, form: str) -> None:
+        """Write activity dates as ``form`` from now on: ``date``, ``datetime`` or ``rfc3339``."""
+        self._activity_date_format = _date_format(form)
+
     def inject(
         self,
         kind: str,
@@ -162,10 +184,12 @@ class Scenario:
         count: int = 1,
         status: int | None = None,
         retry_after: float | None = None,
+        rate_limit_reset: float | None = None,
         endpoint: str = "credits",
     ) -> None:
-        """Make the next ``count`` responses of ``endpoint`` (credits, key or activity) faulty (see FAULT_KINDS)."""
-        fault = Fault(kind, status, retry_after)
+        """Make the next ``count`` responses of ``endpoint`` (credits, key or activity) faulty (see
+        FAULT_KINDS); ``rate_limit_reset`` is for the rate-limit kind."""
+        fault = Fault(kind, status, retry_after, rate_limit_reset)
         if endpoint not in ENDPOINTS:
             raise ValueError(f"unknown endpoint {endpoint!r}; one of {', '.join(ENDPOINTS)}")
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
@@ -174,10 +198,25 @@ class Scenario:
             self._faults[endpoint].extend([fault] * count)
 
     def fail_next(
-        self, count: int = 1, *, status: int = 500, retry_after: float | None = None, endpoint: str = "credits"
+        self,
+        count: int = 1,
+        *,
+        status: int = 500,
+        retry_after: float | None = None,
+        rate_limit_reset: float | None = None,
+        endpoint: str = "credits",
     ) -> None:
-        """The next ``count`` responses of ``endpoint`` answer ``status`` (429 and 5xx are the usual ones)."""
-        self.inject("status", count=count, status=status, retry_after=retry_after, endpoint=endpoint)
+        """The next ``count`` responses of ``endpoint`` answer ``status`` (429 and 5xx are the usual
+        ones). With ``rate_limit_reset`` (seconds), a 429 as OpenRouter sends it: the rate-limit fault."""
+        kind = "status" if rate_limit_reset is None else "rate-limit"
+        self.inject(
+            kind,
+            count=count,
+            status=status,
+            retry_after=retry_after,
+            rate_limit_reset=rate_limit_reset,
+            endpoint=endpoint,
+        )
 
     @property
     def latency(self) -> float:
@@ -195,14 +234,15 @@ class Scenario:
         self._latency = float(seconds)
 
     def reset(self) -> None:
-        """Back to how it started: the balances, keys and activity it was made with, no pending
-        faults, no latency, the 0/0 answer off, and an empty request log."""
+        """Back to how it started: the balances, keys, activity and activity date format it was made
+        with, no pending faults, no latency, the 0/0 answer off, and an empty request log."""
         with self._lock:
             self._accounts, self._keys, self._activity = copy.deepcopy(self._initial)
             for faults in self._faults.values():
                 faults.clear()
             self._latency = 0.0
             self.zero_credits_for_ordinary_keys = False
+            self._activity_date_format = self._initial_date_format
             self.requests.clear()
 
     @property
@@ -215,3 +255,9 @@ class Scenario:
         """The faults still to come, for every endpoint."""
         with self._lock:
             return [fault for faults in self._faults.values() for fault in faults]
+
+
+def _date_format(form: object) -> str:
+    if not isinstance(form, str) or form not in ACTIVITY_DATE_FORMATS:
+        raise ValueError(f"activity_date_format must be one of {', '.join(ACTIVITY_DATE_FORMATS)}, not {form!r}")
+    return form
