@@ -494,6 +494,7 @@ def test_secrets_stay_out_of_reprs_errors_logs_and_payloads(
     """A channel's repr and str show its name and kind alone; its failures (500, then a closed port) say
     no secret, nor does any log line (httpx's own included); no body carries a URL's token."""
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="httpx")  # whatever an earlier test configured
     channels = every_channel(receiver, tmp_path)
     assert [repr(c) for c in channels] == [
         "SlackChannel(name='a', kind='slack')",
