@@ -5,9 +5,10 @@ staleness, the cap on a 429's wait, and /activity's reason between the polls tha
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from conftest import TOKEN, Receiver
 
 from openrouter_credits._keys_file import KeySpec
 from openrouter_credits.exporter import Exporter
+from openrouter_credits.exporter._statedir import StateDir
 from openrouter_credits.testing import MockOpenRouter, MockServer
 
 MANAGEMENT = "sk-or-v1-poll-SECRET-management-1f2e"
@@ -42,7 +44,21 @@ class Clock:
 
 
 def exporter(mock: MockServer, clock: Clock, *specs: KeySpec, **options: Any) -> Exporter:
-    return Exporter(list(specs), base_url=mock.base_url, max_retries=0, clock=clock, monotonic=clock, **options)
+    made = Exporter(list(specs), base_url=mock.base_url, max_retries=0, clock=clock, monotonic=clock, **options)
+    made.deliverer.backoff = lambda failures: 0.05  # a failed post is tried again at once, not in 2 s
+    return made
+
+
+@contextlib.asynccontextmanager
+async def delivering(watcher: Exporter) -> AsyncIterator[None]:
+    """The exporter's delivery task running; on leaving, the outbox drained (bounded) and it stopped."""
+    task = asyncio.create_task(watcher.deliverer.run())
+    try:
+        yield
+    finally:
+        await watcher.deliverer.drain(5)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
 
 
 def run(scenario: Callable[[], Awaitable[None]]) -> None:
@@ -58,32 +74,35 @@ def test_alerts_once_per_crossing_and_recovery(
     spec = KeySpec("team-a", MANAGEMENT, below=10.0)
 
     async def scenario() -> None:
-        first = exporter(mock, clock, spec, notify_url=receiver, state_dir=state)
-        await first.poll("team-a")
-        assert Receiver.posts == []  # $17.50 may be spent: above the threshold
-        mock.app.set_balance(total_usage=20.0)
-        for _ in range(3):  # crossed once, then still below: one post
-            await first.poll("team-a")
-        assert Receiver.posts == [{"text": BELOW}]
-        await first.aclose()
+        with StateDir(state) as held:
+            first = exporter(mock, clock, spec, notify_url=receiver, state=held)
+            async with delivering(first):
+                await first.poll("team-a")
+                mock.app.set_balance(total_usage=20.0)
+                for _ in range(3):  # crossed once, then still below: one post
+                    await first.poll("team-a")
+            assert Receiver.posts == [{"text": BELOW}]  # $17.50 at first: above the threshold
+            await first.aclose()
 
-        second = exporter(mock, clock, spec, notify_url=receiver, state_dir=state)
-        await second.poll("team-a")
-        assert len(Receiver.posts) == 1  # the state file remembered it: no alert on restart
-        Receiver.status = 500  # the receiver breaks: polling goes on, the recovery waits for it
-        mock.app.set_balance(total_usage=5.0)
-        await second.poll("team-a")
-        assert len(Receiver.posts) == 1
-        assert b'openrouter_credits_remaining_dollars{key="team-a"} 20' in second.route("GET", "/metrics")[1]
-        Receiver.status = 200
-        await second.poll("team-a")
-        await second.poll("team-a")
-        assert Receiver.posts == [{"text": BELOW}, {"text": RECOVERED}]
-        await second.aclose()
+        with StateDir(state) as held:
+            second = exporter(mock, clock, spec, notify_url=receiver, state=held)
+            async with delivering(second):
+                await second.poll("team-a")
+                assert len(Receiver.posts) == 1  # the state file remembered it: no alert on restart
+                Receiver.status = 500  # the receiver breaks: polling goes on, the post is tried again
+                mock.app.set_balance(total_usage=5.0)
+                await second.poll("team-a")
+                await asyncio.sleep(0.2)
+                assert len(Receiver.posts) == 1
+                assert b'openrouter_credits_remaining_dollars{key="team-a"} 20' in second.route("GET", "/metrics")[1]
+                Receiver.status = 200
+                await second.poll("team-a")
+            assert Receiver.posts == [{"text": BELOW}, {"text": RECOVERED}]  # one post per transition
+            await second.aclose()
 
     with caplog.at_level(logging.INFO):
         run(scenario)
-    assert "The webhook at http://127.0.0.1/… answered HTTP 500; trying again at the next poll" in caplog.text
+    assert "answered HTTP 500" in caplog.text
     assert TOKEN not in caplog.text
     assert json.loads((state / "alerts.json").read_text()) == {"team-a": {"below": False}}
 
@@ -91,19 +110,20 @@ def test_alerts_once_per_crossing_and_recovery(
 def test_an_unknown_figure_moves_no_alert_state(mock: MockServer, tmp_path: Path, receiver: str) -> None:
     """Below, then /credits fails (spendable unknown): nothing is sent and the state stays below; known
     and still below again: still nothing."""
-    clock, state = Clock(), tmp_path / "state"
+    clock = Clock()
 
     async def scenario() -> None:
-        watcher = exporter(mock, clock, KeySpec("team-a", MANAGEMENT, below=10.0), notify_url=receiver, state_dir=state)
-        mock.app.set_balance(total_usage=20.0)
-        await watcher.poll("team-a")
-        mock.app.fail_next(1, status=503, endpoint="credits")
-        await watcher.poll("team-a")
-        balance = watcher.states["team-a"].balance
-        assert balance is not None
-        assert balance.spendable is None
-        assert watcher.alerts.get("team-a", "below") is True
-        await watcher.poll("team-a")
+        watcher = exporter(mock, clock, KeySpec("team-a", MANAGEMENT, below=10.0), notify_url=receiver)
+        async with delivering(watcher):
+            mock.app.set_balance(total_usage=20.0)
+            await watcher.poll("team-a")
+            mock.app.fail_next(1, status=503, endpoint="credits")
+            await watcher.poll("team-a")
+            balance = watcher.states["team-a"].balance
+            assert balance is not None
+            assert balance.spendable is None
+            assert watcher.alerts.get("team-a", "below") is True
+            await watcher.poll("team-a")
         await watcher.aclose()
 
     run(scenario)
@@ -116,10 +136,11 @@ def test_days_below_alert(mock: MockServer, tmp_path: Path, receiver: str) -> No
     spec = KeySpec("solo", MANAGEMENT, days_below=7.0)
 
     async def scenario() -> None:
-        watcher = exporter(mock, clock, spec, notify_url=receiver, state_dir=tmp_path)
+        watcher = exporter(mock, clock, spec, notify_url=receiver)
         today = watcher.clients["solo"]._today()
         mock.app.set_activity({(today.fromordinal(today.toordinal() - d)).isoformat(): 5.0 for d in range(1, 8)})
-        await watcher.poll("solo")
+        async with delivering(watcher):
+            await watcher.poll("solo")
         await watcher.aclose()
 
     run(scenario)

@@ -4,9 +4,18 @@
     api_key_file = "/run/secrets/openrouter-team-a"   # or: api_key_env = "OPENROUTER_KEY_TEAM_A"
     below = 10.0        # optional alert thresholds
     days_below = 3
+    notify = ["team-slack"]     # where its alerts go (default: [defaults] notify, else every channel)
 
-The key itself never goes in the file. Every problem is a ``ConfigurationError`` naming the file, the
-key's name and what to change; nothing is polled before the whole file has been read.
+    [notify.team-slack]         # a channel of the exporter (exporter/_channels.py reads the table)
+    kind = "slack"
+    webhook_url_env = "SLACK_WEBHOOK_URL"
+
+    [defaults]
+    notify = ["team-slack"]
+
+The key itself never goes in the file, nor does any other secret. Every problem is a
+``ConfigurationError`` naming the file, the key's name and what to change; nothing is polled before
+the whole file has been read.
 """
 
 from __future__ import annotations
@@ -24,24 +33,40 @@ import attrs
 from ._exceptions import ConfigurationError
 from ._settings import check_key
 
-__all__ = ["KeySpec", "key_from_text", "load_keys", "read_key_file"]
+__all__ = ["Config", "KeySpec", "key_from_text", "load_config", "load_keys", "read_key_file"]
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
-FIELDS = ("api_key_file", "api_key_env", "below", "days_below")
+FIELDS = ("api_key_file", "api_key_env", "below", "days_below", "notify")
+TABLES = ("keys", "notify", "defaults")
 
 
 @attrs.frozen(repr=False)
 class KeySpec:
     """One key to watch: its name (a label, never the key), the key (None: $OPENROUTER_API_KEY, which
-    the client reads itself), and its alert thresholds."""
+    the client reads itself), its alert thresholds, the channels its alerts go to (None: the
+    defaults), and ``origin``: where the key came from, as its reader would name it."""
 
     name: str
     api_key: str | None = attrs.field(repr=False)
     below: float | None = None
     days_below: float | None = None
+    notify: tuple[str, ...] | None = None
+    origin: str | None = None
 
     def __repr__(self) -> str:
         return f"KeySpec(name={self.name!r}, below={self.below!r}, days_below={self.days_below!r})"
+
+
+@attrs.frozen
+class Config:
+    """A ``--config`` file: its keys, its ``[notify.NAME]`` tables (read by the exporter, which owns
+    the channels) and the default channels of a key that names none."""
+
+    keys: tuple[KeySpec, ...]
+    notify: Mapping[str, Mapping[str, Any]] = attrs.Factory(dict)
+    default_notify: tuple[str, ...] | None = None
+    base_dir: Path = Path()
+    path: str = ""
 
 
 def key_from_text(text: str, where: str) -> str:
@@ -103,23 +128,42 @@ def _spec(name: str, table: Any, source: str, environ: Mapping[str, str]) -> Key
     value = table[sources[0]]
     if not isinstance(value, str) or not value.strip():
         raise ConfigurationError(f"{where}: {sources[0]} must be a non-empty string.")
+    shown = Path(source).name
     if sources[0] == "api_key_file":
         path = value if os.path.isabs(value) else str(Path(source).parent / value)
         key = read_key_file(path, where)
+        origin = f"the key file {path} named by [keys.{name}] in {shown}"
     else:
         key = environ.get(value, "").strip()
         if not key:
             raise ConfigurationError(f"{where}: the environment variable {value} is not set (or is blank).")
+        key = check_key(key, f"{where}: the variable {value}").reveal()
+        origin = f"the variable {value} named by [keys.{name}] in {shown}"
     return KeySpec(
         name,
         key,
         _threshold(table.get("below"), "below", where),
         _threshold(table.get("days_below"), "days_below", where),
+        _names(table.get("notify"), "notify", where),
+        origin,
     )
+
+
+def _names(value: Any, field: str, where: str) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+        raise ConfigurationError(f'{where}: {field} must be a list of channel names, such as ["team-slack"].')
+    return tuple(value)
 
 
 def load_keys(path: str, environ: Mapping[str, str] | None = None) -> list[KeySpec]:
     """The keys of the TOML file at ``path``, in the file's order."""
+    return list(load_config(path, environ).keys)
+
+
+def load_config(path: str, environ: Mapping[str, str] | None = None) -> Config:
+    """The TOML file at ``path``: its keys in the file's order, its channels and defaults."""
     import tomllib
 
     environ = os.environ if environ is None else environ
@@ -133,10 +177,29 @@ def load_keys(path: str, environ: Mapping[str, str] | None = None) -> list[KeySp
         if "twice" in detail or "overwrite" in detail.lower():
             detail += " (a key's name may be used once)"
         raise ConfigurationError(f"--config {path}: not valid TOML: {detail}.") from None
-    unknown = [name for name in document if name != "keys"]
+    unknown = [name for name in document if name not in TABLES]
     if unknown:
-        raise ConfigurationError(f"--config {path}: unknown table {unknown[0]!r}; the file holds [keys.NAME] tables.")
+        raise ConfigurationError(
+            f"--config {path}: unknown table {unknown[0]!r}; the file holds [keys.NAME], [notify.NAME] and "
+            "[defaults] tables."
+        )
     keys = document.get("keys")
     if not isinstance(keys, dict) or not keys:
         raise ConfigurationError(f"--config {path}: no keys: add a [keys.NAME] table for each key to watch.")
-    return [_spec(name, table, path, environ) for name, table in keys.items()]
+    channels = document.get("notify", {})
+    if not isinstance(channels, dict) or not all(isinstance(table, dict) for table in channels.values()):
+        raise ConfigurationError(f"--config {path}: notify holds [notify.NAME] tables, one per channel.")
+    defaults = document.get("defaults", {})
+    if not isinstance(defaults, dict) or set(defaults) - {"notify"}:
+        raise ConfigurationError(f"--config {path}: [defaults] takes one setting, notify.")
+    default_notify = _names(defaults.get("notify"), "notify", f"--config {path}: [defaults]")
+    specs = tuple(_spec(name, table, path, environ) for name, table in keys.items())
+    known = [*channels, "notify-url"]
+    for where, names in [(f"[keys.{s.name}]", s.notify) for s in specs] + [("[defaults]", default_notify)]:
+        for name in names or ():
+            if name not in known:
+                raise ConfigurationError(
+                    f"--config {path}: {where}: notify names {name!r}, which is not a [notify.NAME] table; the "
+                    f"channels are {', '.join(known)}."
+                )
+    return Config(specs, channels, default_notify, Path(path).parent, path)

@@ -15,7 +15,7 @@ from .._exceptions import ConfigurationError
 from ._common import add_common, day_count, dollars, interval_seconds, the_key
 
 if TYPE_CHECKING:
-    from .._keys_file import KeySpec
+    from .._keys_file import Config
 
 __all__ = ["listen_address", "register", "run"]
 
@@ -88,19 +88,18 @@ def register(commands: Any) -> None:
     serve.set_defaults(run=run)
 
 
-def keys_of(args: argparse.Namespace) -> list[KeySpec]:
-    """The keys to poll: those of --config, or the one key of --api-key-file or the environment."""
-    from .._keys_file import KeySpec
+def config_of(args: argparse.Namespace) -> Config:
+    """The keys (and channels) to use: those of --config, or the one key of --api-key-file or the
+    environment."""
+    from .._keys_file import Config, KeySpec, load_config
 
     if args.config:
         if args.api_key_file:
             raise ConfigurationError("--config names the keys: leave out --api-key-file.")
         if args.alert_below is not None or args.alert_days_below is not None:
             raise ConfigurationError("--config gives each key its thresholds: set below and days_below in the file.")
-        from .._keys_file import load_keys
-
-        return load_keys(args.config)
-    return [KeySpec("default", the_key(args), args.alert_below, args.alert_days_below)]
+        return load_config(args.config)
+    return Config((KeySpec("default", the_key(args), args.alert_below, args.alert_days_below),))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -110,20 +109,31 @@ def run(args: argparse.Namespace) -> int:
     import signal
 
     from .._logging import configure
-    from ..exporter import NOTIFY_URL_ENV, Exporter, check_notify_url, default_state_dir, redact_url
+    from ..exporter import NOTIFY_URL_ENV, Exporter, check_notify_url, default_state_dir
+    from ..exporter._channels import channel_from_table
     from ..exporter._http import raise_open_files_limit
+    from ..exporter._statedir import StateDir
 
-    keys = keys_of(args)
+    config = config_of(args)
+    keys = config.keys
+    channels = {
+        name: channel_from_table(name, table, f"--config {config.path}: [notify.{name}]", config.base_dir, os.environ)
+        for name, table in config.notify.items()
+    }
     if args.notify_url:
         notify: str | None = check_notify_url(args.notify_url)
     elif os.environ.get(NOTIFY_URL_ENV):
         notify = check_notify_url(os.environ[NOTIFY_URL_ENV], NOTIFY_URL_ENV)
     else:
         notify = None
+    if notify is not None and "notify-url" in channels:
+        raise ConfigurationError(
+            f"--config {config.path}: [notify.notify-url] is the name of --notify-url's channel: rename the table."
+        )
     if not args.debug:
         configure(logging.INFO)
     host, port = args.listen
-    state_dir = Path(args.state_dir) if args.state_dir else default_state_dir()
+    state = StateDir(Path(args.state_dir) if args.state_dir else default_state_dir())
     exporter = Exporter(
         keys,
         interval=args.interval,
@@ -132,7 +142,9 @@ def run(args: argparse.Namespace) -> int:
         deadline=args.deadline,
         max_retries=args.max_retries,
         notify_url=notify,
-        state_dir=state_dir,
+        channels=channels,
+        default_notify=config.default_notify,
+        state=state,
     )
     log = logging.getLogger("openrouter_credits.exporter")
     soft, hard = raise_open_files_limit()
@@ -147,7 +159,9 @@ def run(args: argparse.Namespace) -> int:
             len(keys),
             ", ".join(spec.name for spec in keys),
             format(args.interval, ".15g"),
-            f"; alerts to {redact_url(notify)}" if notify else "",
+            f"; alerts to {', '.join(f'{n} ({c.kind})' for n, c in exporter.channels.items())}"
+            if exporter.channels
+            else "",
         )
         try:
             print(f"listening on http://{shown}:{bound_port}", flush=True)
@@ -165,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
         except ConfigurationError as error:
             log.error("SIGHUP: keeping the keys as they were: %s", error)
             return
-        await exporter.reload(specs)
+        await exporter.reload(specs)  # the channels stay as they were started
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
@@ -181,6 +195,9 @@ def run(args: argparse.Namespace) -> int:
         loop.add_signal_handler(signal.SIGHUP, hangup)
         await exporter.run(host, port, ready)
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    finally:
+        state.close()
     log.info("Stopped")
     return 0

@@ -1,18 +1,15 @@
-"""Alerts: which thresholds each key is below, kept across restarts, and the webhook they go to.
+"""Alerts: which thresholds each key is below, kept across restarts, and when one is due.
 
 A key's threshold alerts once when it is crossed and once when it recovers. The state moves only on
-a known figure (an unknown value keeps the last state and sends nothing), and only once the post went
-through, so a failed post is tried again at the next poll.
+a known figure (an unknown value keeps the last state and sends nothing). Due alerts go to the outbox
+(``_delivery``), which delivers them to the channels (``_channels``) apart from polling.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -20,26 +17,19 @@ from .._exceptions import ConfigurationError
 from .._format import money
 from .._logging import register_secret
 from .._settings import require_private
+from ._channels import redact_url
 
 if TYPE_CHECKING:
     from .._balance import Balance
     from .._keys_file import KeySpec
+    from ._statedir import StateDir
 
-__all__ = ["AlertBook", "Webhook", "alerts_due", "check_notify_url", "redact_url"]
+__all__ = ["AlertBook", "alerts_due", "check_notify_url", "redact_url"]
 
 logger = logging.getLogger("openrouter_credits.exporter")
 
 #: Where a webhook URL can come from without showing in the process list.
 NOTIFY_URL_ENV = "OPENROUTER_CREDITS_NOTIFY_URL"
-
-
-def redact_url(url: str) -> str:
-    """A webhook URL as it may appear in a log: scheme and host only (its path carries the token)."""
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError):
-        return "<webhook>"
-    return f"{parsed.scheme}://{parsed.host}/…"
 
 
 def check_notify_url(url: str, name: str = "--notify-url") -> str:
@@ -82,6 +72,9 @@ def alerts_due(spec: KeySpec, balance: Balance, book: AlertBook) -> list[tuple[s
         if limit is None or value is None:  # no threshold, or an unknown figure: the state stays
             continue
         below = value < limit
+        if book.learning and not book.known(spec.name, threshold):
+            book.set(spec.name, threshold, below)  # a state file that was lost: learnt, not announced
+            continue
         if below == book.get(spec.name, threshold):
             continue
         if below:
@@ -92,71 +85,40 @@ def alerts_due(spec: KeySpec, balance: Balance, book: AlertBook) -> list[tuple[s
     return due
 
 
-class AlertBook:
-    """Which thresholds each key is below, kept in a file so a restart does not alert again."""
+def _valid_state(value: Any) -> bool:
+    """``{key: {threshold: bool}}``: anything else is a corrupt file, never read as truthy."""
+    return isinstance(value, dict) and all(
+        isinstance(states, dict) and all(isinstance(below, bool) for below in states.values())
+        for states in value.values()
+    )
 
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.state: dict[str, dict[str, bool]] = {}
-        if path is not None and path.is_file():
-            try:
-                loaded = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                loaded = {}
-                logger.warning("Alert state in %s was unreadable; starting afresh", path)
-            if isinstance(loaded, dict):
-                self.state = {
-                    str(k): {str(t): b for t, b in v.items() if isinstance(b, bool)}
-                    for k, v in loaded.items()
-                    if isinstance(v, dict)
-                }
+
+class AlertBook:
+    """Which thresholds each key is below, kept in the state directory so a restart does not alert
+    again (in memory only without one). A corrupt or wrongly shaped file is moved aside with a warning,
+    and the states are learnt again, silently, from the first polls."""
+
+    FILE = "alerts.json"
+
+    def __init__(self, state: StateDir | None) -> None:
+        self._dir = state
+        existed = state is not None and state.file(self.FILE).exists()
+        loaded = None if state is None else state.load_json(self.FILE, _valid_state)
+        self.state: dict[str, dict[str, bool]] = {} if loaded is None else loaded
+        #: The file was corrupt: the first known figures set each state without an alert (no storm).
+        self.learning = existed and loaded is None
+
+    def known(self, key: str, threshold: str) -> bool:
+        return threshold in self.state.get(key, {})
 
     def get(self, key: str, threshold: str) -> bool:
         return self.state.get(key, {}).get(threshold, False)
 
     def set(self, key: str, threshold: str, below: bool) -> None:
         self.state.setdefault(key, {})[threshold] = below
-        if self.path is None:
+        if self._dir is None:
             return
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.path.with_suffix(".tmp")
-            with open(temporary, "w", encoding="utf-8") as handle:
-                handle.write(json.dumps(self.state, sort_keys=True))
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, self.path)
+            self._dir.write_json(self.FILE, self.state)
         except OSError as exc:
-            logger.warning("Could not keep the alert state in %s: %s", self.path, exc.strerror or exc)
-
-
-class Webhook:
-    """POSTs ``{"text": ...}`` to one URL; the URL (which carries a token) never reaches a log."""
-
-    def __init__(self, url: str, *, timeout: float = 10.0) -> None:
-        register_secret(url)
-        register_secret(httpx.URL(url).path)  # the token is in the path, however the URL is written
-        self.url = url
-        self._timeout = timeout
-        self._http: httpx.AsyncClient | None = None
-
-    async def send(self, text: str) -> bool:
-        """True when the receiver took it; False (and a log line without the URL) on failure."""
-        if self._http is None:
-            self._http = httpx.AsyncClient(timeout=self._timeout, follow_redirects=False)
-        try:
-            response = await self._http.post(self.url, json={"text": text})
-        except httpx.HTTPError as exc:
-            logger.warning("The webhook at %s could not be reached (%s); trying again at the next poll",
-                           redact_url(self.url), type(exc).__name__)  # fmt: skip
-            return False
-        if not response.is_success:
-            logger.warning("The webhook at %s answered HTTP %d; trying again at the next poll",
-                           redact_url(self.url), response.status_code)  # fmt: skip
-            return False
-        logger.info("Alert sent: %s", text)
-        return True
-
-    async def aclose(self) -> None:
-        if self._http is not None:
-            await self._http.aclose()
+            logger.warning("Could not keep the alert state in %s: %s", self._dir.file(self.FILE), exc.strerror or exc)

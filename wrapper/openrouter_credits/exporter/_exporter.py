@@ -30,8 +30,11 @@ from .._client import AsyncCreditsClient
 from .._exceptions import ConfigurationError, OpenRouterCreditsError
 from .._keys_file import KeySpec
 from .._metrics import Family, balance_metrics, exposition, merge_families
-from ._alerts import AlertBook, Webhook, alerts_due
+from ._alerts import AlertBook, alerts_due
+from ._channels import Alert, Channel, webhook_channel
+from ._delivery import Deliverer, Outbox
 from ._poll import KeyState, poll_key
+from ._statedir import StateDir
 
 __all__ = ["Exporter", "default_state_dir"]
 
@@ -64,7 +67,9 @@ class Exporter:
         deadline: float = 30.0,
         max_retries: int = 2,
         notify_url: str | None = None,
-        state_dir: Path | None = None,
+        channels: Mapping[str, Channel] | None = None,
+        default_notify: Sequence[str] | None = None,
+        state: StateDir | None = None,
         activity_interval: float = ACTIVITY_INTERVAL,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
@@ -83,8 +88,13 @@ class Exporter:
         self.clients: dict[str, AsyncCreditsClient] = {}
         for spec in keys:
             self._add(spec)
-        self.webhook = None if notify_url is None else Webhook(notify_url)
-        self.alerts = AlertBook(None if state_dir is None else state_dir / "alerts.json")
+        self.channels: dict[str, Channel] = dict(channels or {})
+        if notify_url is not None:
+            self.channels["notify-url"] = webhook_channel(notify_url)
+        self.default_notify = tuple(self.channels) if default_notify is None else tuple(default_notify)
+        self.alerts = AlertBook(state)
+        self.outbox = Outbox(None if state is None else state.file("outbox.json"))
+        self.deliverer = Deliverer(self.outbox, self.channels)
         self._metrics = b""
         self._stop = asyncio.Event()
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -172,12 +182,18 @@ class Exporter:
     # --- alerts ---------------------------------------------------------------------------------
 
     async def check_alerts(self, state: KeyState) -> None:
-        """Post what the poll's balance calls for; the state moves only when the post went through."""
-        if state.balance is None or self.webhook is None:
+        """Queue what the poll's balance calls for: in the outbox first, then the state moves (a crash
+        between the two repeats an alert rather than losing one)."""
+        spec = state.spec
+        routes = [name for name in (spec.notify if spec.notify is not None else self.default_notify)]
+        if state.balance is None or not routes:
             return
-        for threshold, below, text in alerts_due(state.spec, state.balance, self.alerts):
-            if await self.webhook.send(text):
-                self.alerts.set(state.spec.name, threshold, below)
+        for threshold, below, text in alerts_due(spec, state.balance, self.alerts):
+            what = threshold.replace("_", " ")
+            title = f"{spec.name} is {what} its threshold" if below else f"{spec.name} recovered ({what})"
+            alert = Alert(spec.name, threshold if below else "recovered", title, text, "warning" if below else "info")
+            self.outbox.put(alert, routes)
+            self.alerts.set(spec.name, threshold, below)
 
     # --- serving --------------------------------------------------------------------------------
 
@@ -255,10 +271,14 @@ class Exporter:
         self._started = True
         for name in self.states:
             self._start(name)
+        delivery = asyncio.create_task(self.deliverer.run(), name="deliver alerts")
         try:
             await self._stop.wait()
         finally:
             await server.close()
+            await self.deliverer.drain(0.5)  # what is left stays in the outbox for the next start
+            delivery.cancel()
+            await asyncio.gather(delivery, return_exceptions=True)
             tasks = list(self._tasks.values())
             for task in tasks:
                 task.cancel()
@@ -267,11 +287,9 @@ class Exporter:
             await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the clients' connection pools and the webhook's."""
+        """Close the clients' connection pools."""
         for client in self.clients.values():
             await client.aclose()
-        if self.webhook is not None:
-            await self.webhook.aclose()
 
     def stop(self) -> None:
         self._stop.set()
