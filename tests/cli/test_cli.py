@@ -106,6 +106,7 @@ def test_json(mock: MockServer) -> None:
         "total_usage": 7.5,
         "remaining": 17.5,
         "spendable": 17.5,
+        "spendable_at_most": 17.5,
         "spend_per_day": 1.0,
         "days_left": 17.5,
         "key": {

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, cast
 
 from ._activity import Activity, DailySpend
 from ._exceptions import AuthenticationError, OpenRouterCreditsError, PermissionDeniedError
+from ._format import money
 
 if TYPE_CHECKING:
     from ._key import KeyInfo
@@ -27,7 +28,10 @@ class Balance:
 
     - ``remaining``: the account's credits left (``/credits``);
     - ``spendable``: what this key may still spend: the smaller of ``remaining`` and the key's limit
-      remaining, among those known (a key without a limit does not cap);
+      remaining (a key without a limit does not cap); unknown when either could not be read (an
+      ordinary key, which may not read ``remaining``, may spend its limit remaining);
+    - ``spendable_at_most``: ``spendable`` when known, else the most it can be by what is known (the
+      account's remaining when ``/key`` failed, say); None when nothing bounds it;
     - ``spend_per_day``: the spend of the 7 completed UTC days before today, divided by 7;
     - ``days_left``: ``remaining / spend_per_day`` (None when nothing was spent);
     - ``daily_spend``: the 30 days, oldest first;
@@ -48,11 +52,13 @@ class Balance:
         "remaining",
         "spend_per_day",
         "spendable",
+        "spendable_at_most",
         "unknown",
     )
 
     remaining: float | None
     spendable: float | None
+    spendable_at_most: float | None
     spend_per_day: float | None
     days_left: float | None
     daily_spend: tuple[DailySpend, ...] | None
@@ -74,10 +80,12 @@ class Balance:
         activity: Activity | None,
         unknown: Mapping[str, str],
         errors: Mapping[str, OpenRouterCreditsError],
+        spendable_at_most: float | None = None,
     ) -> None:
         values = {
             "remaining": remaining,
             "spendable": spendable,
+            "spendable_at_most": spendable if spendable is not None else spendable_at_most,
             "spend_per_day": spend_per_day,
             "days_left": days_left,
             "daily_spend": None if activity is None else activity.daily_spend,
@@ -105,6 +113,47 @@ def _failure(what: str, error: OpenRouterCreditsError | None) -> str:
     return f"{what} could not be read: {error}"
 
 
+def _spendable(
+    remaining: float | None,
+    key: KeyInfo | None,
+    unknown: Mapping[str, str],
+    errors: Mapping[str, OpenRouterCreditsError],
+) -> tuple[float | None, float | None, str | None]:
+    """What this key may spend, what it may spend at most, and why the first is unknown (None when known).
+
+    Two things cap it: the account's remaining and the key's limit remaining. A cap that could not be
+    read leaves spendable unknown, never the other cap's larger figure; what is known of the caps
+    still bounds it. An ordinary key may not read the account's balance: its limit is what it may
+    spend (and without a limit, nothing says).
+    """
+    bounds: list[float] = []  # what spendable is at most
+    reasons: list[str] = []  # why it is unknown
+    if key is None:
+        reasons.append(_failure("the key's own limit", errors.get("key")))
+    elif key.limit is not None and key.limit_left is None:
+        bounds.append(float(key.limit))
+        reasons.append(f"this key has a limit of {money(key.limit)}, but OpenRouter did not say how much of it is left")
+    elif key.limit_left is not None:
+        bounds.append(key.limit_left)
+    if remaining is not None:
+        bounds.append(remaining)
+    elif key is None or not _unreadable(errors.get("credits")):
+        reasons.append(unknown["remaining"])
+    if not reasons:
+        if bounds:
+            return min(bounds), min(bounds), None
+        return None, None, f"this key has no limit, and {unknown['remaining']}"
+    if key is None and remaining is None:
+        reasons = ["neither the account's balance nor the key's limit could be read"]
+    return None, min(bounds) if bounds else None, "; ".join(reasons)
+
+
+def _unreadable(error: OpenRouterCreditsError | None) -> bool:
+    """Whether the account's balance is out of this key's sight (a 403, or the 0/0 answer), rather
+    than a call that failed."""
+    return error is None or isinstance(error, PermissionDeniedError)
+
+
 def combine(
     credits: Credits | None,
     key: KeyInfo | None,
@@ -130,14 +179,11 @@ def combine(
     if activity is None:
         unknown["daily_spend"] = _failure("the account's spend", errors.get("activity"))
 
-    limit_left = None if key is None else key.limit_left
-    known = [amount for amount in (remaining, limit_left) if amount is not None]
-    spendable = min(known) if known else None
-    if spendable is None:
-        if key is not None and limit_left is None:
-            unknown["spendable"] = f"this key has no limit, and {unknown['remaining']}"
-        else:
-            unknown["spendable"] = "neither the account's balance nor the key's limit could be read"
+    spendable, spendable_at_most, reason = _spendable(remaining, key, unknown, errors)
+    if reason is not None:
+        unknown["spendable"] = reason
+        if spendable_at_most is None:
+            unknown["spendable_at_most"] = reason
 
     per_day = None if activity is None else activity.spend_per_day
     if per_day is None:
@@ -154,6 +200,7 @@ def combine(
     return Balance(
         remaining=remaining,
         spendable=spendable,
+        spendable_at_most=spendable_at_most,
         spend_per_day=per_day,
         days_left=days_left,
         credits=credits,

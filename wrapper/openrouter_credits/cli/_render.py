@@ -40,7 +40,7 @@ def balance_table(balance: Balance) -> str:
     credits = balance.credits
     rows = [
         ("Remaining", _or_unknown(balance.remaining)),
-        ("Spendable", _or_unknown(balance.spendable)),
+        ("Spendable", _spendable(balance)),
         (
             "Spend per day",
             _or_unknown(balance.spend_per_day) + ("  (7-day average)" if balance.spend_per_day is not None else ""),
@@ -72,6 +72,12 @@ def balance_table(balance: Balance) -> str:
     return "\n".join(lines)
 
 
+def _spendable(balance: Balance) -> str:
+    if balance.spendable is None and balance.spendable_at_most is not None:
+        return f"{UNKNOWN}  (at most {money(balance.spendable_at_most)})"
+    return _or_unknown(balance.spendable)
+
+
 def _days_left(balance: Balance) -> str:
     if balance.days_left is not None:
         return days(balance.days_left)
@@ -90,6 +96,7 @@ def balance_json(balance: Balance, **more: object) -> dict[str, Any]:
         "total_usage": None if credits is None else credits.total_usage,
         "remaining": balance.remaining,
         "spendable": balance.spendable,
+        "spendable_at_most": balance.spendable_at_most,
         "spend_per_day": balance.spend_per_day,
         "days_left": balance.days_left,
         "daily_spend": None
