@@ -26,14 +26,15 @@ _MANAGEMENT = "needs a management (provisioning) key"
 class Balance:
     """How much is left and for how long, from ``/credits``, ``/key`` and ``/activity`` together.
 
-    - ``remaining``: the account's credits left (``/credits``);
+    - ``remaining``: the account's credits left (``/credits``), negative for an account in debt;
     - ``spendable``: what this key may still spend: the smaller of ``remaining`` and the key's limit
       remaining (a key without a limit does not cap); unknown when either could not be read (an
       ordinary key, which may not read ``remaining``, may spend its limit remaining);
     - ``spendable_at_most``: ``spendable`` when known, else the most it can be by what is known (the
       account's remaining when ``/key`` failed, say); None when nothing bounds it;
     - ``spend_per_day``: the spend of the 7 completed UTC days before today, divided by 7;
-    - ``days_left``: ``remaining / spend_per_day`` (None when nothing was spent);
+    - ``days_left``: ``remaining / spend_per_day``; 0 when nothing remains, and for an account in debt
+      (usage above credits, ``remaining`` negative); None when nothing was spent;
     - ``daily_spend``: the 30 days, oldest first;
     - ``credits``, ``key``, ``activity``: the three answers, None where a call failed or was refused;
     - ``unknown``: for each of the above that is None, the reason; ``errors``: what each failed call
@@ -189,7 +190,9 @@ def combine(
     if per_day is None:
         unknown["spend_per_day"] = unknown["daily_spend"]
     days_left: float | None = None
-    if remaining is not None and per_day:
+    if remaining is not None and remaining <= 0:
+        days_left = 0.0  # nothing left (or in debt: usage above credits), whatever the pace
+    elif remaining is not None and per_day:
         days_left = remaining / per_day
     elif remaining is None:
         unknown["days_left"] = unknown["remaining"]

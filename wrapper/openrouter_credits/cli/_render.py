@@ -39,7 +39,7 @@ def balance_table(balance: Balance) -> str:
     """The default view: what remains, what may be spent, at what pace, and the key's own view."""
     credits = balance.credits
     rows = [
-        ("Remaining", _or_unknown(balance.remaining)),
+        ("Remaining", _or_unknown(balance.remaining) + _debt(balance)),
         ("Spendable", _spendable(balance)),
         (
             "Spend per day",
@@ -70,6 +70,10 @@ def balance_table(balance: Balance) -> str:
         line = f"{label:<{width}}{amount:>{amount_width}}"
         lines.append(f"{line}  {rest}" if rest else line)
     return "\n".join(lines)
+
+
+def _debt(balance: Balance) -> str:
+    return "  (in debt)" if balance.remaining is not None and balance.remaining < 0 else ""
 
 
 def _spendable(balance: Balance) -> str:
