@@ -118,6 +118,10 @@ def test_json(mock: MockServer) -> None:
             "usage_daily": 0.0,
             "usage_weekly": 0.0,
             "usage_monthly": 0.0,
+            "limit_reset": None,
+            "resets_at": None,
+            "byok_usage": 0.0,
+            "include_byok_in_limit": False,
         },
         "unknown": {},
     }

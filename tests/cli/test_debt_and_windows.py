@@ -5,7 +5,10 @@ in process through main()."""
 from __future__ import annotations
 
 import datetime as dt
+import http.server
 import json
+import re
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -119,3 +122,85 @@ def test_nothing_remaining_is_no_days_left(
     mock.app.set_activity({})
     code, out, _ = view(mock, capsys, monkeypatch, "--json")
     assert (code, json.loads(out)["days_left"], json.loads(out)["spend_per_day"]) == (0, 0, 0)
+
+
+# --- key limit windows, through the command ---------------------------------------------------
+
+
+class _LiveKey(http.server.BaseHTTPRequestHandler):
+    """What the live API answers a key limited to $30.00 a day with $12.00 left and $17.38 of BYOK
+    usage counted in its limit (the mock's keys never reset)."""
+
+    def do_GET(self) -> None:
+        if self.path.endswith("/key"):
+            data: object = {
+                "label": "sk-or-v1-abc...def",
+                "limit": 30.0,
+                "limit_remaining": 12.0,
+                "limit_reset": "daily",
+                "usage": 18.0,
+                "usage_daily": 18.0,
+                "usage_weekly": 18.0,
+                "usage_monthly": 18.0,
+                "byok_usage": 17.38,
+                "byok_usage_daily": 17.38,
+                "byok_usage_weekly": 17.38,
+                "byok_usage_monthly": 17.38,
+                "include_byok_in_limit": True,
+                "is_free_tier": False,
+                "is_management_key": False,
+                "creator_user_id": None,
+            }
+            body, status = json.dumps({"data": data}).encode(), 200
+        else:
+            body, status = b'{"error": {"code": 403, "message": "Forbidden"}}', 403
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def live_key() -> Iterator[str]:
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _LiveKey)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/api/v1"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def midnights() -> set[dt.datetime]:
+    """The next 00:00 UTC, as the command may see it (a run can cross midnight)."""
+    now = dt.datetime.now(dt.UTC)
+    return {dt.datetime.combine((now + dt.timedelta(days=d)).date(), dt.time(), dt.UTC) for d in (1, 2)}
+
+
+def test_window_through_the_command(
+    live_key: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The table says when the daily limit resets and shows the BYOK usage counted in it; JSON and
+    Prometheus give the next reset."""
+    monkeypatch.setenv("OPENROUTER_API_KEY", KEY)
+    assert main(["--base-url", live_key]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(
+        r"Key limit +\$30\.00  \(\$12\.00 left; resets daily, in (\d+ h \d+ m|\d+ m|less than 1 m)\)", lines[6]
+    )
+    assert re.fullmatch(r"BYOK usage +\$17\.38  \(counted in the key's limit\)", lines[8])
+    assert main(["--base-url", live_key, "--json"]) == 0
+    key = json.loads(capsys.readouterr().out)["key"]
+    assert (key["limit_reset"], key["byok_usage"], key["include_byok_in_limit"]) == ("daily", 17.38, True)
+    assert dt.datetime.fromisoformat(key["resets_at"]) in midnights()
+    assert main(["--base-url", live_key, "--format", "prometheus"]) == 0
+    (family,) = [
+        f
+        for f in text_string_to_metric_families(capsys.readouterr().out)
+        if f.name == "openrouter_credits_key_limit_reset_timestamp_seconds"
+    ]
+    (sample,) = family.samples
+    assert dt.datetime.fromtimestamp(sample.value, dt.UTC) in midnights()

@@ -6,6 +6,7 @@ What cannot be known is ``None`` with a reason in ``unknown``, never 0.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, cast
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, cast
 from ._activity import Activity, DailySpend
 from ._exceptions import AuthenticationError, OpenRouterCreditsError, PermissionDeniedError
 from ._format import money
+from ._windows import utc
 
 if TYPE_CHECKING:
     from ._key import KeyInfo
@@ -37,6 +39,8 @@ class Balance:
       (usage above credits, ``remaining`` negative); None when nothing was spent;
     - ``daily_spend``: the 30 days, oldest first;
     - ``credits``, ``key``, ``activity``: the three answers, None where a call failed or was refused;
+    - ``at``: when the answers came (an aware UTC time, by the client's clock), the "now" of the
+      figures that depend on it (``key.resets_at(balance.at)``);
     - ``unknown``: for each of the above that is None, the reason; ``errors``: what each failed call
       raised (``"credits"``, ``"key"``, ``"activity"``).
 
@@ -45,6 +49,7 @@ class Balance:
 
     __slots__ = (
         "activity",
+        "at",
         "credits",
         "daily_spend",
         "days_left",
@@ -68,6 +73,7 @@ class Balance:
     activity: Activity | None
     unknown: Mapping[str, str]
     errors: Mapping[str, OpenRouterCreditsError]
+    at: dt.datetime
 
     def __init__(
         self,
@@ -82,6 +88,7 @@ class Balance:
         unknown: Mapping[str, str],
         errors: Mapping[str, OpenRouterCreditsError],
         spendable_at_most: float | None = None,
+        at: dt.datetime | None = None,
     ) -> None:
         values = {
             "remaining": remaining,
@@ -95,6 +102,7 @@ class Balance:
             "activity": activity,
             "unknown": MappingProxyType(dict(unknown)),
             "errors": MappingProxyType(dict(errors)),
+            "at": dt.datetime.now(dt.UTC) if at is None else utc(at),
         }
         for name, value in values.items():
             object.__setattr__(self, name, value)
@@ -160,8 +168,10 @@ def combine(
     key: KeyInfo | None,
     activity: Activity | None,
     errors: Mapping[str, OpenRouterCreditsError],
+    at: dt.datetime | None = None,
 ) -> Balance:
-    """One ``Balance`` from the three answers (None where a call failed, its error in ``errors``)."""
+    """One ``Balance`` from the three answers (None where a call failed, its error in ``errors``),
+    given ``at`` (now, unless told)."""
     unknown: dict[str, str] = {}
     ordinary = key is not None and not key.is_management_key
     remaining: float | None = None
@@ -211,6 +221,7 @@ def combine(
         activity=activity,
         unknown=unknown,
         errors=errors,
+        at=at,
     )
 
 
@@ -224,10 +235,13 @@ def api_errors(outcomes: Mapping[str, object]) -> dict[str, OpenRouterCreditsErr
 
 
 def balance_from(
-    outcomes: Mapping[str, object], activity: Activity | None, activity_error: OpenRouterCreditsError | None
+    outcomes: Mapping[str, object],
+    activity: Activity | None,
+    activity_error: OpenRouterCreditsError | None,
+    at: dt.datetime | None = None,
 ) -> Balance:
     """The Balance of ``/credits`` and ``/key`` (their ``outcomes``: a result, or what the call
-    raised) and of the activity (or the error that left it unknown).
+    raised) and of the activity (or the error that left it unknown), answered ``at`` (now, unless told).
 
     Raises instead of answering when nothing is known for sure: a 401 anywhere (the key is not
     accepted, a cause every call shares), or neither ``/credits`` nor ``/key`` answered (the ``/key``
@@ -246,4 +260,5 @@ def balance_from(
         None if "key" in errors else cast("KeyInfo", outcomes["key"]),
         activity,
         errors,
+        at,
     )

@@ -17,6 +17,7 @@ from ._exceptions import ConfigurationError, OpenRouterCreditsError, term
 from ._operations import ACTIVITY, CREDITS, KEY, Operation
 from ._retry import Call
 from ._settings import Settings
+from ._windows import utc
 
 if TYPE_CHECKING:
     from openrouter_credits_client.models.activity_item import ActivityItem
@@ -37,8 +38,8 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _balance_of(outcomes: Mapping[str, object], today: dt.date) -> Balance:
-    """The Balance of the three calls' outcomes (a result, or the error a call raised)."""
+def _balance_of(outcomes: Mapping[str, object], now: dt.datetime) -> Balance:
+    """The Balance of the three calls' outcomes (a result, or the error a call raised), asked ``now``."""
     from ._activity import Activity
     from ._balance import balance_from
 
@@ -47,8 +48,8 @@ def _balance_of(outcomes: Mapping[str, object], today: dt.date) -> Balance:
     if isinstance(rows, BaseException):
         if not isinstance(rows, OpenRouterCreditsError):
             raise rows
-        return balance_from(answers, None, rows)
-    return balance_from(answers, Activity(cast("list[ActivityItem]", rows), today), None)
+        return balance_from(answers, None, rows, now)
+    return balance_from(answers, Activity(cast("list[ActivityItem]", rows), now.date()), None, now)
 
 
 class _Exchange:
@@ -124,10 +125,13 @@ class _ClientBase:
     _request_headers: httpx.Headers | None
     _clock: Clock
 
+    def _now(self) -> dt.datetime:
+        """The time by the client's clock, in UTC (a naive time is taken to be UTC)."""
+        return utc(self._clock())
+
     def _today(self) -> dt.date:
         """Today's UTC date, by the client's clock."""
-        now = self._clock()
-        return (now if now.tzinfo is None else now.astimezone(dt.UTC)).date()
+        return self._now().date()
 
     def _configure(
         self,
@@ -213,7 +217,7 @@ class CreditsClient(_ClientBase):
         others' answers, but a 401, or all three failing, raises."""
         from concurrent.futures import Future, ThreadPoolExecutor
 
-        today = self._today()
+        now = self._now()
         for operation in (CREDITS, KEY, ACTIVITY):
             operation.load()
         pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="openrouter-credits")
@@ -227,7 +231,7 @@ class CreditsClient(_ClientBase):
         finally:
             # Ctrl-C while waiting: return at once, not when the calls in flight end.
             pool.shutdown(wait=False, cancel_futures=True)
-        return _balance_of(outcomes, today)
+        return _balance_of(outcomes, now)
 
     def _call(self, operation: Operation[T]) -> T:
         call = Call(self._settings, operation)
@@ -306,12 +310,12 @@ class AsyncCreditsClient(_ClientBase):
         """How much is left and for how long, as ``CreditsClient.get_balance()``: the three calls at once."""
         import asyncio
 
-        today = self._today()
+        now = self._now()
         names = ("credits", "key", "activity")
         results = await asyncio.gather(
             self._call(CREDITS), self._call(KEY), self._call(ACTIVITY), return_exceptions=True
         )
-        return _balance_of(dict(zip(names, results, strict=True)), today)
+        return _balance_of(dict(zip(names, results, strict=True)), now)
 
     async def _call(self, operation: Operation[T]) -> T:
         call = Call(self._settings, operation)
