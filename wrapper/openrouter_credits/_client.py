@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
@@ -264,7 +264,12 @@ class CreditsClient(_ClientBase):
 
 
 class AsyncCreditsClient(_ClientBase):
-    """The asyncio twin of ``CreditsClient``: the same options, ``await client.get_credits()``."""
+    """The asyncio twin of ``CreditsClient``: the same options, ``await client.get_credits()``.
+
+    Its connection pool belongs to an event loop: used from another (a second ``asyncio.run()``), the
+    client makes a new pool, and the old one is closed as its loop ends. An ``http_client`` passed
+    in cannot move so: another loop gets a ``ConfigurationError``.
+    """
 
     def __init__(
         self,
@@ -289,6 +294,33 @@ class AsyncCreditsClient(_ClientBase):
         self._clock = clock
         # Calls beyond this wait here, in O(1), rather than in httpcore's pool queue (see MAX_CONNECTIONS).
         self._slots = asyncio.Semaphore(_config.MAX_CONNECTIONS)
+        # The pool's connections and the semaphore belong to the event loop they were first used in.
+        self._running_loop = asyncio.get_running_loop
+        self._loop: object = None
+        self._keeper: AsyncGenerator[None, None] | None = None
+
+    async def _bind(self, loop: object) -> None:
+        """Make the pool and the semaphore the running loop's: the first call's loop keeps the ones
+        made with the client; a later loop (each ``asyncio.run()`` starts one) gets new ones when the
+        httpx client is ours, and a ConfigurationError when it was passed in."""
+        import asyncio
+
+        if self._loop is not None:
+            if not self._owns_http:
+                raise ConfigurationError(
+                    f"This client's {term('http_client')} was first used in another event loop, and its "
+                    "connections belong to that loop (each asyncio.run() starts a new one). Make the "
+                    "httpx.AsyncClient and the client inside one asyncio.run(), or leave out "
+                    f"{term('http_client')}: the client then keeps a connection pool for each event loop."
+                )
+            self._http = _new_http_client(httpx.AsyncClient, self._settings)
+            self._slots = asyncio.Semaphore(_config.MAX_CONNECTIONS)
+        self._loop = loop
+        if self._owns_http:
+            # Started here, suspended while the loop runs: asyncio.run() closes it as the loop ends,
+            # and it closes the pool then, on the loop its connections belong to.
+            self._keeper = _closed_with_its_loop(self._http)
+            await anext(self._keeper)
 
     async def get_credits(self) -> Credits:
         """Total credits bought and used (``GET /credits``, a management key)."""
@@ -318,6 +350,9 @@ class AsyncCreditsClient(_ClientBase):
         return _balance_of(dict(zip(names, results, strict=True)), now)
 
     async def _call(self, operation: Operation[T]) -> T:
+        loop = self._running_loop()
+        if loop is not self._loop:
+            await self._bind(loop)
         call = Call(self._settings, operation)
         endpoint = operation.endpoint
         while True:
@@ -337,6 +372,9 @@ class AsyncCreditsClient(_ClientBase):
     async def aclose(self) -> None:
         """Close the connection pool, unless the httpx client was passed in."""
         if self._owns_http:
+            keeper, self._keeper = self._keeper, None
+            if keeper is not None:
+                await keeper.aclose()
             await self._http.aclose()
 
     async def __aenter__(self) -> Self:
@@ -346,6 +384,15 @@ class AsyncCreditsClient(_ClientBase):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.aclose()
+
+
+async def _closed_with_its_loop(http: httpx.AsyncClient) -> AsyncGenerator[None, None]:
+    """Closes ``http`` when its event loop shuts its async generators down (``asyncio.run()`` does as
+    it ends), or when the client lets go of it while the loop runs."""
+    try:
+        yield
+    finally:
+        await http.aclose()
 
 
 def get_credits(
