@@ -33,6 +33,9 @@ __all__ = ["AsyncCreditsClient", "CreditsClient", "get_balance", "get_credits"]
 
 Clock = Callable[[], dt.datetime]
 
+#: The names of the threads ``CreditsClient.get_balance()`` makes its three calls in.
+WORKER_THREAD_PREFIX = "openrouter-credits-call"
+
 
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -220,7 +223,7 @@ class CreditsClient(_ClientBase):
         now = self._now()
         for operation in (CREDITS, KEY, ACTIVITY):
             operation.load()
-        pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="openrouter-credits")
+        pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix=WORKER_THREAD_PREFIX)
         try:
             futures: dict[str, Future[Any]] = {
                 "credits": pool.submit(self._call, CREDITS),
