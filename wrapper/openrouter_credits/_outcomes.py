@@ -59,11 +59,12 @@ def _excerpt(content: bytes, limit: int) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _request_id(headers: httpx.Headers) -> str | None:
+def _request_id(headers: httpx.Headers, key: Secret) -> str | None:
+    """The response's request id (a header the server could fill with anything: the key is redacted)."""
     for name in _config.REQUEST_ID_HEADERS:
         value = headers.get(name)
         if value:
-            return str(value)[:200]
+            return _redact(str(value), key)[:200]
     return None
 
 
@@ -174,7 +175,7 @@ def status_error(received: Received, target: Target) -> APIStatusError:
             )
         else:
             template += f"Check {term('base_url')}; if it is right, report this with the request id."
-    request_id = _request_id(received.headers)
+    request_id = _request_id(received.headers, target.settings.key)
     description = template.format(code=code, message=message, wait=_wait_text(wait), what=target.operation.what)
     if request_id:
         description += f" (request id {request_id})"
@@ -191,7 +192,7 @@ def status_error(received: Received, target: Target) -> APIStatusError:
 
 def validation_error(received: Received, target: Target, problem: str) -> ResponseValidationError:
     """A 2xx whose body is not what the API document declares: ``problem`` says where and what."""
-    request_id = _request_id(received.headers)
+    request_id = _request_id(received.headers, target.settings.key)
     message = (
         f"OpenRouter sent HTTP {received.status_code} for {target.operation.what} but {problem}. "
         f"Check {term('base_url')}, or try again later."

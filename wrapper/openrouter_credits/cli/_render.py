@@ -14,6 +14,7 @@ from .. import _config
 from .._activity import DailySpend
 from .._balance import Balance
 from .._format import days, money
+from .._logging import without_secrets
 from .._money import exact_sum
 
 if TYPE_CHECKING:
@@ -146,7 +147,7 @@ def balance_json(balance: Balance, **more: object) -> dict[str, Any]:
         "key": None
         if key is None
         else {
-            "label": key.label,
+            "label": without_secrets(key.label),  # a label is a key's shortened form, never the key
             "is_management_key": key.is_management_key,
             "is_free_tier": key.is_free_tier,
             "limit": key.limit,
