@@ -106,6 +106,7 @@ def test_json(mock: MockServer) -> None:
         "total_usage": 7.5,
         "remaining": 17.5,
         "spendable": 17.5,
+        "spendable_at_most": 17.5,
         "spend_per_day": 1.0,
         "days_left": 17.5,
         "key": {
@@ -117,6 +118,10 @@ def test_json(mock: MockServer) -> None:
             "usage_daily": 0.0,
             "usage_weekly": 0.0,
             "usage_monthly": 0.0,
+            "limit_reset": None,
+            "resets_at": None,
+            "byok_usage": 0.0,
+            "include_byok_in_limit": False,
         },
         "unknown": {},
     }

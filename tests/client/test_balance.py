@@ -212,7 +212,10 @@ def test_one_call_failing_hides_nothing_else(mode: str, mock: MockServer, endpoi
     reason = next(iter(result.unknown.values()))
     assert "could not be read: OpenRouter failed to answer (HTTP 503" in reason
     if endpoint == "key":
-        assert (result.remaining, result.spendable) == (17.5, 17.5)  # limits among those known
+        # Without the key's view, whether a limit caps it is unknown: spendable is unknown, at most the
+        # account's remaining (never the remaining passed off as what the key may spend).
+        assert (result.remaining, result.spendable, result.spendable_at_most) == (17.5, None, 17.5)
+        assert result.unknown["spendable"].startswith("the key's own limit could not be read: OpenRouter failed")
     if endpoint == "activity":
         assert (result.remaining, result.spend_per_day, result.days_left) == (17.5, None, None)
 

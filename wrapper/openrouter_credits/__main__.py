@@ -1,7 +1,5 @@
 """``python -m openrouter_credits``: the ``openrouter-credits`` command."""
 
-import sys
+from .cli._main import console
 
-from .cli import main
-
-sys.exit(main())
+console()

@@ -6,12 +6,15 @@ What cannot be known is ``None`` with a reason in ``unknown``, never 0.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, cast
 
 from ._activity import Activity, DailySpend
 from ._exceptions import AuthenticationError, OpenRouterCreditsError, PermissionDeniedError
+from ._format import money
+from ._windows import utc
 
 if TYPE_CHECKING:
     from ._key import KeyInfo
@@ -25,13 +28,19 @@ _MANAGEMENT = "needs a management (provisioning) key"
 class Balance:
     """How much is left and for how long, from ``/credits``, ``/key`` and ``/activity`` together.
 
-    - ``remaining``: the account's credits left (``/credits``);
+    - ``remaining``: the account's credits left (``/credits``), negative for an account in debt;
     - ``spendable``: what this key may still spend: the smaller of ``remaining`` and the key's limit
-      remaining, among those known (a key without a limit does not cap);
+      remaining (a key without a limit does not cap); unknown when either could not be read (an
+      ordinary key, which may not read ``remaining``, may spend its limit remaining);
+    - ``spendable_at_most``: ``spendable`` when known, else the most it can be by what is known (the
+      account's remaining when ``/key`` failed, say); None when nothing bounds it;
     - ``spend_per_day``: the spend of the 7 completed UTC days before today, divided by 7;
-    - ``days_left``: ``remaining / spend_per_day`` (None when nothing was spent);
+    - ``days_left``: ``remaining / spend_per_day``; 0 when nothing remains, and for an account in debt
+      (usage above credits, ``remaining`` negative); None when nothing was spent;
     - ``daily_spend``: the 30 days, oldest first;
     - ``credits``, ``key``, ``activity``: the three answers, None where a call failed or was refused;
+    - ``at``: when the answers came (an aware UTC time, by the client's clock), the "now" of the
+      figures that depend on it (``key.resets_at(balance.at)``);
     - ``unknown``: for each of the above that is None, the reason; ``errors``: what each failed call
       raised (``"credits"``, ``"key"``, ``"activity"``).
 
@@ -40,6 +49,7 @@ class Balance:
 
     __slots__ = (
         "activity",
+        "at",
         "credits",
         "daily_spend",
         "days_left",
@@ -48,11 +58,13 @@ class Balance:
         "remaining",
         "spend_per_day",
         "spendable",
+        "spendable_at_most",
         "unknown",
     )
 
     remaining: float | None
     spendable: float | None
+    spendable_at_most: float | None
     spend_per_day: float | None
     days_left: float | None
     daily_spend: tuple[DailySpend, ...] | None
@@ -61,6 +73,7 @@ class Balance:
     activity: Activity | None
     unknown: Mapping[str, str]
     errors: Mapping[str, OpenRouterCreditsError]
+    at: dt.datetime
 
     def __init__(
         self,
@@ -74,10 +87,13 @@ class Balance:
         activity: Activity | None,
         unknown: Mapping[str, str],
         errors: Mapping[str, OpenRouterCreditsError],
+        spendable_at_most: float | None = None,
+        at: dt.datetime | None = None,
     ) -> None:
         values = {
             "remaining": remaining,
             "spendable": spendable,
+            "spendable_at_most": spendable if spendable is not None else spendable_at_most,
             "spend_per_day": spend_per_day,
             "days_left": days_left,
             "daily_spend": None if activity is None else activity.daily_spend,
@@ -86,6 +102,7 @@ class Balance:
             "activity": activity,
             "unknown": MappingProxyType(dict(unknown)),
             "errors": MappingProxyType(dict(errors)),
+            "at": dt.datetime.now(dt.UTC) if at is None else utc(at),
         }
         for name, value in values.items():
             object.__setattr__(self, name, value)
@@ -105,13 +122,56 @@ def _failure(what: str, error: OpenRouterCreditsError | None) -> str:
     return f"{what} could not be read: {error}"
 
 
+def _spendable(
+    remaining: float | None,
+    key: KeyInfo | None,
+    unknown: Mapping[str, str],
+    errors: Mapping[str, OpenRouterCreditsError],
+) -> tuple[float | None, float | None, str | None]:
+    """What this key may spend, what it may spend at most, and why the first is unknown (None when known).
+
+    Two things cap it: the account's remaining and the key's limit remaining. A cap that could not be
+    read leaves spendable unknown, never the other cap's larger figure; what is known of the caps
+    still bounds it. An ordinary key may not read the account's balance: its limit is what it may
+    spend (and without a limit, nothing says).
+    """
+    bounds: list[float] = []  # what spendable is at most
+    reasons: list[str] = []  # why it is unknown
+    if key is None:
+        reasons.append(_failure("the key's own limit", errors.get("key")))
+    elif key.limit is not None and key.limit_left is None:
+        bounds.append(float(key.limit))
+        reasons.append(f"this key has a limit of {money(key.limit)}, but OpenRouter did not say how much of it is left")
+    elif key.limit_left is not None:
+        bounds.append(key.limit_left)
+    if remaining is not None:
+        bounds.append(remaining)
+    elif key is None or not _unreadable(errors.get("credits")):
+        reasons.append(unknown["remaining"])
+    if not reasons:
+        if bounds:
+            return min(bounds), min(bounds), None
+        return None, None, f"this key has no limit, and {unknown['remaining']}"
+    if key is None and remaining is None:
+        reasons = ["neither the account's balance nor the key's limit could be read"]
+    return None, min(bounds) if bounds else None, "; ".join(reasons)
+
+
+def _unreadable(error: OpenRouterCreditsError | None) -> bool:
+    """Whether the account's balance is out of this key's sight (a 403, or the 0/0 answer), rather
+    than a call that failed."""
+    return error is None or isinstance(error, PermissionDeniedError)
+
+
 def combine(
     credits: Credits | None,
     key: KeyInfo | None,
     activity: Activity | None,
     errors: Mapping[str, OpenRouterCreditsError],
+    at: dt.datetime | None = None,
 ) -> Balance:
-    """One ``Balance`` from the three answers (None where a call failed, its error in ``errors``)."""
+    """One ``Balance`` from the three answers (None where a call failed, its error in ``errors``),
+    given ``at`` (now, unless told)."""
     unknown: dict[str, str] = {}
     ordinary = key is not None and not key.is_management_key
     remaining: float | None = None
@@ -130,20 +190,19 @@ def combine(
     if activity is None:
         unknown["daily_spend"] = _failure("the account's spend", errors.get("activity"))
 
-    limit_left = None if key is None else key.limit_left
-    known = [amount for amount in (remaining, limit_left) if amount is not None]
-    spendable = min(known) if known else None
-    if spendable is None:
-        if key is not None and limit_left is None:
-            unknown["spendable"] = f"this key has no limit, and {unknown['remaining']}"
-        else:
-            unknown["spendable"] = "neither the account's balance nor the key's limit could be read"
+    spendable, spendable_at_most, reason = _spendable(remaining, key, unknown, errors)
+    if reason is not None:
+        unknown["spendable"] = reason
+        if spendable_at_most is None:
+            unknown["spendable_at_most"] = reason
 
     per_day = None if activity is None else activity.spend_per_day
     if per_day is None:
         unknown["spend_per_day"] = unknown["daily_spend"]
     days_left: float | None = None
-    if remaining is not None and per_day:
+    if remaining is not None and remaining <= 0:
+        days_left = 0.0  # nothing left (or in debt: usage above credits), whatever the pace
+    elif remaining is not None and per_day:
         days_left = remaining / per_day
     elif remaining is None:
         unknown["days_left"] = unknown["remaining"]
@@ -154,6 +213,7 @@ def combine(
     return Balance(
         remaining=remaining,
         spendable=spendable,
+        spendable_at_most=spendable_at_most,
         spend_per_day=per_day,
         days_left=days_left,
         credits=credits,
@@ -161,6 +221,7 @@ def combine(
         activity=activity,
         unknown=unknown,
         errors=errors,
+        at=at,
     )
 
 
@@ -174,10 +235,13 @@ def api_errors(outcomes: Mapping[str, object]) -> dict[str, OpenRouterCreditsErr
 
 
 def balance_from(
-    outcomes: Mapping[str, object], activity: Activity | None, activity_error: OpenRouterCreditsError | None
+    outcomes: Mapping[str, object],
+    activity: Activity | None,
+    activity_error: OpenRouterCreditsError | None,
+    at: dt.datetime | None = None,
 ) -> Balance:
     """The Balance of ``/credits`` and ``/key`` (their ``outcomes``: a result, or what the call
-    raised) and of the activity (or the error that left it unknown).
+    raised) and of the activity (or the error that left it unknown), answered ``at`` (now, unless told).
 
     Raises instead of answering when nothing is known for sure: a 401 anywhere (the key is not
     accepted, a cause every call shares), or neither ``/credits`` nor ``/key`` answered (the ``/key``
@@ -196,4 +260,5 @@ def balance_from(
         None if "key" in errors else cast("KeyInfo", outcomes["key"]),
         activity,
         errors,
+        at,
     )

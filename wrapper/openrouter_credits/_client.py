@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
@@ -17,6 +17,7 @@ from ._exceptions import ConfigurationError, OpenRouterCreditsError, term
 from ._operations import ACTIVITY, CREDITS, KEY, Operation
 from ._retry import Call
 from ._settings import Settings
+from ._windows import utc
 
 if TYPE_CHECKING:
     from openrouter_credits_client.models.activity_item import ActivityItem
@@ -32,13 +33,16 @@ __all__ = ["AsyncCreditsClient", "CreditsClient", "get_balance", "get_credits"]
 
 Clock = Callable[[], dt.datetime]
 
+#: The names of the threads ``CreditsClient.get_balance()`` makes its three calls in.
+WORKER_THREAD_PREFIX = "openrouter-credits-call"
+
 
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _balance_of(outcomes: Mapping[str, object], today: dt.date) -> Balance:
-    """The Balance of the three calls' outcomes (a result, or the error a call raised)."""
+def _balance_of(outcomes: Mapping[str, object], now: dt.datetime) -> Balance:
+    """The Balance of the three calls' outcomes (a result, or the error a call raised), asked ``now``."""
     from ._activity import Activity
     from ._balance import balance_from
 
@@ -47,8 +51,8 @@ def _balance_of(outcomes: Mapping[str, object], today: dt.date) -> Balance:
     if isinstance(rows, BaseException):
         if not isinstance(rows, OpenRouterCreditsError):
             raise rows
-        return balance_from(answers, None, rows)
-    return balance_from(answers, Activity(cast("list[ActivityItem]", rows), today), None)
+        return balance_from(answers, None, rows, now)
+    return balance_from(answers, Activity(cast("list[ActivityItem]", rows), now.date()), None, now)
 
 
 class _Exchange:
@@ -124,10 +128,13 @@ class _ClientBase:
     _request_headers: httpx.Headers | None
     _clock: Clock
 
+    def _now(self) -> dt.datetime:
+        """The time by the client's clock, in UTC (a naive time is taken to be UTC)."""
+        return utc(self._clock())
+
     def _today(self) -> dt.date:
         """Today's UTC date, by the client's clock."""
-        now = self._clock()
-        return (now if now.tzinfo is None else now.astimezone(dt.UTC)).date()
+        return self._now().date()
 
     def _configure(
         self,
@@ -213,10 +220,10 @@ class CreditsClient(_ClientBase):
         others' answers, but a 401, or all three failing, raises."""
         from concurrent.futures import Future, ThreadPoolExecutor
 
-        today = self._today()
+        now = self._now()
         for operation in (CREDITS, KEY, ACTIVITY):
             operation.load()
-        pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="openrouter-credits")
+        pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix=WORKER_THREAD_PREFIX)
         try:
             futures: dict[str, Future[Any]] = {
                 "credits": pool.submit(self._call, CREDITS),
@@ -227,7 +234,7 @@ class CreditsClient(_ClientBase):
         finally:
             # Ctrl-C while waiting: return at once, not when the calls in flight end.
             pool.shutdown(wait=False, cancel_futures=True)
-        return _balance_of(outcomes, today)
+        return _balance_of(outcomes, now)
 
     def _call(self, operation: Operation[T]) -> T:
         call = Call(self._settings, operation)
@@ -260,7 +267,12 @@ class CreditsClient(_ClientBase):
 
 
 class AsyncCreditsClient(_ClientBase):
-    """The asyncio twin of ``CreditsClient``: the same options, ``await client.get_credits()``."""
+    """The asyncio twin of ``CreditsClient``: the same options, ``await client.get_credits()``.
+
+    Its connection pool belongs to an event loop: used from another (a second ``asyncio.run()``), the
+    client makes a new pool, and the old one is closed as its loop ends. An ``http_client`` passed
+    in cannot move so: another loop gets a ``ConfigurationError``.
+    """
 
     def __init__(
         self,
@@ -285,6 +297,33 @@ class AsyncCreditsClient(_ClientBase):
         self._clock = clock
         # Calls beyond this wait here, in O(1), rather than in httpcore's pool queue (see MAX_CONNECTIONS).
         self._slots = asyncio.Semaphore(_config.MAX_CONNECTIONS)
+        # The pool's connections and the semaphore belong to the event loop they were first used in.
+        self._running_loop = asyncio.get_running_loop
+        self._loop: object = None
+        self._keeper: AsyncGenerator[None, None] | None = None
+
+    async def _bind(self, loop: object) -> None:
+        """Make the pool and the semaphore the running loop's: the first call's loop keeps the ones
+        made with the client; a later loop (each ``asyncio.run()`` starts one) gets new ones when the
+        httpx client is ours, and a ConfigurationError when it was passed in."""
+        import asyncio
+
+        if self._loop is not None:
+            if not self._owns_http:
+                raise ConfigurationError(
+                    f"This client's {term('http_client')} was first used in another event loop, and its "
+                    "connections belong to that loop (each asyncio.run() starts a new one). Make the "
+                    "httpx.AsyncClient and the client inside one asyncio.run(), or leave out "
+                    f"{term('http_client')}: the client then keeps a connection pool for each event loop."
+                )
+            self._http = _new_http_client(httpx.AsyncClient, self._settings)
+            self._slots = asyncio.Semaphore(_config.MAX_CONNECTIONS)
+        self._loop = loop
+        if self._owns_http:
+            # Started here, suspended while the loop runs: asyncio.run() closes it as the loop ends,
+            # and it closes the pool then, on the loop its connections belong to.
+            self._keeper = _closed_with_its_loop(self._http)
+            await anext(self._keeper)
 
     async def get_credits(self) -> Credits:
         """Total credits bought and used (``GET /credits``, a management key)."""
@@ -306,14 +345,17 @@ class AsyncCreditsClient(_ClientBase):
         """How much is left and for how long, as ``CreditsClient.get_balance()``: the three calls at once."""
         import asyncio
 
-        today = self._today()
+        now = self._now()
         names = ("credits", "key", "activity")
         results = await asyncio.gather(
             self._call(CREDITS), self._call(KEY), self._call(ACTIVITY), return_exceptions=True
         )
-        return _balance_of(dict(zip(names, results, strict=True)), today)
+        return _balance_of(dict(zip(names, results, strict=True)), now)
 
     async def _call(self, operation: Operation[T]) -> T:
+        loop = self._running_loop()
+        if loop is not self._loop:
+            await self._bind(loop)
         call = Call(self._settings, operation)
         endpoint = operation.endpoint
         while True:
@@ -333,6 +375,9 @@ class AsyncCreditsClient(_ClientBase):
     async def aclose(self) -> None:
         """Close the connection pool, unless the httpx client was passed in."""
         if self._owns_http:
+            keeper, self._keeper = self._keeper, None
+            if keeper is not None:
+                await keeper.aclose()
             await self._http.aclose()
 
     async def __aenter__(self) -> Self:
@@ -342,6 +387,15 @@ class AsyncCreditsClient(_ClientBase):
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.aclose()
+
+
+async def _closed_with_its_loop(http: httpx.AsyncClient) -> AsyncGenerator[None, None]:
+    """Closes ``http`` when its event loop shuts its async generators down (``asyncio.run()`` does as
+    it ends), or when the client lets go of it while the loop runs."""
+    try:
+        yield
+    finally:
+        await http.aclose()
 
 
 def get_credits(

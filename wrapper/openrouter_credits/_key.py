@@ -6,11 +6,14 @@ must still work then.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import attrs
 
 from openrouter_credits_client.models.get_current_key_response_200_data import GetCurrentKeyResponse200Data
 
 from ._models import _Immutable
+from ._windows import next_reset
 
 __all__ = ["KeyInfo"]
 
@@ -19,8 +22,9 @@ __all__ = ["KeyInfo"]
 class KeyInfo(_Immutable, GetCurrentKeyResponse200Data):
     """What ``GET /key`` tells a key of itself: ``label``, ``limit`` (None: no limit),
     ``limit_remaining``, ``usage`` and ``usage_daily`` / ``_weekly`` / ``_monthly`` in US dollars,
-    ``is_management_key``, ``is_free_tier``, ``expires_at``, ... Every field of the API document's
-    key object is an attribute; immutable."""
+    ``is_management_key``, ``is_free_tier``, ``expires_at``, ``limit_reset`` (None, ``"daily"``,
+    ``"weekly"`` or ``"monthly"``), ``byok_usage``, ... Every field of the API document's key object
+    is an attribute; immutable."""
 
     __hash__ = _Immutable.__hash__  # type: ignore[assignment]  # the generated base is unhashable
 
@@ -32,3 +36,11 @@ class KeyInfo(_Immutable, GetCurrentKeyResponse200Data):
             return None
         left = self.limit_remaining
         return float(left) if isinstance(left, int | float) and not isinstance(left, bool) else None
+
+    def resets_at(self, now: dt.datetime) -> dt.datetime | None:
+        """When the key's limit next starts afresh after ``now`` (00:00 UTC: each day, each Monday, or
+        the 1st of each month), an aware UTC time; None for a key without a limit, or one whose limit
+        does not reset."""
+        if self.limit is None:
+            return None
+        return next_reset(self.limit_reset, now)

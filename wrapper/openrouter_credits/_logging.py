@@ -13,7 +13,7 @@ import re
 import sys
 from typing import TextIO
 
-__all__ = ["RedactingFilter", "configure", "debug_logging", "redact", "register_secret"]
+__all__ = ["RedactingFilter", "configure", "debug_logging", "redact", "register_secret", "without_secrets"]
 
 REDACTED = "[redacted]"
 _PATTERNS = re.compile(r"sk-or-[A-Za-z0-9_-]+|(?i:bearer)\s+[^\s'\",]+")
@@ -29,12 +29,17 @@ def register_secret(value: str | None) -> None:
         _secrets.add(value)
 
 
-def redact(text: str) -> str:
-    """``text`` with every registered secret and every key-shaped string replaced."""
+def without_secrets(text: str) -> str:
+    """``text`` with every registered secret replaced (what a server sent, before it is shown)."""
     for secret in sorted(_secrets, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, REDACTED)
-    return _PATTERNS.sub(REDACTED, text)
+    return text
+
+
+def redact(text: str) -> str:
+    """``text`` with every registered secret and every key-shaped string replaced."""
+    return _PATTERNS.sub(REDACTED, without_secrets(text))
 
 
 class RedactingFilter(logging.Filter):

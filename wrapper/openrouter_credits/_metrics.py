@@ -88,6 +88,10 @@ METRICS = {
         "key_limit_remaining_dollars",
         "What the key's own spending limit still allows, in US dollars.",
     ),
+    "key_limit_reset": (
+        "key_limit_reset_timestamp_seconds",
+        "Unix time at which the key's limit next resets (daily, weekly on Monday or monthly on the 1st, at 00:00 UTC).",
+    ),
     "key_usage": ("key_usage_dollars", "The key's own usage in US dollars, by period: day, week, month (UTC) or all."),
     "up": ("up", "1 when the last fetch succeeded, 0 when it failed."),
     "last_success": ("last_success_timestamp_seconds", "Unix time of the last successful fetch."),
@@ -110,6 +114,7 @@ def balance_metrics(
 
     credits = None if balance is None else balance.credits
     key = None if balance is None else balance.key
+    resets_at = None if balance is None or key is None else key.resets_at(balance.at)
     key_usage: list[tuple[Mapping[str, str], float]] = []
     if key is not None:
         periods = {"day": key.usage_daily, "week": key.usage_weekly, "month": key.usage_monthly, "all": key.usage}
@@ -122,6 +127,7 @@ def balance_metrics(
         _family("spend_per_day", one(None if balance is None else balance.spend_per_day)),
         _family("time_left", one(None if balance is None or balance.days_left is None else balance.days_left * 86400)),
         _family("key_limit_remaining", one(None if key is None else key.limit_left)),
+        _family("key_limit_reset", one(None if resets_at is None else resets_at.timestamp())),
         _family("key_usage", key_usage),
         _family("up", [(labels, 1.0 if up else 0.0)]),
         _family("last_success", one(last_success)),

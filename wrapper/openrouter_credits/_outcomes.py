@@ -59,16 +59,26 @@ def _excerpt(content: bytes, limit: int) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _request_id(headers: httpx.Headers) -> str | None:
+def _request_id(headers: httpx.Headers, key: Secret) -> str | None:
+    """The response's request id (a header the server could fill with anything: the key is redacted)."""
     for name in _config.REQUEST_ID_HEADERS:
         value = headers.get(name)
         if value:
-            return str(value)[:200]
+            return _redact(str(value), key)[:200]
     return None
 
 
-def retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
-    """Seconds the server asked to wait: ``retry-after-ms``, else ``Retry-After`` (seconds or HTTP date)."""
+def _seconds_until(moment: float, now: float | None) -> float:
+    return moment - (time.time() if now is None else now)
+
+
+def retry_after(headers: Mapping[str, str], now: float | None = None, *, rate_limited: bool = False) -> float | None:
+    """Seconds the server asked to wait: ``retry-after-ms``, else ``Retry-After`` (seconds or HTTP date),
+    else, for a 429 (``rate_limited``), until ``X-RateLimit-Reset`` (milliseconds since the epoch).
+
+    ``now`` is the time (seconds since the epoch) the dates are measured from: the clock's unless given.
+    A reset that is not in the future says nothing (the backoff applies); nor does garbage.
+    """
     value = headers.get("retry-after-ms")
     if value is not None:
         try:
@@ -78,22 +88,39 @@ def retry_after(headers: Mapping[str, str], now: float | None = None) -> float |
         if math.isfinite(ms) and ms >= 0:
             return ms / 1000
     value = headers.get("retry-after")
-    if value is None:
+    if value is not None:
+        try:
+            seconds = float(value)
+        except ValueError:
+            from email.utils import parsedate_to_datetime
+
+            try:
+                when = parsedate_to_datetime(value)
+            except (TypeError, ValueError, IndexError):
+                when = None
+            if when is not None and when.tzinfo is not None:
+                return max(_seconds_until(when.timestamp(), now), 0.0)
+        else:
+            if math.isfinite(seconds) and seconds >= 0:
+                return seconds
+    value = headers.get("x-ratelimit-reset")
+    if not rate_limited or value is None:
         return None
     try:
-        seconds = float(value)
+        reset_ms = float(value)
     except ValueError:
-        from email.utils import parsedate_to_datetime
+        return None
+    if not math.isfinite(reset_ms):
+        return None
+    wait = _seconds_until(reset_ms / 1000, now)
+    return wait if wait > 0 else None
 
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when.tzinfo is None:
-            return None
-        seconds = when.timestamp() - (time.time() if now is None else now)
-        return max(seconds, 0.0)
-    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+def _wait_text(wait: float | None) -> str:
+    """`` 1.5 s`` (rounded up to a tenth, so that waiting what it says is always enough), `` a while``."""
+    if wait is None:
+        return " a while"
+    return f" {math.ceil(round(wait * 10, 6)) / 10:g} s"
 
 
 def _server_message(content: bytes) -> str | None:
@@ -134,7 +161,7 @@ def status_error(received: Received, target: Target) -> APIStatusError:
         message = " ".join(_excerpt(received.content, _config.MAX_MESSAGE_EXCERPT).split()) or received.reason_phrase
     settings = target.settings
     message = _redact(message, settings.key) or "no message"
-    wait = retry_after(received.headers)
+    wait = retry_after(received.headers, rate_limited=code == 429)
     if code in _STATUS_ERRORS:
         cls, template = _STATUS_ERRORS[code]
     elif 500 <= code <= 599:
@@ -148,9 +175,8 @@ def status_error(received: Received, target: Target) -> APIStatusError:
             )
         else:
             template += f"Check {term('base_url')}; if it is right, report this with the request id."
-    request_id = _request_id(received.headers)
-    wait_text = f" {wait:g} s" if wait is not None else " a while"
-    description = template.format(code=code, message=message, wait=wait_text, what=target.operation.what)
+    request_id = _request_id(received.headers, target.settings.key)
+    description = template.format(code=code, message=message, wait=_wait_text(wait), what=target.operation.what)
     if request_id:
         description += f" (request id {request_id})"
     return cls(
@@ -166,7 +192,7 @@ def status_error(received: Received, target: Target) -> APIStatusError:
 
 def validation_error(received: Received, target: Target, problem: str) -> ResponseValidationError:
     """A 2xx whose body is not what the API document declares: ``problem`` says where and what."""
-    request_id = _request_id(received.headers)
+    request_id = _request_id(received.headers, target.settings.key)
     message = (
         f"OpenRouter sent HTTP {received.status_code} for {target.operation.what} but {problem}. "
         f"Check {term('base_url')}, or try again later."

@@ -59,9 +59,12 @@ def worst(statuses: Iterable[int]) -> int:
 
 
 def report(error: OpenRouterCreditsError, debug: bool, stream: TextIO, prefix: str = "") -> None:
-    """One line, ``error: ...``, naming the command's options (a traceback first with --debug)."""
+    """One line, ``error: ...``, naming the command's options (a traceback first with --debug, with
+    every secret redacted: the exceptions it chains are not ours, and may quote what the server sent)."""
     if debug:
-        traceback.print_exception(error, file=stream)
+        from .._logging import redact
+
+        print(redact("".join(traceback.format_exception(error))), end="", file=stream)
     print(f"error: {prefix}{error.describe(CLI_TERMS)}", file=stream)
 
 

@@ -15,6 +15,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from .. import _config
 from .._exceptions import ConfigurationError
@@ -124,5 +125,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     return status
 
 
+def _calls_in_flight() -> bool:
+    """Whether a call's worker thread is still waiting for an answer (the interpreter would join it)."""
+    import threading
+
+    from .._client import WORKER_THREAD_PREFIX
+
+    return any(t.name.startswith(WORKER_THREAD_PREFIX) and t.is_alive() for t in threading.enumerate())
+
+
+def console() -> NoReturn:
+    """The ``openrouter-credits`` command (and ``python -m openrouter_credits``): ``main()``, then exit.
+
+    After Ctrl-C, or whenever calls are still in flight, the process exits at once: the interpreter
+    would otherwise join the calls' worker threads at exit and wait for their answers (up to the
+    deadline) before the shell gets its prompt back."""
+    status = main()
+    if status == EXIT_INTERRUPTED or _calls_in_flight():
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(status)
+    sys.exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

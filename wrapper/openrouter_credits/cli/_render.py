@@ -6,16 +6,21 @@ Pure functions of their arguments; the command decides where the text goes. Unkn
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import _config
 from .._activity import DailySpend
 from .._balance import Balance
 from .._format import days, money
+from .._logging import without_secrets
 from .._money import exact_sum
 
-__all__ = ["balance_json", "balance_table", "key_rows", "spend_chart", "statement"]
+if TYPE_CHECKING:
+    from .._key import KeyInfo
+
+__all__ = ["balance_json", "balance_table", "duration", "key_rows", "rfc3339", "spend_chart", "statement"]
 
 UNKNOWN = "unknown"
 _AVERAGE = "  (7-day average)"
@@ -39,8 +44,8 @@ def balance_table(balance: Balance) -> str:
     """The default view: what remains, what may be spent, at what pace, and the key's own view."""
     credits = balance.credits
     rows = [
-        ("Remaining", _or_unknown(balance.remaining)),
-        ("Spendable", _or_unknown(balance.spendable)),
+        ("Remaining", _or_unknown(balance.remaining) + _debt(balance)),
+        ("Spendable", _spendable(balance)),
         (
             "Spend per day",
             _or_unknown(balance.spend_per_day) + ("  (7-day average)" if balance.spend_per_day is not None else ""),
@@ -53,15 +58,14 @@ def balance_table(balance: Balance) -> str:
     if key is None:
         rows += [("Key limit", UNKNOWN), ("Key usage", UNKNOWN)]
     else:
-        left = key.limit_left
-        limit = "none" if key.limit is None else money(key.limit)
-        if left is not None:
-            limit += f"  ({money(left)} left)"
         usage = (
             f"{money(key.usage)}  (today {money(key.usage_daily)}, this week {money(key.usage_weekly)}, "
             f"this month {money(key.usage_monthly)})"
         )
-        rows += [("Key limit", limit), ("Key usage", usage)]
+        rows += [("Key limit", _key_limit(balance, key)), ("Key usage", usage)]
+        if key.byok_usage or key.include_byok_in_limit:
+            counted = "counted in the key's limit" if key.include_byok_in_limit else "not counted in the key's limit"
+            rows.append(("BYOK usage", f"{money(key.byok_usage)}  ({counted})"))
     width = max(len(label) for label, _ in rows) + 2
     amount_width = max(len(text.split("  ")[0]) for _, text in rows)
     lines = []
@@ -70,6 +74,50 @@ def balance_table(balance: Balance) -> str:
         line = f"{label:<{width}}{amount:>{amount_width}}"
         lines.append(f"{line}  {rest}" if rest else line)
     return "\n".join(lines)
+
+
+def _key_limit(balance: Balance, key: KeyInfo) -> str:
+    """``$30.00  ($12.00 left; resets daily, in 5 h 12 m)``; ``none`` for a key without a limit."""
+    if key.limit is None:
+        return "none"
+    notes = []
+    left = key.limit_left
+    if left is not None:
+        notes.append(f"{money(left)} left")
+    if key.limit_reset is not None:
+        reset = f"resets {key.limit_reset}"
+        at = key.resets_at(balance.at)
+        if at is not None:
+            reset += f", in {duration(at - balance.at)}"
+        notes.append(reset)
+    return f"{money(key.limit)}  ({'; '.join(notes)})" if notes else money(key.limit)
+
+
+def duration(span: dt.timedelta) -> str:
+    """A time to come in whole minutes, rounded down: ``2 d 3 h``, ``5 h 12 m``, ``7 m``, ``less than 1 m``."""
+    minutes = max(int(span.total_seconds() // 60), 0)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} m"
+    return f"{minutes} m" if minutes else "less than 1 m"
+
+
+def rfc3339(moment: dt.datetime | None) -> str | None:
+    """An aware UTC time as ``2026-11-26T00:00:00Z`` (None stays None)."""
+    return None if moment is None else moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _debt(balance: Balance) -> str:
+    return "  (in debt)" if balance.remaining is not None and balance.remaining < 0 else ""
+
+
+def _spendable(balance: Balance) -> str:
+    if balance.spendable is None and balance.spendable_at_most is not None:
+        return f"{UNKNOWN}  (at most {money(balance.spendable_at_most)})"
+    return _or_unknown(balance.spendable)
 
 
 def _days_left(balance: Balance) -> str:
@@ -90,6 +138,7 @@ def balance_json(balance: Balance, **more: object) -> dict[str, Any]:
         "total_usage": None if credits is None else credits.total_usage,
         "remaining": balance.remaining,
         "spendable": balance.spendable,
+        "spendable_at_most": balance.spendable_at_most,
         "spend_per_day": balance.spend_per_day,
         "days_left": balance.days_left,
         "daily_spend": None
@@ -98,7 +147,7 @@ def balance_json(balance: Balance, **more: object) -> dict[str, Any]:
         "key": None
         if key is None
         else {
-            "label": key.label,
+            "label": without_secrets(key.label),  # a label is a key's shortened form, never the key
             "is_management_key": key.is_management_key,
             "is_free_tier": key.is_free_tier,
             "limit": key.limit,
@@ -107,6 +156,10 @@ def balance_json(balance: Balance, **more: object) -> dict[str, Any]:
             "usage_daily": key.usage_daily,
             "usage_weekly": key.usage_weekly,
             "usage_monthly": key.usage_monthly,
+            "limit_reset": key.limit_reset,
+            "resets_at": rfc3339(key.resets_at(balance.at)),
+            "byok_usage": key.byok_usage,
+            "include_byok_in_limit": key.include_byok_in_limit,
         },
         "unknown": dict(balance.unknown),
         **more,

@@ -89,7 +89,12 @@ def check_thresholds(balance: Balance, args: argparse.Namespace, stream: TextIO)
     tripped = False
     unknown: list[str] = []
     if args.below is not None:
-        if balance.spendable is None:
+        at_most = balance.spendable_at_most
+        if balance.spendable is None and at_most is not None and at_most < args.below:
+            # Unknown, but whatever it is, it is under the threshold.
+            print(f"below: spendable is at most {money(at_most)}, under {money(args.below)}", file=stream)
+            tripped = True
+        elif balance.spendable is None:
             unknown.append(f"--below needs what this key may spend, which is unknown: {balance.unknown['spendable']}")
         elif balance.spendable < args.below:
             print(f"below: spendable {money(balance.spendable)} is under {money(args.below)}", file=stream)

@@ -1,0 +1,114 @@
+"""--debug shows what happens and never a key: against a server that echoes the key it was sent in
+response headers (a request id among them), in the body, in the key's label, in error messages and
+in bodies the document does not allow. The command runs as a subprocess, its logging its own."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from openrouter_credits.testing import activity_row
+
+COMMAND = str(Path(sys.executable).parent / "openrouter-credits")
+PLAIN_KEY = "plainkey-not-shaped-like-openrouters-5e7a"  # found by registration alone, not by its shape
+SHAPED_KEY = "sk-or-v1-debug-SECRET-echoed-9c4b"
+
+
+def key_data(key: str) -> dict[str, object]:
+    return {
+        "label": key,
+        "limit": 30.0,
+        "limit_remaining": 12.0,
+        "limit_reset": "daily",
+        "usage": 18.0,
+        "usage_daily": 18.0,
+        "usage_weekly": 18.0,
+        "usage_monthly": 18.0,
+        "byok_usage": 0.0,
+        "byok_usage_daily": 0.0,
+        "byok_usage_weekly": 0.0,
+        "byok_usage_monthly": 0.0,
+        "include_byok_in_limit": False,
+        "is_free_tier": False,
+        "is_management_key": True,
+        "creator_user_id": key,
+        "echo": key,
+    }
+
+
+class _Echo(http.server.BaseHTTPRequestHandler):
+    """Answers as the path's last part says (ok, error, invalid), with the key it was sent everywhere."""
+
+    def do_GET(self) -> None:
+        key = self.headers.get("authorization", "").removeprefix("Bearer ")
+        parts = self.path.split("?")[0].split("/")  # /MODE/api/v1/ENDPOINT
+        mode, endpoint = parts[1], parts[-1]
+        status = 200
+        if mode == "error":
+            status, body = 500, {"error": {"code": 500, "message": f"cannot serve key {key}"}}
+        elif mode == "invalid":
+            body = {"data": {"total_credits": key, "total_usage": [key], "label": {key: key}}}
+        elif endpoint == "credits":
+            body = {"data": {"total_credits": 25.0, "total_usage": 7.5, "echo": key}}
+        elif endpoint == "key":
+            body = {"data": key_data(key)}
+        else:
+            body = {"data": [{**activity_row("2026-01-01", 1.0, model=key), "echo": key}]}
+        content = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(content)))
+        self.send_header("x-request-id", key)
+        self.send_header("x-echo", f"Bearer {key}")
+        self.end_headers()
+        self.wfile.write(content)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def echo_server() -> Iterator[str]:
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.mark.parametrize("key", [PLAIN_KEY, SHAPED_KEY])
+@pytest.mark.parametrize(
+    ("mode", "args", "code"),
+    [
+        ("ok", (), 0),
+        ("ok", ("--json",), 0),
+        ("ok", ("--format", "prometheus"), 0),
+        ("error", ("--max-retries", "1"), 4),
+        ("invalid", (), 5),
+        ("invalid", ("spend",), 5),
+    ],
+)
+def test_debug_never_shows_the_key(echo_server: str, key: str, mode: str, args: tuple[str, ...], code: int) -> None:
+    """Every output, with --debug, holds no trace of the key the server echoed."""
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENROUTER_API_KEY", "OPENROUTER_BASE_URL")}
+    env["OPENROUTER_API_KEY"] = key
+    base = f"{echo_server}/{mode}/api/v1"
+    command = [COMMAND, *args, "--base-url", base, "--debug"]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == code, result.stderr
+    assert "DEBUG" in result.stderr  # --debug was on
+    for secret in (key, key[9:], key[:-4]):
+        assert secret not in result.stdout
+        assert secret not in result.stderr
+    if mode != "ok":
+        assert "Traceback" in result.stderr
+        assert "[redacted]" in result.stderr

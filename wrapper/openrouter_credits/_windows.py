@@ -1,0 +1,33 @@
+"""The windows of a key's limit: a limit that resets daily, weekly or monthly starts afresh at 00:00
+UTC each day, each Monday, or on the 1st of each month (``limit_remaining`` is the rest of the current
+window). Pure functions of the time they are given."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+__all__ = ["next_reset", "utc"]
+
+
+def utc(moment: dt.datetime) -> dt.datetime:
+    """``moment`` as an aware UTC time (a naive one is taken to be UTC already)."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+def next_reset(period: str | None, now: dt.datetime) -> dt.datetime | None:
+    """When a limit that resets each ``period`` (``limit_reset``: ``"daily"``, ``"weekly"`` or
+    ``"monthly"``) next starts afresh after ``now``, an aware UTC time; None for a limit that does not
+    reset (null), or a period this version does not know."""
+    if period is None:
+        return None
+    now = utc(now)
+    midnight = dt.datetime.combine(now.date(), dt.time(), dt.UTC)
+    kind = period.strip().lower()
+    if kind == "daily":
+        return midnight + dt.timedelta(days=1)
+    if kind == "weekly":
+        return midnight + dt.timedelta(days=7 - now.weekday())  # Monday is 0: a week from this Monday
+    if kind == "monthly":
+        year, month = (now.year + 1, 1) if now.month == 12 else (now.year, now.month + 1)
+        return midnight.replace(year=year, month=month, day=1)
+    return None
