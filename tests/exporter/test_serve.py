@@ -190,7 +190,8 @@ def test_rate_limit_waits_for_retry_after(mock: MockServer, tmp_path: Path) -> N
     [
         (
             '[keys.a]\napi_key_env = "A"\ncolour = "red"\n',
-            "[keys.a]: unknown setting 'colour'; the settings are api_key_file, api_key_env, below, days_below, notify.",
+            "[keys.a]: unknown setting 'colour'; the settings are api_key_file, api_key_env, below, days_below, "
+            "notify.",
         ),
         (
             '[keys.a]\napi_key_file = "/nonexistent/key"\n',
