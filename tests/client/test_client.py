@@ -576,12 +576,13 @@ def test_public_surface() -> None:
 
 
 def test_logging(mode: str, caplog: pytest.LogCaptureFixture) -> None:
-    """One DEBUG line per attempt, one WARNING per retry with the reason and the delay."""
+    """One DEBUG line per attempt, and one per retry with the reason and the delay (DEBUG too: the caller
+    reports the call's outcome once; a library that warned on each retry would flood an exporter's log)."""
     caplog.set_level(logging.DEBUG, logger="openrouter_credits")
     h = Harness(mode, sequence(status(503, ERROR_SHAPE, {"retry-after": "1.5"}), ok))
     h.call()
     records = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "openrouter_credits"]
-    assert [level for level, _ in records] == ["DEBUG", "WARNING", "DEBUG"]
+    assert [level for level, _ in records] == ["DEBUG", "DEBUG", "DEBUG"]
     assert re.fullmatch(
         r"GET https://openrouter\.ai/api/v1/credits -> 503 in \d+\.\d ms \(attempt 1 of 3\)", records[0][1]
     )
@@ -626,3 +627,15 @@ def test_base_url_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENROUTER_BASE_URL", "http://example.org/v1")
     with pytest.raises(ConfigurationError, match=r"^OPENROUTER_BASE_URL 'http://example\.org/v1' uses plain http"):
         CreditsClient(KEY)
+
+
+def test_a_404_from_a_base_url_without_api_v1_suggests_it(mode: str) -> None:
+    """A 404 from https://openrouter.ai (no /api/v1): the message says where the API is."""
+    h = Harness(mode, status(404, ERROR_SHAPE), base_url="https://openrouter.ai", max_retries=0)
+    with pytest.raises(UnexpectedStatusError) as info:
+        h.call()
+    assert str(info.value) == (
+        "OpenRouter answered with an unexpected status (HTTP 404: Server says no). Check base_url: OpenRouter's "
+        "API is under /api/v1 (https://openrouter.ai/api/v1)."
+    )
+    assert str(h.requests[0].url) == "https://openrouter.ai/credits"

@@ -10,6 +10,7 @@ import math
 import time
 from collections.abc import Mapping
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -173,6 +174,8 @@ def status_error(received: Received, target: Target) -> APIStatusError:
             template += (
                 f"Redirects are not followed, since they would carry the key elsewhere: check {term('base_url')}."
             )
+        elif code == 404 and not urlsplit(target.settings.base_url).path.rstrip("/").endswith("/api/v1"):
+            template += f"Check {term('base_url')}: OpenRouter's API is under /api/v1 ({_config.DEFAULT_BASE_URL})."
         else:
             template += f"Check {term('base_url')}; if it is right, report this with the request id."
     request_id = _request_id(received.headers, target.settings.key)

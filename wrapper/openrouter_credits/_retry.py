@@ -108,7 +108,8 @@ class Call(Generic[T]):
             if self.attempt > 1:
                 error.add_note_to_message(f"after {self.attempt} attempts")
             raise error from exc
-        logger.warning(
+        # DEBUG: a caller that retries for itself (the exporter) reports the call's outcome once, by key.
+        logger.debug(
             "Retrying GET %s in %.2f s (attempt %d of %d failed: %s)",
             self.url,
             delay,
