@@ -106,3 +106,14 @@ def test_config_example_loads(tmp_path: Path) -> None:
     config.write_text(match.group(1).replace("/run/secrets/openrouter-team-a", str(key_file)))
     keys = load_keys(str(config), {"OPENROUTER_KEY_TEAM_B": "sk-or-v1-readme-b"})
     assert [(k.name, k.below, k.days_below) for k in keys] == [("team-a", 10.0, 3.0), ("team-b", None, None)]
+
+
+def test_exit_statuses_read_the_same_in_help_and_readme() -> None:
+    """Each exit status the README's table lists is in --help with the same words."""
+    from openrouter_credits.cli import parser
+
+    shown = " ".join(parser().format_help().split())
+    table = README.read_text().split("| exit status | meaning |", 1)[1].split("\n\n", 1)[0]
+    for status in ("2", "3", "4", "5", "6"):
+        meaning = next(row for row in table.splitlines() if row.startswith(f"| {status} |")).split("|")[2].strip()
+        assert f"{status} {meaning.replace('`', '')}" in shown, status

@@ -45,6 +45,8 @@ __all__ = [
 #: How the library names its settings in messages (the keyword arguments of the clients).
 LIBRARY_TERMS: Mapping[str, str] = {
     "api_key": "api_key",
+    # Where the key in use came from: one of the two, as the reader can set them.
+    "key_source": "OPENROUTER_API_KEY or api_key",
     "base_url": "base_url",
     "timeout": "timeout",
     "deadline": "deadline",

@@ -139,7 +139,7 @@ _STATUS_ERRORS: dict[int, tuple[type[APIStatusError], str]] = {
     401: (
         AuthenticationError,
         "OpenRouter did not accept the API key (HTTP 401: {message}). "
-        f"Check that {_config.API_KEY_ENV} or {term('api_key')} holds a current key.",
+        f"Check that {term('key_source')} holds a current key.",
     ),
     403: (
         PermissionDeniedError,

@@ -42,6 +42,7 @@ EXIT_FOR_KIND = {
 #: The command line's names for the library's settings, used in error messages.
 CLI_TERMS = {
     "api_key": "--api-key-file",
+    "key_source": "OPENROUTER_API_KEY or --api-key-file",
     "base_url": "--base-url",
     "timeout": "--timeout",
     "deadline": "--deadline",
@@ -58,14 +59,24 @@ def worst(statuses: Iterable[int]) -> int:
     return max(statuses, key=lambda status: (status == EXIT_USAGE, status), default=EXIT_OK)
 
 
-def report(error: OpenRouterCreditsError, debug: bool, stream: TextIO, prefix: str = "") -> None:
+def terms(args: argparse.Namespace) -> dict[str, str]:
+    """How messages name the settings for this run: the options, or the variable a value came from."""
+    import os
+
+    named = dict(CLI_TERMS)
+    if getattr(args, "base_url", None) is None and os.environ.get(_config.BASE_URL_ENV):
+        named["base_url"] = _config.BASE_URL_ENV
+    return named
+
+
+def report(error: OpenRouterCreditsError, args: argparse.Namespace, stream: TextIO, prefix: str = "") -> None:
     """One line, ``error: ...``, naming the command's options (a traceback first with --debug, with
     every secret redacted: the exceptions it chains are not ours, and may quote what the server sent)."""
-    if debug:
+    if getattr(args, "debug", False):
         from .._logging import redact
 
         print(redact("".join(traceback.format_exception(error))), end="", file=stream)
-    print(f"error: {prefix}{error.describe(CLI_TERMS)}", file=stream)
+    print(f"error: {prefix}{error.describe(terms(args))}", file=stream)
 
 
 def argument(convert: Callable[[str], T], valid: Callable[[T], bool], expected: str) -> Callable[[str], T]:

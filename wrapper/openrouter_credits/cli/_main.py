@@ -108,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         status: int = args.run(args)
         sys.stdout.flush()  # here, so that a failed write is reported like any other error
     except ConfigurationError as error:
-        report(error, args.debug, sys.stderr)
+        report(error, args, sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print(file=sys.stderr)

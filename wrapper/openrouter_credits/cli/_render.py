@@ -128,9 +128,11 @@ def _days_left(balance: Balance) -> str:
     return UNKNOWN
 
 
-def balance_json(balance: Balance, **more: object) -> dict[str, Any]:
+def balance_json(balance: Balance | None, **more: object) -> dict[str, Any]:
     """The view as JSON: the three totals as before, what was added, ``null`` for unknown, and
-    ``unknown`` with the reason for each."""
+    ``unknown`` with the reason for each. None (a fetch that failed): the same keys, every one null."""
+    if balance is None:
+        return {**dict.fromkeys(_JSON_FIELDS), "unknown": {}, **more}
     credits = balance.credits
     key = balance.key
     return {
@@ -164,6 +166,20 @@ def balance_json(balance: Balance, **more: object) -> dict[str, Any]:
         "unknown": dict(balance.unknown),
         **more,
     }
+
+
+#: The top-level fields of the JSON view, in order (a failed fetch has them all, null).
+_JSON_FIELDS = (
+    "total_credits",
+    "total_usage",
+    "remaining",
+    "spendable",
+    "spendable_at_most",
+    "spend_per_day",
+    "days_left",
+    "daily_spend",
+    "key",
+)
 
 
 def key_rows(rows: Sequence[tuple[str, Balance | None]]) -> str:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import _config
 from .._exceptions import ConfigurationError
-from ._common import add_common, day_count, dollars, interval_seconds, the_key
+from ._common import add_common, day_count, dollars, interval_seconds, terms, the_key
 
 if TYPE_CHECKING:
     from .._keys_file import Config
@@ -145,6 +145,7 @@ def run(args: argparse.Namespace) -> int:
         channels=channels,
         default_notify=config.default_notify,
         state=state,
+        terms=terms(args),
     )
     log = logging.getLogger("openrouter_credits.exporter")
     soft, hard = raise_open_files_limit()

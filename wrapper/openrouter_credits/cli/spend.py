@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             activity = client.get_activity()
         except OpenRouterCreditsError as error:
-            report(error, args.debug, sys.stderr)
+            report(error, args, sys.stderr)
             return exit_code(error)
     if args.json:
         print(json.dumps([{"date": day.date.isoformat(), "usage": day.usage} for day in activity.daily_spend]))

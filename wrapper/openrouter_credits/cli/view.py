@@ -24,6 +24,7 @@ from ._common import (
     exit_code,
     interval_seconds,
     report,
+    terms,
     the_key,
     worst,
 )
@@ -40,8 +41,18 @@ def add_view_options(p: argparse.ArgumentParser) -> None:
     output = p.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_const", const="json", dest="format", help="print JSON")
     output.add_argument("--format", choices=("table", "json", "prometheus"), help="output format (default: table)")
-    p.add_argument("--below", type=dollars, metavar="DOLLARS", help="exit 1 when spendable is below DOLLARS")
-    p.add_argument("--days-below", type=day_count, metavar="DAYS", help="exit 1 when days left is below DAYS")
+    p.add_argument(
+        "--below",
+        type=dollars,
+        metavar="DOLLARS",
+        help="exit 1 when spendable is below DOLLARS (with --config: instead of each key's below)",
+    )
+    p.add_argument(
+        "--days-below",
+        type=day_count,
+        metavar="DAYS",
+        help="exit 1 when days left is below DAYS (with --config: instead of each key's days_below)",
+    )
     p.add_argument(
         "--watch", type=interval_seconds, metavar="SECONDS", help="poll every SECONDS (1 or more) until Ctrl-C"
     )
@@ -72,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
                 from .._metrics import balance_metrics, exposition
 
                 print(exposition(balance_metrics(None, {}, up=False, last_success=None)), end="", flush=True)
-            report(error, args.debug, sys.stderr)
+            report(error, args, sys.stderr)
             return exit_code(error)
     return show_balance(balance, args)
 
@@ -82,7 +93,13 @@ def _failures(balance: Balance) -> list[OpenRouterCreditsError]:
     return [error for error in balance.errors.values() if not isinstance(error, PermissionDeniedError)]
 
 
-def check_thresholds(balance: Balance, args: argparse.Namespace, stream: TextIO) -> int:
+#: How the thresholds are named in messages: the options, or a key's settings in --config.
+THRESHOLD_NAMES = {"below": "--below", "days_below": "--days-below"}
+
+
+def check_thresholds(
+    balance: Balance, args: argparse.Namespace, stream: TextIO, names: dict[str, str] = THRESHOLD_NAMES
+) -> int:
     """The exit status --below and --days-below give, saying on ``stream`` why when not 0."""
     from .._format import days, money
 
@@ -95,14 +112,18 @@ def check_thresholds(balance: Balance, args: argparse.Namespace, stream: TextIO)
             print(f"below: spendable is at most {money(at_most)}, under {money(args.below)}", file=stream)
             tripped = True
         elif balance.spendable is None:
-            unknown.append(f"--below needs what this key may spend, which is unknown: {balance.unknown['spendable']}")
+            unknown.append(
+                f"{names['below']} needs what this key may spend, which is unknown: {balance.unknown['spendable']}"
+            )
         elif balance.spendable < args.below:
             print(f"below: spendable {money(balance.spendable)} is under {money(args.below)}", file=stream)
             tripped = True
     if args.days_below is not None:
         no_spend = balance.remaining is not None and balance.spend_per_day == 0
         if balance.days_left is None and not no_spend:
-            unknown.append(f"--days-below needs the days left, which is unknown: {balance.unknown['days_left']}")
+            unknown.append(
+                f"{names['days_below']} needs the days left, which is unknown: {balance.unknown['days_left']}"
+            )
         elif balance.days_left is not None and balance.days_left < args.days_below:
             print(f"below: {days(balance.days_left)} days left is under {days(args.days_below)}", file=stream)
             tripped = True
@@ -132,7 +153,7 @@ def show_balance(balance: Balance, args: argparse.Namespace) -> int:
             print(line)
     failures = _failures(balance)
     for error in failures:
-        report(error, args.debug, sys.stderr)
+        report(error, args, sys.stderr)
     status = check_thresholds(balance, args, sys.stderr)
     if status == EXIT_OK and failures:
         return worst(exit_code(error) for error in failures)
@@ -149,10 +170,10 @@ def watch(client: CreditsClient, args: argparse.Namespace, sleep: Callable[[floa
             try:
                 balance = client.get_balance()
             except OpenRouterCreditsError as error:
-                print(f"{stamp} error: {error.describe(CLI_TERMS)}", file=sys.stderr, flush=True)
+                print(f"{stamp} error: {error.describe(terms(args))}", file=sys.stderr, flush=True)
             else:
                 for failure in _failures(balance):
-                    print(f"{stamp} error: {failure.describe(CLI_TERMS)}", file=sys.stderr, flush=True)
+                    print(f"{stamp} error: {failure.describe(terms(args))}", file=sys.stderr, flush=True)
                 if not noted:
                     from ._render import statement
 
@@ -196,43 +217,53 @@ def _watch_line(balance: Balance, args: argparse.Namespace, stamp: str, previous
 
 def run_many(args: argparse.Namespace, specs: list[KeySpec], options: dict[str, object]) -> int:
     """The view of every key of --config: a table row, a JSON list entry or labelled series each;
-    the exit status the worst across keys. --below and --days-below override the file's thresholds."""
+    the exit status the worst across keys. --below and --days-below override the file's thresholds.
+    Messages about a key name its table and setting in the file."""
     from .._metrics import balance_metrics, exposition, merge_families
     from ._render import balance_json, key_rows
 
-    results: list[tuple[KeySpec, Balance | None, int]] = []
+    results: list[tuple[KeySpec, Balance | None, int, OpenRouterCreditsError | None]] = []
     for spec in specs:
+        named = {**terms(args), "key_source": spec.origin or CLI_TERMS["key_source"]}
         with CreditsClient(spec.api_key, **options) as client:  # type: ignore[arg-type]
             try:
                 balance: Balance | None = client.get_balance()
             except OpenRouterCreditsError as error:
-                print(f"error: {spec.name}: {error.describe(CLI_TERMS)}", file=sys.stderr)
-                results.append((spec, None, exit_code(error)))
+                print(f"error: {spec.name}: {error.describe(named)}", file=sys.stderr)
+                results.append((spec, None, exit_code(error), error))
                 continue
         assert balance is not None
         thresholds = argparse.Namespace(
             below=args.below if args.below is not None else spec.below,
             days_below=args.days_below if args.days_below is not None else spec.days_below,
         )
-        status = check_thresholds(balance, thresholds, cast(TextIO, _Prefixed(sys.stderr, spec.name)))
+        names = {
+            setting: option if getattr(args, setting) is not None else f"{setting} of [keys.{spec.name}]"
+            for setting, option in THRESHOLD_NAMES.items()
+        }
+        status = check_thresholds(balance, thresholds, cast(TextIO, _Prefixed(sys.stderr, spec.name)), names)
         for failure in _failures(balance):
-            print(f"error: {spec.name}: {failure.describe(CLI_TERMS)}", file=sys.stderr)
+            print(f"error: {spec.name}: {failure.describe(named)}", file=sys.stderr)
             status = status if status != EXIT_OK else exit_code(failure)
-        results.append((spec, balance, status))
+        results.append((spec, balance, status, None))
     if args.format == "json":
         print(json.dumps([
-            {"name": spec.name, **(balance_json(balance) if balance is not None else {"error": True})}
-            for spec, balance, _ in results
+            {
+                "name": spec.name,
+                **balance_json(balance),
+                "error": None if error is None else {"kind": error.kind, "message": error.describe(terms(args))},
+            }
+            for spec, balance, _, error in results
         ]))  # fmt: skip
     elif args.format == "prometheus":
         now = round(time.time(), 3)
         print(exposition(merge_families(
             balance_metrics(balance, {"key": spec.name}, up=balance is not None, last_success=now if balance else None)
-            for spec, balance, _ in results
+            for spec, balance, _, _ in results
         )), end="")  # fmt: skip
     else:
-        print(key_rows([(spec.name, balance) for spec, balance, _ in results]))
-    return worst(status for _, _, status in results)
+        print(key_rows([(spec.name, balance) for spec, balance, _, _ in results]))
+    return worst(status for _, _, status, _ in results)
 
 
 class _Prefixed:

@@ -70,6 +70,7 @@ class Exporter:
         channels: Mapping[str, Channel] | None = None,
         default_notify: Sequence[str] | None = None,
         state: StateDir | None = None,
+        terms: Mapping[str, str] | None = None,
         activity_interval: float = ACTIVITY_INTERVAL,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
@@ -77,6 +78,8 @@ class Exporter:
     ) -> None:
         self.interval = interval
         self.deadline = deadline
+        #: How messages name the settings (``serve`` passes its options: ``--base-url``).
+        self.terms = dict(terms or {})
         self.activity_interval = max(activity_interval, interval)
         self.clock = clock
         self.monotonic = monotonic
@@ -148,12 +151,16 @@ class Exporter:
     def _failed(self, state: KeyState, error: OpenRouterCreditsError) -> None:
         state.balance = None
         state.up = False
-        state.problem = f"{error.kind}: {error}"
+        named = dict(self.terms)
+        if state.spec.origin:
+            named["key_source"] = state.spec.origin
+        message = error.describe(named)
+        state.problem = f"{error.kind}: {message}"
         if state.failing_since is None:
             state.failing_since = self.clock()
-            logger.info("Key %s: the poll failed (%s): %s", state.spec.name, error.kind, error)
+            logger.info("Key %s: the poll failed (%s): %s", state.spec.name, error.kind, message)
         else:
-            logger.debug("Key %s: the poll failed again: %s", state.spec.name, error)
+            logger.debug("Key %s: the poll failed again: %s", state.spec.name, message)
 
     def _succeeded(self, state: KeyState, balance: Any) -> None:
         if state.failing_since is not None:

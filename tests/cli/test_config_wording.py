@@ -1,0 +1,161 @@
+"""The command as a new user meets it: options before a subcommand, --config's JSON for a failed key,
+messages that name the file's table and setting, the variables a value came from, and the help."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_cli import COMMAND, INFERENCE, KEY, LIMITED
+
+from openrouter_credits.testing import MockOpenRouter, MockServer
+
+UNKNOWN_KEY = "sk-or-v1-cli-SECRET-nobody-0000"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[MockServer]:
+    app = MockOpenRouter(provisioning_keys={KEY: (25.0, 7.5)}, inference_keys={INFERENCE: None, LIMITED: 10.0})
+    with MockServer(app) as running:
+        yield running
+
+
+def run(*args: str, env: dict[str, str] | None = None, key: str | None = KEY) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("OPENROUTER_", "CFG_"))}
+    if key is not None:
+        environ["OPENROUTER_API_KEY"] = key
+    environ.update(env or {})
+    result = subprocess.run([COMMAND, *args], env=environ, capture_output=True, text=True, timeout=60, check=False)
+    for secret in (KEY, INFERENCE, LIMITED, UNKNOWN_KEY):
+        assert secret not in result.stdout + result.stderr
+    return result
+
+
+@pytest.mark.parametrize(
+    ("args", "option", "command"),
+    [
+        (("--json", "spend"), "--json/--format", "spend"),
+        (("--format", "prometheus", "spend"), "--json/--format", "spend"),
+        (("--below", "100", "spend"), "--below", "spend"),
+        (("--watch", "1", "spend"), "--watch", "spend"),
+        (("--json", "serve"), "--json/--format", "serve"),
+        (("--days-below", "3", "serve"), "--days-below", "serve"),
+    ],
+)
+def test_view_options_before_a_subcommand_are_refused(args: tuple[str, ...], option: str, command: str) -> None:
+    """An option of the view given before a subcommand: exit 2 naming the option and the subcommand."""
+    result = run(*args)
+    assert result.returncode == 2
+    assert f"error: {option} is an option of the balance view, not of {command}: leave it out" in result.stderr
+    assert result.stderr.startswith("usage: openrouter-credits [COMMAND] [options]")
+
+
+def test_spend_has_its_own_help_and_json() -> None:
+    """spend --help lists spend's options (not --config, which it refuses); spend takes --json."""
+    shown = run("spend", "--help").stdout
+    assert shown.startswith("usage: openrouter-credits spend [-h] [--json]")
+    assert "--config" not in shown
+    assert "--max-retries N" in shown
+    refused = run("--config", "keys.toml", "spend")
+    assert refused.returncode == 2
+    assert "--config is not an option of spend" in refused.stderr
+
+
+def config(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "keys.toml"
+    path.write_text(text)
+    return path
+
+
+def test_config_json_entries_have_one_shape(mock: MockServer, tmp_path: Path) -> None:
+    """--config --json: every entry has the same keys, a failed key its error as {kind, message}."""
+    path = config(tmp_path, '[keys.good]\napi_key_env = "CFG_GOOD"\n\n[keys.bad]\napi_key_env = "CFG_BAD"\n')
+    result = run(
+        "--base-url", mock.base_url, "--config", str(path), "--json", env={"CFG_GOOD": KEY, "CFG_BAD": UNKNOWN_KEY}
+    )
+    assert result.returncode == 3
+    good, bad = json.loads(result.stdout)
+    assert set(good) == set(bad)
+    assert (good["name"], good["error"], good["remaining"]) == ("good", None, 17.5)
+    assert bad["name"] == "bad"
+    assert bad["error"]["kind"] == "auth"
+    assert bad["error"]["message"].startswith("OpenRouter did not accept the API key (HTTP 401: User not found.)")
+    assert [value for name, value in bad.items() if name not in ("name", "error", "unknown")] == [None] * (len(bad) - 3)
+
+
+def test_messages_name_the_key_table_and_setting(mock: MockServer, tmp_path: Path) -> None:
+    """A key from api_key_env that OpenRouter refuses: the message names that variable and [keys.NAME];
+    a below from the file is called by its setting, not --below."""
+    path = config(
+        tmp_path,
+        '[keys.team-a]\napi_key_env = "CFG_A"\nbelow = 100\n\n[keys.team-b]\napi_key_env = "BADKEY"\n',
+    )
+    result = run("--base-url", mock.base_url, "--config", str(path), env={"CFG_A": LIMITED, "BADKEY": UNKNOWN_KEY})
+    assert (
+        "error: team-b: OpenRouter did not accept the API key (HTTP 401: User not found.). Check that the variable "
+        "BADKEY named by [keys.team-b] in keys.toml holds a current key." in result.stderr
+    )
+    assert "OPENROUTER_API_KEY or" not in result.stderr
+    assert "below: team-a: spendable $7.50 is under $100.00" in result.stderr
+    unknowable = config(tmp_path, '[keys.open]\napi_key_env = "CFG_A"\nbelow = 5\n')
+    refused = run("--base-url", mock.base_url, "--config", str(unknowable), env={"CFG_A": INFERENCE})
+    assert refused.returncode == 3
+    assert "error: open: below of [keys.open] needs what this key may spend, which is unknown" in refused.stderr
+    assert "--below" not in refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"sk-or-v1-first\nsk-or-v1-second\n", "has 2 lines; it must hold the key alone (sk-or-v1-...)."),
+        (b"\x00" * 64, "has a character that cannot be sent in an HTTP header (at position 1)"),
+    ],
+)
+def test_a_bad_key_file_under_config_names_the_file_and_table(tmp_path: Path, content: bytes, problem: str) -> None:
+    """A key file that is not one key: the message names [keys.NAME], the file and what is wrong."""
+    key_file = tmp_path / "team.key"
+    key_file.write_bytes(content)
+    key_file.chmod(0o600)
+    path = config(tmp_path, f'[keys.team]\napi_key_file = "{key_file}"\n')
+    result = run("--config", str(path))
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: --config {path}: [keys.team]: the key file {key_file} {problem}")
+
+
+def test_network_errors_name_the_option_or_the_variable() -> None:
+    """A base URL nobody answers: --base-url when the option gave it, OPENROUTER_BASE_URL when the
+    environment did; never the Python name base_url."""
+    by_option = run("--base-url", "http://127.0.0.1:9/api/v1", "--max-retries", "0")
+    assert by_option.returncode == 4
+    assert "Check --base-url and the network." in by_option.stderr
+    by_variable = run("--max-retries", "0", env={"OPENROUTER_BASE_URL": "http://127.0.0.1:9/api/v1"})
+    assert by_variable.returncode == 4
+    assert "Check OPENROUTER_BASE_URL and the network." in by_variable.stderr
+    assert "base_url" not in by_option.stderr + by_variable.stderr
+
+
+def test_help_describes_every_option() -> None:
+    """Every option of every command has a description and a placeholder of the common set; the command
+    is optional in the usage line; exit status 3 and the defaults read as the README has them."""
+    import argparse
+
+    from openrouter_credits.cli import parser
+
+    top = parser()
+    commands = next(a for a in top._actions if isinstance(a, argparse._SubParsersAction))
+    for p in (top, *commands.choices.values()):
+        for action in p._actions:
+            if action.option_strings and not isinstance(action, argparse._HelpAction):
+                assert action.help, (p.prog, action.option_strings)
+                assert action.metavar in (None, "SECONDS", "DOLLARS", "DAYS", "URL", "FILE", "N", "HOST:PORT", "DIR")
+    shown = " ".join(run("--help").stdout.split())
+    assert shown.startswith("usage: openrouter-credits [COMMAND] [options]")
+    assert "attempts after the first on a network error, 429 or 5xx (default: 2)" in shown
+    assert "3 authentication or permission error (401, 403), or what --below or --days-below needs" in shown
+    serve_help = " ".join(run("serve", "--help").stdout.split())
+    assert "(default: 127.0.0.1:9877, this machine only)" in serve_help
+    assert "(default: $XDG_STATE_HOME/openrouter-credits, else ~/.local/state/openrouter-credits)" in serve_help
