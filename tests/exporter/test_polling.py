@@ -204,3 +204,83 @@ def test_reason_survives_polls_that_skip_activity(mock: MockServer) -> None:
     before = len([r for r in mock.app.requests if r[1].endswith("/activity")])
     assert asyncio.run(polls()) == ["the account's spend needs a management (provisioning) key"] * 4
     assert len([r for r in mock.app.requests if r[1].endswith("/activity")]) == before + 2
+
+
+def test_an_outage_logs_one_line_per_key_each_way(mock: MockServer, caplog: pytest.LogCaptureFixture) -> None:
+    """Five failed polls of two keys: one INFO line per key when its polls start failing (naming the key
+    and the kind) and one when they recover; the retries and the repeats are DEBUG; no WARNING."""
+    clock = Clock()
+
+    async def scenario() -> None:
+        watcher = exporter(mock, clock, KeySpec("team-a", MANAGEMENT), KeySpec("team-b", ORDINARY))
+        for name in ("team-a", "team-b"):
+            await watcher.poll(name)
+        for _ in range(5):
+            for endpoint in ("credits", "key", "activity"):
+                mock.app.fail_next(2, status=503, endpoint=endpoint)
+            for name in ("team-a", "team-b"):
+                await watcher.poll(name)
+        for name in ("team-a", "team-b"):
+            await watcher.poll(name)
+        await watcher.aclose()
+
+    with caplog.at_level(logging.DEBUG, logger="openrouter_credits"):
+        run(scenario)
+    lines = [(r.levelname, r.getMessage()) for r in caplog.records if r.levelno >= logging.INFO]
+    assert [level for level, _ in lines] == ["INFO"] * 4
+    assert [text.split(":")[0] for _, text in lines] == ["Key team-a", "Key team-b", "Key team-a", "Key team-b"]
+    assert lines[0][1].startswith("Key team-a: the poll failed (server): OpenRouter failed to answer (HTTP 503")
+    assert lines[2][1] == "Key team-a: polls succeed again"
+
+
+def test_a_long_rate_limit_wait_takes_the_figures_away(mock: MockServer) -> None:
+    """A 429 asking for 10 minutes at a 60 s interval: after the interval, up 0 with the reason and no
+    stale figures, until the poll after the wait."""
+    clock = Clock()
+    waits: list[float] = []
+
+    async def scenario() -> None:
+        watcher = exporter(mock, clock, KeySpec("team-a", MANAGEMENT), interval=60.0)
+
+        async def sleep(seconds: float) -> None:
+            waits.append(seconds)
+            if len(waits) == 3:  # the first spread, the interval, the rest of the wait: then look
+                state = watcher.states["team-a"]
+                assert (state.up, state.balance) == (False, None)
+                assert state.problem == "rate_limit: OpenRouter asked to wait 600 s before the next poll"
+                assert b'openrouter_credits_up{key="team-a"} 0' in watcher.route("GET", "/metrics")[1]
+                assert b"openrouter_credits_remaining_dollars" not in watcher.route("GET", "/metrics")[1]
+                watcher.stop()
+
+        watcher.sleep = sleep
+        mock.app.fail_next(1, status=429, retry_after=600, endpoint="credits")
+        await watcher._poll_forever("team-a")
+        await watcher.aclose()
+
+    run(scenario)
+    assert len(waits) == 3
+    assert 54 <= waits[1] <= 66
+    assert waits[1] + waits[2] == pytest.approx(600)
+
+
+def test_thresholds_a_key_can_never_check_are_said_once(mock: MockServer, caplog: pytest.LogCaptureFixture) -> None:
+    """below on an ordinary key without a limit, days_below on an ordinary key: one warning each, at
+    the first answer, naming the key and the setting; none for a management key."""
+    clock = Clock()
+    mock.app.set_key(ORDINARY, limit=None)
+
+    async def scenario() -> None:
+        watcher = exporter(
+            mock, clock, KeySpec("open", ORDINARY, below=5.0, days_below=3.0), KeySpec("team-a", MANAGEMENT, below=5.0)
+        )
+        for _ in range(3):
+            await watcher.poll("open")
+            await watcher.poll("team-a")
+        await watcher.aclose()
+
+    with caplog.at_level(logging.WARNING, logger="openrouter_credits"):
+        run(scenario)
+    assert [r.getMessage().split(":")[0:2] for r in caplog.records] == [
+        ["Key open", " below can never be checked"],
+        ["Key open", " days_below can never be checked"],
+    ]

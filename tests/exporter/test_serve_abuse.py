@@ -133,3 +133,31 @@ def test_closed_or_broken_standard_streams(mock: MockServer, tmp_path: Path, str
         out, err = proc.communicate(timeout=10)
     assert proc.returncode == 0
     assert "Traceback" not in (out or "") + (err or "")
+
+
+def test_state_dir_problems_stop_serve_at_start(mock: MockServer, tmp_path: Path) -> None:
+    """--state-dir that is a file, a default one that cannot be created, one in use: exit 2 at once."""
+    config = write_config(tmp_path, '[keys.team-a]\napi_key_env = "SERVE_KEY_A"\n')
+    a_file = tmp_path / "not-a-folder"
+    a_file.write_text("")
+    base = [COMMAND, "serve", "--config", str(config), "--base-url", mock.base_url, "--listen", "127.0.0.1:0"]
+    env = {k: v for k, v in os.environ.items() if k != "XDG_STATE_HOME"} | {"SERVE_KEY_A": MANAGEMENT}
+
+    def serve(*args: str, **more: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*base, *args], env={**env, **more}, capture_output=True, text=True, timeout=30, check=False
+        )
+
+    is_file = serve("--state-dir", str(a_file))
+    assert (is_file.returncode, is_file.stdout) == (2, "")
+    assert f"error: --state-dir {a_file} is a file, not a folder" in is_file.stderr
+    no_home = serve(HOME="/proc/nonexistent")
+    assert no_home.returncode == 2
+    assert "error: --state-dir /proc/nonexistent/.local/state/openrouter-credits cannot be created" in no_home.stderr
+    running = Exporter(mock, config, "--state-dir", str(tmp_path / "state"))
+    try:
+        second = serve("--state-dir", str(tmp_path / "state"))
+    finally:
+        running.stop()
+    assert second.returncode == 2
+    assert f"is in use by another openrouter-credits serve (pid {running.proc.pid})" in second.stderr

@@ -22,7 +22,7 @@ import logging
 import os
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +75,7 @@ class Exporter:
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
         self.interval = interval
         self.deadline = deadline
@@ -84,6 +85,8 @@ class Exporter:
         self.clock = clock
         self.monotonic = monotonic
         self.rng = rng or random.Random()
+        #: How the polling tasks wait (by default until the time has passed or ``stop()``).
+        self.sleep = self._sleep if sleep is None else sleep
         self._options: dict[str, Any] = {"base_url": base_url, "deadline": deadline, "max_retries": max_retries}
         if timeout is not None:
             self._options["timeout"] = timeout
@@ -165,22 +168,53 @@ class Exporter:
     def _succeeded(self, state: KeyState, balance: Any) -> None:
         if state.failing_since is not None:
             logger.info("Key %s: polls succeed again", state.spec.name)
+        if not state.polled_ok:
+            state.polled_ok = True
+            self._never_checkable(state.spec, balance)
         state.balance = balance
         state.up = True
         state.problem = None
         state.failing_since = None
         state.last_success = self.clock()
 
+    @staticmethod
+    def _never_checkable(spec: KeySpec, balance: Any) -> None:
+        """Say once, at the first answer, which of a key's thresholds this kind of key can never check."""
+        key = balance.key
+        if key is None or key.is_management_key:
+            return
+        if spec.below is not None and key.limit is None:
+            logger.warning(
+                "Key %s: below can never be checked: it is not a management key and has no limit, so what it may "
+                "spend is unknown; give it a limit, or watch a management key",
+                spec.name,
+            )
+        if spec.days_below is not None:
+            logger.warning("Key %s: days_below can never be checked: the days left need a management key", spec.name)
+
+    def _overdue(self, state: KeyState, wait: float) -> None:
+        """A 429 asked for a wait past the next poll: the figures would go stale, so they go (up 0)."""
+        state.balance = None
+        state.up = False
+        state.problem = f"rate_limit: OpenRouter asked to wait {wait:.0f} s before the next poll"
+        logger.info("Key %s: rate limited; the next poll is in %.0f s", state.spec.name, wait)
+        self.render()
+
     async def _poll_forever(self, name: str) -> None:
-        await self._sleep(self.rng.uniform(0, min(self.interval, FIRST_POLL_SPREAD)))  # keys start apart too
+        await self.sleep(self.rng.uniform(0, min(self.interval, FIRST_POLL_SPREAD)))  # keys start apart too
         while not self._stop.is_set() and name in self.states:
             try:
                 extra = await self.poll(name)
             except Exception:  # a bug, not the server's doing: log it, keep the other keys going
                 logger.exception("Key %s: the poll raised unexpectedly", name)
                 extra = 0.0
-            wait = max(self.interval * self.rng.uniform(1 - JITTER, 1 + JITTER), extra)
-            await self._sleep(wait)
+            normal = self.interval * self.rng.uniform(1 - JITTER, 1 + JITTER)
+            if extra > normal and name in self.states:
+                await self.sleep(normal)
+                self._overdue(self.states[name], extra)
+                await self.sleep(extra - normal)
+            else:
+                await self.sleep(normal)
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

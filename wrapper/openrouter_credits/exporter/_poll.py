@@ -27,6 +27,8 @@ class KeyState:
     balance: Balance | None = None
     up: bool = False
     polled: bool = False
+    #: Whether a poll has succeeded since the exporter started (the first one checks the thresholds).
+    polled_ok: bool = False
     last_success: float | None = None
     failing_since: float | None = None
     activity: Activity | None = None
