@@ -53,8 +53,6 @@ Spend per day   $1.00  (7-day average)
 Days left         0.0
 Total credits  $25.00
 Total usage    $25.50
-Key limit        none
-Key usage       $0.00  (today $0.00, this week $0.00, this month $0.00)
 """
 
 

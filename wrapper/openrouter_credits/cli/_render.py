@@ -41,7 +41,8 @@ def statement(balance: Balance) -> str | None:
 
 
 def balance_table(balance: Balance) -> str:
-    """The default view: what remains, what may be spent, at what pace, and the key's own view."""
+    """The default view: what remains, what may be spent, at what pace, and the key's own view where it
+    says something (an ordinary key, or a management key with a limit)."""
     credits = balance.credits
     rows = [
         ("Remaining", _or_unknown(balance.remaining) + _debt(balance)),
@@ -57,6 +58,8 @@ def balance_table(balance: Balance) -> str:
     key = balance.key
     if key is None:
         rows += [("Key limit", UNKNOWN), ("Key usage", UNKNOWN)]
+    elif key.is_management_key and key.limit is None:
+        pass  # a management key's own usage is 0 (it calls no models): the account's spend is above
     else:
         usage = (
             f"{money(key.usage)}  (today {money(key.usage_daily)}, this week {money(key.usage_weekly)}, "
