@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from openrouter_credits import AsyncCreditsClient, Credits, CreditsClient
+from openrouter_credits import AsyncCreditsClient, Credits, CreditsClient, KeyInfo
 
 #: The repository's top folder.
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,3 +58,31 @@ class Harness:
                 return await client.get_credits()
 
         return asyncio.run(main())
+
+
+def key_data(**fields: Any) -> dict[str, Any]:
+    """The ``data`` of ``GET /key`` for an ordinary key without a limit, with ``fields`` changed."""
+    return {
+        "label": "sk-or-v1-abc...def",
+        "limit": None,
+        "limit_remaining": None,
+        "limit_reset": None,
+        "usage": 2.5,
+        "usage_daily": 0.5,
+        "usage_weekly": 1.5,
+        "usage_monthly": 2.5,
+        "byok_usage": 0.0,
+        "byok_usage_daily": 0.0,
+        "byok_usage_weekly": 0.0,
+        "byok_usage_monthly": 0.0,
+        "include_byok_in_limit": False,
+        "is_free_tier": False,
+        "is_management_key": False,
+        "creator_user_id": None,
+        **fields,
+    }
+
+
+def key_info(**fields: Any) -> KeyInfo:
+    """What ``GET /key`` says of an ordinary key without a limit, with ``fields`` changed."""
+    return KeyInfo(**key_data(**fields))

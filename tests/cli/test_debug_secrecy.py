@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import key_data
 from openrouter_credits.testing import activity_row
 
 COMMAND = str(Path(sys.executable).parent / "openrouter-credits")
@@ -22,26 +23,21 @@ PLAIN_KEY = "plainkey-not-shaped-like-openrouters-5e7a"  # found by registration
 SHAPED_KEY = "sk-or-v1-debug-SECRET-echoed-9c4b"
 
 
-def key_data(key: str) -> dict[str, object]:
-    return {
-        "label": key,
-        "limit": 30.0,
-        "limit_remaining": 12.0,
-        "limit_reset": "daily",
-        "usage": 18.0,
-        "usage_daily": 18.0,
-        "usage_weekly": 18.0,
-        "usage_monthly": 18.0,
-        "byok_usage": 0.0,
-        "byok_usage_daily": 0.0,
-        "byok_usage_weekly": 0.0,
-        "byok_usage_monthly": 0.0,
-        "include_byok_in_limit": False,
-        "is_free_tier": False,
-        "is_management_key": True,
-        "creator_user_id": key,
-        "echo": key,
-    }
+def echoed_key_data(key: str) -> dict[str, object]:
+    """A management key's ``GET /key`` with a daily limit, the key echoed in every string field."""
+    return key_data(
+        label=key,
+        limit=30.0,
+        limit_remaining=12.0,
+        limit_reset="daily",
+        usage=18.0,
+        usage_daily=18.0,
+        usage_weekly=18.0,
+        usage_monthly=18.0,
+        is_management_key=True,
+        creator_user_id=key,
+        echo=key,
+    )
 
 
 class _Echo(http.server.BaseHTTPRequestHandler):
@@ -59,7 +55,7 @@ class _Echo(http.server.BaseHTTPRequestHandler):
         elif endpoint == "credits":
             body = {"data": {"total_credits": 25.0, "total_usage": 7.5, "echo": key}}
         elif endpoint == "key":
-            body = {"data": key_data(key)}
+            body = {"data": echoed_key_data(key)}
         else:
             body = {"data": [{**activity_row("2026-01-01", 1.0, model=key), "echo": key}]}
         content = json.dumps(body).encode()

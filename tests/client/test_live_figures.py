@@ -10,40 +10,14 @@ from typing import Any
 import httpx
 import pytest
 
-from openrouter_credits import Activity, Balance, Credits, CreditsClient, KeyInfo
+from helpers import key_data, key_info
+from openrouter_credits import Activity, Balance, Credits, CreditsClient
 from openrouter_credits._balance import combine
 from openrouter_credits._metrics import balance_metrics, exposition
 from openrouter_credits._windows import next_reset
 from openrouter_credits.cli._render import balance_json, balance_table
 
 TODAY = dt.date(2026, 11, 25)
-
-
-def key_data(**fields: Any) -> dict[str, Any]:
-    """The ``data`` of ``GET /key`` for an ordinary key without a limit, with ``fields`` changed."""
-    return {
-        "label": "sk-or-v1-abc...def",
-        "limit": None,
-        "limit_remaining": None,
-        "limit_reset": None,
-        "usage": 2.5,
-        "usage_daily": 0.5,
-        "usage_weekly": 1.5,
-        "usage_monthly": 2.5,
-        "byok_usage": 0.0,
-        "byok_usage_daily": 0.0,
-        "byok_usage_weekly": 0.0,
-        "byok_usage_monthly": 0.0,
-        "include_byok_in_limit": False,
-        "is_free_tier": False,
-        "is_management_key": False,
-        "creator_user_id": None,
-        **fields,
-    }
-
-
-def key_info(**fields: Any) -> KeyInfo:
-    return KeyInfo(**key_data(**fields))
 
 
 class _Row:

@@ -3,38 +3,13 @@ with what is known of the other cap as ``spendable_at_most``. The pure combinati
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from openrouter_credits import Credits, KeyInfo, PermissionDeniedError, ServerError
+from helpers import key_info
+from openrouter_credits import Credits, PermissionDeniedError, ServerError
 from openrouter_credits._balance import combine
 
 CREDITS = Credits(total_credits=25.0, total_usage=7.5)  # $17.50 remaining
-
-
-def key_info(**fields: Any) -> KeyInfo:
-    """What ``GET /key`` says of an ordinary key without a limit, with ``fields`` changed."""
-    values: dict[str, Any] = {
-        "label": "sk-or-v1-abc...def",
-        "limit": None,
-        "limit_remaining": None,
-        "limit_reset": None,
-        "usage": 2.5,
-        "usage_daily": 0.5,
-        "usage_weekly": 1.5,
-        "usage_monthly": 2.5,
-        "byok_usage": 0.0,
-        "byok_usage_daily": 0.0,
-        "byok_usage_weekly": 0.0,
-        "byok_usage_monthly": 0.0,
-        "include_byok_in_limit": False,
-        "is_free_tier": False,
-        "is_management_key": False,
-        "creator_user_id": None,
-        **fields,
-    }
-    return KeyInfo(**values)
 
 
 def server_error(what: str) -> ServerError:
