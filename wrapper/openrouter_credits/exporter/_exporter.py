@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import os
 import random
@@ -188,9 +189,13 @@ class Exporter:
         routes = [name for name in (spec.notify if spec.notify is not None else self.default_notify)]
         if state.balance is None or not routes:
             return
-        for threshold, below, text in alerts_due(spec, state.balance, self.alerts):
+        now = dt.datetime.fromtimestamp(self.clock(), dt.UTC)
+        for threshold, below, text in alerts_due(spec, state.balance, self.alerts, now, state.today_spend()):
             what = threshold.replace("_", " ")
-            title = f"{spec.name} is {what} its threshold" if below else f"{spec.name} recovered ({what})"
+            if threshold == "spike":
+                title = f"{spec.name}'s spend is spiking" if below else f"{spec.name} recovered (spike)"
+            else:
+                title = f"{spec.name} is {what} its threshold" if below else f"{spec.name} recovered ({what})"
             alert = Alert(spec.name, threshold if below else "recovered", title, text, "warning" if below else "info")
             self.outbox.put(alert, routes)
             self.alerts.set(spec.name, threshold, below)
