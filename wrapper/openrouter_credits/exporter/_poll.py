@@ -23,7 +23,11 @@ __all__ = ["KeyState", "ListedKey", "ModelSpend", "poll_key"]
 @attrs.frozen
 class ListedKey:
     """One of the account's keys, as a management key's ``GET /keys`` lists it (discovered keys):
-    its label (never the key), usage, limit (None: none) and limit remaining, and today's usage."""
+    its label (never the key), usage, limit (None: none) and limit remaining, and today's usage.
+
+    The discovery poll fills ``KeyState.listed`` with one per key of ``list_keys()``:
+    ``ListedKey(k.name or k.label, k.usage, k.limit, k.limit_left, k.usage_daily)``; the page and a
+    management key's spike read it, nothing else."""
 
     name: str
     usage: float
@@ -42,7 +46,8 @@ class ListedKey:
 @attrs.frozen
 class ModelSpend:
     """Dollars spent on one model over a window (``"1d"``, ``"7d"``, ``"30d"``: the exporter's
-    ``openrouter_credits_model_spend_dollars{key, model, window}``)."""
+    ``openrouter_credits_model_spend_dollars{key, model, window}``). The discovery poll fills
+    ``KeyState.models`` with one per (model, window) of the activity's spend by model."""
 
     model: str
     window: str
