@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -90,3 +91,17 @@ def test_the_expected_spend_is_prorated_by_the_utc_hour() -> None:
     assert midnight.ratio is None
     assert midnight.tripped(3, 1.0)
     assert midnight.describe() == "today's spend $1.00 by 00:00 UTC is above the 7-day average ($7.00 a day)"
+
+
+def test_spike_of_config_keys(
+    mock: MockServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--config: the file's spike and spike_min_dollars per key, the line naming the key."""
+    monkeypatch.setenv("SPIKE_KEY", ORDINARY)
+    config = tmp_path / "keys.toml"
+    config.write_text('[keys.team-b]\napi_key_env = "SPIKE_KEY"\nspike = 3\nspike_min_dollars = 0.25\n')
+    mock.app.set_key(ORDINARY, usage_daily=0.5, usage_weekly=7.0)
+    assert main(["--base-url", mock.base_url, "--config", str(config)], clock=lambda: at(1)) == 1
+    assert "spike: team-b: today's spend $0.50 by 01:00 UTC is 12.0\u00d7 the 7-day average ($1.00 a day)\n" in (
+        capsys.readouterr().err
+    )
