@@ -155,7 +155,7 @@ def test_help_describes_every_option() -> None:
     shown = " ".join(run("--help").stdout.split())
     assert shown.startswith("usage: openrouter-credits [COMMAND] [options]")
     assert "attempts after the first on a network error, 429 or 5xx (default: 2)" in shown
-    assert "3 authentication or permission error (401, 403), or what --below or --days-below needs" in shown
+    assert "3 authentication or permission error (401, 403), or what --below, --days-below or --spike needs" in shown
     serve_help = " ".join(run("serve", "--help").stdout.split())
     assert "(default: 127.0.0.1:9877, this machine only)" in serve_help
     assert "(default: $XDG_STATE_HOME/openrouter-credits, else ~/.local/state/openrouter-credits)" in serve_help

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -17,6 +18,7 @@ from conftest import TOKEN, Receiver
 
 from openrouter_credits._keys_file import KeySpec
 from openrouter_credits.exporter import Exporter
+from openrouter_credits.exporter._poll import ListedKey
 from openrouter_credits.exporter._statedir import StateDir
 from openrouter_credits.testing import MockOpenRouter, MockServer
 
@@ -283,4 +285,91 @@ def test_thresholds_a_key_can_never_check_are_said_once(mock: MockServer, caplog
     assert [r.getMessage().split(":")[0:2] for r in caplog.records] == [
         ["Key open", " below can never be checked"],
         ["Key open", " days_below can never be checked"],
+    ]
+
+
+def _hour(hour: int) -> float:
+    return datetime.datetime(2026, 11, 18, hour, tzinfo=datetime.UTC).timestamp()
+
+
+def test_spike_alerts_once_per_crossing_and_recovery(mock: MockServer, receiver: str) -> None:
+    """spike = 3 on an ordinary key ($7 this week: $1.00 a day): $0.50 by 01:00 is 12x but under the
+    $1 minimum, nothing; $1.50 by 01:00 (36x) alerts once, however often polled; by 23:00 the same
+    $1.50 is 1.6x: recovered, once."""
+    clock = Clock()
+    spec = KeySpec("team-b", ORDINARY, spike=3.0)
+    spiking = (
+        "OpenRouter key team-b: today's spend $1.50 by 01:00 UTC is 36.0\u00d7 the 7-day average ($1.00 a day), "
+        "above its spike threshold of 3\u00d7."
+    )
+    recovered = (
+        "OpenRouter key team-b recovered from its spend spike: today's spend $1.50 by 23:00 UTC is 1.6\u00d7 the "
+        "7-day average ($1.00 a day) (threshold 3\u00d7)."
+    )
+
+    async def scenario() -> None:
+        watcher = exporter(mock, clock, spec, notify_url=receiver)
+        async with delivering(watcher):
+            clock.now = _hour(1)
+            mock.app.set_key(ORDINARY, usage_daily=0.5, usage_weekly=7.0)
+            await watcher.poll("team-b")
+            assert watcher.alerts.get("team-b", "spike") is False
+            mock.app.set_key(ORDINARY, usage_daily=1.5)
+            for _ in range(3):
+                await watcher.poll("team-b")
+            clock.now = _hour(23)
+            for _ in range(2):
+                await watcher.poll("team-b")
+        await watcher.aclose()
+
+    run(scenario)
+    assert Receiver.posts == [{"text": spiking}, {"text": recovered}]
+
+
+def test_spike_without_the_minimum_at_hour_1(mock: MockServer, receiver: str) -> None:
+    """spike_min_dollars = 0: $0.50 by 01:00 against $1.00 a day alerts."""
+    clock = Clock()
+    clock.now = _hour(1)
+
+    async def scenario() -> None:
+        watcher = exporter(
+            mock, clock, KeySpec("team-b", ORDINARY, spike=3.0, spike_min_dollars=0.0), notify_url=receiver
+        )
+        async with delivering(watcher):
+            mock.app.set_key(ORDINARY, usage_daily=0.5, usage_weekly=7.0)
+            await watcher.poll("team-b")
+        await watcher.aclose()
+
+    run(scenario)
+    assert [post["text"].split(", above")[0] for post in Receiver.posts] == [
+        "OpenRouter key team-b: today's spend $0.50 by 01:00 UTC is 12.0\u00d7 the 7-day average ($1.00 a day)"
+    ]
+
+
+def test_a_management_keys_spike_counts_the_listed_keys(mock: MockServer, receiver: str) -> None:
+    """A management key's own usage is 0: unknown (no state, no alert) until the account's keys are
+    listed (``KeyState.listed``, which discovery fills); then their usage_daily sum counts against
+    the account's 7-day spend per day ($35 over 7 days: $5 a day, $0.21 expected by 01:00)."""
+    clock = Clock()
+    clock.now = _hour(1)
+
+    async def scenario() -> None:
+        watcher = exporter(mock, clock, KeySpec("acct", MANAGEMENT, spike=3.0), notify_url=receiver)
+        # $5 every day, from before the virtual day to after the real one (the client's clock is real)
+        first, last = datetime.date(2026, 11, 1), datetime.datetime.now(datetime.UTC).date() + datetime.timedelta(1)
+        days = [first + datetime.timedelta(days=d) for d in range((last - first).days + 1)]
+        mock.app.set_activity({day.isoformat(): 5.0 for day in days})
+        async with delivering(watcher):
+            await watcher.poll("acct")
+            assert not watcher.alerts.known("acct", "spike")
+            watcher.states["acct"].listed = (
+                ListedKey("a", usage=3.0, usage_daily=0.75),
+                ListedKey("b", usage=1.0, usage_daily=0.5),
+            )
+            await watcher.poll("acct")
+        await watcher.aclose()
+
+    run(scenario)
+    assert [post["text"].split(", above")[0] for post in Receiver.posts] == [
+        "OpenRouter key acct: today's spend $1.25 by 01:00 UTC is 6.0\u00d7 the 7-day average ($5.00 a day)"
     ]

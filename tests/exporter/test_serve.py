@@ -191,7 +191,15 @@ def test_rate_limit_waits_for_retry_after(mock: MockServer, tmp_path: Path) -> N
         (
             '[keys.a]\napi_key_env = "A"\ncolour = "red"\n',
             "[keys.a]: unknown setting 'colour'; the settings are api_key_file, api_key_env, below, days_below, "
-            "notify.",
+            "spike, spike_min_dollars, notify.",
+        ),
+        (
+            '[keys.a]\napi_key_env = "A"\nspike = 1\n',
+            "[keys.a]: spike must be a multiple of the 7-day average above 1 (such as 3), not 1.",
+        ),
+        (
+            '[keys.a]\napi_key_env = "A"\nspike = 3\nspike_min_dollars = -1\n',
+            "[keys.a]: spike_min_dollars must be a number of dollars, 0 or more, not -1.",
         ),
         (
             '[keys.a]\napi_key_file = "/nonexistent/key"\n',

@@ -95,7 +95,8 @@ def test_alerting_rules_are_valid(tmp_path: Path) -> None:
 
 def test_config_example_loads(tmp_path: Path) -> None:
     """The README's keys.toml reads as it stands (given its key file and variable)."""
-    from openrouter_credits._keys_file import load_keys
+    from openrouter_credits._keys_file import load_config
+    from openrouter_credits.exporter._channels import channel_from_table
 
     text = README.read_text()
     match = re.search(r"```toml\n(.*?)```", text, re.S)
@@ -104,8 +105,24 @@ def test_config_example_loads(tmp_path: Path) -> None:
     key_file.write_text("sk-or-v1-readme-a\n")
     config = tmp_path / "keys.toml"
     config.write_text(match.group(1).replace("/run/secrets/openrouter-team-a", str(key_file)))
-    keys = load_keys(str(config), {"OPENROUTER_KEY_TEAM_B": "sk-or-v1-readme-b"})
-    assert [(k.name, k.below, k.days_below) for k in keys] == [("team-a", 10.0, 3.0), ("team-b", None, None)]
+    environ = {
+        "OPENROUTER_KEY_TEAM_B": "sk-or-v1-readme-b",
+        "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T0/B0/readme",
+        "SMTP_PASSWORD": "readme-password",
+    }
+    loaded = load_config(str(config), environ)
+    keys = loaded.keys
+    assert [(k.name, k.below, k.days_below, k.spike, k.notify) for k in keys] == [
+        ("team-a", 10.0, 3.0, None, ("team-slack", "ops-email")),
+        ("team-b", None, None, 3.0, None),
+    ]
+    assert keys[1].spike_min_dollars == 2.0
+    assert loaded.default_notify == ("team-slack",)
+    channels = {
+        name: channel_from_table(name, table, f"[notify.{name}]", loaded.base_dir, environ)
+        for name, table in loaded.notify.items()
+    }
+    assert {name: channel.kind for name, channel in channels.items()} == {"team-slack": "slack", "ops-email": "email"}
 
 
 def test_exit_statuses_read_the_same_in_help_and_readme() -> None:
@@ -117,3 +134,11 @@ def test_exit_statuses_read_the_same_in_help_and_readme() -> None:
     for status in ("2", "3", "4", "5", "6"):
         meaning = next(row for row in table.splitlines() if row.startswith(f"| {status} |")).split("|")[2].strip()
         assert f"{status} {meaning.replace('`', '')}" in shown, status
+
+
+def test_readme_shows_the_status_page_and_the_dashboard() -> None:
+    """The picture and the dashboard the README names are in the tree."""
+    text = README.read_text()
+    assert "![status page](docs/status-page.png)" in text
+    assert (README.parent / "docs" / "status-page.png").read_bytes()[:4] == b"\x89PNG"
+    assert (README.parent / "dashboards" / "openrouter-credits.json").is_file()

@@ -4,6 +4,8 @@
     api_key_file = "/run/secrets/openrouter-team-a"   # or: api_key_env = "OPENROUTER_KEY_TEAM_A"
     below = 10.0        # optional alert thresholds
     days_below = 3
+    spike = 3.0         # alert when today's spend so far is 3x the 7-day pace (prorated by the hour)
+    spike_min_dollars = 1.0     # ... and at least this much (default 1.0)
     notify = ["team-slack"]     # where its alerts go (default: [defaults] notify, else every channel)
 
     [notify.team-slack]         # a channel of the exporter (exporter/_channels.py reads the table)
@@ -32,11 +34,12 @@ import attrs
 
 from ._exceptions import ConfigurationError
 from ._settings import check_key
+from ._spike import DEFAULT_SPIKE_MIN_DOLLARS
 
 __all__ = ["Config", "KeySpec", "key_from_text", "load_config", "load_keys", "read_key_file"]
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
-FIELDS = ("api_key_file", "api_key_env", "below", "days_below", "notify")
+FIELDS = ("api_key_file", "api_key_env", "below", "days_below", "spike", "spike_min_dollars", "notify")
 TABLES = ("keys", "notify", "defaults")
 
 
@@ -52,9 +55,14 @@ class KeySpec:
     days_below: float | None = None
     notify: tuple[str, ...] | None = None
     origin: str | None = None
+    #: Alert when today's spend so far is above this multiple of the 7-day pace (``_spike``).
+    spike: float | None = None
+    spike_min_dollars: float = DEFAULT_SPIKE_MIN_DOLLARS
 
     def __repr__(self) -> str:
-        return f"KeySpec(name={self.name!r}, below={self.below!r}, days_below={self.days_below!r})"
+        return (
+            f"KeySpec(name={self.name!r}, below={self.below!r}, days_below={self.days_below!r}, spike={self.spike!r})"
+        )
 
 
 @attrs.frozen
@@ -99,7 +107,7 @@ def _threshold(value: Any, field: str, where: str) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
-        unit = "dollars" if field == "below" else "days"
+        unit = "dollars" if field in ("below", "spike_min_dollars") else "days"
         raise ConfigurationError(f"{where}: {field} must be a number of {unit}, 0 or more, not {value!r}.")
     return float(value)
 
@@ -146,7 +154,19 @@ def _spec(name: str, table: Any, source: str, environ: Mapping[str, str]) -> Key
         _threshold(table.get("days_below"), "days_below", where),
         _names(table.get("notify"), "notify", where),
         origin,
+        _spike(table.get("spike"), where),
+        _threshold(table.get("spike_min_dollars", DEFAULT_SPIKE_MIN_DOLLARS), "spike_min_dollars", where) or 0.0,
     )
+
+
+def _spike(value: Any, where: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 1:
+        raise ConfigurationError(
+            f"{where}: spike must be a multiple of the 7-day average above 1 (such as 3), not {value!r}."
+        )
+    return float(value)
 
 
 def _names(value: Any, field: str, where: str) -> tuple[str, ...] | None:

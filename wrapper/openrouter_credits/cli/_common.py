@@ -104,6 +104,7 @@ interval_seconds = argument(
 non_negative_int = argument(int, lambda v: v >= 0, "a whole number, 0 or more")
 dollars = argument(float, lambda v: math.isfinite(v) and v >= 0, "an amount of dollars, 0 or more")
 day_count = argument(float, lambda v: math.isfinite(v) and v > 0, "a number of days above 0")
+multiple = argument(float, lambda v: math.isfinite(v) and v > 1, "a multiple above 1 (such as 3)")
 
 
 def add_common(p: argparse.ArgumentParser, *, config: bool, in_command: bool = True) -> None:
@@ -169,6 +170,9 @@ def client_options(args: argparse.Namespace) -> dict[str, object]:
     options: dict[str, object] = {"base_url": args.base_url, "max_retries": args.max_retries, "deadline": args.deadline}
     if args.timeout is not None:
         options["timeout"] = args.timeout
+    clock = getattr(args, "clock", None)
+    if clock is not None:  # main(clock=...): the time the calls are made at, in tests
+        options["clock"] = clock
     return options
 
 

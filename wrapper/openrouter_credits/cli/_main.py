@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from .. import _config
@@ -36,6 +37,7 @@ examples:
   openrouter-credits --format prometheus   for node_exporter's textfile collector
   openrouter-credits --below 5             exit 1 when less than $5 may be spent (cron, CI, alerting)
   openrouter-credits --days-below 7        exit 1 when the credits last less than 7 days at the current pace
+  openrouter-credits --spike 3             exit 1 when today's spend so far is 3x the 7-day pace (by the hour)
   openrouter-credits --watch 60            poll every 60 s, one line per poll, until Ctrl-C
   openrouter-credits spend                 the last 30 days of spend as a chart
   openrouter-credits --config keys.toml    one row per key of the file (--json: a list)
@@ -51,10 +53,10 @@ known for a key shows as unknown (null in JSON, no series in Prometheus), never 
 
 exit codes:
   0    ok
-  1    --below or --days-below tripped
+  1    --below, --days-below or --spike tripped
   2    usage or configuration error (no key, bad option, bad base URL)
-  3    authentication or permission error (401, 403), or what --below or --days-below needs cannot be
-       known for this key
+  3    authentication or permission error (401, 403), or what --below, --days-below or --spike needs
+       cannot be known for this key
   4    network, timeout, rate limit (429) or server error (5xx), after retries
   5    invalid or unexpected response from the server
   6    the output could not be written (a full disk, a closed file)
@@ -91,9 +93,12 @@ def _quiet(stream_fd: int) -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), stream_fd)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, clock: Callable[[], dt.datetime] | None = None) -> int:
+    """The command with ``argv`` (the process's arguments, unless given); the exit status. ``clock``:
+    the clients' clock (the time the figures are for: today's date, the spike's hour), for tests."""
     p = parser()
     args = p.parse_args(argv)
+    args.clock = clock
     if args.command is not None:
         given = [flag for dest, flag in view.VIEW_OPTIONS.items() if getattr(args, dest, None) is not None]
         if given:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TextIO, cast
 
 from .._client import CreditsClient
 from .._exceptions import ConfigurationError, OpenRouterCreditsError, PermissionDeniedError
+from .._spike import DEFAULT_SPIKE_MIN_DOLLARS
 from ._common import (
     CLI_TERMS,
     EXIT_AUTH,
@@ -23,6 +24,7 @@ from ._common import (
     dollars,
     exit_code,
     interval_seconds,
+    multiple,
     report,
     terms,
     the_key,
@@ -34,7 +36,14 @@ if TYPE_CHECKING:
     from .._keys_file import KeySpec
 
 #: The options of the view alone: given with a subcommand, they are refused, naming it.
-VIEW_OPTIONS = {"format": "--json/--format", "below": "--below", "days_below": "--days-below", "watch": "--watch"}
+VIEW_OPTIONS = {
+    "format": "--json/--format",
+    "below": "--below",
+    "days_below": "--days-below",
+    "spike": "--spike",
+    "spike_min_dollars": "--spike-min-dollars",
+    "watch": "--watch",
+}
 
 
 def add_view_options(p: argparse.ArgumentParser) -> None:
@@ -52,6 +61,18 @@ def add_view_options(p: argparse.ArgumentParser) -> None:
         type=day_count,
         metavar="DAYS",
         help="exit 1 when days left is below DAYS (with --config: instead of each key's days_below)",
+    )
+    p.add_argument(
+        "--spike",
+        type=multiple,
+        metavar="N",
+        help="exit 1 when today's spend so far is above N times the 7-day average, prorated by the hour (UTC)",
+    )
+    p.add_argument(
+        "--spike-min-dollars",
+        type=dollars,
+        metavar="DOLLARS",
+        help=f"... and at least DOLLARS (default: {DEFAULT_SPIKE_MIN_DOLLARS:g})",
     )
     p.add_argument(
         "--watch", type=interval_seconds, metavar="SECONDS", help="poll every SECONDS (1 or more) until Ctrl-C"
@@ -100,7 +121,8 @@ THRESHOLD_NAMES = {"below": "--below", "days_below": "--days-below"}
 def check_thresholds(
     balance: Balance, args: argparse.Namespace, stream: TextIO, names: dict[str, str] = THRESHOLD_NAMES
 ) -> int:
-    """The exit status --below and --days-below give, saying on ``stream`` why when not 0."""
+    """The exit status --below, --days-below and --spike give, saying on ``stream`` why when not 0.
+    The spike is judged at the balance's time (``balance.at``: the client's clock)."""
     from .._format import days, money
 
     tripped = False
@@ -117,6 +139,17 @@ def check_thresholds(
             )
         elif balance.spendable < args.below:
             print(f"below: spendable {money(balance.spendable)} is under {money(args.below)}", file=stream)
+            tripped = True
+    spike = getattr(args, "spike", None)
+    if spike is not None:
+        from .._spike import spike_of
+
+        figures, why = spike_of(balance, balance.at)
+        minimum = getattr(args, "spike_min_dollars", None)
+        if figures is None:
+            unknown.append(f"--spike needs today's spend and the 7-day average, which are unknown: {why}")
+        elif figures.tripped(spike, DEFAULT_SPIKE_MIN_DOLLARS if minimum is None else minimum):
+            print(f"spike: {figures.describe()}", file=stream)
             tripped = True
     if args.days_below is not None:
         no_spend = balance.remaining is not None and balance.spend_per_day == 0
@@ -236,6 +269,8 @@ def run_many(args: argparse.Namespace, specs: list[KeySpec], options: dict[str, 
         thresholds = argparse.Namespace(
             below=args.below if args.below is not None else spec.below,
             days_below=args.days_below if args.days_below is not None else spec.days_below,
+            spike=args.spike if args.spike is not None else spec.spike,
+            spike_min_dollars=args.spike_min_dollars if args.spike_min_dollars is not None else spec.spike_min_dollars,
         )
         names = {
             setting: option if getattr(args, setting) is not None else f"{setting} of [keys.{spec.name}]"
@@ -275,7 +310,8 @@ class _Prefixed:
 
     def write(self, text: str) -> int:
         word, sep, rest = text.partition(": ")
-        return self.stream.write(f"{word}: {self.name}: {rest}" if sep and word in ("below", "error") else text)
+        prefixed = sep and word in ("below", "spike", "error")
+        return self.stream.write(f"{word}: {self.name}: {rest}" if prefixed else text)
 
     def flush(self) -> None:
         self.stream.flush()

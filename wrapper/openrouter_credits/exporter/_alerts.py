@@ -7,6 +7,7 @@ a known figure (an unknown value keeps the last state and sends nothing). Due al
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ from .._exceptions import ConfigurationError
 from .._format import money
 from .._logging import register_secret
 from .._settings import require_private
+from .._spike import TIMES, Spike, spike_of
 from ._channels import redact_url
 
 if TYPE_CHECKING:
@@ -60,14 +62,26 @@ def _days(value: float) -> str:
 Check = tuple[str, float | None, float | None, Callable[[float], str], Callable[[float], str]]
 
 
-def alerts_due(spec: KeySpec, balance: Balance, book: AlertBook) -> list[tuple[str, bool, str]]:
+def alerts_due(
+    spec: KeySpec,
+    balance: Balance,
+    book: AlertBook,
+    now: dt.datetime | None = None,
+    today: float | None = None,
+) -> list[tuple[str, bool, str]]:
     """The alerts a poll's ``balance`` calls for: (threshold, now below, text), for each threshold
-    whose known value has crossed since the state in ``book``."""
+    whose known value has crossed since the state in ``book``. ``now``: the time of the spike check
+    (the balance's own time, unless told); ``today``: a management key's spend today (``_spike``).
+    For ``spike``, "below" means spiking."""
     checks: tuple[Check, ...] = (
         ("below", spec.below, balance.spendable, _may_spend, money),
         ("days_below", spec.days_below, balance.days_left, _days_of_credits, _days),
     )
     due = []
+    if spec.spike is not None:
+        spike, _ = spike_of(balance, balance.at if now is None else now, today=today)
+        if spike is not None:  # unknown: the state stays
+            due += _transition(book, spec.name, "spike", spike.tripped(spec.spike, spec.spike_min_dollars), spike, spec)
     for threshold, limit, value, describe, unit in checks:
         if limit is None or value is None:  # no threshold, or an unknown figure: the state stays
             continue
@@ -83,6 +97,22 @@ def alerts_due(spec: KeySpec, balance: Balance, book: AlertBook) -> list[tuple[s
             text = f"OpenRouter key {spec.name} recovered: it {describe(value)} (threshold {unit(limit)})."
         due.append((threshold, below, text))
     return due
+
+
+def _transition(
+    book: AlertBook, name: str, threshold: str, tripped: bool, spike: Spike, spec: KeySpec
+) -> list[tuple[str, bool, str]]:
+    if book.learning and not book.known(name, threshold):
+        book.set(name, threshold, tripped)
+        return []
+    if tripped == book.get(name, threshold):
+        return []
+    if tripped:
+        text = f"OpenRouter key {name}: {spike.describe()}, above its spike threshold of {spec.spike:g}{TIMES}."
+    else:
+        text = f"OpenRouter key {name} recovered from its spend spike: {spike.describe()}"
+        text += f" (threshold {spec.spike:g}{TIMES})."
+    return [(threshold, tripped, text)]
 
 
 def _valid_state(value: Any) -> bool:

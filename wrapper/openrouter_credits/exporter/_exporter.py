@@ -2,6 +2,7 @@
 
 - Each key is polled by a task of its own every ``interval`` seconds (jittered, so keys do not poll
   in lockstep; a 429's Retry-After makes the next poll wait longer, up to ``MAX_WAIT``).
+- ``GET /`` is a status page for people (``_page``), rendered at most once per poll.
 - ``GET /metrics`` answers from the last polls, never by calling OpenRouter: the text is rendered once
   per poll and served as is. ``GET /healthz`` is 200 when every key's last poll succeeded recently,
   else 503 naming the failing keys.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import os
 import random
@@ -52,6 +54,7 @@ MAX_WAIT = 15 * 60.0
 
 PLAIN = "text/plain; charset=utf-8"
 METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+HTML = "text/html; charset=utf-8"
 
 
 class Exporter:
@@ -102,6 +105,7 @@ class Exporter:
         self.outbox = Outbox(None if state is None else state.file("outbox.json"))
         self.deliverer = Deliverer(self.outbox, self.channels)
         self._metrics = b""
+        self._page: bytes | None = None
         self._stop = asyncio.Event()
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._started = False
@@ -229,9 +233,13 @@ class Exporter:
         routes = [name for name in (spec.notify if spec.notify is not None else self.default_notify)]
         if state.balance is None or not routes:
             return
-        for threshold, below, text in alerts_due(spec, state.balance, self.alerts):
+        now = dt.datetime.fromtimestamp(self.clock(), dt.UTC)
+        for threshold, below, text in alerts_due(spec, state.balance, self.alerts, now, state.today_spend()):
             what = threshold.replace("_", " ")
-            title = f"{spec.name} is {what} its threshold" if below else f"{spec.name} recovered ({what})"
+            if threshold == "spike":
+                title = f"{spec.name}'s spend is spiking" if below else f"{spec.name} recovered (spike)"
+            else:
+                title = f"{spec.name} is {what} its threshold" if below else f"{spec.name} recovered ({what})"
             alert = Alert(spec.name, threshold if below else "recovered", title, text, "warning" if below else "info")
             self.outbox.put(alert, routes)
             self.alerts.set(spec.name, threshold, below)
@@ -263,8 +271,18 @@ class Exporter:
         return [*merge_families(groups), counter]
 
     def render(self) -> None:
-        """Render /metrics once, now (after each poll), so a scrape only sends bytes."""
+        """Render /metrics once, now (after each poll), so a scrape only sends bytes; the page is
+        rendered again at its next request (at most once per poll)."""
         self._metrics = exposition(self.families()).encode()
+        self._page = None
+
+    def page(self) -> bytes:
+        """The status page (``_page``), rendered once per poll and kept until the next."""
+        if self._page is None:
+            from ._page import render_page, snapshot_of
+
+            self._page = render_page(snapshot_of(self.states, self.clock()))
+        return self._page
 
     def health(self) -> tuple[int, str]:
         now = self.clock()
@@ -290,8 +308,8 @@ class Exporter:
             status, text = self.health()
             return status, text.encode(), PLAIN
         if path == "/":
-            return 200, b"openrouter-credits exporter: /metrics, /healthz\n", PLAIN
-        return 404, b"not found: /metrics, /healthz\n", PLAIN
+            return 200, self.page(), HTML
+        return 404, b"not found: /, /metrics, /healthz\n", PLAIN
 
     async def run(self, host: str, port: int, ready: Any = None) -> None:
         """Serve and poll until ``stop()``; ``ready(host, port)`` is called once listening. A port

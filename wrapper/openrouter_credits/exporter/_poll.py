@@ -12,11 +12,46 @@ from .._activity import Activity
 from .._balance import Balance, api_errors, balance_from
 from .._exceptions import ERROR_KINDS, OpenRouterCreditsError, PermissionDeniedError, RateLimitError
 from .._keys_file import KeySpec
+from .._money import exact_sum
 
 if TYPE_CHECKING:
     from .._client import AsyncCreditsClient
 
-__all__ = ["KeyState", "poll_key"]
+__all__ = ["KeyState", "ListedKey", "ModelSpend", "poll_key"]
+
+
+@attrs.frozen
+class ListedKey:
+    """One of the account's keys, as a management key's ``GET /keys`` lists it (discovered keys):
+    its label (never the key), usage, limit (None: none) and limit remaining, and today's usage.
+
+    The discovery poll fills ``KeyState.listed`` with one per key of ``list_keys()``:
+    ``ListedKey(k.name or k.label, k.usage, k.limit, k.limit_left, k.usage_daily)``; the page and a
+    management key's spike read it, nothing else."""
+
+    name: str
+    usage: float
+    limit: float | None = None
+    limit_remaining: float | None = None
+    usage_daily: float | None = None
+
+    @property
+    def used(self) -> float | None:
+        """The share of its limit used, 0 to 1 (more for a key over it); None without a limit."""
+        if self.limit is None or self.limit <= 0 or self.limit_remaining is None:
+            return None
+        return (self.limit - self.limit_remaining) / self.limit
+
+
+@attrs.frozen
+class ModelSpend:
+    """Dollars spent on one model over a window (``"1d"``, ``"7d"``, ``"30d"``: the exporter's
+    ``openrouter_credits_model_spend_dollars{key, model, window}``). The discovery poll fills
+    ``KeyState.models`` with one per (model, window) of the activity's spend by model."""
+
+    model: str
+    window: str
+    dollars: float
 
 
 @attrs.define
@@ -36,6 +71,19 @@ class KeyState:
     activity_at: float | None = None
     errors: dict[str, int] = attrs.Factory(lambda: dict.fromkeys(ERROR_KINDS[1:], 0))
     problem: str | None = None
+    #: Discovered keys (``discover = true``): the account's keys as the last ``/keys`` listed them,
+    #: filled by the discovery poll; None when the key does not discover (the page then has no such
+    #: section, and a management key's spike is unknown).
+    listed: tuple[ListedKey, ...] | None = None
+    #: Spend per model, filled by the discovery poll alike; None when not known.
+    models: tuple[ModelSpend, ...] | None = None
+
+    def today_spend(self) -> float | None:
+        """The account's spend today as its keys' ``usage_daily`` sum (a management key's own is 0),
+        or None when the keys are not listed (or one does not say)."""
+        if self.listed is None or any(k.usage_daily is None for k in self.listed):
+            return None
+        return exact_sum(k.usage_daily or 0.0 for k in self.listed)
 
 
 async def poll_key(

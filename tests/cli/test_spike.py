@@ -1,0 +1,107 @@
+"""--spike: today's spend so far against the 7-day pace, prorated by the hour of the UTC day, in
+process (``main(argv, clock=...)``) against the live mock, at 01:00 and 23:00 UTC."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from openrouter_credits._spike import Spike
+from openrouter_credits.cli._main import main
+from openrouter_credits.testing import MockOpenRouter, MockServer
+
+ORDINARY = "sk-or-v1-spike-SECRET-ordinary-6a1b"
+MANAGEMENT = "sk-or-v1-spike-SECRET-management-2c9d"
+DAY = dt.date(2026, 11, 18)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[MockServer]:
+    app = MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, inference_keys={ORDINARY: 50.0})
+    with MockServer(app) as running:
+        yield running
+
+
+def at(hour: int) -> dt.datetime:
+    return dt.datetime.combine(DAY, dt.time(hour), tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("hour", "today", "minimum", "line"),
+    [
+        # $7 this week: $1.00 a day; by 01:00 the pace expects $0.0417.
+        (1, 0.50, None, None),  # 12x, but under the default minimum of $1: nobody is paged
+        (1, 0.50, "0", "today's spend $0.50 by 01:00 UTC is 12.0\u00d7 the 7-day average ($1.00 a day)"),
+        (1, 1.50, None, "today's spend $1.50 by 01:00 UTC is 36.0\u00d7 the 7-day average ($1.00 a day)"),
+        # by 23:00 it expects $0.9583
+        (23, 2.00, None, None),  # 2.1x: under 3
+        (23, 2.00, "0", None),
+        (23, 4.00, None, "today's spend $4.00 by 23:00 UTC is 4.2\u00d7 the 7-day average ($1.00 a day)"),
+        (23, 4.00, "5", None),  # 4.2x, but under a minimum of $5
+    ],
+)
+def test_spike_on_an_ordinary_key(
+    mock: MockServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    hour: int,
+    today: float,
+    minimum: str | None,
+    line: str | None,
+) -> None:
+    """Exit 1 with a ``spike:`` line when today's spend is above 3x the prorated pace and at least
+    the minimum; 0 otherwise."""
+    monkeypatch.setenv("OPENROUTER_API_KEY", ORDINARY)
+    mock.app.set_key(ORDINARY, usage_daily=today, usage_weekly=7.0)
+    argv = ["--base-url", mock.base_url, "--spike", "3", *(["--spike-min-dollars", minimum] if minimum else [])]
+    status = main(argv, clock=lambda: at(hour))
+    err = capsys.readouterr().err
+    assert status == (0 if line is None else 1)
+    assert [x for x in err.splitlines() if x.startswith("spike:")] == ([] if line is None else [f"spike: {line}"])
+
+
+def test_spike_of_a_management_key_is_unknown_without_the_keys_list(
+    mock: MockServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A management key's own usage is 0: without the account's keys, the spike cannot be known (3)."""
+    monkeypatch.setenv("OPENROUTER_API_KEY", MANAGEMENT)
+    assert main(["--base-url", mock.base_url, "--spike", "3"], clock=lambda: at(12)) == 3
+    assert "error: --spike needs today's spend and the 7-day average, which are unknown: a management key's" in (
+        capsys.readouterr().err
+    )
+
+
+@pytest.mark.parametrize("value", ["1", "0", "-2", "nan"])
+def test_spike_must_be_a_multiple_above_1(capsys: pytest.CaptureFixture[str], value: str) -> None:
+    """--spike 1 would page on an ordinary day: refused (2)."""
+    with pytest.raises(SystemExit) as exited:
+        main(["--spike", value])
+    assert exited.value.code == 2
+    assert f"argument --spike: {value!r} is not a multiple above 1 (such as 3)" in capsys.readouterr().err
+
+
+def test_the_expected_spend_is_prorated_by_the_utc_hour() -> None:
+    """$7 a day: $0.29 expected by 01:00, $6.71 by 23:00, nothing at midnight (any spend is above)."""
+    assert Spike(1.0, 7.0, at(1)).expected == pytest.approx(7 / 24)
+    assert Spike(1.0, 7.0, at(23)).expected == pytest.approx(7 * 23 / 24)
+    midnight = Spike(1.0, 7.0, at(0))
+    assert midnight.ratio is None
+    assert midnight.tripped(3, 1.0)
+    assert midnight.describe() == "today's spend $1.00 by 00:00 UTC is above the 7-day average ($7.00 a day)"
+
+
+def test_spike_of_config_keys(
+    mock: MockServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--config: the file's spike and spike_min_dollars per key, the line naming the key."""
+    monkeypatch.setenv("SPIKE_KEY", ORDINARY)
+    config = tmp_path / "keys.toml"
+    config.write_text('[keys.team-b]\napi_key_env = "SPIKE_KEY"\nspike = 3\nspike_min_dollars = 0.25\n')
+    mock.app.set_key(ORDINARY, usage_daily=0.5, usage_weekly=7.0)
+    assert main(["--base-url", mock.base_url, "--config", str(config)], clock=lambda: at(1)) == 1
+    assert "spike: team-b: today's spend $0.50 by 01:00 UTC is 12.0\u00d7 the 7-day average ($1.00 a day)\n" in (
+        capsys.readouterr().err
+    )

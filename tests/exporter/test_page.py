@@ -1,0 +1,182 @@
+"""The status page, GET /: its content from a snapshot (a pure function), rendered once per poll,
+and loaded in a real browser (Debian's chromium, headless) from a live ``serve`` against the mock."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from test_serve import MANAGEMENT, ORDINARY, Exporter, two_keys
+
+from openrouter_credits._activity import DailySpend
+from openrouter_credits._keys_file import KeySpec
+from openrouter_credits.exporter import Exporter as InProcess
+from openrouter_credits.exporter._page import KeyView, Snapshot, render_page
+from openrouter_credits.exporter._poll import ListedKey, ModelSpend
+from openrouter_credits.testing import MockOpenRouter, MockServer
+
+DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "status-page.png"
+AT = dt.datetime(2026, 11, 30, 12, 5, tzinfo=dt.UTC)
+DAYS = tuple(DailySpend(dt.date(2026, 10, 31) + dt.timedelta(days=n), 0.5 + n / 10) for n in range(30))
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[MockServer]:
+    app = MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, inference_keys={ORDINARY: 10.0})
+    with MockServer(app) as running:
+        yield running
+
+
+def snapshot(**extra: object) -> Snapshot:
+    keys = (
+        KeyView("team-a", "ok", None, 17.5, 17.5, 5.8, 3.0, DAYS),
+        KeyView("team-b", "below", "may spend $7.50, under its threshold of $10.00", None, 7.5, None, None, None,
+                "the account's spend needs a management (provisioning) key"),
+        KeyView("team-c", "failing", "auth: OpenRouter did not accept the key (401)."),
+    )  # fmt: skip
+    return Snapshot(AT, keys, **extra)  # type: ignore[arg-type]
+
+
+def test_the_page_shows_each_keys_figures_state_and_chart() -> None:
+    """Figures, states with their reasons, one bar with a dated title per day, and no script."""
+    page = render_page(snapshot()).decode()
+    assert page.startswith("<!DOCTYPE html>")
+    assert len(re.findall(r'<rect class="bar"', page)) == 30
+    assert "<title>2026-10-31: $0.50</title>" in page
+    assert "<title>2026-11-29: $3.40</title>" in page
+    assert '<dd class="remaining">$17.50</dd><dd class="spendable">$17.50</dd><dd class="days-left">5.8</dd>' in page
+    assert '<span class="state below">below threshold</span>' in page
+    assert "may spend $7.50, under its threshold of $10.00" in page
+    assert "30-day spend unknown: the account&#x27;s spend needs a management" in page
+    assert '<span class="state failing">failing</span></h2><p class="reason">auth: OpenRouter did not accept' in page
+    assert "3 key(s): 1 ok, 1 below threshold, 1 failing. As of 2026-11-30 12:05:00 UTC." in page
+    assert "<script" not in page
+    assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")  # no external asset
+    assert 'id="listed"' not in page  # no discovered keys: no such section
+    assert 'id="models"' not in page
+
+
+def test_discovered_keys_and_models_when_known() -> None:
+    """The keys closest to their limits (most used first, labels escaped) and the top models."""
+    listed = (
+        *(("team-a", ListedKey(f"app-{n}", usage=n, limit=10.0, limit_remaining=10.0 - n)) for n in range(1, 10)),
+        ("team-a", ListedKey("<b>no-limit</b>", usage=50.0)),
+    )
+    models = (
+        ("team-a", ModelSpend("openai/gpt-4o", "30d", 12.0)),
+        ("team-b", ModelSpend("openai/gpt-4o", "30d", 3.0)),
+        ("team-a", ModelSpend("anthropic/claude-sonnet", "30d", 9.0)),
+        ("team-a", ModelSpend("anthropic/claude-sonnet", "1d", 99.0)),
+    )
+    page = render_page(snapshot(listed=listed, models=models)).decode()
+    section = page[page.index('id="listed"') :]
+    assert section.index("app-9") < section.index("app-8") < section.index("app-1")
+    assert "<td>app-9</td><td>team-a</td><td class=n>$9.00</td><td class=n>$10.00</td><td class=n>$1.00</td>" in page
+    assert "no-limit" not in page  # no limit: not close to one
+    assert "Top models (30d)" in page
+    assert page.index("openai/gpt-4o</td><td class=n>$15.00") < page.index("anthropic/claude-sonnet</td><td class=n>$9")
+
+
+def test_a_listed_label_is_escaped() -> None:
+    listed = (("team-a", ListedKey("<img src=x>", usage=1.0, limit=2.0, limit_remaining=1.0)),)
+    page = render_page(snapshot(listed=listed)).decode()
+    assert "<img" not in page
+    assert "&lt;img src=x&gt;" in page
+
+
+def test_the_page_is_rendered_once_per_poll(mock: MockServer) -> None:
+    """Two requests between polls get the same bytes, rendered once; a poll renders it anew."""
+
+    async def scenario() -> None:
+        watcher = InProcess([KeySpec("team-a", MANAGEMENT)], base_url=mock.base_url, max_retries=0)
+        first = watcher.route("GET", "/")
+        assert (first[0], first[2]) == (200, "text/html; charset=utf-8")
+        assert watcher.route("GET", "/")[1] is first[1]
+        await watcher.poll("team-a")
+        second = watcher.route("GET", "/")[1]
+        assert second is not first[1]
+        assert b"$17.50" in second
+        assert watcher.route("HEAD", "/")[1] is second
+        await watcher.aclose()
+
+    asyncio.run(scenario())
+
+
+# --- in a real browser -------------------------------------------------------------------------
+
+
+def chromium() -> str:
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    pytest.skip("chromium is not installed: apt-get install chromium (.ci/run installs it)")
+
+
+def browse(url: str, *options: str) -> str:
+    """Headless chromium on ``url``: what it prints (the DOM with --dump-dom)."""
+    with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
+        command = [
+            chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            *options,
+            url,
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=90, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+@pytest.mark.xdist_group("chromium")
+def test_the_page_in_a_browser(tmp_path: Path) -> None:
+    """A live serve against the mock: chromium shows both keys with their figures and 30 bars for the
+    management key's month; the screenshot is kept under the test's folder (and, with
+    UPDATE_SCREENSHOT=1, copied to docs/status-page.png for the README)."""
+    app = MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, inference_keys={ORDINARY: 10.0})
+    chromium()
+    with MockServer(app) as mock:
+        today = dt.datetime.now(dt.UTC).date()
+        app.set_activity(
+            {(today - dt.timedelta(days=back)).isoformat(): 0.2 + (back % 9) / 4 for back in range(-1, 40)}
+        )
+        exporter = Exporter(mock, two_keys(tmp_path, below=20.0), "--state-dir", str(tmp_path / "state"))
+        try:
+            deadline = time.monotonic() + 15
+            while b"$7.50" not in httpx.get(exporter.url + "/").content and time.monotonic() < deadline:
+                time.sleep(0.1)
+            dom = browse(exporter.url + "/", "--dump-dom")
+            shot = tmp_path / "page.png"
+            browse(exporter.url + "/", f"--screenshot={shot}", "--window-size=1200,1600", "--hide-scrollbars")
+        finally:
+            exporter.stop()
+    assert '<h2>team-a<span class="state below">' in dom
+    assert '<h2>team-b<span class="state ok">ok</span>' in dom
+    assert '<dd class="remaining">$17.50</dd><dd class="spendable">$17.50</dd>' in dom
+    assert '<span class="state below">below threshold</span>' in dom
+    assert "may spend $17.50, under its threshold of $20.00" in dom
+    assert '<dd class="remaining">unknown</dd><dd class="spendable">$7.50</dd>' in dom  # team-b: ordinary key
+    assert len(re.findall(r'<rect class="bar"', dom)) == 30  # team-a's month; team-b may not read it
+    assert MANAGEMENT not in dom
+    assert ORDINARY not in dom
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert shot.stat().st_size > 10_000
+    if os.environ.get("UPDATE_SCREENSHOT") == "1":
+        shutil.copyfile(shot, DOCS_SCREENSHOT)
