@@ -166,6 +166,113 @@ def test_added_optional_property_reaches_the_client(tmp_path: Path) -> None:
     assert 'Incompatible types in assignment (expression has type "float | Unset | None"' in checked.stdout
 
 
+#: A budget layer of GET /key as the official SDK 1.3.84 reads it (sdk-1.3.84-shapes.json), in OpenAPI 3.1.
+KEY_BUDGET = {
+    "type": "object",
+    "properties": {
+        "scope": {
+            "type": "string",
+            "enum": [
+                "workspace_default_member",
+                "workspace_default_key",
+                "member",
+                "api_key",
+                "workspace",
+                "key_limit",
+            ],
+        },
+        "limit_usd": {"type": "number"},
+        "remaining_usd": {"type": "number"},
+        "spend_usd": {"type": "number"},
+        "reset_interval": {"anyOf": [{"type": "string", "enum": ["daily", "weekly", "monthly"]}, {"type": "null"}]},
+        "resets_at": {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "null"}]},
+        "include_byok": {"type": "boolean"},
+        "budget_id": {"type": ["string", "null"]},
+        "guardrail_id": {"type": ["string", "null"]},
+    },
+    "required": [
+        "budget_id",
+        "guardrail_id",
+        "include_byok",
+        "limit_usd",
+        "remaining_usd",
+        "reset_interval",
+        "resets_at",
+        "scope",
+        "spend_usd",
+    ],
+}
+
+#: In the regenerated copy: the budgets are typed attributes, and every output takes spendable from them.
+BUDGET_SCRIPT = """\
+import sys
+from openrouter_credits import CreditsClient
+from openrouter_credits_client.models.key_budget import KeyBudget
+
+with CreditsClient(sys.argv[1], base_url=sys.argv[2]) as client:
+    balance = client.get_balance()
+key = balance.key
+assert isinstance(key.budgets[0], KeyBudget), key.budgets
+assert "budgets" not in key.extra and "effective_budget" not in key.extra, dict(key.extra)
+print(balance.spendable, balance.budget.scope, [layer.scope for layer in key.budget_layers])
+"""
+
+
+def test_budgets_declared_by_the_document_reach_every_output(tmp_path: Path) -> None:
+    """Our document with ``budgets`` and ``effective_budget`` added to the /key schema: after `make
+    generate` they are typed attributes of the generated model, and a guardrail below the key's own
+    limit and the account gives spendable = the guardrail's remaining in the library, the table,
+    --json and --format prometheus (the same wrapper, reading the typed attributes)."""
+    from openrouter_credits.testing import MockOpenRouter, MockServer
+
+    doc = yaml.load((ROOT / "openapi.yaml").read_bytes(), Loader=yaml.CSafeLoader)
+    data = doc["paths"]["/key"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["properties"]
+    data = data["data"]
+    doc["components"]["schemas"]["KeyBudget"] = KEY_BUDGET
+    data["properties"]["budgets"] = {"type": "array", "items": {"$ref": "#/components/schemas/KeyBudget"}}
+    data["properties"]["effective_budget"] = {"anyOf": [{"$ref": "#/components/schemas/KeyBudget"}, {"type": "null"}]}
+    data["required"] += ["budgets", "effective_budget"]
+    result, package = regenerate(tmp_path, doc)
+    assert result.returncode == 0, result.stdout + result.stderr
+    model = fields(package / "models" / "get_current_key_response_200_data.py")
+    assert model["budgets"] == "list[KeyBudget]"
+    assert model["effective_budget"] == "KeyBudget | None"
+    project = package.parent.parent
+    (project / "user.py").write_text(BUDGET_SCRIPT)
+    env = {**os.environ, "PYTHONPATH": f"{project / 'generated'}{os.pathsep}{project / 'wrapper'}"}
+    env.pop("OPENROUTER_BASE_URL", None)
+    key = "sk-or-v1-codegen-SECRET-budgets-93ab"
+    with MockServer(MockOpenRouter(provisioning_keys={key: (25.0, 7.5)}, inference_keys=[])) as server:
+        server.app.set_key(key, limit=10.0, usage=0.0)
+        server.app.set_budgets(key, guardrail={"limit": 5.0, "spend": 2.0, "reset_interval": "daily"}, workspace=50.0)
+
+        def python(*args: str) -> subprocess.CompletedProcess[str]:
+            ran = subprocess.run(
+                [sys.executable, *args],
+                capture_output=True,
+                text=True,
+                env={**env, "OPENROUTER_API_KEY": key},
+                check=False,
+            )
+            assert (ran.returncode, ran.stderr) == (0, ""), ran.stderr
+            return ran
+
+        assert python(str(project / "user.py"), key, server.base_url).stdout == (
+            "3.0 api_key ['api_key', 'workspace', 'key_limit']\n"
+        )
+        command = ["-m", "openrouter_credits", "--base-url", server.base_url]
+        table = python(*command).stdout.splitlines()
+        assert table[1] == "Spendable       $3.00  (capped by the key's api_key budget)"
+        assert table[8].startswith("Key budget      $5.00  (api_key budget, $3.00 left; resets daily, in ")
+        view = json.loads(python(*command, "--json").stdout)
+        assert (view["spendable"], view["capped_by_budget"]) == (3.0, "api_key")
+        assert [layer["scope"] for layer in view["key"]["budgets"]] == ["api_key", "workspace", "key_limit"]
+        assert view["key"]["effective_budget"]["remaining_usd"] == 3.0
+        metrics = python(*command, "--format", "prometheus").stdout
+        assert "\nopenrouter_credits_spendable_dollars 3\n" in metrics
+        assert '\nopenrouter_credits_key_budget_remaining_dollars{scope="api_key"} 3\n' in metrics
+
+
 def test_removed_response_leaves_nothing(tmp_path: Path) -> None:
     """Removing the 500 response removes every trace of it from the endpoint module."""
     doc = reference()
