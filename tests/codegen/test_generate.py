@@ -426,6 +426,33 @@ def test_template_overrides_take_effect() -> None:
     assert '        "total_credits": (True, ("number",)),\n' in model
 
 
+def test_client_repr_hides_the_token() -> None:
+    """The client.py override: the token (and the headers, which carry it once a request is made) are
+    left out of repr(), before and after the first request."""
+    from openrouter_credits_client import AuthenticatedClient
+
+    client = (ROOT / "generated" / PACKAGE / "client.py").read_text()
+    assert "    token: str = field(repr=False)\n" in client
+    made = AuthenticatedClient(base_url="https://openrouter.ai/api/v1", token="sk-or-v1-secret")
+    assert "sk-or-v1-secret" not in repr(made)
+    assert repr(made).startswith("AuthenticatedClient(raise_on_unexpected_status=False, _base_url='https://openrouter")
+    made.get_httpx_client().close()
+    assert made._headers == {"Authorization": "Bearer sk-or-v1-secret"}
+    assert "sk-or-v1-secret" not in repr(made)
+
+
+def test_every_override_of_a_generator_template_is_drift_checked() -> None:
+    """Each file in templates/ that copies one of the generator's templates has its hash recorded."""
+    upstream = generate.upstream_templates()
+    copies = {
+        path.relative_to(generate.TEMPLATES).as_posix()
+        for path in generate.TEMPLATES.rglob("*.jinja")
+        if (upstream / path.relative_to(generate.TEMPLATES)).is_file()
+    }
+    assert "client.py.jinja" in copies
+    assert copies <= set(generate.recorded_templates())
+
+
 def test_template_drift_is_caught(tmp_path: Path) -> None:
     """A change to a generator template the overrides build on is reported, naming it."""
     upstream = tmp_path / "templates"
