@@ -273,6 +273,101 @@ def test_budgets_declared_by_the_document_reach_every_output(tmp_path: Path) -> 
         assert '\nopenrouter_credits_key_budget_remaining_dollars{scope="api_key"} 3\n' in metrics
 
 
+#: In a copy generated from the reference page's document (GET /credits alone): the library.
+WITHOUT_KEY_SCRIPT = """\
+import asyncio, sys
+from openrouter_credits import AsyncCreditsClient, ConfigurationError, CreditsClient, OperationUnavailable
+
+with CreditsClient(sys.argv[1], base_url=sys.argv[2]) as client:
+    for call in (client.get_key, client.get_activity):
+        try:
+            call()
+        except ConfigurationError as error:
+            assert isinstance(error, OperationUnavailable)
+            print(error)
+    print(client.get_balance())
+
+
+async def main():
+    async with AsyncCreditsClient(sys.argv[1], base_url=sys.argv[2]) as client:
+        print(await client.get_balance())
+
+
+asyncio.run(main())
+"""
+
+
+def test_a_document_without_key_and_activity_gives_a_working_command(tmp_path: Path) -> None:
+    """Generated from the reference page's document (only GET /credits): the command exits 0, with
+    the key's part and the spend unknown and the reason "the API document in use has no GET /key";
+    get_key() and get_activity() raise a ConfigurationError saying so; never ModuleNotFoundError."""
+    from openrouter_credits.testing import MockOpenRouter, MockServer
+
+    result, package = regenerate(tmp_path, REFERENCE_PAGE.read_bytes())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not (package / "api" / "api_keys").exists()
+    assert not (package / "api" / "analytics").exists()
+    project = package.parent.parent
+    (project / "user.py").write_text(WITHOUT_KEY_SCRIPT)
+    # The copy's generated package, and this checkout's wrapper.
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENROUTER_API_KEY", "OPENROUTER_BASE_URL")}
+    env["PYTHONPATH"] = f"{project / 'generated'}{os.pathsep}{ROOT / 'wrapper'}"
+    key = "sk-or-v1-codegen-SECRET-nokey-5e7f"
+    no_key = "the API document in use has no GET /key"
+    no_activity = "the API document in use has no GET /activity"
+    with MockServer(MockOpenRouter(provisioning_keys={key: (25.0, 7.5)}, inference_keys=[])) as server:
+
+        def python(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [sys.executable, *args],
+                capture_output=True,
+                text=True,
+                env={**env, "OPENROUTER_API_KEY": key},
+                check=False,
+                timeout=60,
+            )
+
+        command = ["-m", "openrouter_credits", "--base-url", server.base_url]
+        ran = python(*command, "--json")
+        assert (ran.returncode, ran.stderr) == (0, ""), ran.stderr
+        view = json.loads(ran.stdout)
+        assert (view["remaining"], view["spendable"], view["spendable_at_most"], view["key"]) == (
+            17.5,
+            None,
+            17.5,
+            None,
+        )
+        assert (view["spend_per_day"], view["days_left"], view["daily_spend"]) == (None, None, None)
+        assert view["unknown"] == {
+            "key": no_key,
+            "spendable": no_key,
+            "daily_spend": no_activity,
+            "spend_per_day": no_activity,
+            "days_left": no_activity,
+        }
+        ran = python(*command)
+        assert (ran.returncode, ran.stderr) == (0, ""), ran.stderr
+        table = [" ".join(line.split()) for line in ran.stdout.splitlines()]
+        assert table[:2] == ["Remaining $17.50", "Spendable unknown (at most $17.50)"]
+        assert "Key limit unknown" in table
+        ran = python(*command, "--format", "prometheus")
+        assert (ran.returncode, ran.stderr) == (0, ""), ran.stderr
+        assert "\nopenrouter_credits_remaining_dollars 17.5\n" in ran.stdout
+        assert "spendable_dollars" not in ran.stdout
+        ran = python(*command, "spend")
+        assert ran.returncode == 2
+        assert ran.stderr.startswith("error: The API document in use has no GET /activity: ")
+        assert "Traceback" not in ran.stderr
+        ran = python(str(project / "user.py"), key, server.base_url)
+        assert (ran.returncode, ran.stderr) == (0, ""), ran.stderr
+        lines = ran.stdout.splitlines()
+        assert lines[0].startswith("The API document in use has no GET /key: openrouter_credits_client was generated")
+        assert lines[1].startswith("The API document in use has no GET /activity: ")
+        assert lines[2] == lines[3]
+        assert lines[2].startswith("Balance(remaining=17.5, spendable=None, spend_per_day=None, days_left=None, ")
+        assert f"'key': '{no_key}'" in lines[2]
+
+
 def test_removed_response_leaves_nothing(tmp_path: Path) -> None:
     """Removing the 500 response removes every trace of it from the endpoint module."""
     doc = reference()

@@ -12,7 +12,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, cast
 
 from ._activity import Activity, DailySpend
-from ._exceptions import AuthenticationError, OpenRouterCreditsError, PermissionDeniedError
+from ._exceptions import AuthenticationError, OpenRouterCreditsError, OperationUnavailable, PermissionDeniedError
 from ._format import money
 from ._windows import utc
 
@@ -136,6 +136,8 @@ class Balance:
 def _failure(what: str, error: OpenRouterCreditsError | None) -> str:
     if isinstance(error, PermissionDeniedError):
         return f"{what} {_MANAGEMENT}"
+    if isinstance(error, OperationUnavailable):
+        return error.reason  # the API document in use has no GET /key
     return f"{what} could not be read: {error}"
 
 
