@@ -211,9 +211,11 @@ from openrouter_credits_client.models.key_budget import KeyBudget
 
 with CreditsClient(sys.argv[1], base_url=sys.argv[2]) as client:
     balance = client.get_balance()
+    client_key = client.get_key()
 key = balance.key
 assert isinstance(key.budgets[0], KeyBudget), key.budgets
 assert "budgets" not in key.extra and "effective_budget" not in key.extra, dict(key.extra)
+assert hash(key) == hash(client_key) and key == client_key  # a list field does not make it unhashable
 print(balance.spendable, balance.budget.scope, [layer.scope for layer in key.budget_layers])
 """
 
