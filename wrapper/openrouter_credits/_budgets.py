@@ -18,12 +18,11 @@ from typing import Any, NoReturn
 
 import attrs
 
+from openrouter_credits_client.types import Unset
+
 from ._windows import next_reset, utc
 
-__all__ = ["BUDGET_FIELDS", "KEY_LIMIT_SCOPE", "BudgetLayer", "MalformedBudget", "budget_field", "effective", "layers"]
-
-#: The two fields of ``GET /key``'s ``data`` read here.
-BUDGET_FIELDS = ("budgets", "effective_budget")
+__all__ = ["KEY_LIMIT_SCOPE", "BudgetLayer", "MalformedBudget", "effective", "layers"]
 
 #: The scope of the layer that is the key's own limit (``limit`` and ``limit_remaining`` of the answer).
 KEY_LIMIT_SCOPE = "key_limit"
@@ -168,12 +167,12 @@ def _layer(value: Any, path: str) -> BudgetLayer:
 _ABSENT: Any = object()
 
 
-def budget_field(model: Any, name: str) -> Any:
+def _field(model: Any, name: str) -> Any:
     """``data.<name>`` of a key answer: the generated model's typed attribute when its document
     declares the field, else what the server sent beyond the document; ``_ABSENT`` when neither."""
     if name in _declared(type(model)):
         value = getattr(model, name)
-        return _ABSENT if type(value).__name__ == "Unset" else value
+        return _ABSENT if isinstance(value, Unset) else value
     return model.additional_properties.get(name, _ABSENT)
 
 
@@ -190,7 +189,7 @@ def _declared(cls: type) -> frozenset[str]:
 
 def layers(model: Any) -> tuple[BudgetLayer, ...] | None:
     """Every budget layer of a key answer, in OpenRouter's order; None when it does not say."""
-    value = budget_field(model, "budgets")
+    value = _field(model, "budgets")
     if value is _ABSENT or value is None:
         return None
     if not isinstance(value, list | tuple):
@@ -200,7 +199,7 @@ def layers(model: Any) -> tuple[BudgetLayer, ...] | None:
 
 def effective(model: Any) -> BudgetLayer | None:
     """The layer that blocks first; None when nothing is budgeted or the answer does not say."""
-    value = budget_field(model, "effective_budget")
+    value = _field(model, "effective_budget")
     if value is _ABSENT or value is None:
         return None
     return _layer(value, "data.effective_budget")
