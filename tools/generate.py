@@ -60,8 +60,15 @@ def template_drift(upstream: Path) -> list[str]:
 
 
 def record_templates(upstream: Path) -> None:
+    """Record the hashes of the generator templates that templates/ builds on: those recorded already,
+    and each one an override copies (a file of the same name in templates/), a new override included."""
     lines = [line for line in TEMPLATE_HASHES.read_text(encoding="utf-8").splitlines() if line.startswith("#")]
-    for name in recorded_templates():
+    names = dict.fromkeys(recorded_templates())
+    for override in sorted(TEMPLATES.rglob("*.jinja")):
+        name = override.relative_to(TEMPLATES).as_posix()
+        if (upstream / name).is_file():
+            names.setdefault(name)
+    for name in names:
         lines.append(f"{hashlib.sha256((upstream / name).read_bytes()).hexdigest()}  {name}")
     TEMPLATE_HASHES.write_text("\n".join(lines) + "\n", encoding="utf-8")
 

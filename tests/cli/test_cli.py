@@ -120,7 +120,10 @@ def test_json(mock: MockServer) -> None:
             "resets_at": None,
             "byok_usage": 0.0,
             "include_byok_in_limit": False,
+            "budgets": [],
+            "effective_budget": None,
         },
+        "capped_by_budget": None,
         "unknown": {},
     }
 
@@ -177,6 +180,7 @@ def test_prometheus_for_an_ordinary_key_leaves_unknowns_out(mock: MockServer) ->
     assert samples == {
         "openrouter_credits_spendable_dollars": 7.5,
         "openrouter_credits_key_limit_remaining_dollars": 7.5,
+        'openrouter_credits_key_budget_remaining_dollars{scope="key_limit"}': 7.5,
         'openrouter_credits_key_usage_dollars{period="day"}': 0.5,
         'openrouter_credits_key_usage_dollars{period="week"}': 1.5,
         'openrouter_credits_key_usage_dollars{period="month"}': 2.5,

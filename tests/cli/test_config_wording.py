@@ -79,7 +79,7 @@ def test_config_json_entries_have_one_shape(mock: MockServer, tmp_path: Path) ->
     )
     assert result.returncode == 3
     good, bad = json.loads(result.stdout)
-    assert set(good) == set(bad)
+    assert list(good) == list(bad)  # the same fields, in the same order
     assert (good["name"], good["error"], good["remaining"]) == ("good", None, 17.5)
     assert bad["name"] == "bad"
     assert bad["error"]["kind"] == "auth"

@@ -166,6 +166,210 @@ def test_added_optional_property_reaches_the_client(tmp_path: Path) -> None:
     assert 'Incompatible types in assignment (expression has type "float | Unset | None"' in checked.stdout
 
 
+#: A budget layer of GET /key as the official SDK 1.3.84 reads it (sdk-1.3.84-shapes.json), in OpenAPI 3.1.
+KEY_BUDGET = {
+    "type": "object",
+    "properties": {
+        "scope": {
+            "type": "string",
+            "enum": [
+                "workspace_default_member",
+                "workspace_default_key",
+                "member",
+                "api_key",
+                "workspace",
+                "key_limit",
+            ],
+        },
+        "limit_usd": {"type": "number"},
+        "remaining_usd": {"type": "number"},
+        "spend_usd": {"type": "number"},
+        "reset_interval": {"anyOf": [{"type": "string", "enum": ["daily", "weekly", "monthly"]}, {"type": "null"}]},
+        "resets_at": {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "null"}]},
+        "include_byok": {"type": "boolean"},
+        "budget_id": {"type": ["string", "null"]},
+        "guardrail_id": {"type": ["string", "null"]},
+    },
+    "required": [
+        "budget_id",
+        "guardrail_id",
+        "include_byok",
+        "limit_usd",
+        "remaining_usd",
+        "reset_interval",
+        "resets_at",
+        "scope",
+        "spend_usd",
+    ],
+}
+
+#: In the regenerated copy: the budgets are typed attributes, and every output takes spendable from them.
+BUDGET_SCRIPT = """\
+import sys
+from openrouter_credits import CreditsClient
+from openrouter_credits_client.models.key_budget import KeyBudget
+
+with CreditsClient(sys.argv[1], base_url=sys.argv[2]) as client:
+    balance = client.get_balance()
+    client_key = client.get_key()
+key = balance.key
+assert isinstance(key.budgets[0], KeyBudget), key.budgets
+assert "budgets" not in key.extra and "effective_budget" not in key.extra, dict(key.extra)
+assert hash(key) == hash(client_key) and key == client_key  # a list field does not make it unhashable
+print(balance.spendable, balance.budget.scope, [layer.scope for layer in key.budget_layers])
+"""
+
+
+def test_budgets_declared_by_the_document_reach_every_output(tmp_path: Path) -> None:
+    """Our document with ``budgets`` and ``effective_budget`` added to the /key schema: after `make
+    generate` they are typed attributes of the generated model, and a guardrail below the key's own
+    limit and the account gives spendable = the guardrail's remaining in the library, the table,
+    --json and --format prometheus (the same wrapper, reading the typed attributes)."""
+    from openrouter_credits.testing import MockOpenRouter, MockServer
+
+    doc = yaml.load((ROOT / "openapi.yaml").read_bytes(), Loader=yaml.CSafeLoader)
+    data = doc["paths"]["/key"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["properties"]
+    data = data["data"]
+    doc["components"]["schemas"]["KeyBudget"] = KEY_BUDGET
+    data["properties"]["budgets"] = {"type": "array", "items": {"$ref": "#/components/schemas/KeyBudget"}}
+    data["properties"]["effective_budget"] = {"anyOf": [{"$ref": "#/components/schemas/KeyBudget"}, {"type": "null"}]}
+    data["required"] += ["budgets", "effective_budget"]
+    result, package = regenerate(tmp_path, doc)
+    assert result.returncode == 0, result.stdout + result.stderr
+    model = fields(package / "models" / "get_current_key_response_200_data.py")
+    assert model["budgets"] == "list[KeyBudget]"
+    assert model["effective_budget"] == "KeyBudget | None"
+    project = package.parent.parent
+    (project / "user.py").write_text(BUDGET_SCRIPT)
+    env = {**os.environ, "PYTHONPATH": f"{project / 'generated'}{os.pathsep}{project / 'wrapper'}"}
+    env.pop("OPENROUTER_BASE_URL", None)
+    key = "sk-or-v1-codegen-SECRET-budgets-93ab"
+    with MockServer(MockOpenRouter(provisioning_keys={key: (25.0, 7.5)}, inference_keys=[])) as server:
+        server.app.set_key(key, limit=10.0, usage=0.0)
+        server.app.set_budgets(key, guardrail={"limit": 5.0, "spend": 2.0, "reset_interval": "daily"}, workspace=50.0)
+
+        def python(*args: str) -> subprocess.CompletedProcess[str]:
+            ran = subprocess.run(
+                [sys.executable, *args],
+                capture_output=True,
+                text=True,
+                env={**env, "OPENROUTER_API_KEY": key},
+                check=False,
+            )
+            assert (ran.returncode, ran.stderr) == (0, ""), ran.stderr
+            return ran
+
+        assert python(str(project / "user.py"), key, server.base_url).stdout == (
+            "3.0 api_key ['api_key', 'workspace', 'key_limit']\n"
+        )
+        command = ["-m", "openrouter_credits", "--base-url", server.base_url]
+        table = python(*command).stdout.splitlines()
+        assert table[1] == "Spendable       $3.00  (capped by the key's api_key budget)"
+        assert table[8].startswith("Key budget      $5.00  (api_key budget, $3.00 left; resets daily, in ")
+        view = json.loads(python(*command, "--json").stdout)
+        assert (view["spendable"], view["capped_by_budget"]) == (3.0, "api_key")
+        assert [layer["scope"] for layer in view["key"]["budgets"]] == ["api_key", "workspace", "key_limit"]
+        assert view["key"]["effective_budget"]["remaining_usd"] == 3.0
+        metrics = python(*command, "--format", "prometheus").stdout
+        assert "\nopenrouter_credits_spendable_dollars 3\n" in metrics
+        assert '\nopenrouter_credits_key_budget_remaining_dollars{scope="api_key"} 3\n' in metrics
+
+
+#: In a copy generated from the reference page's document (GET /credits alone): the library.
+WITHOUT_KEY_SCRIPT = """\
+import asyncio, sys
+from openrouter_credits import AsyncCreditsClient, ConfigurationError, CreditsClient, OperationUnavailable
+
+with CreditsClient(sys.argv[1], base_url=sys.argv[2]) as client:
+    for call in (client.get_key, client.get_activity):
+        try:
+            call()
+        except ConfigurationError as error:
+            assert isinstance(error, OperationUnavailable)
+            print(error)
+    print(client.get_balance())
+
+
+async def main():
+    async with AsyncCreditsClient(sys.argv[1], base_url=sys.argv[2]) as client:
+        print(await client.get_balance())
+
+
+asyncio.run(main())
+"""
+
+
+def test_a_document_without_key_and_activity_gives_a_working_command(tmp_path: Path) -> None:
+    """Generated from the reference page's document (only GET /credits): the command exits 0, with
+    the key's part and the spend unknown and the reason "the API document in use has no GET /key";
+    get_key() and get_activity() raise a ConfigurationError saying so; never ModuleNotFoundError."""
+    from openrouter_credits.testing import MockOpenRouter, MockServer
+
+    result, package = regenerate(tmp_path, REFERENCE_PAGE.read_bytes())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not (package / "api" / "api_keys").exists()
+    assert not (package / "api" / "analytics").exists()
+    project = package.parent.parent
+    (project / "user.py").write_text(WITHOUT_KEY_SCRIPT)
+    # The copy's generated package, and this checkout's wrapper.
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENROUTER_API_KEY", "OPENROUTER_BASE_URL")}
+    env["PYTHONPATH"] = f"{project / 'generated'}{os.pathsep}{ROOT / 'wrapper'}"
+    key = "sk-or-v1-codegen-SECRET-nokey-5e7f"
+    no_key = "the API document in use has no GET /key"
+    no_activity = "the API document in use has no GET /activity"
+    with MockServer(MockOpenRouter(provisioning_keys={key: (25.0, 7.5)}, inference_keys=[])) as server:
+
+        def python(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [sys.executable, *args],
+                capture_output=True,
+                text=True,
+                env={**env, "OPENROUTER_API_KEY": key},
+                check=False,
+                timeout=60,
+            )
+
+        command = ["-m", "openrouter_credits", "--base-url", server.base_url]
+        ran = python(*command, "--json")
+        assert (ran.returncode, ran.stderr) == (0, ""), ran.stderr
+        view = json.loads(ran.stdout)
+        assert (view["remaining"], view["spendable"], view["spendable_at_most"], view["key"]) == (
+            17.5,
+            None,
+            17.5,
+            None,
+        )
+        assert (view["spend_per_day"], view["days_left"], view["daily_spend"]) == (None, None, None)
+        assert view["unknown"] == {
+            "key": no_key,
+            "spendable": no_key,
+            "daily_spend": no_activity,
+            "spend_per_day": no_activity,
+            "days_left": no_activity,
+        }
+        ran = python(*command)
+        assert (ran.returncode, ran.stderr) == (0, ""), ran.stderr
+        table = [" ".join(line.split()) for line in ran.stdout.splitlines()]
+        assert table[:2] == ["Remaining $17.50", "Spendable unknown (at most $17.50)"]
+        assert "Key limit unknown" in table
+        ran = python(*command, "--format", "prometheus")
+        assert (ran.returncode, ran.stderr) == (0, ""), ran.stderr
+        assert "\nopenrouter_credits_remaining_dollars 17.5\n" in ran.stdout
+        assert "spendable_dollars" not in ran.stdout
+        ran = python(*command, "spend")
+        assert ran.returncode == 2
+        assert ran.stderr.startswith("error: The API document in use has no GET /activity: ")
+        assert "Traceback" not in ran.stderr
+        ran = python(str(project / "user.py"), key, server.base_url)
+        assert (ran.returncode, ran.stderr) == (0, ""), ran.stderr
+        lines = ran.stdout.splitlines()
+        assert lines[0].startswith("The API document in use has no GET /key: openrouter_credits_client was generated")
+        assert lines[1].startswith("The API document in use has no GET /activity: ")
+        assert lines[2] == lines[3]
+        assert lines[2].startswith("Balance(remaining=17.5, spendable=None, spend_per_day=None, days_left=None, ")
+        assert f"'key': '{no_key}'" in lines[2]
+
+
 def test_removed_response_leaves_nothing(tmp_path: Path) -> None:
     """Removing the 500 response removes every trace of it from the endpoint module."""
     doc = reference()
@@ -317,6 +521,33 @@ def test_template_overrides_take_effect() -> None:
     assert "class ResponseValidationError(Exception):\n" in (package / "errors.py").read_text()
     model = (package / "models" / "get_credits_response_200_data.py").read_text()
     assert '        "total_credits": (True, ("number",)),\n' in model
+
+
+def test_client_repr_hides_the_token() -> None:
+    """The client.py override: the token (and the headers, which carry it once a request is made) are
+    left out of repr(), before and after the first request."""
+    from openrouter_credits_client import AuthenticatedClient
+
+    client = (ROOT / "generated" / PACKAGE / "client.py").read_text()
+    assert "    token: str = field(repr=False)\n" in client
+    made = AuthenticatedClient(base_url="https://openrouter.ai/api/v1", token="sk-or-v1-secret")
+    assert "sk-or-v1-secret" not in repr(made)
+    assert repr(made).startswith("AuthenticatedClient(raise_on_unexpected_status=False, _base_url='https://openrouter")
+    made.get_httpx_client().close()
+    assert made._headers == {"Authorization": "Bearer sk-or-v1-secret"}
+    assert "sk-or-v1-secret" not in repr(made)
+
+
+def test_every_override_of_a_generator_template_is_drift_checked() -> None:
+    """Each file in templates/ that copies one of the generator's templates has its hash recorded."""
+    upstream = generate.upstream_templates()
+    copies = {
+        path.relative_to(generate.TEMPLATES).as_posix()
+        for path in generate.TEMPLATES.rglob("*.jinja")
+        if (upstream / path.relative_to(generate.TEMPLATES)).is_file()
+    }
+    assert "client.py.jinja" in copies
+    assert copies <= set(generate.recorded_templates())
 
 
 def test_template_drift_is_caught(tmp_path: Path) -> None:

@@ -12,11 +12,12 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, cast
 
 from ._activity import Activity, DailySpend
-from ._exceptions import AuthenticationError, OpenRouterCreditsError, PermissionDeniedError
+from ._exceptions import AuthenticationError, OpenRouterCreditsError, OperationUnavailable, PermissionDeniedError
 from ._format import money
 from ._windows import utc
 
 if TYPE_CHECKING:
+    from ._budgets import BudgetLayer
     from ._key import KeyInfo
     from ._models import Credits
 
@@ -29,9 +30,13 @@ class Balance:
     """How much is left and for how long, from ``/credits``, ``/key`` and ``/activity`` together.
 
     - ``remaining``: the account's credits left (``/credits``), negative for an account in debt;
-    - ``spendable``: what this key may still spend: the smaller of ``remaining`` and the key's limit
-      remaining (a key without a limit does not cap); unknown when either could not be read (an
-      ordinary key, which may not read ``remaining``, may spend its limit remaining);
+    - ``spendable``: what this key may still spend: the smallest of ``remaining``, the key's limit
+      remaining (a key without a limit does not cap) and the ``remaining_usd`` of the budget layer
+      that blocks first (``key.effective_layer``: a guardrail's, a workspace's, ... when ``/key``
+      reports budgets); unknown when the account or the key could not be read (an ordinary key, which
+      may not read ``remaining``, may spend what its limit and budgets leave);
+    - ``budget``: the effective budget layer when it is what caps ``spendable`` (below the account's
+      remaining) and is not the key's own limit, else None;
     - ``spendable_at_most``: ``spendable`` when known, else the most it can be by what is known (the
       account's remaining when ``/key`` failed, say); None when nothing bounds it;
     - ``spend_per_day``: the spend of the 7 completed UTC days before today, divided by 7;
@@ -110,6 +115,18 @@ class Balance:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"Balance is immutable: cannot set {name!r}")
 
+    @property
+    def budget(self) -> BudgetLayer | None:
+        """The budget layer that caps ``spendable`` (``key.effective_layer``, when its remaining is
+        what may be spent and is below the account's remaining), else None; None too when that layer
+        is the key's own limit (scope ``key_limit``), which caps it as it always has."""
+        layer = None if self.key is None else self.key.effective_layer
+        if layer is None or layer.is_key_limit or self.spendable is None or layer.remaining_usd != self.spendable:
+            return None
+        if self.remaining is not None and layer.remaining_usd >= self.remaining:
+            return None
+        return layer
+
     def __repr__(self) -> str:
         shown = ("remaining", "spendable", "spend_per_day", "days_left")
         parts = [f"{name}={getattr(self, name)!r}" for name in shown]
@@ -119,6 +136,8 @@ class Balance:
 def _failure(what: str, error: OpenRouterCreditsError | None) -> str:
     if isinstance(error, PermissionDeniedError):
         return f"{what} {_MANAGEMENT}"
+    if isinstance(error, OperationUnavailable):
+        return error.reason  # the API document in use has no GET /key
     return f"{what} could not be read: {error}"
 
 
@@ -130,7 +149,8 @@ def _spendable(
 ) -> tuple[float | None, float | None, str | None]:
     """What this key may spend, what it may spend at most, and why the first is unknown (None when known).
 
-    Two things cap it: the account's remaining and the key's limit remaining. A cap that could not be
+    Three things cap it: the account's remaining, the key's limit remaining and, when ``/key`` says,
+    the remaining of its effective budget (the layer that blocks first). A cap that could not be
     read leaves spendable unknown, never the other cap's larger figure; what is known of the caps
     still bounds it. An ordinary key may not read the account's balance: its limit is what it may
     spend (and without a limit, nothing says).
@@ -144,6 +164,9 @@ def _spendable(
         reasons.append(f"this key has a limit of {money(key.limit)}, but OpenRouter did not say how much of it is left")
     elif key.limit_left is not None:
         bounds.append(key.limit_left)
+    budget = None if key is None else key.effective_layer
+    if budget is not None:  # the budget layer that blocks first (a guardrail's, a workspace's, ...)
+        bounds.append(budget.remaining_usd)
     if remaining is not None:
         bounds.append(remaining)
     elif key is None or not _unreadable(errors.get("credits")):

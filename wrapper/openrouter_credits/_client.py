@@ -13,7 +13,7 @@ import httpx
 
 from . import _config
 from ._body import Received, aread_body, read_body
-from ._exceptions import ConfigurationError, OpenRouterCreditsError, term
+from ._exceptions import ConfigurationError, OpenRouterCreditsError, OperationUnavailable, term
 from ._operations import ACTIVITY, CREDITS, KEY, Operation
 from ._retry import Call
 from ._settings import Settings
@@ -221,16 +221,21 @@ class CreditsClient(_ClientBase):
         from concurrent.futures import Future, ThreadPoolExecutor
 
         now = self._now()
-        for operation in (CREDITS, KEY, ACTIVITY):
-            operation.load()
+        operations: dict[str, Operation[Any]] = {"credits": CREDITS, "key": KEY, "activity": ACTIVITY}
+        outcomes: dict[str, object] = {}
+        for name, operation in operations.items():
+            try:
+                operation.load()
+            except OperationUnavailable as unavailable:  # its part is unknown, with that reason
+                outcomes[name] = unavailable
         pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix=WORKER_THREAD_PREFIX)
         try:
             futures: dict[str, Future[Any]] = {
-                "credits": pool.submit(self._call, CREDITS),
-                "key": pool.submit(self._call, KEY),
-                "activity": pool.submit(self._call, ACTIVITY),
+                name: pool.submit(self._call, operation)
+                for name, operation in operations.items()
+                if name not in outcomes
             }
-            outcomes = {name: future.exception() or future.result() for name, future in futures.items()}
+            outcomes.update({name: future.exception() or future.result() for name, future in futures.items()})
         finally:
             # Ctrl-C while waiting: return at once, not when the calls in flight end.
             pool.shutdown(wait=False, cancel_futures=True)

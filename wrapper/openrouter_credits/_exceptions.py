@@ -2,6 +2,7 @@
 
     OpenRouterCreditsError
     ├── ConfigurationError          bad key, base URL or option; raised before any I/O
+    │   └── OperationUnavailable    the generated client has no such operation (its document lacks it)
     ├── APIConnectionError          refused, reset, DNS, TLS, protocol error (after retries)
     │   └── APITimeoutError         a timeout, or the call's deadline ran out
     ├── APIStatusError              the server answered with a status other than 2xx
@@ -34,6 +35,7 @@ __all__ = [
     "AuthenticationError",
     "ConfigurationError",
     "OpenRouterCreditsError",
+    "OperationUnavailable",
     "PermissionDeniedError",
     "RateLimitError",
     "ResponseValidationError",
@@ -105,6 +107,19 @@ class ConfigurationError(OpenRouterCreditsError, ValueError):
     """The client cannot be used as configured (no key, a bad base URL, a bad option)."""
 
     kind = "configuration"
+
+
+class OperationUnavailable(ConfigurationError):
+    """The API document the client was generated from has no such operation (``GET /key`` and
+    ``GET /activity`` are optional in the selection), so there is nothing to call. ``reason`` is the
+    short form ``get_balance()`` gives as the reason its part is unknown."""
+
+    def __init__(self, method: str, path: str) -> None:
+        self.reason = f"the API document in use has no {method} {path}"
+        super().__init__(
+            f"The API document in use has no {method} {path}: openrouter_credits_client was generated without "
+            "it. Regenerate it from a document that has it (make update-spec, then make generate)."
+        )
 
 
 class APIConnectionError(OpenRouterCreditsError):

@@ -12,6 +12,7 @@ import attrs
 
 from openrouter_credits_client.models.get_current_key_response_200_data import GetCurrentKeyResponse200Data
 
+from ._budgets import BudgetLayer, effective, layers
 from ._models import _Immutable
 from ._windows import next_reset
 
@@ -24,7 +25,11 @@ class KeyInfo(_Immutable, GetCurrentKeyResponse200Data):
     ``limit_remaining``, ``usage`` and ``usage_daily`` / ``_weekly`` / ``_monthly`` in US dollars,
     ``is_management_key``, ``is_free_tier``, ``expires_at``, ``limit_reset`` (None, ``"daily"``,
     ``"weekly"`` or ``"monthly"``), ``byok_usage``, ... Every field of the API document's key object
-    is an attribute; immutable."""
+    is an attribute; immutable.
+
+    ``budget_layers`` and ``effective_layer`` read the budgets OpenRouter enforces for the key
+    (``budgets`` and ``effective_budget`` of the answer), whether the document declares them or only
+    the server sends them."""
 
     __hash__ = _Immutable.__hash__  # type: ignore[assignment]  # the generated base is unhashable
 
@@ -44,3 +49,17 @@ class KeyInfo(_Immutable, GetCurrentKeyResponse200Data):
         if self.limit is None:
             return None
         return next_reset(self.limit_reset, now)
+
+    @property
+    def budget_layers(self) -> tuple[BudgetLayer, ...] | None:
+        """Every budget layer enforcement checks for this key, in OpenRouter's order (guardrail
+        budgets, workspace budgets, the key's own limit); None when the answer does not say
+        (``budgets`` absent). Raises ``ValueError`` for a layer that is not what OpenRouter documents
+        (``get_key()`` has already refused such an answer)."""
+        return layers(self)
+
+    @property
+    def effective_layer(self) -> BudgetLayer | None:
+        """The budget layer that blocks first (``effective_budget``: the spent one, else the one with
+        the least ``remaining_usd``); None when nothing is budgeted or the answer does not say."""
+        return effective(self)

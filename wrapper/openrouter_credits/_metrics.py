@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ._balance import Balance
+
+if TYPE_CHECKING:
+    from ._budgets import BudgetLayer
 
 __all__ = ["METRICS", "PREFIX", "Family", "balance_metrics", "exposition", "merge_families"]
 
@@ -72,8 +75,8 @@ METRICS = {
     "remaining": ("remaining_dollars", "The account's credits remaining (bought minus used), in US dollars."),
     "spendable": (
         "spendable_dollars",
-        "What this key may still spend: the smaller of the account's remaining credits and the key's limit "
-        "remaining, in US dollars.",
+        "What this key may still spend: the smallest of the account's remaining credits, the key's limit "
+        "remaining and its effective budget's remaining, in US dollars.",
     ),
     "spend_per_day": (
         "spend_per_day_dollars",
@@ -92,6 +95,11 @@ METRICS = {
         "key_limit_reset_timestamp_seconds",
         "Unix time at which the key's limit next resets (daily, weekly on Monday or monthly on the 1st, at 00:00 UTC).",
     ),
+    "key_budget_remaining": (
+        "key_budget_remaining_dollars",
+        "What each budget layer of the key (guardrail, workspace, the key's own limit) still allows, by scope, "
+        "in US dollars.",
+    ),
     "key_usage": ("key_usage_dollars", "The key's own usage in US dollars, by period: day, week, month (UTC) or all."),
     "up": ("up", "1 when the last fetch succeeded, 0 when it failed."),
     "last_success": ("last_success_timestamp_seconds", "Unix time of the last successful fetch."),
@@ -101,6 +109,16 @@ METRICS = {
 def _family(metric: str, samples: Sequence[tuple[Mapping[str, str], float]], kind: str = "gauge") -> Family:
     suffix, help_text = METRICS[metric]
     return Family(f"{PREFIX}_{suffix}", help_text, kind, samples)
+
+
+def _budget_samples(layers: Iterable[BudgetLayer], labels: Mapping[str, str]) -> list[tuple[Mapping[str, str], float]]:
+    """One sample per scope: the least remaining among the layers of that scope (the one that blocks
+    first), so that two guardrails on one key do not make two series of the same name and labels."""
+    least: dict[str, float] = {}
+    for layer in layers:
+        known = least.get(layer.scope)
+        least[layer.scope] = layer.remaining_usd if known is None else min(known, layer.remaining_usd)
+    return [({**labels, "scope": scope}, value) for scope, value in least.items()]
 
 
 def balance_metrics(
@@ -116,9 +134,11 @@ def balance_metrics(
     key = None if balance is None else balance.key
     resets_at = None if balance is None or key is None else key.resets_at(balance.at)
     key_usage: list[tuple[Mapping[str, str], float]] = []
+    budgets: list[tuple[Mapping[str, str], float]] = []
     if key is not None:
         periods = {"day": key.usage_daily, "week": key.usage_weekly, "month": key.usage_monthly, "all": key.usage}
         key_usage = [({**labels, "period": period}, value) for period, value in periods.items()]
+        budgets = _budget_samples(key.budget_layers or (), labels)
     return [
         _family("purchased", one(None if credits is None else credits.total_credits)),
         _family("used", one(None if credits is None else credits.total_usage)),
@@ -128,6 +148,7 @@ def balance_metrics(
         _family("time_left", one(None if balance is None or balance.days_left is None else balance.days_left * 86400)),
         _family("key_limit_remaining", one(None if key is None else key.limit_left)),
         _family("key_limit_reset", one(None if resets_at is None else resets_at.timestamp())),
+        _family("key_budget_remaining", budgets),
         _family("key_usage", key_usage),
         _family("up", [(labels, 1.0 if up else 0.0)]),
         _family("last_success", one(last_success)),

@@ -8,7 +8,7 @@ this file. The wrapper adds ``remaining``, ``extra``, immutability, equality and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from types import MappingProxyType
 from typing import Any, NoReturn, Self, cast
 
@@ -63,8 +63,11 @@ class _Immutable:
         return [f"{f.name}={getattr(self, f.name)!r}" for f in fields if f.name != "additional_properties"]
 
     def __hash__(self) -> int:
+        # Fields whose values cannot be hashed (a list, a generated model: ``budgets`` once the
+        # document declares it) are left out; equal instances still hash alike.
         fields = attrs.fields(cast(Any, type(self)))
-        return hash(tuple(getattr(self, f.name) for f in fields if f.name != "additional_properties"))
+        values = (getattr(self, f.name) for f in fields if f.name != "additional_properties")
+        return hash(tuple(value for value in values if isinstance(value, Hashable)))
 
     def __repr__(self) -> str:
         parts = self._repr_fields()

@@ -29,6 +29,9 @@ __all__ = [
 
 T = TypeVar("T")
 
+#: The generated package the operations' endpoints and models come from.
+GENERATED_PACKAGE = "openrouter_credits_client"
+
 
 class SyncSender(Protocol):
     """What a generated endpoint asks of the client it is handed (the wrapper's exchange of one attempt)."""
@@ -99,18 +102,33 @@ class Operation(Generic[T]):
 
     @property
     def endpoint(self) -> Endpoint:
-        """The generated module: ``sync_detailed(client=...)`` and ``asyncio_detailed(client=...)``."""
+        """The generated module: ``sync_detailed(client=...)`` and ``asyncio_detailed(client=...)``.
+
+        Raises ``OperationUnavailable`` when the generated package has no such module (the document
+        it was generated from lacks the operation)."""
         if self._endpoint is None:
             # A module found by name: the protocol says what the wrapper uses of it.
-            self._endpoint = cast(Endpoint, importlib.import_module(self._module))
+            self._endpoint = cast(Endpoint, self._import(self._module))
         return self._endpoint
 
     def load(self) -> None:
         """Import the endpoint and the wrapper's models now, in this thread: calls made at once from
         several threads must not be the first to import them (import locks across circular imports
-        between the generated modules can deadlock)."""
+        between the generated modules can deadlock). Raises ``OperationUnavailable`` as ``endpoint``."""
         self.endpoint  # noqa: B018 (imports it)
-        importlib.import_module(self._result_module, __package__)
+        self._import(self._result_module)
+
+    def _import(self, module: str) -> Any:
+        try:
+            return importlib.import_module(module, __package__)
+        except ModuleNotFoundError as missing:
+            # Only a module of the generated package that is not there: another missing module (a
+            # dependency) is a broken installation, raised as it is.
+            if not (missing.name or "").startswith(f"{GENERATED_PACKAGE}."):
+                raise
+            from ._exceptions import OperationUnavailable
+
+            raise OperationUnavailable("GET", self.path) from None
 
     def result(self, parsed: Any) -> T:
         """The wrapper's value for the generated endpoint's parsed 2xx model; raises ``InvalidAnswer``
@@ -133,9 +151,18 @@ CREDITS: Operation[Credits] = Operation(
 
 
 def _key(parsed: Any) -> KeyInfo:
+    """The key's answer; a budget layer that is not what OpenRouter documents makes it invalid (the
+    spendable figure would otherwise ignore the budget)."""
+    from ._budgets import MalformedBudget
     from ._key import KeyInfo
 
-    return KeyInfo.from_generated(parsed.data)
+    key = KeyInfo.from_generated(parsed.data)
+    try:
+        key.budget_layers  # noqa: B018 (checks them)
+        key.effective_layer  # noqa: B018
+    except MalformedBudget as bad:
+        raise InvalidAnswer(str(bad)) from None
+    return key
 
 
 #: How much of a value a message quotes.

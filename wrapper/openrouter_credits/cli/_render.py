@@ -18,6 +18,7 @@ from .._logging import without_secrets
 from .._money import exact_sum
 
 if TYPE_CHECKING:
+    from .._budgets import BudgetLayer
     from .._key import KeyInfo
 
 __all__ = ["balance_json", "balance_table", "duration", "key_rows", "rfc3339", "spend_chart", "statement"]
@@ -66,6 +67,9 @@ def balance_table(balance: Balance) -> str:
             f"this month {money(key.usage_monthly)})"
         )
         rows += [("Key limit", _key_limit(balance, key)), ("Key usage", usage)]
+        layer = key.effective_layer
+        if layer is not None and not layer.is_key_limit:  # the key's own limit has its row above
+            rows.append(("Key budget", _budget(balance, layer)))
         if key.byok_usage or key.include_byok_in_limit:
             counted = "counted in the key's limit" if key.include_byok_in_limit else "not counted in the key's limit"
             rows.append(("BYOK usage", f"{money(key.byok_usage)}  ({counted})"))
@@ -96,6 +100,18 @@ def _key_limit(balance: Balance, key: KeyInfo) -> str:
     return f"{money(key.limit)}  ({'; '.join(notes)})" if notes else money(key.limit)
 
 
+def _budget(balance: Balance, layer: BudgetLayer) -> str:
+    """The budget layer that blocks first: ``$5.00  (api_key budget, $3.00 left; resets daily, in 5 h 12 m)``."""
+    notes = [f"{layer.scope} budget, {money(layer.remaining_usd)} left"]
+    if layer.reset_interval is not None or layer.resets_at is not None:
+        reset = "resets" if layer.reset_interval is None else f"resets {layer.reset_interval}"
+        at = layer.next_reset(balance.at)
+        if at is not None:
+            reset += f", in {duration(at - balance.at)}"
+        notes.append(reset)
+    return f"{money(layer.limit_usd)}  ({'; '.join(notes)})"
+
+
 def duration(span: dt.timedelta) -> str:
     """A time to come in whole minutes, rounded down: ``2 d 3 h``, ``5 h 12 m``, ``7 m``, ``less than 1 m``."""
     minutes = max(int(span.total_seconds() // 60), 0)
@@ -120,6 +136,8 @@ def _debt(balance: Balance) -> str:
 def _spendable(balance: Balance) -> str:
     if balance.spendable is None and balance.spendable_at_most is not None:
         return f"{UNKNOWN}  (at most {money(balance.spendable_at_most)})"
+    if balance.budget is not None:
+        return f"{_or_unknown(balance.spendable)}  (capped by the key's {balance.budget.scope} budget)"
     return _or_unknown(balance.spendable)
 
 
@@ -138,6 +156,8 @@ def balance_json(balance: Balance | None, **more: object) -> dict[str, Any]:
         return {**dict.fromkeys(_JSON_FIELDS), "unknown": {}, **more}
     credits = balance.credits
     key = balance.key
+    layers = None if key is None else key.budget_layers
+    effective = None if key is None else key.effective_layer
     return {
         "total_credits": None if credits is None else credits.total_credits,
         "total_usage": None if credits is None else credits.total_usage,
@@ -165,7 +185,10 @@ def balance_json(balance: Balance | None, **more: object) -> dict[str, Any]:
             "resets_at": rfc3339(key.resets_at(balance.at)),
             "byok_usage": key.byok_usage,
             "include_byok_in_limit": key.include_byok_in_limit,
+            "budgets": None if layers is None else [layer.as_json(balance.at) for layer in layers],
+            "effective_budget": None if effective is None else effective.as_json(balance.at),
         },
+        "capped_by_budget": None if balance.budget is None else balance.budget.scope,
         "unknown": dict(balance.unknown),
         **more,
     }
@@ -182,6 +205,7 @@ _JSON_FIELDS = (
     "days_left",
     "daily_spend",
     "key",
+    "capped_by_budget",
 )
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO, cast
 
 from .._client import CreditsClient
-from .._exceptions import ConfigurationError, OpenRouterCreditsError, PermissionDeniedError
+from .._exceptions import ConfigurationError, OpenRouterCreditsError, OperationUnavailable, PermissionDeniedError
 from .._spike import DEFAULT_SPIKE_MIN_DOLLARS
 from ._common import (
     CLI_TERMS,
@@ -110,8 +110,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _failures(balance: Balance) -> list[OpenRouterCreditsError]:
-    """The calls that failed for another reason than this key's kind (a 403 is expected for it)."""
-    return [error for error in balance.errors.values() if not isinstance(error, PermissionDeniedError)]
+    """The calls that failed for another reason than this key's kind (a 403 is expected for it) or
+    the API document in use (an operation it lacks: its part is unknown, with that reason)."""
+    expected = (PermissionDeniedError, OperationUnavailable)
+    return [error for error in balance.errors.values() if not isinstance(error, expected)]
 
 
 #: How the thresholds are named in messages: the options, or a key's settings in --config.

@@ -10,7 +10,13 @@ import attrs
 
 from .._activity import Activity
 from .._balance import Balance, api_errors, balance_from
-from .._exceptions import ERROR_KINDS, OpenRouterCreditsError, PermissionDeniedError, RateLimitError
+from .._exceptions import (
+    ERROR_KINDS,
+    OpenRouterCreditsError,
+    OperationUnavailable,
+    PermissionDeniedError,
+    RateLimitError,
+)
 from .._keys_file import KeySpec
 from .._money import exact_sum
 
@@ -113,6 +119,8 @@ async def poll_key(
     except OpenRouterCreditsError as raised:
         cause = raised
     for failed in errors.values():
+        if isinstance(failed, OperationUnavailable):
+            continue  # no call was made: the document in use lacks the operation, not a failure to count
         # A 403 is what this kind of key gets: counted only when the poll failed as a whole.
         if not isinstance(failed, PermissionDeniedError) or cause is not None:
             state.errors[failed.kind] += 1

@@ -16,7 +16,7 @@
 from typing import TYPE_CHECKING
 
 from ._app import MockOpenRouter
-from ._records import ACTIVITY_DATE_FORMATS, FAULT_KINDS, Balance, Fault, KeyView, activity_row
+from ._records import ACTIVITY_DATE_FORMATS, FAULT_KINDS, Balance, Budget, Fault, KeyView, activity_row
 from ._scenario import DEFAULT_INFERENCE_KEY, DEFAULT_PROVISIONING_KEY
 
 if TYPE_CHECKING:  # type checkers see the class; at run time it loads on first use (it needs uvicorn)
@@ -28,6 +28,7 @@ __all__ = [
     "DEFAULT_PROVISIONING_KEY",
     "FAULT_KINDS",
     "Balance",
+    "Budget",
     "Fault",
     "KeyView",
     "MockOpenRouter",

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs
 
 import attrs
 
-from ._records import Fault, default_activity, key_label, row_day, served_date
+from ._records import WORKSPACE_ID, Fault, default_activity, key_label, row_day, served_date
 from ._scenario import Scenario
 
 __all__ = ["JSON_TYPE", "Answer", "Answers", "Scope", "error_body"]
@@ -27,7 +27,7 @@ RATE_LIMIT_REQUESTS = 20
 RATE_LIMIT_RESET = 60.0
 ACTIVITY_PARAMETERS = ("date", "api_key_hash", "user_id", "group_by", "workspace_id")
 #: The workspace every row of this mock's activity belongs to (``group_by=workspace``).
-DEFAULT_WORKSPACE = "00000000-0000-4000-8000-000000000000"
+DEFAULT_WORKSPACE = WORKSPACE_ID
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -70,7 +70,7 @@ class Answers(Scenario):
         if view is None:
             return 401, JSON_TYPE, error_body(401, UNKNOWN_KEY)
         if endpoint == "key":
-            return 200, JSON_TYPE, json.dumps({"data": view.data(key_label(token))}).encode()
+            return 200, JSON_TYPE, json.dumps({"data": view.data(key_label(token), self._clock())}).encode()
         if endpoint == "credits":
             if data is None and self.zero_credits_for_ordinary_keys:
                 data = {"total_credits": 0.0, "total_usage": 0.0}

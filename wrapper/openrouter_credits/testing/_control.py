@@ -35,7 +35,7 @@ class Controlled(Answers):
                 return 413, JSON_TYPE, error_body(413, "Request body too large")
             if not message.get("more_body"):
                 break
-        actions = ("balance", "key", "activity", "faults", "latency", "options", "reset")
+        actions = ("balance", "key", "budgets", "activity", "faults", "latency", "options", "reset")
         try:
             args = json.loads(body) if body else {}
             if not isinstance(args, dict):
@@ -55,6 +55,15 @@ class Controlled(Answers):
             self.set_balance(key, total_credits=args.get("total_credits"), total_usage=args.get("total_usage"))
         elif action == "key":
             self.set_key(key, **{k: v for k, v in args.items() if k != "key"})
+        elif action == "budgets":
+            unknown = sorted(set(args) - {"key", "guardrail", "workspace"})
+            if unknown:
+                raise ValueError(f"there is no budget {unknown[0]!r}; the budgets are guardrail and workspace")
+            for name in ("guardrail", "workspace"):
+                value = args.get(name)
+                if value is not None and (isinstance(value, bool) or not isinstance(value, int | float | dict)):
+                    raise ValueError(f"{name} must be a number, an object or null, not {value!r}")
+            self.set_budgets(key, guardrail=args.get("guardrail"), workspace=args.get("workspace"))
         elif action == "activity":
             if "rows" in args and "daily" in args:
                 raise ValueError("give rows or daily, not both")
@@ -98,7 +107,17 @@ class Controlled(Answers):
             return {
                 "balances": {key_label(k): attrs.asdict(b) for k, b in self._accounts.items()},
                 "keys": {
-                    key_label(k): {"management": v.management, "limit": v.limit, "usage": v.usage}
+                    key_label(k): {
+                        "management": v.management,
+                        "limit": v.limit,
+                        "usage": v.usage,
+                        # a key's budgets, when it has any (POST /_mock/budgets)
+                        **{
+                            name: attrs.asdict(b)
+                            for name, b in (("guardrail", v.guardrail), ("workspace", v.workspace))
+                            if b
+                        },
+                    }
                     for k, v in self._keys.items()
                 },
                 "activity_rows": {

@@ -12,16 +12,20 @@ from typing import Any
 import attrs
 
 from .._activity import completed_days, utc_date
+from .._windows import next_reset
 
 __all__ = [
     "ACTIVITY_DATE_FORMATS",
     "ENDPOINTS",
     "FAULT_KINDS",
+    "WORKSPACE_ID",
     "Balance",
+    "Budget",
     "Fault",
     "KeyView",
     "activity_row",
     "default_activity",
+    "effective_budget",
     "key_label",
     "row_day",
     "served_date",
@@ -61,9 +65,99 @@ class Balance:
     total_usage: float
 
 
+#: The workspace every key and activity row of the mock belongs to.
+WORKSPACE_ID = "00000000-0000-4000-8000-000000000000"
+#: The intervals a budget may reset at (null: never).
+RESET_INTERVALS = ("daily", "weekly", "monthly")
+#: Free-model requests a day: an account on the free tier, and one that bought credits.
+FREE_MODEL_DAILY_REQUESTS = {True: 50, False: 1000}
+
+
+@attrs.frozen
+class Budget:
+    """A budget set on a key by a guardrail or on its workspace: a limit, what was spent of it in the
+    current window, how often the window starts afresh (None: never)."""
+
+    limit: float
+    spend: float = 0.0
+    reset_interval: str | None = None
+    include_byok: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("limit", "spend"):
+            _amount(name, getattr(self, name))
+        if self.reset_interval is not None and self.reset_interval not in RESET_INTERVALS:
+            raise ValueError(
+                f"reset_interval must be one of {', '.join(RESET_INTERVALS)} or null, not {self.reset_interval!r}"
+            )
+        if not isinstance(self.include_byok, bool):
+            raise ValueError(f"include_byok must be true or false, not {self.include_byok!r}")
+
+    @classmethod
+    def of(cls, spec: Budget | float | Mapping[str, Any] | None) -> Budget | None:
+        """A budget from a number (its limit, nothing spent), ``{"limit": ..., "spend": ...,
+        "reset_interval": ..., "include_byok": ...}``, or None (no budget)."""
+        if spec is None or isinstance(spec, Budget):
+            return spec
+        if isinstance(spec, Mapping):
+            unknown = sorted(set(spec) - {"limit", "spend", "reset_interval", "include_byok"})
+            if unknown:
+                raise ValueError(
+                    f"a budget has no field {unknown[0]!r}; its fields are include_byok, limit, reset_interval, spend"
+                )
+            if "limit" not in spec:
+                raise ValueError("a budget needs its limit")
+            return cls(
+                _amount("limit", spec["limit"]),
+                _amount("spend", spec.get("spend", 0.0)),
+                spec.get("reset_interval"),
+                spec.get("include_byok", False),
+            )
+        return cls(_amount("limit", spec))
+
+    def layer(self, scope: str, now: dt.datetime, **ids: str | None) -> dict[str, Any]:
+        """The budget as a layer of ``budgets`` in ``GET /key``."""
+        return _layer(scope, self.limit, self.spend, self.reset_interval, now, self.include_byok, **ids)
+
+
+def _layer(
+    scope: str,
+    limit: float,
+    spend: float,
+    reset_interval: str | None,
+    now: dt.datetime,
+    include_byok: bool,
+    *,
+    budget_id: str | None = None,
+    guardrail_id: str | None = None,
+) -> dict[str, Any]:
+    resets_at = next_reset(reset_interval, now)
+    return {
+        "scope": scope,
+        "limit_usd": limit,
+        "remaining_usd": max(limit - spend, 0.0),
+        "spend_usd": spend,
+        "reset_interval": reset_interval,
+        "resets_at": None if resets_at is None else resets_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "include_byok": include_byok,
+        "budget_id": budget_id,
+        "guardrail_id": guardrail_id,
+    }
+
+
+def effective_budget(layers: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The layer that blocks first, as OpenRouter picks it: the spent one, else the one with the
+    least remaining; None when nothing is budgeted."""
+    spent = [layer for layer in layers if layer["remaining_usd"] <= 0]
+    if spent:
+        return spent[0]
+    return min(layers, key=lambda layer: layer["remaining_usd"], default=None)
+
+
 @attrs.define
 class KeyView:
-    """What ``GET /key`` says of a key: its limit (None: no limit) and its usage, in dollars."""
+    """What ``GET /key`` says of a key: its limit (None: no limit) and its usage, in dollars, and the
+    budgets of a guardrail on it and of its workspace (None: none)."""
 
     management: bool
     limit: float | None = None
@@ -72,10 +166,27 @@ class KeyView:
     usage_weekly: float = 0.0
     usage_monthly: float = 0.0
     is_free_tier: bool = False
+    guardrail: Budget | None = None
+    workspace: Budget | None = None
 
-    def data(self, label: str) -> dict[str, Any]:
-        """The ``data`` object of ``GET /key``, every field the published document requires."""
+    def budgets(self, label: str, now: dt.datetime) -> list[dict[str, Any]]:
+        """``budgets`` of ``GET /key``: the guardrail's, the workspace's, the key's own limit, in that order."""
+        layers = []
+        if self.guardrail is not None:
+            layers.append(self.guardrail.layer("api_key", now, guardrail_id=f"guardrail-{label}"))
+        if self.workspace is not None:
+            layers.append(self.workspace.layer("workspace", now, budget_id=f"budget-{WORKSPACE_ID[:8]}"))
+        if self.limit is not None:
+            layers.append(_layer("key_limit", self.limit, self.usage, None, now, False))
+        return layers
+
+    def data(self, label: str, now: dt.datetime | None = None) -> dict[str, Any]:
+        """The ``data`` object of ``GET /key``: every field the published document requires, and what
+        the live API sends beyond it (``budgets``, ``effective_budget``, ``allowed_data_regions``,
+        ``free_model_daily_requests``, ``organization_id``, ``workspace_id``)."""
         remaining = None if self.limit is None else max(self.limit - self.usage, 0.0)
+        layers = self.budgets(label, dt.datetime.now(dt.UTC) if now is None else now)
+        free = FREE_MODEL_DAILY_REQUESTS[self.is_free_tier]
         return {
             "label": label,
             "limit": self.limit,
@@ -96,6 +207,12 @@ class KeyView:
             "creator_user_id": "user_mock",
             "expires_at": None,
             "rate_limit": {"requests": -1, "interval": "10s", "note": "This field is deprecated and safe to ignore."},
+            "budgets": layers,
+            "effective_budget": effective_budget(layers),
+            "allowed_data_regions": ["global"],
+            "free_model_daily_requests": {"limit": free, "remaining": free, "used": 0},
+            "organization_id": None,
+            "workspace_id": WORKSPACE_ID,
         }
 
 
@@ -147,6 +264,7 @@ def activity_row(
         "prompt_tokens": 100 * requests,
         "completion_tokens": 200 * requests,
         "reasoning_tokens": 0,
+        "cached_tokens": 0,
     }
 
 

@@ -18,6 +18,7 @@ from ._records import (
     ACTIVITY_DATE_FORMATS,
     ENDPOINTS,
     Balance,
+    Budget,
     Fault,
     KeyView,
     default_activity,
@@ -150,6 +151,24 @@ class Scenario:
             view = self._keys[self._key(key, management=False)]
             for name, value in fields.items():
                 setattr(view, name, value)
+
+    def set_budgets(
+        self,
+        key: str | None = None,
+        *,
+        guardrail: Budget | float | Mapping[str, Any] | None = None,
+        workspace: Budget | float | Mapping[str, Any] | None = None,
+    ) -> None:
+        """The budgets ``GET /key`` reports for a key (by key or label; the first management key when
+        None) besides its own limit: a guardrail's (scope ``api_key``) and its workspace's (scope
+        ``workspace``). Each is a number (the limit, nothing spent), ``{"limit": ..., "spend": ...,
+        "reset_interval": "daily" | "weekly" | "monthly" | None, "include_byok": ...}``, or None (no
+        such budget). ``effective_budget`` follows: the spent layer, else the least remaining."""
+        budgets = {"guardrail": Budget.of(guardrail), "workspace": Budget.of(workspace)}
+        with self._lock:
+            view = self._keys[self._key(key, management=False)]
+            for name, budget in budgets.items():
+                setattr(view, name, budget)
 
     def set_activity(
         self, activity: Iterable[Mapping[str, Any]] | Mapping[str, float] | None, key: str | None = None
