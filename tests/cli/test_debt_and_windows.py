@@ -55,6 +55,8 @@ Total credits  $25.00
 Total usage    $25.50
 Key limit        none
 Key usage       $0.00  (today $0.00, this week $0.00, this month $0.00)
+Keys: 1 (0 near or past their limit; openrouter-credits keys lists them)
+Top model of the last 7 days: openai/gpt-4.1 ($7.00)
 """
 
 
