@@ -1,5 +1,6 @@
 """One poll of one key: ``/credits`` and ``/key`` each time, ``/activity`` at most every 15 minutes,
-combined into a Balance by the library's one rule (``balance_from``)."""
+combined into a Balance by the library's one rule (``balance_from``); for a key with ``discover``,
+the account's keys (``list_keys()``) at most once a minute, apart from the balance."""
 
 from __future__ import annotations
 
@@ -15,8 +16,14 @@ from .._keys_file import KeySpec
 
 if TYPE_CHECKING:
     from .._client import AsyncCreditsClient
+    from .._fleet import ApiKey
 
-__all__ = ["KeyState", "poll_key"]
+__all__ = ["KEYS_MIN_INTERVAL", "KEYS_RATE_LIMIT_WAIT", "KeyState", "poll_key"]
+
+#: ``GET /keys`` is asked at most this often (seconds), whatever the key's interval.
+KEYS_MIN_INTERVAL = 60.0
+#: How long a 429 on ``/keys`` without Retry-After keeps the listing from being asked again.
+KEYS_RATE_LIMIT_WAIT = 60.0
 
 
 @attrs.define
@@ -34,20 +41,45 @@ class KeyState:
     activity_at: float | None = None
     errors: dict[str, int] = attrs.Factory(lambda: dict.fromkeys(ERROR_KINDS[1:], 0))
     problem: str | None = None
+    #: The account's keys (``discover``): the last listing, None when the last one failed.
+    listed: list[ApiKey] | None = None
+    listed_at: float | None = None
+    #: A 429 on /keys: not asked again before this (monotonic) time.
+    listing_not_before: float = 0.0
+    #: Whether the warning that the listing exceeds max_keys was given.
+    warned_max_keys: bool = False
 
 
 async def poll_key(
-    state: KeyState, client: AsyncCreditsClient, *, now: float, activity_interval: float
+    state: KeyState,
+    client: AsyncCreditsClient,
+    *,
+    now: float,
+    activity_interval: float,
+    keys_interval: float = KEYS_MIN_INTERVAL,
 ) -> tuple[Balance | None, OpenRouterCreditsError | None, float]:
     """Poll once: the balance (or the error that makes the poll fail as a whole) and the seconds a
-    429 asked the next poll to wait (0 if none). Counts each failed call in ``state.errors``."""
+    429 asked the next poll to wait (0 if none). Counts each failed call in ``state.errors``.
+
+    With ``discover``, ``/keys`` too, at most every ``keys_interval`` (one minute at least) and not
+    before a 429 on it allows: its failure alone drops the listing (``state.listed`` None) and is
+    counted, but fails neither the poll nor the balance."""
     calls: dict[str, Any] = {"credits": client.get_credits(), "key": client.get_key()}
     if state.activity_at is None or now - state.activity_at >= activity_interval:
         calls["activity"] = client.get_activity()  # at most every 15 minutes, answered or not
         state.activity_at = now
+    due = state.listed_at is None or now - state.listed_at >= max(keys_interval, KEYS_MIN_INTERVAL)
+    if state.spec.discover and now >= state.listing_not_before and due:
+        calls["keys"] = client.list_keys(include_disabled=True)
+        state.listed_at = now
     results = await asyncio.gather(*calls.values(), return_exceptions=True)
     outcomes = dict(zip(calls, results, strict=True))
     errors = api_errors(outcomes)
+    if "keys" in outcomes:
+        listing_error = errors.get("keys")
+        state.listed = None if listing_error else cast("list[ApiKey]", outcomes["keys"])
+        if isinstance(listing_error, RateLimitError):
+            state.listing_not_before = now + (listing_error.retry_after or KEYS_RATE_LIMIT_WAIT)
     if "activity" in outcomes:
         # Unknown after a failure: never an old month passed off as current. The error is kept, so
         # the reason stays right on the polls that do not ask /activity again.
@@ -66,5 +98,9 @@ async def poll_key(
         # A 403 is what this kind of key gets: counted only when the poll failed as a whole.
         if not isinstance(failed, PermissionDeniedError) or cause is not None:
             state.errors[failed.kind] += 1
-    waits = [e.retry_after for e in errors.values() if isinstance(e, RateLimitError) and e.retry_after]
+    waits = [
+        e.retry_after
+        for name, e in errors.items()
+        if name != "keys" and isinstance(e, RateLimitError) and e.retry_after
+    ]
     return balance, cause, max(waits, default=0.0)
