@@ -143,30 +143,32 @@ class ApiKey(_Immutable, ListApiKeysResponse200DataItem):
             return None
         return next_reset(self.limit_reset, now)
 
-    def _elapsed_days(self, now: dt.datetime) -> float | None:
+    def _pace(self, now: dt.datetime) -> tuple[float | None, float | None, dt.datetime | None]:
+        """(window usage, pace per day, reset) at ``now``, each None when unknown: the one place the
+        window's bounds are worked out (once for pace, projection and exhaustion together)."""
+        usage = self.window_usage
+        if usage is None:
+            return None, None, None
+        if self.limit_reset is None:
+            weekly = _number(self.usage_weekly)
+            return usage, None if weekly is None else weekly / 7, None
+        now = utc(now)
         start = window_start(self.limit_reset, now)
         if start is None:
-            return None
-        return (utc(now) - start) / DAY
+            return usage, None, None
+        reset = next_reset(self.limit_reset, now)
+        elapsed = (now - start) / DAY
+        return usage, (usage / elapsed if elapsed > 0 else None), reset
 
     def pace_per_day(self, now: dt.datetime) -> float | None:
         """Dollars a day the key spends against its limit: the window's usage divided by the days
         elapsed in the window (fractional; None at the window's very first instant). For a limit
         without a reset, the pace of the last 7 days: ``usage_weekly / 7``. None without a limit."""
-        usage = self.window_usage
-        if usage is None:
-            return None
-        if self.limit_reset is None:
-            weekly = _number(self.usage_weekly)
-            return None if weekly is None else weekly / 7
-        elapsed = self._elapsed_days(now)
-        if elapsed is None or elapsed <= 0:
-            return None
-        return usage / elapsed
+        return self._pace(now)[1]
 
     def projected_at_reset(self, now: dt.datetime) -> float | None:
         """The window's usage at its reset if the key keeps its pace; None without a reset or pace."""
-        usage, pace, reset = self.window_usage, self.pace_per_day(now), self.resets_at(now)
+        usage, pace, reset = self._pace(now)
         if usage is None or pace is None or reset is None:
             return None
         return usage + pace * ((reset - utc(now)) / DAY)
@@ -175,19 +177,19 @@ class ApiKey(_Immutable, ListApiKeysResponse200DataItem):
         """When the key reaches its limit at its pace: ``now`` when nothing is left; None when that
         comes at or after the reset (or the pace is 0 or unknown). For a limit without a reset,
         ``now + limit_left / pace`` however far."""
-        left, pace = self.limit_left, self.pace_per_day(now)
+        left = self.limit_left
         now = utc(now)
         if left is None:
             return None
         if left <= 0:
             return now
+        _, pace, reset = self._pace(now)
         if pace is None or pace <= 0:
             return None
         try:
             when = now + dt.timedelta(days=left / pace)
         except OverflowError:
             return None
-        reset = self.resets_at(now)
         if reset is not None and when >= reset:
             return None
         return when
