@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ._fleet import ApiKey
 
 __all__ = [
+    "ACCOUNT_KEY",
     "ACCOUNT_KEY_METRICS",
     "METRICS",
     "MODEL_SPEND",
