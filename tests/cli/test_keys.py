@@ -280,3 +280,14 @@ def test_view_lines(models: MockServer, capsys: pytest.CaptureFixture[str], monk
     code, out, err = cli(models, capsys, monkeypatch, "--max-retries", "0")
     assert (code, err) == (0, "")
     assert out.splitlines()[-2].startswith("Keys: unknown (listing them failed: OpenRouter failed to answer (HTTP 500")
+
+
+def test_bad_workspace(
+    account: MockServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--workspace must be a UUID: a usage error naming the option, before any call."""
+    account.app.reset()
+    code, out, err = cli(account, capsys, monkeypatch, "keys", "--workspace", "nope")
+    assert (code, out) == (2, "")
+    assert err == "error: --workspace must be a workspace's UUID, not 'nope'.\n"
+    assert account.app.requests == []

@@ -19,7 +19,7 @@ import attrs
 
 from openrouter_credits_client.models.list_api_keys_response_200_data_item import ListApiKeysResponse200DataItem
 
-from ._exceptions import ConfigurationError
+from ._exceptions import ConfigurationError, term
 from ._models import _Immutable
 from ._windows import next_reset, utc
 
@@ -245,7 +245,9 @@ def workspace_uuid(workspace_id: object) -> uuid.UUID | None:
     try:
         return uuid.UUID(str(workspace_id))
     except ValueError:
-        raise ConfigurationError(f"workspace_id must be a workspace's UUID, not {str(workspace_id)[:64]!r}.") from None
+        raise ConfigurationError(
+            f"{term('workspace_id')} must be a workspace's UUID, not {str(workspace_id)[:64]!r}."
+        ) from None
 
 
 def page_params(offset: int, *, include_disabled: bool, workspace_id: Any) -> dict[str, Any]:
