@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -23,6 +23,7 @@ from openrouter_credits import (
     Spend,
 )
 from openrouter_credits._fleet import STATUSES, window_start
+from openrouter_credits.testing import MockOpenRouter, MockServer, activity_row
 from openrouter_credits_client.models.activity_item import ActivityItem
 from openrouter_credits_client.models.list_api_keys_response_200_data_item import ListApiKeysResponse200DataItem
 
@@ -374,3 +375,73 @@ def test_get_activity_of_one_key() -> None:
         with pytest.raises(ConfigurationError):
             client.get_activity(api_key_hash=" ")
     assert seen == [{"api_key_hash": "ab" * 32}, {}]
+
+
+# -- get_balance(key_hash=...) against the live mock -------------------------------------------------------
+
+MANAGEMENT = "sk-or-v1-fleet-SECRET-management-6e7f"
+NOW = dt.datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+H = "d" * 64
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[MockServer]:
+    app = MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, clock=lambda: NOW)
+    with MockServer(app) as running:
+        yield running
+
+
+@pytest.fixture
+def fleet(mock: MockServer) -> MockServer:
+    """Key H: a $10 limit without a reset, $4 used ($6 left); its last 7 days $1 each; another key's
+    $5 a day, which H's figures must leave out; the account has $17.50 left."""
+    mock.app.set_keys([{"name": "h", "hash": H, "limit": 10.0, "usage": 4.0}, {"name": "other", "hash": "e" * 64}])
+    rows = [{**activity_row(NOW.date() - dt.timedelta(days=back), 1.0), "api_key_hash": H} for back in range(1, 8)]
+    rows += [
+        {**activity_row(NOW.date() - dt.timedelta(days=back), 5.0), "api_key_hash": "e" * 64} for back in range(1, 8)
+    ]
+    mock.app.set_activity(rows)
+    return mock
+
+
+def balance_of(mode: str, mock: MockServer, key_hash: str) -> Any:
+    if mode == "sync":
+        with CreditsClient(MANAGEMENT, base_url=mock.base_url, clock=lambda: NOW, max_retries=0) as client:
+            return client.get_balance(key_hash=key_hash)
+
+    async def main() -> Any:
+        async with AsyncCreditsClient(MANAGEMENT, base_url=mock.base_url, clock=lambda: NOW, max_retries=0) as client:
+            return await client.get_balance(key_hash=key_hash)
+
+    return asyncio.run(main())
+
+
+@pytest.mark.parametrize("mode", LISTERS)
+def test_balance_of_one_key(fleet: MockServer, mode: str) -> None:
+    """Spendable: the smaller of its $6 left and the account's $17.50; $1 a day from its own rows: 6 days."""
+    balance = balance_of(mode, fleet, H)
+    assert (balance.remaining, balance.spendable, balance.spend_per_day, balance.days_left) == (17.5, 6.0, 1.0, 6.0)
+    assert balance.listed_key.name == "h"
+    assert balance.key is None
+    assert balance.activity.total == 7.0
+
+
+@pytest.mark.parametrize("mode", LISTERS)
+def test_balance_of_an_unlisted_key(fleet: MockServer, mode: str) -> None:
+    """A hash no key has: what it may spend is unknown (at most the account's remaining), with why."""
+    balance = balance_of(mode, fleet, "f" * 64)
+    assert balance.spendable is None
+    assert balance.spendable_at_most == 17.5
+    assert balance.unknown["spendable"] == "no key of the account has the hash ffffffffffff…"
+    assert balance.days_left is None
+
+
+@pytest.mark.parametrize("mode", LISTERS)
+def test_balance_of_a_key_when_the_listing_fails(fleet: MockServer, mode: str) -> None:
+    """/keys failing: spendable unknown with the listing's error; the account's remaining still known."""
+    fleet.app.fail_next(1, status=500, endpoint="keys")
+    balance = balance_of(mode, fleet, H)
+    assert balance.remaining == 17.5
+    assert balance.spendable is None
+    assert isinstance(balance.errors["keys"], ServerError)
+    assert balance.spend_per_day == 1.0

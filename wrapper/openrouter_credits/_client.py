@@ -74,6 +74,21 @@ def _in_order(outcomes: list[Any]) -> list[tuple[ApiKey, ...]]:
     return outcomes
 
 
+def _listed_balance_of(outcomes: Mapping[str, object], key_hash: str, now: dt.datetime) -> Balance:
+    """The Balance of one listed key from the outcomes of /credits, list_keys() and its /activity."""
+    from ._activity import Activity
+    from ._balance import listed_key_balance
+
+    rows = outcomes["activity"]
+    answers = {"credits": outcomes["credits"], "keys": outcomes["keys"]}
+    if isinstance(rows, BaseException):
+        if not isinstance(rows, OpenRouterCreditsError):
+            raise rows
+        return listed_key_balance(answers, key_hash, None, rows, now)
+    activity = Activity(cast("list[ActivityItem]", rows), now.date())
+    return listed_key_balance(answers, key_hash, activity, None, now)
+
+
 class _Exchange:
     """Stands in for the generated ``AuthenticatedClient`` during one attempt.
 
@@ -268,26 +283,35 @@ class CreditsClient(_ClientBase):
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
 
-    def get_balance(self) -> Balance:
+    def get_balance(self, *, key_hash: str | None = None) -> Balance:
         """How much is left and for how long: ``/credits``, ``/key`` and ``/activity``, called at
         once. What this key cannot know is None with a reason; one failed call does not hide the
-        others' answers, but a 401, or all three failing, raises."""
+        others' answers, but a 401, or all three failing, raises.
+
+        With ``key_hash`` (a management key): the balance of that key of the account instead:
+        ``/credits``, ``list_keys()`` and the key's own ``/activity`` (see ``Balance``)."""
         from concurrent.futures import Future, ThreadPoolExecutor
 
         now = self._now()
-        for operation in (CREDITS, KEY, ACTIVITY):
+        params = _activity_params(key_hash)
+        for operation in (CREDITS, KEY, ACTIVITY, KEYS):
             operation.load()
         pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix=WORKER_THREAD_PREFIX)
         try:
             futures: dict[str, Future[Any]] = {
                 "credits": pool.submit(self._call, CREDITS),
-                "key": pool.submit(self._call, KEY),
-                "activity": pool.submit(self._call, ACTIVITY),
+                "activity": pool.submit(lambda: self._call(ACTIVITY, **params)),
             }
+            if key_hash is None:
+                futures["key"] = pool.submit(self._call, KEY)
+            else:
+                futures["keys"] = pool.submit(self.list_keys, include_disabled=True)
             outcomes = {name: future.exception() or future.result() for name, future in futures.items()}
         finally:
             # Ctrl-C while waiting: return at once, not when the calls in flight end.
             pool.shutdown(wait=False, cancel_futures=True)
+        if key_hash is not None:
+            return _listed_balance_of(outcomes, params["api_key_hash"], now)
         return _balance_of(outcomes, now)
 
     def _call(self, operation: Operation[T], **params: Any) -> T:
@@ -422,11 +446,22 @@ class AsyncCreditsClient(_ClientBase):
             offset = offsets[-1] + KEYS_PAGE_SIZE
         return merge_pages(pages, include_disabled=include_disabled)
 
-    async def get_balance(self) -> Balance:
-        """How much is left and for how long, as ``CreditsClient.get_balance()``: the three calls at once."""
+    async def get_balance(self, *, key_hash: str | None = None) -> Balance:
+        """How much is left and for how long, as ``CreditsClient.get_balance()``: the three calls at
+        once; with ``key_hash``, the balance of that key of the account."""
         import asyncio
 
         now = self._now()
+        if key_hash is not None:
+            params = _activity_params(key_hash)
+            listing = await asyncio.gather(
+                self._call(CREDITS),
+                self.list_keys(include_disabled=True),
+                self._call(ACTIVITY, **params),
+                return_exceptions=True,
+            )
+            outcomes = dict(zip(("credits", "keys", "activity"), listing, strict=True))
+            return _listed_balance_of(outcomes, params["api_key_hash"], now)
         names = ("credits", "key", "activity")
         results = await asyncio.gather(
             self._call(CREDITS), self._call(KEY), self._call(ACTIVITY), return_exceptions=True
