@@ -375,8 +375,10 @@ def main() -> int:
         heavy = measure_workers("activity", ["get_activity()"], base_url, 3, 15)["get_activity()"]
         control(base_url, "reset", {})
         import exporter  # bench/exporter.py, beside this file
+        import fleet  # bench/fleet.py
 
         exporter_lines = exporter.section(base_url)
+        exporter_lines += fleet.section(base_url)
     finally:
         server.terminate()
         server.wait(timeout=10)

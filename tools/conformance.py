@@ -24,7 +24,7 @@ SEED = "20261124"
 
 
 #: The operations the mock serves; the documents are cut down to these.
-MOCKED = ("GET /credits", "GET /key", "GET /activity")
+MOCKED = ("GET /credits", "GET /key", "GET /activity", "GET /keys")
 
 
 def documents(spec: Path = ROOT / "openapi.yaml") -> dict[str, dict[str, Any]]:

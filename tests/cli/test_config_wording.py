@@ -151,11 +151,11 @@ def test_help_describes_every_option() -> None:
         for action in p._actions:
             if action.option_strings and not isinstance(action, argparse._HelpAction):
                 assert action.help, (p.prog, action.option_strings)
-                assert action.metavar in (None, "SECONDS", "DOLLARS", "DAYS", "URL", "FILE", "N", "HOST:PORT", "DIR")
+                assert action.metavar in (None, "SECONDS", "DOLLARS", "DAYS", "URL", "FILE", "N", "HOST:PORT", "DIR", "ID", "STATUS,...", "model|provider")
     shown = " ".join(run("--help").stdout.split())
     assert shown.startswith("usage: openrouter-credits [COMMAND] [options]")
     assert "attempts after the first on a network error, 429 or 5xx (default: 2)" in shown
-    assert "3 authentication or permission error (401, 403), or what --below, --days-below or --spike needs" in shown
+    assert "3 authentication or permission error (401, 403; an ordinary key for keys), or what --below" in shown
     serve_help = " ".join(run("serve", "--help").stdout.split())
     assert "(default: 127.0.0.1:9877, this machine only)" in serve_help
     assert "(default: $XDG_STATE_HOME/openrouter-credits, else ~/.local/state/openrouter-credits)" in serve_help

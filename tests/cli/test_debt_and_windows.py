@@ -53,6 +53,8 @@ Spend per day   $1.00  (7-day average)
 Days left         0.0
 Total credits  $25.00
 Total usage    $25.50
+Keys: 1 (0 near or past their limit; openrouter-credits keys lists them)
+Top model of the last 7 days: openai/gpt-4.1 ($7.00)
 """
 
 

@@ -198,6 +198,7 @@ def test_control_endpoint(mode: str, mock: MockServer) -> None:
             label: {"management": True, "limit": None, "usage": 0.0},
             MockOpenRouter.label(mock.inference_key): {"management": False, "limit": None, "usage": 2.5},
         },
+        "listed_keys": 1,  # the ordinary key, as GET /keys lists it
         "activity_rows": {label: None},
         "pending_faults": [],
         "latency": 0.0,

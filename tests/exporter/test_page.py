@@ -21,8 +21,7 @@ from test_serve import MANAGEMENT, ORDINARY, Exporter, two_keys
 from openrouter_credits._activity import DailySpend
 from openrouter_credits._keys_file import KeySpec
 from openrouter_credits.exporter import Exporter as InProcess
-from openrouter_credits.exporter._page import KeyView, Snapshot, render_page
-from openrouter_credits.exporter._poll import ListedKey, ModelSpend
+from openrouter_credits.exporter._page import KeyView, ListedKey, ModelSpend, Snapshot, render_page
 from openrouter_credits.testing import MockOpenRouter, MockServer
 
 DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "status-page.png"

@@ -18,7 +18,6 @@ from conftest import TOKEN, Receiver
 
 from openrouter_credits._keys_file import KeySpec
 from openrouter_credits.exporter import Exporter
-from openrouter_credits.exporter._poll import ListedKey
 from openrouter_credits.exporter._statedir import StateDir
 from openrouter_credits.testing import MockOpenRouter, MockServer
 
@@ -347,25 +346,26 @@ def test_spike_without_the_minimum_at_hour_1(mock: MockServer, receiver: str) ->
 
 
 def test_a_management_keys_spike_counts_the_listed_keys(mock: MockServer, receiver: str) -> None:
-    """A management key's own usage is 0: unknown (no state, no alert) until the account's keys are
-    listed (``KeyState.listed``, which discovery fills); then their usage_daily sum counts against
-    the account's 7-day spend per day ($35 over 7 days: $5 a day, $0.21 expected by 01:00)."""
+    """A management key's own usage is 0: without discovery its spike is unknown (no state, no alert);
+    discovering, the listed keys' usage_daily sum counts against the account's 7-day spend per day ($35
+    over 7 days: $5 a day, $0.21 expected by 01:00)."""
     clock = Clock()
     clock.now = _hour(1)
 
     async def scenario() -> None:
-        watcher = exporter(mock, clock, KeySpec("acct", MANAGEMENT, spike=3.0), notify_url=receiver)
+        blind = exporter(mock, clock, KeySpec("acct", MANAGEMENT, spike=3.0), notify_url=receiver)
+        watcher = exporter(mock, clock, KeySpec("acct", MANAGEMENT, spike=3.0, discover=True), notify_url=receiver)
+        mock.app.set_keys(
+            [{"name": "a", "usage": 3.0, "usage_daily": 0.75}, {"name": "b", "usage": 1.0, "usage_daily": 0.5}]
+        )
         # $5 every day, from before the virtual day to after the real one (the client's clock is real)
         first, last = datetime.date(2026, 11, 1), datetime.datetime.now(datetime.UTC).date() + datetime.timedelta(1)
         days = [first + datetime.timedelta(days=d) for d in range((last - first).days + 1)]
         mock.app.set_activity({day.isoformat(): 5.0 for day in days})
+        await blind.poll("acct")
+        assert not blind.alerts.known("acct", "spike")
+        await blind.aclose()
         async with delivering(watcher):
-            await watcher.poll("acct")
-            assert not watcher.alerts.known("acct", "spike")
-            watcher.states["acct"].listed = (
-                ListedKey("a", usage=3.0, usage_daily=0.75),
-                ListedKey("b", usage=1.0, usage_daily=0.5),
-            )
             await watcher.poll("acct")
         await watcher.aclose()
 

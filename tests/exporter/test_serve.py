@@ -191,7 +191,7 @@ def test_rate_limit_waits_for_retry_after(mock: MockServer, tmp_path: Path) -> N
         (
             '[keys.a]\napi_key_env = "A"\ncolour = "red"\n',
             "[keys.a]: unknown setting 'colour'; the settings are api_key_file, api_key_env, below, days_below, "
-            "spike, spike_min_dollars, notify.",
+            "notify, spike, spike_min_dollars, discover, top_models, max_keys, key_below_fraction, key_will_exhaust.",
         ),
         (
             '[keys.a]\napi_key_env = "A"\nspike = 1\n',

@@ -52,7 +52,7 @@ def test_every_command_and_option_shown_exists() -> None:
     assert len(shown) >= 10
     for words in shown:
         command = words[1] if len(words) > 1 and not words[1].startswith("-") else None
-        assert command in (None, "spend", "serve"), words
+        assert command in (None, "spend", "serve", "keys"), words
         known = options_of(command) | (options_of(None) if command else set())
         for word in words:
             if word.startswith("--"):

@@ -74,10 +74,11 @@ def test_alerting_rules_are_valid(tmp_path: Path) -> None:
     """The README's alerting rules pass `promtool check rules` and use metrics the exporter writes."""
     import shutil
 
-    from openrouter_credits._metrics import METRICS, PREFIX
+    from openrouter_credits._metrics import ACCOUNT_KEY, ACCOUNT_KEY_METRICS, METRICS, MODEL_SPEND, PREFIX
 
     rules = yaml_block_after("Alerting rules")
     written = {f"{PREFIX}_{suffix}" for suffix, _ in METRICS.values()}
+    written |= {f"{ACCOUNT_KEY}_{suffix}" for suffix, _ in ACCOUNT_KEY_METRICS.values()} | {MODEL_SPEND}
     assert set(re.findall(r"openrouter_credits_\w+", rules)) <= written
     import yaml
 
@@ -90,7 +91,7 @@ def test_alerting_rules_are_valid(tmp_path: Path) -> None:
     path.write_text(rules)
     result = subprocess.run([tool, "check", "rules", str(path)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 4 rules found" in result.stdout
+    assert "SUCCESS: 5 rules found" in result.stdout
 
 
 def test_config_example_loads(tmp_path: Path) -> None:

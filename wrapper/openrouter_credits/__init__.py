@@ -27,8 +27,9 @@ from ._exceptions import (
 )
 
 if TYPE_CHECKING:
-    from ._activity import Activity, DailySpend
+    from ._activity import Activity, DailySpend, Spend
     from ._balance import Balance
+    from ._fleet import ApiKey
     from ._key import KeyInfo
     from ._models import Credits
 
@@ -37,6 +38,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "Activity",
+    "ApiKey",
     "AsyncCreditsClient",
     "AuthenticationError",
     "Balance",
@@ -51,6 +53,7 @@ __all__ = [
     "RateLimitError",
     "ResponseValidationError",
     "ServerError",
+    "Spend",
     "UnexpectedStatusError",
     "__version__",
     "get_balance",
@@ -69,7 +72,11 @@ def __getattr__(name: str) -> object:
         from ._key import KeyInfo
 
         return KeyInfo
-    if name in ("Activity", "DailySpend"):
+    if name == "ApiKey":
+        from ._fleet import ApiKey
+
+        return ApiKey
+    if name in ("Activity", "DailySpend", "Spend"):
         from . import _activity
 
         return getattr(_activity, name)

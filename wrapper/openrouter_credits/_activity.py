@@ -24,6 +24,7 @@ __all__ = [
     "Activity",
     "DailySpend",
     "DatedRows",
+    "Spend",
     "UndatedRow",
     "completed_days",
     "spend_per_day",
@@ -158,6 +159,47 @@ def spend_per_day(daily: Sequence[DailySpend]) -> float:
     return exact_quotient(exact_sum(d.usage for d in daily[-WEEK:]), WEEK)
 
 
+class Spend(NamedTuple):
+    """What went to one model (or provider) over the 30 days and over the last 7 of them: dollars
+    (exact sums), requests and tokens (prompt + completion + reasoning)."""
+
+    name: str
+    usage: float
+    requests: int
+    tokens: int
+    usage_7d: float
+    requests_7d: int
+    tokens_7d: int
+
+
+def _spend_by(activity: Activity, field: str) -> list[Spend]:
+    days = completed_days(activity.today)
+    window, week = set(days), set(days[-WEEK:])
+    amounts: dict[str, tuple[list[float], list[float], list[int]]] = {}
+    for row, date in zip(activity.rows, activity._dates, strict=True):
+        if date not in window:
+            continue
+        name = getattr(row, field)
+        entry = amounts.get(name)
+        if entry is None:
+            entry = amounts[name] = ([], [], [0, 0, 0, 0])
+        tokens = row.prompt_tokens + row.completion_tokens + row.reasoning_tokens
+        entry[0].append(row.usage)
+        counts = entry[2]
+        counts[0] += row.requests
+        counts[1] += tokens
+        if date in week:
+            entry[1].append(row.usage)
+            counts[2] += row.requests
+            counts[3] += tokens
+    spends = [
+        Spend(name, exact_sum(usage), counts[0], counts[1], exact_sum(usage_7d), counts[2], counts[3])
+        for name, (usage, usage_7d, counts) in amounts.items()
+    ]
+    spends.sort(key=lambda spend: (-spend.usage, spend.name))
+    return spends
+
+
 class Activity:
     """The account's activity: the rows of ``GET /activity`` and the spend of each of the 30 completed
     UTC days before ``today`` (a day without rows spent 0). Immutable.
@@ -166,11 +208,12 @@ class Activity:
     with a date of another form before it gets here; rows given directly with such a date count for
     no day."""
 
-    __slots__ = ("daily_spend", "rows", "today")
+    __slots__ = ("_dates", "daily_spend", "rows", "today")
 
     rows: tuple[ActivityItem, ...]
     today: dt.date
     daily_spend: tuple[DailySpend, ...]
+    _dates: tuple[dt.date | None, ...]
 
     def __init__(self, rows: Iterable[ActivityItem], today: dt.date) -> None:
         items: tuple[ActivityItem, ...]
@@ -190,6 +233,16 @@ class Activity:
         object.__setattr__(self, "rows", items)
         object.__setattr__(self, "today", today)
         object.__setattr__(self, "daily_spend", spend)
+        object.__setattr__(self, "_dates", tuple(dates))
+
+    def by_model(self) -> list[Spend]:
+        """The spend of each model (``model``) over the 30 days and the last 7, the most spent first
+        (ties by name)."""
+        return _spend_by(self, "model")
+
+    def by_provider(self) -> list[Spend]:
+        """The spend of each provider (``provider_name``), as ``by_model()``."""
+        return _spend_by(self, "provider_name")
 
     @property
     def total(self) -> float:

@@ -7,7 +7,7 @@ What cannot be known is ``None`` with a reason in ``unknown``, never 0.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, cast
 
@@ -18,10 +18,11 @@ from ._windows import utc
 
 if TYPE_CHECKING:
     from ._budgets import BudgetLayer
+    from ._fleet import ApiKey
     from ._key import KeyInfo
     from ._models import Credits
 
-__all__ = ["Balance", "api_errors", "balance_from", "combine"]
+__all__ = ["Balance", "api_errors", "balance_from", "combine", "listed_key_balance"]
 
 _MANAGEMENT = "needs a management (provisioning) key"
 
@@ -49,7 +50,12 @@ class Balance:
     - ``unknown``: for each of the above that is None, the reason; ``errors``: what each failed call
       raised (``"credits"``, ``"key"``, ``"activity"``).
 
-    Immutable; built by ``combine``.
+    ``get_balance(key_hash=...)`` (a management key) gives the balance of one key of the account: then
+    ``listed_key`` is its entry in ``list_keys()`` (``key`` is None), ``spendable`` the smaller of its
+    limit left and ``remaining``, ``spend_per_day`` from its own activity, and ``days_left``
+    ``spendable / spend_per_day`` (errors ``"credits"``, ``"keys"``, ``"activity"``).
+
+    Immutable; built by ``combine`` (``listed_key_balance`` for one listed key).
     """
 
     __slots__ = (
@@ -60,6 +66,7 @@ class Balance:
         "days_left",
         "errors",
         "key",
+        "listed_key",
         "remaining",
         "spend_per_day",
         "spendable",
@@ -79,6 +86,7 @@ class Balance:
     unknown: Mapping[str, str]
     errors: Mapping[str, OpenRouterCreditsError]
     at: dt.datetime
+    listed_key: ApiKey | None
 
     def __init__(
         self,
@@ -94,6 +102,7 @@ class Balance:
         errors: Mapping[str, OpenRouterCreditsError],
         spendable_at_most: float | None = None,
         at: dt.datetime | None = None,
+        listed_key: ApiKey | None = None,
     ) -> None:
         values = {
             "remaining": remaining,
@@ -108,6 +117,7 @@ class Balance:
             "unknown": MappingProxyType(dict(unknown)),
             "errors": MappingProxyType(dict(errors)),
             "at": dt.datetime.now(dt.UTC) if at is None else utc(at),
+            "listed_key": listed_key,
         }
         for name, value in values.items():
             object.__setattr__(self, name, value)
@@ -284,4 +294,92 @@ def balance_from(
         activity,
         errors,
         at,
+    )
+
+
+def listed_key_balance(
+    outcomes: Mapping[str, object],
+    key_hash: str,
+    activity: Activity | None,
+    activity_error: OpenRouterCreditsError | None,
+    at: dt.datetime | None = None,
+) -> Balance:
+    """The Balance of the listed key whose hash is ``key_hash``, from the outcomes of ``/credits`` and
+    ``list_keys()`` (``"keys"``) and that key's activity (or the error that left it unknown).
+
+    What it may spend is the smaller of its limit left (as listed) and the account's remaining; how
+    long that lasts is ``spendable`` over the key's own 7-day average spend. Raises a 401 (the key is
+    not accepted), or the listing's error when neither ``/credits`` nor the listing answered.
+    """
+    errors = api_errors(outcomes)
+    if activity_error is not None:
+        errors["activity"] = activity_error
+    for error in errors.values():
+        if isinstance(error, AuthenticationError):
+            raise error
+    if "credits" in errors and "keys" in errors:
+        raise errors["keys"]
+    unknown: dict[str, str] = {}
+    credits = None if "credits" in errors else cast("Credits", outcomes["credits"])
+    remaining = None if credits is None else credits.remaining
+    if credits is None:
+        unknown["remaining"] = _failure("the account's balance", errors.get("credits"))
+    listed: ApiKey | None = None
+    if "keys" in errors:
+        unknown["listed_key"] = _failure("the account's keys", errors["keys"])
+    else:
+        keys = cast("Sequence[ApiKey]", outcomes["keys"])
+        listed = next((key for key in keys if key.hash_ == key_hash), None)
+        if listed is None:
+            unknown["listed_key"] = f"no key of the account has the hash {key_hash[:12]}…"
+    unknown["key"] = "this is the balance of a listed key (listed_key); GET /key tells of the management key alone"
+    if activity is None:
+        unknown["daily_spend"] = _failure("the key's spend", errors.get("activity"))
+
+    bounds: list[float] = []
+    reasons: list[str] = []
+    if listed is None:
+        reasons.append(unknown["listed_key"])
+    elif listed.limit is not None and listed.limit_left is None:
+        bounds.append(float(listed.limit))
+        reasons.append(f"the key has a limit of {money(listed.limit)}, but OpenRouter did not say how much is left")
+    elif listed.limit_left is not None:
+        bounds.append(listed.limit_left)
+    if remaining is not None:
+        bounds.append(remaining)
+    else:
+        reasons.append(unknown["remaining"])
+    spendable = None if reasons else min(bounds)
+    if reasons:
+        unknown["spendable"] = "; ".join(reasons)
+        if not bounds:
+            unknown["spendable_at_most"] = unknown["spendable"]
+
+    per_day = None if activity is None else activity.spend_per_day
+    if per_day is None:
+        unknown["spend_per_day"] = unknown["daily_spend"]
+    days_left: float | None = None
+    if spendable is not None and spendable <= 0:
+        days_left = 0.0
+    elif spendable is not None and per_day:
+        days_left = spendable / per_day
+    elif spendable is None:
+        unknown["days_left"] = unknown["spendable"]
+    elif per_day is None:
+        unknown["days_left"] = unknown["spend_per_day"]
+    else:
+        unknown["days_left"] = "the key spent nothing in the last 7 completed days"
+    return Balance(
+        remaining=remaining,
+        spendable=spendable,
+        spendable_at_most=min(bounds) if bounds else None,
+        spend_per_day=per_day,
+        days_left=days_left,
+        credits=credits,
+        key=None,
+        activity=activity,
+        unknown=unknown,
+        errors=errors,
+        at=at,
+        listed_key=listed,
     )

@@ -14,16 +14,19 @@ import httpx
 from . import _config
 from ._body import Received, aread_body, read_body
 from ._exceptions import ConfigurationError, OpenRouterCreditsError, OperationUnavailable, term
-from ._operations import ACTIVITY, CREDITS, KEY, Operation
+from ._operations import ACTIVITY, CREDITS, KEY, KEYS, Operation
 from ._retry import Call
 from ._settings import Settings
 from ._windows import utc
 
 if TYPE_CHECKING:
+    from uuid import UUID
+
     from openrouter_credits_client.models.activity_item import ActivityItem
 
     from ._activity import Activity
     from ._balance import Balance
+    from ._fleet import ApiKey
     from ._key import KeyInfo
     from ._models import Credits
 
@@ -53,6 +56,37 @@ def _balance_of(outcomes: Mapping[str, object], now: dt.datetime) -> Balance:
             raise rows
         return balance_from(answers, None, rows, now)
     return balance_from(answers, Activity(cast("list[ActivityItem]", rows), now.date()), None, now)
+
+
+def _activity_params(api_key_hash: str | None) -> dict[str, Any]:
+    if api_key_hash is None:
+        return {}
+    if not isinstance(api_key_hash, str) or not api_key_hash.strip():
+        raise ConfigurationError(f"{term('api_key_hash')} must be a key's hash (ApiKey.hash_), a non-empty string.")
+    return {"api_key_hash": api_key_hash.strip()}
+
+
+def _in_order(outcomes: list[Any]) -> list[tuple[ApiKey, ...]]:
+    """The pages of a batch, or the first page's error (in page order) raised: no partial listing."""
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return outcomes
+
+
+def _listed_balance_of(outcomes: Mapping[str, object], key_hash: str, now: dt.datetime) -> Balance:
+    """The Balance of one listed key from the outcomes of /credits, list_keys() and its /activity."""
+    from ._activity import Activity
+    from ._balance import listed_key_balance
+
+    rows = outcomes["activity"]
+    answers = {"credits": outcomes["credits"], "keys": outcomes["keys"]}
+    if isinstance(rows, BaseException):
+        if not isinstance(rows, OpenRouterCreditsError):
+            raise rows
+        return listed_key_balance(answers, key_hash, None, rows, now)
+    activity = Activity(cast("list[ActivityItem]", rows), now.date())
+    return listed_key_balance(answers, key_hash, activity, None, now)
 
 
 class _Exchange:
@@ -206,24 +240,70 @@ class CreditsClient(_ClientBase):
         """This key's own limit and usage (``GET /key``, any key)."""
         return self._call(KEY)
 
-    def get_activity(self) -> Activity:
-        """The last 30 completed UTC days of the account's spend (``GET /activity``, a management key)."""
+    def get_activity(self, *, api_key_hash: str | None = None) -> Activity:
+        """The last 30 completed UTC days of the account's spend (``GET /activity``, a management key);
+        with ``api_key_hash`` (an ``ApiKey.hash_``), of that key alone."""
         from ._activity import Activity
 
         today = self._today()
-        rows = self._call(ACTIVITY)
+        rows = self._call(ACTIVITY, **_activity_params(api_key_hash))
         return Activity(rows, today)
 
-    def get_balance(self) -> Balance:
+    def list_keys(self, *, include_disabled: bool = False, workspace_id: str | UUID | None = None) -> list[ApiKey]:
+        """Every key of the account (``GET /keys``, a management key), all pages, each key once;
+        disabled keys only with ``include_disabled``; only one workspace's with ``workspace_id``.
+
+        After a full first page, the next pages are read several at once. A page that fails fails
+        the listing (the error is raised): the list returned is never a part passed off as whole.
+        OpenRouter pages by offset, so a key added or deleted during the listing may be missing."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from ._fleet import KEYS_PAGE_SIZE, KEYS_PAGES_AT_ONCE, merge_pages, page_params, workspace_uuid
+
+        workspace = workspace_uuid(workspace_id)
+
+        def page(offset: int) -> tuple[ApiKey, ...]:
+            return self._call(KEYS, **page_params(offset, include_disabled=include_disabled, workspace_id=workspace))
+
+        KEYS.load()
+        pages = [page(0)]
+        if len(pages[0]) < KEYS_PAGE_SIZE:
+            return merge_pages(pages, include_disabled=include_disabled)
+        pool = ThreadPoolExecutor(max_workers=KEYS_PAGES_AT_ONCE, thread_name_prefix=WORKER_THREAD_PREFIX)
+        try:
+            offset = KEYS_PAGE_SIZE
+            while True:
+                offsets = range(offset, offset + KEYS_PAGES_AT_ONCE * KEYS_PAGE_SIZE, KEYS_PAGE_SIZE)
+                futures = [pool.submit(page, at) for at in offsets]
+                batch = _in_order([future.exception() or future.result() for future in futures])
+                pages += batch
+                if any(len(got) < KEYS_PAGE_SIZE for got in batch):
+                    return merge_pages(pages, include_disabled=include_disabled)
+                offset = offsets[-1] + KEYS_PAGE_SIZE
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def get_balance(self, *, key_hash: str | None = None) -> Balance:
         """How much is left and for how long: ``/credits``, ``/key`` and ``/activity``, called at
         once. What this key cannot know is None with a reason; one failed call does not hide the
-        others' answers, but a 401, or all three failing, raises."""
+        others' answers, but a 401, or all three failing, raises.
+
+        With ``key_hash`` (a management key): the balance of that key of the account instead:
+        ``/credits``, ``list_keys()`` and the key's own ``/activity`` (see ``Balance``)."""
         from concurrent.futures import Future, ThreadPoolExecutor
 
         now = self._now()
-        operations: dict[str, Operation[Any]] = {"credits": CREDITS, "key": KEY, "activity": ACTIVITY}
+        params = _activity_params(key_hash)
+        calls: dict[str, tuple[Operation[Any], Callable[[], Any]]] = {
+            "credits": (CREDITS, lambda: self._call(CREDITS)),
+            "activity": (ACTIVITY, lambda: self._call(ACTIVITY, **params)),
+        }
+        if key_hash is None:
+            calls["key"] = (KEY, lambda: self._call(KEY))
+        else:
+            calls["keys"] = (KEYS, lambda: self.list_keys(include_disabled=True))
         outcomes: dict[str, object] = {}
-        for name, operation in operations.items():
+        for name, (operation, _) in calls.items():
             try:
                 operation.load()
             except OperationUnavailable as unavailable:  # its part is unknown, with that reason
@@ -231,24 +311,24 @@ class CreditsClient(_ClientBase):
         pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix=WORKER_THREAD_PREFIX)
         try:
             futures: dict[str, Future[Any]] = {
-                name: pool.submit(self._call, operation)
-                for name, operation in operations.items()
-                if name not in outcomes
+                name: pool.submit(call) for name, (_, call) in calls.items() if name not in outcomes
             }
             outcomes.update({name: future.exception() or future.result() for name, future in futures.items()})
         finally:
             # Ctrl-C while waiting: return at once, not when the calls in flight end.
             pool.shutdown(wait=False, cancel_futures=True)
+        if key_hash is not None:
+            return _listed_balance_of(outcomes, params["api_key_hash"], now)
         return _balance_of(outcomes, now)
 
-    def _call(self, operation: Operation[T]) -> T:
+    def _call(self, operation: Operation[T], **params: Any) -> T:
         call = Call(self._settings, operation)
         endpoint = operation.endpoint
         while True:
             exchange = _SyncExchange(self, call)
             sent_at = time.monotonic()
             try:
-                response = endpoint.sync_detailed(client=exchange)
+                response = endpoint.sync_detailed(client=exchange, **params)
             except Exception as exc:
                 outcome = call.settle(exchange.received, None, exc, sent_at)
             else:
@@ -338,26 +418,64 @@ class AsyncCreditsClient(_ClientBase):
         """This key's own limit and usage (``GET /key``, any key)."""
         return await self._call(KEY)
 
-    async def get_activity(self) -> Activity:
-        """The last 30 completed UTC days of the account's spend (``GET /activity``, a management key)."""
+    async def get_activity(self, *, api_key_hash: str | None = None) -> Activity:
+        """The last 30 completed UTC days of the account's spend (``GET /activity``, a management key);
+        with ``api_key_hash``, of that key alone."""
         from ._activity import Activity
 
         today = self._today()
-        rows = await self._call(ACTIVITY)
+        rows = await self._call(ACTIVITY, **_activity_params(api_key_hash))
         return Activity(rows, today)
 
-    async def get_balance(self) -> Balance:
-        """How much is left and for how long, as ``CreditsClient.get_balance()``: the three calls at once."""
+    async def list_keys(
+        self, *, include_disabled: bool = False, workspace_id: str | UUID | None = None
+    ) -> list[ApiKey]:
+        """Every key of the account, as ``CreditsClient.list_keys()``: the pages after a full first
+        one read several at once; a page that fails fails the listing."""
+        import asyncio
+
+        from ._fleet import KEYS_PAGE_SIZE, KEYS_PAGES_AT_ONCE, merge_pages, page_params, workspace_uuid
+
+        workspace = workspace_uuid(workspace_id)
+
+        async def page(offset: int) -> tuple[ApiKey, ...]:
+            params = page_params(offset, include_disabled=include_disabled, workspace_id=workspace)
+            return await self._call(KEYS, **params)
+
+        pages = [await page(0)]
+        offset = KEYS_PAGE_SIZE
+        while len(pages[-1]) >= KEYS_PAGE_SIZE:
+            offsets = range(offset, offset + KEYS_PAGES_AT_ONCE * KEYS_PAGE_SIZE, KEYS_PAGE_SIZE)
+            batch = _in_order(await asyncio.gather(*(page(at) for at in offsets), return_exceptions=True))
+            pages += batch
+            if any(len(got) < KEYS_PAGE_SIZE for got in batch):
+                break
+            offset = offsets[-1] + KEYS_PAGE_SIZE
+        return merge_pages(pages, include_disabled=include_disabled)
+
+    async def get_balance(self, *, key_hash: str | None = None) -> Balance:
+        """How much is left and for how long, as ``CreditsClient.get_balance()``: the three calls at
+        once; with ``key_hash``, the balance of that key of the account."""
         import asyncio
 
         now = self._now()
+        if key_hash is not None:
+            params = _activity_params(key_hash)
+            listing = await asyncio.gather(
+                self._call(CREDITS),
+                self.list_keys(include_disabled=True),
+                self._call(ACTIVITY, **params),
+                return_exceptions=True,
+            )
+            outcomes = dict(zip(("credits", "keys", "activity"), listing, strict=True))
+            return _listed_balance_of(outcomes, params["api_key_hash"], now)
         names = ("credits", "key", "activity")
         results = await asyncio.gather(
             self._call(CREDITS), self._call(KEY), self._call(ACTIVITY), return_exceptions=True
         )
         return _balance_of(dict(zip(names, results, strict=True)), now)
 
-    async def _call(self, operation: Operation[T]) -> T:
+    async def _call(self, operation: Operation[T], **params: Any) -> T:
         loop = self._running_loop()
         if loop is not self._loop:
             await self._bind(loop)
@@ -368,7 +486,7 @@ class AsyncCreditsClient(_ClientBase):
             sent_at = time.monotonic()
             try:
                 async with self._slots:
-                    response = await endpoint.asyncio_detailed(client=exchange)
+                    response = await endpoint.asyncio_detailed(client=exchange, **params)
             except Exception as exc:
                 outcome = call.settle(exchange.received, None, exc, sent_at)
             else:

@@ -8,6 +8,14 @@
     spike_min_dollars = 1.0     # ... and at least this much (default 1.0)
     notify = ["team-slack"]     # where its alerts go (default: [defaults] notify, else every channel)
 
+    [keys.account]              # a management key: every key of the account exported (serve)
+    api_key_env = "OPENROUTER_MANAGEMENT_KEY"
+    discover = true
+    top_models = 10             # per-model spend series: the 10 most spent, then "other"
+    max_keys = 500              # listed keys exported: the most spent, then one "other"
+    key_below_fraction = 0.1    # alert when a listed key has less than 10 % of its limit left
+    key_will_exhaust = true     # alert when a listed key is bound to reach its limit before its reset
+
     [notify.team-slack]         # a channel of the exporter (exporter/_channels.py reads the table)
     kind = "slack"
     webhook_url_env = "SLACK_WEBHOOK_URL"
@@ -39,7 +47,24 @@ from ._spike import DEFAULT_SPIKE_MIN_DOLLARS
 __all__ = ["Config", "KeySpec", "key_from_text", "load_config", "load_keys", "read_key_file"]
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
-FIELDS = ("api_key_file", "api_key_env", "below", "days_below", "spike", "spike_min_dollars", "notify")
+FIELDS = (
+    "api_key_file",
+    "api_key_env",
+    "below",
+    "days_below",
+    "notify",
+    "spike",
+    "spike_min_dollars",
+    "discover",
+    "top_models",
+    "max_keys",
+    "key_below_fraction",
+    "key_will_exhaust",
+)
+#: The settings that only a key with ``discover = true`` takes.
+DISCOVERY_FIELDS = ("top_models", "max_keys", "key_below_fraction", "key_will_exhaust")
+DEFAULT_TOP_MODELS = 10
+DEFAULT_MAX_KEYS = 500
 TABLES = ("keys", "notify", "defaults")
 
 
@@ -58,6 +83,14 @@ class KeySpec:
     #: Alert when today's spend so far is above this multiple of the 7-day pace (``_spike``).
     spike: float | None = None
     spike_min_dollars: float = DEFAULT_SPIKE_MIN_DOLLARS
+    #: Export every key of the account (a management key's ``GET /keys``) and its spend per model.
+    discover: bool = False
+    top_models: int = DEFAULT_TOP_MODELS
+    max_keys: int = DEFAULT_MAX_KEYS
+    #: Alert when a listed key's limit remaining falls under this fraction of its limit.
+    key_below_fraction: float | None = None
+    #: Alert when a listed key is projected to reach its limit before its reset.
+    key_will_exhaust: bool = False
 
     def __repr__(self) -> str:
         return (
@@ -147,6 +180,16 @@ def _spec(name: str, table: Any, source: str, environ: Mapping[str, str]) -> Key
             raise ConfigurationError(f"{where}: the environment variable {value} is not set (or is blank).")
         key = check_key(key, f"{where}: the variable {value}").reveal()
         origin = f"the variable {value} named by [keys.{name}] in {shown}"
+    discover = _flag(table.get("discover"), "discover", where)
+    if not discover:
+        given = [field for field in DISCOVERY_FIELDS if field in table]
+        if given:
+            raise ConfigurationError(f"{where}: {given[0]} is a setting of discover = true, which this key lacks.")
+    fraction = table.get("key_below_fraction")
+    if fraction is not None and (
+        isinstance(fraction, bool) or not isinstance(fraction, int | float) or not 0 < fraction <= 1
+    ):
+        raise ConfigurationError(f"{where}: key_below_fraction must be a fraction above 0, up to 1 (0.1 is 10 %).")
     return KeySpec(
         name,
         key,
@@ -154,8 +197,16 @@ def _spec(name: str, table: Any, source: str, environ: Mapping[str, str]) -> Key
         _threshold(table.get("days_below"), "days_below", where),
         _names(table.get("notify"), "notify", where),
         origin,
-        _spike(table.get("spike"), where),
-        _threshold(table.get("spike_min_dollars", DEFAULT_SPIKE_MIN_DOLLARS), "spike_min_dollars", where) or 0.0,
+        spike=_spike(table.get("spike"), where),
+        spike_min_dollars=_threshold(
+            table.get("spike_min_dollars", DEFAULT_SPIKE_MIN_DOLLARS), "spike_min_dollars", where
+        )
+        or 0.0,
+        discover=discover,
+        top_models=_count(table.get("top_models"), "top_models", where, DEFAULT_TOP_MODELS),
+        max_keys=_count(table.get("max_keys"), "max_keys", where, DEFAULT_MAX_KEYS),
+        key_below_fraction=None if fraction is None else float(fraction),
+        key_will_exhaust=_flag(table.get("key_will_exhaust"), "key_will_exhaust", where),
     )
 
 
@@ -167,6 +218,22 @@ def _spike(value: Any, where: str) -> float | None:
             f"{where}: spike must be a multiple of the 7-day average above 1 (such as 3), not {value!r}."
         )
     return float(value)
+
+
+def _flag(value: Any, field: str, where: str) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise ConfigurationError(f"{where}: {field} must be true or false, not {value!r}.")
+    return value
+
+
+def _count(value: Any, field: str, where: str, default: int) -> int:
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigurationError(f"{where}: {field} must be a whole number, 1 or more, not {value!r}.")
+    return value
 
 
 def _names(value: Any, field: str, where: str) -> tuple[str, ...] | None:

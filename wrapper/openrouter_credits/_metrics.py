@@ -7,6 +7,7 @@ for counters; a value that is unknown is an absent series, never 0.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
@@ -14,9 +15,23 @@ from typing import TYPE_CHECKING, NamedTuple
 from ._balance import Balance
 
 if TYPE_CHECKING:
+    from ._activity import Spend
     from ._budgets import BudgetLayer
+    from ._fleet import ApiKey
 
-__all__ = ["METRICS", "PREFIX", "Family", "balance_metrics", "exposition", "merge_families"]
+__all__ = [
+    "ACCOUNT_KEY",
+    "ACCOUNT_KEY_METRICS",
+    "METRICS",
+    "MODEL_SPEND",
+    "PREFIX",
+    "Family",
+    "account_key_metrics",
+    "balance_metrics",
+    "exposition",
+    "merge_families",
+    "model_spend_metrics",
+]
 
 
 class Family(NamedTuple):
@@ -153,3 +168,87 @@ def balance_metrics(
         _family("up", [(labels, 1.0 if up else 0.0)]),
         _family("last_success", one(last_success)),
     ]
+
+
+# --- the account's keys (a management key's listing) and its spend per model ----------------------------
+
+ACCOUNT_KEY = f"{PREFIX}_account_key"
+#: The listed keys' families, apart from the polled key's own ``key_*`` ones (other labels).
+ACCOUNT_KEY_METRICS = {
+    "usage": ("usage_dollars", "A listed key's usage in US dollars, by period: day, week, month (UTC) or total."),
+    "limit": ("limit_dollars", "A listed key's spending limit, in US dollars."),
+    "limit_remaining": (
+        "limit_remaining_dollars",
+        "What a listed key's limit still allows in its window, in US dollars.",
+    ),
+    "limit_reset": ("limit_reset_timestamp_seconds", "Unix time at which a listed key's limit next resets."),
+    "projected": (
+        "projected_usage_at_reset_dollars",
+        "A listed key's usage in its limit's window projected to the reset at the window's pace so far, in US dollars.",
+    ),
+    "disabled": ("disabled", "1 for a listed key that is disabled, else 0."),
+}
+MODEL_SPEND = f"{PREFIX}_model_spend_dollars"
+#: The label a key's listed hash is cut to (enough to tell keys apart, short enough to read).
+KEY_HASH_DIGITS = 12
+#: The key_name (and key_hash) of the keys beyond max_keys, summed.
+OTHER = "other"
+
+
+def account_key_metrics(
+    keys: Sequence[ApiKey], now: dt.datetime, labels: Mapping[str, str], *, max_keys: int | None = None
+) -> list[Family]:
+    """The families of each listed key (``key_name``, ``key_hash``: the hash's first 12 hex digits;
+    never a secret, which a listing does not carry), with ``labels``; beyond ``max_keys`` keys, the
+    most spent this month are kept and the rest summed as ``key_name="other"`` (usage only)."""
+    kept = list(keys)
+    rest: list[ApiKey] = []
+    if max_keys is not None and len(kept) > max_keys:
+        kept.sort(key=lambda k: (-k.usage_monthly, k.name, k.hash_))
+        kept, rest = kept[:max_keys], kept[max_keys:]
+    samples: dict[str, list[tuple[Mapping[str, str], float]]] = {name: [] for name in ACCOUNT_KEY_METRICS}
+    for key in kept:
+        own = {**labels, "key_name": key.name, "key_hash": key.hash_[:KEY_HASH_DIGITS]}
+        periods = {"day": key.usage_daily, "week": key.usage_weekly, "month": key.usage_monthly, "total": key.usage}
+        samples["usage"] += [({**own, "period": period}, value) for period, value in periods.items()]
+        values = {
+            "limit": key.limit,
+            "limit_remaining": key.limit_left,
+            "limit_reset": None if (at := key.resets_at(now)) is None else at.timestamp(),
+            "projected": key.projected_at_reset(now),
+            "disabled": 1.0 if key.disabled else 0.0,
+        }
+        for name, value in values.items():
+            if value is not None:
+                samples[name].append((own, float(value)))
+    if rest:
+        from ._money import exact_sum
+
+        other = {**labels, "key_name": OTHER, "key_hash": OTHER}
+        fields = {"day": "usage_daily", "week": "usage_weekly", "month": "usage_monthly", "total": "usage"}
+        samples["usage"] += [
+            ({**other, "period": period}, exact_sum(getattr(k, field) for k in rest))
+            for period, field in fields.items()
+        ]
+    return [
+        Family(f"{ACCOUNT_KEY}_{suffix}", help_text, "gauge", samples[name])
+        for name, (suffix, help_text) in ACCOUNT_KEY_METRICS.items()
+    ]
+
+
+def model_spend_metrics(spends: Sequence[Spend], labels: Mapping[str, str], *, top: int) -> Family:
+    """``openrouter_credits_model_spend_dollars{model, window}`` (window 30d and 7d) for the ``top``
+    most spent models, and the rest as ``model="other"``."""
+    from ._money import exact_sum
+
+    samples: list[tuple[Mapping[str, str], float]] = []
+    for spend in spends[:top]:
+        samples += [({**labels, "model": spend.name, "window": "30d"}, spend.usage)]
+        samples += [({**labels, "model": spend.name, "window": "7d"}, spend.usage_7d)]
+    rest = spends[top:]
+    if rest:
+        samples += [({**labels, "model": OTHER, "window": "30d"}, exact_sum(s.usage for s in rest))]
+        samples += [({**labels, "model": OTHER, "window": "7d"}, exact_sum(s.usage_7d for s in rest))]
+    return Family(
+        MODEL_SPEND, "Spend per model over the last 30 or 7 completed UTC days, in US dollars.", "gauge", samples
+    )

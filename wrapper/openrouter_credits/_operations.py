@@ -12,6 +12,7 @@ from . import _config
 if TYPE_CHECKING:
     from ._activity import DatedRows
     from ._body import Received
+    from ._fleet import ApiKey
     from ._key import KeyInfo
     from ._models import Credits
 
@@ -19,6 +20,7 @@ __all__ = [
     "ACTIVITY",
     "CREDITS",
     "KEY",
+    "KEYS",
     "AsyncSender",
     "Detailed",
     "Endpoint",
@@ -63,9 +65,9 @@ class Detailed(Protocol):
 class Endpoint(Protocol):
     """A generated endpoint module: the request from the document, the response parsed and validated."""
 
-    def sync_detailed(self, *, client: SyncSender) -> Detailed: ...
+    def sync_detailed(self, *, client: SyncSender, **params: Any) -> Detailed: ...
 
-    def asyncio_detailed(self, *, client: AsyncSender) -> Awaitable[Detailed]: ...
+    def asyncio_detailed(self, *, client: AsyncSender, **params: Any) -> Awaitable[Detailed]: ...
 
 
 class InvalidAnswer(ValueError):
@@ -192,4 +194,16 @@ ACTIVITY: Operation[DatedRows] = Operation(
     _rows,
     "._activity",
     max_bytes=_config.MAX_ACTIVITY_BYTES,
+)
+
+
+def _keys(parsed: Any) -> tuple[ApiKey, ...]:
+    from ._fleet import ApiKey
+
+    return tuple(ApiKey.from_generated(item) for item in parsed.data)
+
+
+#: One page of ``GET /keys`` (``offset`` and the other query parameters are the call's).
+KEYS: Operation[tuple[ApiKey, ...]] = Operation(
+    "/keys", "the account's keys", "openrouter_credits_client.api.api_keys.list_api_keys", _keys, "._fleet"
 )

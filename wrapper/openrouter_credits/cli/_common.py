@@ -47,6 +47,7 @@ CLI_TERMS = {
     "timeout": "--timeout",
     "deadline": "--deadline",
     "max_retries": "--max-retries",
+    "workspace_id": "--workspace",
 }
 
 

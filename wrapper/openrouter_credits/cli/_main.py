@@ -1,7 +1,8 @@
 """openrouter-credits: the balance on the command line, for people, cron jobs and Prometheus.
 
     openrouter-credits [options]            what is left, what may be spent, and for how long
-    openrouter-credits spend [options]      30 days of spend as a chart
+    openrouter-credits spend [options]      30 days of spend as a chart (--by model|provider)
+    openrouter-credits keys [options]       every key of the account, the most spent first
     openrouter-credits serve [options]      a Prometheus exporter for one key or several
 
 A thin layer over the library: each command registers its options and its ``run``; answers become
@@ -20,7 +21,7 @@ from typing import NoReturn
 
 from .. import _config
 from .._exceptions import ConfigurationError
-from . import serve, spend, view
+from . import keys, serve, spend, view
 from ._common import (
     EXIT_INTERRUPTED,
     EXIT_OUTPUT,
@@ -40,6 +41,10 @@ examples:
   openrouter-credits --spike 3             exit 1 when today's spend so far is 3x the 7-day pace (by the hour)
   openrouter-credits --watch 60            poll every 60 s, one line per poll, until Ctrl-C
   openrouter-credits spend                 the last 30 days of spend as a chart
+  openrouter-credits spend --by model      the 30 days' spend per model, the last 7 days beside it
+  openrouter-credits keys                  every key of the account: limit, window, left, status
+  openrouter-credits keys --status near_limit,will_exhaust
+                                           exit 1 when any key is near or bound to reach its limit
   openrouter-credits --config keys.toml    one row per key of the file (--json: a list)
   openrouter-credits serve --config keys.toml
                                            a Prometheus exporter on {_config.DEFAULT_LISTEN}, with alerts
@@ -53,10 +58,10 @@ known for a key shows as unknown (null in JSON, no series in Prometheus), never 
 
 exit codes:
   0    ok
-  1    --below, --days-below or --spike tripped
+  1    --below, --days-below or --spike tripped; keys --status found a key in one of the statuses
   2    usage or configuration error (no key, bad option, bad base URL)
-  3    authentication or permission error (401, 403), or what --below, --days-below or --spike needs
-       cannot be known for this key
+  3    authentication or permission error (401, 403; an ordinary key for keys), or what --below,
+       --days-below or --spike needs cannot be known for this key
   4    network, timeout, rate limit (429) or server error (5xx), after retries
   5    invalid or unexpected response from the server
   6    the output could not be written (a full disk, a closed file)
@@ -82,6 +87,7 @@ def parser() -> argparse.ArgumentParser:
         dest="command", metavar="COMMAND", title="commands (none: the balance view)", prog="openrouter-credits"
     )
     spend.register(commands)
+    keys.register(commands)
     serve.register(commands)
     p.set_defaults(run=view.run)
     return p
@@ -103,8 +109,8 @@ def main(argv: Sequence[str] | None = None, *, clock: Callable[[], dt.datetime] 
         given = [flag for dest, flag in view.VIEW_OPTIONS.items() if getattr(args, dest, None) is not None]
         if given:
             p.error(f"{given[0]} is an option of the balance view, not of {args.command}: leave it out")
-        if args.command == "spend" and getattr(args, "config", None):
-            p.error("--config is not an option of spend, which reads one key: use --api-key-file")
+        if args.command in ("spend", "keys") and getattr(args, "config", None):
+            p.error(f"--config is not an option of {args.command}, which reads one key: use --api-key-file")
     if args.debug:
         from .._logging import debug_logging
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import _config
-from .._activity import DailySpend
+from .._activity import ACTIVITY_DAYS, DailySpend, Spend
 from .._balance import Balance
 from .._format import days, money
 from .._logging import without_secrets
@@ -21,7 +21,17 @@ if TYPE_CHECKING:
     from .._budgets import BudgetLayer
     from .._key import KeyInfo
 
-__all__ = ["balance_json", "balance_table", "duration", "key_rows", "rfc3339", "spend_chart", "statement"]
+__all__ = [
+    "balance_json",
+    "balance_table",
+    "duration",
+    "key_rows",
+    "rfc3339",
+    "share_chart",
+    "share_json",
+    "spend_chart",
+    "statement",
+]
 
 UNKNOWN = "unknown"
 _AVERAGE = "  (7-day average)"
@@ -267,4 +277,52 @@ def spend_chart(daily: Sequence[DailySpend], *, unicode: bool) -> str:
     total = exact_sum(day.usage for day in daily)
     average = total / len(daily) if daily else 0.0
     lines.append(f"Total {money(total)} over {len(daily)} days, {money(average)} a day on average")
+    return "\n".join(lines)
+
+
+def _share(part: float, total: float) -> float | None:
+    return None if total <= 0 else part / total
+
+
+def share_json(spends: Sequence[Spend], by: str) -> list[dict[str, Any]]:
+    """``spend --by --json``: every model (or provider), the most spent first, with its share of the
+    30 days' total (null when nothing was spent)."""
+    total = exact_sum(spend.usage for spend in spends)
+    return [
+        {
+            by: spend.name,
+            "usage": spend.usage,
+            "usage_7d": spend.usage_7d,
+            "requests": spend.requests,
+            "share": _share(spend.usage, total),
+        }
+        for spend in spends
+    ]
+
+
+def share_chart(spends: Sequence[Spend], top: int, by: str, *, unicode: bool) -> str:
+    """The ``top`` most spent models (or providers) and ``other``: a bar of the 30 days' spend, the
+    amount, its share, and the last 7 days' spend beside it; then the total."""
+    rows = [(spend.name, spend.usage, spend.usage_7d) for spend in spends[:top]]
+    rest = spends[top:]
+    if rest:
+        rows.append(("other", exact_sum(s.usage for s in rest), exact_sum(s.usage_7d for s in rest)))
+    total = exact_sum(spend.usage for spend in spends)
+    if not rows:
+        return f"No spend by {by} in the last 30 days."
+    largest = max(usage for _, usage, _ in rows)
+    header = (by.capitalize(), "30 days", "Share", "7 days")
+    cells = [header]
+    for name, usage, week in rows:
+        share = _share(usage, total)
+        cells.append((name, money(usage), "-" if share is None else f"{share:.1%}", money(week)))
+    widths = [max(len(row[i]) for row in cells) for i in range(4)]
+    lines = []
+    for index, row in enumerate(cells):
+        text = f"{row[0]:<{widths[0]}}  {row[1]:>{widths[1]}}  {row[2]:>{widths[2]}}  {row[3]:>{widths[3]}}"
+        bar = "" if index == 0 else _bar(rows[index - 1][1], largest, unicode)
+        lines.append(f"{text}  {bar}".rstrip())
+    lines.append(
+        f"Total {money(total)} over {ACTIVITY_DAYS} days, {money(exact_sum(s.usage_7d for s in spends))} in the last 7"
+    )
     return "\n".join(lines)

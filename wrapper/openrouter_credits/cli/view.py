@@ -106,7 +106,34 @@ def run(args: argparse.Namespace) -> int:
                 print(exposition(balance_metrics(None, {}, up=False, last_success=None)), end="", flush=True)
             report(error, args, sys.stderr)
             return exit_code(error)
-    return show_balance(balance, args)
+        more = account_lines(client, balance) if args.format == "table" else []
+    return show_balance(balance, args, more)
+
+
+def account_lines(client: CreditsClient, balance: Balance) -> list[str]:
+    """For a management key, two lines under the table: how many keys the account has and how many are
+    near or past their limit (one more call, ``list_keys()``), and the top model of the last 7 days
+    (from the activity already read). A failure here is ``unknown`` with a note, never the view's."""
+    from .._format import money
+    from ._render import UNKNOWN
+
+    key = balance.key
+    if key is None or not key.is_management_key:
+        return []
+    try:
+        keys = client.list_keys()
+    except OpenRouterCreditsError as error:
+        listed = f"Keys: {UNKNOWN} (listing them failed: {error.describe(CLI_TERMS)})"
+    else:
+        near = sum(k.status(balance.at) in ("exhausted", "will_exhaust", "near_limit") for k in keys)
+        listed = f"Keys: {len(keys)} ({near} near or past their limit; openrouter-credits keys lists them)"
+    activity = balance.activity
+    if activity is None:
+        top = f"Top model of the last 7 days: {UNKNOWN} (the activity could not be read)"
+    else:
+        week = sorted((s for s in activity.by_model() if s.usage_7d > 0), key=lambda s: (-s.usage_7d, s.name))
+        top = "Top model of the last 7 days: " + (f"{week[0].name} ({money(week[0].usage_7d)})" if week else "none")
+    return [listed, top]
 
 
 def _failures(balance: Balance) -> list[OpenRouterCreditsError]:
@@ -172,8 +199,9 @@ def check_thresholds(
     return EXIT_AUTH if unknown else EXIT_OK
 
 
-def show_balance(balance: Balance, args: argparse.Namespace) -> int:
-    """Print the view in the chosen format; the exit status (thresholds, then failed calls)."""
+def show_balance(balance: Balance, args: argparse.Namespace, more: list[str] | None = None) -> int:
+    """Print the view in the chosen format (``more`` lines under the table); the exit status
+    (thresholds, then failed calls)."""
     from .._metrics import balance_metrics, exposition
     from ._render import balance_json, balance_table, statement
 
@@ -183,6 +211,8 @@ def show_balance(balance: Balance, args: argparse.Namespace) -> int:
         print(exposition(balance_metrics(balance, {}, up=True, last_success=round(time.time(), 3))), end="")
     else:
         print(balance_table(balance))
+        for extra in more or ():
+            print(extra)
         line = statement(balance)
         if line:
             print(line)

@@ -22,11 +22,14 @@ from .._spike import TIMES, Spike, spike_of
 from ._channels import redact_url
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from .._balance import Balance
+    from .._fleet import ApiKey
     from .._keys_file import KeySpec
     from ._statedir import StateDir
 
-__all__ = ["AlertBook", "alerts_due", "check_notify_url", "redact_url"]
+__all__ = ["AlertBook", "alerts_due", "check_notify_url", "key_alerts_due", "listed_key_state", "redact_url"]
 
 logger = logging.getLogger("openrouter_credits.exporter")
 
@@ -113,6 +116,52 @@ def _transition(
         text = f"OpenRouter key {name} recovered from its spend spike: {spike.describe()}"
         text += f" (threshold {spec.spike:g}{TIMES})."
     return [(threshold, tripped, text)]
+
+
+def listed_key_state(spec: KeySpec, key: ApiKey) -> str:
+    """Where the alert book keeps a listed key's states: the polled key's name and the listed key's
+    short hash (names may repeat; never a secret)."""
+    return f"{spec.name}/{key.hash_[:12]}"
+
+
+def key_alerts_due(
+    spec: KeySpec, keys: list[ApiKey], now: dt.datetime, book: AlertBook
+) -> list[tuple[ApiKey, str, bool, str]]:
+    """The alerts a listing calls for (``key_below_fraction``, ``key_will_exhaust``): (key, threshold,
+    now crossed, text), once per crossing and once per recovery of each listed key. A key whose figure
+    is unknown (no limit, no pace) keeps its state; a key gone from the listing is forgotten silently."""
+    from .._fleet import SOON
+
+    due = []
+    for key in keys:
+        if key.disabled:
+            continue
+        checks: list[tuple[str, bool | None, str]] = []
+        left, limit = key.limit_left, key.limit
+        if spec.key_below_fraction is not None and left is not None and limit:
+            fraction = spec.key_below_fraction
+            below = left < fraction * limit
+            checks.append(("key_below_fraction", below, f"has {money(left)} of its {money(limit)} limit left"))
+        if spec.key_will_exhaust and left is not None:
+            at = key.exhausts_at(now)
+            soon = at is not None and (key.limit_reset is not None or at - now <= SOON)
+            when = "" if at is None else at.strftime(" (at %Y-%m-%d %H:%M UTC)")
+            checks.append(("key_will_exhaust", soon, f"is bound to reach its limit before its reset{when}"))
+        state = listed_key_state(spec, key)
+        for threshold, crossed, detail in checks:
+            if crossed is None:
+                continue
+            if book.learning and not book.known(state, threshold):
+                book.set(state, threshold, crossed)
+                continue
+            if crossed == book.get(state, threshold):
+                continue
+            if crossed:
+                text = f"OpenRouter key {key.name} (listed by {spec.name}) {detail}."
+            else:
+                text = f"OpenRouter key {key.name} (listed by {spec.name}) recovered ({threshold.replace('_', ' ')})."
+            due.append((key, threshold, crossed, text))
+    return due
 
 
 def _valid_state(value: Any) -> bool:

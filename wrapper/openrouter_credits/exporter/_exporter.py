@@ -31,8 +31,8 @@ from typing import Any
 from .._client import AsyncCreditsClient
 from .._exceptions import ConfigurationError, OpenRouterCreditsError
 from .._keys_file import KeySpec
-from .._metrics import Family, balance_metrics, exposition, merge_families
-from ._alerts import AlertBook, alerts_due
+from .._metrics import Family, account_key_metrics, balance_metrics, exposition, merge_families, model_spend_metrics
+from ._alerts import AlertBook, alerts_due, key_alerts_due, listed_key_state
 from ._channels import Alert, Channel, webhook_channel
 from ._delivery import Deliverer, Outbox
 from ._poll import KeyState, poll_key
@@ -144,7 +144,11 @@ class Exporter:
         """Poll one key once; the seconds a 429 asks the next poll to wait (0 if none)."""
         state = self.states[name]
         balance, cause, wait = await poll_key(
-            state, self.clients[name], now=self.monotonic(), activity_interval=self.activity_interval
+            state,
+            self.clients[name],
+            now=self.monotonic(),
+            activity_interval=self.activity_interval,
+            keys_interval=self.interval,
         )
         if cause is not None:
             self._failed(state, cause)
@@ -152,6 +156,18 @@ class Exporter:
             assert balance is not None
             self._succeeded(state, balance)
             await self.check_alerts(state)
+        if state.listed is not None:
+            self.check_key_alerts(state, state.listed)
+            if len(state.listed) > state.spec.max_keys and not state.warned_max_keys:
+                state.warned_max_keys = True
+                logger.warning(
+                    "Key %s: the account has %d keys, more than max_keys = %d: the %d most spent this month are "
+                    'exported, the rest summed as key_name="other"',
+                    name,
+                    len(state.listed),
+                    state.spec.max_keys,
+                    state.spec.max_keys,
+                )
         self.render()
         return min(wait, MAX_WAIT)
 
@@ -244,6 +260,23 @@ class Exporter:
             self.outbox.put(alert, routes)
             self.alerts.set(spec.name, threshold, below)
 
+    def check_key_alerts(self, state: KeyState, keys: list[Any]) -> None:
+        """Queue the alerts of a discovering key's listing (``key_below_fraction``,
+        ``key_will_exhaust``), each with the listed key's name, never a secret."""
+        spec = state.spec
+        routes = list(spec.notify if spec.notify is not None else self.default_notify)
+        if not routes or (spec.key_below_fraction is None and not spec.key_will_exhaust):
+            return
+        now = dt.datetime.fromtimestamp(self.clock(), dt.UTC)
+        for key, threshold, crossed, text in key_alerts_due(spec, keys, now, self.alerts):
+            what = threshold.removeprefix("key_").replace("_", " ")
+            title = f"{key.name} ({spec.name}): {what}" if crossed else f"{key.name} ({spec.name}) recovered ({what})"
+            alert = Alert(
+                spec.name, threshold if crossed else "recovered", title, text, "warning" if crossed else "info"
+            )
+            self.outbox.put(alert, routes)
+            self.alerts.set(listed_key_state(spec, key), threshold, crossed)
+
     # --- serving --------------------------------------------------------------------------------
 
     def families(self) -> list[Family]:
@@ -262,6 +295,15 @@ class Exporter:
             for name, state in self.states.items()
             for kind, count in state.errors.items()
         ]
+        now = dt.datetime.fromtimestamp(self.clock(), dt.UTC)
+        for name, state in self.states.items():
+            if not state.spec.discover:
+                continue
+            labels = {"key": name}
+            if state.listed is not None:
+                groups.append(account_key_metrics(state.listed, now, labels, max_keys=state.spec.max_keys))
+            if state.activity is not None:
+                groups.append([model_spend_metrics(state.activity.by_model(), labels, top=state.spec.top_models)])
         counter = Family(
             "openrouter_credits_poll_errors_total",
             "Failed calls to OpenRouter while polling, by key and kind of failure.",

@@ -30,7 +30,9 @@ from .._money import exact_sum
 from .._spike import spike_of
 
 if TYPE_CHECKING:
-    from ._poll import KeyState, ListedKey, ModelSpend
+    from .._activity import Activity
+    from .._fleet import ApiKey
+    from ._poll import KeyState
 
 __all__ = ["KeyView", "Snapshot", "render_page", "snapshot_of"]
 
@@ -58,6 +60,38 @@ class KeyView:
     spend_per_day: float | None = None
     daily: tuple[DailySpend, ...] | None = None
     daily_unknown: str | None = None
+
+
+@attrs.frozen
+class ListedKey:
+    """One of the account's keys, as a management key's ``GET /keys`` lists it (discovered keys):
+    its label (never the key), usage, limit (None: none) and limit remaining, and today's usage.
+
+    Made from ``KeyState.listed`` (the discovery poll's ``list_keys()``) by ``snapshot_of``."""
+
+    name: str
+    usage: float
+    limit: float | None = None
+    limit_remaining: float | None = None
+    usage_daily: float | None = None
+
+    @property
+    def used(self) -> float | None:
+        """The share of its limit used, 0 to 1 (more for a key over it); None without a limit."""
+        if self.limit is None or self.limit <= 0 or self.limit_remaining is None:
+            return None
+        return (self.limit - self.limit_remaining) / self.limit
+
+
+@attrs.frozen
+class ModelSpend:
+    """Dollars spent on one model over a window (``"1d"``, ``"7d"``, ``"30d"``: the exporter's
+    ``openrouter_credits_model_spend_dollars{key, model, window}``), from a discovering key's
+    ``Activity.by_model()``."""
+
+    model: str
+    window: str
+    dollars: float
 
 
 @attrs.frozen
@@ -105,9 +139,25 @@ def snapshot_of(states: Mapping[str, KeyState], at: float) -> Snapshot:
     return Snapshot(
         now,
         tuple(_view(name, state, now) for name, state in states.items()),
-        tuple((name, listed) for name, state in states.items() for listed in state.listed or ()),
-        tuple((name, model) for name, state in states.items() for model in state.models or ()),
+        tuple((name, _listed(key)) for name, state in states.items() for key in state.listed or ()),
+        tuple((name, model) for name, state in states.items() for model in _models(state)),
     )
+
+
+def _listed(key: ApiKey) -> ListedKey:
+    return ListedKey(key.name or key.label, key.usage, key.limit, key.limit_left, key.usage_daily)
+
+
+def _models(state: KeyState) -> list[ModelSpend]:
+    """A discovering key's spend per model over 30 and 7 days (none for the others)."""
+    activity: Activity | None = state.activity
+    if not state.spec.discover or activity is None:
+        return []
+    return [
+        spend
+        for row in activity.by_model()
+        for spend in (ModelSpend(row.name, "30d", row.usage), ModelSpend(row.name, "7d", row.usage_7d))
+    ]
 
 
 # --- rendering ---------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """One poll of one key: ``/credits`` and ``/key`` each time, ``/activity`` at most every 15 minutes,
-combined into a Balance by the library's one rule (``balance_from``)."""
+combined into a Balance by the library's one rule (``balance_from``); for a key with ``discover``,
+the account's keys (``list_keys()``) at most once a minute, apart from the balance."""
 
 from __future__ import annotations
 
@@ -22,42 +23,14 @@ from .._money import exact_sum
 
 if TYPE_CHECKING:
     from .._client import AsyncCreditsClient
+    from .._fleet import ApiKey
 
-__all__ = ["KeyState", "ListedKey", "ModelSpend", "poll_key"]
+__all__ = ["KEYS_MIN_INTERVAL", "KEYS_RATE_LIMIT_WAIT", "KeyState", "poll_key"]
 
-
-@attrs.frozen
-class ListedKey:
-    """One of the account's keys, as a management key's ``GET /keys`` lists it (discovered keys):
-    its label (never the key), usage, limit (None: none) and limit remaining, and today's usage.
-
-    The discovery poll fills ``KeyState.listed`` with one per key of ``list_keys()``:
-    ``ListedKey(k.name or k.label, k.usage, k.limit, k.limit_left, k.usage_daily)``; the page and a
-    management key's spike read it, nothing else."""
-
-    name: str
-    usage: float
-    limit: float | None = None
-    limit_remaining: float | None = None
-    usage_daily: float | None = None
-
-    @property
-    def used(self) -> float | None:
-        """The share of its limit used, 0 to 1 (more for a key over it); None without a limit."""
-        if self.limit is None or self.limit <= 0 or self.limit_remaining is None:
-            return None
-        return (self.limit - self.limit_remaining) / self.limit
-
-
-@attrs.frozen
-class ModelSpend:
-    """Dollars spent on one model over a window (``"1d"``, ``"7d"``, ``"30d"``: the exporter's
-    ``openrouter_credits_model_spend_dollars{key, model, window}``). The discovery poll fills
-    ``KeyState.models`` with one per (model, window) of the activity's spend by model."""
-
-    model: str
-    window: str
-    dollars: float
+#: ``GET /keys`` is asked at most this often (seconds), whatever the key's interval.
+KEYS_MIN_INTERVAL = 60.0
+#: How long a 429 on ``/keys`` without Retry-After keeps the listing from being asked again.
+KEYS_RATE_LIMIT_WAIT = 60.0
 
 
 @attrs.define
@@ -77,33 +50,52 @@ class KeyState:
     activity_at: float | None = None
     errors: dict[str, int] = attrs.Factory(lambda: dict.fromkeys(ERROR_KINDS[1:], 0))
     problem: str | None = None
-    #: Discovered keys (``discover = true``): the account's keys as the last ``/keys`` listed them,
-    #: filled by the discovery poll; None when the key does not discover (the page then has no such
-    #: section, and a management key's spike is unknown).
-    listed: tuple[ListedKey, ...] | None = None
-    #: Spend per model, filled by the discovery poll alike; None when not known.
-    models: tuple[ModelSpend, ...] | None = None
+    #: The account's keys (``discover``): the last listing, None when the last one failed.
+    listed: list[ApiKey] | None = None
+    listed_at: float | None = None
+    #: A 429 on /keys: not asked again before this (monotonic) time.
+    listing_not_before: float = 0.0
+    #: Whether the warning that the listing exceeds max_keys was given.
+    warned_max_keys: bool = False
 
     def today_spend(self) -> float | None:
         """The account's spend today as its keys' ``usage_daily`` sum (a management key's own is 0),
-        or None when the keys are not listed (or one does not say)."""
-        if self.listed is None or any(k.usage_daily is None for k in self.listed):
+        or None when the keys are not listed."""
+        if self.listed is None:
             return None
-        return exact_sum(k.usage_daily or 0.0 for k in self.listed)
+        return exact_sum(key.usage_daily for key in self.listed)
 
 
 async def poll_key(
-    state: KeyState, client: AsyncCreditsClient, *, now: float, activity_interval: float
+    state: KeyState,
+    client: AsyncCreditsClient,
+    *,
+    now: float,
+    activity_interval: float,
+    keys_interval: float = KEYS_MIN_INTERVAL,
 ) -> tuple[Balance | None, OpenRouterCreditsError | None, float]:
     """Poll once: the balance (or the error that makes the poll fail as a whole) and the seconds a
-    429 asked the next poll to wait (0 if none). Counts each failed call in ``state.errors``."""
+    429 asked the next poll to wait (0 if none). Counts each failed call in ``state.errors``.
+
+    With ``discover``, ``/keys`` too, at most every ``keys_interval`` (one minute at least) and not
+    before a 429 on it allows: its failure alone drops the listing (``state.listed`` None) and is
+    counted, but fails neither the poll nor the balance."""
     calls: dict[str, Any] = {"credits": client.get_credits(), "key": client.get_key()}
     if state.activity_at is None or now - state.activity_at >= activity_interval:
         calls["activity"] = client.get_activity()  # at most every 15 minutes, answered or not
         state.activity_at = now
+    due = state.listed_at is None or now - state.listed_at >= max(keys_interval, KEYS_MIN_INTERVAL)
+    if state.spec.discover and now >= state.listing_not_before and due:
+        calls["keys"] = client.list_keys(include_disabled=True)
+        state.listed_at = now
     results = await asyncio.gather(*calls.values(), return_exceptions=True)
     outcomes = dict(zip(calls, results, strict=True))
     errors = api_errors(outcomes)
+    if "keys" in outcomes:
+        listing_error = errors.get("keys")
+        state.listed = None if listing_error else cast("list[ApiKey]", outcomes["keys"])
+        if isinstance(listing_error, RateLimitError):
+            state.listing_not_before = now + (listing_error.retry_after or KEYS_RATE_LIMIT_WAIT)
     if "activity" in outcomes:
         # Unknown after a failure: never an old month passed off as current. The error is kept, so
         # the reason stays right on the polls that do not ask /activity again.
@@ -124,5 +116,9 @@ async def poll_key(
         # A 403 is what this kind of key gets: counted only when the poll failed as a whole.
         if not isinstance(failed, PermissionDeniedError) or cause is not None:
             state.errors[failed.kind] += 1
-    waits = [e.retry_after for e in errors.values() if isinstance(e, RateLimitError) and e.retry_after]
+    waits = [
+        e.retry_after
+        for name, e in errors.items()
+        if name != "keys" and isinstance(e, RateLimitError) and e.retry_after
+    ]
     return balance, cause, max(waits, default=0.0)

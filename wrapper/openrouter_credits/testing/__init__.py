@@ -7,6 +7,7 @@
         server.app.fail_next(status=429, rate_limit_reset=30)  # a 429 with X-RateLimit-Reset, as OpenRouter sends
         server.app.set_activity_date_format("datetime")  # activity dates as the live API writes them
         server.app.set_balance(total_usage=24.99)      # script a low balance
+        server.app.add_keys(1000)                      # GET /keys lists 1,000 generated keys (or set_keys())
         ...  # CreditsClient(server.provisioning_key, base_url=server.base_url)
 
 ``MockOpenRouter`` is the ASGI app on its own; the pytest fixture ``openrouter_mock`` yields a running

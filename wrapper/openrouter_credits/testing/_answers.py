@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
 
 import attrs
 
-from ._records import WORKSPACE_ID, Fault, default_activity, key_label, row_day, served_date
+from ._records import DEFAULT_WORKSPACE, Fault, default_activity, key_label, row_day, served_date
 from ._scenario import Scenario
 
 __all__ = ["JSON_TYPE", "Answer", "Answers", "Scope", "error_body"]
@@ -26,8 +27,9 @@ RATE_LIMITED = "Rate limit exceeded"
 RATE_LIMIT_REQUESTS = 20
 RATE_LIMIT_RESET = 60.0
 ACTIVITY_PARAMETERS = ("date", "api_key_hash", "user_id", "group_by", "workspace_id")
-#: The workspace every row of this mock's activity belongs to (``group_by=workspace``).
-DEFAULT_WORKSPACE = WORKSPACE_ID
+KEYS_PARAMETERS = ("include_disabled", "offset", "workspace_id")
+#: ``GET /keys`` answers pages of this many keys.
+KEYS_PAGE = 100
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -67,6 +69,7 @@ class Answers(Scenario):
             balance = self._accounts.get(token)
             data = None if balance is None else attrs.asdict(balance)
             rows = self._activity.get(token)
+            listing = self._listing_now()
         if view is None:
             return 401, JSON_TYPE, error_body(401, UNKNOWN_KEY)
         if endpoint == "key":
@@ -77,15 +80,47 @@ class Answers(Scenario):
             if data is None:
                 return 403, JSON_TYPE, error_body(403, MANAGEMENT_ONLY)
             return 200, JSON_TYPE, json.dumps({"data": data}).encode()
+        if endpoint == "keys":
+            if balance is None:  # the document gives /keys no 403
+                return 401, JSON_TYPE, error_body(401, MANAGEMENT_ONLY)
+            return self._keys_answer(scope, listing)
         if balance is None:
             return 403, JSON_TYPE, error_body(403, ACTIVITY_MANAGEMENT_ONLY)
-        return self._activity_answer(scope, rows)
+        return self._activity_answer(scope, rows, [key["hash"] for key in listing])
 
-    def _activity_answer(self, scope: Scope, rows: list[dict[str, Any]] | None) -> Answer:
+    def _keys_answer(self, scope: Scope, listing: list[dict[str, Any]]) -> Answer:
+        """``GET /keys``: pages of 100 by ``offset``; disabled keys only with ``include_disabled=true``;
+        one workspace's with ``workspace_id``."""
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        for name, values in query.items():
+            if name not in KEYS_PARAMETERS:
+                known = ", ".join(KEYS_PARAMETERS)
+                return 400, JSON_TYPE, error_body(400, f"Unknown query parameter {name[:100]!r}; known: {known}")
+            if len(values) > 1:
+                return 400, JSON_TYPE, error_body(400, f"The query parameter {name} may be given once")
+        text = query.get("offset", [""])[0]
+        if text in ("", "null"):
+            offset = 0
+        elif not text.isascii() or not text.isdigit():
+            return 400, JSON_TYPE, error_body(400, f"offset must be a whole number, 0 or more, not {text[:100]!r}")
+        else:
+            offset = int(text)
+        workspace = query.get("workspace_id", [None])[0]
+        if workspace is not None:
+            try:
+                workspace = str(uuid.UUID(workspace))
+            except ValueError:
+                return 400, JSON_TYPE, error_body(400, f"workspace_id must be a UUID, not {workspace[:100]!r}")
+            listing = [key for key in listing if key["workspace_id"] == workspace]
+        if query.get("include_disabled", ["false"])[0].strip().lower() not in ("true", "1"):
+            listing = [key for key in listing if not key["disabled"]]
+        return 200, JSON_TYPE, json.dumps({"data": listing[offset : offset + KEYS_PAGE]}).encode()
+
+    def _activity_answer(self, scope: Scope, rows: list[dict[str, Any]] | None, hashes: list[str]) -> Answer:
         """``GET /activity`` with its query: ``date`` (the rows of that day), ``group_by=workspace``,
-        ``workspace_id``; ``api_key_hash`` and ``user_id`` are accepted and filter nothing (the mock
-        has one member and treats every key's rows as the account's). Dates are written in the
-        mock's ``activity_date_format``."""
+        ``workspace_id``; ``api_key_hash``: the rows of that key (a row's own ``api_key_hash``, else
+        the rows are dealt out in turn to the listed keys); ``user_id`` is accepted and filters
+        nothing (the mock has one member). Dates are written in the mock's ``activity_date_format``."""
         today = self._clock().date()
         if rows is None:
             rows = default_activity(today)
@@ -96,6 +131,14 @@ class Answers(Scenario):
                 return 400, JSON_TYPE, error_body(400, f"Unknown query parameter {name[:100]!r}; known: {known}")
             if len(values) > 1:
                 return 400, JSON_TYPE, error_body(400, f"The query parameter {name} may be given once")
+        key_hash = query.get("api_key_hash", [None])[0]
+        if key_hash is not None:
+            rows = [
+                row
+                for index, row in enumerate(rows)
+                if row.get("api_key_hash", hashes[index % len(hashes)] if hashes else None) == key_hash
+            ]
+        rows = [{k: v for k, v in row.items() if k != "api_key_hash"} for row in rows]
         day = query.get("date", [None])[0]
         if day is not None:  # any string, as the document allows: a day without rows gives none
             rows = [row for row in rows if row_day(row["date"]) == day]

@@ -35,7 +35,7 @@ class Controlled(Answers):
                 return 413, JSON_TYPE, error_body(413, "Request body too large")
             if not message.get("more_body"):
                 break
-        actions = ("balance", "key", "budgets", "activity", "faults", "latency", "options", "reset")
+        actions = ("balance", "key", "keys", "budgets", "activity", "faults", "latency", "options", "reset")
         try:
             args = json.loads(body) if body else {}
             if not isinstance(args, dict):
@@ -64,6 +64,15 @@ class Controlled(Answers):
                 if value is not None and (isinstance(value, bool) or not isinstance(value, int | float | dict)):
                     raise ValueError(f"{name} must be a number, an object or null, not {value!r}")
             self.set_budgets(key, guardrail=args.get("guardrail"), workspace=args.get("workspace"))
+        elif action == "keys":
+            if "keys" in args:
+                if not isinstance(args["keys"], list):
+                    raise ValueError("keys must be a list of keys, each with at least a name")
+                self.set_keys(args["keys"])
+            if "add" in args:
+                self.add_keys(_field(args, "add", int))
+            if "keys" not in args and "add" not in args:
+                raise ValueError('give keys (a list) or add (a count), as {"add": 1000}')
         elif action == "activity":
             if "rows" in args and "daily" in args:
                 raise ValueError("give rows or daily, not both")
@@ -120,6 +129,7 @@ class Controlled(Answers):
                     }
                     for k, v in self._keys.items()
                 },
+                "listed_keys": len(self._listing_now()),
                 "activity_rows": {
                     key_label(k): None if rows is None else len(rows) for k, rows in self._activity.items()
                 },

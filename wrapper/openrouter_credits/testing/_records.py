@@ -16,9 +16,9 @@ from .._windows import next_reset
 
 __all__ = [
     "ACTIVITY_DATE_FORMATS",
+    "DEFAULT_WORKSPACE",
     "ENDPOINTS",
     "FAULT_KINDS",
-    "WORKSPACE_ID",
     "Balance",
     "Budget",
     "Fault",
@@ -26,13 +26,15 @@ __all__ = [
     "activity_row",
     "default_activity",
     "effective_budget",
+    "generated_keys",
     "key_label",
+    "listed_key",
     "row_day",
     "served_date",
 ]
 
 #: The endpoints a fault can be aimed at.
-ENDPOINTS = ("credits", "key", "activity")
+ENDPOINTS = ("credits", "key", "activity", "keys")
 
 #: What a fault does to one response.
 FAULT_KINDS = {
@@ -65,8 +67,8 @@ class Balance:
     total_usage: float
 
 
-#: The workspace every key and activity row of the mock belongs to.
-WORKSPACE_ID = "00000000-0000-4000-8000-000000000000"
+#: The workspace of the mock's keys and activity rows unless said otherwise.
+DEFAULT_WORKSPACE = "00000000-0000-4000-8000-000000000000"
 #: The intervals a budget may reset at (null: never).
 RESET_INTERVALS = ("daily", "weekly", "monthly")
 #: Free-model requests a day: an account on the free tier, and one that bought credits.
@@ -175,7 +177,7 @@ class KeyView:
         if self.guardrail is not None:
             layers.append(self.guardrail.layer("api_key", now, guardrail_id=f"guardrail-{label}"))
         if self.workspace is not None:
-            layers.append(self.workspace.layer("workspace", now, budget_id=f"budget-{WORKSPACE_ID[:8]}"))
+            layers.append(self.workspace.layer("workspace", now, budget_id=f"budget-{DEFAULT_WORKSPACE[:8]}"))
         if self.limit is not None:
             layers.append(_layer("key_limit", self.limit, self.usage, None, now, False))
         return layers
@@ -212,7 +214,7 @@ class KeyView:
             "allowed_data_regions": ["global"],
             "free_model_daily_requests": {"limit": free, "remaining": free, "used": 0},
             "organization_id": None,
-            "workspace_id": WORKSPACE_ID,
+            "workspace_id": DEFAULT_WORKSPACE,
         }
 
 
@@ -340,3 +342,90 @@ def _amount(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ValueError(f"{name} must be a number of dollars, not {value!r}")
     return float(value)
+
+
+#: The other workspace some generated keys belong to.
+OTHER_WORKSPACE = "00000000-0000-4000-8000-000000000001"
+_LISTED_FIELDS = (
+    "byok_usage", "byok_usage_daily", "byok_usage_monthly", "byok_usage_weekly", "created_at", "creator_user_id",
+    "disabled", "expires_at", "hash", "include_byok_in_limit", "label", "limit", "limit_remaining", "limit_reset",
+    "name", "updated_at", "usage", "usage_daily", "usage_monthly", "usage_weekly", "workspace_id",
+)  # fmt: skip
+
+
+def listed_key(name: str, **fields: Any) -> dict[str, Any]:
+    """One key as ``GET /keys`` lists it: every field the document requires, from ``fields`` or a
+    default (no limit, no usage, enabled, never expiring); ``hash`` from the name unless given, and
+    ``limit_remaining`` from the limit and the window's usage unless given. Fields beyond the document
+    (``last_used_at``) are served as given."""
+    digest = hashlib.sha256(f"mock-listed-key:{name}".encode()).hexdigest()
+    key: dict[str, Any] = {
+        "byok_usage": 0.0,
+        "byok_usage_daily": 0.0,
+        "byok_usage_monthly": 0.0,
+        "byok_usage_weekly": 0.0,
+        "created_at": "2026-01-01T00:00:00Z",
+        "creator_user_id": "user_mock",
+        "disabled": False,
+        "expires_at": None,
+        "hash": digest,
+        "include_byok_in_limit": False,
+        "label": f"sk-or-v1-{digest[:3]}...{digest[-4:]}",
+        "limit": None,
+        "limit_remaining": None,
+        "limit_reset": None,
+        "name": name,
+        "updated_at": None,
+        "usage": 0.0,
+        "usage_daily": 0.0,
+        "usage_monthly": 0.0,
+        "usage_weekly": 0.0,
+        "workspace_id": DEFAULT_WORKSPACE,
+    }
+    key.update(fields)
+    if not isinstance(key["name"], str) or not isinstance(key["hash"], str) or not isinstance(key["disabled"], bool):
+        raise ValueError("a listed key's name and hash are strings, and disabled is true or false")
+    for field in ("usage", "usage_daily", "usage_weekly", "usage_monthly"):
+        key[field] = _amount(field, key[field])
+    if key["limit"] is not None:
+        key["limit"] = _amount("limit", key["limit"])
+        if "limit_remaining" not in fields:
+            window = {"daily": "usage_daily", "weekly": "usage_weekly", "monthly": "usage_monthly"}
+            used = key[window.get(key["limit_reset"] or "", "usage")]
+            key["limit_remaining"] = round(max(key["limit"] - used, 0.0), 6)
+    return key
+
+
+def generated_keys(count: int, start: int, now: dt.datetime) -> list[dict[str, Any]]:
+    """``count`` deterministic keys numbered from ``start`` (names ``key-0000``...): a quarter without
+    a limit, the others $10-$50 a day, week, month or without a reset, usage varied by number (some
+    exhausted, some near their limit), one in 17 disabled, one in 13 expiring within ten days (some
+    already expired), one in 10 in another workspace."""
+    keys = []
+    for i in range(start, start + count):
+        daily = round((i % 7) * 0.37, 2)
+        weekly = round(daily + (i % 5) * 1.13, 2)
+        monthly = round(weekly + (i % 11) * 1.7, 2)
+        usage = round(monthly + (i % 3) * 10.0, 2)
+        kind = i % 4
+        limit = None if kind == 0 else float(10 + (i % 5) * 10)
+        reset = (None, "daily", "weekly", "monthly")[kind] if i % 8 != 5 else None
+        expires = None
+        if i % 13 == 7:
+            expires = (now + dt.timedelta(days=i % 10 - 1)).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        keys.append(
+            listed_key(
+                f"key-{i:04d}",
+                limit=limit,
+                limit_reset=reset if limit is not None else None,
+                usage=usage,
+                usage_daily=daily,
+                usage_weekly=weekly,
+                usage_monthly=monthly,
+                byok_usage=round(usage / 10, 2),
+                disabled=i % 17 == 5,
+                expires_at=expires,
+                workspace_id=OTHER_WORKSPACE if i % 10 == 9 else DEFAULT_WORKSPACE,
+            )
+        )
+    return keys

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import hashlib
 import itertools
 import math
 import threading
@@ -22,7 +23,9 @@ from ._records import (
     Fault,
     KeyView,
     default_activity,
+    generated_keys,
     key_label,
+    listed_key,
     rows_from,
 )
 
@@ -72,8 +75,10 @@ class Scenario:
             )
         #: Activity rows per management key; None: the default month, placed by the clock.
         activity: dict[str, list[dict[str, Any]] | None] = dict.fromkeys(accounts)
-        self._initial = (accounts, keys, activity)
-        self._accounts, self._keys, self._activity = copy.deepcopy(self._initial)
+        #: What GET /keys lists for the account; None: the ordinary keys above, as the mock names them.
+        listing: list[dict[str, Any]] | None = None
+        self._initial = (accounts, keys, activity, listing)
+        self._accounts, self._keys, self._activity, self._listing = copy.deepcopy(self._initial)
         self._faults: dict[str, deque[Fault]] = {endpoint: deque() for endpoint in ENDPOINTS}
         self._latency = 0.0
         self._ids = itertools.count(1)
@@ -170,6 +175,43 @@ class Scenario:
             for name, budget in budgets.items():
                 setattr(view, name, budget)
 
+    def _listing_now(self) -> list[dict[str, Any]]:
+        """The account's listed keys (call with the lock held)."""
+        if self._listing is not None:
+            return self._listing
+        listing = []
+        for key, view in self._keys.items():
+            if not view.management:
+                usage = attrs.asdict(view, filter=lambda a, _: a.name.startswith("usage") or a.name == "limit")
+                listing.append(listed_key(key_label(key), hash=hashlib.sha256(key.encode()).hexdigest(), **usage))
+        return listing
+
+    def listed_keys(self) -> list[dict[str, Any]]:
+        """What ``GET /keys`` lists now (disabled keys included), in order."""
+        with self._lock:
+            return copy.deepcopy(self._listing_now())
+
+    def set_keys(self, keys: Iterable[Mapping[str, Any]]) -> None:
+        """Script ``GET /keys``: each key a mapping with at least ``name``; the other fields of the
+        document default (see ``listed_key``). Replaces the listing."""
+        listing = []
+        for key in keys:
+            if not isinstance(key, Mapping) or "name" not in key:
+                raise ValueError("each listed key needs at least a 'name'")
+            listing.append(listed_key(**key))
+        with self._lock:
+            self._listing = listing
+
+    def add_keys(self, count: int) -> None:
+        """Add ``count`` generated keys to the listing (deterministic: see ``generated_keys``; their
+        expiry times are placed by the mock's clock)."""
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ValueError(f"count must be a whole number, 0 or more, not {count!r}")
+        now = self._clock()
+        with self._lock:
+            listing = self._listing_now() if self._listing is not None else []
+            self._listing = [*listing, *generated_keys(count, len(listing), now)]
+
     def set_activity(
         self, activity: Iterable[Mapping[str, Any]] | Mapping[str, float] | None, key: str | None = None
     ) -> None:
@@ -206,7 +248,7 @@ class Scenario:
         rate_limit_reset: float | None = None,
         endpoint: str = "credits",
     ) -> None:
-        """Make the next ``count`` responses of ``endpoint`` (credits, key or activity) faulty (see
+        """Make the next ``count`` responses of ``endpoint`` (credits, key, activity or keys) faulty (see
         FAULT_KINDS); ``rate_limit_reset`` is for the rate-limit kind."""
         fault = Fault(kind, status, retry_after, rate_limit_reset)
         if endpoint not in ENDPOINTS:
@@ -256,7 +298,7 @@ class Scenario:
         """Back to how it started: the balances, keys, activity and activity date format it was made
         with, no pending faults, no latency, the 0/0 answer off, and an empty request log."""
         with self._lock:
-            self._accounts, self._keys, self._activity = copy.deepcopy(self._initial)
+            self._accounts, self._keys, self._activity, self._listing = copy.deepcopy(self._initial)
             for faults in self._faults.values():
                 faults.clear()
             self._latency = 0.0

@@ -1,0 +1,203 @@
+"""The whole account from one management key, for make bench: list_keys() of 1,000 keys at 200 ms of
+latency against one page, the CPU of pace and projection over 10,000 keys and of by_model() over
+6,000 rows, and the exporter with one discovering key of 1,000 keys (/metrics latency at 200
+scrapes/s, one poll's CPU, RSS over 1,000 polls).
+
+    python bench/fleet.py [BASE_URL]      # prints its section of bench/results.md (no URL: a mock of its own)
+
+BASE_URL is a running mock (openrouter-credits-mock); its keys and latency are changed, then reset.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from exporter import rss_mib, scrape_latency, start  # noqa: E402  (bench/exporter.py)
+from run import control  # noqa: E402
+
+KEY = "sk-or-v1-mock-provisioning"
+KEYS = 1000
+LATENCY = 0.2
+ROUNDS = 5
+PACE_KEYS = 10_000
+ROWS = 6000
+POLLS = 1000
+
+
+def listing(base_url: str) -> dict[str, float]:
+    """Median wall time of list_keys() of 1,000 keys and of one page (GET /keys), at 200 ms latency."""
+    from openrouter_credits import CreditsClient
+    from openrouter_credits._operations import KEYS as PAGE
+
+    control(base_url, "keys", {"keys": [], "add": KEYS})
+    control(base_url, "latency", {"seconds": LATENCY})
+    whole, page = [], []
+    try:
+        with CreditsClient(KEY, base_url=base_url) as client:
+            for _ in range(ROUNDS):
+                started = time.perf_counter()
+                keys = client.list_keys(include_disabled=True)
+                whole.append(time.perf_counter() - started)
+                assert len(keys) == KEYS, len(keys)
+                started = time.perf_counter()
+                client._call(PAGE)
+                page.append(time.perf_counter() - started)
+    finally:
+        control(base_url, "latency", {"seconds": 0})
+    return {"whole": statistics.median(whole), "page": statistics.median(page)}
+
+
+def cpu() -> dict[str, float]:
+    """CPU seconds of pace and projection for 10,000 keys (then of exhaustion and status), of by_model() and
+    by_provider() over 6,000 rows (median of ROUNDS)."""
+    from openrouter_credits import Activity, ApiKey
+    from openrouter_credits.testing import activity_row
+    from openrouter_credits.testing._records import generated_keys
+    from openrouter_credits_client.models.activity_item import ActivityItem
+    from openrouter_credits_client.models.list_api_keys_response_200_data_item import (
+        ListApiKeysResponse200DataItem,
+    )
+
+    now = dt.datetime(2026, 11, 25, 13, 0, tzinfo=dt.UTC)
+    keys = [
+        ApiKey.from_generated(ListApiKeysResponse200DataItem.from_dict(item))
+        for item in generated_keys(PACE_KEYS, 0, now)
+    ]
+    today = now.date()
+    rows = [
+        ActivityItem.from_dict(
+            activity_row(today - dt.timedelta(days=1 + n % 30), round(0.01 * (n % 97), 2), model=f"p{n % 7}/m{n % 60}")
+        )
+        for n in range(ROWS)
+    ]
+    activity = Activity(rows, today)
+    pace, status, models = [], [], []
+    for _ in range(ROUNDS):
+        started = time.process_time()
+        for key in keys:
+            key.pace_per_day(now)
+            key.projected_at_reset(now)
+        pace.append(time.process_time() - started)
+        started = time.process_time()
+        for key in keys:
+            key.exhausts_at(now)
+            key.status(now)
+        status.append(time.process_time() - started)
+        started = time.process_time()
+        activity.by_model()
+        activity.by_provider()
+        models.append(time.process_time() - started)
+    return {"pace": statistics.median(pace), "status": statistics.median(status), "models": statistics.median(models)}
+
+
+def exporter_figures(base_url: str, folder: Path) -> dict[str, Any]:
+    """The exporter with one discovering key of 1,000 keys: /metrics latency (a served exporter), one
+    poll's CPU and the RSS over 1,000 polls (in-process, /keys asked on each: a minute apart in
+    virtual time)."""
+    from openrouter_credits._keys_file import KeySpec
+    from openrouter_credits.exporter import Exporter
+
+    control(base_url, "keys", {"keys": [], "add": KEYS})
+    config = folder / "keys.toml"
+    config.write_text('[keys.account]\napi_key_env = "BENCH_KEY"\ndiscover = true\n')
+    proc, url = start(base_url, config, folder / "state")
+    try:
+        import httpx
+
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and "account_key_usage_dollars{" not in httpx.get(url + "/metrics").text:
+            time.sleep(0.2)
+        scrapes = scrape_latency(url)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+    class Clock:
+        now = 1_800_000_000.0
+
+        def __call__(self) -> float:
+            return self.now
+
+    clock = Clock()
+
+    async def main() -> dict[str, float]:
+        watcher = Exporter([KeySpec("account", KEY, discover=True)], base_url=base_url, clock=clock, monotonic=clock)
+        measured: dict[str, float] = {}
+        cpu_per_poll = []
+        for n in range(1, POLLS + 1):
+            started = time.process_time()
+            await watcher.poll("account")
+            cpu_per_poll.append(time.process_time() - started)
+            clock.now += 60
+            if n in (100, POLLS):
+                measured[f"rss_{n}"] = rss_mib()
+        listed = watcher.states["account"].listed
+        assert listed is not None
+        assert len(listed) == KEYS
+        measured["poll_cpu"] = statistics.median(cpu_per_poll)
+        await watcher.aclose()
+        return measured
+
+    memory = asyncio.run(main())
+    return {"scrapes": scrapes, **memory}
+
+
+def section(base_url: str) -> list[str]:
+    with tempfile.TemporaryDirectory(prefix="openrouter-credits-bench-fleet-") as tmp:
+        try:
+            listed = listing(base_url)
+            print("bench: list_keys done", flush=True)
+            spent = cpu()
+            print("bench: pace and by_model done", flush=True)
+            served = exporter_figures(base_url, Path(tmp))
+            print("bench: discovering exporter done", flush=True)
+        finally:
+            control(base_url, "reset", {})
+    ratio = listed["whole"] / listed["page"]
+    scrapes = served["scrapes"]
+    growth = served[f"rss_{POLLS}"] - served["rss_100"]
+    return [
+        "",
+        f"## The whole account: {KEYS:,} keys from one management key",
+        "",
+        "| measure | value | goal |",
+        "|---|---:|---:|",
+        f"| list_keys() of {KEYS:,} keys at {LATENCY * 1000:.0f} ms latency (median of {ROUNDS})"
+        f" | {listed['whole'] * 1000:.0f} ms | |",
+        f"| one page (GET /keys) | {listed['page'] * 1000:.0f} ms | |",
+        f"| the listing over one page | {ratio:.2f} x | at most 2.5 x |",
+        f"| pace and projection of {PACE_KEYS:,} keys, CPU | {spent['pace'] * 1000:.1f} ms | at most 50 ms |",
+        f"| exhaustion time and status of the same, CPU | {spent['status'] * 1000:.1f} ms | |",
+        f"| by_model() and by_provider() over {ROWS:,} rows, CPU | {spent['models'] * 1000:.1f} ms | at most 50 ms |",
+        f"| exporter, one discovering key: /metrics at {scrapes['rate']:.0f} scrapes/s, p99"
+        f" | {scrapes['p99']:.2f} ms | |",
+        f"| the same, p50 | {scrapes['p50']:.2f} ms | |",
+        f"| /metrics size | {scrapes['bytes'] / 1024:.0f} KiB | |",
+        f"| one poll's CPU (/credits, /key, /keys of {KEYS:,}; median) | {served['poll_cpu'] * 1000:.1f} ms | |",
+        f"| RSS after 100 polls | {served['rss_100']:.1f} MiB | |",
+        f"| RSS after {POLLS:,} polls | {served[f'rss_{POLLS}']:.1f} MiB ({growth:+.1f}) | |",
+    ]
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1:
+        print("\n".join(section(sys.argv[1])))
+    else:  # a mock of its own
+        from run import start_server
+
+        server, base = start_server()
+        try:
+            print("\n".join(section(base)))
+        finally:
+            server.terminate()
+            server.wait(timeout=10)

@@ -1,0 +1,250 @@
+"""A discovering key (``discover = true``) in the exporter, in virtual time against the live mock: every
+listed key's series without a secret, spend per model, /keys at most once a minute and after its 429,
+/keys failing alone, max_keys, and the listed keys' alerts once per crossing and recovery."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Receiver
+from prometheus_client.parser import text_string_to_metric_families
+
+from openrouter_credits._exceptions import ConfigurationError
+from openrouter_credits._keys_file import KeySpec, load_config
+from openrouter_credits.exporter import Exporter
+from openrouter_credits.testing import MockOpenRouter, MockServer, activity_row
+
+MANAGEMENT = "sk-or-v1-disc-SECRET-management-5a6b"
+ORDINARY = "sk-or-v1-disc-SECRET-ordinary-7c8d"
+NOW = 1_800_000_000.0  # 2027-01-15 08:00 UTC, a Friday
+KEYS: list[dict[str, Any]] = [
+    {"name": "alpha", "hash": "a" * 64, "limit": 100.0, "limit_reset": None, "usage": 50.0, "usage_monthly": 9.0},
+    {"name": "beta", "hash": "b" * 64, "limit": 10.0, "limit_reset": None, "usage": 9.5, "usage_monthly": 3.0},
+    {"name": "gamma", "hash": "c" * 64, "disabled": True, "usage_monthly": 1.0},
+]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[MockServer]:
+    app = MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, inference_keys={ORDINARY: 10.0})
+    with MockServer(app) as running:
+        yield running
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def exporter(mock: MockServer, clock: Clock, spec: KeySpec, **options: Any) -> Exporter:
+    return Exporter([spec], base_url=mock.base_url, max_retries=0, clock=clock, monotonic=clock, **options)
+
+
+def families(watcher: Exporter) -> dict[str, Any]:
+    text = watcher.route("GET", "/metrics")[1].decode()
+    assert MANAGEMENT not in text
+    assert ORDINARY not in text
+    return {family.name: family for family in text_string_to_metric_families(text)}
+
+
+def samples(found: dict[str, Any], name: str) -> dict[tuple[tuple[str, str], ...], float]:
+    family = found.get(name.removesuffix("_total"))
+    if family is None:
+        return {}
+    return {tuple(sorted(s.labels.items())): s.value for s in family.samples if s.name == name}
+
+
+def keys_requests(mock: MockServer) -> int:
+    return sum(path == "/api/v1/keys" for _, path, _ in mock.app.requests)
+
+
+def spec(**options: Any) -> KeySpec:
+    return KeySpec("acct", MANAGEMENT, discover=True, **options)
+
+
+def test_listed_keys_exported(mock: MockServer) -> None:
+    """Each listed key by name and short hash, disabled ones included; the polled key's own families
+    untouched; spend per model for the top N and other."""
+    mock.app.set_keys(KEYS)
+    yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)  # the client keeps the real clock
+    mock.app.set_activity([activity_row(yesterday, u, model=m) for m, u in (("a/x", 3.0), ("b/y", 2.0), ("c/z", 1.0))])
+    clock = Clock()
+
+    async def scenario() -> dict[str, Any]:
+        watcher = exporter(mock, clock, spec(top_models=2))
+        await watcher.poll("acct")
+        await watcher.aclose()
+        return families(watcher)
+
+    found = asyncio.run(scenario())
+    usage = samples(found, "openrouter_credits_account_key_usage_dollars")
+    assert usage[(("key", "acct"), ("key_hash", "aaaaaaaaaaaa"), ("key_name", "alpha"), ("period", "total"))] == 50.0
+    assert len(usage) == 12
+    limits = samples(found, "openrouter_credits_account_key_limit_remaining_dollars")
+    assert limits == {
+        (("key", "acct"), ("key_hash", "aaaaaaaaaaaa"), ("key_name", "alpha")): 50.0,
+        (("key", "acct"), ("key_hash", "bbbbbbbbbbbb"), ("key_name", "beta")): 0.5,
+    }
+    disabled = samples(found, "openrouter_credits_account_key_disabled")
+    assert sorted(disabled.values()) == [0.0, 0.0, 1.0]
+    models = samples(found, "openrouter_credits_model_spend_dollars")
+    assert models == {
+        (("key", "acct"), ("model", "a/x"), ("window", "30d")): 3.0,
+        (("key", "acct"), ("model", "a/x"), ("window", "7d")): 3.0,
+        (("key", "acct"), ("model", "b/y"), ("window", "30d")): 2.0,
+        (("key", "acct"), ("model", "b/y"), ("window", "7d")): 2.0,
+        (("key", "acct"), ("model", "other"), ("window", "30d")): 1.0,
+        (("key", "acct"), ("model", "other"), ("window", "7d")): 1.0,
+    }
+    assert samples(found, "openrouter_credits_up") == {(("key", "acct"),): 1.0}
+
+
+def test_keys_failing_alone(mock: MockServer) -> None:
+    """/keys failing: the account's series and up stay, the listed keys' series go, the error is counted."""
+    mock.app.set_keys(KEYS)
+    clock = Clock()
+
+    async def scenario() -> dict[str, Any]:
+        watcher = exporter(mock, clock, spec())
+        await watcher.poll("acct")
+        clock.now += 60
+        mock.app.fail_next(1, status=500, endpoint="keys")
+        await watcher.poll("acct")
+        await watcher.aclose()
+        return families(watcher)
+
+    found = asyncio.run(scenario())
+    assert samples(found, "openrouter_credits_up") == {(("key", "acct"),): 1.0}
+    assert samples(found, "openrouter_credits_remaining_dollars") == {(("key", "acct"),): 17.5}
+    assert samples(found, "openrouter_credits_account_key_usage_dollars") == {}
+    errors = samples(found, "openrouter_credits_poll_errors_total")
+    assert errors[(("key", "acct"), ("kind", "server"))] == 1.0
+
+
+def test_keys_at_most_once_a_minute_and_after_a_429(mock: MockServer) -> None:
+    """Polls every 10 s ask /keys once a minute; a 429 asking 180 s keeps it away that long."""
+    mock.app.set_keys(KEYS)
+    clock = Clock()
+
+    async def scenario() -> list[int]:
+        watcher = exporter(mock, clock, spec(), interval=10.0)
+        seen = []
+        for _ in range(7):  # 0, 10, ..., 60 s
+            await watcher.poll("acct")
+            seen.append(keys_requests(mock))
+            clock.now += 10
+        mock.app.fail_next(1, status=429, retry_after=180, endpoint="keys")
+        clock.now += 50  # 120 s: due
+        await watcher.poll("acct")
+        seen.append(keys_requests(mock))
+        for step in (60, 60, 60):  # 180, 240 (before 120 + 180), 300: due again
+            clock.now += step
+            await watcher.poll("acct")
+            seen.append(keys_requests(mock))
+        await watcher.aclose()
+        return seen
+
+    assert asyncio.run(scenario()) == [1, 1, 1, 1, 1, 1, 2, 3, 3, 3, 4]
+
+
+def test_max_keys(mock: MockServer, caplog: pytest.LogCaptureFixture) -> None:
+    """Beyond max_keys: the most spent this month, one key_name="other" with the rest summed, a
+    warning once."""
+    mock.app.set_keys([{"name": f"k{i}", "usage_monthly": float(i), "usage": float(i)} for i in range(1, 6)])
+    clock = Clock()
+
+    async def scenario() -> dict[str, Any]:
+        watcher = exporter(mock, clock, spec(max_keys=2))
+        with caplog.at_level(logging.WARNING, logger="openrouter_credits.exporter"):
+            await watcher.poll("acct")
+            clock.now += 60
+            await watcher.poll("acct")
+        await watcher.aclose()
+        return families(watcher)
+
+    found = asyncio.run(scenario())
+    monthly = {
+        dict(labels)["key_name"]: value
+        for labels, value in samples(found, "openrouter_credits_account_key_usage_dollars").items()
+        if dict(labels)["period"] == "month"
+    }
+    assert monthly == {"k5": 5.0, "k4": 4.0, "other": 6.0}
+    warnings = [r.getMessage() for r in caplog.records if "max_keys" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "5 keys, more than max_keys = 2" in warnings[0]
+
+
+def test_listed_key_alerts(mock: MockServer, receiver: str) -> None:
+    """key_below_fraction and key_will_exhaust: once on crossing, once on recovery, by the listed key's
+    name; nothing again while the state holds."""
+    # beta: $0.50 of $10 left (under 10 %); $14 in the last week is $2 a day: gone within 7 days.
+    mock.app.set_keys([{**KEYS[1], "usage_weekly": 14.0}])
+    clock = Clock()
+
+    async def scenario() -> None:
+        watcher = exporter(mock, clock, spec(key_below_fraction=0.1, key_will_exhaust=True), notify_url=receiver)
+        task = asyncio.create_task(watcher.deliverer.run())
+        await watcher.poll("acct")
+        clock.now += 60
+        await watcher.poll("acct")
+        mock.app.set_keys([{**KEYS[1], "usage": 1.0, "usage_weekly": 0.0}])
+        clock.now += 60
+        await watcher.poll("acct")
+        await watcher.deliverer.drain(5)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await watcher.aclose()
+
+    asyncio.run(scenario())
+    texts = [post["text"] for post in Receiver.posts]
+    assert sorted(texts) == sorted(
+        [
+            "OpenRouter key beta (listed by acct) has $0.50 of its $10.00 limit left.",
+            "OpenRouter key beta (listed by acct) is bound to reach its limit before its reset"
+            " (at 2027-01-15 14:00 UTC).",
+            "OpenRouter key beta (listed by acct) recovered (key below fraction).",
+            "OpenRouter key beta (listed by acct) recovered (key will exhaust).",
+        ]
+    )
+    assert all(MANAGEMENT not in text for text in texts)
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ("top_models = 3", "top_models is a setting of discover = true"),
+        ("discover = 1", "discover must be true or false"),
+        ("discover = true\nmax_keys = 0", "max_keys must be a whole number, 1 or more"),
+        ("discover = true\nkey_below_fraction = 1.5", "key_below_fraction must be a fraction above 0"),
+        ("discover = true\nkey_will_exhaust = 'yes'", "key_will_exhaust must be true or false"),
+    ],
+)
+def test_settings_checked(tmp_path: Path, settings: str, message: str) -> None:
+    """The discovery settings are checked like the others, naming the key."""
+    path = tmp_path / "keys.toml"
+    path.write_text(f'[keys.acct]\napi_key_env = "K"\n{settings}\n')
+    with pytest.raises(ConfigurationError, match=message):
+        load_config(str(path), {"K": MANAGEMENT})
+
+
+def test_settings_read(tmp_path: Path) -> None:
+    """discover and its settings, defaults where not given."""
+    path = tmp_path / "keys.toml"
+    path.write_text('[keys.acct]\napi_key_env = "K"\ndiscover = true\nkey_below_fraction = 0.2\n')
+    (read,) = load_config(str(path), {"K": MANAGEMENT}).keys
+    assert (read.discover, read.top_models, read.max_keys, read.key_below_fraction, read.key_will_exhaust) == (
+        True,
+        10,
+        500,
+        0.2,
+        False,
+    )

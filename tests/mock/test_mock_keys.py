@@ -1,0 +1,114 @@
+"""The mock's GET /keys: pages of 100 by offset, include_disabled, workspace_id, generated and scripted
+keys (Python and POST /_mock/keys), the 429 fault on "keys", and /activity per key hash."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from openrouter_credits import CreditsClient, RateLimitError
+from openrouter_credits.testing import MockOpenRouter, MockServer, activity_row
+
+MANAGEMENT = "sk-or-v1-mockkeys-SECRET-management-71cc"
+ORDINARY = "sk-or-v1-mockkeys-SECRET-ordinary-82dd"
+NOW = dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC)
+OTHER = "00000000-0000-4000-8000-000000000001"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[MockServer]:
+    app = MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, inference_keys=[ORDINARY], clock=lambda: NOW)
+    with MockServer(app) as running:
+        yield running
+
+
+def get(mock: MockServer, path: str, key: str = MANAGEMENT, **params: str) -> httpx.Response:
+    return httpx.get(mock.base_url + path, headers={"Authorization": f"Bearer {key}"}, params=params)
+
+
+def names(response: httpx.Response) -> list[str]:
+    assert response.status_code == 200, response.text
+    return [key["name"] for key in response.json()["data"]]
+
+
+def test_default_listing_is_the_ordinary_keys(mock: MockServer) -> None:
+    """Without a script, /keys lists the mock's ordinary keys, their secret nowhere in it."""
+    response = get(mock, "/keys")
+    assert len(names(response)) == 1
+    assert ORDINARY not in response.text
+    assert response.json()["data"][0]["usage"] == 2.5
+
+
+def test_pages_of_100(mock: MockServer) -> None:
+    """250 keys: offsets 0, 100 and 200 give 100, 100 and 50; beyond, none."""
+    mock.app.set_keys([{"name": f"k{i:03d}"} for i in range(250)])
+    assert names(get(mock, "/keys")) == [f"k{i:03d}" for i in range(100)]
+    assert names(get(mock, "/keys", offset="200")) == [f"k{i:03d}" for i in range(200, 250)]
+    assert names(get(mock, "/keys", offset="250")) == []
+    assert get(mock, "/keys", offset="-1").status_code == 400
+    assert get(mock, "/keys", limit="5").status_code == 400
+
+
+def test_generated_keys(mock: MockServer) -> None:
+    """add_keys(1000): deterministic; disabled ones only with include_disabled; workspace_id filters."""
+    mock.app.add_keys(1000)
+    first = mock.app.listed_keys()
+    mock.app.reset()
+    mock.app.add_keys(1000)
+    assert mock.app.listed_keys() == first
+    disabled = sum(key["disabled"] for key in first)
+    assert disabled == 59
+    with CreditsClient(MANAGEMENT, base_url=mock.base_url) as client:
+        assert len(client.list_keys()) == 1000 - disabled
+        assert len(client.list_keys(include_disabled=True)) == 1000
+        other = client.list_keys(include_disabled=True, workspace_id=OTHER)
+    assert len(other) == 100
+    assert {key.workspace_id for key in other} == {OTHER}
+    limits = {(key["limit"] is None, key["limit_reset"]) for key in first}
+    assert limits == {(True, None), (False, "daily"), (False, "weekly"), (False, "monthly"), (False, None)}
+    assert any(key["expires_at"] for key in first)
+    assert get(mock, "/keys", workspace_id="not-a-uuid").status_code == 400
+
+
+def test_control_api(mock: MockServer) -> None:
+    """POST /_mock/keys sets or adds keys; the state counts them; a bad body is a 400."""
+    url = mock.base_url.removesuffix("/api/v1") + "/_mock/keys"
+    state = httpx.post(url, json={"keys": [{"name": "a", "limit": 10, "usage_daily": 4, "limit_reset": "daily"}]})
+    assert state.json()["listed_keys"] == 1
+    assert get(mock, "/keys").json()["data"][0]["limit_remaining"] == 6.0
+    assert httpx.post(url, json={"add": 5}).json()["listed_keys"] == 6
+    assert httpx.post(url, json={}).status_code == 400
+    assert httpx.post(url, json={"keys": [{"label": "no name"}]}).status_code == 400
+
+
+def test_ordinary_key_and_fault(mock: MockServer) -> None:
+    """An ordinary key gets the document's 401; a 429 can be aimed at "keys"."""
+    response = get(mock, "/keys", key=ORDINARY)
+    assert response.status_code == 401
+    assert "management" in response.json()["error"]["message"]
+    mock.app.fail_next(status=429, endpoint="keys", rate_limit_reset=30)
+    with CreditsClient(MANAGEMENT, base_url=mock.base_url, max_retries=0) as client, pytest.raises(RateLimitError):
+        client.list_keys()
+
+
+def test_activity_per_key(mock: MockServer) -> None:
+    """Rows with an api_key_hash are that key's; others are dealt out to the listed keys by their index; the
+    hash is not served."""
+    mock.app.set_keys([{"name": "a", "hash": "a" * 64}, {"name": "b", "hash": "b" * 64}])
+    rows: list[dict[str, Any]] = [
+        {**activity_row("2026-11-20", 1.0, model="x/one"), "api_key_hash": "b" * 64},
+        activity_row("2026-11-21", 2.0, model="y/two"),
+        activity_row("2026-11-22", 3.0, model="z/three"),
+    ]
+    mock.app.set_activity(rows)
+    of_a = get(mock, "/activity", api_key_hash="a" * 64).json()["data"]
+    of_b = get(mock, "/activity", api_key_hash="b" * 64).json()["data"]
+    assert [row["usage"] for row in of_a] == [3.0]  # rows 1 and 2 go to keys 1 and 0 (b, a)
+    assert [row["usage"] for row in of_b] == [1.0, 2.0]
+    assert "api_key_hash" not in of_b[0]
+    assert get(mock, "/activity", api_key_hash="c" * 64).json()["data"] == []
+    assert len(get(mock, "/activity").json()["data"]) == 3

@@ -1,0 +1,262 @@
+"""The account's keys: what ``list_keys()`` returns (``ApiKey``, the generated ``GET /keys`` item with
+the wrapper's additions), the paging rule of the listing, and each key's window, pace and status.
+
+Pure functions of the time they are given (``now``): nothing here does I/O.
+
+A key's limit window is the one ``limit_reset`` names (``_windows``): the usage of a daily limit's
+window is ``usage_daily``, of a weekly one ``usage_weekly``, of a monthly one ``usage_monthly``; a
+limit without a reset counts the key's whole ``usage``. The pace is an estimate, in plain floats.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any, Final, Literal, get_args
+
+import attrs
+
+from openrouter_credits_client.models.list_api_keys_response_200_data_item import ListApiKeysResponse200DataItem
+
+from ._exceptions import ConfigurationError, term
+from ._models import _Immutable
+from ._windows import next_reset, utc
+
+__all__ = [
+    "DAY",
+    "DORMANT_AFTER",
+    "KEYS_PAGES_AT_ONCE",
+    "KEYS_PAGE_SIZE",
+    "SOON",
+    "STATUSES",
+    "ApiKey",
+    "KeyStatus",
+    "merge_pages",
+    "page_params",
+    "window_start",
+    "workspace_uuid",
+]
+
+#: ``GET /keys`` answers pages of this many keys (by ``offset``): a page this full may have a next one.
+KEYS_PAGE_SIZE: Final = 100
+#: Once the first page is full, ``list_keys()`` asks for this many pages at once, batch after batch
+#: while they all come back full: 1,000 keys take two round trips.
+KEYS_PAGES_AT_ONCE: Final = 10
+
+DAY: Final = dt.timedelta(days=1)
+#: A key that expires, or is projected to reach a limit without a reset, within this is flagged.
+SOON: Final = dt.timedelta(days=7)
+#: A key unused for this long is ``dormant``.
+DORMANT_AFTER: Final = dt.timedelta(days=30)
+
+KeyStatus = Literal["disabled", "expired", "exhausted", "will_exhaust", "near_limit", "expires_soon", "dormant", "ok"]
+#: The statuses in the order ``ApiKey.status()`` decides them: the first that holds is the key's.
+STATUSES: Final[tuple[KeyStatus, ...]] = get_args(KeyStatus)
+
+_PERIOD_DAYS: Final = {"daily": 1, "weekly": 7}
+
+
+def window_start(period: str | None, now: dt.datetime) -> dt.datetime | None:
+    """When the current window of a limit that resets each ``period`` began (00:00 UTC today, this
+    Monday, or the 1st of this month), an aware UTC time; None for no reset, or a period unknown."""
+    if period is None:
+        return None
+    now = utc(now)
+    midnight = dt.datetime.combine(now.date(), dt.time(), dt.UTC)
+    kind = period.strip().lower()
+    if kind == "daily":
+        return midnight
+    if kind == "weekly":
+        return midnight - dt.timedelta(days=now.weekday())
+    if kind == "monthly":
+        return midnight.replace(day=1)
+    return None
+
+
+def _parse_time(value: object) -> dt.datetime | None:
+    """An aware UTC time from a datetime or an ISO 8601 string; None for anything else."""
+    if isinstance(value, dt.datetime):
+        return utc(value)
+    if isinstance(value, str):
+        try:
+            return utc(dt.datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00")))
+        except ValueError:
+            return None
+    return None
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+@attrs.frozen(repr=False, eq=True, hash=False)
+class ApiKey(_Immutable, ListApiKeysResponse200DataItem):
+    """One key of the account as ``GET /keys`` lists it: ``name``, ``label``, ``hash_`` (its
+    identifier; never the secret, which the listing does not carry), ``disabled``, ``limit`` (None: no
+    limit), ``limit_remaining``, ``limit_reset``, ``usage`` and ``usage_daily`` / ``_weekly`` /
+    ``_monthly``, ``byok_usage``, ``expires_at``, ``workspace_id``, ... Every field of the API
+    document's key item is an attribute; immutable. Its window, pace and status are methods of
+    ``now`` (an aware time; a naive one is taken as UTC)."""
+
+    __hash__ = _Immutable.__hash__  # type: ignore[assignment]  # the generated base is unhashable
+
+    @property
+    def limit_left(self) -> float | None:
+        """What the key's limit still allows in its window, in dollars; None for a key without a
+        limit, or when OpenRouter did not say."""
+        if self.limit is None:
+            return None
+        return _number(self.limit_remaining)
+
+    @property
+    def window_usage(self) -> float | None:
+        """The key's usage in its limit's current window: ``usage_daily``, ``usage_weekly`` or
+        ``usage_monthly`` by ``limit_reset``, its lifetime ``usage`` for a limit without a reset;
+        None for a key without a limit, or a reset this version does not know."""
+        if self.limit is None:
+            return None
+        if self.limit_reset is None:
+            return _number(self.usage)
+        kind = self.limit_reset.strip().lower()
+        if kind == "daily":
+            return _number(self.usage_daily)
+        if kind == "weekly":
+            return _number(self.usage_weekly)
+        if kind == "monthly":
+            return _number(self.usage_monthly)
+        return None
+
+    @property
+    def expires(self) -> dt.datetime | None:
+        """When the key expires (aware UTC), None when it does not."""
+        return _parse_time(self.expires_at)
+
+    @property
+    def last_used_at(self) -> dt.datetime | None:
+        """When the key was last used, when the listing says (``last_used_at``, beyond the document)."""
+        return _parse_time(self.additional_properties.get("last_used_at"))
+
+    def resets_at(self, now: dt.datetime) -> dt.datetime | None:
+        """When the key's limit next starts afresh after ``now``; None without a limit or a reset."""
+        if self.limit is None:
+            return None
+        return next_reset(self.limit_reset, now)
+
+    def _pace(self, now: dt.datetime) -> tuple[float | None, float | None, dt.datetime | None]:
+        """(window usage, pace per day, reset) at ``now``, each None when unknown: the one place the
+        window's bounds are worked out (once for pace, projection and exhaustion together)."""
+        usage = self.window_usage
+        if usage is None:
+            return None, None, None
+        if self.limit_reset is None:
+            weekly = _number(self.usage_weekly)
+            return usage, None if weekly is None else weekly / 7, None
+        now = utc(now)
+        start = window_start(self.limit_reset, now)
+        if start is None:
+            return usage, None, None
+        reset = next_reset(self.limit_reset, now)
+        elapsed = (now - start) / DAY
+        return usage, (usage / elapsed if elapsed > 0 else None), reset
+
+    def pace_per_day(self, now: dt.datetime) -> float | None:
+        """Dollars a day the key spends against its limit: the window's usage divided by the days
+        elapsed in the window (fractional; None at the window's very first instant). For a limit
+        without a reset, the pace of the last 7 days: ``usage_weekly / 7``. None without a limit."""
+        return self._pace(now)[1]
+
+    def projected_at_reset(self, now: dt.datetime) -> float | None:
+        """The window's usage at its reset if the key keeps its pace; None without a reset or pace."""
+        usage, pace, reset = self._pace(now)
+        if usage is None or pace is None or reset is None:
+            return None
+        return usage + pace * ((reset - utc(now)) / DAY)
+
+    def exhausts_at(self, now: dt.datetime) -> dt.datetime | None:
+        """When the key reaches its limit at its pace: ``now`` when nothing is left; None when that
+        comes at or after the reset (or the pace is 0 or unknown). For a limit without a reset,
+        ``now + limit_left / pace`` however far."""
+        left = self.limit_left
+        now = utc(now)
+        if left is None:
+            return None
+        if left <= 0:
+            return now
+        _, pace, reset = self._pace(now)
+        if pace is None or pace <= 0:
+            return None
+        try:
+            when = now + dt.timedelta(days=left / pace)
+        except OverflowError:
+            return None
+        if reset is not None and when >= reset:
+            return None
+        return when
+
+    def status(self, now: dt.datetime, *, near: float = 0.10) -> KeyStatus:
+        """The first of ``STATUSES`` that holds at ``now``: ``disabled``; ``expired``; ``exhausted``
+        (nothing left); ``will_exhaust`` (at its pace it reaches the limit before the reset, or within
+        7 days for a limit without a reset); ``near_limit`` (less than ``near`` of the limit left);
+        ``expires_soon`` (within 7 days); ``dormant`` (last used over 30 days ago, when the listing
+        says); else ``ok``."""
+        now = utc(now)
+        if self.disabled:
+            return "disabled"
+        expires = self.expires
+        if expires is not None and expires <= now:
+            return "expired"
+        left = self.limit_left
+        if left is not None and left <= 0:
+            return "exhausted"
+        exhausts = self.exhausts_at(now)
+        if exhausts is not None and (self.limit_reset is not None or exhausts - now <= SOON):
+            return "will_exhaust"
+        limit = _number(self.limit)
+        if left is not None and limit is not None and left < near * limit:
+            return "near_limit"
+        if expires is not None and expires - now <= SOON:
+            return "expires_soon"
+        used = self.last_used_at
+        if used is not None and now - used > DORMANT_AFTER:
+            return "dormant"
+        return "ok"
+
+
+def merge_pages(pages: Iterable[Sequence[ApiKey]], *, include_disabled: bool) -> list[ApiKey]:
+    """The keys of the pages in order, each ``hash_`` once (a key that moved between pages while they
+    were read is kept where first seen); disabled keys only when ``include_disabled``."""
+    seen: set[str] = set()
+    keys: list[ApiKey] = []
+    for page in pages:
+        for key in page:
+            if key.hash_ in seen or (key.disabled and not include_disabled):
+                continue
+            seen.add(key.hash_)
+            keys.append(key)
+    return keys
+
+
+def workspace_uuid(workspace_id: object) -> uuid.UUID | None:
+    """``workspace_id`` as the UUID the endpoint takes; raises ConfigurationError, before any I/O,
+    for something that is not one."""
+    if workspace_id is None or isinstance(workspace_id, uuid.UUID):
+        return workspace_id
+    try:
+        return uuid.UUID(str(workspace_id))
+    except ValueError:
+        raise ConfigurationError(
+            f"{term('workspace_id')} must be a workspace's UUID, not {str(workspace_id)[:64]!r}."
+        ) from None
+
+
+def page_params(offset: int, *, include_disabled: bool, workspace_id: Any) -> dict[str, Any]:
+    """The query parameters of the page at ``offset`` (the generated endpoint's keywords)."""
+    params: dict[str, Any] = {}
+    if offset:
+        params["offset"] = offset
+    if include_disabled:
+        params["include_disabled"] = "true"
+    if workspace_id is not None:
+        params["workspace_id"] = workspace_id
+    return params
