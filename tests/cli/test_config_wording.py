@@ -138,6 +138,10 @@ def test_network_errors_name_the_option_or_the_variable() -> None:
     assert "base_url" not in by_option.stderr + by_variable.stderr
 
 
+#: The placeholders the help uses, one for each kind of value.
+PLACEHOLDERS = (None, "SECONDS", "DOLLARS", "DAYS", "URL", "FILE", "N", "HOST:PORT", "DIR", "ID", "STATUS,...")
+
+
 def test_help_describes_every_option() -> None:
     """Every option of every command has a description and a placeholder of the common set; the command
     is optional in the usage line; exit status 3 and the defaults read as the README has them."""
@@ -151,7 +155,7 @@ def test_help_describes_every_option() -> None:
         for action in p._actions:
             if action.option_strings and not isinstance(action, argparse._HelpAction):
                 assert action.help, (p.prog, action.option_strings)
-                assert action.metavar in (None, "SECONDS", "DOLLARS", "DAYS", "URL", "FILE", "N", "HOST:PORT", "DIR", "ID", "STATUS,...", "model|provider")
+                assert action.metavar in PLACEHOLDERS, (p.prog, action.metavar)
     shown = " ".join(run("--help").stdout.split())
     assert shown.startswith("usage: openrouter-credits [COMMAND] [options]")
     assert "attempts after the first on a network error, 429 or 5xx (default: 2)" in shown
