@@ -112,3 +112,28 @@ def test_activity_per_key(mock: MockServer) -> None:
     assert "api_key_hash" not in of_b[0]
     assert get(mock, "/activity", api_key_hash="c" * 64).json()["data"] == []
     assert len(get(mock, "/activity").json()["data"]) == 3
+
+
+def test_the_default_figures_tell_one_story() -> None:
+    """The default mock: the management key's own usage is 0, the 30 days of activity fit within the
+    account's total usage, and the ordinary key's lifetime usage holds what activity dealt to it."""
+    import datetime as dt
+
+    from openrouter_credits import CreditsClient
+    from openrouter_credits.testing import DEFAULT_INFERENCE_KEY, DEFAULT_PROVISIONING_KEY
+
+    now = dt.datetime(2026, 11, 30, 12, tzinfo=dt.UTC)
+    with MockServer(MockOpenRouter(clock=lambda: now)) as mock:
+        with CreditsClient(DEFAULT_PROVISIONING_KEY, base_url=mock.base_url, clock=lambda: now) as client:
+            balance = client.get_balance()
+            listed = client.list_keys()
+            mine = client.get_activity(api_key_hash=listed[0].hash_)
+        with CreditsClient(DEFAULT_INFERENCE_KEY, base_url=mock.base_url, clock=lambda: now) as client:
+            own = client.get_key()
+    assert balance.key is not None
+    assert balance.key.usage == 0.0
+    assert balance.credits is not None
+    assert balance.activity is not None
+    assert 0 < balance.activity.total <= balance.credits.total_usage
+    assert [key.usage for key in listed] == [own.usage]
+    assert mine.total <= own.usage
