@@ -1,30 +1,31 @@
 """Schemathesis: the mock server conforms to the spec (its operations cut from openapi.yaml), as
 published and as normalised.
 
-Every check schemathesis has is enabled (none is excluded), with positive and negative data, both
-in-process (ASGI) and live (uvicorn on 127.0.0.1), with the valid provisioning token (so the 200
-body is validated against the schema) and without it (generated and missing tokens).
+Every check schemathesis has is enabled (none is excluded), for each operation the mock serves, both
+in-process (ASGI) and live (uvicorn on 127.0.0.1): with the valid provisioning token (positive data,
+so the 200 body is validated against the schema) and without it (generated tokens, positive and
+negative data; a missing token). One pytest test per document, transport, token and operation, each
+with its own id, so that pytest-xdist runs every one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, assume, settings
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
 from schemathesis.checks import CHECKS
 from schemathesis.core.failures import FailureGroup
 
 from openrouter_credits.testing import DEFAULT_INFERENCE_KEY, DEFAULT_PROVISIONING_KEY, MockOpenRouter, MockServer
 
 ROOT = Path(__file__).resolve().parents[2]
-from conformance import documents  # noqa: E402
-
-# The status check below reads what the runs of this module saw: they run on one pytest-xdist worker.
-pytestmark = pytest.mark.xdist_group("conformance")
+from conformance import MOCKED, documents  # noqa: E402
 
 EXAMPLES = 150
 ASGI_BASE = "http://127.0.0.1/api/v1"
@@ -32,8 +33,8 @@ VALID = {"Authorization": f"Bearer {DEFAULT_PROVISIONING_KEY}"}
 #: The operations the mock serves, cut from openapi.yaml as upstream wrote them and as normalised.
 DOCUMENTS = documents()
 APP = MockOpenRouter()
-#: (document, transport, token) -> statuses seen, so the runs can be shown to reach the 200 body.
-STATUSES: dict[tuple[str, str, bool], set[int]] = {}
+#: The operations the mock serves (all GET), by path.
+PATHS = [operation.split()[1] for operation in MOCKED]
 
 
 def all_checks() -> list[Any]:
@@ -48,11 +49,33 @@ def live() -> Iterator[MockServer]:
         yield server
 
 
-def conformance_test(document: str, transport: str, token: bool) -> Callable[..., None]:
+def cases(document: str, path: str, app: Any, negative: bool) -> st.SearchStrategy[Any]:
+    """Requests for ``GET path`` of ``document``, positive and (``negative``) negative ones, sent to
+    ``app`` in-process, or over the network when None. The runs that send the valid token send
+    positive data only: a negative case may be negative by its Authorization header alone, which the
+    valid token then replaces, so the request sent would be valid and its 200 read as a fault."""
     schema = schemathesis.openapi.from_dict(DOCUMENTS[document])
-    schema.app = APP if transport == "asgi" else None
+    schema.app = app
+    operation = schema[path]["GET"]
+    modes = [GenerationMode.POSITIVE, *([GenerationMode.NEGATIVE] if negative else [])]
+    return st.one_of([operation.as_strategy(mode) for mode in modes])
 
-    @schema.parametrize()
+
+# One test per document, transport, token and operation, each with its own id (so that pytest-xdist
+# runs every one), and each checking what its own run saw: a valid token reaches the 200 body, which
+# is validated; generated tokens meet the 401.
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("token", [True, False], ids=["valid_token", "generated_token"])
+@pytest.mark.parametrize("transport", ["asgi", "live"])
+@pytest.mark.parametrize("document", list(DOCUMENTS))
+def test_conformance(document: str, transport: str, token: bool, path: str, request: pytest.FixtureRequest) -> None:
+    """The document's operation against the mock, every schemathesis check: positive data with the
+    valid token, positive and negative data with generated tokens."""
+    base_url = ASGI_BASE if transport == "asgi" else request.getfixturevalue("live").base_url
+    app = APP if transport == "asgi" else None
+    seen: set[int] = set()
+
+    @given(case=cases(document, path, app, negative=not token))
     @settings(
         max_examples=EXAMPLES,
         deadline=None,
@@ -60,35 +83,20 @@ def conformance_test(document: str, transport: str, token: bool) -> Callable[...
         derandomize=True,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     )
-    def test(case: Any, request: pytest.FixtureRequest) -> None:
+    def run(case: Any) -> None:
         if transport == "asgi":
             # The in-process transport drops a query parameter with an empty name, so such a
             # negative case reaches the app as a valid request; the live runs send it as generated.
             assume(all(name for name in case.query or {}))
-        base_url = ASGI_BASE if transport == "asgi" else request.getfixturevalue("live").base_url
         response = case.call_and_validate(base_url=base_url, headers=VALID if token else None, checks=all_checks())
-        STATUSES.setdefault((document, transport, token), set()).add(response.status_code)
+        seen.add(response.status_code)
 
-    test.__doc__ = f"The {document} document against the mock ({transport}), {'valid' if token else 'generated'} token."
-    return test
-
-
-for _document in DOCUMENTS:
-    for _transport in ("asgi", "live"):
-        for _token in (True, False):
-            _name = f"test_{_document}_{_transport}_{'valid_token' if _token else 'generated_token'}"
-            globals()[_name] = conformance_test(_document, _transport, _token)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def runs_saw_the_documented_statuses() -> Iterator[None]:
-    """Once the module's runs are done: with the valid token the 200 body was validated, generated
-    tokens met the 401 (checked when all eight runs ran, as in ``make test``; -k may pick fewer)."""
-    yield
-    if len(STATUSES) == 8:
-        for (document, transport, token), seen in STATUSES.items():
-            assert (200 in seen) == token, (document, transport, seen)
-            assert 401 in seen or token, (document, transport, seen)
+    run()
+    if token:
+        assert 200 in seen, seen
+    else:
+        assert 401 in seen, seen
+        assert 200 not in seen, seen
 
 
 @pytest.mark.parametrize("document", list(DOCUMENTS))

@@ -137,3 +137,17 @@ def test_the_default_figures_tell_one_story() -> None:
     assert 0 < balance.activity.total <= balance.credits.total_usage
     assert [key.usage for key in listed] == [own.usage]
     assert mine.total <= own.usage
+
+
+def test_an_empty_offset_is_refused() -> None:
+    """``GET /keys?offset=`` is not the document's integer or null: 400, as for any other bad offset."""
+    import httpx
+
+    from openrouter_credits.testing import DEFAULT_PROVISIONING_KEY
+
+    with MockServer(MockOpenRouter()) as mock:
+        answer = httpx.get(
+            mock.base_url + "/keys?offset=", headers={"Authorization": f"Bearer {DEFAULT_PROVISIONING_KEY}"}
+        )
+    assert answer.status_code == 400
+    assert answer.json()["error"]["message"] == "offset must be a whole number, 0 or more, not ''"

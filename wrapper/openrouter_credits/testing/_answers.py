@@ -98,8 +98,8 @@ class Answers(Scenario):
                 return 400, JSON_TYPE, error_body(400, f"Unknown query parameter {name[:100]!r}; known: {known}")
             if len(values) > 1:
                 return 400, JSON_TYPE, error_body(400, f"The query parameter {name} may be given once")
-        text = query.get("offset", [""])[0]
-        if text in ("", "null"):
+        text = query.get("offset", [None])[0]
+        if text is None or text == "null":  # absent, or the document's null
             offset = 0
         elif not text.isascii() or not text.isdigit():
             return 400, JSON_TYPE, error_body(400, f"offset must be a whole number, 0 or more, not {text[:100]!r}")
