@@ -63,15 +63,25 @@ def test_spike_on_an_ordinary_key(
     assert [x for x in err.splitlines() if x.startswith("spike:")] == ([] if line is None else [f"spike: {line}"])
 
 
-def test_spike_of_a_management_key_is_unknown_without_the_keys_list(
+def test_spike_of_a_management_key_counts_the_listed_keys(
     mock: MockServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A management key's own usage is 0: without the account's keys, the spike cannot be known (3)."""
+    """A management key's own usage is 0: its spike is the account's keys' usage_daily sum ($3.00 by
+    12:00) against the account's 7-day average ($1.00 a day, $0.50 expected by then): 6x, exit 1;
+    when the keys cannot be listed, unknown with the reason (3)."""
     monkeypatch.setenv("OPENROUTER_API_KEY", MANAGEMENT)
-    assert main(["--base-url", mock.base_url, "--spike", "3"], clock=lambda: at(12)) == 3
-    assert "error: --spike needs today's spend and the 7-day average, which are unknown: a management key's" in (
-        capsys.readouterr().err
-    )
+    mock.app.set_activity({(DAY - dt.timedelta(days=back)).isoformat(): 1.0 for back in range(1, 31)})
+    mock.app.set_keys([{"name": "a", "usage_daily": 2.0}, {"name": "b", "usage_daily": 1.0}])
+    argv = ["--base-url", mock.base_url, "--spike", "3", "--max-retries", "0"]
+    assert main(argv, clock=lambda: at(12)) == 1
+    spike = "spike: today's spend $3.00 by 12:00 UTC is 6.0\u00d7 the 7-day average ($1.00 a day)"
+    assert spike in capsys.readouterr().err.splitlines()
+    mock.app.fail_next(1, status=503, endpoint="keys")
+    assert main(argv, clock=lambda: at(12)) == 3
+    assert (
+        "error: --spike needs today's spend and the 7-day average, which are unknown: a management key's own "
+        "usage is 0: today's spend is the sum over the account's keys, which could not be listed."
+    ) in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("value", ["1", "0", "-2", "nan"])

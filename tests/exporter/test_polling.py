@@ -161,7 +161,7 @@ def test_healthz_counts_staleness_from_when_a_poll_was_due(mock: MockServer) -> 
         await watcher.poll("team-a")
         limit = 3 * 2.0 * 1.1 + 5.0
         clock.now += limit
-        assert watcher.health() == (200, f"ok: 1 key(s) polled within {limit:g} s\n")
+        assert watcher.health() == (200, f"ok: 1 key(s), the oldest last polled 12 s ago (stale after {limit:g} s)\n")
         clock.now += 1
         assert watcher.health() == (503, "failing: team-a: last success 13 s ago; no success in three intervals\n")
         await watcher.aclose()

@@ -88,7 +88,7 @@ def spike_of(balance: Balance, now: dt.datetime, *, today: float | None = None) 
         if today is None:
             return None, (
                 "a management key's own usage is 0: today's spend is the sum over the account's keys, "
-                "which needs the keys' list (discover = true)"
+                "which could not be listed"
             )
         if balance.spend_per_day is None:
             return None, balance.unknown.get("spend_per_day", "the account's spend per day is unknown")

@@ -159,6 +159,15 @@ def _days_left(balance: Balance) -> str:
     return UNKNOWN
 
 
+def _unknown(balance: Balance) -> dict[str, str]:
+    """The reason for each null of the JSON view: the Balance's own, and the totals of ``/credits``."""
+    unknown = dict(balance.unknown)
+    if balance.credits is None and "remaining" in unknown:
+        unknown.setdefault("total_credits", unknown["remaining"])
+        unknown.setdefault("total_usage", unknown["remaining"])
+    return unknown
+
+
 def balance_json(balance: Balance | None, **more: object) -> dict[str, Any]:
     """The view as JSON: the three totals as before, what was added, ``null`` for unknown, and
     ``unknown`` with the reason for each. None (a fetch that failed): the same keys, every one null."""
@@ -199,7 +208,7 @@ def balance_json(balance: Balance | None, **more: object) -> dict[str, Any]:
             "effective_budget": None if effective is None else effective.as_json(balance.at),
         },
         "capped_by_budget": None if balance.budget is None else balance.budget.scope,
-        "unknown": dict(balance.unknown),
+        "unknown": _unknown(balance),
         **more,
     }
 

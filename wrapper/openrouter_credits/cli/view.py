@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TextIO, cast
 
 from .._client import CreditsClient
 from .._exceptions import ConfigurationError, OpenRouterCreditsError, OperationUnavailable, PermissionDeniedError
+from .._money import exact_sum
 from .._spike import DEFAULT_SPIKE_MIN_DOLLARS
 from ._common import (
     CLI_TERMS,
@@ -33,6 +34,7 @@ from ._common import (
 
 if TYPE_CHECKING:
     from .._balance import Balance
+    from .._fleet import ApiKey
     from .._keys_file import KeySpec
 
 #: The options of the view alone: given with a subcommand, they are refused, naming it.
@@ -106,25 +108,34 @@ def run(args: argparse.Namespace) -> int:
                 print(exposition(balance_metrics(None, {}, up=False, last_success=None)), end="", flush=True)
             report(error, args, sys.stderr)
             return exit_code(error)
-        more = account_lines(client, balance) if args.format == "table" else []
-    return show_balance(balance, args, more)
+        management = balance.key is not None and balance.key.is_management_key
+        listing = listed_keys(client) if management and (args.format == "table" or args.spike is not None) else None
+    more = account_lines(balance, listing) if args.format == "table" and management else []
+    today = None if not isinstance(listing, list) else exact_sum(key.usage_daily for key in listing)
+    return show_balance(balance, args, more, today=today)
 
 
-def account_lines(client: CreditsClient, balance: Balance) -> list[str]:
+def listed_keys(client: CreditsClient) -> list[ApiKey] | OpenRouterCreditsError:
+    """A management key's ``list_keys()``, or the error that left it unknown (never the view's)."""
+    try:
+        return client.list_keys()
+    except OpenRouterCreditsError as error:
+        return error
+
+
+def account_lines(balance: Balance, listing: list[ApiKey] | OpenRouterCreditsError | None) -> list[str]:
     """For a management key, two lines under the table: how many keys the account has and how many are
-    near or past their limit (one more call, ``list_keys()``), and the top model of the last 7 days
-    (from the activity already read). A failure here is ``unknown`` with a note, never the view's."""
+    near or past their limit (its ``listing``), and the top model of the last 7 days (from the
+    activity already read). A failure here is ``unknown`` with a note, never the view's."""
     from .._format import money
     from ._render import UNKNOWN
 
-    key = balance.key
-    if key is None or not key.is_management_key:
+    if listing is None:
         return []
-    try:
-        keys = client.list_keys()
-    except OpenRouterCreditsError as error:
-        listed = f"Keys: {UNKNOWN} (listing them failed: {error.describe(CLI_TERMS)})"
+    if isinstance(listing, OpenRouterCreditsError):
+        listed = f"Keys: {UNKNOWN} (listing them failed: {listing.describe(CLI_TERMS)})"
     else:
+        keys = listing
         near = sum(k.status(balance.at) in ("exhausted", "will_exhaust", "near_limit") for k in keys)
         listed = f"Keys: {len(keys)} ({near} near or past their limit; openrouter-credits keys lists them)"
     activity = balance.activity
@@ -148,7 +159,12 @@ THRESHOLD_NAMES = {"below": "--below", "days_below": "--days-below"}
 
 
 def check_thresholds(
-    balance: Balance, args: argparse.Namespace, stream: TextIO, names: dict[str, str] = THRESHOLD_NAMES
+    balance: Balance,
+    args: argparse.Namespace,
+    stream: TextIO,
+    names: dict[str, str] = THRESHOLD_NAMES,
+    *,
+    today: float | None = None,
 ) -> int:
     """The exit status --below, --days-below and --spike give, saying on ``stream`` why when not 0.
     The spike is judged at the balance's time (``balance.at``: the client's clock)."""
@@ -173,7 +189,7 @@ def check_thresholds(
     if spike is not None:
         from .._spike import spike_of
 
-        figures, why = spike_of(balance, balance.at)
+        figures, why = spike_of(balance, balance.at, today=today)
         minimum = getattr(args, "spike_min_dollars", None)
         if figures is None:
             unknown.append(f"--spike needs today's spend and the 7-day average, which are unknown: {why}")
@@ -199,9 +215,11 @@ def check_thresholds(
     return EXIT_AUTH if unknown else EXIT_OK
 
 
-def show_balance(balance: Balance, args: argparse.Namespace, more: list[str] | None = None) -> int:
+def show_balance(
+    balance: Balance, args: argparse.Namespace, more: list[str] | None = None, *, today: float | None = None
+) -> int:
     """Print the view in the chosen format (``more`` lines under the table); the exit status
-    (thresholds, then failed calls)."""
+    (thresholds, then failed calls). ``today``: a management key's spend today, from its listing."""
     from .._metrics import balance_metrics, exposition
     from ._render import balance_json, balance_table, statement
 
@@ -219,7 +237,7 @@ def show_balance(balance: Balance, args: argparse.Namespace, more: list[str] | N
     failures = _failures(balance)
     for error in failures:
         report(error, args, sys.stderr)
-    status = check_thresholds(balance, args, sys.stderr)
+    status = check_thresholds(balance, args, sys.stderr, today=today)
     if status == EXIT_OK and failures:
         return worst(exit_code(error) for error in failures)
     return status

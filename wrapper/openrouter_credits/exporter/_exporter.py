@@ -340,7 +340,9 @@ class Exporter:
                 failing.append(f"{name}: {why}")
         if failing:
             return 503, "failing: " + "; ".join(failing) + "\n"
-        return 200, f"ok: {len(self.states)} key(s) polled within {limit:g} s\n"
+        ages = [now - state.last_success for state in self.states.values() if state.last_success is not None]
+        age = f"{max(ages):.0f} s ago" if ages else "never"
+        return 200, f"ok: {len(self.states)} key(s), the oldest last polled {age} (stale after {limit:g} s)\n"
 
     def route(self, method: str, path: str) -> tuple[int, bytes, str]:
         """What one GET or HEAD gets: status, body and content type."""
