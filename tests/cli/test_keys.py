@@ -171,7 +171,8 @@ def test_ordinary_key(account: MockServer, capsys: pytest.CaptureFixture[str], m
     assert (code, out) == (3, "")
     assert err == (
         "error: listing keys needs a management key; this key was refused "
-        "(HTTP 401: Only management keys can perform this operation).\n"
+        "(HTTP 401: Only management keys can perform this operation). Create one at "
+        "https://openrouter.ai/settings/management-keys.\n"
     )
     assert ORDINARY not in err
 

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from .. import _config
 from .._client import CreditsClient
 from .._exceptions import AuthenticationError, OpenRouterCreditsError, PermissionDeniedError
 from ._common import EXIT_AUTH, EXIT_BELOW, EXIT_OK, add_common, client_options, exit_code, report, the_key
@@ -154,12 +155,16 @@ def run(args: argparse.Namespace) -> int:
             listed = client.list_keys(include_disabled=args.include_disabled, workspace_id=args.workspace)
         except (AuthenticationError, PermissionDeniedError) as error:
             if args.debug:
-                report(error, args.debug, sys.stderr)
+                report(error, args, sys.stderr)
             refused = f"HTTP {error.status_code}: {error.message}" if error.message else f"HTTP {error.status_code}"
-            print(f"error: {NEEDS_MANAGEMENT}; this key was refused ({refused}).", file=sys.stderr)
+            print(
+                f"error: {NEEDS_MANAGEMENT}; this key was refused ({refused}). Create one at "
+                f"{_config.MANAGEMENT_KEYS_URL}.",
+                file=sys.stderr,
+            )
             return EXIT_AUTH
         except OpenRouterCreditsError as error:
-            report(error, args.debug, sys.stderr)
+            report(error, args, sys.stderr)
             return exit_code(error)
         now = client._now()
     keys = sorted_keys(listed)

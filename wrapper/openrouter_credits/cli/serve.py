@@ -38,7 +38,7 @@ def listen_address(text: str) -> tuple[str, int]:
 def register(commands: Any) -> None:
     serve = commands.add_parser(
         "serve",
-        help="a Prometheus exporter: /metrics and /healthz for one key or several, with alerts",
+        help="a Prometheus exporter: /metrics, /healthz and a status page for one key or several, with alerts",
         description="Poll each key every --interval seconds and serve the results at /metrics (Prometheus "
         "text) and /healthz; post to a webhook when a key crosses its below or days_below threshold, and "
         "when it recovers. SIGTERM or Ctrl-C stops it.",
@@ -154,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
     def ready(bound_host: str, bound_port: int) -> None:
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
         log.info(
-            "Serving http://%s:%d/metrics and /healthz; polling %d key(s) (%s) every %s s%s",
+            "Serving http://%s:%d/metrics, /healthz and the status page at /; polling %d key(s) (%s) every %s s%s",
             shown,
             bound_port,
             len(keys),

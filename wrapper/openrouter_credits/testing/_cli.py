@@ -54,7 +54,7 @@ def amount(text: str) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="openrouter-credits-mock",
-        description="Serve a mock OpenRouter at http://HOST:PORT/api/v1: GET /credits, /key and /activity.",
+        description="Serve a mock OpenRouter at http://HOST:PORT/api/v1: GET /credits, /key, /activity and /keys.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
