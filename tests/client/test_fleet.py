@@ -22,7 +22,8 @@ from openrouter_credits import (
     ServerError,
     Spend,
 )
-from openrouter_credits._fleet import STATUSES, window_start
+from openrouter_credits._fleet import STATUSES
+from openrouter_credits._windows import window_start
 from openrouter_credits.testing import MockOpenRouter, MockServer, activity_row
 from openrouter_credits_client.models.activity_item import ActivityItem
 from openrouter_credits_client.models.list_api_keys_response_200_data_item import ListApiKeysResponse200DataItem

@@ -232,17 +232,7 @@ def combine(
     per_day = None if activity is None else activity.spend_per_day
     if per_day is None:
         unknown["spend_per_day"] = unknown["daily_spend"]
-    days_left: float | None = None
-    if remaining is not None and remaining <= 0:
-        days_left = 0.0  # nothing left (or in debt: usage above credits), whatever the pace
-    elif remaining is not None and per_day:
-        days_left = remaining / per_day
-    elif remaining is None:
-        unknown["days_left"] = unknown["remaining"]
-    elif per_day is None:
-        unknown["days_left"] = unknown["spend_per_day"]
-    else:
-        unknown["days_left"] = "nothing was spent in the last 7 completed days"
+    days_left = _days_left(remaining, "remaining", per_day, unknown, "nothing was spent in the last 7 completed days")
     return Balance(
         remaining=remaining,
         spendable=spendable,
@@ -256,6 +246,20 @@ def combine(
         errors=errors,
         at=at,
     )
+
+
+def _days_left(
+    amount: float | None, name: str, per_day: float | None, unknown: dict[str, str], idle: str
+) -> float | None:
+    """``amount`` (what is left, known as ``name``) over the spend per day: 0 when nothing is left (or
+    in debt), whatever the pace; None with the reason in ``unknown`` otherwise (``idle`` when nothing
+    was spent)."""
+    if amount is not None and amount <= 0:
+        return 0.0
+    if amount is not None and per_day:
+        return amount / per_day
+    unknown["days_left"] = unknown[name] if amount is None else unknown["spend_per_day"] if per_day is None else idle
+    return None
 
 
 def api_errors(outcomes: Mapping[str, object]) -> dict[str, OpenRouterCreditsError]:
@@ -358,17 +362,9 @@ def listed_key_balance(
     per_day = None if activity is None else activity.spend_per_day
     if per_day is None:
         unknown["spend_per_day"] = unknown["daily_spend"]
-    days_left: float | None = None
-    if spendable is not None and spendable <= 0:
-        days_left = 0.0
-    elif spendable is not None and per_day:
-        days_left = spendable / per_day
-    elif spendable is None:
-        unknown["days_left"] = unknown["spendable"]
-    elif per_day is None:
-        unknown["days_left"] = unknown["spend_per_day"]
-    else:
-        unknown["days_left"] = "the key spent nothing in the last 7 completed days"
+    days_left = _days_left(
+        spendable, "spendable", per_day, unknown, "the key spent nothing in the last 7 completed days"
+    )
     return Balance(
         remaining=remaining,
         spendable=spendable,

@@ -21,7 +21,7 @@ from openrouter_credits_client.models.list_api_keys_response_200_data_item impor
 
 from ._exceptions import ConfigurationError, term
 from ._models import _Immutable
-from ._windows import next_reset, utc
+from ._windows import next_reset, utc, window_start
 
 __all__ = [
     "DAY",
@@ -34,7 +34,6 @@ __all__ = [
     "KeyStatus",
     "merge_pages",
     "page_params",
-    "window_start",
     "workspace_uuid",
 ]
 
@@ -55,23 +54,6 @@ KeyStatus = Literal["disabled", "expired", "exhausted", "will_exhaust", "near_li
 STATUSES: Final[tuple[KeyStatus, ...]] = get_args(KeyStatus)
 
 _PERIOD_DAYS: Final = {"daily": 1, "weekly": 7}
-
-
-def window_start(period: str | None, now: dt.datetime) -> dt.datetime | None:
-    """When the current window of a limit that resets each ``period`` began (00:00 UTC today, this
-    Monday, or the 1st of this month), an aware UTC time; None for no reset, or a period unknown."""
-    if period is None:
-        return None
-    now = utc(now)
-    midnight = dt.datetime.combine(now.date(), dt.time(), dt.UTC)
-    kind = period.strip().lower()
-    if kind == "daily":
-        return midnight
-    if kind == "weekly":
-        return midnight - dt.timedelta(days=now.weekday())
-    if kind == "monthly":
-        return midnight.replace(day=1)
-    return None
 
 
 def _parse_time(value: object) -> dt.datetime | None:

@@ -46,6 +46,17 @@ def error_body(code: int, message: str, metadata: dict[str, Any] | None = None) 
     return json.dumps({"error": error}).encode()
 
 
+def _query(scope: Scope, known: tuple[str, ...]) -> dict[str, list[str]] | Answer:
+    """The request's query, each parameter one of ``known`` and given once; else the 400 to answer."""
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    for name, values in query.items():
+        if name not in known:
+            return 400, JSON_TYPE, error_body(400, f"Unknown query parameter {name[:100]!r}; known: {', '.join(known)}")
+        if len(values) > 1:
+            return 400, JSON_TYPE, error_body(400, f"The query parameter {name} may be given once")
+    return query
+
+
 class Answers(Scenario):
     """The API side of the mock: one answer per request, from the scenario."""
 
@@ -91,13 +102,9 @@ class Answers(Scenario):
     def _keys_answer(self, scope: Scope, listing: list[dict[str, Any]]) -> Answer:
         """``GET /keys``: pages of 100 by ``offset``; disabled keys only with ``include_disabled=true``;
         one workspace's with ``workspace_id``."""
-        query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-        for name, values in query.items():
-            if name not in KEYS_PARAMETERS:
-                known = ", ".join(KEYS_PARAMETERS)
-                return 400, JSON_TYPE, error_body(400, f"Unknown query parameter {name[:100]!r}; known: {known}")
-            if len(values) > 1:
-                return 400, JSON_TYPE, error_body(400, f"The query parameter {name} may be given once")
+        query = _query(scope, KEYS_PARAMETERS)
+        if not isinstance(query, dict):
+            return query
         text = query.get("offset", [None])[0]
         if text is None or text == "null":  # absent, or the document's null
             offset = 0
@@ -124,13 +131,9 @@ class Answers(Scenario):
         today = self._clock().date()
         if rows is None:
             rows = default_activity(today)
-        query = parse_qs(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-        for name, values in query.items():
-            if name not in ACTIVITY_PARAMETERS:
-                known = ", ".join(ACTIVITY_PARAMETERS)
-                return 400, JSON_TYPE, error_body(400, f"Unknown query parameter {name[:100]!r}; known: {known}")
-            if len(values) > 1:
-                return 400, JSON_TYPE, error_body(400, f"The query parameter {name} may be given once")
+        query = _query(scope, ACTIVITY_PARAMETERS)
+        if not isinstance(query, dict):
+            return query
         key_hash = query.get("api_key_hash", [None])[0]
         if key_hash is not None:
             rows = [
