@@ -15,8 +15,7 @@ import sys
 import time
 
 from openrouter_credits._activity import DailySpend
-from openrouter_credits.exporter._page import KeyView, Snapshot, _bar, _day_label, render_page
-from openrouter_credits.exporter._page import ListedKey, ModelSpend
+from openrouter_credits.exporter._page import KeyView, ListedKey, ModelSpend, Snapshot, _bar, _day_label, render_page
 
 KEYS = 50
 LISTED = 1_000
