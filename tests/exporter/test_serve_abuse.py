@@ -215,3 +215,18 @@ def test_a_hanging_receiver_does_not_slow_metrics(mock: MockServer, tmp_path: Pa
     assert slowest < 0.2, slowest
     assert after > before  # polling went on
     assert (status, took < 2.5) == (0, True)
+
+
+def test_interval_logged_as_written_and_notify_url_scheme(mock: MockServer, tmp_path: Path) -> None:
+    """--interval 100000000 is logged as written, not 1e+08; a webhook URL without a scheme is refused
+    saying it must start with https:// (exit 2)."""
+    config = write_config(tmp_path, '[keys.team-a]\napi_key_env = "SERVE_KEY_A"\n')
+    exporter = Exporter(mock, config, "--state-dir", str(tmp_path / "state"), "--interval", "100000000")
+    _, logs, _ = exporter.stop()
+    assert "every 100000000 s" in logs
+    env = {**os.environ, "SERVE_KEY_A": MANAGEMENT}
+    command = [COMMAND, "serve", "--config", str(config), "--notify-url", "hooks.slack.com/services/T0/B0/x"]
+    refused = subprocess.run(command, env=env, capture_output=True, text=True, timeout=30, check=False)
+    assert (refused.returncode, refused.stdout) == (2, "")
+    assert "--notify-url must start with https://" in refused.stderr
+    assert "T0/B0" not in refused.stderr
