@@ -1,7 +1,8 @@
 """make demo: the command doing its job against the mock OpenRouter on a free loopback port.
 
 Shows the balance view, --json, --format prometheus, --below and --days-below tripping with exit
-status 1, the spend chart, and what an ordinary (inference) key sees: its own view, exit status 0.
+status 1, the spend chart and the spend per model, every key of the account, and what an ordinary
+(inference) key sees: its own view, exit status 0.
 The mock stops afterwards, whatever happens. Exits non-zero if any step does not end the way it
 should.
 """
@@ -22,8 +23,10 @@ STEPS = [
     ("provisioning", ["--json"], 0),
     ("provisioning", ["--format", "prometheus"], 0),
     ("provisioning", ["--below", "20"], 1),
-    ("provisioning", ["--days-below", "30"], 1),
+    ("provisioning", ["--days-below", "365"], 1),
     ("provisioning", ["spend"], 0),
+    ("provisioning", ["spend", "--by", "model"], 0),
+    ("provisioning", ["keys"], 0),
     ("inference", [], 0),
     ("inference", ["--below", "5"], 3),
 ]

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
+import httpx
 import pytest
 
 from openrouter_credits.exporter._http import HTTPServer, Limits, Response, quiet_loop_errors, raise_open_files_limit
@@ -578,3 +579,40 @@ def test_limits_refuse_non_positive_bounds() -> None:
     """A zero or negative bound is refused when Limits is built."""
     with pytest.raises(ValueError, match="head_timeout"):
         Limits(head_timeout=0)
+
+
+def test_large_bodies_go_gzipped_once_per_body() -> None:
+    """A body of GZIP_MIN_BYTES or more goes gzipped to a client that accepts it (compressed once for
+    the same bytes), plain to one that does not or refuses it (q=0); a small body always plain."""
+    import gzip
+
+    from openrouter_credits.exporter._http import GZIP_MIN_BYTES
+
+    big = b"openrouter_credits_up 1\n" * (GZIP_MIN_BYTES // 10)
+
+    def route(method: str, path: str) -> Response:
+        return 200, big if path == "/big" else b"small\n", "text/plain"
+
+    async def scenario() -> list[httpx.Response]:
+        server = HTTPServer(route, limits=Limits(), logger=logging.getLogger(LOGGER_NAME))
+        host, port = await server.start("127.0.0.1", 0)
+        try:
+            async with httpx.AsyncClient(base_url=f"http://{host}:{port}") as client:
+                answers = [
+                    await client.get("/big", headers={"Accept-Encoding": "gzip"}),
+                    await client.get("/big", headers={"Accept-Encoding": "br, gzip;q=0.5"}),
+                    await client.get("/big", headers={"Accept-Encoding": "identity"}),
+                    await client.get("/big", headers={"Accept-Encoding": "gzip;q=0"}),
+                    await client.get("/small", headers={"Accept-Encoding": "gzip"}),
+                ]
+            assert server._gzip_cache is not None
+            assert server._gzip_cache[0] is big
+            return answers
+        finally:
+            await server.close()
+
+    answers = asyncio.run(scenario())
+    assert [a.headers.get("content-encoding") for a in answers] == ["gzip", "gzip", None, None, None]
+    assert all(a.content == big for a in answers[:4])  # httpx decodes the gzipped ones
+    assert int(answers[0].headers["content-length"]) == len(gzip.compress(big, mtime=0))
+    assert answers[4].content == b"small\n"

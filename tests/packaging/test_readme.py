@@ -143,3 +143,17 @@ def test_readme_shows_the_status_page_and_the_dashboard() -> None:
     assert "![status page](docs/status-page.png)" in text
     assert (README.parent / "docs" / "status-page.png").read_bytes()[:4] == b"\x89PNG"
     assert (README.parent / "dashboards" / "openrouter-credits.json").is_file()
+
+
+def test_make_demo_runs_as_the_readme_says() -> None:
+    """The README's second front-door command (make demo runs tools/demo.py): every step ends with the
+    exit status it should."""
+    demo = subprocess.run(
+        [sys.executable, str(README.parent / "tools" / "demo.py")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert demo.returncode == 0, demo.stdout[-2000:] + demo.stderr[-2000:]
+    assert demo.stdout.rstrip().endswith("Mock OpenRouter stopped.")
