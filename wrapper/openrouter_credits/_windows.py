@@ -5,6 +5,7 @@ window). Pure functions of the time they are given."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 __all__ = ["next_reset", "utc", "window", "window_start"]
 
@@ -14,6 +15,7 @@ def utc(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
+@functools.lru_cache(maxsize=64)  # a listing's keys share a few periods and one "now"
 def window(period: str | None, now: dt.datetime) -> tuple[dt.datetime, dt.datetime] | None:
     """The current window of a limit that resets each ``period`` (``limit_reset``: ``"daily"``,
     ``"weekly"`` or ``"monthly"``) at ``now``: when it began (00:00 UTC today, this Monday, the 1st of
