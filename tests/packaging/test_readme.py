@@ -97,7 +97,7 @@ def test_alerting_rules_are_valid(tmp_path: Path) -> None:
 def test_config_example_loads(tmp_path: Path) -> None:
     """The README's keys.toml reads as it stands (given its key file and variable)."""
     from openrouter_credits._keys_file import load_config
-    from openrouter_credits.exporter._channels import channel_from_table
+    from openrouter_credits.exporter._notify_config import channel_from_table
 
     text = README.read_text()
     match = re.search(r"```toml\n(.*?)```", text, re.S)

@@ -16,7 +16,7 @@
     key_below_fraction = 0.1    # alert when a listed key has less than 10 % of its limit left
     key_will_exhaust = true     # alert when a listed key is bound to reach its limit before its reset
 
-    [notify.team-slack]         # a channel of the exporter (exporter/_channels.py reads the table)
+    [notify.team-slack]         # a channel of the exporter (exporter/_notify_config.py reads the table)
     kind = "slack"
     webhook_url_env = "SLACK_WEBHOOK_URL"
 

@@ -110,8 +110,8 @@ def run(args: argparse.Namespace) -> int:
 
     from .._logging import configure
     from ..exporter import NOTIFY_URL_ENV, Exporter, check_notify_url, default_state_dir
-    from ..exporter._channels import channel_from_table
     from ..exporter._http import raise_open_files_limit
+    from ..exporter._notify_config import channel_from_table
     from ..exporter._statedir import StateDir
 
     config = config_of(args)
