@@ -97,6 +97,10 @@ class KeySpec:
             f"KeySpec(name={self.name!r}, below={self.below!r}, days_below={self.days_below!r}, spike={self.spike!r})"
         )
 
+    def terms(self, base: Mapping[str, str]) -> dict[str, str]:
+        """``base``'s names for the settings, with where this key came from (``origin``) as its source."""
+        return {**base, "key_source": self.origin} if self.origin else dict(base)
+
 
 @attrs.frozen
 class Config:

@@ -16,7 +16,6 @@ from .._exceptions import ConfigurationError, OpenRouterCreditsError, OperationU
 from .._money import exact_sum
 from .._spike import DEFAULT_SPIKE_MIN_DOLLARS
 from ._common import (
-    CLI_TERMS,
     EXIT_AUTH,
     EXIT_BELOW,
     EXIT_OK,
@@ -110,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
             return exit_code(error)
         management = balance.key is not None and balance.key.is_management_key
         listing = listed_keys(client) if management and (args.format == "table" or args.spike is not None) else None
-    more = account_lines(balance, listing) if args.format == "table" and management else []
+    more = account_lines(balance, listing, terms(args)) if args.format == "table" and management else []
     today = None if not isinstance(listing, list) else exact_sum(key.usage_daily for key in listing)
     return show_balance(balance, args, more, today=today)
 
@@ -123,7 +122,9 @@ def listed_keys(client: CreditsClient) -> list[ApiKey] | OpenRouterCreditsError:
         return error
 
 
-def account_lines(balance: Balance, listing: list[ApiKey] | OpenRouterCreditsError | None) -> list[str]:
+def account_lines(
+    balance: Balance, listing: list[ApiKey] | OpenRouterCreditsError | None, named: dict[str, str]
+) -> list[str]:
     """For a management key, two lines under the table: how many keys the account has and how many are
     near or past their limit (its ``listing``), and the top model of the last 7 days (from the
     activity already read). A failure here is ``unknown`` with a note, never the view's."""
@@ -133,7 +134,7 @@ def account_lines(balance: Balance, listing: list[ApiKey] | OpenRouterCreditsErr
     if listing is None:
         return []
     if isinstance(listing, OpenRouterCreditsError):
-        listed = f"Keys: {UNKNOWN} (listing them failed: {listing.describe(CLI_TERMS)})"
+        listed = f"Keys: {UNKNOWN} (listing them failed: {listing.describe(named)})"
     else:
         keys = listing
         near = sum(k.status(balance.at) in ("exhausted", "will_exhaust", "near_limit") for k in keys)
@@ -307,7 +308,7 @@ def run_many(args: argparse.Namespace, specs: list[KeySpec], options: dict[str, 
 
     results: list[tuple[KeySpec, Balance | None, int, OpenRouterCreditsError | None]] = []
     for spec in specs:
-        named = {**terms(args), "key_source": spec.origin or CLI_TERMS["key_source"]}
+        named = spec.terms(terms(args))
         with CreditsClient(spec.api_key, **options) as client:  # type: ignore[arg-type]
             try:
                 balance: Balance | None = client.get_balance()

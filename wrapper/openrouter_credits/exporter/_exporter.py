@@ -175,10 +175,7 @@ class Exporter:
     def _failed(self, state: KeyState, error: OpenRouterCreditsError) -> None:
         state.balance = None
         state.up = False
-        named = dict(self.terms)
-        if state.spec.origin:
-            named["key_source"] = state.spec.origin
-        message = error.describe(named)
+        message = error.describe(state.spec.terms(self.terms))
         state.problem = f"{error.kind}: {message}"
         if state.failing_since is None:
             state.failing_since = self.clock()
