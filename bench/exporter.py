@@ -111,7 +111,7 @@ def rss_mib() -> float:
 
 def memory_over_polls(base_url: str) -> dict[str, float]:
     """RSS of an exporter after 100 polls and after POLLS, polling its 50 keys in turn, in-process."""
-    from openrouter_credits._keys_file import KeySpec
+    from openrouter_credits._apps.config_file import KeySpec
     from openrouter_credits.exporter import Exporter
 
     keys = [KeySpec(f"team-{n:02d}", KEY) for n in range(KEYS)]

@@ -37,7 +37,7 @@ POLLS = 1000
 def listing(base_url: str) -> dict[str, float]:
     """Median wall time of list_keys() of 1,000 keys and of one page (GET /keys), at 200 ms latency."""
     from openrouter_credits import CreditsClient
-    from openrouter_credits._operations import KEYS as PAGE
+    from openrouter_credits._call.operations import KEYS as PAGE
 
     control(base_url, "keys", {"keys": [], "add": KEYS})
     control(base_url, "latency", {"seconds": LATENCY})
@@ -104,7 +104,7 @@ def exporter_figures(base_url: str, folder: Path) -> dict[str, Any]:
     """The exporter with one discovering key of 1,000 keys: /metrics latency (a served exporter), one
     poll's CPU and the RSS over 1,000 polls (in-process, /keys asked on each: a minute apart in
     virtual time)."""
-    from openrouter_credits._keys_file import KeySpec
+    from openrouter_credits._apps.config_file import KeySpec
     from openrouter_credits.exporter import Exporter
 
     control(base_url, "keys", {"keys": [], "add": KEYS})

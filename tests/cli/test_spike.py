@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from openrouter_credits._spike import Spike
+from openrouter_credits._apps.spike import Spike
 from openrouter_credits.cli._main import main
 from openrouter_credits.testing import MockOpenRouter, MockServer
 

@@ -24,7 +24,7 @@ from openrouter_credits import (
     PermissionDeniedError,
     ServerError,
 )
-from openrouter_credits.cli._render import spend_chart
+from openrouter_credits.cli._output import spend_chart
 from openrouter_credits.testing import MockOpenRouter, MockServer, activity_row
 
 MANAGEMENT = "sk-or-v1-bal-SECRET-management-0a1b"

@@ -30,8 +30,8 @@ from openrouter_credits import (
     ResponseValidationError,
     ServerError,
     UnexpectedStatusError,
-    _retry,
 )
+from openrouter_credits._call import retry as _retry
 from openrouter_credits_client.models import GetCreditsResponse200Data
 
 

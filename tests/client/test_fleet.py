@@ -22,7 +22,7 @@ from openrouter_credits import (
     ServerError,
     Spend,
 )
-from openrouter_credits._fleet import STATUSES
+from openrouter_credits._api_key import STATUSES
 from openrouter_credits._windows import window_start
 from openrouter_credits.testing import MockOpenRouter, MockServer, activity_row
 from openrouter_credits_client.models.activity_item import ActivityItem

@@ -16,9 +16,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from openrouter_credits import AsyncCreditsClient, Balance, CreditsClient, KeyInfo, ResponseValidationError
+from openrouter_credits._apps.config_file import KeySpec
+from openrouter_credits._apps.metrics import balance_metrics, exposition
 from openrouter_credits._budgets import BudgetLayer
-from openrouter_credits._keys_file import KeySpec
-from openrouter_credits._metrics import balance_metrics, exposition
 from openrouter_credits.exporter import Exporter
 from openrouter_credits.testing import MockOpenRouter, MockServer
 

@@ -29,7 +29,7 @@ from openrouter_credits import (
     ResponseValidationError,
 )
 from openrouter_credits._activity import utc_date
-from openrouter_credits._operations import ACTIVITY
+from openrouter_credits._call.operations import ACTIVITY
 from openrouter_credits.testing import MockOpenRouter, MockServer, activity_row
 from openrouter_credits_client import AuthenticatedClient
 from openrouter_credits_client.api.analytics import get_user_activity

@@ -10,7 +10,7 @@ import pytest
 
 from helpers import Harness, ok
 from openrouter_credits import RateLimitError
-from openrouter_credits._outcomes import retry_after
+from openrouter_credits._call.outcomes import retry_after
 
 NOW = 1_790_000_000.0  # seconds since the epoch: the clock of the table
 ERROR_SHAPE = {"error": {"code": 429, "message": "Rate limit exceeded"}}

@@ -11,13 +11,15 @@ import pytest
 
 from openrouter_credits import ConfigurationError, OperationUnavailable
 from openrouter_credits._balance import combine
-from openrouter_credits._models import Credits
-from openrouter_credits._operations import Operation
+from openrouter_credits._call.operations import Operation
+from openrouter_credits._credits import Credits
 from openrouter_credits_client.models import GetCreditsResponse200Data
 
 
 def operation(module: str) -> Operation[Any]:
-    return Operation("/key", "the key's own limit and usage", module, lambda parsed: parsed, "._key")
+    return Operation(
+        "/key", "the key's own limit and usage", module, lambda parsed: parsed, "openrouter_credits._key_info"
+    )
 
 
 def test_a_missing_generated_module_is_unavailable() -> None:

@@ -25,7 +25,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from openrouter_credits._exceptions import ConfigurationError
 from openrouter_credits.exporter._channels import Alert, Channel, DeliveryError
-from openrouter_credits.exporter._notify_config import channel_from_table
+from openrouter_credits.exporter._notify_tables import channel_from_table
 
 BELOW = Alert(
     "team-a",

@@ -21,7 +21,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from test_serve import MANAGEMENT, ORDINARY, Exporter, two_keys
 
-from openrouter_credits._metrics import PREFIX
+from openrouter_credits._apps.metrics import PREFIX
 from openrouter_credits.testing import MockOpenRouter, MockServer
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboards" / "openrouter-credits.json"

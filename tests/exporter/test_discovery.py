@@ -15,8 +15,8 @@ import pytest
 from conftest import Receiver
 from prometheus_client.parser import text_string_to_metric_families
 
+from openrouter_credits._apps.config_file import KeySpec, load_config
 from openrouter_credits._exceptions import ConfigurationError
-from openrouter_credits._keys_file import KeySpec, load_config
 from openrouter_credits.exporter import Exporter
 from openrouter_credits.testing import MockOpenRouter, MockServer, activity_row
 

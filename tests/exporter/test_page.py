@@ -19,7 +19,7 @@ import pytest
 from test_serve import MANAGEMENT, ORDINARY, Exporter, two_keys
 
 from openrouter_credits._activity import DailySpend
-from openrouter_credits._keys_file import KeySpec
+from openrouter_credits._apps.config_file import KeySpec
 from openrouter_credits.exporter import Exporter as InProcess
 from openrouter_credits.exporter._page import KeyView, ListedKey, ModelSpend, Snapshot, render_page
 from openrouter_credits.testing import MockOpenRouter, MockServer

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from conftest import TOKEN, Receiver
 
-from openrouter_credits._keys_file import KeySpec
+from openrouter_credits._apps.config_file import KeySpec
 from openrouter_credits.exporter import Exporter
 from openrouter_credits.exporter._statedir import StateDir
 from openrouter_credits.testing import MockOpenRouter, MockServer

@@ -74,7 +74,7 @@ def test_alerting_rules_are_valid(tmp_path: Path) -> None:
     """The README's alerting rules pass `promtool check rules` and use metrics the exporter writes."""
     import shutil
 
-    from openrouter_credits._metrics import ACCOUNT_KEY, ACCOUNT_KEY_METRICS, METRICS, MODEL_SPEND, PREFIX
+    from openrouter_credits._apps.metrics import ACCOUNT_KEY, ACCOUNT_KEY_METRICS, METRICS, MODEL_SPEND, PREFIX
 
     rules = yaml_block_after("Alerting rules")
     written = {f"{PREFIX}_{suffix}" for suffix, _ in METRICS.values()}
@@ -96,8 +96,8 @@ def test_alerting_rules_are_valid(tmp_path: Path) -> None:
 
 def test_config_example_loads(tmp_path: Path) -> None:
     """The README's keys.toml reads as it stands (given its key file and variable)."""
-    from openrouter_credits._keys_file import load_config
-    from openrouter_credits.exporter._notify_config import channel_from_table
+    from openrouter_credits._apps.config_file import load_config
+    from openrouter_credits.exporter._notify_tables import channel_from_table
 
     text = README.read_text()
     match = re.search(r"```toml\n(.*?)```", text, re.S)

@@ -10,7 +10,7 @@ print(credits.total_credits, credits.total_usage, credits.remaining)
 from typing import TYPE_CHECKING
 
 from ._client import AsyncCreditsClient, CreditsClient, get_balance, get_credits
-from ._config import __version__
+from ._defaults import __version__
 from ._exceptions import (
     APIConnectionError,
     APIStatusError,
@@ -28,10 +28,10 @@ from ._exceptions import (
 
 if TYPE_CHECKING:
     from ._activity import Activity, DailySpend, Spend
+    from ._api_key import ApiKey
     from ._balance import Balance
-    from ._fleet import ApiKey
-    from ._key import KeyInfo
-    from ._models import Credits
+    from ._credits import Credits
+    from ._key_info import KeyInfo
 
 __all__ = [
     "APIConnectionError",
@@ -65,15 +65,15 @@ def __getattr__(name: str) -> object:
     # The result types extend the generated models, which bring attrs: they load on first use, so
     # ``import openrouter_credits`` costs about what ``import httpx`` does (make bench).
     if name == "Credits":
-        from ._models import Credits
+        from ._credits import Credits
 
         return Credits
     if name == "KeyInfo":
-        from ._key import KeyInfo
+        from ._key_info import KeyInfo
 
         return KeyInfo
     if name == "ApiKey":
-        from ._fleet import ApiKey
+        from ._api_key import ApiKey
 
         return ApiKey
     if name in ("Activity", "DailySpend", "Spend"):

@@ -17,10 +17,10 @@ from ._format import money
 from ._windows import utc
 
 if TYPE_CHECKING:
+    from ._api_key import ApiKey
     from ._budgets import BudgetLayer
-    from ._fleet import ApiKey
-    from ._key import KeyInfo
-    from ._models import Credits
+    from ._credits import Credits
+    from ._key_info import KeyInfo
 
 __all__ = ["Balance", "api_errors", "balance_from", "combine", "listed_key_balance"]
 

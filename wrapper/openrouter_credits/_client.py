@@ -1,5 +1,5 @@
 """CreditsClient, AsyncCreditsClient, get_credits() and get_balance(): the I/O around the decisions in
-_retry (one call) and _balance (three answers together)."""
+_call (one call) and _balance (three answers together)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 import httpx
 
-from . import _config
-from ._body import Received, aread_body, read_body
+from . import _defaults
+from ._call.body import Received, aread_body, read_body
+from ._call.operations import ACTIVITY, CREDITS, KEY, KEYS, Operation
+from ._call.retry import Call
 from ._exceptions import ConfigurationError, OpenRouterCreditsError, OperationUnavailable, term
-from ._operations import ACTIVITY, CREDITS, KEY, KEYS, Operation
-from ._retry import Call
 from ._settings import Settings
 from ._windows import utc
 
@@ -25,10 +25,10 @@ if TYPE_CHECKING:
     from openrouter_credits_client.models.activity_item import ActivityItem
 
     from ._activity import Activity
+    from ._api_key import ApiKey
     from ._balance import Balance
-    from ._fleet import ApiKey
-    from ._key import KeyInfo
-    from ._models import Credits
+    from ._credits import Credits
+    from ._key_info import KeyInfo
 
 T = TypeVar("T")
 
@@ -151,7 +151,9 @@ class _AsyncExchange(_Exchange):
 
 
 def _new_http_client(cls: type[httpx.Client] | type[httpx.AsyncClient], settings: Settings) -> Any:
-    limits = httpx.Limits(max_connections=_config.MAX_CONNECTIONS, max_keepalive_connections=_config.MAX_CONNECTIONS)
+    limits = httpx.Limits(
+        max_connections=_defaults.MAX_CONNECTIONS, max_keepalive_connections=_defaults.MAX_CONNECTIONS
+    )
     return cls(headers=settings.headers, timeout=settings.timeout, follow_redirects=False, limits=limits)
 
 
@@ -218,9 +220,9 @@ class CreditsClient(_ClientBase):
         api_key: str | None = None,
         *,
         base_url: str | None = None,
-        timeout: float | httpx.Timeout = _config.DEFAULT_TIMEOUT,
-        deadline: float = _config.DEFAULT_DEADLINE,
-        max_retries: int = _config.DEFAULT_MAX_RETRIES,
+        timeout: float | httpx.Timeout = _defaults.DEFAULT_TIMEOUT,
+        deadline: float = _defaults.DEFAULT_DEADLINE,
+        max_retries: int = _defaults.DEFAULT_MAX_RETRIES,
         http_client: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Clock = _utc_now,
@@ -258,7 +260,7 @@ class CreditsClient(_ClientBase):
         OpenRouter pages by offset, so a key added or deleted during the listing may be missing."""
         from concurrent.futures import ThreadPoolExecutor
 
-        from ._fleet import KEYS_PAGE_SIZE, KEYS_PAGES_AT_ONCE, merge_pages, page_params, workspace_uuid
+        from ._api_key import KEYS_PAGE_SIZE, KEYS_PAGES_AT_ONCE, merge_pages, page_params, workspace_uuid
 
         workspace = workspace_uuid(workspace_id)
 
@@ -364,9 +366,9 @@ class AsyncCreditsClient(_ClientBase):
         api_key: str | None = None,
         *,
         base_url: str | None = None,
-        timeout: float | httpx.Timeout = _config.DEFAULT_TIMEOUT,
-        deadline: float = _config.DEFAULT_DEADLINE,
-        max_retries: int = _config.DEFAULT_MAX_RETRIES,
+        timeout: float | httpx.Timeout = _defaults.DEFAULT_TIMEOUT,
+        deadline: float = _defaults.DEFAULT_DEADLINE,
+        max_retries: int = _defaults.DEFAULT_MAX_RETRIES,
         http_client: httpx.AsyncClient | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         clock: Clock = _utc_now,
@@ -381,7 +383,7 @@ class AsyncCreditsClient(_ClientBase):
         self._sleep = asyncio.sleep if sleep is None else sleep
         self._clock = clock
         # Calls beyond this wait here, in O(1), rather than in httpcore's pool queue (see MAX_CONNECTIONS).
-        self._slots = asyncio.Semaphore(_config.MAX_CONNECTIONS)
+        self._slots = asyncio.Semaphore(_defaults.MAX_CONNECTIONS)
         # The pool's connections and the semaphore belong to the event loop they were first used in.
         self._running_loop = asyncio.get_running_loop
         self._loop: object = None
@@ -402,7 +404,7 @@ class AsyncCreditsClient(_ClientBase):
                     f"{term('http_client')}: the client then keeps a connection pool for each event loop."
                 )
             self._http = _new_http_client(httpx.AsyncClient, self._settings)
-            self._slots = asyncio.Semaphore(_config.MAX_CONNECTIONS)
+            self._slots = asyncio.Semaphore(_defaults.MAX_CONNECTIONS)
         self._loop = loop
         if self._owns_http:
             # Started here, suspended while the loop runs: asyncio.run() closes it as the loop ends,
@@ -434,7 +436,7 @@ class AsyncCreditsClient(_ClientBase):
         one read several at once; a page that fails fails the listing."""
         import asyncio
 
-        from ._fleet import KEYS_PAGE_SIZE, KEYS_PAGES_AT_ONCE, merge_pages, page_params, workspace_uuid
+        from ._api_key import KEYS_PAGE_SIZE, KEYS_PAGES_AT_ONCE, merge_pages, page_params, workspace_uuid
 
         workspace = workspace_uuid(workspace_id)
 
@@ -525,9 +527,9 @@ def get_credits(
     api_key: str | None = None,
     *,
     base_url: str | None = None,
-    timeout: float | httpx.Timeout = _config.DEFAULT_TIMEOUT,
-    deadline: float = _config.DEFAULT_DEADLINE,
-    max_retries: int = _config.DEFAULT_MAX_RETRIES,
+    timeout: float | httpx.Timeout = _defaults.DEFAULT_TIMEOUT,
+    deadline: float = _defaults.DEFAULT_DEADLINE,
+    max_retries: int = _defaults.DEFAULT_MAX_RETRIES,
 ) -> Credits:
     """One call with a client of its own: ``get_credits().remaining``."""
     with CreditsClient(
@@ -540,9 +542,9 @@ def get_balance(
     api_key: str | None = None,
     *,
     base_url: str | None = None,
-    timeout: float | httpx.Timeout = _config.DEFAULT_TIMEOUT,
-    deadline: float = _config.DEFAULT_DEADLINE,
-    max_retries: int = _config.DEFAULT_MAX_RETRIES,
+    timeout: float | httpx.Timeout = _defaults.DEFAULT_TIMEOUT,
+    deadline: float = _defaults.DEFAULT_DEADLINE,
+    max_retries: int = _defaults.DEFAULT_MAX_RETRIES,
 ) -> Balance:
     """One ``get_balance()`` with a client of its own: ``get_balance().days_left``."""
     with CreditsClient(

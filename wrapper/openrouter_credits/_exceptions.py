@@ -62,7 +62,7 @@ def term(setting: str) -> str:
     return f"\x00{setting}\x00"
 
 
-def _render(template: str, terms: Mapping[str, str]) -> str:
+def _in_terms(template: str, terms: Mapping[str, str]) -> str:
     if "\x00" not in template:
         return template
     parts = template.split("\x00")
@@ -88,16 +88,16 @@ class OpenRouterCreditsError(Exception):
 
     def __init__(self, message: str) -> None:
         self._template = message
-        super().__init__(_render(message, LIBRARY_TERMS))
+        super().__init__(_in_terms(message, LIBRARY_TERMS))
 
     def describe(self, terms: Mapping[str, str]) -> str:
         """The message with settings named as ``terms`` names them (``{"base_url": "--base-url"}``)."""
-        return _render(self._template, {**LIBRARY_TERMS, **terms})
+        return _in_terms(self._template, {**LIBRARY_TERMS, **terms})
 
     def add_note_to_message(self, note: str) -> None:
         """Append ``note`` to the message (``after 3 attempts``), keeping both renderings in step."""
         self._template = f"{self._template} ({note})"
-        self.args = (_render(self._template, LIBRARY_TERMS), *self.args[1:])
+        self.args = (_in_terms(self._template, LIBRARY_TERMS), *self.args[1:])
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild, (type(self), self.args, self.__dict__))

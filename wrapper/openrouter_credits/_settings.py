@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from . import _config
+from . import _defaults
 from ._exceptions import ConfigurationError, term
 from ._logging import register_secret
 
@@ -45,9 +45,10 @@ def check_key(key: str, where: str) -> Secret:
     lines = [line for line in key.splitlines() if line.strip()]
     if len(lines) > 1:
         raise ConfigurationError(f"{where} has {len(lines)} lines; it must hold the key alone (sk-or-v1-...).")
-    if key.startswith((f"{_config.API_KEY_ENV}=", f"export {_config.API_KEY_ENV}=")):
+    if key.startswith((f"{_defaults.API_KEY_ENV}=", f"export {_defaults.API_KEY_ENV}=")):
         raise ConfigurationError(
-            f"{where} starts with '{_config.API_KEY_ENV}=': give the key alone (sk-or-v1-...), not a shell assignment."
+            f"{where} starts with '{_defaults.API_KEY_ENV}=': give the key alone (sk-or-v1-...), "
+            "not a shell assignment."
         )
     if key[:7].lower() == "bearer ":
         raise ConfigurationError(
@@ -64,13 +65,13 @@ def check_key(key: str, where: str) -> Secret:
 
 def _key_of(api_key: str | None) -> Secret:
     if api_key is None:
-        api_key = os.environ.get(_config.API_KEY_ENV)
+        api_key = os.environ.get(_defaults.API_KEY_ENV)
         if api_key is None:
             raise ConfigurationError(
-                f"No API key: set {_config.API_KEY_ENV} or pass {term('api_key')}, with a provisioning "
-                f"(management) key from {_config.MANAGEMENT_KEYS_URL}."
+                f"No API key: set {_defaults.API_KEY_ENV} or pass {term('api_key')}, with a provisioning "
+                f"(management) key from {_defaults.MANAGEMENT_KEYS_URL}."
             )
-        source = _config.API_KEY_ENV
+        source = _defaults.API_KEY_ENV
     else:
         source = term("api_key")
     if not isinstance(api_key, str):
@@ -80,7 +81,7 @@ def _key_of(api_key: str | None) -> Secret:
 
 def is_loopback(host: str) -> bool:
     host = host.strip("[]").lower()
-    if host in _config.LOOPBACK_HOSTS or host.endswith(".localhost"):
+    if host in _defaults.LOOPBACK_HOSTS or host.endswith(".localhost"):
         return True
     import ipaddress  # here, not at the top: only configuration needs it
 
@@ -104,9 +105,9 @@ def check_base_url(base_url: str | None) -> str:
     """The base URL (``None``: ``$OPENROUTER_BASE_URL``, else OpenRouter's), without a trailing slash."""
     name = term("base_url")
     if base_url is None:
-        base_url = os.environ.get(_config.BASE_URL_ENV) or _config.DEFAULT_BASE_URL
-        if base_url != _config.DEFAULT_BASE_URL:
-            name = _config.BASE_URL_ENV
+        base_url = os.environ.get(_defaults.BASE_URL_ENV) or _defaults.DEFAULT_BASE_URL
+        if base_url != _defaults.DEFAULT_BASE_URL:
+            name = _defaults.BASE_URL_ENV
     if not isinstance(base_url, str):
         raise ConfigurationError(f"{name} must be a string, not {type(base_url).__name__}.")
     try:
@@ -116,13 +117,13 @@ def check_base_url(base_url: str | None) -> str:
         raise ConfigurationError(f"{name} {base_url!r} is not a valid URL ({exc}).") from None
     if url.scheme not in ("http", "https") or not url.host:
         raise ConfigurationError(
-            f"{name} {base_url!r} must be an absolute http(s) URL, such as {_config.DEFAULT_BASE_URL!r}."
+            f"{name} {base_url!r} must be an absolute http(s) URL, such as {_defaults.DEFAULT_BASE_URL!r}."
         )
     if port is not None and not 1 <= port <= 65535:
         raise ConfigurationError(f"{name} {base_url!r} has port {port}: a port is a number from 1 to 65535.")
     if url.userinfo:
         raise ConfigurationError(
-            f"{name} must not carry a user name or password; the key goes in {_config.API_KEY_ENV} or "
+            f"{name} must not carry a user name or password; the key goes in {_defaults.API_KEY_ENV} or "
             f"{term('api_key')}."
         )
     if url.query or url.fragment:
@@ -190,7 +191,7 @@ class Settings:
             {
                 "Authorization": f"Bearer {key.reveal()}",
                 "Accept": "application/json",
-                "User-Agent": _config.USER_AGENT,
+                "User-Agent": _defaults.USER_AGENT,
             }
         )
         return cls(

@@ -9,7 +9,7 @@ import traceback
 from collections.abc import Callable, Iterable
 from typing import TextIO, TypeVar
 
-from .. import _config
+from .. import _defaults
 from .._exceptions import ConfigurationError, OpenRouterCreditsError
 
 T = TypeVar("T")
@@ -65,8 +65,8 @@ def terms(args: argparse.Namespace) -> dict[str, str]:
     import os
 
     named = dict(CLI_TERMS)
-    if getattr(args, "base_url", None) is None and os.environ.get(_config.BASE_URL_ENV):
-        named["base_url"] = _config.BASE_URL_ENV
+    if getattr(args, "base_url", None) is None and os.environ.get(_defaults.BASE_URL_ENV):
+        named["base_url"] = _defaults.BASE_URL_ENV
     return named
 
 
@@ -122,13 +122,13 @@ def add_common(p: argparse.ArgumentParser, *, config: bool, in_command: bool = T
         metavar="FILE",
         default=default(None),
         help=f"read the key from FILE (- for standard input, asked without echo on a terminal) instead of "
-        f"${_config.API_KEY_ENV}",
+        f"${_defaults.API_KEY_ENV}",
     )
     p.add_argument(
         "--base-url",
         metavar="URL",
         default=default(None),
-        help=f"the API's base URL (default: ${_config.BASE_URL_ENV}, else {_config.DEFAULT_BASE_URL})",
+        help=f"the API's base URL (default: ${_defaults.BASE_URL_ENV}, else {_defaults.DEFAULT_BASE_URL})",
     )
     p.add_argument(
         "--timeout",
@@ -140,16 +140,16 @@ def add_common(p: argparse.ArgumentParser, *, config: bool, in_command: bool = T
     p.add_argument(
         "--deadline",
         type=positive_seconds,
-        default=default(_config.DEFAULT_DEADLINE),
+        default=default(_defaults.DEFAULT_DEADLINE),
         metavar="SECONDS",
-        help=f"seconds for the whole call, retries included (default: {_config.DEFAULT_DEADLINE:g})",
+        help=f"seconds for the whole call, retries included (default: {_defaults.DEFAULT_DEADLINE:g})",
     )
     p.add_argument(
         "--max-retries",
         type=non_negative_int,
-        default=default(_config.DEFAULT_MAX_RETRIES),
+        default=default(_defaults.DEFAULT_MAX_RETRIES),
         metavar="N",
-        help=f"attempts after the first on a network error, 429 or 5xx (default: {_config.DEFAULT_MAX_RETRIES})",
+        help=f"attempts after the first on a network error, 429 or 5xx (default: {_defaults.DEFAULT_MAX_RETRIES})",
     )
     p.add_argument(
         "--debug",
@@ -198,7 +198,7 @@ def _read_from_terminal() -> str:
 
 def read_key(path: str) -> str:
     """The key in the file at ``path`` (``-``: standard input, or the terminal, asked without echo)."""
-    from .._keys_file import key_from_text, read_key_file
+    from .._apps.config_file import key_from_text, read_key_file
 
     if path != "-":
         return read_key_file(path, "--api-key-file")
@@ -216,8 +216,8 @@ def the_key(args: argparse.Namespace) -> str | None:
         return read_key(args.api_key_file)
     import os
 
-    if _config.API_KEY_ENV not in os.environ:
-        raise ConfigurationError(f"No API key: set {_config.API_KEY_ENV} or use --api-key-file FILE.")
+    if _defaults.API_KEY_ENV not in os.environ:
+        raise ConfigurationError(f"No API key: set {_defaults.API_KEY_ENV} or use --api-key-file FILE.")
     return None
 
 

@@ -6,7 +6,7 @@
     openrouter-credits serve [options]      a Prometheus exporter for one key or several
 
 A thin layer over the library: each command registers its options and its ``run``; answers become
-text (``_render``), errors one line and an exit status (``_common``).
+text (``_output``), errors one line and an exit status (``_common``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from .. import _config
+from .. import _defaults
 from .._exceptions import ConfigurationError
 from . import keys, serve, spend, view
 from ._common import (
@@ -47,13 +47,13 @@ examples:
                                            exit 1 when any key is near or bound to reach its limit
   openrouter-credits --config keys.toml    one row per key of the file (--json: a list)
   openrouter-credits serve --config keys.toml
-                                           a Prometheus exporter on {_config.DEFAULT_LISTEN}, with alerts
+                                           a Prometheus exporter on {_defaults.DEFAULT_LISTEN}, with alerts
 
-The key comes from ${_config.API_KEY_ENV} or --api-key-file (- reads standard input, or asks on a
+The key comes from ${_defaults.API_KEY_ENV} or --api-key-file (- reads standard input, or asks on a
 terminal without echoing); no option takes the key itself, which would show in the process list and
-shell history. A management (provisioning) key sees everything ({_config.MANAGEMENT_KEYS_URL});
+shell history. A management (provisioning) key sees everything ({_defaults.MANAGEMENT_KEYS_URL});
 another key sees its own limit and usage. The base URL comes from --base-url, else
-${_config.BASE_URL_ENV}, else {_config.DEFAULT_BASE_URL}. Amounts are US dollars; what cannot be
+${_defaults.BASE_URL_ENV}, else {_defaults.DEFAULT_BASE_URL}. Amounts are US dollars; what cannot be
 known for a key shows as unknown (null in JSON, no series in Prometheus), never as 0.
 
 exit codes:
@@ -82,7 +82,7 @@ def parser() -> argparse.ArgumentParser:
     )
     view.add_view_options(p)
     add_common(p, config=True, in_command=False)
-    p.add_argument("--version", action="version", version=f"%(prog)s {_config.__version__}")
+    p.add_argument("--version", action="version", version=f"%(prog)s {_defaults.__version__}")
     commands = p.add_subparsers(
         dest="command", metavar="COMMAND", title="commands (none: the balance view)", prog="openrouter-credits"
     )

@@ -10,13 +10,13 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .. import _config
+from .. import _defaults
 from .._client import CreditsClient
 from .._exceptions import AuthenticationError, OpenRouterCreditsError, PermissionDeniedError
 from ._common import EXIT_AUTH, EXIT_BELOW, EXIT_OK, add_common, client_options, exit_code, report, the_key
 
 if TYPE_CHECKING:
-    from .._fleet import ApiKey
+    from .._api_key import ApiKey
 
 __all__ = ["key_json", "keys_table", "register", "run", "sorted_keys"]
 
@@ -25,7 +25,7 @@ _PERIOD = {"daily": "/day", "weekly": "/week", "monthly": "/month"}
 
 
 def _statuses(text: str) -> list[str]:
-    from .._fleet import STATUSES
+    from .._api_key import STATUSES
 
     names = [name.strip() for name in text.split(",") if name.strip()]
     unknown = [name for name in names if name not in STATUSES]
@@ -82,7 +82,7 @@ def keys_table(keys: Sequence[ApiKey], now: dt.datetime) -> str:
     """One row per key: name, label, limit and window, used in the window, left, resets in, today,
     this week, this month, status (``-`` where a key has no such thing; ``unknown`` where not said)."""
     from .._format import money
-    from ._render import duration
+    from ._output import duration
 
     def amount(value: float | None, none: str = "-") -> str:
         return none if value is None else money(value)
@@ -120,7 +120,7 @@ def keys_table(keys: Sequence[ApiKey], now: dt.datetime) -> str:
 
 def key_json(key: ApiKey, now: dt.datetime) -> dict[str, Any]:
     """One key as ``--json`` prints it (``null`` where unknown or not applicable)."""
-    from ._render import rfc3339
+    from ._output import rfc3339
 
     return {
         "name": key.name,
@@ -148,7 +148,7 @@ def key_json(key: ApiKey, now: dt.datetime) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .._metrics import account_key_metrics, exposition
+    from .._apps.metrics import account_key_metrics, exposition
 
     with CreditsClient(the_key(args), **client_options(args)) as client:  # type: ignore[arg-type]
         try:
@@ -159,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
             refused = f"HTTP {error.status_code}: {error.message}" if error.message else f"HTTP {error.status_code}"
             print(
                 f"error: {NEEDS_MANAGEMENT}; this key was refused ({refused}). Create one at "
-                f"{_config.MANAGEMENT_KEYS_URL}.",
+                f"{_defaults.MANAGEMENT_KEYS_URL}.",
                 file=sys.stderr,
             )
             return EXIT_AUTH

@@ -10,12 +10,12 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import _config
+from .. import _defaults
 from .._exceptions import ConfigurationError
 from ._common import add_common, day_count, dollars, interval_seconds, terms, the_key
 
 if TYPE_CHECKING:
-    from .._keys_file import Config
+    from .._apps.config_file import ConfigFile
 
 __all__ = ["listen_address", "register", "run"]
 
@@ -30,7 +30,7 @@ def listen_address(text: str) -> tuple[str, int]:
         port = -1
     if not sep or not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not HOST:PORT (such as {_config.DEFAULT_LISTEN}; port 0 to 65535)"
+            f"{text!r} is not HOST:PORT (such as {_defaults.DEFAULT_LISTEN}; port 0 to 65535)"
         )
     return host, port
 
@@ -48,9 +48,9 @@ def register(commands: Any) -> None:
     serve.add_argument(
         "--listen",
         type=listen_address,
-        default=listen_address(_config.DEFAULT_LISTEN),
+        default=listen_address(_defaults.DEFAULT_LISTEN),
         metavar="HOST:PORT",
-        help=f"where to serve /metrics and /healthz (default: {_config.DEFAULT_LISTEN}, this machine only)",
+        help=f"where to serve /metrics and /healthz (default: {_defaults.DEFAULT_LISTEN}, this machine only)",
     )
     serve.add_argument(
         "--interval",
@@ -88,10 +88,10 @@ def register(commands: Any) -> None:
     serve.set_defaults(run=run)
 
 
-def config_of(args: argparse.Namespace) -> Config:
+def config_of(args: argparse.Namespace) -> ConfigFile:
     """The keys (and channels) to use: those of --config, or the one key of --api-key-file or the
     environment."""
-    from .._keys_file import Config, KeySpec, load_config
+    from .._apps.config_file import ConfigFile, KeySpec, load_config
 
     if args.config:
         if args.api_key_file:
@@ -99,7 +99,7 @@ def config_of(args: argparse.Namespace) -> Config:
         if args.alert_below is not None or args.alert_days_below is not None:
             raise ConfigurationError("--config gives each key its thresholds: set below and days_below in the file.")
         return load_config(args.config)
-    return Config((KeySpec("default", the_key(args), args.alert_below, args.alert_days_below),))
+    return ConfigFile((KeySpec("default", the_key(args), args.alert_below, args.alert_days_below),))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     from .._logging import configure
     from ..exporter import NOTIFY_URL_ENV, Exporter, check_notify_url, default_state_dir
     from ..exporter._http import raise_open_files_limit
-    from ..exporter._notify_config import channel_from_table
+    from ..exporter._notify_tables import channel_from_table
     from ..exporter._statedir import StateDir
 
     config = config_of(args)
@@ -173,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
         if not args.config:
             log.info("SIGHUP: nothing to reload (no --config); polling the same key")
             return
-        from .._keys_file import load_keys
+        from .._apps.config_file import load_keys
 
         try:
             specs = load_keys(args.config)

@@ -47,7 +47,7 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ._render import spend_chart
+    from ._output import spend_chart
 
     with CreditsClient(the_key(args), **client_options(args)) as client:  # type: ignore[arg-type]
         try:
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
             report(error, args, sys.stderr)
             return exit_code(error)
     if args.by is not None:
-        from ._render import share_chart, share_json
+        from ._output import share_chart, share_json
 
         spends = activity.by_model() if args.by == "model" else activity.by_provider()
         if args.json:

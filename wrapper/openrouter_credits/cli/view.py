@@ -11,10 +11,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO, cast
 
+from .._apps.spike import DEFAULT_SPIKE_MIN_DOLLARS
 from .._client import CreditsClient
 from .._exceptions import ConfigurationError, OpenRouterCreditsError, OperationUnavailable, PermissionDeniedError
 from .._money import exact_sum
-from .._spike import DEFAULT_SPIKE_MIN_DOLLARS
 from ._common import (
     EXIT_AUTH,
     EXIT_BELOW,
@@ -32,9 +32,9 @@ from ._common import (
 )
 
 if TYPE_CHECKING:
+    from .._api_key import ApiKey
+    from .._apps.config_file import KeySpec
     from .._balance import Balance
-    from .._fleet import ApiKey
-    from .._keys_file import KeySpec
 
 #: The options of the view alone: given with a subcommand, they are refused, naming it.
 VIEW_OPTIONS = {
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigurationError("--config names the keys: leave out --api-key-file.")
         if args.watch is not None:
             raise ConfigurationError("--watch follows one key: leave out --config, or use serve for several.")
-        from .._keys_file import load_keys
+        from .._apps.config_file import load_keys
 
         return run_many(args, load_keys(args.config), options)
     key = the_key(args)
@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
             balance = client.get_balance()
         except OpenRouterCreditsError as error:
             if args.format == "prometheus":
-                from .._metrics import balance_metrics, exposition
+                from .._apps.metrics import balance_metrics, exposition
 
                 print(exposition(balance_metrics(None, {}, up=False, last_success=None)), end="", flush=True)
             report(error, args, sys.stderr)
@@ -129,7 +129,7 @@ def account_lines(
     near or past their limit (its ``listing``), and the top model of the last 7 days (from the
     activity already read). A failure here is ``unknown`` with a note, never the view's."""
     from .._format import money
-    from ._render import UNKNOWN
+    from ._output import UNKNOWN
 
     if listing is None:
         return []
@@ -188,7 +188,7 @@ def check_thresholds(
             tripped = True
     spike = getattr(args, "spike", None)
     if spike is not None:
-        from .._spike import spike_of
+        from .._apps.spike import spike_of
 
         figures, why = spike_of(balance, balance.at, today=today)
         minimum = getattr(args, "spike_min_dollars", None)
@@ -221,8 +221,8 @@ def show_balance(
 ) -> int:
     """Print the view in the chosen format (``more`` lines under the table); the exit status
     (thresholds, then failed calls). ``today``: a management key's spend today, from its listing."""
-    from .._metrics import balance_metrics, exposition
-    from ._render import balance_json, balance_table, statement
+    from .._apps.metrics import balance_metrics, exposition
+    from ._output import balance_json, balance_table, statement
 
     if args.format == "json":
         print(json.dumps(balance_json(balance)))
@@ -259,7 +259,7 @@ def watch(client: CreditsClient, args: argparse.Namespace, sleep: Callable[[floa
                 for failure in _failures(balance):
                     print(f"{stamp} error: {failure.describe(terms(args))}", file=sys.stderr, flush=True)
                 if not noted:
-                    from ._render import statement
+                    from ._output import statement
 
                     note = statement(balance)
                     if note:
@@ -275,7 +275,7 @@ def watch(client: CreditsClient, args: argparse.Namespace, sleep: Callable[[floa
 def _watch_line(balance: Balance, args: argparse.Namespace, stamp: str, previous: float | None) -> str:
     from .._format import money
     from .._money import exact_difference
-    from ._render import balance_json
+    from ._output import balance_json
 
     now = balance.spendable
     delta = None if previous is None or now is None else exact_difference(now, previous)
@@ -303,8 +303,8 @@ def run_many(args: argparse.Namespace, specs: list[KeySpec], options: dict[str, 
     """The view of every key of --config: a table row, a JSON list entry or labelled series each;
     the exit status the worst across keys. --below and --days-below override the file's thresholds.
     Messages about a key name its table and setting in the file."""
-    from .._metrics import balance_metrics, exposition, merge_families
-    from ._render import balance_json, key_rows
+    from .._apps.metrics import balance_metrics, exposition, merge_families
+    from ._output import balance_json, key_rows
 
     results: list[tuple[KeySpec, Balance | None, int, OpenRouterCreditsError | None]] = []
     for spec in specs:

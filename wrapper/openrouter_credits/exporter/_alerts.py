@@ -14,19 +14,19 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from .._apps.spike import TIMES, Spike, spike_of
 from .._exceptions import ConfigurationError
 from .._format import money
 from .._logging import register_secret
 from .._settings import require_private
-from .._spike import TIMES, Spike, spike_of
 from ._channels import redact_url
 
 if TYPE_CHECKING:
     import datetime as dt
 
+    from .._api_key import ApiKey
+    from .._apps.config_file import KeySpec
     from .._balance import Balance
-    from .._fleet import ApiKey
-    from .._keys_file import KeySpec
     from ._statedir import StateDir
 
 __all__ = ["AlertBook", "alerts_due", "check_notify_url", "key_alerts_due", "listed_key_state", "redact_url"]
@@ -74,7 +74,7 @@ def alerts_due(
 ) -> list[tuple[str, bool, str]]:
     """The alerts a poll's ``balance`` calls for: (threshold, now below, text), for each threshold
     whose known value has crossed since the state in ``book``. ``now``: the time of the spike check
-    (the balance's own time, unless told); ``today``: a management key's spend today (``_spike``).
+    (the balance's own time, unless told); ``today``: a management key's spend today (``_apps.spike``).
     For ``spike``, "below" means spiking."""
     checks: tuple[Check, ...] = (
         ("below", spec.below, balance.spendable, _may_spend, money),
@@ -130,7 +130,7 @@ def key_alerts_due(
     """The alerts a listing calls for (``key_below_fraction``, ``key_will_exhaust``): (key, threshold,
     now crossed, text), once per crossing and once per recovery of each listed key. A key whose figure
     is unknown (no limit, no pace) keeps its state; a key gone from the listing is forgotten silently."""
-    from .._fleet import SOON
+    from .._api_key import SOON
 
     due = []
     for key in keys:

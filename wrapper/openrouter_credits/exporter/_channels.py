@@ -5,7 +5,7 @@ failure (a status other than 2xx, a redirect, a network error, a timeout, an SMT
 ``DeliveryError``, whose message names the channel and the receiver's host, never its token. Retrying
 is the deliverer's business (``_delivery``), not the channel's.
 
-``_notify_config`` reads the ``[notify.NAME]`` tables of the ``--config`` file into channels. No
+``_notify_tables`` reads the ``[notify.NAME]`` tables of the ``--config`` file into channels. No
 repr, message or payload carries a channel's secret.
 
 Why not Apprise: it would bring a large dependency tree for seven small formats, and its

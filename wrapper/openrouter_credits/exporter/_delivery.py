@@ -38,7 +38,7 @@ from typing import Any
 import attrs
 import httpx
 
-from .. import _config
+from .. import _defaults
 from ._channels import Alert, Channel, DeliveryError
 from ._statedir import read_json, write_json
 
@@ -211,7 +211,7 @@ class Deliverer:
                     entry.alert.title,
                 )
                 self.outbox.remove(entry.id)
-        headers = {"User-Agent": _config.USER_AGENT}
+        headers = {"User-Agent": _defaults.USER_AGENT}
         async with httpx.AsyncClient(headers=headers, follow_redirects=False, timeout=self.timeout) as http:
             workers = [asyncio.create_task(self._work(name, http), name=f"deliver {name}") for name in self.channels]
             try:

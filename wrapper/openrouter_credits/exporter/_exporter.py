@@ -28,14 +28,21 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .._apps.config_file import KeySpec
+from .._apps.metrics import (
+    Family,
+    account_key_metrics,
+    balance_metrics,
+    exposition,
+    merge_families,
+    model_spend_metrics,
+)
 from .._client import AsyncCreditsClient
 from .._exceptions import ConfigurationError, OpenRouterCreditsError
-from .._keys_file import KeySpec
-from .._metrics import Family, account_key_metrics, balance_metrics, exposition, merge_families, model_spend_metrics
 from ._alerts import AlertBook, alerts_due, key_alerts_due, listed_key_state
 from ._channels import Alert, Channel
 from ._delivery import Deliverer, Outbox
-from ._notify_config import webhook_channel
+from ._notify_tables import webhook_channel
 from ._poll import KeyState, poll_key
 from ._statedir import StateDir
 

@@ -215,7 +215,7 @@ def _held_back(count: int, every: float) -> str:
     return f" ({count} more like it in the last {every:g} s not logged)" if count else ""
 
 
-def _render(status: int, body: bytes, kind: str, *, close: bool, head_only: bool = False, extra: str = "") -> bytes:
+def _response(status: int, body: bytes, kind: str, *, close: bool, head_only: bool = False, extra: str = "") -> bytes:
     """Return a whole response: its status line, headers and (unless ``head_only``) body."""
     head = (
         f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}\r\nContent-Type: {kind}\r\n"
@@ -336,7 +336,7 @@ class HTTPServer:
         self._connections: dict[asyncio.WriteTransport, asyncio.Task[Any]] = {}
         self._max_connections = limits.max_connections
         self._closing = False
-        self._busy = _render(503, b"too many connections\n", _PLAIN, close=True, extra="Retry-After: 1\r\n")
+        self._busy = _response(503, b"too many connections\n", _PLAIN, close=True, extra="Retry-After: 1\r\n")
 
     @property
     def connections(self) -> int:
@@ -448,7 +448,7 @@ class HTTPServer:
                 return
             except _Reject as reject:
                 self._client_error(ip, f"{reject.status} {reject.reason}")
-                writer.write(_render(reject.status, reject.body, _PLAIN, close=True))
+                writer.write(_response(reject.status, reject.body, _PLAIN, close=True))
                 await self._finish(reader, writer, linger=True)
                 return
             if request is None:  # the client closed between requests, or within a head
@@ -524,11 +524,11 @@ class HTTPServer:
         head_only = request.method == "HEAD"
         if request.method not in ("GET", "HEAD"):
             body = b"method not allowed\n"
-            return _render(405, body, _PLAIN, close=request.close, extra="Allow: GET, HEAD\r\n")
+            return _response(405, body, _PLAIN, close=request.close, extra="Allow: GET, HEAD\r\n")
         try:
             status, body, kind = self._route(request.method, request.path)
             if request.gzip and len(body) >= GZIP_MIN_BYTES:
-                return _render(
+                return _response(
                     status,
                     self._gzipped(body),
                     kind,
@@ -536,10 +536,10 @@ class HTTPServer:
                     head_only=head_only,
                     extra="Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n",
                 )
-            return _render(status, body, kind, close=request.close, head_only=head_only)
+            return _response(status, body, kind, close=request.close, head_only=head_only)
         except Exception:
             self._logger.exception("route failed for %s %s", request.method, request.path)
-            return _render(500, b"internal error\n", _PLAIN, close=request.close, head_only=head_only)
+            return _response(500, b"internal error\n", _PLAIN, close=request.close, head_only=head_only)
 
     def _gzipped(self, body: bytes) -> bytes:
         """``body`` gzipped, once per body object: a route that answers the same bytes until they change

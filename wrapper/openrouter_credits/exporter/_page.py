@@ -25,13 +25,13 @@ from typing import TYPE_CHECKING
 import attrs
 
 from .._activity import ACTIVITY_DAYS, DailySpend
+from .._apps.spike import spike_of
 from .._format import days, money
 from .._money import exact_sum
-from .._spike import spike_of
 
 if TYPE_CHECKING:
     from .._activity import Activity
-    from .._fleet import ApiKey
+    from .._api_key import ApiKey
     from ._poll import KeyState
 
 __all__ = ["KeyView", "Snapshot", "render_page", "snapshot_of"]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 import attrs
 
 from .._activity import Activity
+from .._apps.config_file import KeySpec
 from .._balance import Balance, api_errors, balance_from
 from .._exceptions import (
     ERROR_KINDS,
@@ -18,12 +19,11 @@ from .._exceptions import (
     PermissionDeniedError,
     RateLimitError,
 )
-from .._keys_file import KeySpec
 from .._money import exact_sum
 
 if TYPE_CHECKING:
+    from .._api_key import ApiKey
     from .._client import AsyncCreditsClient
-    from .._fleet import ApiKey
 
 __all__ = ["KEYS_MIN_INTERVAL", "KEYS_RATE_LIMIT_WAIT", "KeyState", "poll_key"]
 

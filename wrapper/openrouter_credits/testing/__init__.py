@@ -17,7 +17,7 @@
 from typing import TYPE_CHECKING
 
 from ._app import MockOpenRouter
-from ._records import ACTIVITY_DATE_FORMATS, FAULT_KINDS, Balance, Budget, Fault, KeyView, activity_row
+from ._records import ACTIVITY_DATE_FORMATS, FAULT_KINDS, AccountBalance, Budget, Fault, KeyView, activity_row
 from ._scenario import DEFAULT_INFERENCE_KEY, DEFAULT_PROVISIONING_KEY
 
 if TYPE_CHECKING:  # type checkers see the class; at run time it loads on first use (it needs uvicorn)
@@ -28,7 +28,7 @@ __all__ = [
     "DEFAULT_INFERENCE_KEY",
     "DEFAULT_PROVISIONING_KEY",
     "FAULT_KINDS",
-    "Balance",
+    "AccountBalance",
     "Budget",
     "Fault",
     "KeyView",
@@ -44,4 +44,9 @@ def __getattr__(name: str) -> object:
         from ._server import MockServer
 
         return MockServer
+    if name == "Balance":  # the name before 0.2, when it shared the library's ``Balance``'s name
+        import warnings
+
+        warnings.warn("openrouter_credits.testing.Balance is now AccountBalance", DeprecationWarning, stacklevel=2)
+        return AccountBalance
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -19,7 +19,7 @@ __all__ = [
     "DEFAULT_WORKSPACE",
     "ENDPOINTS",
     "FAULT_KINDS",
-    "Balance",
+    "AccountBalance",
     "Budget",
     "Fault",
     "KeyView",
@@ -60,7 +60,7 @@ ACTIVITY_DATE_FORMATS = {
 
 
 @attrs.define
-class Balance:
+class AccountBalance:
     """A management (provisioning) key's account: dollars bought and used."""
 
     total_credits: float

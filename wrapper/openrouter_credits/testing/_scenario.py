@@ -18,7 +18,7 @@ import attrs
 from ._records import (
     ACTIVITY_DATE_FORMATS,
     ENDPOINTS,
-    Balance,
+    AccountBalance,
     Budget,
     Fault,
     KeyView,
@@ -60,7 +60,7 @@ class Scenario:
         self._clock = clock
         self.zero_credits_for_ordinary_keys = zero_credits_for_ordinary_keys
         self._initial_date_format = self._activity_date_format = _date_format(activity_date_format)
-        accounts = {key: Balance(float(c), float(u)) for key, (c, u) in provisioning_keys.items()}
+        accounts = {key: AccountBalance(float(c), float(u)) for key, (c, u) in provisioning_keys.items()}
         # A management key's own usage is 0: it cannot call models; the spend is the account's.
         keys = {key: KeyView(management=True) for key in accounts}
         for key, limit in limits.items():
@@ -112,10 +112,10 @@ class Scenario:
         labels = ", ".join(key_label(k) for k in known)
         raise ValueError(f"{key!r} is not a {kind} of this mock; its keys are labelled {labels}")
 
-    def balance(self, key: str | None = None) -> Balance:
+    def balance(self, key: str | None = None) -> AccountBalance:
         with self._lock:
             found = self._accounts[self._key(key)]
-            return Balance(found.total_credits, found.total_usage)
+            return AccountBalance(found.total_credits, found.total_usage)
 
     def set_balance(
         self, key: str | None = None, *, total_credits: float | None = None, total_usage: float | None = None

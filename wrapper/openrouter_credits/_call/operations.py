@@ -7,14 +7,14 @@ import importlib
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 
-from . import _config
+from .. import _defaults
 
 if TYPE_CHECKING:
-    from ._activity import DatedRows
-    from ._body import Received
-    from ._fleet import ApiKey
-    from ._key import KeyInfo
-    from ._models import Credits
+    from .._activity import DatedRows
+    from .._api_key import ApiKey
+    from .._credits import Credits
+    from .._key_info import KeyInfo
+    from .body import Received
 
 __all__ = [
     "ACTIVITY",
@@ -92,7 +92,7 @@ class Operation(Generic[T]):
         module: str,
         convert: Callable[[Any], T],
         result_module: str,
-        max_bytes: int = _config.MAX_RESPONSE_BYTES,
+        max_bytes: int = _defaults.MAX_RESPONSE_BYTES,
     ) -> None:
         self.path = path
         self.what = what
@@ -128,7 +128,7 @@ class Operation(Generic[T]):
             # dependency) is a broken installation, raised as it is.
             if not (missing.name or "").startswith(f"{GENERATED_PACKAGE}."):
                 raise
-            from ._exceptions import OperationUnavailable
+            from .._exceptions import OperationUnavailable
 
             raise OperationUnavailable("GET", self.path) from None
 
@@ -142,21 +142,25 @@ class Operation(Generic[T]):
 
 
 def _credits(parsed: Any) -> Credits:
-    from ._models import Credits
+    from .._credits import Credits
 
     return Credits.from_generated(parsed.data)
 
 
 CREDITS: Operation[Credits] = Operation(
-    "/credits", "the credits balance", "openrouter_credits_client.api.credits_.get_credits", _credits, "._models"
+    "/credits",
+    "the credits balance",
+    "openrouter_credits_client.api.credits_.get_credits",
+    _credits,
+    "openrouter_credits._credits",
 )
 
 
 def _key(parsed: Any) -> KeyInfo:
     """The key's answer; a budget layer that is not what OpenRouter documents makes it invalid (the
     spendable figure would otherwise ignore the budget)."""
-    from ._budgets import MalformedBudget
-    from ._key import KeyInfo
+    from .._budgets import MalformedBudget
+    from .._key_info import KeyInfo
 
     key = KeyInfo.from_generated(parsed.data)
     try:
@@ -174,7 +178,7 @@ MAX_QUOTED = 64
 def _rows(parsed: Any) -> DatedRows:
     """The rows with their UTC dates; a date of no known form makes the whole answer invalid, since
     the spend of its day would otherwise read as 0."""
-    from ._activity import DATE_FORMS, DatedRows, UndatedRow
+    from .._activity import DATE_FORMS, DatedRows, UndatedRow
 
     try:
         return DatedRows(parsed.data)
@@ -185,25 +189,33 @@ def _rows(parsed: Any) -> DatedRows:
 
 
 KEY: Operation[KeyInfo] = Operation(
-    "/key", "the key's own limit and usage", "openrouter_credits_client.api.api_keys.get_current_key", _key, "._key"
+    "/key",
+    "the key's own limit and usage",
+    "openrouter_credits_client.api.api_keys.get_current_key",
+    _key,
+    "openrouter_credits._key_info",
 )
 ACTIVITY: Operation[DatedRows] = Operation(
     "/activity",
     "the account's activity",
     "openrouter_credits_client.api.analytics.get_user_activity",
     _rows,
-    "._activity",
-    max_bytes=_config.MAX_ACTIVITY_BYTES,
+    "openrouter_credits._activity",
+    max_bytes=_defaults.MAX_ACTIVITY_BYTES,
 )
 
 
 def _keys(parsed: Any) -> tuple[ApiKey, ...]:
-    from ._fleet import ApiKey
+    from .._api_key import ApiKey
 
     return tuple(ApiKey.from_generated(item) for item in parsed.data)
 
 
 #: One page of ``GET /keys`` (``offset`` and the other query parameters are the call's).
 KEYS: Operation[tuple[ApiKey, ...]] = Operation(
-    "/keys", "the account's keys", "openrouter_credits_client.api.api_keys.list_api_keys", _keys, "._fleet"
+    "/keys",
+    "the account's keys",
+    "openrouter_credits_client.api.api_keys.list_api_keys",
+    _keys,
+    "openrouter_credits._api_key",
 )

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .. import _config
+from .. import _defaults
 from .._activity import ACTIVITY_DAYS, DailySpend, Spend
 from .._balance import Balance
 from .._format import days, money
@@ -19,7 +19,7 @@ from .._money import exact_sum
 
 if TYPE_CHECKING:
     from .._budgets import BudgetLayer
-    from .._key import KeyInfo
+    from .._key_info import KeyInfo
 
 __all__ = [
     "balance_json",
@@ -46,7 +46,7 @@ def statement(balance: Balance) -> str | None:
     if balance.key is not None and not balance.key.is_management_key:
         return (
             "note: this is not a management key, so it sees only its own limit and usage; the account's "
-            f"balance and spend need a management (provisioning) key: {_config.MANAGEMENT_KEYS_URL}"
+            f"balance and spend need a management (provisioning) key: {_defaults.MANAGEMENT_KEYS_URL}"
         )
     return None
 

@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from ._format import money
-from ._money import exact_quotient
-from ._windows import utc
+from .._format import money
+from .._money import exact_quotient
+from .._windows import utc
 
 if TYPE_CHECKING:
-    from ._balance import Balance
+    from .._balance import Balance
 
 __all__ = ["DEFAULT_SPIKE_MIN_DOLLARS", "TIMES", "Spike", "spike_of"]
 

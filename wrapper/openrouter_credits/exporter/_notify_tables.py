@@ -21,8 +21,8 @@ from typing import Any
 import attrs
 import httpx
 
+from .._apps.config_file import NAME, _print_warning
 from .._exceptions import ConfigurationError
-from .._keys_file import NAME, _print_warning
 from .._logging import register_secret
 from .._settings import is_loopback, require_private
 from ._channels import (

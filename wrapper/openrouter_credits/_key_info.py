@@ -13,14 +13,14 @@ import attrs
 from openrouter_credits_client.models.get_current_key_response_200_data import GetCurrentKeyResponse200Data
 
 from ._budgets import BudgetLayer, effective, layers
-from ._models import _Immutable
+from ._frozen import Frozen
 from ._windows import next_reset
 
 __all__ = ["KeyInfo"]
 
 
 @attrs.frozen(repr=False, eq=True, hash=False)
-class KeyInfo(_Immutable, GetCurrentKeyResponse200Data):
+class KeyInfo(Frozen, GetCurrentKeyResponse200Data):
     """What ``GET /key`` tells a key of itself: ``label``, ``limit`` (None: no limit),
     ``limit_remaining``, ``usage`` and ``usage_daily`` / ``_weekly`` / ``_monthly`` in US dollars,
     ``is_management_key``, ``is_free_tier``, ``expires_at``, ``limit_reset`` (None, ``"daily"``,
@@ -31,7 +31,7 @@ class KeyInfo(_Immutable, GetCurrentKeyResponse200Data):
     (``budgets`` and ``effective_budget`` of the answer), whether the document declares them or only
     the server sends them."""
 
-    __hash__ = _Immutable.__hash__  # type: ignore[assignment]  # the generated base is unhashable
+    __hash__ = Frozen.__hash__  # type: ignore[assignment]  # the generated base is unhashable
 
     @property
     def limit_left(self) -> float | None:

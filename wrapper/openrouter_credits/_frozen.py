@@ -1,9 +1,9 @@
-"""What the clients return: the generated models, immutable, with the wrapper's additions on top.
+"""The wrapper's side of every result it returns: a frozen attrs subclass of a generated model, with
+read-only ``extra`` (the fields the server sent beyond the document), equality, hashing and a repr.
 
-``Credits`` is the generated ``GetCreditsResponse200Data`` (``KeyInfo``, in ``_key``, likewise extends
-``GetCurrentKeyResponse200Data``): every field the API document declares is
-a typed attribute of it, so a field upstream adds appears here after ``make generate`` with no edit to
-this file. The wrapper adds ``remaining``, ``extra``, immutability, equality and a readable repr.
+``Credits`` (``_credits``), ``KeyInfo`` (``_key_info``) and ``ApiKey`` (``_api_key``) mix ``Frozen``
+into the generated model they extend: every field the API document declares is a typed attribute, so
+a field upstream adds appears after ``make generate`` with no edit to the wrapper.
 """
 
 from __future__ import annotations
@@ -14,16 +14,12 @@ from typing import Any, NoReturn, Self, cast
 
 import attrs
 
-from openrouter_credits_client.models.get_credits_response_200_data import GetCreditsResponse200Data
-
-from ._money import exact_difference
-
-__all__ = ["Credits"]
+__all__ = ["Frozen"]
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
-class _Immutable:
+class Frozen:
     """The wrapper's side of a result: read-only ``extra``, equality, hashing and repr.
 
     Mixed into a frozen attrs subclass of a generated model, whose ``additional_properties`` (the
@@ -74,23 +70,3 @@ class _Immutable:
         if self.additional_properties:
             parts.append(f"extra={self.additional_properties!r}")
         return f"{type(self).__name__}({', '.join(parts)})"
-
-
-@attrs.frozen(repr=False, eq=True, hash=False)
-class Credits(_Immutable, GetCreditsResponse200Data):
-    """The account's credits in US dollars: ``total_credits`` bought, ``total_usage`` used, and
-    ``remaining``. Every field of the API document's credits object is an attribute; immutable."""
-
-    __hash__ = _Immutable.__hash__  # type: ignore[assignment]  # the generated base is unhashable
-
-    @property
-    def remaining(self) -> float:
-        """``total_credits - total_usage`` without binary noise: 10.0 - 9.9 gives 0.1.
-
-        The two numbers are taken as the decimals they were written as, subtracted exactly, and
-        rounded to a float once.
-        """
-        return exact_difference(self.total_credits, self.total_usage)
-
-    def _repr_fields(self) -> list[str]:
-        return [*super()._repr_fields(), f"remaining={self.remaining!r}"]

@@ -12,12 +12,12 @@ from typing import Generic, TypeVar
 
 import httpx
 
-from . import _config
-from ._body import Received
-from ._exceptions import APIConnectionError, APIStatusError, APITimeoutError, OpenRouterCreditsError
-from ._operations import Detailed, InvalidAnswer, Operation
-from ._outcomes import status_error, transport_error, validation_error
-from ._settings import Settings
+from .. import _defaults
+from .._exceptions import APIConnectionError, APIStatusError, APITimeoutError, OpenRouterCreditsError
+from .._settings import Settings
+from .body import Received
+from .operations import Detailed, InvalidAnswer, Operation
+from .outcomes import status_error, transport_error, validation_error
 
 __all__ = ["Call", "backoff", "retry_delay"]
 
@@ -30,7 +30,7 @@ T = TypeVar("T")
 
 def backoff(retries_done: int, jitter: float) -> float:
     """Exponential backoff: 0.5 s, 1 s, 2 s, ... up to 8 s, less ``jitter`` (0..1) times a quarter."""
-    delay = min(_config.INITIAL_RETRY_DELAY * 2.0**retries_done, _config.MAX_RETRY_DELAY)
+    delay = min(_defaults.INITIAL_RETRY_DELAY * 2.0**retries_done, _defaults.MAX_RETRY_DELAY)
     return delay * (1 - 0.25 * jitter)
 
 
@@ -41,10 +41,10 @@ def retry_delay(
     if retries_done >= max_retries:
         return None
     if isinstance(error, APIStatusError):
-        if error.status_code not in _config.RETRY_STATUSES:
+        if error.status_code not in _defaults.RETRY_STATUSES:
             return None
         if error.retry_after is not None:
-            if error.retry_after > _config.MAX_RETRY_AFTER:
+            if error.retry_after > _defaults.MAX_RETRY_AFTER:
                 return None
             delay = error.retry_after
         else:

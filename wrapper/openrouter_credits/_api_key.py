@@ -20,7 +20,7 @@ import attrs
 from openrouter_credits_client.models.list_api_keys_response_200_data_item import ListApiKeysResponse200DataItem
 
 from ._exceptions import ConfigurationError, term
-from ._models import _Immutable
+from ._frozen import Frozen
 from ._windows import next_reset, utc, window_start
 
 __all__ = [
@@ -73,7 +73,7 @@ def _number(value: object) -> float | None:
 
 
 @attrs.frozen(repr=False, eq=True, hash=False)
-class ApiKey(_Immutable, ListApiKeysResponse200DataItem):
+class ApiKey(Frozen, ListApiKeysResponse200DataItem):
     """One key of the account as ``GET /keys`` lists it: ``name``, ``label``, ``hash_`` (its
     identifier; never the secret, which the listing does not carry), ``disabled``, ``limit`` (None: no
     limit), ``limit_remaining``, ``limit_reset``, ``usage`` and ``usage_daily`` / ``_weekly`` /
@@ -81,7 +81,7 @@ class ApiKey(_Immutable, ListApiKeysResponse200DataItem):
     document's key item is an attribute; immutable. Its window, pace and status are methods of
     ``now`` (an aware time; a naive one is taken as UTC)."""
 
-    __hash__ = _Immutable.__hash__  # type: ignore[assignment]  # the generated base is unhashable
+    __hash__ = Frozen.__hash__  # type: ignore[assignment]  # the generated base is unhashable
 
     @property
     def limit_left(self) -> float | None:

@@ -14,9 +14,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from . import _config
-from ._body import DeadlineReached, Received
-from ._exceptions import (
+from .. import _defaults
+from .._exceptions import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
@@ -28,8 +27,9 @@ from ._exceptions import (
     UnexpectedStatusError,
     term,
 )
-from ._operations import Operation
-from ._settings import Secret, Settings
+from .._settings import Secret, Settings
+from .body import DeadlineReached, Received
+from .operations import Operation
 
 __all__ = ["Target", "retry_after", "status_error", "transport_error", "validation_error"]
 
@@ -52,7 +52,7 @@ REDACTED = "[redacted]"
 
 def _redact(text: str, key: Secret) -> str:
     secret = key.reveal()
-    return text.replace(secret, REDACTED) if len(secret) >= _config.MIN_REDACTED_KEY_LENGTH else text
+    return text.replace(secret, REDACTED) if len(secret) >= _defaults.MIN_REDACTED_KEY_LENGTH else text
 
 
 def _excerpt(content: bytes, limit: int) -> str:
@@ -62,7 +62,7 @@ def _excerpt(content: bytes, limit: int) -> str:
 
 def _request_id(headers: httpx.Headers, key: Secret) -> str | None:
     """The response's request id (a header the server could fill with anything: the key is redacted)."""
-    for name in _config.REQUEST_ID_HEADERS:
+    for name in _defaults.REQUEST_ID_HEADERS:
         value = headers.get(name)
         if value:
             return _redact(str(value), key)[:200]
@@ -144,7 +144,7 @@ _STATUS_ERRORS: dict[int, tuple[type[APIStatusError], str]] = {
     403: (
         PermissionDeniedError,
         "This key may not read {what} (HTTP 403: {message}). That needs a provisioning (management) key; "
-        f"create one at {_config.MANAGEMENT_KEYS_URL}.",
+        f"create one at {_defaults.MANAGEMENT_KEYS_URL}.",
     ),
     429: (
         RateLimitError,
@@ -157,9 +157,9 @@ def status_error(received: Received, target: Target) -> APIStatusError:
     code = received.status_code
     server_message = _server_message(received.content)
     if server_message is not None:
-        message = " ".join(server_message.split())[: _config.MAX_MESSAGE_EXCERPT]
+        message = " ".join(server_message.split())[: _defaults.MAX_MESSAGE_EXCERPT]
     else:
-        message = " ".join(_excerpt(received.content, _config.MAX_MESSAGE_EXCERPT).split()) or received.reason_phrase
+        message = " ".join(_excerpt(received.content, _defaults.MAX_MESSAGE_EXCERPT).split()) or received.reason_phrase
     settings = target.settings
     message = _redact(message, settings.key) or "no message"
     wait = retry_after(received.headers, rate_limited=code == 429)
@@ -175,7 +175,7 @@ def status_error(received: Received, target: Target) -> APIStatusError:
                 f"Redirects are not followed, since they would carry the key elsewhere: check {term('base_url')}."
             )
         elif code == 404 and not urlsplit(target.settings.base_url).path.rstrip("/").endswith("/api/v1"):
-            template += f"Check {term('base_url')}: OpenRouter's API is under /api/v1 ({_config.DEFAULT_BASE_URL})."
+            template += f"Check {term('base_url')}: OpenRouter's API is under /api/v1 ({_defaults.DEFAULT_BASE_URL})."
         else:
             template += f"Check {term('base_url')}; if it is right, report this with the request id."
     request_id = _request_id(received.headers, target.settings.key)
@@ -186,7 +186,7 @@ def status_error(received: Received, target: Target) -> APIStatusError:
         description,
         status_code=code,
         message=message,
-        body=_redact(_excerpt(received.content, _config.MAX_BODY_EXCERPT), settings.key),
+        body=_redact(_excerpt(received.content, _defaults.MAX_BODY_EXCERPT), settings.key),
         request_id=request_id,
         retry_after=wait,
         url=target.url,
@@ -205,7 +205,7 @@ def validation_error(received: Received, target: Target, problem: str) -> Respon
     return ResponseValidationError(
         _redact(message, target.settings.key),
         status_code=received.status_code,
-        body=_redact(_excerpt(received.content, _config.MAX_BODY_EXCERPT), target.settings.key),
+        body=_redact(_excerpt(received.content, _defaults.MAX_BODY_EXCERPT), target.settings.key),
         request_id=request_id,
         url=target.url,
     )

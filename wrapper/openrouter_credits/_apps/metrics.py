@@ -12,12 +12,12 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
-from ._balance import Balance
+from .._balance import Balance
 
 if TYPE_CHECKING:
-    from ._activity import Spend
-    from ._budgets import BudgetLayer
-    from ._fleet import ApiKey
+    from .._activity import Spend
+    from .._api_key import ApiKey
+    from .._budgets import BudgetLayer
 
 __all__ = [
     "ACCOUNT_KEY",
@@ -222,7 +222,7 @@ def account_key_metrics(
             if value is not None:
                 samples[name].append((own, float(value)))
     if rest:
-        from ._money import exact_sum
+        from .._money import exact_sum
 
         other = {**labels, "key_name": OTHER, "key_hash": OTHER}
         fields = {"day": "usage_daily", "week": "usage_weekly", "month": "usage_monthly", "total": "usage"}
@@ -239,7 +239,7 @@ def account_key_metrics(
 def model_spend_metrics(spends: Sequence[Spend], labels: Mapping[str, str], *, top: int) -> Family:
     """``openrouter_credits_model_spend_dollars{model, window}`` (window 30d and 7d) for the ``top``
     most spent models, and the rest as ``model="other"``."""
-    from ._money import exact_sum
+    from .._money import exact_sum
 
     samples: list[tuple[Mapping[str, str], float]] = []
     for spend in spends[:top]:

@@ -16,7 +16,7 @@
     key_below_fraction = 0.1    # alert when a listed key has less than 10 % of its limit left
     key_will_exhaust = true     # alert when a listed key is bound to reach its limit before its reset
 
-    [notify.team-slack]         # a channel of the exporter (exporter/_notify_config.py reads the table)
+    [notify.team-slack]         # a channel of the exporter (exporter/_notify_tables.py reads the table)
     kind = "slack"
     webhook_url_env = "SLACK_WEBHOOK_URL"
 
@@ -40,11 +40,11 @@ from typing import Any
 
 import attrs
 
-from ._exceptions import ConfigurationError
-from ._settings import check_key
-from ._spike import DEFAULT_SPIKE_MIN_DOLLARS
+from .._exceptions import ConfigurationError
+from .._settings import check_key
+from .spike import DEFAULT_SPIKE_MIN_DOLLARS
 
-__all__ = ["Config", "KeySpec", "key_from_text", "load_config", "load_keys", "read_key_file"]
+__all__ = ["ConfigFile", "KeySpec", "key_from_text", "load_config", "load_keys", "read_key_file"]
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
 FIELDS = (
@@ -80,7 +80,7 @@ class KeySpec:
     days_below: float | None = None
     notify: tuple[str, ...] | None = None
     origin: str | None = None
-    #: Alert when today's spend so far is above this multiple of the 7-day pace (``_spike``).
+    #: Alert when today's spend so far is above this multiple of the 7-day pace (``_apps.spike``).
     spike: float | None = None
     spike_min_dollars: float = DEFAULT_SPIKE_MIN_DOLLARS
     #: Export every key of the account (a management key's ``GET /keys``) and its spend per model.
@@ -103,7 +103,7 @@ class KeySpec:
 
 
 @attrs.frozen
-class Config:
+class ConfigFile:
     """A ``--config`` file: its keys, its ``[notify.NAME]`` tables (read by the exporter, which owns
     the channels) and the default channels of a key that names none."""
 
@@ -253,7 +253,7 @@ def load_keys(path: str, environ: Mapping[str, str] | None = None) -> list[KeySp
     return list(load_config(path, environ).keys)
 
 
-def load_config(path: str, environ: Mapping[str, str] | None = None) -> Config:
+def load_config(path: str, environ: Mapping[str, str] | None = None) -> ConfigFile:
     """The TOML file at ``path``: its keys in the file's order, its channels and defaults."""
     import tomllib
 
@@ -293,4 +293,4 @@ def load_config(path: str, environ: Mapping[str, str] | None = None) -> Config:
                     f"--config {path}: {where}: notify names {name!r}, which is not a [notify.NAME] table; the "
                     f"channels are {', '.join(known)}."
                 )
-    return Config(specs, channels, default_notify, Path(path).parent, path)
+    return ConfigFile(specs, channels, default_notify, Path(path).parent, path)
