@@ -191,7 +191,7 @@ def test_table_windows() -> None:
     """The pure table with the time given: $9 of $10 by 18:00 is $12 a day, the limit reached at 20:00,
     before midnight: will_exhaust; resets in 6 h and (1 December) 5 d 6 h."""
     from openrouter_credits import ApiKey
-    from openrouter_credits.testing._records import listed_key
+    from openrouter_credits.testing._listing import listed_key
     from openrouter_credits_client.models.list_api_keys_response_200_data_item import (
         ListApiKeysResponse200DataItem,
     )

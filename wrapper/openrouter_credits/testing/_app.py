@@ -56,7 +56,7 @@ class MockOpenRouter(Controlled):
             if path.startswith(CONTROL_PREFIX):
                 status, headers, body = await self._control(scope, receive)
             elif endpoint in ENDPOINTS:
-                status, headers, body = await self._api(scope, endpoint)
+                status, headers, body = await self._api(scope, endpoint, receive)
             else:
                 status, headers, body = 404, JSON_TYPE, error_body(404, f"Not Found: {path}")
             if not path.startswith(CONTROL_PREFIX):
