@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
@@ -13,7 +13,17 @@ import httpx
 
 from . import _defaults
 from ._call.body import Received, aread_body, read_body
-from ._call.operations import ACTIVITY, CREDITS, KEY, KEYS, Operation
+from ._call.operations import (
+    ACTIVITY,
+    ANALYTICS_META,
+    ANALYTICS_QUERY,
+    CREDITS,
+    KEY,
+    KEYS,
+    WORKSPACES,
+    Operation,
+    analytics_query,
+)
 from ._call.retry import Call
 from ._exceptions import ConfigurationError, OpenRouterCreditsError, OperationUnavailable, term
 from ._settings import Settings
@@ -25,10 +35,12 @@ if TYPE_CHECKING:
     from openrouter_credits_client.models.activity_item import ActivityItem
 
     from ._activity import Activity
-    from ._api_key import ApiKey
+    from ._analytics import AnalyticsMeta, AnalyticsResult
+    from ._api_key import ApiKey, KeyListing
     from ._balance import Balance
     from ._credits import Credits
     from ._key_info import KeyInfo
+    from ._workspaces import Workspace
 
 T = TypeVar("T")
 
@@ -66,12 +78,26 @@ def _activity_params(api_key_hash: str | None) -> dict[str, Any]:
     return {"api_key_hash": api_key_hash.strip()}
 
 
-def _in_order(outcomes: list[Any]) -> list[tuple[ApiKey, ...]]:
+def _in_order(outcomes: list[Any]) -> list[Any]:
     """The pages of a batch, or the first page's error (in page order) raised: no partial listing."""
     for outcome in outcomes:
         if isinstance(outcome, BaseException):
             raise outcome
     return outcomes
+
+
+def _workspaces_or_refusal(found: object) -> tuple[list[Workspace] | None, str | None]:
+    """What ``GET /workspaces`` gave a listing of keys: the workspaces, or why only the default
+    workspace's keys can be listed (a refusal, an operation the document lacks); another error raised."""
+    if isinstance(found, list):
+        return found, None
+    error = cast(BaseException, found)
+    from ._api_key import workspace_refusal
+
+    reason = workspace_refusal(error)
+    if reason is None:
+        raise error
+    return None, reason
 
 
 def _listed_balance_of(outcomes: Mapping[str, object], key_hash: str, now: dt.datetime) -> Balance:
@@ -251,26 +277,67 @@ class CreditsClient(_ClientBase):
         rows = self._call(ACTIVITY, **_activity_params(api_key_hash))
         return Activity(rows, today)
 
-    def list_keys(self, *, include_disabled: bool = False, workspace_id: str | UUID | None = None) -> list[ApiKey]:
-        """Every key of the account (``GET /keys``, a management key), all pages, each key once;
-        disabled keys only with ``include_disabled``; only one workspace's with ``workspace_id``.
+    def list_keys(self, *, include_disabled: bool = False, workspace_id: str | UUID | None = None) -> KeyListing:
+        """Every key of the account (a management key): the workspaces (``GET /workspaces``), then each
+        one's keys (``GET /keys``, all pages), each key once and with its ``workspace_name``; disabled
+        keys only with ``include_disabled``; only one workspace's with ``workspace_id``.
 
-        After a full first page, the next pages are read several at once. A page that fails fails
-        the listing (the error is raised): the list returned is never a part passed off as whole.
-        OpenRouter pages by offset, so a key added or deleted during the listing may be missing."""
-        from concurrent.futures import ThreadPoolExecutor
+        A ``KeyListing`` (a list): when ``GET /workspaces`` is refused (403, 404) or not in the API
+        document in use, only the default workspace's keys can be listed, and the listing says so
+        (``complete`` False, ``workspaces_note`` why). The workspaces' listings, and after a full
+        first page the next pages, are read several at once. A page that fails fails the listing
+        (the error is raised): never a part passed off as whole. OpenRouter pages by offset, so a
+        key added or deleted during the listing may be missing."""
+        from concurrent.futures import Future, ThreadPoolExecutor
 
-        from ._api_key import KEYS_PAGE_SIZE, KEYS_PAGES_AT_ONCE, merge_pages, page_params, workspace_uuid
+        from ._api_key import KEYS_PAGES_AT_ONCE, assembled, page_params, workspace_uuid
+        from ._api_key import workspaces_to_list as others
 
         workspace = workspace_uuid(workspace_id)
+        KEYS.load()
+        refused: OperationUnavailable | None = None
+        try:
+            WORKSPACES.load()
+        except OperationUnavailable as unavailable:
+            refused = unavailable
+        pool = ThreadPoolExecutor(max_workers=KEYS_PAGES_AT_ONCE, thread_name_prefix=WORKER_THREAD_PREFIX)
+        try:
+            listed: Future[list[Workspace]] | None = None if refused else pool.submit(self.list_workspaces)
+            first = self._call(KEYS, **page_params(0, include_disabled=include_disabled, workspace_id=workspace))
+            found = refused if listed is None else (listed.exception() or listed.result())
+            workspaces, reason = _workspaces_or_refusal(found)
+            if workspace is not None or workspaces is None:
+                pages = self._key_pages(workspace, include_disabled, first)
+                return assembled(
+                    pages,
+                    include_disabled=include_disabled,
+                    workspaces=workspaces,
+                    refusal=reason if workspace is None else None,
+                    default_keys=first if workspace is None else (),
+                )
+            futures = [pool.submit(self._key_pages, None, include_disabled, first)]
+            futures += [pool.submit(self._key_pages, w, include_disabled) for w in others(workspaces, first)]
+            lists = _in_order([future.exception() or future.result() for future in futures])
+            pages = [page for listing in lists for page in listing]
+            return assembled(pages, include_disabled=include_disabled, workspaces=workspaces, default_keys=first)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _key_pages(
+        self, workspace: UUID | None, include_disabled: bool, first: tuple[ApiKey, ...] | None = None
+    ) -> list[tuple[ApiKey, ...]]:
+        """The pages of one workspace's keys (the default one's for None), ``first`` already read:
+        after a full page, ten at once, batch after batch while they come back full."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from ._api_key import KEYS_PAGE_SIZE, KEYS_PAGES_AT_ONCE, page_params
 
         def page(offset: int) -> tuple[ApiKey, ...]:
             return self._call(KEYS, **page_params(offset, include_disabled=include_disabled, workspace_id=workspace))
 
-        KEYS.load()
-        pages = [page(0)]
+        pages = [page(0) if first is None else first]
         if len(pages[0]) < KEYS_PAGE_SIZE:
-            return merge_pages(pages, include_disabled=include_disabled)
+            return pages
         pool = ThreadPoolExecutor(max_workers=KEYS_PAGES_AT_ONCE, thread_name_prefix=WORKER_THREAD_PREFIX)
         try:
             offset = KEYS_PAGE_SIZE
@@ -280,10 +347,56 @@ class CreditsClient(_ClientBase):
                 batch = _in_order([future.exception() or future.result() for future in futures])
                 pages += batch
                 if any(len(got) < KEYS_PAGE_SIZE for got in batch):
-                    return merge_pages(pages, include_disabled=include_disabled)
+                    return pages
                 offset = offsets[-1] + KEYS_PAGE_SIZE
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
+
+    def list_workspaces(self) -> list[Workspace]:
+        """Every workspace of the account (``GET /workspaces``, all pages; a management key)."""
+        from ._workspaces import WORKSPACES_PAGE_SIZE, merge_workspaces, workspace_page_params
+
+        pages = [self._call(WORKSPACES, **workspace_page_params(0))]
+        while len(pages[-1].workspaces) >= WORKSPACES_PAGE_SIZE:
+            pages.append(self._call(WORKSPACES, **workspace_page_params(len(pages) * WORKSPACES_PAGE_SIZE)))
+        return merge_workspaces(pages)
+
+    def analytics_meta(self) -> AnalyticsMeta:
+        """The metrics, dimensions, filter operators and granularities the analytics API offers
+        (``GET /analytics/meta``, a management key)."""
+        return self._call(ANALYTICS_META)
+
+    def query_analytics(
+        self,
+        *,
+        metrics: Iterable[str],
+        dimensions: Iterable[str] = (),
+        start: dt.date | dt.datetime,
+        end: dt.date | dt.datetime,
+        granularity: str | None = "day",
+        filters: Iterable[Mapping[str, Any]] | None = None,
+        limit: int = 10_000,
+    ) -> AnalyticsResult:
+        """One analytics query (``POST /analytics/query``, beta; a management key): ``metrics`` (names
+        from ``analytics_meta()``) per ``dimensions`` (at most 2) per ``granularity`` bucket (None:
+        totals) from ``start`` to ``end`` (dates are 00:00 UTC; the end is not included), ``filters``
+        as the API takes them (``{"field": "workspace", "operator": "eq", "value": "<UUID>"}``), at most
+        ``limit`` rows. Checked before any I/O (``ConfigurationError``); a query OpenRouter refuses (a
+        metric it does not offer, a range longer than the metrics reach) raises ``BadRequestError``, a
+        429 waits as its headers say within the call's deadline, then raises ``RateLimitError``."""
+        from ._analytics import AnalyticsQuery
+
+        query = AnalyticsQuery.of(
+            metrics=metrics,
+            dimensions=dimensions,
+            start=start,
+            end=end,
+            granularity=granularity,
+            filters=filters,
+            limit=limit,
+        )
+        ANALYTICS_QUERY.load()
+        return self._call(analytics_query(query), body=query.body())
 
     def get_balance(self, *, key_hash: str | None = None) -> Balance:
         """How much is left and for how long: ``/credits``, ``/key`` and ``/activity``, called at
@@ -429,22 +542,56 @@ class AsyncCreditsClient(_ClientBase):
         rows = await self._call(ACTIVITY, **_activity_params(api_key_hash))
         return Activity(rows, today)
 
-    async def list_keys(
-        self, *, include_disabled: bool = False, workspace_id: str | UUID | None = None
-    ) -> list[ApiKey]:
-        """Every key of the account, as ``CreditsClient.list_keys()``: the pages after a full first
-        one read several at once; a page that fails fails the listing."""
+    async def list_keys(self, *, include_disabled: bool = False, workspace_id: str | UUID | None = None) -> KeyListing:
+        """Every key of the account, as ``CreditsClient.list_keys()``: the workspaces, then each one's
+        keys, read at once; a page that fails fails the listing; a refused ``GET /workspaces`` leaves
+        a listing of the default workspace's keys that says so."""
         import asyncio
 
-        from ._api_key import KEYS_PAGE_SIZE, KEYS_PAGES_AT_ONCE, merge_pages, page_params, workspace_uuid
+        from ._api_key import assembled, page_params, workspace_uuid
+        from ._api_key import workspaces_to_list as others
 
         workspace = workspace_uuid(workspace_id)
+
+        async def workspaces() -> list[Workspace]:
+            WORKSPACES.load()  # OperationUnavailable when the document lacks it: a refusal
+            return await self.list_workspaces()
+
+        first_page = self._call(KEYS, **page_params(0, include_disabled=include_disabled, workspace_id=workspace))
+        found, first = await asyncio.gather(workspaces(), first_page, return_exceptions=True)
+        if isinstance(first, BaseException):
+            raise first
+        listed, reason = _workspaces_or_refusal(found)
+        if workspace is not None or listed is None:
+            pages = await self._key_pages(workspace, include_disabled, first)
+            return assembled(
+                pages,
+                include_disabled=include_disabled,
+                workspaces=listed,
+                refusal=reason if workspace is None else None,
+                default_keys=first if workspace is None else (),
+            )
+        lists = await asyncio.gather(
+            self._key_pages(None, include_disabled, first),
+            *(self._key_pages(w, include_disabled) for w in others(listed, first)),
+            return_exceptions=True,
+        )
+        pages = [page for listing in _in_order(list(lists)) for page in listing]
+        return assembled(pages, include_disabled=include_disabled, workspaces=listed, default_keys=first)
+
+    async def _key_pages(
+        self, workspace: UUID | None, include_disabled: bool, first: tuple[ApiKey, ...] | None = None
+    ) -> list[tuple[ApiKey, ...]]:
+        """The pages of one workspace's keys (the default one's for None), as the sync client reads them."""
+        import asyncio
+
+        from ._api_key import KEYS_PAGE_SIZE, KEYS_PAGES_AT_ONCE, page_params
 
         async def page(offset: int) -> tuple[ApiKey, ...]:
             params = page_params(offset, include_disabled=include_disabled, workspace_id=workspace)
             return await self._call(KEYS, **params)
 
-        pages = [await page(0)]
+        pages = [await page(0) if first is None else first]
         offset = KEYS_PAGE_SIZE
         while len(pages[-1]) >= KEYS_PAGE_SIZE:
             offsets = range(offset, offset + KEYS_PAGES_AT_ONCE * KEYS_PAGE_SIZE, KEYS_PAGE_SIZE)
@@ -453,7 +600,46 @@ class AsyncCreditsClient(_ClientBase):
             if any(len(got) < KEYS_PAGE_SIZE for got in batch):
                 break
             offset = offsets[-1] + KEYS_PAGE_SIZE
-        return merge_pages(pages, include_disabled=include_disabled)
+        return pages
+
+    async def list_workspaces(self) -> list[Workspace]:
+        """Every workspace of the account (``GET /workspaces``, all pages; a management key)."""
+        from ._workspaces import WORKSPACES_PAGE_SIZE, merge_workspaces, workspace_page_params
+
+        pages = [await self._call(WORKSPACES, **workspace_page_params(0))]
+        while len(pages[-1].workspaces) >= WORKSPACES_PAGE_SIZE:
+            pages.append(await self._call(WORKSPACES, **workspace_page_params(len(pages) * WORKSPACES_PAGE_SIZE)))
+        return merge_workspaces(pages)
+
+    async def analytics_meta(self) -> AnalyticsMeta:
+        """What the analytics API offers (``GET /analytics/meta``), as ``CreditsClient.analytics_meta()``."""
+        return await self._call(ANALYTICS_META)
+
+    async def query_analytics(
+        self,
+        *,
+        metrics: Iterable[str],
+        dimensions: Iterable[str] = (),
+        start: dt.date | dt.datetime,
+        end: dt.date | dt.datetime,
+        granularity: str | None = "day",
+        filters: Iterable[Mapping[str, Any]] | None = None,
+        limit: int = 10_000,
+    ) -> AnalyticsResult:
+        """One analytics query (``POST /analytics/query``), as ``CreditsClient.query_analytics()``."""
+        from ._analytics import AnalyticsQuery
+
+        query = AnalyticsQuery.of(
+            metrics=metrics,
+            dimensions=dimensions,
+            start=start,
+            end=end,
+            granularity=granularity,
+            filters=filters,
+            limit=limit,
+        )
+        ANALYTICS_QUERY.load()
+        return await self._call(analytics_query(query), body=query.body())
 
     async def get_balance(self, *, key_hash: str | None = None) -> Balance:
         """How much is left and for how long, as ``CreditsClient.get_balance()``: the three calls at

@@ -11,6 +11,7 @@
     │   ├── RateLimitError          429
     │   ├── ServerError             5xx
     │   └── UnexpectedStatusError   any other status (1xx, 3xx, 4xx not above, unknown codes)
+    │       └── BadRequestError     400: the server refused the request's parameters or body
     └── ResponseValidationError     a 2xx whose body is not what the schema promises
 
 Each class says once what kind of failure it is (``kind``): the command line's exit status, the
@@ -33,6 +34,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AuthenticationError",
+    "BadRequestError",
     "ConfigurationError",
     "OpenRouterCreditsError",
     "OperationUnavailable",
@@ -194,6 +196,11 @@ class UnexpectedStatusError(APIStatusError):
     """Any status the API does not document for this endpoint. Redirects are never followed."""
 
     kind = "invalid_response"
+
+
+class BadRequestError(UnexpectedStatusError):
+    """400: the server refused what was asked (an analytics query with a metric it does not know, or
+    a time range longer than the query may span); ``message`` is the server's reason. Never retried."""
 
 
 class ResponseValidationError(OpenRouterCreditsError):

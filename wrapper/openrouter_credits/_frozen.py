@@ -17,6 +17,7 @@ import attrs
 __all__ = ["Frozen"]
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_OWN_DEFAULTS: dict[type, tuple[tuple[str, Any], ...]] = {}
 
 
 class Frozen:
@@ -47,10 +48,16 @@ class Frozen:
         directly)."""
         names = _FIELD_NAMES.get(cls)
         if names is None:
-            names = _FIELD_NAMES[cls] = tuple(f.name for f in attrs.fields(cast(Any, cls)))
+            fields = attrs.fields(cast(Any, cls))
+            generated = {f.name for f in attrs.fields(type(model))}
+            names = _FIELD_NAMES[cls] = tuple(f.name for f in fields if f.name in generated)
+            # The wrapper's own fields (``ApiKey.workspace_name``) start at their defaults.
+            _OWN_DEFAULTS[cls] = tuple((f.name, f.default) for f in fields if f.name not in generated)
         new = cls.__new__(cls)
         for name in names:
             object.__setattr__(new, name, getattr(model, name))
+        for name, default in _OWN_DEFAULTS[cls]:
+            object.__setattr__(new, name, default)
         object.__setattr__(new, "additional_properties", dict(model.additional_properties))
         return new
 

@@ -272,6 +272,7 @@ def workspace_record(workspace_id: str, name: str, slug: str | None = None) -> d
         "is_observability_io_logging_enabled": False,
         "is_observability_broadcast_enabled": False,
         "is_data_discount_logging_enabled": True,
+        "include_byok_in_budgets": False,
         "io_logging_sampling_rate": 1,
         "io_logging_api_key_ids": None,
         "created_at": "2026-01-01T00:00:00Z",
