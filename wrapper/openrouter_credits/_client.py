@@ -268,13 +268,14 @@ class CreditsClient(_ClientBase):
         """This key's own limit and usage (``GET /key``, any key)."""
         return self._call(KEY)
 
-    def get_activity(self, *, api_key_hash: str | None = None) -> Activity:
+    def get_activity(self, *, api_key_hash: str | None = None, group_by: str | None = None) -> Activity:
         """The last 30 completed UTC days of the account's spend (``GET /activity``, a management key);
-        with ``api_key_hash`` (an ``ApiKey.hash_``), of that key alone."""
-        from ._activity import Activity
+        with ``api_key_hash`` (an ``ApiKey.hash_``), of that key alone; with ``group_by="workspace"``,
+        each row per workspace (``Activity.by_workspace()``)."""
+        from ._activity import Activity, group_by_params
 
         today = self._today()
-        rows = self._call(ACTIVITY, **_activity_params(api_key_hash))
+        rows = self._call(ACTIVITY, **_activity_params(api_key_hash), **group_by_params(group_by))
         return Activity(rows, today)
 
     def list_keys(self, *, include_disabled: bool = False, workspace_id: str | UUID | None = None) -> KeyListing:
@@ -303,7 +304,12 @@ class CreditsClient(_ClientBase):
         pool = ThreadPoolExecutor(max_workers=KEYS_PAGES_AT_ONCE, thread_name_prefix=WORKER_THREAD_PREFIX)
         try:
             listed: Future[list[Workspace]] | None = None if refused else pool.submit(self.list_workspaces)
-            first = self._call(KEYS, **page_params(0, include_disabled=include_disabled, workspace_id=workspace))
+            try:
+                first = self._call(KEYS, **page_params(0, include_disabled=include_disabled, workspace_id=workspace))
+            except Exception:
+                if listed is not None:  # its call ends before the client may close its pool under it
+                    listed.exception()
+                raise
             found = refused if listed is None else (listed.exception() or listed.result())
             workspaces, reason = _workspaces_or_refusal(found)
             if workspace is not None or workspaces is None:
@@ -533,13 +539,13 @@ class AsyncCreditsClient(_ClientBase):
         """This key's own limit and usage (``GET /key``, any key)."""
         return await self._call(KEY)
 
-    async def get_activity(self, *, api_key_hash: str | None = None) -> Activity:
+    async def get_activity(self, *, api_key_hash: str | None = None, group_by: str | None = None) -> Activity:
         """The last 30 completed UTC days of the account's spend (``GET /activity``, a management key);
-        with ``api_key_hash``, of that key alone."""
-        from ._activity import Activity
+        with ``api_key_hash``, of that key alone; with ``group_by="workspace"``, per workspace."""
+        from ._activity import Activity, group_by_params
 
         today = self._today()
-        rows = await self._call(ACTIVITY, **_activity_params(api_key_hash))
+        rows = await self._call(ACTIVITY, **_activity_params(api_key_hash), **group_by_params(group_by))
         return Activity(rows, today)
 
     async def list_keys(self, *, include_disabled: bool = False, workspace_id: str | UUID | None = None) -> KeyListing:

@@ -32,7 +32,7 @@ from ._common import (
 )
 
 if TYPE_CHECKING:
-    from .._api_key import ApiKey
+    from .._api_key import KeyListing
     from .._apps.config_file import KeySpec
     from .._balance import Balance
 
@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
     return show_balance(balance, args, more, today=today)
 
 
-def listed_keys(client: CreditsClient) -> list[ApiKey] | OpenRouterCreditsError:
+def listed_keys(client: CreditsClient) -> KeyListing | OpenRouterCreditsError:
     """A management key's ``list_keys()``, or the error that left it unknown (never the view's)."""
     try:
         return client.list_keys()
@@ -123,10 +123,11 @@ def listed_keys(client: CreditsClient) -> list[ApiKey] | OpenRouterCreditsError:
 
 
 def account_lines(
-    balance: Balance, listing: list[ApiKey] | OpenRouterCreditsError | None, named: dict[str, str]
+    balance: Balance, listing: KeyListing | OpenRouterCreditsError | None, named: dict[str, str]
 ) -> list[str]:
-    """For a management key, two lines under the table: how many keys the account has and how many are
-    near or past their limit (its ``listing``), and the top model of the last 7 days (from the
+    """For a management key, two lines under the table: how many keys the account has (in how many
+    workspaces, or that they are the default workspace's only) and how many are near or past their
+    limit (its ``listing``), and the top model of the last 7 days (from the
     activity already read). A failure here is ``unknown`` with a note, never the view's."""
     from .._format import money
     from ._output import UNKNOWN
@@ -138,7 +139,13 @@ def account_lines(
     else:
         keys = listing
         near = sum(k.status(balance.at) in ("exhausted", "will_exhaust", "near_limit") for k in keys)
-        listed = f"Keys: {len(keys)} ({near} near or past their limit; openrouter-credits keys lists them)"
+        count = f"{len(keys)}"
+        workspaces = listing.workspaces
+        if workspaces is not None and len(workspaces) > 1:
+            count += f" in {len(workspaces)} workspaces"
+        listed = f"Keys: {count} ({near} near or past their limit; openrouter-credits keys lists them)"
+        if not listing.complete:  # never a partial count passed off as the account's
+            listed += f"; only the default workspace's: {listing.workspaces_note}"
     activity = balance.activity
     if activity is None:
         top = f"Top model of the last 7 days: {UNKNOWN} (the activity could not be read)"

@@ -165,6 +165,7 @@ class Exporter:
             self._succeeded(state, balance)
             await self.check_alerts(state)
         if state.listed is not None:
+            self._note_workspaces(state)
             self.check_key_alerts(state, state.listed)
             if len(state.listed) > state.spec.max_keys and not state.warned_max_keys:
                 state.warned_max_keys = True
@@ -178,6 +179,22 @@ class Exporter:
                 )
         self.render()
         return min(wait, MAX_WAIT)
+
+    def _note_workspaces(self, state: KeyState) -> None:
+        """One log line when a discovering key's listing holds only the default workspace's keys (and
+        why), one when it holds every workspace's again; nothing while that does not change."""
+        listed = state.listed
+        assert listed is not None
+        note = None if listed.complete else listed.workspaces_note
+        if note == state.default_only:
+            return
+        if note is not None:
+            logger.warning(
+                "Key %s: only the default workspace's keys are listed and exported (%s)", state.spec.name, note
+            )
+        else:
+            logger.info("Key %s: every workspace's keys are listed again", state.spec.name)
+        state.default_only = note
 
     def _failed(self, state: KeyState, error: OpenRouterCreditsError) -> None:
         state.balance = None

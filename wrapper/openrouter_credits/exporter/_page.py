@@ -104,6 +104,8 @@ class Snapshot:
     keys: tuple[KeyView, ...]
     listed: tuple[tuple[str, ListedKey], ...] = ()
     models: tuple[tuple[str, ModelSpend], ...] = ()
+    #: (watched key, why) for each discovering key whose listing holds only the default workspace's keys.
+    default_only: tuple[tuple[str, str], ...] = ()
 
 
 def _view(name: str, state: KeyState, now: dt.datetime) -> KeyView:
@@ -141,6 +143,11 @@ def snapshot_of(states: Mapping[str, KeyState], at: float) -> Snapshot:
         tuple(_view(name, state, now) for name, state in states.items()),
         tuple((name, _listed(key)) for name, state in states.items() for key in state.listed or ()),
         tuple((name, model) for name, state in states.items() for model in _models(state)),
+        tuple(
+            (name, state.listed.workspaces_note or "")
+            for name, state in states.items()
+            if state.listed is not None and not state.listed.complete
+        ),
     )
 
 
@@ -256,6 +263,14 @@ def _closest(listed: Iterable[tuple[str, ListedKey]]) -> str:
     )
 
 
+def _default_only(notes: Iterable[tuple[str, str]]) -> str:
+    """Under the listed keys: whose listing is only the default workspace's keys, and why."""
+    return "".join(
+        f'<p class="reason">The keys {escape(owner)} lists are only the default workspace\'s: {escape(why)}.</p>'
+        for owner, why in notes
+    )
+
+
 def _top_models(models: Iterable[tuple[str, ModelSpend]]) -> str:
     """The models that cost most over the longest window known, summed over the watched keys."""
     by_window: dict[str, dict[str, float]] = {}
@@ -288,5 +303,6 @@ def render_page(snapshot: Snapshot) -> bytes:
         f'<p class="at">{len(snapshot.keys)} key(s): {summary or "none"}. As of '
         f'{snapshot.at:%Y-%m-%d %H:%M:%S} UTC. <a href="/metrics">/metrics</a> '
         f'<a href="/healthz">/healthz</a></p>'
-        f"{body}{_closest(snapshot.listed)}{_top_models(snapshot.models)}</body></html>"
+        f"{body}{_closest(snapshot.listed)}{_default_only(snapshot.default_only)}{_top_models(snapshot.models)}"
+        "</body></html>"
     ).encode()

@@ -22,7 +22,7 @@ from .._exceptions import (
 from .._money import exact_sum
 
 if TYPE_CHECKING:
-    from .._api_key import ApiKey
+    from .._api_key import KeyListing
     from .._client import AsyncCreditsClient
 
 __all__ = ["KEYS_MIN_INTERVAL", "KEYS_RATE_LIMIT_WAIT", "KeyState", "poll_key"]
@@ -50,13 +50,16 @@ class KeyState:
     activity_at: float | None = None
     errors: dict[str, int] = attrs.Factory(lambda: dict.fromkeys(ERROR_KINDS[1:], 0))
     problem: str | None = None
-    #: The account's keys (``discover``): the last listing, None when the last one failed.
-    listed: list[ApiKey] | None = None
+    #: The account's keys (``discover``): the last listing, None when the last one failed. It says
+    #: when it holds only the default workspace's keys (``complete``, ``workspaces_note``).
+    listed: KeyListing | None = None
     listed_at: float | None = None
     #: A 429 on /keys: not asked again before this (monotonic) time.
     listing_not_before: float = 0.0
     #: Whether the warning that the listing exceeds max_keys was given.
     warned_max_keys: bool = False
+    #: Why the last listings held only the default workspace's keys, once logged (None: not so).
+    default_only: str | None = None
 
     def today_spend(self) -> float | None:
         """The account's spend today as its keys' ``usage_daily`` sum (a management key's own is 0),
@@ -93,7 +96,7 @@ async def poll_key(
     errors = api_errors(outcomes)
     if "keys" in outcomes:
         listing_error = errors.get("keys")
-        state.listed = None if listing_error else cast("list[ApiKey]", outcomes["keys"])
+        state.listed = None if listing_error else cast("KeyListing", outcomes["keys"])
         if isinstance(listing_error, RateLimitError):
             state.listing_not_before = now + (listing_error.retry_after or KEYS_RATE_LIMIT_WAIT)
     if "activity" in outcomes:
