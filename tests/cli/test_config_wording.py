@@ -139,7 +139,7 @@ def test_network_errors_name_the_option_or_the_variable() -> None:
 
 
 #: The placeholders the help uses, one for each kind of value.
-PLACEHOLDERS = (None, "SECONDS", "DOLLARS", "DAYS", "URL", "FILE", "N", "HOST:PORT", "DIR", "ID", "ID|NAME", "STATUS,...")
+PLACEHOLDERS = (None, "SECONDS", "DOLLARS", "DAYS", "URL", "FILE", "N", "HOST:PORT", "DIR", "ID|NAME", "STATUS,...")
 
 
 def test_help_describes_every_option() -> None:
