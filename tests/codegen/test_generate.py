@@ -374,6 +374,75 @@ def test_a_document_without_key_and_activity_gives_a_working_command(tmp_path: P
         assert f"'key': '{no_key}'" in lines[2]
 
 
+#: In a copy generated from a document with GET /keys but without GET /workspaces and the analytics
+#: operations (2026-04-10): the library, sync and async.
+WITHOUT_WORKSPACES_SCRIPT = """\
+import asyncio, datetime as dt, sys
+from openrouter_credits import AsyncCreditsClient, CreditsClient, OperationUnavailable
+
+with CreditsClient(sys.argv[1], base_url=sys.argv[2]) as client:
+    keys = client.list_keys()
+    print(len(keys), keys.complete, keys.workspaces_note)
+    for call in (client.analytics_meta, client.list_workspaces):
+        try:
+            call()
+        except OperationUnavailable as error:
+            print(error.reason)
+    try:
+        client.query_analytics(metrics=["total_usage"], start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 2))
+    except OperationUnavailable as error:
+        print(error.reason)
+
+
+async def main():
+    async with AsyncCreditsClient(sys.argv[1], base_url=sys.argv[2]) as client:
+        keys = await client.list_keys()
+        print(len(keys), keys.complete, keys.workspaces_note)
+
+
+asyncio.run(main())
+"""
+
+
+def test_a_document_without_workspaces_lists_the_default_workspace_and_says_so(tmp_path: Path) -> None:
+    """Generated from a document without GET /workspaces and the analytics operations (2026-04-10):
+    list_keys() gives the default workspace's keys and says why it is only those; the analytics calls
+    raise OperationUnavailable; `keys` prints the note; nowhere a ModuleNotFoundError."""
+    from openrouter_credits.testing import MockOpenRouter, MockServer
+
+    result, package = regenerate(tmp_path, (UPSTREAM / "openrouter-api-2026-04-10.yaml").read_bytes())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not (package / "api" / "workspaces").exists()
+    assert not (package / "api" / "analytics" / "query_analytics.py").exists()
+    project = package.parent.parent
+    (project / "user.py").write_text(WITHOUT_WORKSPACES_SCRIPT)
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENROUTER_API_KEY", "OPENROUTER_BASE_URL")}
+    env["PYTHONPATH"] = f"{project / 'generated'}{os.pathsep}{ROOT / 'wrapper'}"
+    key = "sk-or-v1-codegen-SECRET-noworkspaces-6f8a"
+    # The 2026-04-10 document gives a listed key a limit (a number, not null).
+    app = MockOpenRouter(provisioning_keys={key: (25.0, 7.5)}, inference_keys={"sk-or-v1-codegen-ordinary-1234": 10.0})
+    app.add_workspace("Research", keys=3)
+    reason = "the API document in use has no GET /workspaces"
+    with MockServer(app) as server:
+        run = {"capture_output": True, "text": True, "env": {**env, "OPENROUTER_API_KEY": key}, "timeout": 60}
+        ran = subprocess.run([sys.executable, str(project / "user.py"), key, server.base_url], check=False, **run)
+        assert (ran.returncode, ran.stderr) == (0, ""), ran.stderr
+        assert ran.stdout.splitlines() == [
+            f"1 False {reason}",
+            "the API document in use has no GET /analytics/meta",
+            reason,
+            "the API document in use has no POST /analytics/query",
+            f"1 False {reason}",
+        ]
+        command = [sys.executable, "-m", "openrouter_credits", "keys", "--base-url", server.base_url]
+        ran = subprocess.run(command, check=False, **run)
+        assert (ran.returncode, ran.stderr) == (0, ""), ran.stderr
+        assert ran.stdout.splitlines()[-2:] == [
+            "1 key",
+            f"note: only the default workspace's keys are listed: {reason}. Other workspaces' keys are not counted.",
+        ]
+
+
 def test_removed_response_leaves_nothing(tmp_path: Path) -> None:
     """Removing the 500 response removes every trace of it from the endpoint module."""
     doc = reference()

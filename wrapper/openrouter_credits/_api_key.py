@@ -44,6 +44,7 @@ __all__ = [
     "named",
     "page_params",
     "parse_time",
+    "workspace_of",
     "workspace_refusal",
     "workspace_uuid",
     "workspaces_to_list",
@@ -301,13 +302,19 @@ def workspaces_to_list(workspaces: Sequence[Workspace], default_keys: Sequence[A
 
 def default_workspace(default_keys: Sequence[ApiKey]) -> str | None:
     """The default workspace's id, as the default listing's keys show it (None when they do not)."""
-    seen = {canonical_id(key.workspace_id) for key in default_keys}
+    seen = {workspace_of(key) for key in default_keys}
     return next(iter(seen)) if len(seen) == 1 else None
 
 
 def named(keys: Iterable[ApiKey], names: Mapping[str, str]) -> list[ApiKey]:
     """The keys, each with its workspace's name (None for a workspace not in ``names``)."""
-    return [key.in_workspace(names.get(canonical_id(key.workspace_id) or "")) for key in keys]
+    return [key.in_workspace(names.get(workspace_of(key) or "")) for key in keys]
+
+
+def workspace_of(key: ApiKey) -> str | None:
+    """The id of the key's workspace (``canonical_id``), None when the listing does not say (the API
+    document in use may not declare ``workspace_id``)."""
+    return canonical_id(getattr(key, "workspace_id", None))
 
 
 def assembled(

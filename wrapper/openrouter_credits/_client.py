@@ -360,6 +360,7 @@ class CreditsClient(_ClientBase):
 
     def list_workspaces(self) -> list[Workspace]:
         """Every workspace of the account (``GET /workspaces``, all pages; a management key)."""
+        WORKSPACES.load()  # OperationUnavailable when the API document in use lacks it
         from ._workspaces import WORKSPACES_PAGE_SIZE, merge_workspaces, workspace_page_params
 
         pages = [self._call(WORKSPACES, **workspace_page_params(0))]
@@ -610,6 +611,7 @@ class AsyncCreditsClient(_ClientBase):
 
     async def list_workspaces(self) -> list[Workspace]:
         """Every workspace of the account (``GET /workspaces``, all pages; a management key)."""
+        WORKSPACES.load()  # OperationUnavailable when the API document in use lacks it
         from ._workspaces import WORKSPACES_PAGE_SIZE, merge_workspaces, workspace_page_params
 
         pages = [await self._call(WORKSPACES, **workspace_page_params(0))]

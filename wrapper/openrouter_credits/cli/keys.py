@@ -86,6 +86,7 @@ def keys_table(keys: Sequence[ApiKey], now: dt.datetime, *, workspaces: bool = F
     """One row per key: name, its workspace (with ``workspaces``), label, limit and window, used in
     the window, left, resets in, today, this week, this month, status (``-`` where a key has no such
     thing; ``unknown`` where not said)."""
+    from .._api_key import workspace_of
     from .._format import money
     from ._output import duration, printable
 
@@ -110,7 +111,7 @@ def keys_table(keys: Sequence[ApiKey], now: dt.datetime, *, workspaces: bool = F
     for key in keys:
         reset = key.resets_at(now)
         limited = key.limit is not None
-        where = (printable(key.workspace_name or str(key.workspace_id)),) if workspaces else ()
+        where = (printable(key.workspace_name or workspace_of(key) or "-"),) if workspaces else ()
         table.append(
             (
                 printable(key.name),
@@ -198,6 +199,7 @@ def key_json(key: ApiKey, now: dt.datetime, scope: tuple[str, str | None] | None
     """One key as ``--json`` prints it (``null`` where unknown or not applicable); with the listing's
     ``scope``, whether it was every workspace's keys: ``workspaces`` (``all``, ``one`` or ``default
     only``) and ``workspaces_note`` (why only the default workspace's, else null)."""
+    from .._api_key import workspace_of
     from ._output import rfc3339
 
     out = {
@@ -215,7 +217,7 @@ def key_json(key: ApiKey, now: dt.datetime, scope: tuple[str, str | None] | None
         "usage_monthly": key.usage_monthly,
         "byok_usage": key.byok_usage,
         "expires_at": rfc3339(key.expires),
-        "workspace_id": key.workspace_id,
+        "workspace_id": workspace_of(key),
         "workspace_name": key.workspace_name,
         "last_used_at": rfc3339(key.last_used_at),
         "window_usage": key.window_usage,
