@@ -133,6 +133,9 @@ META: dict[str, Any] = {
 }
 
 
+_ABSENT: Any = object()
+
+
 class BadQuery(ValueError):
     """The query is not one the API runs: its message is the 400's."""
 
@@ -190,6 +193,8 @@ def _filters(body: Mapping[str, Any]) -> list[_Filter]:
         if not isinstance(item, dict) or not {"field", "operator", "value"} <= set(item):
             raise BadQuery(f"filters[{index}] needs field, operator and value")
         field, operator, value = item["field"], item["operator"], item["value"]
+        if not isinstance(field, str) or not isinstance(operator, str):
+            raise BadQuery(f"filters[{index}]: field and operator are names")
         if field not in DIMENSIONS:
             raise BadQuery(f"filters[{index}].field: unknown dimension {str(field)[:100]!r}")
         if operator not in OPERATORS:
@@ -286,8 +291,11 @@ def _run(body: object, facts: Sequence[Fact], lookups: Lookups, now: dt.datetime
     if not metrics:
         raise BadQuery("metrics needs at least one metric name")
     dimensions = _names(body, "dimensions", DIMENSIONS, MAX_DIMENSIONS)
+    for field in ("granularity", "limit", "group_limit", "order_by", "time_range", "dimensions", "filters"):
+        if field in body and body[field] is None:
+            raise BadQuery(f"{field} may be left out, not null")
     granularity = body.get("granularity")
-    if granularity is not None and granularity not in GRANULARITIES:
+    if granularity is not None and (not isinstance(granularity, str) or granularity not in GRANULARITIES):
         raise BadQuery(f"Unknown granularity {str(granularity)[:100]!r}; one of {', '.join(GRANULARITIES)}")
     for field in ("classifier_dimensions", "classifier_filters"):
         if field in body:
@@ -298,11 +306,14 @@ def _run(body: object, facts: Sequence[Fact], lookups: Lookups, now: dt.datetime
     order = body.get("order_by")
     fields = {*metrics, *dimensions, "date", "request_count"}
     if order is not None and (
-        not isinstance(order, dict) or order.get("field") not in fields or order.get("direction") not in ("asc", "desc")
+        not isinstance(order, dict)
+        or not isinstance(order.get("field"), str)
+        or order["field"] not in fields
+        or order.get("direction") not in ("asc", "desc")
     ):
         raise BadQuery("order_by needs field (a requested metric or dimension, or date) and direction (asc or desc)")
-    window = body.get("time_range")
-    if window is None:
+    window = body.get("time_range", _ABSENT)
+    if window is _ABSENT:  # the last 7 days, as OpenRouter documents
         start, end = now - 7 * DAY, now
     elif not isinstance(window, dict) or not {"start", "end"} <= set(window):
         raise BadQuery("time_range needs start and end")

@@ -130,10 +130,10 @@ class Answers(Scenario):
         query = _query(scope, WORKSPACES_PARAMETERS)
         if not isinstance(query, dict):
             return query
-        offset = _whole(query, "offset", 0, None)
+        offset = _whole(query, "offset", 0, None, nullable=True)
         if not isinstance(offset, int):
             return offset
-        limit = _whole(query, "limit", WORKSPACES_PAGE, WORKSPACES_PAGE_MAX, least=1)
+        limit = _whole(query, "limit", WORKSPACES_PAGE, WORKSPACES_PAGE_MAX, least=1, nullable=False)
         if not isinstance(limit, int):
             return limit
         with self._lock:
@@ -307,10 +307,13 @@ async def _read(receive: Receive) -> bytes:
             return body
 
 
-def _whole(query: dict[str, list[str]], name: str, default: int, most: int | None, least: int = 0) -> int | Answer:
-    """A whole-number query parameter (absent or the document's ``null``: ``default``), else the 400."""
+def _whole(
+    query: dict[str, list[str]], name: str, default: int, most: int | None, *, least: int = 0, nullable: bool
+) -> int | Answer:
+    """A whole-number query parameter (absent, or ``null`` where the document allows it: ``default``),
+    else the 400."""
     text = query.get(name, [None])[0]
-    if text is None or text == "null":
+    if text is None or (nullable and text == "null"):
         return default
     if not text.isascii() or not text.isdigit() or int(text) < least or (most is not None and int(text) > most):
         bounds = f"from {least} to {most}" if most is not None else f"{least} or more"
