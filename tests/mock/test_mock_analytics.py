@@ -245,16 +245,19 @@ def test_set_history(live: MockServer) -> None:
 def test_rate_limit(live: MockServer) -> None:
     """64 requests a minute (meta and queries together), then 429 as OpenRouter sends it, with
     X-RateLimit-Reset at the minute's end and no Retry-After; the next minute answers again."""
-    statuses = [ask(live, {"metrics": ["request_count"]}).status_code for _ in range(64)]
-    assert statuses == [200] * 64
-    refused = ask(live, {"metrics": ["request_count"]})
-    assert refused.status_code == 429
-    assert refused.json()["error"]["message"] == "Rate limit exceeded"
-    reset = int((NOW.timestamp() + 60) * 1000)
-    assert (refused.headers["x-ratelimit-remaining"], refused.headers["x-ratelimit-reset"]) == ("0", str(reset))
-    assert "retry-after" not in refused.headers
-    CLOCK.now = NOW + dt.timedelta(seconds=60)
-    assert ask(live, {"metrics": ["request_count"]}).status_code == 200
+    headers = {"Authorization": f"Bearer {MANAGEMENT}"}
+    with httpx.Client(base_url=live.base_url, headers=headers) as http:
+        statuses = [http.get("/analytics/meta").status_code for _ in range(63)]
+        statuses.append(http.post("/analytics/query", json={"metrics": ["request_count"]}).status_code)
+        assert statuses == [200] * 64
+        refused = http.post("/analytics/query", json={"metrics": ["request_count"]})
+        assert refused.status_code == 429
+        assert refused.json()["error"]["message"] == "Rate limit exceeded"
+        reset = int((NOW.timestamp() + 60) * 1000)
+        assert (refused.headers["x-ratelimit-remaining"], refused.headers["x-ratelimit-reset"]) == ("0", str(reset))
+        assert "retry-after" not in refused.headers
+        CLOCK.now = NOW + dt.timedelta(seconds=60)
+        assert http.get("/analytics/meta").status_code == 200
 
 
 def test_management_keys_only(live: MockServer) -> None:
