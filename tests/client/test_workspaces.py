@@ -259,3 +259,19 @@ def test_the_mock_account(mock: MockServer) -> None:
         keys = client.list_keys()
     assert (len(keys), keys.complete) == (245, False)
     assert keys.workspaces_note == "GET /workspaces was refused (HTTP 404: Not Found)"
+
+
+def test_the_balance_of_a_key_in_another_workspace(mock: MockServer) -> None:
+    """get_balance(key_hash=...) finds a key of any workspace; with the workspaces refused, a key
+    outside the default one is unknown, saying that only the default workspace's keys were searched."""
+    research = mock.app.add_workspace("Research", keys=1)
+    (key,) = [k for k in mock.app.listed_keys() if k["workspace_id"] == research]
+    with CreditsClient(MANAGEMENT, base_url=mock.base_url) as client:
+        balance = client.get_balance(key_hash=key["hash"])
+        assert balance.listed_key is not None
+        assert balance.listed_key.workspace_name == "Research"
+        mock.app.set_refuse_workspaces(403)
+        balance = client.get_balance(key_hash=key["hash"])
+    assert balance.listed_key is None
+    assert balance.unknown["listed_key"].startswith(f"no key of the default workspace has the hash {key['hash'][:12]}")
+    assert "GET /workspaces was refused (HTTP 403" in balance.unknown["listed_key"]
