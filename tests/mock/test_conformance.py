@@ -31,7 +31,7 @@ from conformance import ACCEPTED, MOCKED, REFUSES_SOME_VALID_DATA, documents, mo
 #: Per test (56 of them: 2 documents, 2 transports, 2 tokens, 7 operations): about 3,000 requests in
 #: all. The three operations without a query to vary (or whose answer depends on little of it) need fewer.
 EXAMPLES = 60
-FEWER = {"/analytics/meta": 10, "/workspaces": 20, "/analytics/query": 30}
+FEWER = {"/analytics/meta": 8, "/workspaces": 15, "/analytics/query": 25}
 ASGI_BASE = "http://127.0.0.1/api/v1"
 VALID = {"Authorization": f"Bearer {DEFAULT_PROVISIONING_KEY}"}
 #: The operations the mock serves, cut from openapi.yaml as upstream wrote them and as normalised.
