@@ -575,10 +575,13 @@ def test_raise_open_files_limit_only_raises_up_to_the_hard_limit() -> None:
     assert (soft, hard) == resource.getrlimit(resource.RLIMIT_NOFILE)
 
 
-def test_limits_refuse_non_positive_bounds() -> None:
-    """A zero or negative bound is refused when Limits is built."""
-    with pytest.raises(ValueError, match="head_timeout"):
-        Limits(head_timeout=0)
+@pytest.mark.parametrize(
+    ("bound", "value"), [("head_timeout", 0), ("max_connections", -1), ("write_timeout", float("nan"))]
+)
+def test_limits_refuse_bounds_that_are_not_positive(bound: str, value: float) -> None:
+    """A zero, negative or NaN bound is refused when Limits is built, naming the bound."""
+    with pytest.raises(ValueError, match=f"^Limits.{bound} must be positive, not "):
+        Limits(**{bound: value})
 
 
 def test_large_bodies_go_gzipped_once_per_body() -> None:
