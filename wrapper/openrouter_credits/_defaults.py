@@ -50,3 +50,5 @@ USER_AGENT = f"openrouter-credits/{__version__}"
 #: Where ``openrouter-credits serve`` listens unless told otherwise: loopback only.
 DEFAULT_EXPORTER_PORT = 9877
 DEFAULT_LISTEN = f"127.0.0.1:{DEFAULT_EXPORTER_PORT}"
+#: Connections ``serve`` answers at once (--max-connections); past them a new one gets a 503.
+SERVE_MAX_CONNECTIONS = 1024

@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 from .. import _defaults
 from .._exceptions import ConfigurationError
-from ._common import add_common, day_count, dollars, interval_seconds, terms, the_key
+from ._common import add_common, argument, day_count, dollars, interval_seconds, terms, the_key
 
 if TYPE_CHECKING:
     from .._apps.config_file import ConfigFile
 
 __all__ = ["listen_address", "register", "run"]
+
+connection_count = argument(int, lambda v: v >= 1, "a whole number of connections, 1 or more")
 
 
 def listen_address(text: str) -> tuple[str, int]:
@@ -58,6 +60,14 @@ def register(commands: Any) -> None:
         default=60.0,
         metavar="SECONDS",
         help="seconds between polls, 1 or more (default: 60)",
+    )
+    serve.add_argument(
+        "--max-connections",
+        type=connection_count,
+        default=_defaults.SERVE_MAX_CONNECTIONS,
+        metavar="N",
+        help="connections served at once; past them a new one gets a 503 and is closed (default: "
+        f"{_defaults.SERVE_MAX_CONNECTIONS}, lowered at start if the open-files limit has no room for them)",
     )
     serve.add_argument(
         "--notify-url",
@@ -110,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
 
     from .._logging import configure
     from ..exporter import NOTIFY_URL_ENV, Exporter, check_notify_url, default_state_dir
-    from ..exporter._http import raise_open_files_limit
+    from ..exporter._http import Limits, raise_open_files_limit
     from ..exporter._notify_tables import channel_from_table
     from ..exporter._statedir import StateDir
 
@@ -194,7 +204,7 @@ def run(args: argparse.Namespace) -> int:
             task.add_done_callback(reloads.discard)
 
         loop.add_signal_handler(signal.SIGHUP, hangup)
-        await exporter.run(host, port, ready)
+        await exporter.run(host, port, ready, limits=Limits(max_connections=args.max_connections))
 
     try:
         asyncio.run(main())

@@ -26,7 +26,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._apps.config_file import KeySpec
 from .._apps.metrics import (
@@ -45,6 +45,9 @@ from ._delivery import Deliverer, Outbox
 from ._notify_tables import webhook_channel
 from ._poll import KeyState, poll_key
 from ._statedir import StateDir
+
+if TYPE_CHECKING:
+    from ._http import Limits
 
 __all__ = ["Exporter", "default_state_dir"]
 
@@ -360,13 +363,14 @@ class Exporter:
             return 200, self.page(), HTML
         return 404, b"not found: /, /metrics, /healthz\n", PLAIN
 
-    async def run(self, host: str, port: int, ready: Any = None) -> None:
-        """Serve and poll until ``stop()``; ``ready(host, port)`` is called once listening. A port
-        that cannot be bound is a ConfigurationError naming --listen."""
+    async def run(self, host: str, port: int, ready: Any = None, *, limits: Limits | None = None) -> None:
+        """Serve and poll until ``stop()``; ``ready(host, port)`` is called once listening; the HTTP side
+        holds connections to ``limits`` (``Limits()`` by default). A port that cannot be bound is a
+        ConfigurationError naming --listen."""
         from ._http import HTTPServer, quiet_loop_errors
 
         quiet_loop_errors(asyncio.get_running_loop(), logger)
-        server = HTTPServer(self.route, logger=logger)
+        server = HTTPServer(self.route, limits=limits, logger=logger)
         try:
             bound = await server.start(host, port)
         except OSError as exc:
