@@ -315,6 +315,7 @@ def test_telegram_calls_send_message(receiver: Service, tmp_path: Path) -> None:
     with pytest.raises(DeliveryError) as caught:
         send(channel(toml, tmp_path, {"TG": wrong}))
     assert str(caught.value) == "The telegram channel tg (http://127.0.0.1/…) answered HTTP 401."
+    assert caught.value.kind == "delivery"
 
 
 @pytest.mark.parametrize("receiver", ["ntfy"], indirect=True)

@@ -26,16 +26,13 @@ from .._exceptions import ConfigurationError
 from .._logging import register_secret
 from .._settings import is_loopback, require_private
 from ._channels import (
+    HOOK_CHANNELS,
     NTFY_PRIORITY_NAMES,
     NTFY_SERVER,
     TELEGRAM_API_URL,
     Channel,
-    DiscordChannel,
     EmailChannel,
-    HookChannel,
     NtfyChannel,
-    SlackChannel,
-    TeamsChannel,
     TelegramChannel,
     WebhookChannel,
 )
@@ -229,13 +226,7 @@ def _webhook(name: str, reader: _Reader, secret: _Secret) -> Channel:
     url, source = found
     reader.url(url, source, "its token")
     _register_url(url)
-    kinds: dict[str, type[HookChannel]] = {
-        "slack": SlackChannel,
-        "discord": DiscordChannel,
-        "teams": TeamsChannel,
-        "webhook": WebhookChannel,
-    }
-    return kinds[str(reader.table["kind"])](name, url)
+    return HOOK_CHANNELS[str(reader.table["kind"])](name, url)
 
 
 TELEGRAM_TOKEN = re.compile(r"[0-9]+:[A-Za-z0-9_-]+")
@@ -316,10 +307,7 @@ def _email(name: str, reader: _Reader, secret: _Secret) -> Channel:
 
 
 _BUILDERS: Mapping[str, Callable[[str, _Reader, _Secret], Channel]] = {
-    "slack": _webhook,
-    "discord": _webhook,
-    "teams": _webhook,
-    "webhook": _webhook,
+    **dict.fromkeys(HOOK_CHANNELS, _webhook),
     "telegram": _telegram,
     "ntfy": _ntfy,
     "email": _email,
