@@ -24,6 +24,7 @@ import pytest
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from openrouter_credits._exceptions import ConfigurationError
+from openrouter_credits._logging import EXPORTER_LOGGER
 from openrouter_credits.exporter._channels import Alert, Channel, DeliveryError
 from openrouter_credits.exporter._notify_tables import channel_from_table
 
@@ -528,7 +529,7 @@ def test_secrets_stay_out_of_reprs_errors_logs_and_payloads(
         "The ntfy channel f (http://127.0.0.1/…) answered HTTP 500.",
         "The email channel g (smtp://127.0.0.1:1) could not be reached (Connection refused).",
     ]
-    logging.getLogger("openrouter_credits.exporter").info("channels: %r", channels)
+    logging.getLogger(EXPORTER_LOGGER).info("channels: %r", channels)
     shown = caplog.text + "".join(messages) + "".join(map(repr, channels))
     assert "httpx" in {record.name for record in caplog.records}  # httpx logged each request's URL...
     for secret in SECRETS:

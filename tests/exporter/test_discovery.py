@@ -17,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from openrouter_credits._apps.config_file import KeySpec, load_config
 from openrouter_credits._exceptions import ConfigurationError
+from openrouter_credits._logging import EXPORTER_LOGGER
 from openrouter_credits.exporter import Exporter
 from openrouter_credits.testing import MockOpenRouter, MockServer, activity_row
 
@@ -164,7 +165,7 @@ def test_max_keys(mock: MockServer, caplog: pytest.LogCaptureFixture) -> None:
 
     async def scenario() -> dict[str, Any]:
         watcher = exporter(mock, clock, spec(max_keys=2))
-        with caplog.at_level(logging.WARNING, logger="openrouter_credits.exporter"):
+        with caplog.at_level(logging.WARNING, logger=EXPORTER_LOGGER):
             await watcher.poll("acct")
             clock.now += 60
             await watcher.poll("acct")

@@ -17,6 +17,7 @@ import pytest
 from conftest import TOKEN, Receiver
 
 from openrouter_credits._apps.config_file import KeySpec
+from openrouter_credits._logging import LIBRARY_LOGGER
 from openrouter_credits.exporter import Exporter
 from openrouter_credits.exporter._statedir import StateDir
 from openrouter_credits.testing import MockOpenRouter, MockServer
@@ -225,7 +226,7 @@ def test_an_outage_logs_one_line_per_key_each_way(mock: MockServer, caplog: pyte
             await watcher.poll(name)
         await watcher.aclose()
 
-    with caplog.at_level(logging.DEBUG, logger="openrouter_credits"):
+    with caplog.at_level(logging.DEBUG, logger=LIBRARY_LOGGER):
         run(scenario)
     lines = [(r.levelname, r.getMessage()) for r in caplog.records if r.levelno >= logging.INFO]
     assert [level for level, _ in lines] == ["INFO"] * 4
@@ -279,7 +280,7 @@ def test_thresholds_a_key_can_never_check_are_said_once(mock: MockServer, caplog
             await watcher.poll("team-a")
         await watcher.aclose()
 
-    with caplog.at_level(logging.WARNING, logger="openrouter_credits"):
+    with caplog.at_level(logging.WARNING, logger=LIBRARY_LOGGER):
         run(scenario)
     assert [r.getMessage().split(":")[0:2] for r in caplog.records] == [
         ["Key open", " below can never be checked"],

@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     import os
     import signal
 
-    from .._logging import configure
+    from .._logging import EXPORTER_LOGGER, configure
     from ..exporter import NOTIFY_URL_ENV, Exporter, check_notify_url, default_state_dir
     from ..exporter._http import raise_open_files_limit
     from ..exporter._notify_tables import channel_from_table
@@ -147,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
         state=state,
         terms=terms(args),
     )
-    log = logging.getLogger("openrouter_credits.exporter")
+    log = logging.getLogger(EXPORTER_LOGGER)
     soft, hard = raise_open_files_limit()
     log.debug("Open files limit: %d (hard %d)", soft, hard)
 

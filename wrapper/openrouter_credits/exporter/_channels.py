@@ -32,6 +32,8 @@ from typing import Any, ClassVar, Literal
 import attrs
 import httpx
 
+from .._logging import EXPORTER_LOGGER
+
 __all__ = [
     "HOOK_CHANNELS",
     "Alert",
@@ -48,7 +50,7 @@ __all__ = [
     "redact_url",
 ]
 
-logger = logging.getLogger("openrouter_credits.exporter")
+logger = logging.getLogger(EXPORTER_LOGGER)
 
 Severity = Literal["warning", "info"]
 

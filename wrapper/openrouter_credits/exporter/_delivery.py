@@ -39,12 +39,13 @@ import attrs
 import httpx
 
 from .. import _defaults
+from .._logging import EXPORTER_LOGGER
 from ._channels import Alert, Channel, DeliveryError
 from ._statedir import read_json, write_json
 
 __all__ = ["Deliverer", "Entry", "Outbox", "default_backoff"]
 
-_logger = logging.getLogger("openrouter_credits.exporter")
+_logger = logging.getLogger(EXPORTER_LOGGER)
 
 #: The outbox file's format; a file of another version is moved aside like a corrupt one.
 OUTBOX_VERSION = 1

@@ -39,6 +39,7 @@ from .._apps.metrics import (
 )
 from .._client import AsyncCreditsClient
 from .._exceptions import ConfigurationError, OpenRouterCreditsError
+from .._logging import EXPORTER_LOGGER
 from ._alerts import AlertBook, alerts_due, key_alerts_due, listed_key_state
 from ._channels import Alert, Channel
 from ._delivery import Deliverer, Outbox
@@ -48,7 +49,7 @@ from ._statedir import StateDir
 
 __all__ = ["Exporter", "default_state_dir"]
 
-logger = logging.getLogger("openrouter_credits.exporter")
+logger = logging.getLogger(EXPORTER_LOGGER)
 
 ACTIVITY_INTERVAL = 15 * 60.0
 JITTER = 0.1
