@@ -20,6 +20,8 @@ import re
 import sys
 from typing import TextIO
 
+from . import _defaults
+
 __all__ = [
     "EXPORTER_LOGGER",
     "LIBRARY_LOGGER",
@@ -39,14 +41,12 @@ logging.getLogger(LIBRARY_LOGGER).addHandler(logging.NullHandler())
 REDACTED = "[redacted]"
 _PATTERNS = re.compile(r"sk-or-[A-Za-z0-9_-]+|(?i:bearer)\s+[^\s'\",]+")
 _secrets: set[str] = set()
-#: Secrets shorter than this are not looked for (a test's "k" would turn "Check" into "Chec[redacted]").
-_MIN_LENGTH = 8
 _QUIET = ("httpx", "httpcore", "hpack")
 
 
 def register_secret(value: str | None) -> None:
     """Never show ``value`` in a log line from now on."""
-    if value and len(value) >= _MIN_LENGTH:
+    if value and len(value) >= _defaults.MIN_REDACTED_KEY_LENGTH:
         _secrets.add(value)
 
 

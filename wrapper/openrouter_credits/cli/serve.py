@@ -23,7 +23,7 @@ __all__ = ["listen_address", "register", "run"]
 def listen_address(text: str) -> tuple[str, int]:
     """An argparse type: ``HOST:PORT`` (``[::1]:PORT`` for IPv6; ``:PORT`` for 127.0.0.1)."""
     host, sep, port_text = text.rpartition(":")
-    host = host.strip("[]") or "127.0.0.1"
+    host = host.strip("[]") or _defaults.DEFAULT_LISTEN_HOST
     try:
         port = int(port_text)
     except ValueError:
@@ -55,9 +55,9 @@ def register(commands: Any) -> None:
     serve.add_argument(
         "--interval",
         type=interval_seconds,
-        default=60.0,
+        default=_defaults.DEFAULT_POLL_INTERVAL,
         metavar="SECONDS",
-        help="seconds between polls, 1 or more (default: 60)",
+        help=f"seconds between polls, 1 or more (default: {_defaults.DEFAULT_POLL_INTERVAL:g})",
     )
     serve.add_argument(
         "--notify-url",

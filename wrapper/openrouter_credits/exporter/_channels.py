@@ -32,6 +32,7 @@ from typing import Any, ClassVar, Literal
 import attrs
 import httpx
 
+from .. import _defaults
 from .._logging import EXPORTER_LOGGER
 
 __all__ = [
@@ -54,9 +55,6 @@ logger = logging.getLogger(EXPORTER_LOGGER)
 
 Severity = Literal["warning", "info"]
 
-#: Telegram's Bot API, and ntfy's public server: the defaults of ``api_url`` and ``server``.
-TELEGRAM_API_URL = "https://api.telegram.org"
-NTFY_SERVER = "https://ntfy.sh"
 #: Colours of Discord embeds (amber for a warning, green for a recovery).
 DISCORD_COLOURS = {"warning": 0xF2A900, "info": 0x2EB67D}
 #: ntfy's tags (shown as emoji) and default priorities by severity.
@@ -291,7 +289,7 @@ class TelegramChannel(Channel):
     kind: ClassVar[str] = "telegram"
     token: str = attrs.field(repr=False)
     chat_id: int | str
-    api_url: str = TELEGRAM_API_URL
+    api_url: str = _defaults.TELEGRAM_API_URL
 
     def describe(self) -> str:
         return f"The {self.kind} channel {self.name} ({redact_url(self.api_url)})"
@@ -305,7 +303,7 @@ class TelegramChannel(Channel):
 class NtfyChannel(Channel):
     kind: ClassVar[str] = "ntfy"
     topic: str = attrs.field(repr=False)  # on a public server, whoever knows the topic can read it
-    server: str = NTFY_SERVER
+    server: str = _defaults.NTFY_SERVER
     priority: str | None = None
     token: str | None = attrs.field(default=None, repr=False)
 
