@@ -40,8 +40,8 @@ MAX_BODY_EXCERPT = 2000
 MAX_MESSAGE_EXCERPT = 200
 
 REQUEST_ID_HEADERS = ("x-request-id", "x-openrouter-request-id", "request-id", "cf-ray")
-#: A key shorter than this is not looked for in messages to redact it (a test's "k" would turn
-#: "Check" into "Chec[redacted]"); real keys are about 70 characters.
+#: A key (or any other secret) shorter than this is not looked for in messages and log lines to redact
+#: it (a test's "k" would turn "Check" into "Chec[redacted]"); real keys are about 70 characters.
 MIN_REDACTED_KEY_LENGTH = 8
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 MANAGEMENT_KEYS_URL = "https://openrouter.ai/settings/management-keys"
@@ -85,8 +85,8 @@ DEFAULT_DELIVERY_RETRIES = 5
 MAX_DELIVERY_BACKOFF = 5 * 60.0
 #: A failing channel is logged at most once this often (seconds).
 DELIVERY_LOG_EVERY = 60.0
-#: Telegram's Bot API and ntfy's public server (``api_url``, ``server``); SMTP's submission port
-#: (``starttls = true``) and its plain one (``port``).
+#: The defaults of a channel's ``api_url`` (Telegram's Bot API) and ``server`` (ntfy's public one), and
+#: of email's ``port``: SMTP's submission port with ``starttls = true``, else plain SMTP's.
 TELEGRAM_API_URL = "https://api.telegram.org"
 NTFY_SERVER = "https://ntfy.sh"
 SMTP_STARTTLS_PORT = 587
