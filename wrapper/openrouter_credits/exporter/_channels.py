@@ -12,7 +12,7 @@ Why not Apprise: it follows redirects unless told not to (a webhook's token woul
 redirect points); it reports a bool, where a failure here says which receiver answered what; it runs
 blocking ``requests`` calls in threads, where the exporter has one event loop and httpx already; it
 adds six dependencies (requests, requests-oauthlib, click, markdown, PyYAML, certifi) to a package that
-runs on two; and the outbox (``_delivery``), which keeps alerts across failures and restarts, would
+runs on two (httpx, attrs); and the outbox (``_delivery``), which keeps alerts across failures and restarts, would
 stay anyway. Each format here is a few lines, tested against a receiver that speaks it.
 """
 
@@ -251,6 +251,7 @@ class HookChannel(Channel):
         return f"The {self.kind} channel {self.name} ({redact_url(self.url)})"
 
     async def send(self, alert: Alert, http: httpx.AsyncClient, *, timeout: float) -> None:
+        # payload is a plain function kept on the class: taken from the type, it is not bound to self.
         await _post(self, http, self.url, timeout=timeout, json=type(self).payload(alert))
 
 
