@@ -11,29 +11,20 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from test_serve import MANAGEMENT, ORDINARY, Exporter, two_keys
+from conftest import MANAGEMENT, ORDINARY, MakeExporter, ServeProcess, two_keys
 
 from openrouter_credits._activity import DailySpend
 from openrouter_credits._apps.config_file import KeySpec
-from openrouter_credits.exporter import Exporter as InProcess
 from openrouter_credits.exporter._page import KeyView, ListedKey, ModelSpend, Snapshot, render_page
-from openrouter_credits.testing import MockOpenRouter, MockServer
+from openrouter_credits.testing import MockServer
 
 DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "status-page.png"
 AT = dt.datetime(2026, 11, 30, 12, 5, tzinfo=dt.UTC)
 DAYS = tuple(DailySpend(dt.date(2026, 10, 31) + dt.timedelta(days=n), 0.5 + n / 10) for n in range(30))
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[MockServer]:
-    app = MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, inference_keys={ORDINARY: 10.0})
-    with MockServer(app) as running:
-        yield running
 
 
 def snapshot(**extra: object) -> Snapshot:
@@ -93,11 +84,11 @@ def test_a_listed_label_is_escaped() -> None:
     assert "&lt;img src=x&gt;" in page
 
 
-def test_the_page_is_rendered_once_per_poll(mock: MockServer) -> None:
+def test_the_page_is_rendered_once_per_poll(exporter: MakeExporter) -> None:
     """Two requests between polls get the same bytes, rendered once; a poll renders it anew."""
 
     async def scenario() -> None:
-        watcher = InProcess([KeySpec("team-a", MANAGEMENT)], base_url=mock.base_url, max_retries=0)
+        watcher = exporter(KeySpec("team-a", MANAGEMENT))
         first = watcher.route("GET", "/")
         assert (first[0], first[2]) == (200, "text/html; charset=utf-8")
         assert watcher.route("GET", "/")[1] is first[1]
@@ -145,27 +136,25 @@ def browse(url: str, *options: str) -> str:
 
 
 @pytest.mark.xdist_group("chromium")
-def test_the_page_in_a_browser(tmp_path: Path) -> None:
+def test_the_page_in_a_browser(mock: MockServer, tmp_path: Path) -> None:
     """A live serve against the mock: chromium shows both keys with their figures and 30 bars for the
     management key's month; the screenshot is kept under the test's folder (and, with
     UPDATE_SCREENSHOT=1, copied to docs/status-page.png for the README)."""
-    app = MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, inference_keys={ORDINARY: 10.0})
     chromium()
-    with MockServer(app) as mock:
-        today = dt.datetime.now(dt.UTC).date()
-        app.set_activity(
-            {(today - dt.timedelta(days=back)).isoformat(): 0.2 + (back % 9) / 4 for back in range(-1, 40)}
-        )
-        exporter = Exporter(mock, two_keys(tmp_path, below=20.0), "--state-dir", str(tmp_path / "state"))
-        try:
-            deadline = time.monotonic() + 15
-            while b"$7.50" not in httpx.get(exporter.url + "/").content and time.monotonic() < deadline:
-                time.sleep(0.1)
-            dom = browse(exporter.url + "/", "--dump-dom")
-            shot = tmp_path / "page.png"
-            browse(exporter.url + "/", f"--screenshot={shot}", "--window-size=1200,1600", "--hide-scrollbars")
-        finally:
-            exporter.stop()
+    today = dt.datetime.now(dt.UTC).date()
+    mock.app.set_activity(
+        {(today - dt.timedelta(days=back)).isoformat(): 0.2 + (back % 9) / 4 for back in range(-1, 40)}
+    )
+    exporter = ServeProcess(mock, two_keys(tmp_path, below=20.0), "--state-dir", str(tmp_path / "state"))
+    try:
+        deadline = time.monotonic() + 15
+        while b"$7.50" not in httpx.get(exporter.url + "/").content and time.monotonic() < deadline:
+            time.sleep(0.1)
+        dom = browse(exporter.url + "/", "--dump-dom")
+        shot = tmp_path / "page.png"
+        browse(exporter.url + "/", f"--screenshot={shot}", "--window-size=1200,1600", "--hide-scrollbars")
+    finally:
+        exporter.stop()
     assert '<h2>team-a<span class="state below">' in dom
     assert '<h2>team-b<span class="state ok">ok</span>' in dom
     assert '<dd class="remaining">$17.50</dd><dd class="spendable">$17.50</dd>' in dom

@@ -10,23 +10,16 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
 import pytest
-from test_serve import COMMAND, MANAGEMENT, ORDINARY, Exporter, two_keys, write_config
+from conftest import COMMAND, MANAGEMENT, ORDINARY, two_keys, write_config
+from conftest import ServeProcess as Exporter
 
 from openrouter_credits.cli import main
-from openrouter_credits.testing import MockOpenRouter, MockServer
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[MockServer]:
-    app = MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, inference_keys={ORDINARY: 10.0})
-    with MockServer(app) as running:
-        yield running
+from openrouter_credits.testing import MockServer
 
 
 def raw(url: str, request: bytes) -> bytes:

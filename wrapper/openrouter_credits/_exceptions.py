@@ -59,6 +59,8 @@ LIBRARY_TERMS: Mapping[str, str] = {
 
 def term(setting: str) -> str:
     """A setting's name inside a message, written in the terms of whoever reads it (see ``describe``)."""
+    # NUL, because no sentence of ours holds an unprintable character: a split on NUL finds only these
+    # markers, provided text quoted from outside (a server's message) comes without NULs.
     return f"\x00{setting}\x00"
 
 

@@ -40,9 +40,9 @@ from typing import Any
 
 import attrs
 
+from .._defaults import DEFAULT_MAX_KEYS, DEFAULT_SPIKE_MIN_DOLLARS, DEFAULT_TOP_MODELS, MAX_KEY_FILE_CHARS
 from .._exceptions import ConfigurationError
 from .._settings import check_key
-from .spike import DEFAULT_SPIKE_MIN_DOLLARS
 
 __all__ = ["ConfigFile", "KeySpec", "key_from_text", "load_config", "load_keys", "read_key_file"]
 
@@ -63,8 +63,6 @@ FIELDS = (
 )
 #: The settings that only a key with ``discover = true`` takes.
 DISCOVERY_FIELDS = ("top_models", "max_keys", "key_below_fraction", "key_will_exhaust")
-DEFAULT_TOP_MODELS = 10
-DEFAULT_MAX_KEYS = 500
 TABLES = ("keys", "notify", "defaults")
 
 
@@ -129,7 +127,7 @@ def read_key_file(path: str, where: str, warn: Callable[[str], None] = _print_wa
     try:
         with open(path, encoding="utf-8") as handle:
             mode = os.fstat(handle.fileno()).st_mode
-            text = handle.read(4096)
+            text = handle.read(MAX_KEY_FILE_CHARS)
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
         raise ConfigurationError(f"{where}: cannot read the key file {path}: {reason}.") from None

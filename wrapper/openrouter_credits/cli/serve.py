@@ -25,7 +25,7 @@ connection_count = argument(int, lambda v: v >= 1, "a whole number of connection
 def listen_address(text: str) -> tuple[str, int]:
     """An argparse type: ``HOST:PORT`` (``[::1]:PORT`` for IPv6; ``:PORT`` for 127.0.0.1)."""
     host, sep, port_text = text.rpartition(":")
-    host = host.strip("[]") or "127.0.0.1"
+    host = host.strip("[]") or _defaults.DEFAULT_LISTEN_HOST
     try:
         port = int(port_text)
     except ValueError:
@@ -57,9 +57,9 @@ def register(commands: Any) -> None:
     serve.add_argument(
         "--interval",
         type=interval_seconds,
-        default=60.0,
+        default=_defaults.DEFAULT_POLL_INTERVAL,
         metavar="SECONDS",
-        help="seconds between polls, 1 or more (default: 60)",
+        help=f"seconds between polls, 1 or more (default: {_defaults.DEFAULT_POLL_INTERVAL:g})",
     )
     serve.add_argument(
         "--max-connections",
@@ -118,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     import os
     import signal
 
-    from .._logging import configure
+    from .._logging import EXPORTER_LOGGER, configure
     from ..exporter import NOTIFY_URL_ENV, Exporter, check_notify_url, default_state_dir
     from ..exporter._http import Limits, raise_open_files_limit
     from ..exporter._notify_tables import channel_from_table
@@ -157,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
         state=state,
         terms=terms(args),
     )
-    log = logging.getLogger("openrouter_credits.exporter")
+    log = logging.getLogger(EXPORTER_LOGGER)
     soft, hard = raise_open_files_limit()
     log.debug("Open files limit: %d (hard %d)", soft, hard)
 

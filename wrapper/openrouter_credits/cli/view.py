@@ -11,8 +11,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO, cast
 
-from .._apps.spike import DEFAULT_SPIKE_MIN_DOLLARS
 from .._client import CreditsClient
+from .._defaults import DEFAULT_SPIKE_MIN_DOLLARS
 from .._exceptions import ConfigurationError, OpenRouterCreditsError, OperationUnavailable, PermissionDeniedError
 from .._money import exact_sum
 from ._common import (

@@ -1,7 +1,7 @@
 """``openrouter-credits serve``: a Prometheus exporter for several keys, with alerts.
 
 - Each key is polled by a task of its own every ``interval`` seconds (jittered, so keys do not poll
-  in lockstep; a 429's Retry-After makes the next poll wait longer, up to ``MAX_WAIT``).
+  in lockstep; a 429's Retry-After makes the next poll wait longer, up to ``MAX_POLL_WAIT``).
 - ``GET /`` is a status page for people (``_page``), rendered at most once per poll.
 - ``GET /metrics`` answers from the last polls, never by calling OpenRouter: the text is rendered once
   per poll and served as is. ``GET /healthz`` is 200 when every key's last poll succeeded recently,
@@ -28,6 +28,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import _defaults
 from .._apps.config_file import KeySpec
 from .._apps.metrics import (
     Family,
@@ -39,6 +40,7 @@ from .._apps.metrics import (
 )
 from .._client import AsyncCreditsClient
 from .._exceptions import ConfigurationError, OpenRouterCreditsError
+from .._logging import EXPORTER_LOGGER
 from ._alerts import AlertBook, alerts_due, key_alerts_due, listed_key_state
 from ._channels import Alert, Channel
 from ._delivery import Deliverer, Outbox
@@ -51,17 +53,14 @@ if TYPE_CHECKING:
 
 __all__ = ["Exporter", "default_state_dir"]
 
-logger = logging.getLogger("openrouter_credits.exporter")
+logger = logging.getLogger(EXPORTER_LOGGER)
 
-ACTIVITY_INTERVAL = 15 * 60.0
 JITTER = 0.1
 #: The first polls of the keys are spread over this many seconds (or the interval, if shorter).
 FIRST_POLL_SPREAD = 2.0
 #: /healthz calls a key stale when its last success is older than this many intervals (plus the
 #: time a poll may take: its deadline).
 STALE_INTERVALS = 3
-#: The longest a 429 may delay a key's next poll.
-MAX_WAIT = 15 * 60.0
 
 PLAIN = "text/plain; charset=utf-8"
 METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -75,17 +74,17 @@ class Exporter:
         self,
         keys: Sequence[KeySpec],
         *,
-        interval: float = 60.0,
+        interval: float = _defaults.DEFAULT_POLL_INTERVAL,
         base_url: str | None = None,
         timeout: float | None = None,
-        deadline: float = 30.0,
-        max_retries: int = 2,
+        deadline: float = _defaults.DEFAULT_DEADLINE,
+        max_retries: int = _defaults.DEFAULT_MAX_RETRIES,
         notify_url: str | None = None,
         channels: Mapping[str, Channel] | None = None,
         default_notify: Sequence[str] | None = None,
         state: StateDir | None = None,
         terms: Mapping[str, str] | None = None,
-        activity_interval: float = ACTIVITY_INTERVAL,
+        activity_interval: float = _defaults.DEFAULT_ACTIVITY_INTERVAL,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
@@ -180,7 +179,7 @@ class Exporter:
                     state.spec.max_keys,
                 )
         self.render()
-        return min(wait, MAX_WAIT)
+        return min(wait, _defaults.MAX_POLL_WAIT)
 
     def _failed(self, state: KeyState, error: OpenRouterCreditsError) -> None:
         state.balance = None

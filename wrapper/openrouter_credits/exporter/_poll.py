@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
+from .. import _defaults
 from .._activity import Activity
 from .._apps.config_file import KeySpec
 from .._balance import Balance, api_errors, balance_from
@@ -25,12 +26,7 @@ if TYPE_CHECKING:
     from .._api_key import ApiKey
     from .._client import AsyncCreditsClient
 
-__all__ = ["KEYS_MIN_INTERVAL", "KEYS_RATE_LIMIT_WAIT", "KeyState", "poll_key"]
-
-#: ``GET /keys`` is asked at most this often (seconds), whatever the key's interval.
-KEYS_MIN_INTERVAL = 60.0
-#: How long a 429 on ``/keys`` without Retry-After keeps the listing from being asked again.
-KEYS_RATE_LIMIT_WAIT = 60.0
+__all__ = ["KeyState", "poll_key"]
 
 
 @attrs.define
@@ -72,7 +68,7 @@ async def poll_key(
     *,
     now: float,
     activity_interval: float,
-    keys_interval: float = KEYS_MIN_INTERVAL,
+    keys_interval: float = _defaults.MIN_KEYS_INTERVAL,
 ) -> tuple[Balance | None, OpenRouterCreditsError | None, float]:
     """Poll once: the balance (or the error that makes the poll fail as a whole) and the seconds a
     429 asked the next poll to wait (0 if none). Counts each failed call in ``state.errors``.
@@ -84,7 +80,7 @@ async def poll_key(
     if state.activity_at is None or now - state.activity_at >= activity_interval:
         calls["activity"] = client.get_activity()  # at most every 15 minutes, answered or not
         state.activity_at = now
-    due = state.listed_at is None or now - state.listed_at >= max(keys_interval, KEYS_MIN_INTERVAL)
+    due = state.listed_at is None or now - state.listed_at >= max(keys_interval, _defaults.MIN_KEYS_INTERVAL)
     if state.spec.discover and now >= state.listing_not_before and due:
         calls["keys"] = client.list_keys(include_disabled=True)
         state.listed_at = now
@@ -95,7 +91,7 @@ async def poll_key(
         listing_error = errors.get("keys")
         state.listed = None if listing_error else cast("list[ApiKey]", outcomes["keys"])
         if isinstance(listing_error, RateLimitError):
-            state.listing_not_before = now + (listing_error.retry_after or KEYS_RATE_LIMIT_WAIT)
+            state.listing_not_before = now + (listing_error.retry_after or _defaults.KEYS_RATE_LIMIT_WAIT)
     if "activity" in outcomes:
         # Unknown after a failure: never an old month passed off as current. The error is kept, so
         # the reason stays right on the polls that do not ask /activity again.

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
+from ..._logging import EXPORTER_LOGGER
 from .limits import Limits
 from .parse import Refusal, Request, RequestBuffer
 from .system import BACKLOG, Throttle, abort, connection_room, held_back
@@ -42,7 +43,7 @@ Route = Callable[[str, str], Response]
 #: key's /metrics of 1,000 keys is 461 KiB as text, about a tenth of that gzipped.
 GZIP_MIN_BYTES = 4096
 
-_LOGGER = logging.getLogger(__name__)
+_LOGGER = logging.getLogger(EXPORTER_LOGGER)
 _PLAIN = "text/plain; charset=utf-8"
 _REASONS = {status.value: status.phrase for status in HTTPStatus}
 #: Bytes asked of the stream per read.
