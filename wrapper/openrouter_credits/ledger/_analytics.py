@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from .._exceptions import APIStatusError, RateLimitError, ResponseValidationError
+from .._exceptions import APIStatusError, OpenRouterCreditsError, RateLimitError
 from ._ledger import Ledger
 from ._nano import to_nano
 from ._store import Day, Row, label_resolver, record_days
@@ -31,7 +31,14 @@ from ._sync import (
     SyncReport,
 )
 
-__all__ = ["Metrics", "plan_windows", "rows_per_day_guess", "sync_analytics"]
+__all__ = ["Metrics", "UnusableAnswer", "plan_windows", "rows_per_day_guess", "sync_analytics"]
+
+
+class UnusableAnswer(OpenRouterCreditsError):
+    """An analytics answer (or its metadata) this version cannot read: nothing of it is stored."""
+
+    kind = "invalid_response"
+
 
 #: The rows a day is guessed to have in each family before the ledger knows (per listed key for
 #: key+model: a key uses a few models a day).
@@ -53,7 +60,7 @@ class Metrics:
         cost = first(COST_METRICS)
         if cost is None:
             shown = ", ".join(sorted(names)[:20]) or "none"
-            raise ResponseValidationError(
+            raise UnusableAnswer(
                 f"GET /analytics/meta lists none of the cost metrics this version reads ({', '.join(COST_METRICS)}); "
                 f"it lists: {shown}. The backfill from analytics is skipped; upgrade openrouter-credits."
             )
@@ -119,6 +126,16 @@ def _get(row: Any, name: str) -> Any:
     return row.get(name) if isinstance(row, Mapping) else getattr(row, name, None)
 
 
+def _count(row: Any, metric: str | None) -> int | None:
+    """A count metric (the API sends counts as strings) as an int; None when absent."""
+    value = None if metric is None else _get(row, metric)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return None
+
+
 def _rows(
     family: str, answer_rows: Iterable[Any], metrics: Metrics, names: Mapping[str, list[str]]
 ) -> tuple[dict[dt.date, list[Row]], int]:
@@ -131,7 +148,7 @@ def _rows(
         cost = _get(row, metrics.cost)
         if day is None or cost is None or isinstance(cost, bool):
             missing = "date__day" if day is None else metrics.cost
-            raise ResponseValidationError(
+            raise UnusableAnswer(
                 f"POST /analytics/query: data[{index}] has no {missing} (the metrics asked were "
                 f"{', '.join(metrics.names)}): the answer is not stored."
             )
@@ -152,10 +169,6 @@ def _rows(
         if "workspace" in dimensions:
             workspace = str(_get(row, "workspace") or "")
 
-        def count(metric: str | None) -> int | None:
-            value = None if metric is None else _get(row, metric)
-            return int(value) if isinstance(value, int | str) and str(value).strip().lstrip("-").isdigit() else None
-
         byok = None if metrics.byok is None else _get(row, metrics.byok)
         by_day[day].append(
             Row(
@@ -166,8 +179,8 @@ def _rows(
                 workspace,
                 to_nano(cost),
                 None if byok is None or isinstance(byok, bool) else to_nano(byok),
-                count(metrics.requests),
-                count(metrics.tokens),
+                _count(row, metrics.requests),
+                _count(row, metrics.tokens),
                 key_hash,
                 match,
             )
@@ -229,8 +242,8 @@ def sync_analytics(
             complete = not truncated
             if truncated:
                 report.notes.append(
-                    f"analytics {family} for {window[0]} was cut at {ANALYTICS_ROW_LIMIT:,} rows even for one day: kept "
-                    "as incomplete"
+                    f"analytics {family} for {window[0]} was cut at {ANALYTICS_ROW_LIMIT:,} rows even for one "
+                    "day: kept as incomplete"
                 )
             # The last LATE_DAYS may still be filling in (analytics lag): not complete until asked again.
             answered = [Day(day, by_day.get(day, []), complete and day not in late) for day in window]

@@ -140,7 +140,8 @@ class SQLite(Database):
         if not path.exists():
             if not create:
                 raise LedgerUnavailable(
-                    f"There is no ledger at {shown} yet: run openrouter-credits sync first (or name another with --ledger)."
+                    f"There is no ledger at {shown} yet: run openrouter-credits sync first (or name another "
+                    "with --ledger)."
                 )
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -177,7 +178,8 @@ class SQLite(Database):
         lowered = text.lower()
         if "file is not a database" in lowered or "malformed" in lowered:
             return NotALedger(
-                f"{shown} is not a ledger (SQLite says: {text}): name another file with --ledger, or move this one away."
+                f"{shown} is not a ledger (SQLite says: {text}): name another file with --ledger, or move this "
+                "one away."
             )
         if "readonly" in lowered or "read-only" in lowered or "permission" in lowered:
             return LedgerUnavailable(
@@ -211,7 +213,10 @@ class PostgreSQL(Database):
         self._psycopg = psycopg
         try:
             self._conn = psycopg.connect(
-                location.url, connect_timeout=CONNECT_TIMEOUT, autocommit=False, application_name="openrouter-credits"
+                location.url or "",
+                connect_timeout=CONNECT_TIMEOUT,
+                autocommit=False,
+                application_name="openrouter-credits",
             )
         except psycopg.Error as exc:
             raise self._failure(exc, "connect to the ledger") from None

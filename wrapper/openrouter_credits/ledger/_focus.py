@@ -57,9 +57,10 @@ def focus_csv(lines: Sequence[Line], dimensions: Sequence[str]) -> str:
         model = told("model")
         writer.writerow([
             "openrouter", "OpenRouter", "USD", _stamp(start), _stamp(end),
-            _stamp(line.day), _stamp(line.day + dt.timedelta(days=1)), "Usage", "", 
+            _stamp(line.day), _stamp(line.day + dt.timedelta(days=1)), "Usage", "",
             f"OpenRouter usage{' of ' + model if model else ''}", "Usage-Based",
-            cost, cost, "", "", "" if line.requests is None else line.requests, "" if line.requests is None else "Requests",
+            cost, cost, "", "", "" if line.requests is None else line.requests,
+            "" if line.requests is None else "Requests",
             "OpenRouter", "OpenRouter", told("provider"), "AI and Machine Learning", model,
             key_id if ":" not in key_id else "", told("key", name), "API key" if key_id else "",
             told("workspace"), told("workspace", name), "+".join(sorted(line.sources)),

@@ -84,12 +84,16 @@ def parse(text: str, origin: str, *, password_allowed: bool = False) -> Location
             )
         return Location(url=text, origin=origin)
     if "://" in text:
-        raise ConfigurationError(f"{origin}: {text.split('://')[0]}:// is not a ledger; use a file path or postgresql://.")
+        raise ConfigurationError(
+            f"{origin}: {text.split('://')[0]}:// is not a ledger; use a file path or postgresql://."
+        )
     return Location(path=Path(text).expanduser(), origin=origin)
 
 
 def resolve(
-    option: str | None, config: str | None = None, config_origin: str = "ledger in the config file",
+    option: str | None,
+    config: str | None = None,
+    config_origin: str = "ledger in the config file",
     environ: Mapping[str, str] | None = None,
 ) -> Location:
     """The ledger to use: ``--ledger``, else the config file's ``ledger``, else $OPENROUTER_CREDITS_LEDGER,

@@ -85,12 +85,16 @@ def reconcile(ledger: Ledger, start: dt.date, end: dt.date, today: dt.date) -> l
 
 
 def _reason(
-    figures: dict[str, int | None], byok: int | None, day: dt.date, today: dt.date,
-    change: tuple[int, str, str] | None, held: Sequence[object],
+    figures: dict[str, int | None],
+    byok: int | None,
+    day: dt.date,
+    today: dt.date,
+    change: tuple[int, str, str] | None,
+    held: Sequence[object],
 ) -> str:
     known = {name: value for name, value in figures.items() if value is not None}
     if not known:
-        return "no source covers this day (a gap)"
+        return ""  # a gap: listed as such by the report, not as a disagreement
     reference_name = next(iter(known))
     reference = known[reference_name]
     apart = [name for name, value in known.items() if _apart(value, reference)]
@@ -102,7 +106,9 @@ def _reason(
     if "analytics" in apart and (today - day).days <= 3:
         reasons.append("analytics lag (the last days fill in later)")
     if "/credits" in apart and change is not None and not (change[1][11:13] == "00" and change[2][11:13] == "00"):
-        reasons.append(f"the /credits snapshots were taken at {change[1][11:16]} and {change[2][11:16]} UTC, not at midnight")
+        reasons.append(
+            f"the /credits snapshots were taken at {change[1][11:16]} and {change[2][11:16]} UTC, not at midnight"
+        )
     if "key snapshots" in apart and figures["key snapshots"] is not None and figures["key snapshots"] < reference:
         reasons.append("a gap in snapshots (a key created, deleted or missed between two listings)")
     if not reasons:

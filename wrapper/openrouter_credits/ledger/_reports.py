@@ -163,9 +163,13 @@ def months(ledger: Ledger, today: dt.date, count: int = 12) -> list[Month]:
         known = [t for t in days if t.usage_nano is not None]
         usage = sum(t.usage_nano for t in known if t.usage_nano is not None) if known else None
         byok_values = [t.byok_nano for t in known]
-        byok = None if not known or any(v is None for v in byok_values) else sum(v for v in byok_values if v is not None)
+        byok = (
+            None if not known or any(v is None for v in byok_values) else sum(v for v in byok_values if v is not None)
+        )
         result.append(
-            Month(start, end, usage, byok, len(days), len(days) - len(known), sum(not t.complete for t in known), current)
+            Month(
+                start, end, usage, byok, len(days), len(days) - len(known), sum(not t.complete for t in known), current
+            )
         )
     return result
 
@@ -244,8 +248,9 @@ def breakdown(
         params: list[Any] = [source, kind]
         for first, last in ranges:
             params += [first.isoformat(), last.isoformat()]
+        # The column names come from _COLUMNS; the values are parameters.
         sql = (
-            f"SELECT {select + ', ' if select else ''}SUM(usage_nano), "
+            f"SELECT {select + ', ' if select else ''}SUM(usage_nano), "  # noqa: S608
             "CASE WHEN COUNT(byok_nano) = COUNT(*) THEN SUM(byok_nano) END, "
             "CASE WHEN COUNT(requests) = COUNT(*) THEN SUM(requests) END "
             f"FROM spend WHERE source = ? AND breakdown = ? AND ({where}){group}"

@@ -27,7 +27,7 @@ _SPEND_COLUMNS = (
     "source, breakdown, day, key_id, model, provider, endpoint, workspace, key_hash, key_match, "
     "usage_nano, byok_nano, requests, tokens, complete, fetched_at"
 )
-_INSERT_SPEND = f"INSERT INTO spend ({_SPEND_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_SPEND = f"INSERT INTO spend ({_SPEND_COLUMNS}) VALUES ({', '.join('?' * 16)})"  # noqa: S608
 
 
 def iso(moment: dt.datetime) -> str:
@@ -240,7 +240,10 @@ def record_keys(tx: Transaction, keys: Sequence[KeyFigures], taken_at: dt.dateti
         "INSERT INTO key_snapshots (key_hash, hour, taken_at, name, workspace_id, usage_nano, usage_daily_nano, "
         "byok_nano, byok_daily_nano, disabled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (key_hash, hour) DO NOTHING",
-        [(k.key_hash, hour, when, k.name, k.workspace_id, u, ud, b, bd, int(k.disabled)) for k, u, ud, b, bd in figures],
+        [
+            (k.key_hash, hour, when, k.name, k.workspace_id, u, ud, b, bd, int(k.disabled))
+            for k, u, ud, b, bd in figures
+        ],
     )
     # The day's mark: the lifetime usage at 00:00 UTC. The first snapshot of the day sets it.
     tx.executemany(
@@ -268,7 +271,9 @@ def record_keys(tx: Transaction, keys: Sequence[KeyFigures], taken_at: dt.dateti
         if end is None or start is None:
             continue
         byok = None if end[1] is None or start[1] is None else end[1] - start[1]
-        before.append(Row(k.key_hash, "", "", "", k.workspace_id, end[0] - start[0], byok, None, None, k.key_hash, "hash"))
+        before.append(
+            Row(k.key_hash, "", "", "", k.workspace_id, end[0] - start[0], byok, None, None, k.key_hash, "hash")
+        )
     so_far = [
         Row(k.key_hash, "", "", "", k.workspace_id, ud, bd, None, None, k.key_hash, "hash")
         for k, _, ud, _, bd in figures

@@ -186,7 +186,9 @@ def sync(
         from ._analytics import sync_analytics
 
         try:
-            sync_analytics(client, ledger, now, report, step, Pacer(ANALYTICS_PER_MINUTE, monotonic=monotonic, sleep=sleep))
+            sync_analytics(
+                client, ledger, now, report, step, Pacer(ANALYTICS_PER_MINUTE, monotonic=monotonic, sleep=sleep)
+            )
         except OpenRouterCreditsError as error:
             report.errors.append(("/analytics/query", error))
     return report
@@ -202,4 +204,3 @@ def _workspaces(client: Any) -> dict[str, str]:
     except OpenRouterCreditsError:
         return {}  # the listing of keys says whether it covers every workspace
     return {str(getattr(w, "id", "")): str(getattr(w, "name", "")) for w in found if getattr(w, "id", None)}
-
