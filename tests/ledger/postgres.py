@@ -73,9 +73,7 @@ def _start(shared: Path) -> dict[str, object]:
     )
     hba = data / "pg_hba.conf"
     hba.write_text(
-        "local all all trust\n"
-        f"host all {LOCKED_ROLE} 127.0.0.1/32 scram-sha-256\n"
-        "host all all 127.0.0.1/32 trust\n"
+        f"local all all trust\nhost all {LOCKED_ROLE} 127.0.0.1/32 scram-sha-256\nhost all all 127.0.0.1/32 trust\n"
     )
     port = _free_port()
     options = (

@@ -76,7 +76,9 @@ def test_focus_export(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
                           "--by", "model", "--format", "focus"], capsys)  # fmt: skip
     assert status == 0
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert {"BilledCost", "EffectiveCost", "ChargePeriodStart", "ServiceName", "SubAccountId", "ResourceId"} <= set(rows[0])
+    assert {"BilledCost", "EffectiveCost", "ChargePeriodStart", "ServiceName", "SubAccountId", "ResourceId"} <= set(
+        rows[0]
+    )
     assert [(r["ChargePeriodStart"], r["ServiceName"], r["BilledCost"]) for r in rows] == [
         ("2026-11-20T00:00:00Z", "openai/gpt-4.1", "1.25"),
         ("2026-11-20T00:00:00Z", "anthropic/claude-sonnet-4", "0.10"),
@@ -90,7 +92,11 @@ def test_history_shows_gaps_as_gaps(env: Path, capsys: pytest.CaptureFixture[str
     status, out, _ = run(["history", "--ledger", str(env), "--days", "32"], capsys)
     lines = out.splitlines()
     assert status == 0
-    assert [line.split() for line in lines[:3]] == [["2026-10-23", "gap"], ["2026-10-24", "gap"], ["2026-10-25", "$0.00"]]
+    assert [line.split() for line in lines[:3]] == [
+        ["2026-10-23", "gap"],
+        ["2026-10-24", "gap"],
+        ["2026-10-25", "$0.00"],
+    ]
     assert lines[-1] == "Total $3.35 over 30 days, $0.11 a day on average; 2 days not in the ledger (gaps, not $0)"
 
 
@@ -117,7 +123,9 @@ def test_ledger_faults_exit_with_their_status(env: Path, capsys: pytest.CaptureF
     status, _, err = run(["sync", "--ledger", str(env)], capsys)
     assert status == 7 and err.startswith(f"error: {env} is not a ledger (SQLite says: file is not a database)")
     status, _, err = run(["report", "--ledger", "postgresql://postgres@127.0.0.1:1/ledger"], capsys)
-    assert status == 8 and err.startswith("error: Cannot connect to the ledger at postgresql://postgres@127.0.0.1:1/ledger")
+    assert status == 8 and err.startswith(
+        "error: Cannot connect to the ledger at postgresql://postgres@127.0.0.1:1/ledger"
+    )
     port = pg_server.split(":")[2].split("/")[0]
     os.environ["PGPASSWORD"] = "wrong-password"
     try:
@@ -161,4 +169,3 @@ def test_a_full_disk_leaves_the_ledger_consistent(env: Path, capsys: pytest.Capt
         ).fetchall()
     conn.close()
     assert uneven == []  # every day whole: its rows and its totals written together or not at all
-

@@ -104,7 +104,11 @@ def test_each_keys_day_from_its_snapshots(mock: MockServer, location: Location, 
         lines, gaps = breakdown(ledger, TODAY, TODAY, ["key"])
         partial = breakdown(ledger, TODAY + dt.timedelta(days=1), TODAY + dt.timedelta(days=1), ["key"])[0]
     assert gaps == []
-    assert [(line.names[0], _dollars(line.usage_nano)) for line in lines] == [("ci", 3.5), ("new", 0.25), ("batch", 0.0)]
+    assert [(line.names[0], _dollars(line.usage_nano)) for line in lines] == [
+        ("ci", 3.5),
+        ("new", 0.25),
+        ("batch", 0.0),
+    ]
     assert {line.names[0]: _dollars(line.usage_nano) for line in partial} == {"ci": 0.5, "batch": 0.25, "new": 0.5}
 
 
@@ -113,7 +117,9 @@ def test_writers_at_once_never_double_count(mock: MockServer, location: Location
     leave exactly what one sync leaves."""
     _sync(mock, location, NOW)
     with open_ledger(location) as ledger:
-        expected = ledger.query("SELECT source, breakdown, COUNT(*), SUM(usage_nano) FROM spend GROUP BY 1, 2 ORDER BY 1, 2")
+        expected = ledger.query(
+            "SELECT source, breakdown, COUNT(*), SUM(usage_nano) FROM spend GROUP BY 1, 2 ORDER BY 1, 2"
+        )
     start = threading.Barrier(4)
     failures: list[BaseException] = []
 
@@ -132,7 +138,9 @@ def test_writers_at_once_never_double_count(mock: MockServer, location: Location
         thread.join(timeout=60)
     assert failures == []
     with open_ledger(location) as ledger:
-        again = ledger.query("SELECT source, breakdown, COUNT(*), SUM(usage_nano) FROM spend GROUP BY 1, 2 ORDER BY 1, 2")
+        again = ledger.query(
+            "SELECT source, breakdown, COUNT(*), SUM(usage_nano) FROM spend GROUP BY 1, 2 ORDER BY 1, 2"
+        )
         snapshots = ledger.query("SELECT COUNT(*) FROM key_snapshots")[0][0]
     assert again == expected
     assert snapshots == 2  # one an hour per key
