@@ -29,7 +29,7 @@ START_TIMEOUT = 30.0
 _WATCHDOGS: list[subprocess.Popen[bytes]] = []
 #: A role whose login TCP connections must prove with a password (the refused-login test).
 LOCKED_ROLE = "ledger_locked"
-LOCKED_PASSWORD = "right-password"  # noqa: S105 - a test server's test role
+LOCKED_PASSWORD = "right-password"
 
 
 def bindir() -> Path | None:
@@ -67,7 +67,7 @@ def _start(shared: Path) -> dict[str, object]:
         os.chown(home, int(account["user"]), int(account["group"]))  # type: ignore[call-overload]
     env = {**os.environ, "LC_ALL": "C"}
     run = {"check": True, "capture_output": True, "timeout": START_TIMEOUT, "env": env, "cwd": home, **account}
-    subprocess.run(  # noqa: PLW1510
+    subprocess.run(
         [str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"],
         **run,  # type: ignore[arg-type]
     )
@@ -80,7 +80,7 @@ def _start(shared: Path) -> dict[str, object]:
         f"-c listen_addresses=127.0.0.1 -p {port} -k {home} -c fsync=off -c synchronous_commit=off "
         "-c full_page_writes=off -c max_connections=60 -c shared_buffers=32MB"
     )
-    subprocess.run(  # noqa: PLW1510
+    subprocess.run(
         [str(binaries / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(home / "log"), "-w", "-t", "30", "start"],
         **run,  # type: ignore[arg-type]
     )
@@ -99,7 +99,7 @@ def _start(shared: Path) -> dict[str, object]:
         "subprocess.run([pg_ctl, '-D', data, '-m', 'immediate', 'stop'], capture_output=True, timeout=30, **account)\n"
         "shutil.rmtree(home, ignore_errors=True)\n"
     )
-    _WATCHDOGS.append(subprocess.Popen(  # noqa: S603
+    _WATCHDOGS.append(subprocess.Popen(
         [sys.executable, "-c", watchdog, str(watched), str(binaries / "pg_ctl"), str(data), str(home),
          str(account.get("user", -1))],
         start_new_session=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -112,7 +112,8 @@ def _stop(info: dict[str, object]) -> None:
     home = Path(str(info["home"]))
     with contextlib.suppress(subprocess.SubprocessError, OSError):
         subprocess.run(
-            [str(Path(str(info["bindir"])) / "pg_ctl"), "-D", str(home / "data"), "-m", "fast", "-w", "-t", "30", "stop"],
+            [str(Path(str(info["bindir"])) / "pg_ctl"), "-D", str(home / "data"), "-m", "fast", "-w", "-t", "30",
+             "stop"],
             capture_output=True, timeout=40, check=False, cwd=home, **_run_as(),  # type: ignore[arg-type]
         )  # fmt: skip
     shutil.rmtree(home, ignore_errors=True)

@@ -90,7 +90,8 @@ def test_a_year_backfilled_with_labels_kept_apart(tmp_path: Path) -> None:
     """365 days of two labels: "ci" (two keys have it) is kept as ambiguous, never merged or dropped."""
     source = Source(["ci", "batch"])
     report, sleeps, _ = _run(tmp_path, source)
-    assert report.errors == [] and report.ambiguous_rows == 365
+    assert report.errors == []
+    assert report.ambiguous_rows == 365
     with open_ledger(Location(path=tmp_path / "ledger.sqlite3")) as ledger:
         lines, gaps = breakdown(ledger, dt.date(2025, 11, 24), dt.date(2026, 11, 23), ["key"])
     assert gaps == []
@@ -111,6 +112,7 @@ def test_truncated_answers_and_too_long_ranges_are_asked_again_in_halves(tmp_pat
     assert all(days <= 100 for dims, days in source.asked[-3:])
     with open_ledger(Location(path=tmp_path / "ledger.sqlite3")) as ledger:
         held = ledger.query(
-            "SELECT breakdown, COUNT(*), SUM(row_count) FROM coverage WHERE source = 'analytics' GROUP BY breakdown ORDER BY 1"
+            "SELECT breakdown, COUNT(*), SUM(row_count) FROM coverage WHERE source = 'analytics' "
+            "GROUP BY breakdown ORDER BY 1"
         )
     assert held == [("key+model", 365, 730), ("model", 365, 365), ("workspace", 365, 365)]

@@ -5,7 +5,6 @@ fault of the ledger a sentence and its exit status."""
 from __future__ import annotations
 
 import csv
-
 import io
 import json
 import os
@@ -63,7 +62,8 @@ def test_report_totals_are_the_sum_of_their_rows(env: Path, capsys: pytest.Captu
     assert [(r["model"], r["usage"]) for r in found["rows"]] == [
         ("openai/gpt-4.1", 3.25), ("(not broken down)", 1.0), ("anthropic/claude-sonnet-4", 0.1),
     ]  # fmt: skip
-    assert found["total"] == 4.35 and found["gaps"] == []
+    assert found["total"] == 4.35
+    assert found["gaps"] == []
     status, out, _ = run(["report", "--ledger", str(env), "--month", "2026-11", "--by", "model", "--csv"], capsys)
     rows = list(csv.DictReader(io.StringIO(out)))
     assert sum(Decimal(r["usage"]) for r in rows[:-1]) == Decimal(rows[-1]["usage"]) == Decimal("4.35")
@@ -121,21 +121,25 @@ def test_ledger_faults_exit_with_their_status(env: Path, capsys: pytest.CaptureF
                                 "another with --ledger).\n")  # fmt: skip
     env.write_text("x" * 4096)
     status, _, err = run(["sync", "--ledger", str(env)], capsys)
-    assert status == 7 and err.startswith(f"error: {env} is not a ledger (SQLite says: file is not a database)")
+    assert status == 7
+    assert err.startswith(f"error: {env} is not a ledger (SQLite says: file is not a database)")
     status, _, err = run(["report", "--ledger", "postgresql://postgres@127.0.0.1:1/ledger"], capsys)
-    assert status == 8 and err.startswith(
-        "error: Cannot connect to the ledger at postgresql://postgres@127.0.0.1:1/ledger"
-    )
+    assert status == 8
+    assert err.startswith("error: Cannot connect to the ledger at postgresql://postgres@127.0.0.1:1/ledger")
     port = pg_server.split(":")[2].split("/")[0]
     os.environ["PGPASSWORD"] = "wrong-password"
     try:
         status, _, err = run(["report", "--ledger", f"postgresql://{LOCKED_ROLE}@127.0.0.1:{port}/postgres"], capsys)
     finally:
         del os.environ["PGPASSWORD"]
-    assert status == 7 and "refused to connect to the ledger" in err and "password authentication failed" in err
+    assert status == 7
+    assert "refused to connect to the ledger" in err
+    assert "password authentication failed" in err
     assert "wrong-password" not in err
     status, _, err = run(["report", "--ledger", "postgresql://u:hunter2@127.0.0.1/db"], capsys)
-    assert status == 2 and "hunter2" not in err and "holds a password" in err
+    assert status == 2
+    assert "hunter2" not in err
+    assert "holds a password" in err
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_FSIZE as a full disk")
@@ -156,7 +160,8 @@ def test_a_full_disk_leaves_the_ledger_consistent(env: Path, capsys: pytest.Capt
     )  # fmt: skip
     assert result.returncode in (0, 8), result.stderr
     if result.returncode == 8:
-        assert result.stderr.startswith("error: Cannot record") and "Free some space" in result.stderr
+        assert result.stderr.startswith("error: Cannot record")
+        assert "Free some space" in result.stderr
     import sqlite3
 
     with sqlite3.connect(env) as conn:

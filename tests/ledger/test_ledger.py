@@ -128,7 +128,7 @@ def test_writers_at_once_never_double_count(mock: MockServer, location: Location
             start.wait(timeout=10)
             for _ in range(2):
                 _sync(mock, location, NOW)
-        except BaseException as error:  # noqa: BLE001 - reported by the test
+        except BaseException as error:
             failures.append(error)
 
     threads = [threading.Thread(target=writer) for _ in range(4)]

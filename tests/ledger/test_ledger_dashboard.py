@@ -10,9 +10,9 @@ import re
 
 import psycopg
 import pytest
-from helpers import ROOT
-from test_ledger import NOW, _sync
+from test_ledger import NOW, _sync, clock, mock, server  # noqa: F401 - the mock's fixtures
 
+from helpers import ROOT
 from openrouter_credits.ledger import Location, open_ledger
 from openrouter_credits.ledger._reports import day_totals
 from openrouter_credits.testing import MockServer
@@ -28,12 +28,9 @@ def expand(sql: str) -> str:
 
 
 @pytest.fixture
-def synced(mock: MockServer, pg_url: str) -> str:
+def synced(mock: MockServer, pg_url: str) -> str:  # noqa: F811 - the mock fixture, imported above
     _sync(mock, Location(url=pg_url), NOW)
     return pg_url
-
-
-from test_ledger import clock, mock, server  # noqa: E402, F401 - the mock's fixtures
 
 
 def test_every_panel_runs_on_postgresql(synced: str) -> None:
