@@ -277,7 +277,7 @@ def load_config(path: str, environ: Mapping[str, str] | None = None) -> ConfigFi
     if unknown:
         raise ConfigurationError(
             f"--config {path}: unknown table {unknown[0]!r}; the file holds [keys.NAME], [notify.NAME] and "
-            "[defaults] tables, and a ledger setting."
+            "[defaults] tables."
         )
     ledger = _ledger(document, path)
     keys = document.get("keys")
