@@ -72,6 +72,7 @@ bench: $(BENCH_VENV)/.installed ## benchmarks (client, default view, activity, e
 	$(BENCH_VENV)/bin/python bench/run.py
 	cd bench && ../$(BENCH_VENV)/bin/python serve_abuse.py
 	$(BENCH_VENV)/bin/python bench/page.py
+	$(BENCH_VENV)/bin/python bench/ledger.py
 
 mock: $(STAMP) ## run the mock OpenRouter on 127.0.0.1:8080 (PORT=... for another) until Ctrl-C
 	$(BIN)/openrouter-credits-mock --port $(PORT)

@@ -44,7 +44,7 @@ from .._defaults import DEFAULT_MAX_KEYS, DEFAULT_SPIKE_MIN_DOLLARS, DEFAULT_TOP
 from .._exceptions import ConfigurationError
 from .._settings import check_key
 
-__all__ = ["ConfigFile", "KeySpec", "key_from_text", "load_config", "load_keys", "read_key_file"]
+__all__ = ["ConfigFile", "KeySpec", "key_from_text", "ledger_setting", "load_config", "load_keys", "read_key_file"]
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
 FIELDS = (
@@ -64,6 +64,8 @@ FIELDS = (
 #: The settings that only a key with ``discover = true`` takes.
 DISCOVERY_FIELDS = ("top_models", "max_keys", "key_below_fraction", "key_will_exhaust")
 TABLES = ("keys", "notify", "defaults")
+#: Settings at the file's top level, outside any table.
+TOP_LEVEL = ("ledger",)
 
 
 @attrs.frozen(repr=False)
@@ -110,6 +112,9 @@ class ConfigFile:
     default_notify: tuple[str, ...] | None = None
     base_dir: Path = Path()
     path: str = ""
+    #: Where serve writes what it polls, and sync and report read (``ledger = "..."``: a path or a
+    #: postgresql:// URL, without a password); None when the file names none.
+    ledger: str | None = None
 
 
 def key_from_text(text: str, where: str) -> str:
@@ -266,12 +271,13 @@ def load_config(path: str, environ: Mapping[str, str] | None = None) -> ConfigFi
         if "twice" in detail or "overwrite" in detail.lower():
             detail += " (a key's name may be used once)"
         raise ConfigurationError(f"--config {path}: not valid TOML: {detail}.") from None
-    unknown = [name for name in document if name not in TABLES]
+    unknown = [name for name in document if name not in TABLES + TOP_LEVEL]
     if unknown:
         raise ConfigurationError(
             f"--config {path}: unknown table {unknown[0]!r}; the file holds [keys.NAME], [notify.NAME] and "
             "[defaults] tables."
         )
+    ledger = _ledger(document, path)
     keys = document.get("keys")
     if not isinstance(keys, dict) or not keys:
         raise ConfigurationError(f"--config {path}: no keys: add a [keys.NAME] table for each key to watch.")
@@ -291,4 +297,27 @@ def load_config(path: str, environ: Mapping[str, str] | None = None) -> ConfigFi
                     f"--config {path}: {where}: notify names {name!r}, which is not a [notify.NAME] table; the "
                     f"channels are {', '.join(known)}."
                 )
-    return ConfigFile(specs, channels, default_notify, Path(path).parent, path)
+    return ConfigFile(specs, channels, default_notify, Path(path).parent, path, ledger)
+
+
+def _ledger(document: Mapping[str, Any], path: str) -> str | None:
+    value = document.get("ledger")
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise ConfigurationError(
+            f'--config {path}: ledger must be a file path or a postgresql:// URL, such as ledger = "...".'
+        )
+    return value
+
+
+def ledger_setting(path: str) -> str | None:
+    """The top-level ``ledger`` of the TOML file at ``path`` (the ledger's commands read only that)."""
+    import tomllib
+
+    try:
+        with open(path, "rb") as handle:
+            document = tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigurationError(f"--config {path}: cannot read it: {exc.strerror or exc}.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"--config {path}: not valid TOML: {exc}.") from None
+    return _ledger(document, path)

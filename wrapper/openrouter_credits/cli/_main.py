@@ -4,6 +4,7 @@
     openrouter-credits spend [options]      30 days of spend as a chart (--by model|provider)
     openrouter-credits keys [options]       every key of the account, the most spent first
     openrouter-credits serve [options]      a Prometheus exporter for one key or several
+    openrouter-credits sync|report|history  the ledger: spend beyond 30 days, monthly reports
 
 A thin layer over the library: each command registers its options and its ``run``; answers become
 text (``_output``), errors one line and an exit status (``_common``).
@@ -21,7 +22,7 @@ from typing import NoReturn
 
 from .. import _defaults
 from .._exceptions import ConfigurationError
-from . import keys, serve, spend, view
+from . import keys, ledger, serve, spend, view
 from ._common import (
     EXIT_INTERRUPTED,
     EXIT_OUTPUT,
@@ -48,6 +49,10 @@ examples:
   openrouter-credits --config keys.toml    one row per key of the file (--json: a list)
   openrouter-credits serve --config keys.toml
                                            a Prometheus exporter on {_defaults.DEFAULT_LISTEN}, with alerts
+  openrouter-credits sync --quiet          fill the ledger (cron): every key's usage, activity, a year of analytics
+  openrouter-credits report                spend per month from the ledger, month to date and 12 months
+  openrouter-credits report --month 2026-11 --by key,model --format focus
+                                           one month for finance: FinOps FOCUS columns as CSV
 
 The key comes from ${_defaults.API_KEY_ENV} or --api-key-file (- reads standard input, or asks on a
 terminal without echoing); no option takes the key itself, which would show in the process list and
@@ -65,6 +70,10 @@ exit codes:
   4    network, timeout, rate limit (429) or server error (5xx), after retries
   5    invalid or unexpected response from the server
   6    the output could not be written (a full disk, a closed file)
+  7    the ledger cannot be used as named: not a ledger, written by a newer version, PostgreSQL
+       refused the login (change --ledger or upgrade)
+  8    the ledger cannot be read or written now: read-only or full disk, PostgreSQL down, busy too
+       long; nothing was half-written (try again: sync resumes)
   130  interrupted (Ctrl-C)
   141  the reader of the output went away (| head): nothing is printed, as for other Unix tools
 """
@@ -89,6 +98,7 @@ def parser() -> argparse.ArgumentParser:
     spend.register(commands)
     keys.register(commands)
     serve.register(commands)
+    ledger.register(commands)
     p.set_defaults(run=view.run)
     return p
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -95,6 +96,12 @@ def register(commands: Any) -> None:
         metavar="DAYS",
         help="alert when days left is below DAYS (the key without --config)",
     )
+    serve.add_argument(
+        "--ledger",
+        metavar="PATH|URL",
+        help='write each poll\'s answers to this ledger (a file or a postgresql:// URL; or ledger = "..." in '
+        "--config; default: none)",
+    )
     serve.set_defaults(run=run)
 
 
@@ -110,6 +117,19 @@ def config_of(args: argparse.Namespace) -> ConfigFile:
             raise ConfigurationError("--config gives each key its thresholds: set below and days_below in the file.")
         return load_config(args.config)
     return ConfigFile((KeySpec("default", the_key(args), args.alert_below, args.alert_days_below),))
+
+
+def _ledger_writer(args: argparse.Namespace, config: ConfigFile) -> Any:
+    """The ledger serve writes to, opened (and migrated) before it serves; None when none is named."""
+    from ..ledger._location import configured
+
+    if not configured(args.ledger, config.ledger):
+        return None
+    from ..exporter._ledger_hook import LedgerWriter
+    from ..ledger import open_ledger, resolve
+
+    origin = f"ledger in {config.path}" if config.path else "ledger in the config file"
+    return LedgerWriter(open_ledger(resolve(args.ledger, config.ledger, origin)))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -140,6 +160,13 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigurationError(
             f"--config {config.path}: [notify.notify-url] is the name of --notify-url's channel: rename the table."
         )
+    from ..ledger import LedgerError
+
+    try:
+        ledger_writer = _ledger_writer(args, config)
+    except LedgerError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_status
     if not args.debug:
         configure(logging.INFO)
     host, port = args.listen
@@ -156,6 +183,7 @@ def run(args: argparse.Namespace) -> int:
         default_notify=config.default_notify,
         state=state,
         terms=terms(args),
+        ledger=ledger_writer,
     )
     log = logging.getLogger(EXPORTER_LOGGER)
     soft, hard = raise_open_files_limit()
@@ -210,5 +238,7 @@ def run(args: argparse.Namespace) -> int:
         asyncio.run(main())
     finally:
         state.close()
+        if ledger_writer is not None:
+            ledger_writer.close()
     log.info("Stopped")
     return 0

@@ -110,6 +110,12 @@ def run(args: argparse.Namespace) -> int:
         management = balance.key is not None and balance.key.is_management_key
         listing = listed_keys(client) if management and (args.format == "table" or args.spike is not None) else None
     more = account_lines(balance, listing, terms(args)) if args.format == "table" and management else []
+    if args.format == "table" and management:
+        from .ledger import this_month_line
+
+        month = this_month_line(balance.at)
+        if month is not None:
+            more.append(month)
     today = None if not isinstance(listing, list) else exact_sum(key.usage_daily for key in listing)
     return show_balance(balance, args, more, today=today)
 

@@ -44,6 +44,7 @@ from .._logging import EXPORTER_LOGGER
 from ._alerts import AlertBook, alerts_due, key_alerts_due, listed_key_state
 from ._channels import Alert, Channel
 from ._delivery import Deliverer, Outbox
+from ._ledger_hook import LedgerWriter
 from ._notify_tables import webhook_channel
 from ._poll import KeyState, poll_key
 from ._statedir import StateDir
@@ -89,8 +90,11 @@ class Exporter:
         monotonic: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
+        ledger: LedgerWriter | None = None,
     ) -> None:
         self.interval = interval
+        #: Where each poll's answers are written, when a ledger is named (``_ledger_hook``).
+        self.ledger = ledger
         self.deadline = deadline
         #: How messages name the settings (``serve`` passes its options: ``--base-url``).
         self.terms = dict(terms or {})
@@ -153,13 +157,19 @@ class Exporter:
     async def poll(self, name: str) -> float:
         """Poll one key once; the seconds a 429 asks the next poll to wait (0 if none)."""
         state = self.states[name]
+        now = self.monotonic()
         balance, cause, wait = await poll_key(
             state,
             self.clients[name],
-            now=self.monotonic(),
+            now=now,
             activity_interval=self.activity_interval,
             keys_interval=self.interval,
         )
+        if self.ledger is not None:  # what this poll read afresh, to the ledger
+            fresh_keys = state.listed if state.listed_at == now else None
+            fresh_activity = state.activity if state.activity_at == now else None
+            polled_at = dt.datetime.fromtimestamp(self.clock(), dt.UTC)
+            await self.ledger.record(name, balance, fresh_keys, fresh_activity, polled_at)
         if cause is not None:
             self._failed(state, cause)
         else:
