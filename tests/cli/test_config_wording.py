@@ -139,7 +139,23 @@ def test_network_errors_name_the_option_or_the_variable() -> None:
 
 
 #: The placeholders the help uses, one for each kind of value.
-PLACEHOLDERS = (None, "SECONDS", "DOLLARS", "DAYS", "URL", "FILE", "N", "HOST:PORT", "DIR", "ID", "STATUS,...")
+PLACEHOLDERS = (
+    None,
+    "SECONDS",
+    "DOLLARS",
+    "DAYS",
+    "URL",
+    "FILE",
+    "N",
+    "HOST:PORT",
+    "DIR",
+    "ID",
+    "STATUS,...",
+    "FILE|URL",
+    "YYYY-MM",
+    "YYYY-MM-DD",
+    "DIMENSION",
+)
 
 
 def test_help_describes_every_option() -> None:

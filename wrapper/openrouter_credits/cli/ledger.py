@@ -47,7 +47,7 @@ def _dimensions(text: str) -> list[str]:
 
 
 def _ledger_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--ledger", metavar="PATH|URL", help=LEDGER_HELP)
+    p.add_argument("--ledger", metavar="FILE|URL", help=LEDGER_HELP)
     p.add_argument(
         "--config",
         metavar="FILE",

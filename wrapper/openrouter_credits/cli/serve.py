@@ -98,7 +98,7 @@ def register(commands: Any) -> None:
     )
     serve.add_argument(
         "--ledger",
-        metavar="PATH|URL",
+        metavar="FILE|URL",
         help='write each poll\'s answers to this ledger (a file or a postgresql:// URL; or ledger = "..." in '
         "--config; default: none)",
     )
