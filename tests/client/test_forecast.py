@@ -258,6 +258,9 @@ def test_a_pace_without_history_has_no_range() -> None:
     month = forecast.month_end_spend(1.0)
     assert month is not None
     assert (month.central, month.low, month.high) == (pytest.approx(13.0), None, None)
+    idle = pace_forecast(0.0, 2.0, at=AT)
+    assert idle.days_left(1.0) is None
+    assert idle.daily[0] == (TODAY, 0.0, None, None)  # nothing spent in the window says nothing sure of tomorrow
     with pytest.raises(ValueError, match="above 0 days"):
         pace_forecast(6.0, 0.0, at=AT)
     with pytest.raises(ValueError, match="finite amount spent"):
@@ -268,3 +271,15 @@ def test_naive_times_are_utc() -> None:
     """A naive ``at`` is taken as UTC, as everywhere in the library."""
     naive = forecast_spend(history([2.0] * 30), at=AT.replace(tzinfo=None))
     assert naive.at == AT
+
+
+def test_spend_on_a_few_days_a_fortnight_is_still_spend() -> None:
+    """$5 on 3 irregular days of every 14 (no weekday pattern): about $1.07 a day, never a forecast of nothing."""
+    values = [0.0] * 28
+    for index in (0, 5, 9, 14, 17, 25):
+        values[index] = 5.0
+    forecast = forecast_spend(history(values), at=AT)
+    assert forecast.spend_per_day == pytest.approx(15 / 14, rel=0.5)
+    left = forecast.days_left(10.0)
+    assert left is not None
+    assert left.central < 30
