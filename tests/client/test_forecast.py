@@ -283,3 +283,10 @@ def test_spend_on_a_few_days_a_fortnight_is_still_spend() -> None:
     left = forecast.days_left(10.0)
     assert left is not None
     assert left.central < 30
+
+
+def test_an_amount_that_outlasts_any_calendar_has_no_days_left() -> None:
+    """A billion dollars at a cent a day: not 10^11 days, but unknown (None), at a pace and with a history."""
+    assert pace_forecast(0.01, 1.0, at=AT).days_left(1e9) is None
+    assert forecast_spend(history([0.01] * 30), at=AT).days_left(1e9) is None
+    assert forecast_spend(history([0.01] * 30), at=AT).runs_out_at(1e9) is None

@@ -58,6 +58,7 @@ AVERAGE: Final = "7-day average"
 WINDOW_AVERAGE: Final = "window average"
 _DAY: Final = dt.timedelta(days=1)
 _WALKED: Final = 14  # days walked one by one before whole weeks are jumped (see Forecast._time_to)
+_NEVER: Final = 1e9  # days: an amount that lasts longer lasts past any calendar
 
 
 class Range(NamedTuple):
@@ -144,6 +145,10 @@ class Forecast:
         nothing); None when the forecast spends nothing (or so little that no calendar reaches it)."""
         if amount <= 0:
             return DaysLeft(0.0, 0.0, 0.0)
+        per_day = self.pattern[0]
+        if self.span_bands is None and self.pattern.count(per_day) == 7:  # a pace: a straight line
+            days = amount / per_day if per_day > 0 else math.inf
+            return DaysLeft(days, None, None) if days < _NEVER else None
         central = self._time_to(amount, lambda _: 1.0)
         if central is None:
             return None
@@ -194,6 +199,8 @@ class Forecast:
 
     def _central(self, start: dt.datetime, end: dt.datetime) -> float:
         """The central spend from ``start`` to ``end``: whole weeks at once, the days around them one by one."""
+        if self.pattern.count(self.pattern[0]) == 7:  # the same every day
+            return self.pattern[0] * max((end - start) / _DAY, 0.0)
         total = 0.0
         day = dt.datetime.combine(start.date(), dt.time(), dt.UTC)
         weeks = max((end - day) // (7 * _DAY) - 1, 0)
@@ -226,7 +233,7 @@ class Forecast:
         if weekly <= 0:
             return None
         weeks = (amount - reached) / weekly - 1
-        if weeks > 1e9:  # past any calendar
+        if 7 * weeks > _NEVER:
             return None
         elapsed += 7 * max(math.floor(weeks), 0)
         reached += weekly * max(math.floor(weeks), 0)
