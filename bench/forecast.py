@@ -104,7 +104,7 @@ def cases_of(first: dt.date, values: Sequence[float], origins: Sequence[int], rn
 
 
 def mock_series() -> tuple[dt.date, list[float]]:
-    """The mock's default activity, a function of the date, over 400 days: daily totals."""
+    """The mock's default activity (a function of the date) over 430 days from 1 November 2025: daily totals."""
     from openrouter_credits.testing._records import default_activity
 
     first = dt.date(2025, 11, 1)
