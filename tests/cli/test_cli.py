@@ -127,6 +127,7 @@ def test_json(mock: MockServer) -> None:
         },
         "capped_by_budget": None,
         "unknown": {},
+        "error": None,
     }
 
 
@@ -206,7 +207,7 @@ def test_prometheus_on_failure_writes_no_zero_balance(mock: MockServer) -> None:
     [
         (("--below", "20"), 1, "below: spendable $17.50 is under $20.00\n"),
         (("--below", "17.50"), 0, ""),
-        (("--days-below", "20"), 1, "below: 17.5 days left is under 20.0\n"),
+        (("--days-below", "20"), 1, "days-below: 17.5 days left is under 20.0\n"),
         (("--days-below", "17.5"), 0, ""),
         (("--below", "5", "--days-below", "3"), 0, ""),
     ],
