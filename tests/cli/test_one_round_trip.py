@@ -5,6 +5,7 @@ answer is seen (it arrives alone, after the others gave up waiting). In process 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -42,10 +43,8 @@ class Gathering(MockOpenRouter):
         self.most = max(self.most, self._inside)
         if self._inside >= self.expected:
             self._all_in.set()
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._all_in.wait(), WAIT)
-        except TimeoutError:
-            pass
         try:
             await super().__call__(scope, receive, send)
         finally:

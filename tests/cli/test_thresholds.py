@@ -120,9 +120,9 @@ def test_an_unknown_spike_is_not_hidden_by_a_tripped_below(
     [error] = [line for line in lines if line.startswith("error: ")]
     assert re.fullmatch(
         r"error: acct: spike of \[keys\.acct\] needs today's spend, the sum of usage_daily over the account's "
-        r"keys, which could not be listed: This key may not read the account's keys \(HTTP 403: Injected fault: HTTP 403\)\. That "
-        r"needs a provisioning \(management\) key; create one at https://openrouter\.ai/settings/management-keys\. "
-        r"\(request id mock-\d+\)",
+        r"keys, which could not be listed: This key may not read the account's keys \(HTTP 403: Injected fault: "
+        r"HTTP 403\)\. That needs a provisioning \(management\) key; create one at "
+        r"https://openrouter\.ai/settings/management-keys\. \(request id mock-\d+\)",
         error,
     )
     account.app.fail_next(1, status=403, endpoint="keys")
