@@ -354,7 +354,7 @@ def test_auth_errors(mock: MockServer) -> None:
     unknown = run(mock, key="sk-or-v1-not-known")
     assert unknown.returncode == 3
     assert re.fullmatch(
-        r"error: OpenRouter did not accept the API key \(HTTP 401: User not found\.\)\. Check that OPENROUTER_API_KEY "
+        r"error: OpenRouter did not accept the API key \(HTTP 401: User not found\)\. Check that OPENROUTER_API_KEY "
         r"or --api-key-file holds a current key\. \(request id mock-\d+\)\n",
         unknown.stderr,
     )
@@ -691,7 +691,7 @@ def test_library_is_silent_without_logging_setup(mock: MockServer) -> None:
     assert result.stdout.startswith(
         "OpenRouter failed to answer (HTTP 503: Injected fault: HTTP 503). Try again later."
     )
-    assert result.stdout.endswith(") (after 2 attempts)\n")
+    assert result.stdout.endswith("; after 2 attempts)\n")
 
 
 # --- the spend chart ----------------------------------------------------------------------------
