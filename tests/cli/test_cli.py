@@ -307,7 +307,7 @@ def test_all_three_failing(mock: MockServer) -> None:
     ("args", "key", "code", "stderr"),
     [
         ((), None, 2, "error: No API key: set OPENROUTER_API_KEY or use --api-key-file FILE.\n"),
-        (("--jso",), KEY, 2, "unrecognized arguments: --jso"),
+        (("--jso",), KEY, 2, "unknown option --jso: did you mean --json?"),
         (("--base-url", "nonsense"), KEY, 2, "error: --base-url 'nonsense' must be an absolute http(s) URL"),
         (
             ("--base-url", "http://127.0.0.1:99999/api/v1"),
