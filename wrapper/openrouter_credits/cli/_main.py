@@ -67,6 +67,8 @@ exit codes:
   6    the output could not be written (a full disk, a closed file)
   130  interrupted (Ctrl-C)
   141  the reader of the output went away (| head): nothing is printed, as for other Unix tools
+When several apply (a threshold tripped and a call failed, several keys of --config), each is said on
+stderr and the highest is the exit status (2 before all).
 """
 
 
