@@ -1,5 +1,5 @@
-"""The balance view (the command without a subcommand): the table, --json, --format prometheus, the
-thresholds, --watch, and several keys at once (--config)."""
+"""The balance view (the command without a subcommand): the calls, the table, --json, --format
+prometheus, --watch, and several keys at once (--config); the thresholds are judged in _thresholds."""
 
 from __future__ import annotations
 
@@ -13,11 +13,8 @@ from typing import TYPE_CHECKING, TextIO, cast
 
 from .._apps.spike import DEFAULT_SPIKE_MIN_DOLLARS
 from .._client import CreditsClient
-from .._exceptions import ConfigurationError, OpenRouterCreditsError, OperationUnavailable, PermissionDeniedError
-from .._money import exact_sum
+from .._exceptions import ConfigurationError, OpenRouterCreditsError
 from ._common import (
-    EXIT_AUTH,
-    EXIT_BELOW,
     EXIT_OK,
     client_options,
     day_count,
@@ -29,6 +26,13 @@ from ._common import (
     terms,
     the_key,
     worst,
+)
+from ._thresholds import (
+    THRESHOLD_NAMES,
+    call_failures,
+    check_thresholds,
+    is_management,
+    worst_error,
 )
 
 if TYPE_CHECKING:
@@ -133,7 +137,7 @@ def fetch(client: CreditsClient, *, listing: bool) -> tuple[Balance, Listing]:
     try:
         listed = pool.submit(_listed_keys, client)
         balance = client.get_balance()
-        return balance, listed.result() if _is_management(balance) else None
+        return balance, listed.result() if is_management(balance) else None
     finally:
         # Ctrl-C while waiting, or a listing not needed: return at once, not when the call ends.
         pool.shutdown(wait=False, cancel_futures=True)
@@ -145,10 +149,6 @@ def _listed_keys(client: CreditsClient) -> list[ApiKey] | OpenRouterCreditsError
         return client.list_keys()
     except OpenRouterCreditsError as error:
         return error
-
-
-def _is_management(balance: Balance) -> bool:
-    return balance.key is not None and balance.key.is_management_key
 
 
 def error_json(error: OpenRouterCreditsError, named: dict[str, str]) -> dict[str, str]:
@@ -180,101 +180,6 @@ def account_lines(balance: Balance, listing: Listing, named: dict[str, str]) -> 
     return [listed, top]
 
 
-def _failures(balance: Balance) -> list[OpenRouterCreditsError]:
-    """The calls that failed for another reason than this key's kind (a 403 is expected for it) or
-    the API document in use (an operation it lacks: its part is unknown, with that reason)."""
-    expected = (PermissionDeniedError, OperationUnavailable)
-    return [error for error in balance.errors.values() if not isinstance(error, expected)]
-
-
-def _listing_failure(
-    balance: Balance, listing: Listing, thresholds: argparse.Namespace
-) -> OpenRouterCreditsError | None:
-    """The listing's error when a spike needed it (a management key's today is the listed keys' sum)."""
-    needed = getattr(thresholds, "spike", None) is not None and _is_management(balance)
-    return listing if needed and isinstance(listing, OpenRouterCreditsError) else None
-
-
-def _worst_error(errors: list[OpenRouterCreditsError]) -> OpenRouterCreditsError | None:
-    """The error that sets the exit status (the first of the highest), which the JSON view carries."""
-    return max(errors, key=exit_code, default=None)
-
-
-#: How the thresholds are named in messages: the options, or a key's settings in --config.
-THRESHOLD_NAMES = {"below": "--below", "days_below": "--days-below", "spike": "--spike"}
-
-
-def check_thresholds(
-    balance: Balance,
-    args: argparse.Namespace,
-    stream: TextIO,
-    names: dict[str, str] = THRESHOLD_NAMES,
-    *,
-    listing: Listing = None,
-    named: dict[str, str] | None = None,
-    failed: bool = False,
-) -> int:
-    """The exit status --below, --days-below and --spike give, saying on ``stream`` why when not 0:
-    a line for each threshold that tripped, named by it (``below:``, ``days-below:``, ``spike:``),
-    and an error line for each that could not be checked. A threshold that could not be checked is
-    never hidden by one that tripped: the highest status is returned. When calls ``failed`` (their
-    errors are reported apart), they say why figures are unknown, and give the status instead of 3.
-    The spike is judged at the balance's time (``balance.at``: the client's clock); a management
-    key's spend today is the sum over its ``listing``."""
-    from .._format import days, money
-
-    statuses: list[int] = []
-    unknown: list[str] = []
-    if args.below is not None:
-        at_most = balance.spendable_at_most
-        if balance.spendable is None and at_most is not None and at_most < args.below:
-            # Unknown, but whatever it is, it is under the threshold.
-            print(f"below: spendable is at most {money(at_most)}, under {money(args.below)}", file=stream)
-            statuses.append(EXIT_BELOW)
-        elif balance.spendable is None:
-            unknown.append(
-                f"{names['below']} needs what this key may spend, which is unknown: {balance.unknown['spendable']}."
-            )
-        elif balance.spendable < args.below:
-            print(f"below: spendable {money(balance.spendable)} is under {money(args.below)}", file=stream)
-            statuses.append(EXIT_BELOW)
-    spike = getattr(args, "spike", None)
-    listing_failed = _listing_failure(balance, listing, args)
-    if spike is not None and listing_failed is not None:
-        # Said whatever else failed: the listing is a call of the spike's own.
-        print(
-            f"error: {names['spike']} needs today's spend, the sum of usage_daily over the account's keys, which "
-            f"could not be listed: {listing_failed.describe(named or {})}",
-            file=stream,
-        )
-        statuses.append(exit_code(listing_failed))
-    elif spike is not None:
-        from .._apps.spike import spike_of
-
-        today = exact_sum(key.usage_daily for key in listing) if isinstance(listing, list) else None
-        figures, why = spike_of(balance, balance.at, today=today)
-        minimum = getattr(args, "spike_min_dollars", None)
-        if figures is None:
-            unknown.append(f"{names['spike']} needs today's spend and the 7-day average, which are unknown: {why}.")
-        elif figures.tripped(spike, DEFAULT_SPIKE_MIN_DOLLARS if minimum is None else minimum):
-            print(f"spike: {figures.describe()}", file=stream)
-            statuses.append(EXIT_BELOW)
-    if args.days_below is not None:
-        no_spend = balance.remaining is not None and balance.spend_per_day == 0
-        if balance.days_left is None and not no_spend:
-            unknown.append(
-                f"{names['days_below']} needs the days left, which is unknown: {balance.unknown['days_left']}."
-            )
-        elif balance.days_left is not None and balance.days_left < args.days_below:
-            print(f"days-below: {days(balance.days_left)} days left is under {days(args.days_below)}", file=stream)
-            statuses.append(EXIT_BELOW)
-    if unknown and not failed:
-        for line in unknown:
-            print(f"error: {line}", file=stream)
-        statuses.append(EXIT_AUTH)
-    return worst(statuses)
-
-
 def show_balance(balance: Balance, args: argparse.Namespace, listing: Listing = None) -> int:
     """Print the view in the chosen format (for a management key's table, the account's lines under
     it, from ``listing``); the exit status: the highest of the thresholds' and the failed calls'."""
@@ -282,16 +187,15 @@ def show_balance(balance: Balance, args: argparse.Namespace, listing: Listing = 
     from ._output import balance_json, balance_table, statement
 
     named = terms(args)
-    failures = _failures(balance)
-    listing_failed = _listing_failure(balance, listing, args)
+    failures = call_failures(balance)
     if args.format == "json":
-        worst_error = _worst_error([*failures, *([listing_failed] if listing_failed else [])])
-        print(json.dumps(balance_json(balance, error=None if worst_error is None else error_json(worst_error, named))))
+        failed = worst_error(balance, listing, args)
+        print(json.dumps(balance_json(balance, error=None if failed is None else error_json(failed, named))))
     elif args.format == "prometheus":
         print(exposition(balance_metrics(balance, {}, up=True, last_success=round(time.time(), 3))), end="")
     else:
         print(balance_table(balance))
-        for extra in account_lines(balance, listing, named) if _is_management(balance) else ():
+        for extra in account_lines(balance, listing, named) if is_management(balance) else ():
             print(extra)
         line = statement(balance)
         if line:
@@ -319,7 +223,7 @@ def watch(client: CreditsClient, args: argparse.Namespace, sleep: Callable[[floa
                     fields = {"time": stamp, "change": None, "error": error_json(error, terms(args))}
                     print(json.dumps(balance_json(None, **fields)), flush=True)
             else:
-                for failure in _failures(balance):
+                for failure in call_failures(balance):
                     print(f"{stamp} error: {failure.describe(terms(args))}", file=sys.stderr, flush=True)
                 if not noted:
                     from ._output import statement
@@ -343,7 +247,7 @@ def _watch_line(balance: Balance, args: argparse.Namespace, stamp: str, previous
     now = balance.spendable
     delta = None if previous is None or now is None else exact_difference(now, previous)
     if args.format == "json":
-        failed = _worst_error(_failures(balance))
+        failed = worst_error(balance, None, args)
         error = None if failed is None else error_json(failed, terms(args))
         return json.dumps(balance_json(balance, time=stamp, change=delta, error=error))
 
@@ -392,15 +296,14 @@ def run_many(args: argparse.Namespace, specs: list[KeySpec], options: dict[str, 
             setting: option if getattr(args, setting) is not None else f"{setting} of [keys.{spec.name}]"
             for setting, option in THRESHOLD_NAMES.items()
         }
-        failures = _failures(balance)
+        failures = call_failures(balance)
         for failure in failures:
             print(f"error: {spec.name}: {failure.describe(named)}", file=sys.stderr)
         status = check_thresholds(
             balance, thresholds, stream, names, listing=listing, named=named, failed=bool(failures)
         )
-        listing_failed = _listing_failure(balance, listing, thresholds)
-        worst_error = _worst_error([*failures, *([listing_failed] if listing_failed else [])])
-        results.append((spec, balance, worst([status, *(exit_code(f) for f in failures)]), worst_error))
+        failed = worst_error(balance, listing, thresholds)
+        results.append((spec, balance, worst([status, *(exit_code(f) for f in failures)]), failed))
     if args.format == "json":
         print(json.dumps([
             {
