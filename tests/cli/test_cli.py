@@ -127,6 +127,7 @@ def test_json(mock: MockServer) -> None:
         },
         "capped_by_budget": None,
         "unknown": {},
+        "error": None,
     }
 
 
@@ -206,7 +207,7 @@ def test_prometheus_on_failure_writes_no_zero_balance(mock: MockServer) -> None:
     [
         (("--below", "20"), 1, "below: spendable $17.50 is under $20.00\n"),
         (("--below", "17.50"), 0, ""),
-        (("--days-below", "20"), 1, "below: 17.5 days left is under 20.0\n"),
+        (("--days-below", "20"), 1, "days-below: 17.5 days left is under 20.0\n"),
         (("--days-below", "17.5"), 0, ""),
         (("--below", "5", "--days-below", "3"), 0, ""),
     ],
@@ -306,7 +307,7 @@ def test_all_three_failing(mock: MockServer) -> None:
     ("args", "key", "code", "stderr"),
     [
         ((), None, 2, "error: No API key: set OPENROUTER_API_KEY or use --api-key-file FILE.\n"),
-        (("--jso",), KEY, 2, "unrecognized arguments: --jso"),
+        (("--jso",), KEY, 2, "unknown option --jso: did you mean --json?"),
         (("--base-url", "nonsense"), KEY, 2, "error: --base-url 'nonsense' must be an absolute http(s) URL"),
         (
             ("--base-url", "http://127.0.0.1:99999/api/v1"),
@@ -353,7 +354,7 @@ def test_auth_errors(mock: MockServer) -> None:
     unknown = run(mock, key="sk-or-v1-not-known")
     assert unknown.returncode == 3
     assert re.fullmatch(
-        r"error: OpenRouter did not accept the API key \(HTTP 401: User not found\.\)\. Check that OPENROUTER_API_KEY "
+        r"error: OpenRouter did not accept the API key \(HTTP 401: User not found\)\. Check that OPENROUTER_API_KEY "
         r"or --api-key-file holds a current key\. \(request id mock-\d+\)\n",
         unknown.stderr,
     )
@@ -690,7 +691,7 @@ def test_library_is_silent_without_logging_setup(mock: MockServer) -> None:
     assert result.stdout.startswith(
         "OpenRouter failed to answer (HTTP 503: Injected fault: HTTP 503). Try again later."
     )
-    assert result.stdout.endswith(") (after 2 attempts)\n")
+    assert result.stdout.endswith("; after 2 attempts)\n")
 
 
 # --- the spend chart ----------------------------------------------------------------------------

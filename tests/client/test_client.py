@@ -182,7 +182,7 @@ def test_status_table(mode: str, code: int, error: type[APIStatusError] | None, 
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"<html><body>Bad gateway</body></html>", "<html><body>Bad gateway</body></html>"),
+        (b"<html><body>Bad gateway</body></html>", "Bad gateway"),
         (b"", "Internal Server Error"),
         (b'{"error": "flat string"}', '{"error": "flat string"}'),
         (b'{"error": {"message": 5}}', '{"error": {"message": 5}}'),

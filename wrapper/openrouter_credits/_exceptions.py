@@ -90,16 +90,21 @@ class OpenRouterCreditsError(Exception):
 
     def __init__(self, message: str) -> None:
         self._template = message
+        self._notes: tuple[str, ...] = ()
         super().__init__(_in_terms(message, LIBRARY_TERMS))
 
     def describe(self, terms: Mapping[str, str]) -> str:
         """The message with settings named as ``terms`` names them (``{"base_url": "--base-url"}``)."""
-        return _in_terms(self._template, {**LIBRARY_TERMS, **terms})
+        return _in_terms(self._noted(), {**LIBRARY_TERMS, **terms})
+
+    def _noted(self) -> str:
+        return f"{self._template} ({'; '.join(self._notes)})" if self._notes else self._template
 
     def add_note_to_message(self, note: str) -> None:
-        """Append ``note`` to the message (``after 3 attempts``), keeping both renderings in step."""
-        self._template = f"{self._template} ({note})"
-        self.args = (_in_terms(self._template, LIBRARY_TERMS), *self.args[1:])
+        """Add ``note`` to the message (``after 3 attempts``), keeping both renderings in step. The
+        notes go in one pair of brackets at the end: ``(request id abc; after 3 attempts)``."""
+        self._notes = (*self._notes, note)
+        self.args = (_in_terms(self._noted(), LIBRARY_TERMS), *self.args[1:])
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild, (type(self), self.args, self.__dict__))

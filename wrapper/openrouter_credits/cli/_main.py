@@ -76,6 +76,8 @@ exit codes:
        long; nothing was half-written (try again: sync resumes)
   130  interrupted (Ctrl-C)
   141  the reader of the output went away (| head): nothing is printed, as for other Unix tools
+When several apply (a threshold tripped and a call failed, several keys of --config), each is said on
+stderr and the highest is the exit status (2 before all).
 """
 
 
@@ -103,6 +105,60 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _commands(p: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """The parsers of ``p``'s commands, by name."""
+    for action in p._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def _closest(option: str, parser: argparse.ArgumentParser) -> str | None:
+    """The option of ``parser`` that ``option`` most likely meant: the one it begins (options are
+    spelled out), else the most alike."""
+    import difflib
+
+    options = [name for name in parser._option_string_actions if name.startswith("--")]
+    options = [name for name in options if name not in ("--help", "--version")]
+    begun = [name for name in options if name.startswith(option)]
+    if len(begun) == 1:
+        return begun[0]
+    alike = difflib.get_close_matches(option, options, n=1, cutoff=0.75)
+    return alike[0] if alike else None
+
+
+def refuse_unknown(p: argparse.ArgumentParser, argv: Sequence[str]) -> None:
+    """Exit 2 at the first option no parser takes, with the usage of the parser it was given to (a
+    command's own after the command's name) and the option it most likely meant; likewise for an
+    argument a command does not take. argparse alone would take the value of a mistyped option for
+    a command's name (``--belo 5``: "invalid choice: '5'"), and answer a command's mistake with the
+    usage of the whole program."""
+    commands = _commands(p)
+    parser, command = p, None
+    value_next = False
+    for word in argv:
+        if value_next:  # the value of the option before, whatever it looks like
+            value_next = False
+            continue
+        if word == "--":
+            return
+        if not word.startswith("-") or word == "-" or word[1:2].isdigit():
+            if command is None and word in commands:
+                parser, command = commands[word], word
+            elif command is not None:
+                parser.error(f"unexpected argument {word!r}: {command} takes options only")
+            continue  # argparse says what is wrong with it
+        option, given, _ = word.partition("=")
+        action = parser._option_string_actions.get(option)
+        if action is None:
+            if command is not None and option in p._option_string_actions and option != "--config":
+                parser.error(f"{option} is an option of the balance view, not of {command}: leave it out")
+            meant = _closest(option, parser)
+            hint = f"did you mean {meant}?" if meant else f"{parser.prog} --help lists the options"
+            parser.error(f"unknown option {option}: {hint}")
+        value_next = not given and action.nargs != 0
+
+
 def _quiet(stream_fd: int) -> None:
     """Point a standard stream that cannot be written at /dev/null, so nothing fails at exit."""
     with contextlib.suppress(OSError):
@@ -113,6 +169,7 @@ def main(argv: Sequence[str] | None = None, *, clock: Callable[[], dt.datetime] 
     """The command with ``argv`` (the process's arguments, unless given); the exit status. ``clock``:
     the clients' clock (the time the figures are for: today's date, the spike's hour), for tests."""
     p = parser()
+    refuse_unknown(p, sys.argv[1:] if argv is None else argv)
     args = p.parse_args(argv)
     args.clock = clock
     if args.command is not None:

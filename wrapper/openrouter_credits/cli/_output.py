@@ -170,9 +170,10 @@ def _unknown(balance: Balance) -> dict[str, str]:
 
 def balance_json(balance: Balance | None, **more: object) -> dict[str, Any]:
     """The view as JSON: the three totals as before, what was added, ``null`` for unknown, and
-    ``unknown`` with the reason for each. None (a fetch that failed): the same keys, every one null."""
+    ``unknown`` with the reason for each. None (a fetch that failed): the same keys, every one null,
+    for the reason the caller's ``error`` gives."""
     if balance is None:
-        return {**dict.fromkeys(_JSON_FIELDS), "unknown": {}, **more}
+        return {**dict.fromkeys(_JSON_FIELDS), "unknown": dict.fromkeys(_JSON_FIELDS, FAILED), **more}
     credits = balance.credits
     key = balance.key
     layers = None if key is None else key.budget_layers
@@ -212,6 +213,9 @@ def balance_json(balance: Balance | None, **more: object) -> dict[str, Any]:
         **more,
     }
 
+
+#: Why every field of a fetch that failed is null (its ``error`` says how it failed).
+FAILED = "the calls failed: see error"
 
 #: The top-level fields of the JSON view, in order (a failed fetch has them all, null).
 _JSON_FIELDS = (
