@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -360,7 +361,8 @@ def test_by_model_and_provider() -> None:
 
 
 def test_get_activity_of_one_key() -> None:
-    """get_activity(api_key_hash=...) asks /activity for that key's rows alone."""
+    """get_activity(key_hash=...) asks /activity for that key's rows alone; a blank hash is refused
+    before any request."""
     seen: list[dict[str, str]] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -371,11 +373,51 @@ def test_get_activity_of_one_key() -> None:
         httpx.Client(transport=httpx.MockTransport(handler)) as http,
         CreditsClient(KEY, http_client=http, clock=lambda: dt.datetime(2026, 11, 25, tzinfo=UTC)) as client,
     ):
-        assert client.get_activity(api_key_hash="ab" * 32).rows == ()
+        assert client.get_activity(key_hash="ab" * 32).rows == ()
         client.get_activity()
-        with pytest.raises(ConfigurationError):
-            client.get_activity(api_key_hash=" ")
+        with pytest.raises(ConfigurationError, match=r"^key_hash must be a key's hash"):
+            client.get_activity(key_hash=" ")
     assert seen == [{"api_key_hash": "ab" * 32}, {}]
+
+
+def test_api_key_hash_is_the_old_name_of_key_hash(mode: str) -> None:
+    """get_activity(api_key_hash=...) still works, with a DeprecationWarning pointing at the caller's
+    line; giving both names is refused before any request."""
+    seen: list[dict[str, str]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(dict(request.url.params))
+        return httpx.Response(200, json={"data": []})
+
+    clock = {"clock": lambda: dt.datetime(2026, 11, 25, tzinfo=UTC)}
+
+    def activity(**hashes: str) -> Activity:
+        if mode == "sync":
+            with (
+                httpx.Client(transport=httpx.MockTransport(handler)) as http,
+                CreditsClient(KEY, http_client=http, **clock) as client,
+            ):
+                return client.get_activity(**hashes)  # type: ignore[arg-type]
+
+        async def main() -> Activity:
+            async with (
+                httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http,
+                AsyncCreditsClient(KEY, http_client=http, **clock) as client,
+            ):
+                return await client.get_activity(**hashes)  # type: ignore[arg-type]
+
+        return asyncio.run(main())
+
+    with pytest.warns(DeprecationWarning, match=r"api_key_hash=\.\.\.\) is deprecated: pass key_hash=") as caught:
+        assert activity(api_key_hash="ab" * 32).rows == ()
+    assert [Path(w.filename).name for w in caught] == [Path(__file__).name]
+    assert seen == [{"api_key_hash": "ab" * 32}]
+    with (
+        pytest.warns(DeprecationWarning, match="is deprecated"),
+        pytest.raises(ConfigurationError, match=r"^Give the key's hash once"),
+    ):
+        activity(api_key_hash="ab" * 32, key_hash="cd" * 32)
+    assert len(seen) == 1
 
 
 # -- get_balance(key_hash=...) against the live mock -------------------------------------------------------

@@ -49,8 +49,27 @@ def _activity_params(key_hash: str | None) -> dict[str, Any]:
     if key_hash is None:
         return {}
     if not isinstance(key_hash, str) or not key_hash.strip():
-        raise ConfigurationError(f"{term('api_key_hash')} must be a key's hash (ApiKey.hash_), a non-empty string.")
+        raise ConfigurationError(f"{term('key_hash')} must be a key's hash (ApiKey.hash_), a non-empty string.")
     return {"api_key_hash": key_hash.strip()}
+
+
+def _renamed_key_hash(key_hash: str | None, api_key_hash: str | None) -> str | None:
+    """``key_hash``, or what the caller gave under its old name (``api_key_hash``, deprecated: one
+    name for one value across the API, as ``get_balance(key_hash=...)`` has it)."""
+    if api_key_hash is None:
+        return key_hash
+    import warnings
+
+    warnings.warn(
+        "get_activity(api_key_hash=...) is deprecated: pass key_hash=..., as get_balance() takes it.",
+        DeprecationWarning,
+        stacklevel=3,  # the caller's line
+    )
+    if key_hash is not None:
+        raise ConfigurationError(
+            f"Give the key's hash once, as {term('key_hash')}; api_key_hash is its old name, deprecated."
+        )
+    return api_key_hash
 
 
 def _balance_calls(key_hash: str | None) -> dict[str, tuple[Operation[Any], dict[str, Any]]]:
@@ -238,13 +257,15 @@ class CreditsClient(_ClientBase):
         """This key's own limit and usage (``GET /key``, any key)."""
         return self._call(KEY)
 
-    def get_activity(self, *, api_key_hash: str | None = None) -> Activity:
+    def get_activity(self, *, key_hash: str | None = None, api_key_hash: str | None = None) -> Activity:
         """The last 30 completed UTC days of the account's spend (``GET /activity``, a management key);
-        with ``api_key_hash`` (an ``ApiKey.hash_``), of that key alone."""
+        with ``key_hash`` (an ``ApiKey.hash_``), of that key alone (``api_key_hash``: its old name,
+        deprecated)."""
         from ._activity import Activity
 
+        params = _activity_params(_renamed_key_hash(key_hash, api_key_hash))
         today = self._today()
-        rows = self._call(ACTIVITY, **_activity_params(api_key_hash))
+        rows = self._call(ACTIVITY, **params)
         return Activity(rows, today)
 
     def list_keys(self, *, include_disabled: bool = False, workspace_id: str | UUID | None = None) -> list[ApiKey]:
@@ -409,13 +430,14 @@ class AsyncCreditsClient(_ClientBase):
         """This key's own limit and usage (``GET /key``, any key)."""
         return await self._call(KEY)
 
-    async def get_activity(self, *, api_key_hash: str | None = None) -> Activity:
+    async def get_activity(self, *, key_hash: str | None = None, api_key_hash: str | None = None) -> Activity:
         """The last 30 completed UTC days of the account's spend (``GET /activity``, a management key);
-        with ``api_key_hash``, of that key alone."""
+        with ``key_hash``, of that key alone (``api_key_hash``: its old name, deprecated)."""
         from ._activity import Activity
 
+        params = _activity_params(_renamed_key_hash(key_hash, api_key_hash))
         today = self._today()
-        rows = await self._call(ACTIVITY, **_activity_params(api_key_hash))
+        rows = await self._call(ACTIVITY, **params)
         return Activity(rows, today)
 
     async def list_keys(
