@@ -6,7 +6,7 @@ budgeted).
 The one place they are read: a document that declares them gives typed attributes of the generated
 model (whose layers are generated models), the shipped one leaves them in ``additional_properties``
 as JSON; either way they are checked here and become ``BudgetLayer`` values. A layer that does not fit
-raises ``MalformedBudget`` naming its JSON path (``data.budgets[1].remaining_usd``).
+raises ``MalformedBudgetError`` naming its JSON path (``data.budgets[1].remaining_usd``).
 """
 
 from __future__ import annotations
@@ -20,24 +20,16 @@ import attrs
 
 from openrouter_credits_client.types import Unset
 
+from ._exceptions import MalformedBudgetError
 from ._windows import next_reset, utc
 
-__all__ = ["KEY_LIMIT_SCOPE", "BudgetLayer", "MalformedBudget", "effective", "layers"]
+__all__ = ["KEY_LIMIT_SCOPE", "BudgetLayer", "effective", "layers"]
 
 #: The scope of the layer that is the key's own limit (``limit`` and ``limit_remaining`` of the answer).
 KEY_LIMIT_SCOPE = "key_limit"
 
 #: How much of a bad value a message quotes.
 _MAX_QUOTED = 40
-
-
-class MalformedBudget(ValueError):
-    """A budget layer that is not what OpenRouter documents; the message names its JSON path."""
-
-    def __init__(self, path: str, problem: str) -> None:
-        self.path = path
-        self.problem = problem
-        super().__init__(f"{path} {problem}")
 
 
 @attrs.frozen
@@ -95,9 +87,9 @@ def _quoted(value: Any) -> str:
 
 def _number(value: Any, path: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise MalformedBudget(path, f"is {_quoted(value)}, not a number of dollars")
+        raise MalformedBudgetError(path, f"is {_quoted(value)}, not a number of dollars")
     if not math.isfinite(value):
-        raise MalformedBudget(path, f"is {_quoted(value)}, not a finite number of dollars")
+        raise MalformedBudgetError(path, f"is {_quoted(value)}, not a finite number of dollars")
     return float(value)
 
 
@@ -110,7 +102,7 @@ def _text(value: Any, path: str, *, nullable: bool) -> str | None:
 
 
 def _refuse(value: Any, path: str, wanted: str) -> NoReturn:
-    raise MalformedBudget(path, f"is {_quoted(value)}, not {wanted}")
+    raise MalformedBudgetError(path, f"is {_quoted(value)}, not {wanted}")
 
 
 def _moment(value: Any, path: str) -> dt.datetime | None:
@@ -144,10 +136,10 @@ def _layer(value: Any, path: str) -> BudgetLayer:
     if hasattr(value, "to_dict") and not isinstance(value, Mapping):
         value = value.to_dict()
     if not isinstance(value, Mapping):
-        raise MalformedBudget(path, f"is {_quoted(value)}, not a budget layer (an object)")
+        raise MalformedBudgetError(path, f"is {_quoted(value)}, not a budget layer (an object)")
     for name in _FIELDS:
         if name not in value:
-            raise MalformedBudget(f"{path}.{name}", "is missing")
+            raise MalformedBudgetError(f"{path}.{name}", "is missing")
     include_byok = value["include_byok"]
     if not isinstance(include_byok, bool):
         _refuse(include_byok, f"{path}.include_byok", "true or false")
@@ -193,7 +185,7 @@ def layers(model: Any) -> tuple[BudgetLayer, ...] | None:
     if value is _ABSENT or value is None:
         return None
     if not isinstance(value, list | tuple):
-        raise MalformedBudget("data.budgets", f"is {_quoted(value)}, not a list of budget layers")
+        raise MalformedBudgetError("data.budgets", f"is {_quoted(value)}, not a list of budget layers")
     return tuple(_layer(item, f"data.budgets[{index}]") for index, item in enumerate(value))
 
 
