@@ -20,6 +20,7 @@ import attrs
 from openrouter_credits_client.models.list_api_keys_response_200_data_item import ListApiKeysResponse200DataItem
 
 from ._exceptions import ConfigurationError, term
+from ._fields import read
 from ._frozen import Frozen
 from ._windows import next_reset, utc, window_start
 
@@ -66,6 +67,13 @@ def _parse_time(value: object) -> dt.datetime | None:
         except ValueError:
             return None
     return None
+
+
+def _last_used(key: ApiKey) -> dt.datetime | None:
+    """``last_used_at`` of a listed key, beyond the published document: the property of that name
+    reads it from what the server sent. A document that declares it (as the official SDK's does) gives
+    a typed attribute that takes the property's place (see ``_fields``); either way it is read here."""
+    return _parse_time(read(key, "last_used_at"))
 
 
 def _number(value: object) -> float | None:
@@ -115,9 +123,9 @@ class ApiKey(Frozen, ListApiKeysResponse200DataItem):
         return _parse_time(self.expires_at)
 
     @property
-    def last_used_at(self) -> dt.datetime | None:
-        """When the key was last used, when the listing says (``last_used_at``, beyond the document)."""
-        return _parse_time(self.additional_properties.get("last_used_at"))
+    def last_used_at(self) -> dt.datetime | None:  # type: ignore[misc, unused-ignore]  # see _last_used
+        """When the key was last used (aware UTC), None when the listing does not say."""
+        return _last_used(self)
 
     def resets_at(self, now: dt.datetime) -> dt.datetime | None:
         """When the key's limit next starts afresh after ``now``; None without a limit or a reset."""
@@ -199,7 +207,7 @@ class ApiKey(Frozen, ListApiKeysResponse200DataItem):
             return "near_limit"
         if expires is not None and expires - now <= SOON:
             return "expires_soon"
-        used = self.last_used_at
+        used = _last_used(self)
         if used is not None and now - used > DORMANT_AFTER:
             return "dormant"
         return "ok"

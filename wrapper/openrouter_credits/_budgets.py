@@ -3,10 +3,11 @@ order: guardrail budgets, workspace budgets, the key's own limit) and ``effectiv
 that blocks first: the spent one, else the one with the least ``remaining_usd``; null when nothing is
 budgeted).
 
-The one place they are read: a document that declares them gives typed attributes of the generated
-model (whose layers are generated models), the shipped one leaves them in ``additional_properties``
-as JSON; either way they are checked here and become ``BudgetLayer`` values. A layer that does not fit
-raises ``MalformedBudgetError`` naming its JSON path (``data.budgets[1].remaining_usd``).
+The one place they are read (through ``_fields.read``): a document that declares them gives typed
+attributes of the generated model (whose layers are generated models), the shipped one leaves them in
+``additional_properties`` as JSON; either way they are checked here and become ``BudgetLayer`` values.
+A layer that does not fit raises ``MalformedBudgetError`` naming its JSON path
+(``data.budgets[1].remaining_usd``).
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ from typing import Any, NoReturn
 
 import attrs
 
-from openrouter_credits_client.types import Unset
-
 from ._exceptions import MalformedBudgetError
+from ._fields import ABSENT, read
 from ._windows import next_reset, utc
 
 __all__ = ["KEY_LIMIT_SCOPE", "BudgetLayer", "effective", "layers"]
@@ -156,33 +156,10 @@ def _layer(value: Any, path: str) -> BudgetLayer:
     )
 
 
-_ABSENT: Any = object()
-
-
-def _field(model: Any, name: str) -> Any:
-    """``data.<name>`` of a key answer: the generated model's typed attribute when its document
-    declares the field, else what the server sent beyond the document; ``_ABSENT`` when neither."""
-    if name in _declared(type(model)):
-        value = getattr(model, name)
-        return _ABSENT if isinstance(value, Unset) else value
-    return model.additional_properties.get(name, _ABSENT)
-
-
-_DECLARED: dict[type, frozenset[str]] = {}
-
-
-def _declared(cls: type) -> frozenset[str]:
-    """The fields a generated model (or a class extending one) declares."""
-    names = _DECLARED.get(cls)
-    if names is None:
-        names = _DECLARED[cls] = frozenset(field.name for field in attrs.fields(cls))
-    return names
-
-
 def layers(model: Any) -> tuple[BudgetLayer, ...] | None:
     """Every budget layer of a key answer, in OpenRouter's order; None when it does not say."""
-    value = _field(model, "budgets")
-    if value is _ABSENT or value is None:
+    value = read(model, "budgets")
+    if value is ABSENT or value is None:
         return None
     if not isinstance(value, list | tuple):
         raise MalformedBudgetError("data.budgets", f"is {_quoted(value)}, not a list of budget layers")
@@ -191,7 +168,7 @@ def layers(model: Any) -> tuple[BudgetLayer, ...] | None:
 
 def effective(model: Any) -> BudgetLayer | None:
     """The layer that blocks first; None when nothing is budgeted or the answer does not say."""
-    value = _field(model, "effective_budget")
-    if value is _ABSENT or value is None:
+    value = read(model, "effective_budget")
+    if value is ABSENT or value is None:
         return None
     return _layer(value, "data.effective_budget")
