@@ -123,7 +123,7 @@ class ApiKey(Frozen, ListApiKeysResponse200DataItem):
         return _parse_time(self.expires_at)
 
     @property
-    def last_used_at(self) -> dt.datetime | None:  # type: ignore[misc, unused-ignore]  # see _last_used
+    def last_used_at(self) -> dt.datetime | None:  # type: ignore[override, unused-ignore]  # see _last_used
         """When the key was last used (aware UTC), None when the listing does not say."""
         return _last_used(self)
 
