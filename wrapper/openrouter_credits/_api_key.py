@@ -19,7 +19,8 @@ import attrs
 
 from openrouter_credits_client.models.list_api_keys_response_200_data_item import ListApiKeysResponse200DataItem
 
-from ._exceptions import ConfigurationError, term
+from . import _defaults
+from ._exceptions import APIStatusError, AuthenticationError, ConfigurationError, PermissionDeniedError, term
 from ._fields import read
 from ._frozen import Frozen
 from ._windows import next_reset, utc, window_start
@@ -35,6 +36,7 @@ __all__ = [
     "KeyStatus",
     "merge_pages",
     "page_params",
+    "refused_listing",
     "workspace_uuid",
 ]
 
@@ -250,3 +252,29 @@ def page_params(offset: int, *, include_disabled: bool, workspace_id: Any) -> di
     if workspace_id is not None:
         params["workspace_id"] = workspace_id
     return params
+
+
+def refused_listing(error: AuthenticationError) -> APIStatusError:
+    """What a 401 to ``GET /keys`` means. OpenRouter refuses a key that is not a management key with a
+    401 there (the 403 of ``/credits`` and ``/activity`` is not in that operation's document), saying
+    the operation is for management keys: the key is fine, of the wrong kind, and that is a
+    ``PermissionDeniedError`` saying which kind it needs and where to create one. Any other 401 (a
+    key unknown, revoked, expired) is the ``AuthenticationError`` it was."""
+    said = error.message.lower()
+    if "management" not in said and "provisioning" not in said:
+        return error
+    description = (
+        f"This key may not list the account's keys (HTTP {error.status_code}: {error.message}). That needs "
+        f"a management (provisioning) key; create one at {_defaults.MANAGEMENT_KEYS_URL}."
+    )
+    if error.request_id:
+        description += f" (request id {error.request_id})"
+    return PermissionDeniedError(
+        description,
+        status_code=error.status_code,
+        message=error.message,
+        body=error.body,
+        request_id=error.request_id,
+        retry_after=error.retry_after,
+        url=error.url,
+    )

@@ -15,7 +15,7 @@ from . import _defaults
 from ._call.body import Received, aread_body, read_body
 from ._call.operations import ACTIVITY, CREDITS, KEY, KEYS, Operation
 from ._call.retry import Call
-from ._exceptions import ConfigurationError, OperationUnavailable, term
+from ._exceptions import AuthenticationError, ConfigurationError, OperationUnavailable, term
 from ._settings import Settings
 from ._windows import utc
 
@@ -270,19 +270,32 @@ class CreditsClient(_ClientBase):
 
     def list_keys(self, *, include_disabled: bool = False, workspace_id: str | UUID | None = None) -> list[ApiKey]:
         """Every key of the account (``GET /keys``, a management key), all pages, each key once;
-        disabled keys only with ``include_disabled``; only one workspace's with ``workspace_id``.
+        disabled keys only with ``include_disabled``; only one workspace's with ``workspace_id``. A key
+        that is not a management key gets a ``PermissionDeniedError`` saying so.
 
         After a full first page, the next pages are read several at once. A page that fails fails
         the listing (the error is raised): the list returned is never a part passed off as whole.
         OpenRouter pages by offset, so a key added or deleted during the listing may be missing."""
         from concurrent.futures import ThreadPoolExecutor
 
-        from ._api_key import KEYS_PAGE_SIZE, KEYS_PAGES_AT_ONCE, merge_pages, page_params, workspace_uuid
+        from ._api_key import (
+            KEYS_PAGE_SIZE,
+            KEYS_PAGES_AT_ONCE,
+            merge_pages,
+            page_params,
+            refused_listing,
+            workspace_uuid,
+        )
 
         workspace = workspace_uuid(workspace_id)
 
         def page(offset: int) -> tuple[ApiKey, ...]:
-            return self._call(KEYS, **page_params(offset, include_disabled=include_disabled, workspace_id=workspace))
+            try:
+                return self._call(
+                    KEYS, **page_params(offset, include_disabled=include_disabled, workspace_id=workspace)
+                )
+            except AuthenticationError as refused:  # a key of the wrong kind, or not accepted at all
+                raise refused_listing(refused) from None
 
         KEYS.load()
         pages = [page(0)]
@@ -447,13 +460,23 @@ class AsyncCreditsClient(_ClientBase):
         one read several at once; a page that fails fails the listing."""
         import asyncio
 
-        from ._api_key import KEYS_PAGE_SIZE, KEYS_PAGES_AT_ONCE, merge_pages, page_params, workspace_uuid
+        from ._api_key import (
+            KEYS_PAGE_SIZE,
+            KEYS_PAGES_AT_ONCE,
+            merge_pages,
+            page_params,
+            refused_listing,
+            workspace_uuid,
+        )
 
         workspace = workspace_uuid(workspace_id)
 
         async def page(offset: int) -> tuple[ApiKey, ...]:
             params = page_params(offset, include_disabled=include_disabled, workspace_id=workspace)
-            return await self._call(KEYS, **params)
+            try:
+                return await self._call(KEYS, **params)
+            except AuthenticationError as refused:  # a key of the wrong kind, or not accepted at all
+                raise refused_listing(refused) from None
 
         pages = [await page(0)]
         offset = KEYS_PAGE_SIZE

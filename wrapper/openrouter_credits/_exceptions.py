@@ -7,7 +7,7 @@
     │   └── APITimeoutError         a timeout, or the call's deadline ran out
     ├── APIStatusError              the server answered with a status other than 2xx
     │   ├── AuthenticationError     401
-    │   ├── PermissionDeniedError   403
+    │   ├── PermissionDeniedError   403, or the 401 of GET /keys to a key that is not a management key
     │   ├── RateLimitError          429
     │   ├── ServerError             5xx
     │   └── UnexpectedStatusError   any other status (1xx, 3xx, 4xx not above, unknown codes)
@@ -175,7 +175,9 @@ class AuthenticationError(APIStatusError):
 
 
 class PermissionDeniedError(APIStatusError):
-    """403: the key is valid but may not read credits; /credits needs a provisioning (management) key."""
+    """The key is valid but of the wrong kind: /credits, /activity and /keys need a provisioning
+    (management) key. A 403, or the 401 OpenRouter answers ``GET /keys`` with for such a key (saying
+    the operation is for management keys; ``status_code`` is what the server sent)."""
 
     kind = "permission"
 
