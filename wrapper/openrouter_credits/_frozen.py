@@ -21,7 +21,8 @@ from ._fields import may_be_unset
 
 __all__ = ["Frozen"]
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+#: Per class: its fields, and those that may be Unset (looked up once).
+_FIELDS: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
 
 class Frozen:
@@ -50,22 +51,22 @@ class Frozen:
         """A copy of ``model``, an instance of the generated class this one extends, with each
         optional field the answer lacks None rather than ``Unset`` (on every call's path: the field
         names are looked up once per class, and the frozen instance is filled in directly)."""
-        names = _FIELD_NAMES.get(cls)
-        if names is None:
-            names = _FIELD_NAMES[cls] = tuple(f.name for f in attrs.fields(cast(Any, cls)))
+        fields = _FIELDS.get(cls)
+        if fields is None:
+            fields = _FIELDS[cls] = (tuple(f.name for f in attrs.fields(cast(Any, cls))), may_be_unset(cls))
+        names, optional = fields
         new = cls.__new__(cls)
         for name in names:
             object.__setattr__(new, name, getattr(model, name))
-        new._unset_to_none()
+        for name in optional:
+            if isinstance(getattr(model, name), Unset):
+                object.__setattr__(new, name, None)
         object.__setattr__(new, "additional_properties", dict(model.additional_properties))
         return new
 
     def __attrs_post_init__(self) -> None:
         # Made by its attrs __init__ (``KeyInfo(label=..., ...)``): the optional fields left out are
         # None too.
-        self._unset_to_none()
-
-    def _unset_to_none(self) -> None:
         for name in may_be_unset(type(self)):
             if isinstance(getattr(self, name), Unset):
                 object.__setattr__(self, name, None)
