@@ -390,7 +390,7 @@ def test_a_newer_document_regenerates_cleanly(tmp_path: Path, variant: str) -> N
     declared optional in one variant, required (and nullable where the wrapper reads them) in the
     other: `make generate` makes typed attributes of them, and the view, --json, --format prometheus,
     keys and spend --by model show against the mock what they show with today's package, figure for
-    figure; no Unset shows in a result's repr."""
+    figure; no Unset shows in their output or in a result's repr."""
     from openrouter_credits.cli import main
     from openrouter_credits.testing import MockOpenRouter, MockServer
 
@@ -452,7 +452,7 @@ def test_a_newer_document_regenerates_cleanly(tmp_path: Path, variant: str) -> N
     ]
     assert [listing[name]["status"] for name in ("busy", "idle", "new")] == ["will_exhaust", "dormant", "ok"]
     assert '\nopenrouter_credits_key_budget_remaining_dollars{scope="api_key"} 3\n' in today[2][1]
-    for text in regenerated["shown"]:
+    for text in [*regenerated["shown"], *(out for _, out in regenerated["outputs"])]:
         assert "Unset" not in text
 
 
