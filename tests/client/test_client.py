@@ -25,6 +25,7 @@ from openrouter_credits import (
     ConfigurationError,
     Credits,
     CreditsClient,
+    MalformedBudgetError,
     PermissionDeniedError,
     RateLimitError,
     ResponseValidationError,
@@ -558,6 +559,7 @@ def test_get_credits_one_shot(monkeypatch: pytest.MonkeyPatch) -> None:
         ResponseValidationError("m", status_code=200, body="b", request_id=None, url="u"),
         APITimeoutError("m", url="u"),
         ConfigurationError("m"),
+        MalformedBudgetError("data.budgets[0].scope", "is None, not a string"),
     ],
 )
 def test_errors_pickle(error: Exception) -> None:

@@ -19,7 +19,9 @@ import attrs
 
 from openrouter_credits_client.models.list_api_keys_response_200_data_item import ListApiKeysResponse200DataItem
 
-from ._exceptions import ConfigurationError, term
+from . import _defaults
+from ._exceptions import APIStatusError, AuthenticationError, ConfigurationError, PermissionDeniedError, term
+from ._fields import read
 from ._frozen import Frozen
 from ._windows import next_reset, utc, window_start
 
@@ -34,6 +36,7 @@ __all__ = [
     "KeyStatus",
     "merge_pages",
     "page_params",
+    "refused_listing",
     "workspace_uuid",
 ]
 
@@ -66,6 +69,13 @@ def _parse_time(value: object) -> dt.datetime | None:
         except ValueError:
             return None
     return None
+
+
+def _last_used(key: ApiKey) -> dt.datetime | None:
+    """``last_used_at`` of a listed key, beyond the published document: the property of that name
+    reads it from what the server sent. A document that declares it (as the official SDK's does) gives
+    a typed attribute that takes the property's place (see ``_fields``); either way it is read here."""
+    return _parse_time(read(key, "last_used_at"))
 
 
 def _number(value: object) -> float | None:
@@ -115,9 +125,9 @@ class ApiKey(Frozen, ListApiKeysResponse200DataItem):
         return _parse_time(self.expires_at)
 
     @property
-    def last_used_at(self) -> dt.datetime | None:
-        """When the key was last used, when the listing says (``last_used_at``, beyond the document)."""
-        return _parse_time(self.additional_properties.get("last_used_at"))
+    def last_used_at(self) -> dt.datetime | None:  # type: ignore[override, unused-ignore]  # see _last_used
+        """When the key was last used (aware UTC), None when the listing does not say."""
+        return _last_used(self)
 
     def resets_at(self, now: dt.datetime) -> dt.datetime | None:
         """When the key's limit next starts afresh after ``now``; None without a limit or a reset."""
@@ -199,7 +209,7 @@ class ApiKey(Frozen, ListApiKeysResponse200DataItem):
             return "near_limit"
         if expires is not None and expires - now <= SOON:
             return "expires_soon"
-        used = self.last_used_at
+        used = _last_used(self)
         if used is not None and now - used > DORMANT_AFTER:
             return "dormant"
         return "ok"
@@ -242,3 +252,29 @@ def page_params(offset: int, *, include_disabled: bool, workspace_id: Any) -> di
     if workspace_id is not None:
         params["workspace_id"] = workspace_id
     return params
+
+
+def refused_listing(error: AuthenticationError) -> APIStatusError:
+    """What a 401 to ``GET /keys`` means. OpenRouter refuses a key that is not a management key with a
+    401 there (the 403 of ``/credits`` and ``/activity`` is not in that operation's document), saying
+    the operation is for management keys: the key is fine, of the wrong kind, and that is a
+    ``PermissionDeniedError`` saying which kind it needs and where to create one. Any other 401 (a
+    key unknown, revoked, expired) is the ``AuthenticationError`` it was."""
+    said = error.message.lower()
+    if "management" not in said and "provisioning" not in said:
+        return error
+    description = (
+        f"This key may not list the account's keys (HTTP {error.status_code}: {error.message}). That needs "
+        f"a management (provisioning) key; create one at {_defaults.MANAGEMENT_KEYS_URL}."
+    )
+    if error.request_id:
+        description += f" (request id {error.request_id})"
+    return PermissionDeniedError(
+        description,
+        status_code=error.status_code,
+        message=error.message,
+        body=error.body,
+        request_id=error.request_id,
+        retry_after=error.retry_after,
+        url=error.url,
+    )

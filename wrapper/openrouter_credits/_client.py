@@ -7,7 +7,7 @@ import datetime as dt
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar, cast
 
 import httpx
 
@@ -15,7 +15,7 @@ from . import _defaults
 from ._call.body import Received, aread_body, read_body
 from ._call.operations import ACTIVITY, CREDITS, KEY, KEYS, Operation
 from ._call.retry import Call
-from ._exceptions import ConfigurationError, OpenRouterCreditsError, OperationUnavailable, term
+from ._exceptions import AuthenticationError, ConfigurationError, OperationUnavailable, term
 from ._settings import Settings
 from ._windows import utc
 
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from ._key_info import KeyInfo
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 __all__ = ["AsyncCreditsClient", "CreditsClient", "get_balance", "get_credits"]
 
@@ -44,26 +45,55 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _balance_of(outcomes: Mapping[str, object], now: dt.datetime) -> Balance:
-    """The Balance of the three calls' outcomes (a result, or the error a call raised), asked ``now``."""
+def _activity_params(key_hash: str | None) -> dict[str, Any]:
+    if key_hash is None:
+        return {}
+    if not isinstance(key_hash, str) or not key_hash.strip():
+        raise ConfigurationError(f"{term('key_hash')} must be a key's hash (ApiKey.hash_), a non-empty string.")
+    return {"api_key_hash": key_hash.strip()}
+
+
+def _renamed_key_hash(key_hash: str | None, api_key_hash: str | None) -> str | None:
+    """``key_hash``, or what the caller gave under its old name (``api_key_hash``, deprecated: one
+    name for one value across the API, as ``get_balance(key_hash=...)`` has it)."""
+    if api_key_hash is None:
+        return key_hash
+    import warnings
+
+    warnings.warn(
+        "get_activity(api_key_hash=...) is deprecated: pass key_hash=..., as get_balance() takes it.",
+        DeprecationWarning,
+        stacklevel=3,  # the caller's line
+    )
+    if key_hash is not None:
+        raise ConfigurationError(
+            f"Give the key's hash once, as {term('key_hash')}; api_key_hash is its old name, deprecated."
+        )
+    return api_key_hash
+
+
+def _balance_calls(key_hash: str | None) -> dict[str, tuple[Operation[Any], dict[str, Any]]]:
+    """What ``get_balance()`` calls at once, by name: each operation with its parameters (``"keys"``
+    stands for the whole listing, disabled keys included). Checks ``key_hash`` before any I/O."""
+    activity = _activity_params(key_hash)
+    if key_hash is None:
+        return {"credits": (CREDITS, {}), "key": (KEY, {}), "activity": (ACTIVITY, activity)}
+    return {"credits": (CREDITS, {}), "keys": (KEYS, {"include_disabled": True}), "activity": (ACTIVITY, activity)}
+
+
+def _balance_of(outcomes: Mapping[str, object], key_hash: str | None, now: dt.datetime) -> Balance:
+    """The Balance of the outcomes of ``_balance_calls(key_hash)`` (a result, or the error a call
+    raised), asked ``now``: the key's own, or with ``key_hash`` that listed key's."""
     from ._activity import Activity
-    from ._balance import balance_from
+    from ._balance import api_errors, balance_from, listed_key_balance
 
     rows = outcomes["activity"]
-    answers = {"credits": outcomes["credits"], "key": outcomes["key"]}
-    if isinstance(rows, BaseException):
-        if not isinstance(rows, OpenRouterCreditsError):
-            raise rows
-        return balance_from(answers, None, rows, now)
-    return balance_from(answers, Activity(cast("list[ActivityItem]", rows), now.date()), None, now)
-
-
-def _activity_params(api_key_hash: str | None) -> dict[str, Any]:
-    if api_key_hash is None:
-        return {}
-    if not isinstance(api_key_hash, str) or not api_key_hash.strip():
-        raise ConfigurationError(f"{term('api_key_hash')} must be a key's hash (ApiKey.hash_), a non-empty string.")
-    return {"api_key_hash": api_key_hash.strip()}
+    activity_error = api_errors({"activity": rows}).get("activity")
+    activity = None if activity_error is not None else Activity(cast("list[ActivityItem]", rows), now.date())
+    answers = {name: outcome for name, outcome in outcomes.items() if name != "activity"}
+    if key_hash is None:
+        return balance_from(answers, activity, activity_error, now)
+    return listed_key_balance(answers, key_hash.strip(), activity, activity_error, now)
 
 
 def _in_order(outcomes: list[Any]) -> list[tuple[ApiKey, ...]]:
@@ -72,21 +102,6 @@ def _in_order(outcomes: list[Any]) -> list[tuple[ApiKey, ...]]:
         if isinstance(outcome, BaseException):
             raise outcome
     return outcomes
-
-
-def _listed_balance_of(outcomes: Mapping[str, object], key_hash: str, now: dt.datetime) -> Balance:
-    """The Balance of one listed key from the outcomes of /credits, list_keys() and its /activity."""
-    from ._activity import Activity
-    from ._balance import listed_key_balance
-
-    rows = outcomes["activity"]
-    answers = {"credits": outcomes["credits"], "keys": outcomes["keys"]}
-    if isinstance(rows, BaseException):
-        if not isinstance(rows, OpenRouterCreditsError):
-            raise rows
-        return listed_key_balance(answers, key_hash, None, rows, now)
-    activity = Activity(cast("list[ActivityItem]", rows), now.date())
-    return listed_key_balance(answers, key_hash, activity, None, now)
 
 
 class _Exchange:
@@ -242,30 +257,45 @@ class CreditsClient(_ClientBase):
         """This key's own limit and usage (``GET /key``, any key)."""
         return self._call(KEY)
 
-    def get_activity(self, *, api_key_hash: str | None = None) -> Activity:
+    def get_activity(self, *, key_hash: str | None = None, api_key_hash: str | None = None) -> Activity:
         """The last 30 completed UTC days of the account's spend (``GET /activity``, a management key);
-        with ``api_key_hash`` (an ``ApiKey.hash_``), of that key alone."""
+        with ``key_hash`` (an ``ApiKey.hash_``), of that key alone (``api_key_hash``: its old name,
+        deprecated)."""
         from ._activity import Activity
 
+        params = _activity_params(_renamed_key_hash(key_hash, api_key_hash))
         today = self._today()
-        rows = self._call(ACTIVITY, **_activity_params(api_key_hash))
+        rows = self._call(ACTIVITY, **params)
         return Activity(rows, today)
 
     def list_keys(self, *, include_disabled: bool = False, workspace_id: str | UUID | None = None) -> list[ApiKey]:
         """Every key of the account (``GET /keys``, a management key), all pages, each key once;
-        disabled keys only with ``include_disabled``; only one workspace's with ``workspace_id``.
+        disabled keys only with ``include_disabled``; only one workspace's with ``workspace_id``. A key
+        that is not a management key gets a ``PermissionDeniedError`` saying so.
 
         After a full first page, the next pages are read several at once. A page that fails fails
         the listing (the error is raised): the list returned is never a part passed off as whole.
         OpenRouter pages by offset, so a key added or deleted during the listing may be missing."""
         from concurrent.futures import ThreadPoolExecutor
 
-        from ._api_key import KEYS_PAGE_SIZE, KEYS_PAGES_AT_ONCE, merge_pages, page_params, workspace_uuid
+        from ._api_key import (
+            KEYS_PAGE_SIZE,
+            KEYS_PAGES_AT_ONCE,
+            merge_pages,
+            page_params,
+            refused_listing,
+            workspace_uuid,
+        )
 
         workspace = workspace_uuid(workspace_id)
 
         def page(offset: int) -> tuple[ApiKey, ...]:
-            return self._call(KEYS, **page_params(offset, include_disabled=include_disabled, workspace_id=workspace))
+            try:
+                return self._call(
+                    KEYS, **page_params(offset, include_disabled=include_disabled, workspace_id=workspace)
+                )
+            except AuthenticationError as refused:  # a key of the wrong kind, or not accepted at all
+                raise refused_listing(refused) from None
 
         KEYS.load()
         pages = [page(0)]
@@ -295,33 +325,26 @@ class CreditsClient(_ClientBase):
         from concurrent.futures import Future, ThreadPoolExecutor
 
         now = self._now()
-        params = _activity_params(key_hash)
-        calls: dict[str, tuple[Operation[Any], Callable[[], Any]]] = {
-            "credits": (CREDITS, lambda: self._call(CREDITS)),
-            "activity": (ACTIVITY, lambda: self._call(ACTIVITY, **params)),
-        }
-        if key_hash is None:
-            calls["key"] = (KEY, lambda: self._call(KEY))
-        else:
-            calls["keys"] = (KEYS, lambda: self.list_keys(include_disabled=True))
+        calls = _balance_calls(key_hash)
+
+        def call(name: str) -> Any:
+            operation, params = calls[name]
+            return self.list_keys(**params) if operation is KEYS else self._call(operation, **params)
+
         outcomes: dict[str, object] = {}
         for name, (operation, _) in calls.items():
             try:
-                operation.load()
+                operation.load()  # in this thread, before the workers (see Operation.load)
             except OperationUnavailable as unavailable:  # its part is unknown, with that reason
                 outcomes[name] = unavailable
-        pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix=WORKER_THREAD_PREFIX)
+        pool = ThreadPoolExecutor(max_workers=len(calls), thread_name_prefix=WORKER_THREAD_PREFIX)
         try:
-            futures: dict[str, Future[Any]] = {
-                name: pool.submit(call) for name, (_, call) in calls.items() if name not in outcomes
-            }
+            futures: dict[str, Future[Any]] = {name: pool.submit(call, name) for name in calls if name not in outcomes}
             outcomes.update({name: future.exception() or future.result() for name, future in futures.items()})
         finally:
             # Ctrl-C while waiting: return at once, not when the calls in flight end.
             pool.shutdown(wait=False, cancel_futures=True)
-        if key_hash is not None:
-            return _listed_balance_of(outcomes, params["api_key_hash"], now)
-        return _balance_of(outcomes, now)
+        return _balance_of(outcomes, key_hash, now)
 
     def _call(self, operation: Operation[T], **params: Any) -> T:
         call = Call(self._settings, operation)
@@ -420,13 +443,14 @@ class AsyncCreditsClient(_ClientBase):
         """This key's own limit and usage (``GET /key``, any key)."""
         return await self._call(KEY)
 
-    async def get_activity(self, *, api_key_hash: str | None = None) -> Activity:
+    async def get_activity(self, *, key_hash: str | None = None, api_key_hash: str | None = None) -> Activity:
         """The last 30 completed UTC days of the account's spend (``GET /activity``, a management key);
-        with ``api_key_hash``, of that key alone."""
+        with ``key_hash``, of that key alone (``api_key_hash``: its old name, deprecated)."""
         from ._activity import Activity
 
+        params = _activity_params(_renamed_key_hash(key_hash, api_key_hash))
         today = self._today()
-        rows = await self._call(ACTIVITY, **_activity_params(api_key_hash))
+        rows = await self._call(ACTIVITY, **params)
         return Activity(rows, today)
 
     async def list_keys(
@@ -436,13 +460,23 @@ class AsyncCreditsClient(_ClientBase):
         one read several at once; a page that fails fails the listing."""
         import asyncio
 
-        from ._api_key import KEYS_PAGE_SIZE, KEYS_PAGES_AT_ONCE, merge_pages, page_params, workspace_uuid
+        from ._api_key import (
+            KEYS_PAGE_SIZE,
+            KEYS_PAGES_AT_ONCE,
+            merge_pages,
+            page_params,
+            refused_listing,
+            workspace_uuid,
+        )
 
         workspace = workspace_uuid(workspace_id)
 
         async def page(offset: int) -> tuple[ApiKey, ...]:
             params = page_params(offset, include_disabled=include_disabled, workspace_id=workspace)
-            return await self._call(KEYS, **params)
+            try:
+                return await self._call(KEYS, **params)
+            except AuthenticationError as refused:  # a key of the wrong kind, or not accepted at all
+                raise refused_listing(refused) from None
 
         pages = [await page(0)]
         offset = KEYS_PAGE_SIZE
@@ -461,21 +495,14 @@ class AsyncCreditsClient(_ClientBase):
         import asyncio
 
         now = self._now()
-        if key_hash is not None:
-            params = _activity_params(key_hash)
-            listing = await asyncio.gather(
-                self._call(CREDITS),
-                self.list_keys(include_disabled=True),
-                self._call(ACTIVITY, **params),
-                return_exceptions=True,
-            )
-            outcomes = dict(zip(("credits", "keys", "activity"), listing, strict=True))
-            return _listed_balance_of(outcomes, params["api_key_hash"], now)
-        names = ("credits", "key", "activity")
-        results = await asyncio.gather(
-            self._call(CREDITS), self._call(KEY), self._call(ACTIVITY), return_exceptions=True
-        )
-        return _balance_of(dict(zip(names, results, strict=True)), now)
+        calls = _balance_calls(key_hash)
+
+        async def call(name: str) -> Any:
+            operation, params = calls[name]
+            return await (self.list_keys(**params) if operation is KEYS else self._call(operation, **params))
+
+        results = await asyncio.gather(*(call(name) for name in calls), return_exceptions=True)
+        return _balance_of(dict(zip(calls, results, strict=True)), key_hash, now)
 
     async def _call(self, operation: Operation[T], **params: Any) -> T:
         loop = self._running_loop()
@@ -523,31 +550,26 @@ async def _closed_with_its_loop(http: httpx.AsyncClient) -> AsyncGenerator[None,
         await http.aclose()
 
 
-def get_credits(
-    api_key: str | None = None,
-    *,
-    base_url: str | None = None,
-    timeout: float | httpx.Timeout = _defaults.DEFAULT_TIMEOUT,
-    deadline: float = _defaults.DEFAULT_DEADLINE,
-    max_retries: int = _defaults.DEFAULT_MAX_RETRIES,
-) -> Credits:
-    """One call with a client of its own: ``get_credits().remaining``."""
-    with CreditsClient(
-        api_key, base_url=base_url, timeout=timeout, deadline=deadline, max_retries=max_retries
-    ) as client:
-        return client.get_credits()
+def _with_a_client_of_its_own(
+    read: Callable[[CreditsClient], T], client: Callable[P, CreditsClient], returns: str
+) -> Callable[P, T]:
+    """``read`` as a function of its own: with a client made from the client's options (one
+    signature to keep), closed before it returns."""
+    import inspect  # httpx has imported it already
+
+    def call(*args: P.args, **kwargs: P.kwargs) -> T:
+        with client(*args, **kwargs) as own:
+            return read(own)
+
+    name = read.__name__
+    call.__name__ = call.__qualname__ = name
+    call.__doc__ = f"``CreditsClient(...).{name}()`` with a client of its own, closed before it returns."
+    # help() and inspect show the client's options, and what the function returns.
+    call.__signature__ = inspect.signature(client).replace(return_annotation=returns)  # type: ignore[attr-defined]
+    return call
 
 
-def get_balance(
-    api_key: str | None = None,
-    *,
-    base_url: str | None = None,
-    timeout: float | httpx.Timeout = _defaults.DEFAULT_TIMEOUT,
-    deadline: float = _defaults.DEFAULT_DEADLINE,
-    max_retries: int = _defaults.DEFAULT_MAX_RETRIES,
-) -> Balance:
-    """One ``get_balance()`` with a client of its own: ``get_balance().days_left``."""
-    with CreditsClient(
-        api_key, base_url=base_url, timeout=timeout, deadline=deadline, max_retries=max_retries
-    ) as client:
-        return client.get_balance()
+#: One call with a client of its own: ``get_credits().remaining``; takes ``CreditsClient``'s options.
+get_credits = _with_a_client_of_its_own(CreditsClient.get_credits, CreditsClient, "Credits")
+#: One ``get_balance()`` with a client of its own: ``get_balance().days_left``.
+get_balance = _with_a_client_of_its_own(CreditsClient.get_balance, CreditsClient, "Balance")

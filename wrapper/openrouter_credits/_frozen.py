@@ -3,7 +3,8 @@ read-only ``extra`` (the fields the server sent beyond the document), equality, 
 
 ``Credits`` (``_credits``), ``KeyInfo`` (``_key_info``) and ``ApiKey`` (``_api_key``) mix ``Frozen``
 into the generated model they extend: every field the API document declares is a typed attribute, so
-a field upstream adds appears after ``make generate`` with no edit to the wrapper.
+a field upstream adds appears after ``make generate`` with no edit to the wrapper. An optional field
+the answer lacks is None, never the generated package's ``Unset`` (see ``_fields``).
 """
 
 from __future__ import annotations
@@ -14,9 +15,14 @@ from typing import Any, NoReturn, Self, cast
 
 import attrs
 
+from openrouter_credits_client.types import Unset
+
+from ._fields import may_be_unset
+
 __all__ = ["Frozen"]
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+#: Per class: its fields, and those that may be Unset (looked up once).
+_FIELDS: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
 
 
 class Frozen:
@@ -42,17 +48,28 @@ class Frozen:
 
     @classmethod
     def from_generated(cls, model: Any) -> Self:
-        """A copy of ``model``, an instance of the generated class this one extends (on every call's
-        path: the field names are looked up once per class, and the frozen instance is filled in
-        directly)."""
-        names = _FIELD_NAMES.get(cls)
-        if names is None:
-            names = _FIELD_NAMES[cls] = tuple(f.name for f in attrs.fields(cast(Any, cls)))
+        """A copy of ``model``, an instance of the generated class this one extends, with each
+        optional field the answer lacks None rather than ``Unset`` (on every call's path: the field
+        names are looked up once per class, and the frozen instance is filled in directly)."""
+        fields = _FIELDS.get(cls)
+        if fields is None:
+            fields = _FIELDS[cls] = (tuple(f.name for f in attrs.fields(cast(Any, cls))), may_be_unset(cls))
+        names, optional = fields
         new = cls.__new__(cls)
         for name in names:
             object.__setattr__(new, name, getattr(model, name))
+        for name in optional:
+            if isinstance(getattr(model, name), Unset):
+                object.__setattr__(new, name, None)
         object.__setattr__(new, "additional_properties", dict(model.additional_properties))
         return new
+
+    def __attrs_post_init__(self) -> None:
+        # Made by its attrs __init__ (``KeyInfo(label=..., ...)``): the optional fields left out are
+        # None too.
+        for name in may_be_unset(type(self)):
+            if isinstance(getattr(self, name), Unset):
+                object.__setattr__(self, name, None)
 
     def _repr_fields(self) -> list[str]:
         fields = attrs.fields(cast(Any, type(self)))

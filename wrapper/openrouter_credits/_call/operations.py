@@ -167,15 +167,15 @@ CREDITS: Operation[Credits] = Operation(
 def _key(parsed: Any) -> KeyInfo:
     """The key's answer; a budget layer that is not what OpenRouter documents makes it invalid (the
     spendable figure would otherwise ignore the budget)."""
-    from .._budgets import MalformedBudget
+    from .._exceptions import MalformedBudgetError
     from .._key_info import KeyInfo
 
     key = KeyInfo.from_generated(parsed.data)
     try:
         key.budget_layers  # noqa: B018 (checks them)
         key.effective_layer  # noqa: B018
-    except MalformedBudget as bad:
-        raise InvalidAnswer(str(bad)) from None
+    except MalformedBudgetError as bad:
+        raise InvalidAnswer(bad.detail) from None
     return key
 
 
