@@ -47,6 +47,10 @@ LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 MANAGEMENT_KEYS_URL = "https://openrouter.ai/settings/management-keys"
 USER_AGENT = f"openrouter-credits/{__version__}"
 
+#: A name from outside (a listed key's, a model's) is shown in logs, the terminal and the status page
+#: up to this many characters, the rest cut with an ellipsis (the page keeps the whole name in a title).
+SHOWN_NAME_CHARS = 60
+
 #: A key file (``--api-key-file``, ``api_key_file``) or standard input is read up to this many
 #: characters: a key is about 70.
 MAX_KEY_FILE_CHARS = 4096
