@@ -86,7 +86,8 @@ def test_listed_keys_exported(mock: MockServer, exporter: MakeExporter) -> None:
 
 
 def test_keys_failing_alone(mock: MockServer, exporter: MakeExporter, clock: Clock) -> None:
-    """/keys failing: the account's series and up stay, the listed keys' series go, the error is counted."""
+    """/keys failing: the account's series stay, the listed keys' series go, the error is counted; the
+    poll is incomplete: up 0, call_up names /keys."""
     mock.app.set_keys(KEYS)
 
     async def scenario() -> dict[str, Any]:
@@ -99,7 +100,13 @@ def test_keys_failing_alone(mock: MockServer, exporter: MakeExporter, clock: Clo
         return families(watcher)
 
     found = asyncio.run(scenario())
-    assert samples(found, "openrouter_credits_up") == {(("key", "acct"),): 1.0}
+    assert samples(found, "openrouter_credits_up") == {(("key", "acct"),): 0.0}
+    assert samples(found, "openrouter_credits_call_up") == {
+        (("call", "credits"), ("key", "acct")): 1.0,
+        (("call", "key"), ("key", "acct")): 1.0,
+        (("call", "activity"), ("key", "acct")): 1.0,
+        (("call", "keys"), ("key", "acct")): 0.0,
+    }
     assert samples(found, "openrouter_credits_remaining_dollars") == {(("key", "acct"),): 17.5}
     assert samples(found, "openrouter_credits_account_key_usage_dollars") == {}
     errors = samples(found, "openrouter_credits_poll_errors_total")

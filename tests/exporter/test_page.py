@@ -71,10 +71,13 @@ def test_discovered_keys_and_models_when_known() -> None:
     page = render_page(snapshot(listed=listed, models=models)).decode()
     section = page[page.index('id="listed"') :]
     assert section.index("app-9") < section.index("app-8") < section.index("app-1")
-    assert "<td>app-9</td><td>team-a</td><td class=n>$9.00</td><td class=n>$10.00</td><td class=n>$1.00</td>" in page
+    assert (
+        '<td class="name"><bdi>app-9</bdi></td><td>team-a</td><td class=n>$9.00</td><td class=n>$10.00</td>'
+        "<td class=n>$1.00</td>"
+    ) in page
     assert "no-limit" not in page  # no limit: not close to one
     assert "Top models (30d)" in page
-    assert page.index("openai/gpt-4o</td><td class=n>$15.00") < page.index("anthropic/claude-sonnet</td><td class=n>$9")
+    assert page.index("openai/gpt-4o</bdi></td><td class=n>$15.00") < page.index("claude-sonnet</bdi></td><td class=n>$9")
 
 
 def test_a_listed_label_is_escaped() -> None:
