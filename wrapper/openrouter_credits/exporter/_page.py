@@ -185,7 +185,8 @@ def _view(name: str, state: KeyState, now: dt.datetime) -> KeyView:
             key.usage_weekly,
             key.usage_monthly,
         )
-    note = balance.unknown.get("remaining") if key is not None and not key.is_management_key else None
+    why = balance.unknown.get("remaining") if key is not None and not key.is_management_key else None
+    note = None if why is None else f"This is not a management key: {why}."
     return KeyView(
         name,
         status,
