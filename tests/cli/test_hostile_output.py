@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hostile_names import LONG, NEWLINE_NAME, RTL_NAME, SURROGATE_NAME, TERMINAL_NAME
 
+from hostile_names import LONG, NEWLINE_NAME, RTL_NAME, SURROGATE_NAME, TERMINAL_NAME
 from openrouter_credits.cli import main
 from openrouter_credits.testing import MockOpenRouter, MockServer, activity_row
 

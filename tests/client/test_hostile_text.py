@@ -10,10 +10,10 @@ from typing import Any
 
 import httpx
 import pytest
-from helpers import KEY
-from hostile_names import LONG, SURROGATE_NAME, TERMINAL_NAME, hostile_text
 from hypothesis import HealthCheck, given, settings
 
+from helpers import KEY
+from hostile_names import LONG, SURROGATE_NAME, TERMINAL_NAME, hostile_text
 from openrouter_credits import CreditsClient, ServerError
 from openrouter_credits._text import ELLIPSIS, printable, shorten, shown, valid, valid_json
 from openrouter_credits.testing._records import activity_row, listed_key

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 from conftest import MANAGEMENT, ORDINARY, Clock, MakeExporter, Receiver, delivering
-from hostile_names import LONG, NEWLINE_NAME, RTL_NAME, SURROGATE_NAME, TERMINAL_NAME, hostile_text
 from hypothesis import HealthCheck, given, settings
 from prometheus_client.parser import text_string_to_metric_families
 
+from hostile_names import LONG, NEWLINE_NAME, RTL_NAME, SURROGATE_NAME, TERMINAL_NAME, hostile_text
 from openrouter_credits._api_key import ApiKey
 from openrouter_credits._apps.config_file import KeySpec
 from openrouter_credits._logging import EXPORTER_LOGGER, MAX_LOG_MESSAGE, RedactingFilter
