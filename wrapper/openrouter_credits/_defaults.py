@@ -57,6 +57,9 @@ MAX_KEY_FILE_CHARS = 4096
 
 # --- the command line and the exporter: --config's settings -------------------------------------------
 
+#: --config is read up to this many bytes (a file of keys and channels is a few KiB): a file that is
+#: larger (a link to /dev/zero) is refused rather than read into memory.
+MAX_CONFIG_BYTES = 1024 * 1024
 #: Today's spend is a spike only from this many dollars on (``spike_min_dollars``, ``--spike-min-dollars``).
 DEFAULT_SPIKE_MIN_DOLLARS = 1.0
 #: A discovering key's per-model spend series: the most spent models, then "other" (``top_models``).
