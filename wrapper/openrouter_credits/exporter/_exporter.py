@@ -4,8 +4,9 @@
   in lockstep; a 429's Retry-After makes the next poll wait longer, up to ``MAX_POLL_WAIT``).
 - ``GET /`` is a status page for people (``_page``), rendered at most once per poll.
 - ``GET /metrics`` answers from the last polls, never by calling OpenRouter: the text is rendered once
-  per poll and served as is. ``GET /healthz`` is 200 when every key's last poll succeeded recently,
-  else 503 naming the failing keys.
+  per poll and served as is. ``GET /healthz`` is 200 when every key's last poll succeeded recently
+  and every call of it answered, else 503 naming the failing keys (and a failed call, with what it
+  leaves unknown), in words anyone may read: a key by its table, never a file's path.
 - A failed poll: ``up`` 0, the balance series gone (never 0, never stale numbers), the last success
   time kept, ``poll_errors_total{key, kind}`` counted. A poll that read only part of what it needs (one
   call failed) keeps what it read, with ``up`` 0 and ``call_up{call}`` 0 for the call that failed.
