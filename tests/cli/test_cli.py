@@ -170,6 +170,9 @@ def test_prometheus(mock: MockServer) -> None:
         'openrouter_credits_key_usage_dollars{period="month"}': 0.0,
         'openrouter_credits_key_usage_dollars{period="all"}': 0.0,
         "openrouter_credits_up": 1.0,
+        'openrouter_credits_call_up{call="credits"}': 1.0,
+        'openrouter_credits_call_up{call="key"}': 1.0,
+        'openrouter_credits_call_up{call="activity"}': 1.0,
     }
     promtool(result.stdout)
 
@@ -189,6 +192,7 @@ def test_prometheus_for_an_ordinary_key_leaves_unknowns_out(mock: MockServer) ->
         'openrouter_credits_key_usage_dollars{period="month"}': 2.5,
         'openrouter_credits_key_usage_dollars{period="all"}': 2.5,
         "openrouter_credits_up": 1.0,
+        'openrouter_credits_call_up{call="key"}': 1.0,  # /credits and /activity: refused by design
     }
     promtool(result.stdout)
 

@@ -86,7 +86,8 @@ def test_listed_keys_exported(mock: MockServer, exporter: MakeExporter) -> None:
 
 
 def test_keys_failing_alone(mock: MockServer, exporter: MakeExporter, clock: Clock) -> None:
-    """/keys failing: the account's series and up stay, the listed keys' series go, the error is counted."""
+    """/keys failing: the account's series stay, the listed keys' series go, the error is counted; the
+    poll is incomplete: up 0, call_up names /keys."""
     mock.app.set_keys(KEYS)
 
     async def scenario() -> dict[str, Any]:
@@ -99,7 +100,13 @@ def test_keys_failing_alone(mock: MockServer, exporter: MakeExporter, clock: Clo
         return families(watcher)
 
     found = asyncio.run(scenario())
-    assert samples(found, "openrouter_credits_up") == {(("key", "acct"),): 1.0}
+    assert samples(found, "openrouter_credits_up") == {(("key", "acct"),): 0.0}
+    assert samples(found, "openrouter_credits_call_up") == {
+        (("call", "credits"), ("key", "acct")): 1.0,
+        (("call", "key"), ("key", "acct")): 1.0,
+        (("call", "activity"), ("key", "acct")): 1.0,
+        (("call", "keys"), ("key", "acct")): 0.0,
+    }
     assert samples(found, "openrouter_credits_remaining_dollars") == {(("key", "acct"),): 17.5}
     assert samples(found, "openrouter_credits_account_key_usage_dollars") == {}
     errors = samples(found, "openrouter_credits_poll_errors_total")
@@ -129,6 +136,36 @@ def test_keys_at_most_once_a_minute_and_after_a_429(mock: MockServer, exporter: 
         return seen
 
     assert asyncio.run(scenario()) == [1, 1, 1, 1, 1, 1, 2, 3, 3, 3, 4]
+
+
+def test_a_huge_retry_after_on_keys_holds_the_listing_back_15_minutes_and_says_so(
+    mock: MockServer, exporter: MakeExporter, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Retry-After: 99999999999 on /keys: the listing is asked again after 15 minutes (the balance's
+    cap), the log says once that it is held back, /healthz says so meanwhile, and the log and
+    /healthz say when it answers again."""
+    mock.app.set_keys(KEYS)
+
+    async def scenario() -> list[tuple[int, int, str]]:
+        watcher = exporter(spec())
+        seen = []
+        mock.app.fail_next(1, status=429, retry_after=99999999999, endpoint="keys")
+        for step in (0, 60, 840, 60):  # 0 s (the 429), 60 s, 900 s (asked again), 960 s (a minute on)
+            clock.now += step
+            await watcher.poll("acct")
+            status, text = watcher.health()
+            seen.append((keys_requests(mock), status, text))
+        await watcher.aclose()
+        return seen
+
+    with caplog.at_level(logging.INFO, logger=EXPORTER_LOGGER):
+        seen = asyncio.run(scenario())
+    assert [(asked, status) for asked, status, _ in seen] == [(1, 503), (1, 503), (2, 200), (3, 200)]
+    assert "GET /keys failed (rate_limit: OpenRouter is rate limiting this key" in seen[0][2]
+    assert "the account's listed keys unknown; not asked again for 900 s" in seen[0][2]
+    logged = [r.getMessage() for r in caplog.records]
+    assert "Key acct: the listing is held back for 900 s (a 429 on GET /keys)" in logged
+    assert logged.count("Key acct: GET /keys answers again") == 1
 
 
 def test_max_keys(mock: MockServer, caplog: pytest.LogCaptureFixture, exporter: MakeExporter, clock: Clock) -> None:

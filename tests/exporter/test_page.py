@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import os
 import re
 import shutil
@@ -19,6 +20,7 @@ from conftest import MANAGEMENT, ORDINARY, MakeExporter, ServeProcess, two_keys
 
 from openrouter_credits._activity import DailySpend
 from openrouter_credits._apps.config_file import KeySpec
+from openrouter_credits.exporter import Exporter
 from openrouter_credits.exporter._page import KeyView, ListedKey, ModelSpend, Snapshot, render_page
 from openrouter_credits.testing import MockServer
 
@@ -71,10 +73,15 @@ def test_discovered_keys_and_models_when_known() -> None:
     page = render_page(snapshot(listed=listed, models=models)).decode()
     section = page[page.index('id="listed"') :]
     assert section.index("app-9") < section.index("app-8") < section.index("app-1")
-    assert "<td>app-9</td><td>team-a</td><td class=n>$9.00</td><td class=n>$10.00</td><td class=n>$1.00</td>" in page
+    assert (
+        '<td class="name"><bdi>app-9</bdi></td><td>team-a</td><td class=n>$9.00</td><td class=n>$10.00</td>'
+        "<td class=n>$1.00</td>"
+    ) in page
     assert "no-limit" not in page  # no limit: not close to one
     assert "Top models (30d)" in page
-    assert page.index("openai/gpt-4o</td><td class=n>$15.00") < page.index("anthropic/claude-sonnet</td><td class=n>$9")
+    assert page.index("openai/gpt-4o</bdi></td><td class=n>$15.00") < page.index(
+        "claude-sonnet</bdi></td><td class=n>$9"
+    )
 
 
 def test_a_listed_label_is_escaped() -> None:
@@ -100,6 +107,89 @@ def test_the_page_is_rendered_once_per_poll(exporter: MakeExporter) -> None:
         await watcher.aclose()
 
     asyncio.run(scenario())
+
+
+def page_of(watcher: Exporter) -> str:
+    status, body, _ = watcher.route("GET", "/")
+    assert status == 200
+    return body.decode()
+
+
+def test_before_the_first_poll_the_page_says_starting(exporter: MakeExporter) -> None:
+    """No poll has ended yet: 'starting', not 'failing'."""
+
+    async def scenario() -> str:
+        watcher = exporter(KeySpec("team-a", MANAGEMENT))
+        await watcher.aclose()
+        return page_of(watcher)
+
+    page = asyncio.run(scenario())
+    assert "1 key(s): 1 starting." in page
+    assert '<h2>team-a<span class="state starting">starting</span></h2>' in page
+
+
+def test_a_threshold_that_cannot_be_checked_is_not_ok(mock: MockServer, exporter: MakeExporter) -> None:
+    """below on an ordinary key without a limit (what it may spend is unknown for ever): 'threshold
+    unchecked' with the reason, never a green ok."""
+    mock.app.set_key(ORDINARY, limit=None)
+
+    async def scenario() -> str:
+        watcher = exporter(KeySpec("open", ORDINARY, below=5.0))
+        await watcher.poll("open")
+        await watcher.aclose()
+        return page_of(watcher)
+
+    page = asyncio.run(scenario())
+    assert '<h2>open<span class="state unchecked">threshold unchecked</span></h2>' in page
+    assert '<p class="reason">below cannot be checked: this key has no limit, and the account' in page
+    assert "1 threshold unchecked." in page
+
+
+def test_an_ordinary_keys_card_shows_its_own_limit_and_usage(mock: MockServer, exporter: MakeExporter) -> None:
+    """What the command shows of an ordinary key: its limit, what is left and its usage; one note
+    saying why the account's figures are unknown."""
+    mock.app.set_key(ORDINARY, limit=10.0, usage=2.5, usage_daily=0.5, usage_weekly=1.5, usage_monthly=2.5)
+
+    async def scenario() -> str:
+        watcher = exporter(KeySpec("team-b", ORDINARY))
+        await watcher.poll("team-b")
+        await watcher.aclose()
+        return page_of(watcher)
+
+    page = asyncio.run(scenario())
+    assert '<dd class="key-limit">$10.00</dd><dd class="key-left">$7.50</dd><dd class="key-usage">$2.50</dd>' in page
+    assert "<dd>$0.50, $1.50, $2.50</dd>" in page
+    assert '<p class="note">This is not a management key: the account&#x27;s balance needs a management' in page
+
+
+def test_a_failing_key_shows_its_name_and_kind_never_its_files(
+    mock: MockServer, exporter: MakeExporter, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A key file's path and the config file's name stay in the log: the page and /healthz, which
+    anyone who reaches the exporter reads, name the key and the kind of failure."""
+    path = "/run/secrets/private-folder/team-c.key"
+    spec = KeySpec(
+        "team-c",
+        "sk-or-v1-nobody-knows-this-key-0000",
+        origin=f"the key file {path} named by [keys.team-c] in keys.toml",
+    )
+
+    async def scenario() -> Exporter:
+        watcher = exporter(spec)
+        await watcher.poll("team-c")
+        await watcher.aclose()
+        return watcher
+
+    with caplog.at_level(logging.INFO):
+        watcher = asyncio.run(scenario())
+    page, health = page_of(watcher), watcher.health()[1]
+    for shown in (page, health):
+        assert "private-folder" not in shown
+        assert "keys.toml" not in shown
+    assert '<p class="reason">auth: OpenRouter did not accept the API key (HTTP 401' in page
+    assert "the key of [keys.team-c]" in page
+    assert health.startswith("failing: team-c: auth: OpenRouter did not accept the API key (HTTP 401")
+    assert path in caplog.text
 
 
 # --- in a real browser -------------------------------------------------------------------------

@@ -20,7 +20,14 @@ import attrs
 from openrouter_credits_client.models.list_api_keys_response_200_data_item import ListApiKeysResponse200DataItem
 
 from . import _defaults
-from ._exceptions import APIStatusError, AuthenticationError, ConfigurationError, PermissionDeniedError, term
+from ._exceptions import (
+    APIStatusError,
+    AuthenticationError,
+    ConfigurationError,
+    PermissionDeniedError,
+    ResponseValidationError,
+    term,
+)
 from ._fields import read
 from ._frozen import Frozen
 from ._windows import next_reset, utc, window_start
@@ -28,6 +35,7 @@ from ._windows import next_reset, utc, window_start
 __all__ = [
     "DAY",
     "DORMANT_AFTER",
+    "KEYS_MAX_PAGES",
     "KEYS_PAGES_AT_ONCE",
     "KEYS_PAGE_SIZE",
     "SOON",
@@ -35,6 +43,7 @@ __all__ = [
     "ApiKey",
     "KeyStatus",
     "merge_pages",
+    "more_pages",
     "page_params",
     "refused_listing",
     "workspace_uuid",
@@ -45,6 +54,9 @@ KEYS_PAGE_SIZE: Final = 100
 #: Once the first page is full, ``list_keys()`` asks for this many pages at once, batch after batch
 #: while they all come back full: 1,000 keys take two round trips.
 KEYS_PAGES_AT_ONCE: Final = 10
+#: ``list_keys()`` reads no more pages than this (100,000 keys): a listing still going on after them
+#: fails (a ``ResponseValidationError``), never passed off as whole, never read for ever.
+KEYS_MAX_PAGES: Final = 1000
 
 DAY: Final = dt.timedelta(days=1)
 #: A key that expires, or is projected to reach a limit without a reset, within this is flagged.
@@ -227,6 +239,28 @@ def merge_pages(pages: Iterable[Sequence[ApiKey]], *, include_disabled: bool) ->
             seen.add(key.hash_)
             keys.append(key)
     return keys
+
+
+def more_pages(batch: Sequence[Sequence[ApiKey]], seen: set[str], read: int, url: str) -> bool:
+    """Whether the listing goes on after ``batch`` (the pages just read; ``read`` pages in all): only
+    while each of its pages came back full and listed a key not listed before (``seen``, the hashes
+    so far, which this adds to): a listing that gives the same keys at every offset ends there.
+    Raises ``ResponseValidationError`` (``url``: the listing's) past ``KEYS_MAX_PAGES``."""
+    for page in batch:
+        new = {key.hash_ for key in page} - seen
+        seen |= new
+        if len(page) < KEYS_PAGE_SIZE or not new:
+            return False
+    if read >= KEYS_MAX_PAGES:
+        raise ResponseValidationError(
+            f"OpenRouter listed keys on {read:,} full pages ({read * KEYS_PAGE_SIZE:,} keys) and more, past the "
+            f"{KEYS_MAX_PAGES:,} pages list_keys() reads: the listing is not complete.",
+            status_code=200,
+            body="",
+            request_id=None,
+            url=url,
+        )
+    return True
 
 
 def workspace_uuid(workspace_id: object) -> uuid.UUID | None:

@@ -15,7 +15,7 @@ from . import _defaults
 from ._call.body import Received, aread_body, read_body
 from ._call.operations import ACTIVITY, CREDITS, KEY, KEYS, Operation
 from ._call.retry import Call
-from ._exceptions import AuthenticationError, ConfigurationError, OperationUnavailable, term
+from ._exceptions import APITimeoutError, AuthenticationError, ConfigurationError, OperationUnavailable, term
 from ._settings import Settings
 from ._windows import utc
 
@@ -218,6 +218,14 @@ class _ClientBase:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, max_retries={self.max_retries!r})"
 
+    def _listing_timeout(self, pages: int) -> APITimeoutError:
+        """``list_keys()`` ran out of the client's deadline, which bounds the whole listing."""
+        return APITimeoutError(
+            f"Listing the keys ran out of its {self._settings.deadline:g} s deadline after {pages:,} pages. "
+            f"Check the network, or raise {term('deadline')}.",
+            url=self.base_url + KEYS.path,
+        )
+
 
 class CreditsClient(_ClientBase):
     """Reads the OpenRouter credits balance. One connection pool, safe to share across threads.
@@ -275,19 +283,24 @@ class CreditsClient(_ClientBase):
 
         After a full first page, the next pages are read several at once. A page that fails fails
         the listing (the error is raised): the list returned is never a part passed off as whole.
-        OpenRouter pages by offset, so a key added or deleted during the listing may be missing."""
-        from concurrent.futures import ThreadPoolExecutor
+        OpenRouter pages by offset, so a key added or deleted during the listing may be missing. The
+        listing ends at a page that adds no key (the same keys at every offset), fails past
+        ``KEYS_MAX_PAGES`` pages, and takes the client's ``deadline`` in all, not per page."""
+        from concurrent.futures import Future, ThreadPoolExecutor
 
         from ._api_key import (
             KEYS_PAGE_SIZE,
             KEYS_PAGES_AT_ONCE,
             merge_pages,
+            more_pages,
             page_params,
             refused_listing,
             workspace_uuid,
         )
 
         workspace = workspace_uuid(workspace_id)
+        until = time.monotonic() + self._settings.deadline
+        seen: set[str] = set()
 
         def page(offset: int) -> tuple[ApiKey, ...]:
             try:
@@ -297,9 +310,15 @@ class CreditsClient(_ClientBase):
             except AuthenticationError as refused:  # a key of the wrong kind, or not accepted at all
                 raise refused_listing(refused) from None
 
+        def settled(future: Future[tuple[ApiKey, ...]]) -> object:
+            try:
+                return future.exception(timeout=max(until - time.monotonic(), 0.0)) or future.result()
+            except TimeoutError:
+                raise self._listing_timeout(len(pages)) from None
+
         KEYS.load()
         pages = [page(0)]
-        if len(pages[0]) < KEYS_PAGE_SIZE:
+        if not more_pages(pages, seen, len(pages), self.base_url + KEYS.path):
             return merge_pages(pages, include_disabled=include_disabled)
         pool = ThreadPoolExecutor(max_workers=KEYS_PAGES_AT_ONCE, thread_name_prefix=WORKER_THREAD_PREFIX)
         try:
@@ -307,9 +326,9 @@ class CreditsClient(_ClientBase):
             while True:
                 offsets = range(offset, offset + KEYS_PAGES_AT_ONCE * KEYS_PAGE_SIZE, KEYS_PAGE_SIZE)
                 futures = [pool.submit(page, at) for at in offsets]
-                batch = _in_order([future.exception() or future.result() for future in futures])
+                batch = _in_order([settled(future) for future in futures])
                 pages += batch
-                if any(len(got) < KEYS_PAGE_SIZE for got in batch):
+                if not more_pages(batch, seen, len(pages), self.base_url + KEYS.path):
                     return merge_pages(pages, include_disabled=include_disabled)
                 offset = offsets[-1] + KEYS_PAGE_SIZE
         finally:
@@ -457,19 +476,23 @@ class AsyncCreditsClient(_ClientBase):
         self, *, include_disabled: bool = False, workspace_id: str | UUID | None = None
     ) -> list[ApiKey]:
         """Every key of the account, as ``CreditsClient.list_keys()``: the pages after a full first
-        one read several at once; a page that fails fails the listing."""
+        one read several at once; a page that fails fails the listing; the client's ``deadline``
+        bounds the whole listing."""
         import asyncio
 
         from ._api_key import (
             KEYS_PAGE_SIZE,
             KEYS_PAGES_AT_ONCE,
             merge_pages,
+            more_pages,
             page_params,
             refused_listing,
             workspace_uuid,
         )
 
         workspace = workspace_uuid(workspace_id)
+        seen: set[str] = set()
+        pages: list[tuple[ApiKey, ...]] = []
 
         async def page(offset: int) -> tuple[ApiKey, ...]:
             params = page_params(offset, include_disabled=include_disabled, workspace_id=workspace)
@@ -478,15 +501,19 @@ class AsyncCreditsClient(_ClientBase):
             except AuthenticationError as refused:  # a key of the wrong kind, or not accepted at all
                 raise refused_listing(refused) from None
 
-        pages = [await page(0)]
-        offset = KEYS_PAGE_SIZE
-        while len(pages[-1]) >= KEYS_PAGE_SIZE:
-            offsets = range(offset, offset + KEYS_PAGES_AT_ONCE * KEYS_PAGE_SIZE, KEYS_PAGE_SIZE)
-            batch = _in_order(await asyncio.gather(*(page(at) for at in offsets), return_exceptions=True))
-            pages += batch
-            if any(len(got) < KEYS_PAGE_SIZE for got in batch):
-                break
-            offset = offsets[-1] + KEYS_PAGE_SIZE
+        try:
+            async with asyncio.timeout(self._settings.deadline):
+                pages.append(await page(0))
+                more = more_pages(pages, seen, len(pages), self.base_url + KEYS.path)
+                offset = KEYS_PAGE_SIZE
+                while more:
+                    offsets = range(offset, offset + KEYS_PAGES_AT_ONCE * KEYS_PAGE_SIZE, KEYS_PAGE_SIZE)
+                    batch = _in_order(await asyncio.gather(*(page(at) for at in offsets), return_exceptions=True))
+                    pages += batch
+                    more = more_pages(batch, seen, len(pages), self.base_url + KEYS.path)
+                    offset = offsets[-1] + KEYS_PAGE_SIZE
+        except TimeoutError:
+            raise self._listing_timeout(len(pages)) from None
         return merge_pages(pages, include_disabled=include_disabled)
 
     async def get_balance(self, *, key_hash: str | None = None) -> Balance:

@@ -47,12 +47,19 @@ LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 MANAGEMENT_KEYS_URL = "https://openrouter.ai/settings/management-keys"
 USER_AGENT = f"openrouter-credits/{__version__}"
 
+#: A name from outside (a listed key's, a model's) is shown in logs, the terminal and the status page
+#: up to this many characters, the rest cut with an ellipsis (the page keeps the whole name in a title).
+SHOWN_NAME_CHARS = 60
+
 #: A key file (``--api-key-file``, ``api_key_file``) or standard input is read up to this many
 #: characters: a key is about 70.
 MAX_KEY_FILE_CHARS = 4096
 
 # --- the command line and the exporter: --config's settings -------------------------------------------
 
+#: --config is read up to this many bytes (a file of keys and channels is a few KiB): a file that is
+#: larger (a link to /dev/zero) is refused rather than read into memory.
+MAX_CONFIG_BYTES = 1024 * 1024
 #: Today's spend is a spike only from this many dollars on (``spike_min_dollars``, ``--spike-min-dollars``).
 DEFAULT_SPIKE_MIN_DOLLARS = 1.0
 #: A discovering key's per-model spend series: the most spent models, then "other" (``top_models``).

@@ -9,7 +9,11 @@ HTTP side; it takes the level set on its parent and its records reach the parent
 
 Secrets (API keys, webhook URLs, bot tokens) are registered with ``register_secret`` when they are
 read; a filter on our handler replaces each, and anything shaped like an OpenRouter key or a bearer
-credential, before a line is written. httpx and httpcore, which print URLs and headers, are kept
+credential, before a line is written. The same filter keeps a record on one line: control characters
+in its message (a key name's newline, an error message's ESC or NUL) are written as escapes
+(``_text.printable``), so what OpenRouter sends can neither forge a log line nor drive a terminal;
+a message longer than ``MAX_LOG_MESSAGE`` characters is cut (names are shortened where they are
+logged: this is the bound behind them). httpx and httpcore, which print URLs and headers, are kept
 at WARNING: what they would say of a request our own DEBUG lines say without the secrets.
 """
 
@@ -21,6 +25,7 @@ import sys
 from typing import TextIO
 
 from . import _defaults
+from ._text import printable, shorten
 
 __all__ = [
     "EXPORTER_LOGGER",
@@ -39,6 +44,8 @@ EXPORTER_LOGGER = f"{LIBRARY_LOGGER}.exporter"
 logging.getLogger(LIBRARY_LOGGER).addHandler(logging.NullHandler())
 
 REDACTED = "[redacted]"
+#: The longest message a log record keeps (a cut one ends with an ellipsis).
+MAX_LOG_MESSAGE = 4000
 _PATTERNS = re.compile(r"sk-or-[A-Za-z0-9_-]+|(?i:bearer)\s+[^\s'\",]+")
 _secrets: set[str] = set()
 _QUIET = ("httpx", "httpcore", "hpack")
@@ -64,10 +71,11 @@ def redact(text: str) -> str:
 
 
 class RedactingFilter(logging.Filter):
-    """Rewrites each record's message (and its traceback text) with the secrets redacted."""
+    """Rewrites each record's message (and its traceback text) with the secrets redacted, on one line
+    (control characters as escapes) and at most ``MAX_LOG_MESSAGE`` characters."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = redact(record.getMessage())
+        message = printable(shorten(redact(record.getMessage()), MAX_LOG_MESSAGE))
         record.msg, record.args = message, ()
         if record.exc_info and not record.exc_text:
             record.exc_text = redact(logging.Formatter().formatException(record.exc_info))

@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -40,7 +41,13 @@ from typing import Any
 
 import attrs
 
-from .._defaults import DEFAULT_MAX_KEYS, DEFAULT_SPIKE_MIN_DOLLARS, DEFAULT_TOP_MODELS, MAX_KEY_FILE_CHARS
+from .._defaults import (
+    DEFAULT_MAX_KEYS,
+    DEFAULT_SPIKE_MIN_DOLLARS,
+    DEFAULT_TOP_MODELS,
+    MAX_CONFIG_BYTES,
+    MAX_KEY_FILE_CHARS,
+)
 from .._exceptions import ConfigurationError
 from .._settings import check_key
 
@@ -256,21 +263,55 @@ def load_keys(path: str, environ: Mapping[str, str] | None = None) -> list[KeySp
     return list(load_config(path, environ).keys)
 
 
-def load_config(path: str, environ: Mapping[str, str] | None = None) -> ConfigFile:
-    """The TOML file at ``path``: its keys in the file's order, its channels and defaults."""
-    import tomllib
-
-    environ = os.environ if environ is None else environ
+def _read_text(path: str) -> str:
+    """The text of the file at ``path``: a regular file (a device such as /dev/zero, a FIFO or a
+    folder is refused before anything is read), at most ``MAX_CONFIG_BYTES``, UTF-8."""
     try:
-        with open(path, "rb") as handle:
-            document = tomllib.load(handle)
+        # O_NONBLOCK: a FIFO opens at once (to be refused), instead of waiting for a writer.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise ConfigurationError(f"--config {path}: cannot read it: {exc.strerror or exc}.") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise ConfigurationError(
+            f"--config {path}: not a regular file (a folder, a device or a pipe): name the TOML file itself."
+        )
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+        except OSError as exc:
+            raise ConfigurationError(f"--config {path}: cannot read it: {exc.strerror or exc}.") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigurationError(
+            f"--config {path}: larger than {MAX_CONFIG_BYTES // 1024} KiB, which no file of keys and channels is: "
+            "check that it names the right file."
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigurationError(
+            f"--config {path}: not UTF-8 text (line {line}): save it as UTF-8 (TOML files are UTF-8)."
+        ) from None
+
+
+def _read_document(path: str) -> dict[str, Any]:
+    """The TOML document at ``path``; every problem a ConfigurationError naming the file."""
+    import tomllib
+
+    try:
+        return tomllib.loads(_read_text(path))
     except tomllib.TOMLDecodeError as exc:
         detail = str(exc)
         if "twice" in detail or "overwrite" in detail.lower():
             detail += " (a key's name may be used once)"
         raise ConfigurationError(f"--config {path}: not valid TOML: {detail}.") from None
+
+
+def load_config(path: str, environ: Mapping[str, str] | None = None) -> ConfigFile:
+    """The TOML file at ``path``: its keys in the file's order, its channels and defaults."""
+    environ = os.environ if environ is None else environ
+    document = _read_document(path)
     unknown = [name for name in document if name not in TABLES + TOP_LEVEL]
     if unknown:
         raise ConfigurationError(
@@ -311,13 +352,4 @@ def _ledger(document: Mapping[str, Any], path: str) -> str | None:
 
 def ledger_setting(path: str) -> str | None:
     """The top-level ``ledger`` of the TOML file at ``path`` (the ledger's commands read only that)."""
-    import tomllib
-
-    try:
-        with open(path, "rb") as handle:
-            document = tomllib.load(handle)
-    except OSError as exc:
-        raise ConfigurationError(f"--config {path}: cannot read it: {exc.strerror or exc}.") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigurationError(f"--config {path}: not valid TOML: {exc}.") from None
-    return _ledger(document, path)
+    return _ledger(_read_document(path), path)

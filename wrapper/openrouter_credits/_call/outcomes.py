@@ -1,6 +1,8 @@
 """What a response or a network failure means: the typed error it stands for, in a whole sentence.
 
-Every message goes through ``_redact``: a key the server quotes back shows as ``[redacted]``.
+Every message goes through ``_redact``: a key the server quotes back shows as ``[redacted]``. What the
+server wrote (its message, a request id) is quoted ``printable``: its control characters (ESC, BEL,
+NUL: ``term()``'s markers) as escapes, so an error is one line that no terminal acts on.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from .._exceptions import (
     term,
 )
 from .._settings import Secret, Settings
+from .._text import printable
 from .body import DeadlineReached, Received
 from .operations import Operation
 
@@ -67,7 +70,7 @@ def _request_id(headers: httpx.Headers, key: Secret) -> str | None:
     for name in _defaults.REQUEST_ID_HEADERS:
         value = headers.get(name)
         if value:
-            return _redact(str(value), key)[:200]
+            return printable(_redact(str(value), key)[:200])
     return None
 
 
@@ -194,7 +197,7 @@ def status_error(received: Received, target: Target) -> APIStatusError:
     else:
         message = " ".join(_excerpt(received.content, _defaults.MAX_MESSAGE_EXCERPT).split()) or received.reason_phrase
     settings = target.settings
-    message = _redact(message, settings.key) or "no message"
+    message = printable(_redact(message, settings.key)) or "no message"
     wait = retry_after(received.headers, rate_limited=code == 429)
     if code in _STATUS_ERRORS:
         cls, template = _STATUS_ERRORS[code]

@@ -16,6 +16,7 @@ from .._balance import Balance
 from .._format import days, money
 from .._logging import without_secrets
 from .._money import exact_sum
+from .._text import shown
 
 if TYPE_CHECKING:
     from .._budgets import BudgetLayer
@@ -315,7 +316,8 @@ def share_json(spends: Sequence[Spend], by: str) -> list[dict[str, Any]]:
 
 def share_chart(spends: Sequence[Spend], top: int, by: str, *, unicode: bool) -> str:
     """The ``top`` most spent models (or providers) and ``other``: a bar of the 30 days' spend, the
-    amount, its share, and the last 7 days' spend beside it; then the total."""
+    amount, its share, and the last 7 days' spend beside it; then the total. A name is shortened and
+    its control characters written as escapes (``_text.shown``)."""
     rows = [(spend.name, spend.usage, spend.usage_7d) for spend in spends[:top]]
     rest = spends[top:]
     if rest:
@@ -328,7 +330,7 @@ def share_chart(spends: Sequence[Spend], top: int, by: str, *, unicode: bool) ->
     cells = [header]
     for name, usage, week in rows:
         share = _share(usage, total)
-        cells.append((name, money(usage), "-" if share is None else f"{share:.1%}", money(week)))
+        cells.append((shown(name), money(usage), "-" if share is None else f"{share:.1%}", money(week)))
     widths = [max(len(row[i]) for row in cells) for i in range(4)]
     lines = []
     for index, row in enumerate(cells):

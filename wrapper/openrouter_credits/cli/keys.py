@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .. import _defaults
 from .._client import CreditsClient
 from .._exceptions import AuthenticationError, OpenRouterCreditsError, PermissionDeniedError
+from .._text import shown
 from ._common import EXIT_AUTH, EXIT_BELOW, EXIT_OK, add_common, client_options, exit_code, report, the_key
 
 if TYPE_CHECKING:
@@ -75,12 +76,13 @@ def _limit(key: ApiKey) -> str:
         return "none"
     if key.limit_reset is None:
         return f"{money(key.limit)} total"
-    return money(key.limit) + _PERIOD.get(key.limit_reset.strip().lower(), f" {key.limit_reset}")
+    return money(key.limit) + _PERIOD.get(key.limit_reset.strip().lower(), f" {shown(key.limit_reset)}")
 
 
 def keys_table(keys: Sequence[ApiKey], now: dt.datetime) -> str:
     """One row per key: name, label, limit and window, used in the window, left, resets in, today,
-    this week, this month, status (``-`` where a key has no such thing; ``unknown`` where not said)."""
+    this week, this month, status (``-`` where a key has no such thing; ``unknown`` where not said).
+    Names and labels are OpenRouter's text: shortened, their control characters as escapes."""
     from .._format import money
     from ._output import duration
 
@@ -94,8 +96,8 @@ def keys_table(keys: Sequence[ApiKey], now: dt.datetime) -> str:
         limited = key.limit is not None
         table.append(
             (
-                key.name,
-                key.label,
+                shown(key.name),
+                shown(key.label),
                 _limit(key),
                 amount(key.window_usage, "unknown" if limited else "-"),
                 amount(key.limit_left, "unknown" if limited else "-"),

@@ -17,6 +17,7 @@ from ._common import add_common, argument, day_count, dollars, interval_seconds,
 
 if TYPE_CHECKING:
     from .._apps.config_file import ConfigFile
+    from ..exporter._channels import Channel
 
 __all__ = ["listen_address", "register", "run"]
 
@@ -146,20 +147,27 @@ def run(args: argparse.Namespace) -> int:
 
     config = config_of(args)
     keys = config.keys
-    channels = {
-        name: channel_from_table(name, table, f"--config {config.path}: [notify.{name}]", config.base_dir, os.environ)
-        for name, table in config.notify.items()
-    }
     if args.notify_url:
         notify: str | None = check_notify_url(args.notify_url)
     elif os.environ.get(NOTIFY_URL_ENV):
         notify = check_notify_url(os.environ[NOTIFY_URL_ENV], NOTIFY_URL_ENV)
     else:
         notify = None
-    if notify is not None and "notify-url" in channels:
-        raise ConfigurationError(
-            f"--config {config.path}: [notify.notify-url] is the name of --notify-url's channel: rename the table."
-        )
+
+    def channels_of(config: ConfigFile) -> dict[str, Channel]:
+        """The channels of the file's [notify.NAME] tables (their secrets read now)."""
+        if notify is not None and "notify-url" in config.notify:
+            raise ConfigurationError(
+                f"--config {config.path}: [notify.notify-url] is the name of --notify-url's channel: rename the table."
+            )
+        return {
+            name: channel_from_table(
+                name, table, f"--config {config.path}: [notify.{name}]", config.base_dir, os.environ
+            )
+            for name, table in config.notify.items()
+        }
+
+    channels = channels_of(config)
     from ..ledger import LedgerError
 
     try:
@@ -207,31 +215,20 @@ def run(args: argparse.Namespace) -> int:
         except (OSError, ValueError):  # a closed or broken stdout: the log line above says it all
             log.warning("Standard output cannot be written; serving on")
 
-    async def reload() -> None:
-        if not args.config:
-            log.info("SIGHUP: nothing to reload (no --config); polling the same key")
-            return
-        from .._apps.config_file import load_keys
-
-        try:
-            specs = load_keys(args.config)
-        except ConfigurationError as error:
-            log.error("SIGHUP: keeping the keys as they were: %s", error)
-            return
-        await exporter.reload(specs)  # the channels stay as they were started
-
     async def main() -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, exporter.stop)
-        reloads: set[asyncio.Task[None]] = set()
+        if args.config:  # one reload at a time, the file read off the loop (exporter/_reload.py)
+            from .._apps.config_file import load_config
+            from ..exporter._reload import Reloader
 
-        def hangup() -> None:
-            task = loop.create_task(reload())
-            reloads.add(task)
-            task.add_done_callback(reloads.discard)
-
-        loop.add_signal_handler(signal.SIGHUP, hangup)
+            reloader = Reloader(exporter, args.config, load=load_config, channels_of=channels_of, started=config)
+            loop.add_signal_handler(signal.SIGHUP, reloader.request)
+        else:
+            loop.add_signal_handler(
+                signal.SIGHUP, lambda: log.info("SIGHUP: nothing to reload (no --config); polling the same key")
+            )
         await exporter.run(host, port, ready, limits=Limits(max_connections=args.max_connections))
 
     try:

@@ -161,6 +161,7 @@ def account_lines(balance: Balance, listing: Listing, named: dict[str, str]) -> 
     near or past their limit (its ``listing``), and the top model of the last 7 days (from the
     activity already read). A failure here is ``unknown`` with the reason, never the view's."""
     from .._format import money
+    from .._text import shown
     from ._output import UNKNOWN
 
     if listing is None:
@@ -176,7 +177,9 @@ def account_lines(balance: Balance, listing: Listing, named: dict[str, str]) -> 
         top = f"Top model of the last 7 days: {UNKNOWN} (the activity could not be read)"
     else:
         week = sorted((s for s in activity.by_model() if s.usage_7d > 0), key=lambda s: (-s.usage_7d, s.name))
-        top = "Top model of the last 7 days: " + (f"{week[0].name} ({money(week[0].usage_7d)})" if week else "none")
+        top = "Top model of the last 7 days: " + (
+            f"{shown(week[0].name)} ({money(week[0].usage_7d)})" if week else "none"
+        )
     return [listed, top]
 
 
