@@ -127,6 +127,7 @@ def test_json(mock: MockServer) -> None:
         },
         "capped_by_budget": None,
         "unknown": {},
+        "error": None,
     }
 
 
@@ -169,6 +170,9 @@ def test_prometheus(mock: MockServer) -> None:
         'openrouter_credits_key_usage_dollars{period="month"}': 0.0,
         'openrouter_credits_key_usage_dollars{period="all"}': 0.0,
         "openrouter_credits_up": 1.0,
+        'openrouter_credits_call_up{call="credits"}': 1.0,
+        'openrouter_credits_call_up{call="key"}': 1.0,
+        'openrouter_credits_call_up{call="activity"}': 1.0,
     }
     promtool(result.stdout)
 
@@ -188,6 +192,7 @@ def test_prometheus_for_an_ordinary_key_leaves_unknowns_out(mock: MockServer) ->
         'openrouter_credits_key_usage_dollars{period="month"}': 2.5,
         'openrouter_credits_key_usage_dollars{period="all"}': 2.5,
         "openrouter_credits_up": 1.0,
+        'openrouter_credits_call_up{call="key"}': 1.0,  # /credits and /activity: refused by design
     }
     promtool(result.stdout)
 
@@ -206,7 +211,7 @@ def test_prometheus_on_failure_writes_no_zero_balance(mock: MockServer) -> None:
     [
         (("--below", "20"), 1, "below: spendable $17.50 is under $20.00\n"),
         (("--below", "17.50"), 0, ""),
-        (("--days-below", "20"), 1, "below: 17.5 days left is under 20.0\n"),
+        (("--days-below", "20"), 1, "days-below: 17.5 days left is under 20.0\n"),
         (("--days-below", "17.5"), 0, ""),
         (("--below", "5", "--days-below", "3"), 0, ""),
     ],
@@ -306,7 +311,7 @@ def test_all_three_failing(mock: MockServer) -> None:
     ("args", "key", "code", "stderr"),
     [
         ((), None, 2, "error: No API key: set OPENROUTER_API_KEY or use --api-key-file FILE.\n"),
-        (("--jso",), KEY, 2, "unrecognized arguments: --jso"),
+        (("--jso",), KEY, 2, "unknown option --jso: did you mean --json?"),
         (("--base-url", "nonsense"), KEY, 2, "error: --base-url 'nonsense' must be an absolute http(s) URL"),
         (
             ("--base-url", "http://127.0.0.1:99999/api/v1"),
@@ -353,7 +358,7 @@ def test_auth_errors(mock: MockServer) -> None:
     unknown = run(mock, key="sk-or-v1-not-known")
     assert unknown.returncode == 3
     assert re.fullmatch(
-        r"error: OpenRouter did not accept the API key \(HTTP 401: User not found\.\)\. Check that OPENROUTER_API_KEY "
+        r"error: OpenRouter did not accept the API key \(HTTP 401: User not found\)\. Check that OPENROUTER_API_KEY "
         r"or --api-key-file holds a current key\. \(request id mock-\d+\)\n",
         unknown.stderr,
     )
@@ -690,7 +695,7 @@ def test_library_is_silent_without_logging_setup(mock: MockServer) -> None:
     assert result.stdout.startswith(
         "OpenRouter failed to answer (HTTP 503: Injected fault: HTTP 503). Try again later."
     )
-    assert result.stdout.endswith(") (after 2 attempts)\n")
+    assert result.stdout.endswith("; after 2 attempts)\n")
 
 
 # --- the spend chart ----------------------------------------------------------------------------

@@ -83,7 +83,7 @@ def test_config_json_entries_have_one_shape(mock: MockServer, tmp_path: Path) ->
     assert (good["name"], good["error"], good["remaining"]) == ("good", None, 17.5)
     assert bad["name"] == "bad"
     assert bad["error"]["kind"] == "auth"
-    assert bad["error"]["message"].startswith("OpenRouter did not accept the API key (HTTP 401: User not found.)")
+    assert bad["error"]["message"].startswith("OpenRouter did not accept the API key (HTTP 401: User not found).")
     assert [value for name, value in bad.items() if name not in ("name", "error", "unknown")] == [None] * (len(bad) - 3)
 
 
@@ -96,7 +96,7 @@ def test_messages_name_the_key_table_and_setting(mock: MockServer, tmp_path: Pat
     )
     result = run("--base-url", mock.base_url, "--config", str(path), env={"CFG_A": LIMITED, "BADKEY": UNKNOWN_KEY})
     assert (
-        "error: team-b: OpenRouter did not accept the API key (HTTP 401: User not found.). Check that the variable "
+        "error: team-b: OpenRouter did not accept the API key (HTTP 401: User not found). Check that the variable "
         "BADKEY named by [keys.team-b] in keys.toml holds a current key." in result.stderr
     )
     assert "OPENROUTER_API_KEY or" not in result.stderr
@@ -139,7 +139,23 @@ def test_network_errors_name_the_option_or_the_variable() -> None:
 
 
 #: The placeholders the help uses, one for each kind of value.
-PLACEHOLDERS = (None, "SECONDS", "DOLLARS", "DAYS", "URL", "FILE", "N", "HOST:PORT", "DIR", "ID|NAME", "STATUS,...")
+PLACEHOLDERS = (
+    None,
+    "SECONDS",
+    "DOLLARS",
+    "DAYS",
+    "URL",
+    "FILE",
+    "N",
+    "HOST:PORT",
+    "DIR",
+    "ID|NAME",
+    "STATUS,...",
+    "FILE|URL",
+    "YYYY-MM",
+    "YYYY-MM-DD",
+    "DIMENSION",
+)
 
 
 def test_help_describes_every_option() -> None:

@@ -97,10 +97,10 @@ def test_debt_in_prometheus(
     [
         (("--below", "0"), "below: spendable -$0.50 is under $0.00\n"),
         (("--below", "5"), "below: spendable -$0.50 is under $5.00\n"),
-        (("--days-below", "1"), "below: 0.0 days left is under 1.0\n"),
+        (("--days-below", "1"), "days-below: 0.0 days left is under 1.0\n"),
         (
             ("--below", "1", "--days-below", "0.5"),
-            "below: spendable -$0.50 is under $1.00\nbelow: 0.0 days left is under 0.5\n",
+            "below: spendable -$0.50 is under $1.00\ndays-below: 0.0 days left is under 0.5\n",
         ),
     ],
 )

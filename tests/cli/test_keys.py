@@ -283,7 +283,9 @@ def test_view_lines(models: MockServer, capsys: pytest.CaptureFixture[str], monk
     models.app.fail_next(3, status=500, endpoint="keys")
     code, out, err = cli(models, capsys, monkeypatch, "--max-retries", "0")
     assert (code, err) == (0, "")
-    assert out.splitlines()[-2].startswith("Keys: unknown (listing them failed: OpenRouter failed to answer (HTTP 500")
+    assert out.splitlines()[-2].startswith(
+        "Keys: unknown, since listing them failed: OpenRouter failed to answer (HTTP 500"
+    )
 
 
 def test_bad_workspace(

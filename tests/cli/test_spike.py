@@ -68,7 +68,7 @@ def test_spike_of_a_management_key_counts_the_listed_keys(
 ) -> None:
     """A management key's own usage is 0: its spike is the account's keys' usage_daily sum ($3.00 by
     12:00) against the account's 7-day average ($1.00 a day, $0.50 expected by then): 6x, exit 1;
-    when the keys cannot be listed, unknown with the reason (3)."""
+    when the keys cannot be listed, unknown with the listing's error, and its status (4 for a 503)."""
     monkeypatch.setenv("OPENROUTER_API_KEY", MANAGEMENT)
     mock.app.set_activity({(DAY - dt.timedelta(days=back)).isoformat(): 1.0 for back in range(1, 31)})
     mock.app.set_keys([{"name": "a", "usage_daily": 2.0}, {"name": "b", "usage_daily": 1.0}])
@@ -77,10 +77,10 @@ def test_spike_of_a_management_key_counts_the_listed_keys(
     spike = "spike: today's spend $3.00 by 12:00 UTC is 6.0\u00d7 the 7-day average ($1.00 a day)"
     assert spike in capsys.readouterr().err.splitlines()
     mock.app.fail_next(1, status=503, endpoint="keys")
-    assert main(argv, clock=lambda: at(12)) == 3
+    assert main([*argv, "--json"], clock=lambda: at(12)) == 4
     assert (
-        "error: --spike needs today's spend and the 7-day average, which are unknown: a management key's own "
-        "usage is 0: today's spend is the sum over the account's keys, which could not be listed."
+        "error: --spike needs today's spend, the sum of usage_daily over the account's keys, which could not be "
+        "listed: OpenRouter failed to answer (HTTP 503: Injected fault: HTTP 503). Try again later."
     ) in capsys.readouterr().err
 
 

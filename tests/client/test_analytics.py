@@ -109,8 +109,8 @@ def test_same_days_same_sums(live: MockServer, mode: str) -> None:
     requests = sum(item.requests for item in activity.rows)
     assert result.total("request_count") == requests
     first = result.rows[0]
-    assert isinstance(first.values["request_count"], int)
-    assert isinstance(first.values["total_usage"], Decimal)
+    assert isinstance(first.metrics["request_count"], int)
+    assert isinstance(first.metrics["total_usage"], Decimal)
     assert first.date == TODAY - dt.timedelta(days=1)  # the newest day first
 
 

@@ -270,6 +270,30 @@ def test_the_three_calls_run_at_once(mode: str, mock: MockServer) -> None:
     assert time.perf_counter() - started < 0.75
 
 
+@pytest.mark.usefixtures("month")
+def test_the_one_call_functions(mock: MockServer) -> None:
+    """openrouter_credits.get_credits() and get_balance() take the client's options, answer what the
+    client's methods answer, and close the client they made (no connection left open)."""
+    import inspect
+
+    import openrouter_credits
+
+    options: dict[str, Any] = {"base_url": mock.base_url, "clock": lambda: NOW, "max_retries": 0}
+    with CreditsClient(MANAGEMENT, **options) as client:
+        expected = client.get_credits(), repr(client.get_balance())
+    assert openrouter_credits.get_credits(MANAGEMENT, **options) == expected[0]
+    assert repr(openrouter_credits.get_balance(MANAGEMENT, **options)) == expected[1]
+    for _ in range(200):  # the server sees the client's connections close
+        if mock.open_connections == 0:
+            break
+        time.sleep(0.01)
+    assert mock.open_connections == 0
+    for function, returns in ((openrouter_credits.get_credits, "Credits"), (openrouter_credits.get_balance, "Balance")):
+        signature = inspect.signature(function)
+        assert list(signature.parameters) == list(inspect.signature(CreditsClient).parameters)
+        assert signature.return_annotation == returns
+
+
 def test_balance_is_immutable(mock: MockServer) -> None:
     result = balance("sync", mock)
     with pytest.raises(AttributeError, match="Balance is immutable"):

@@ -25,6 +25,7 @@ from openrouter_credits import (
     ConfigurationError,
     Credits,
     CreditsClient,
+    MalformedBudgetError,
     PermissionDeniedError,
     RateLimitError,
     ResponseValidationError,
@@ -182,7 +183,7 @@ def test_status_table(mode: str, code: int, error: type[APIStatusError] | None, 
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"<html><body>Bad gateway</body></html>", "<html><body>Bad gateway</body></html>"),
+        (b"<html><body>Bad gateway</body></html>", "Bad gateway"),
         (b"", "Internal Server Error"),
         (b'{"error": "flat string"}', '{"error": "flat string"}'),
         (b'{"error": {"message": 5}}', '{"error": {"message": 5}}'),
@@ -558,6 +559,7 @@ def test_get_credits_one_shot(monkeypatch: pytest.MonkeyPatch) -> None:
         ResponseValidationError("m", status_code=200, body="b", request_id=None, url="u"),
         APITimeoutError("m", url="u"),
         ConfigurationError("m"),
+        MalformedBudgetError("data.budgets[0].scope", "is None, not a string"),
     ],
 )
 def test_errors_pickle(error: Exception) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import sys
+import time
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -49,21 +50,34 @@ def test_two_asyncio_runs_share_one_client(mock: MockServer, unraisable: list[An
     assert len(mock.app.requests) == 5
 
 
+def closed_soon(mock: MockServer) -> bool:
+    """Whether the server sees every connection closed within 2 s (it notices a close a moment later)."""
+    for _ in range(200):
+        if mock.open_connections == 0:
+            return True
+        time.sleep(0.01)
+    return False
+
+
 def test_the_pool_closes_with_its_loop(mock: MockServer) -> None:
-    """The loop's end closes the client's pool; aclose() in the loop closes it at once."""
+    """The end of the loop a call was made in closes the client's connections (the server sees none
+    left open); inside a loop, aclose() closes them at once; the next loop gets connections of its own."""
     client = AsyncCreditsClient(KEY, base_url=mock.base_url)
-    asyncio.run(client.get_credits())
-    first = client._http
-    assert first.is_closed
+    assert asyncio.run(client.get_credits()).remaining == 17.5
+    assert closed_soon(mock)
 
-    async def within() -> httpx.AsyncClient:
+    async def within() -> tuple[int, bool]:
         async with client:
-            await client.get_credits()
-            return client._http
+            assert (await client.get_credits()).remaining == 17.5
+            open_in_the_loop = mock.open_connections  # kept alive for the next call
+        for _ in range(200):  # aclose(): closed while the loop still runs
+            if mock.open_connections == 0:
+                return open_in_the_loop, True
+            await asyncio.sleep(0.01)
+        return open_in_the_loop, False
 
-    second = asyncio.run(within())
-    assert second is not first
-    assert second.is_closed
+    assert asyncio.run(within()) == (1, True)
+    assert len(mock.app.requests) == 2
 
 
 def test_a_client_passed_in_stays_in_its_loop() -> None:

@@ -7,6 +7,7 @@ import asyncio
 import datetime as dt
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,15 +18,17 @@ from openrouter_credits import (
     Activity,
     ApiKey,
     AsyncCreditsClient,
+    AuthenticationError,
     ConfigurationError,
     CreditsClient,
     KeyListing,
+    PermissionDeniedError,
     ServerError,
     Spend,
 )
 from openrouter_credits._api_key import STATUSES
 from openrouter_credits._windows import window_start
-from openrouter_credits.testing import MockOpenRouter, MockServer, activity_row
+from openrouter_credits.testing import DEFAULT_INFERENCE_KEY, MockOpenRouter, MockServer, activity_row
 from openrouter_credits_client.models.activity_item import ActivityItem
 from openrouter_credits_client.models.list_api_keys_response_200_data_item import ListApiKeysResponse200DataItem
 
@@ -378,7 +381,8 @@ def test_by_model_and_provider() -> None:
 
 
 def test_get_activity_of_one_key() -> None:
-    """get_activity(api_key_hash=...) asks /activity for that key's rows alone."""
+    """get_activity(key_hash=...) asks /activity for that key's rows alone; a blank hash is refused
+    before any request."""
     seen: list[dict[str, str]] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -389,11 +393,51 @@ def test_get_activity_of_one_key() -> None:
         httpx.Client(transport=httpx.MockTransport(handler)) as http,
         CreditsClient(KEY, http_client=http, clock=lambda: dt.datetime(2026, 11, 25, tzinfo=UTC)) as client,
     ):
-        assert client.get_activity(api_key_hash="ab" * 32).rows == ()
+        assert client.get_activity(key_hash="ab" * 32).rows == ()
         client.get_activity()
-        with pytest.raises(ConfigurationError):
-            client.get_activity(api_key_hash=" ")
+        with pytest.raises(ConfigurationError, match=r"^key_hash must be a key's hash"):
+            client.get_activity(key_hash=" ")
     assert seen == [{"api_key_hash": "ab" * 32}, {}]
+
+
+def test_api_key_hash_is_the_old_name_of_key_hash(mode: str) -> None:
+    """get_activity(api_key_hash=...) still works, with a DeprecationWarning pointing at the caller's
+    line; giving both names is refused before any request."""
+    seen: list[dict[str, str]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(dict(request.url.params))
+        return httpx.Response(200, json={"data": []})
+
+    clock = {"clock": lambda: dt.datetime(2026, 11, 25, tzinfo=UTC)}
+
+    def activity(**hashes: str) -> Activity:
+        if mode == "sync":
+            with (
+                httpx.Client(transport=httpx.MockTransport(handler)) as http,
+                CreditsClient(KEY, http_client=http, **clock) as client,
+            ):
+                return client.get_activity(**hashes)  # type: ignore[arg-type]
+
+        async def main() -> Activity:
+            async with (
+                httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http,
+                AsyncCreditsClient(KEY, http_client=http, **clock) as client,
+            ):
+                return await client.get_activity(**hashes)  # type: ignore[arg-type]
+
+        return asyncio.run(main())
+
+    with pytest.warns(DeprecationWarning, match=r"api_key_hash=\.\.\.\) is deprecated: pass key_hash=") as caught:
+        assert activity(api_key_hash="ab" * 32).rows == ()
+    assert [Path(w.filename).name for w in caught] == [Path(__file__).name]
+    assert seen == [{"api_key_hash": "ab" * 32}]
+    with (
+        pytest.warns(DeprecationWarning, match="is deprecated"),
+        pytest.raises(ConfigurationError, match=r"^Give the key's hash once"),
+    ):
+        activity(api_key_hash="ab" * 32, key_hash="cd" * 32)
+    assert len(seen) == 1
 
 
 # -- get_balance(key_hash=...) against the live mock -------------------------------------------------------
@@ -423,16 +467,59 @@ def fleet(mock: MockServer) -> MockServer:
     return mock
 
 
-def balance_of(mode: str, mock: MockServer, key_hash: str) -> Any:
+def balance_of(mode: str, mock: MockServer, key_hash: str, key: str = MANAGEMENT) -> Any:
     if mode == "sync":
-        with CreditsClient(MANAGEMENT, base_url=mock.base_url, clock=lambda: NOW, max_retries=0) as client:
+        with CreditsClient(key, base_url=mock.base_url, clock=lambda: NOW, max_retries=0) as client:
             return client.get_balance(key_hash=key_hash)
 
     async def main() -> Any:
-        async with AsyncCreditsClient(MANAGEMENT, base_url=mock.base_url, clock=lambda: NOW, max_retries=0) as client:
+        async with AsyncCreditsClient(key, base_url=mock.base_url, clock=lambda: NOW, max_retries=0) as client:
             return await client.get_balance(key_hash=key_hash)
 
     return asyncio.run(main())
+
+
+def list_with(mode: str, mock: MockServer, key: str) -> Any:
+    if mode == "sync":
+        with CreditsClient(key, base_url=mock.base_url, max_retries=0) as client:
+            return client.list_keys()
+
+    async def main() -> Any:
+        async with AsyncCreditsClient(key, base_url=mock.base_url, max_retries=0) as client:
+            return await client.list_keys()
+
+    return asyncio.run(main())
+
+
+@pytest.mark.parametrize("mode", LISTERS)
+def test_listing_with_an_ordinary_key(mock: MockServer, mode: str) -> None:
+    """An ordinary key, which OpenRouter answers /keys with a 401 "only management keys": a
+    PermissionDeniedError (the key is fine, of the wrong kind) saying a management key is needed and
+    where to create one, as the command says; not "check that the key is current"."""
+    with pytest.raises(PermissionDeniedError) as info:
+        list_with(mode, mock, DEFAULT_INFERENCE_KEY)
+    error = info.value
+    assert (error.kind, error.status_code, error.message) == (
+        "permission",
+        401,
+        "Only management keys can perform this operation",
+    )
+    assert str(error) == (
+        "This key may not list the account's keys (HTTP 401: Only management keys can perform this operation). "
+        "That needs a management (provisioning) key; create one at https://openrouter.ai/settings/management-keys."
+        f" (request id {error.request_id})"
+    )
+    assert error.request_id
+    assert error.url.endswith("/keys")
+    with pytest.raises(PermissionDeniedError, match=r"^This key may not list the account's keys"):
+        balance_of(mode, mock, H, key=DEFAULT_INFERENCE_KEY)  # /credits 403, /keys 401: that one raised
+
+
+@pytest.mark.parametrize("mode", LISTERS)
+def test_listing_with_a_key_openrouter_does_not_know(mock: MockServer, mode: str) -> None:
+    """A key OpenRouter does not know at all stays an AuthenticationError asking for a current key."""
+    with pytest.raises(AuthenticationError, match="Check that OPENROUTER_API_KEY or api_key holds a current key"):
+        list_with(mode, mock, "sk-or-v1-fleet-SECRET-nobody-0000")
 
 
 @pytest.mark.parametrize("mode", LISTERS)

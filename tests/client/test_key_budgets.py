@@ -15,7 +15,15 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from openrouter_credits import AsyncCreditsClient, Balance, CreditsClient, KeyInfo, ResponseValidationError
+from openrouter_credits import (
+    AsyncCreditsClient,
+    Balance,
+    CreditsClient,
+    KeyInfo,
+    MalformedBudgetError,
+    OpenRouterCreditsError,
+    ResponseValidationError,
+)
 from openrouter_credits._apps.config_file import KeySpec
 from openrouter_credits._apps.metrics import balance_metrics, exposition
 from openrouter_credits._budgets import BudgetLayer
@@ -217,6 +225,31 @@ def test_a_malformed_budget_list(changes: dict[str, Any], message: str) -> None:
     """The list itself, an item that is no object, a layer missing a field: each names its path."""
     with pytest.raises(ResponseValidationError, match=re.escape(message)):
         get_key(key_body(**changes))
+
+
+@pytest.mark.parametrize("prop", ["budget_layers", "effective_layer"])
+def test_a_key_made_otherwise_raises_a_typed_error(prop: str) -> None:
+    """A KeyInfo made from a generated model (not by get_key(), which refuses the answer): its budget
+    properties raise MalformedBudgetError, an OpenRouterCreditsError of kind invalid_response (and a
+    ValueError, as documented before), whose message is a sentence naming the layer's path."""
+    from openrouter_credits_client.models.get_current_key_response_200_data import GetCurrentKeyResponse200Data
+
+    data = key_body()["data"]
+    data["budgets"][1]["remaining_usd"] = "ten"
+    data["effective_budget"] = {**data["effective_budget"], "remaining_usd": "ten"}
+    key = KeyInfo.from_generated(GetCurrentKeyResponse200Data.from_dict(data))
+    with pytest.raises(MalformedBudgetError) as caught:
+        getattr(key, prop)
+    error = caught.value
+    assert isinstance(error, OpenRouterCreditsError)
+    assert isinstance(error, ValueError)
+    assert error.kind == "invalid_response"
+    path = "data.budgets[1].remaining_usd" if prop == "budget_layers" else "data.effective_budget.remaining_usd"
+    assert (error.path, error.problem) == (path, "is 'ten', not a number of dollars")
+    assert str(error) == (
+        "A budget layer of the key's answer is not what OpenRouter documents: "
+        f"{path} is 'ten', not a number of dollars."
+    )
 
 
 def test_get_balance_with_a_malformed_layer() -> None:

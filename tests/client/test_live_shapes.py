@@ -259,7 +259,7 @@ def test_an_unknown_key_is_user_not_found(mode: str, mock: MockServer) -> None:
     with pytest.raises(AuthenticationError) as info:
         key_info(mode, mock, key="sk-or-v1-live-nobody-0000")
     assert info.value.message == "User not found."
-    assert str(info.value).startswith("OpenRouter did not accept the API key (HTTP 401: User not found.). ")
+    assert str(info.value).startswith("OpenRouter did not accept the API key (HTTP 401: User not found). ")
 
 
 def test_activity_for_an_ordinary_key(mode: str, mock: MockServer) -> None:

@@ -10,8 +10,7 @@ import httpx
 import pytest
 
 from helpers import KEY, Harness, ok
-from openrouter_credits import CreditsClient, OpenRouterCreditsError
-from openrouter_credits._settings import Secret, Settings
+from openrouter_credits import AsyncCreditsClient, CreditsClient, OpenRouterCreditsError
 
 
 def echo(code: int) -> object:
@@ -73,15 +72,24 @@ def test_echoed_key_is_redacted() -> None:
     assert "Key [redacted] is not valid" in str(info.value)
 
 
-def test_client_and_settings_reprs() -> None:
-    """repr() of the client, its settings and the key holder hide the key; the holder refuses pickling."""
-    client = CreditsClient(KEY)
-    assert repr(client) == "CreditsClient(base_url='https://openrouter.ai/api/v1', max_retries=2)"
-    settings = client._settings
-    assert isinstance(settings, Settings)
-    for text in (repr(client), str(client), repr(settings), repr(settings.headers), repr(vars(client))):
+def test_nothing_the_client_holds_shows_the_key(mode: str) -> None:
+    """repr() and str() of the client and of each thing it holds hide the key, and none of them pickles
+    with the key in it (what holds the key refuses to be pickled)."""
+    client: CreditsClient | AsyncCreditsClient = (CreditsClient if mode == "sync" else AsyncCreditsClient)(KEY)
+    assert repr(client) == f"{type(client).__name__}(base_url='https://openrouter.ai/api/v1', max_retries=2)"
+    held = vars(client)
+    shown = [repr(client), str(client), repr(held), *(str(value) for value in held.values())]
+    refused = []
+    for value in held.values():
+        try:
+            shown.append(pickle.dumps(value).decode("latin-1"))
+        except Exception as exc:  # whatever refuses must not quote the key
+            shown.append(str(exc))
+            refused.append(str(exc))
+    for text in shown:
         assert KEY not in text
-    assert repr(Secret(KEY)) == str(Secret(KEY)) == "<hidden>"
-    with pytest.raises(TypeError, match="not picklable"):
-        pickle.dumps(settings.key)
-    client.close()
+    assert "the API key is not picklable" in refused
+    with pytest.raises(TypeError):
+        pickle.dumps(client)
+    if isinstance(client, CreditsClient):
+        client.close()

@@ -4,6 +4,10 @@ through to the generated package and the wrapper, nothing stale stays, the templ
 from __future__ import annotations
 
 import ast
+import contextlib
+import datetime as dt
+import functools
+import io
 import json
 import os
 import re
@@ -277,6 +281,183 @@ def test_budgets_declared_by_the_document_reach_every_output(tmp_path: Path) -> 
         metrics = python(*command, "--format", "prometheus").stdout
         assert "\nopenrouter_credits_spendable_dollars 3\n" in metrics
         assert '\nopenrouter_credits_key_budget_remaining_dollars{scope="api_key"} 3\n' in metrics
+
+
+#: The newer shapes of our operations, as the official SDK 1.3.84 reads them (pydantic's JSON Schema).
+SDK_SHAPES = UPSTREAM / "sdk-1.3.84-shapes.json"
+#: Each operation's shape in SDK_SHAPES, and where its answer's object is in the document.
+SHAPES = {"/key": "GET /key: data", "/keys": "GET /keys: data[] (ListData)", "/activity": "GET /activity: data[]"}
+#: The fields the wrapper reads beyond today's document.
+READ_BEYOND = {"/key": ("budgets", "effective_budget"), "/keys": ("last_used_at",)}
+
+
+@functools.cache
+def selected_document() -> str:
+    """Today's document, with the operations the generator is given alone (tools/selection.py, as
+    `make generate` selects them first): JSON, quick to copy and to write."""
+    import selection
+
+    doc = yaml.load((ROOT / "openapi.yaml").read_bytes(), Loader=yaml.CSafeLoader)
+    wanted = selection.operations_from_config(selection.load_config(ROOT / "generator-config.yaml"))
+    return json.dumps(selection.select(doc, wanted, lambda message: None))
+
+
+def answer_object(doc: dict[str, Any], path: str) -> dict[str, Any]:
+    """The schema of one item of ``data`` in the 200 answer of ``GET path`` (followed through $refs)."""
+
+    def resolved(schema: dict[str, Any]) -> dict[str, Any]:
+        while "$ref" in schema:
+            schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]]
+        return schema
+
+    answer = resolved(doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"])
+    data = resolved(answer["properties"]["data"])
+    return resolved(data["items"]) if data.get("type") == "array" else data
+
+
+def declaration(schema: Any, shape: dict[str, Any], components: dict[str, Any]) -> Any:
+    """A JSON Schema of SDK_SHAPES as an OpenAPI 3.1 declaration: the objects its $defs name become
+    components of the document, the other $defs (pydantic's Nullable_... unions) are written inline."""
+    if isinstance(schema, list):
+        return [declaration(item, shape, components) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[1]
+        target = shape["$defs"][name]
+        if target.get("type") != "object":
+            return declaration(target, shape, components)
+        if name not in components:
+            components[name] = {}  # taken, before its own fields refer back to it
+            components[name] = declaration(target, shape, components)
+        return {"$ref": f"#/components/schemas/{name}"}
+    return {k: declaration(v, shape, components) for k, v in schema.items() if k not in ("title", "default")}
+
+
+def newer_document(variant: str) -> dict[str, Any]:
+    """Today's document with the fields SDK_SHAPES has beyond it. ``optional``: all of them optional;
+    ``required``: required as the SDK has them, and the ones the wrapper reads (READ_BEYOND) required
+    and nullable."""
+    doc = json.loads(selected_document())
+    shapes = json.loads(SDK_SHAPES.read_text())
+    for path, name in SHAPES.items():
+        shape, target = shapes[name], answer_object(doc, path)
+        for field in sorted(set(shape["properties"]) - set(target["properties"])):
+            schema = declaration(shape["properties"][field], shape, doc["components"]["schemas"])
+            if variant == "optional":
+                target["properties"][field] = schema
+                continue
+            if field in READ_BEYOND.get(path, ()) and "anyOf" not in schema:
+                schema = {"anyOf": [schema, {"type": "null"}]}
+            target["properties"][field] = schema
+            if field in shape["required"] or field in READ_BEYOND.get(path, ()):
+                target["required"] = [*target.get("required", []), field]
+    return doc
+
+
+#: In the regenerated copy: each command in-process (``main(argv)``), and what the library shows.
+COMMANDS_SCRIPT = """\
+import contextlib, datetime as dt, io, json, sys
+from openrouter_credits import CreditsClient
+from openrouter_credits.cli import main
+
+base_url, key, now = sys.argv[1], sys.argv[2], dt.datetime.fromisoformat(sys.argv[3])
+outputs = []
+for argv in json.loads(sys.argv[4]):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main([*argv, "--base-url", base_url], clock=lambda: now)
+    outputs.append([code, out.getvalue()])
+with CreditsClient(key, base_url=base_url, clock=lambda: now) as client:
+    shown = [repr(client.get_key()), repr(client.list_keys()), repr(client.get_activity().rows[:3])]
+print(json.dumps({"outputs": outputs, "shown": shown}))
+"""
+COMMANDS = [
+    [],  # the view
+    ["--json"],
+    ["--format", "prometheus"],
+    ["keys"],
+    ["keys", "--json"],
+    ["spend", "--by", "model"],
+]
+
+
+def when(output: str) -> str:
+    """``output`` with the time of the run (the wall clock's, not the one given) left out."""
+    return re.sub(r"(last_success_timestamp_seconds) \S+", r"\1 <now>", output)
+
+
+@pytest.mark.parametrize("variant", ["optional", "required"])
+def test_a_newer_document_regenerates_cleanly(tmp_path: Path, variant: str) -> None:
+    """Today's document with the fields of the official SDK's newer shapes (budgets, effective_budget
+    and the other /key fields, last_used_at and external_user of /keys, cached_tokens of /activity),
+    declared optional in one variant, required (and nullable where the wrapper reads them) in the
+    other: `make generate` makes typed attributes of them, and the view, --json, --format prometheus,
+    keys and spend --by model show against the mock what they show with today's package, figure for
+    figure; no Unset shows in their output or in a result's repr."""
+    from openrouter_credits.cli import main
+    from openrouter_credits.testing import MockOpenRouter, MockServer
+
+    result, package = regenerate(tmp_path, newer_document(variant))
+    assert result.returncode == 0, result.stdout + result.stderr
+    key_model = fields(package / "models" / "get_current_key_response_200_data.py")
+    listed_model = fields(package / "models" / "list_api_keys_response_200_data_item.py")
+    unset = " | Unset" if variant == "optional" else ""
+    assert (key_model["budgets"], key_model["effective_budget"], listed_model["last_used_at"]) == (
+        f"list[KeyBudget]{' | None' if variant == 'required' else ''}{unset}",
+        f"KeyBudget | None{unset}",
+        f"datetime.datetime | None{unset}",
+    )
+    key = "sk-or-v1-codegen-SECRET-newer-4c2e"
+    now = dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC)
+    app = MockOpenRouter(provisioning_keys={key: (25.0, 7.5)}, inference_keys=[], clock=lambda: now)
+    app.set_key(key, limit=10.0, usage=0.0)
+    app.set_budgets(key, guardrail={"limit": 5.0, "spend": 2.0, "reset_interval": "daily"}, workspace=50.0)
+    # As the SDK's document has them: last_used_at null for a key never used; left out in the optional
+    # variant, whose generated model then holds Unset until the wrapper makes it None.
+    never = {} if variant == "optional" else {"last_used_at": None}
+    app.set_keys(
+        [
+            {"name": "busy", "limit": 20.0, "limit_reset": "daily", "usage_daily": 15.0, "usage_monthly": 40.0,
+             "last_used_at": "2026-11-25T08:00:00Z", "external_user": None},
+            {"name": "idle", "usage_monthly": 1.0, "last_used_at": "2026-09-01T00:00:00Z", "external_user": "u-1"},
+            {"name": "new", "external_user": None, **never},
+        ]
+    )  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENROUTER_API_KEY", "OPENROUTER_BASE_URL")}
+    env["PYTHONPATH"] = f"{package.parent}{os.pathsep}{ROOT / 'wrapper'}"
+    env["OPENROUTER_API_KEY"] = key
+    with MockServer(app) as server, pytest.MonkeyPatch.context() as patch:
+        ran = subprocess.run(
+            [sys.executable, "-c", COMMANDS_SCRIPT, server.base_url, key, now.isoformat(), json.dumps(COMMANDS)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+            timeout=120,
+        )
+        assert (ran.returncode, ran.stderr) == (0, ""), ran.stderr
+        regenerated = json.loads(ran.stdout)
+        patch.setenv("OPENROUTER_API_KEY", key)
+        today = []  # the same commands with today's package, in this process
+        for argv in COMMANDS:
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                code = main([*argv, "--base-url", server.base_url], clock=lambda: now)
+            today.append([code, out.getvalue()])
+    assert [code for code, _ in regenerated["outputs"]] == [0] * len(COMMANDS)
+    assert [[code, when(out)] for code, out in regenerated["outputs"]] == [[code, when(out)] for code, out in today]
+    view, listing = json.loads(today[1][1]), {k["name"]: k for k in json.loads(today[4][1])}
+    assert (view["spendable"], view["capped_by_budget"]) == (3.0, "api_key")  # the guardrail's $3 left
+    assert [listing[name]["last_used_at"] for name in ("busy", "idle", "new")] == [
+        "2026-11-25T08:00:00Z",
+        "2026-09-01T00:00:00Z",
+        None,
+    ]
+    assert [listing[name]["status"] for name in ("busy", "idle", "new")] == ["will_exhaust", "dormant", "ok"]
+    assert '\nopenrouter_credits_key_budget_remaining_dollars{scope="api_key"} 3\n' in today[2][1]
+    for text in [*regenerated["shown"], *(out for _, out in regenerated["outputs"])]:
+        assert "Unset" not in text
 
 
 #: In a copy generated from the reference page's document (GET /credits alone): the library.

@@ -24,6 +24,7 @@ import pytest
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from openrouter_credits._exceptions import ConfigurationError
+from openrouter_credits._logging import EXPORTER_LOGGER
 from openrouter_credits.exporter._channels import Alert, Channel, DeliveryError
 from openrouter_credits.exporter._notify_tables import channel_from_table
 
@@ -315,6 +316,7 @@ def test_telegram_calls_send_message(receiver: Service, tmp_path: Path) -> None:
     with pytest.raises(DeliveryError) as caught:
         send(channel(toml, tmp_path, {"TG": wrong}))
     assert str(caught.value) == "The telegram channel tg (http://127.0.0.1/…) answered HTTP 401."
+    assert caught.value.kind == "delivery"
 
 
 @pytest.mark.parametrize("receiver", ["ntfy"], indirect=True)
@@ -527,7 +529,7 @@ def test_secrets_stay_out_of_reprs_errors_logs_and_payloads(
         "The ntfy channel f (http://127.0.0.1/…) answered HTTP 500.",
         "The email channel g (smtp://127.0.0.1:1) could not be reached (Connection refused).",
     ]
-    logging.getLogger("openrouter_credits.exporter").info("channels: %r", channels)
+    logging.getLogger(EXPORTER_LOGGER).info("channels: %r", channels)
     shown = caplog.text + "".join(messages) + "".join(map(repr, channels))
     assert "httpx" in {record.name for record in caplog.records}  # httpx logged each request's URL...
     for secret in SECRETS:

@@ -9,16 +9,15 @@ import http.server
 import json
 import os
 import signal
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from test_serve import MANAGEMENT, ORDINARY, Exporter, two_keys
+from conftest import ServeProcess, receiving, two_keys
 
-from openrouter_credits.testing import MockOpenRouter, MockServer
+from openrouter_credits.testing import MockServer
 
 ALERT = "OpenRouter key team-a may spend $17.50, below its threshold of $20.00."
 
@@ -55,17 +54,10 @@ class CrashReceiver(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def crash_receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     CrashReceiver.mode, CrashReceiver.victim, CrashReceiver.posts, CrashReceiver.refused = "accept", None, [], 0
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), CrashReceiver)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{httpd.server_address[1]}/hooks/crash"
-    monkeypatch.setenv("OPENROUTER_CREDITS_NOTIFY_URL", url)  # serve reads it (the helper passes the environment)
-    try:
+    with receiving(CrashReceiver) as base:
+        url = f"{base}/hooks/crash"
+        monkeypatch.setenv("OPENROUTER_CREDITS_NOTIFY_URL", url)  # serve reads it (ServeProcess passes the environment)
         yield url
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(5)
 
 
 def wait(condition: Callable[[], bool], timeout: float = 20) -> bool:
@@ -83,7 +75,7 @@ def outbox(state: Path) -> list[Any]:
     return entries
 
 
-def kill(exporter: Exporter) -> None:
+def kill(exporter: ServeProcess) -> None:
     if exporter.proc.poll() is None:
         exporter.proc.send_signal(signal.SIGKILL)
     exporter.proc.communicate(timeout=10)
@@ -99,35 +91,33 @@ def kill(exporter: Exporter) -> None:
     ],
 )
 def test_sigkill_and_restart_deliver_at_least_once_at_most_twice(
-    tmp_path: Path, crash_receiver: str, moment: str, received: int
+    mock: MockServer, tmp_path: Path, crash_receiver: str, moment: str, received: int
 ) -> None:
     """The alert of team-a (spendable $17.50, below $20) reaches the receiver at least once and at
     most twice, whichever moment serve is killed at; it is never lost."""
-    app = MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, inference_keys={ORDINARY: 10.0})
     state = tmp_path / "state"
     config = two_keys(tmp_path, below=20.0)
-    with MockServer(app) as mock:
-        CrashReceiver.mode = {"queued, not yet taken": "refuse", "taken, not yet removed": "kill"}.get(moment, "accept")
-        first = Exporter(mock, config, "--state-dir", str(state))
-        CrashReceiver.victim = first.proc.pid
-        try:
-            if moment == "queued, not yet taken":
-                assert wait(lambda: CrashReceiver.refused >= 1 and len(outbox(state)) == 1)
-            elif moment == "taken, not yet removed":
-                assert wait(lambda: first.proc.poll() is not None)  # the receiver killed it mid-post
-            else:
-                assert wait(lambda: len(CrashReceiver.posts) == 1 and not outbox(state))
-        finally:
-            kill(first)
-        assert [entry["alert"]["text"] for entry in outbox(state)] == ([] if moment == "taken and removed" else [ALERT])
+    CrashReceiver.mode = {"queued, not yet taken": "refuse", "taken, not yet removed": "kill"}.get(moment, "accept")
+    first = ServeProcess(mock, config, "--state-dir", str(state))
+    CrashReceiver.victim = first.proc.pid
+    try:
+        if moment == "queued, not yet taken":
+            assert wait(lambda: CrashReceiver.refused >= 1 and len(outbox(state)) == 1)
+        elif moment == "taken, not yet removed":
+            assert wait(lambda: first.proc.poll() is not None)  # the receiver killed it mid-post
+        else:
+            assert wait(lambda: len(CrashReceiver.posts) == 1 and not outbox(state))
+    finally:
+        kill(first)
+    assert [entry["alert"]["text"] for entry in outbox(state)] == ([] if moment == "taken and removed" else [ALERT])
 
-        CrashReceiver.mode = "accept"
-        second = Exporter(mock, config, "--state-dir", str(state))
-        try:
-            assert wait(lambda: len(CrashReceiver.posts) >= 1 and not outbox(state))
-            time.sleep(2.5)  # two polls more: no further alert (the state file says team-a is below)
-        finally:
-            status, logs, _ = second.stop()
+    CrashReceiver.mode = "accept"
+    second = ServeProcess(mock, config, "--state-dir", str(state))
+    try:
+        assert wait(lambda: len(CrashReceiver.posts) >= 1 and not outbox(state))
+        time.sleep(2.5)  # two polls more: no further alert (the state file says team-a is below)
+    finally:
+        status, logs, _ = second.stop()
     assert status == 0, logs
     assert 1 <= len(CrashReceiver.posts) <= 2
     assert CrashReceiver.posts == [ALERT] * received

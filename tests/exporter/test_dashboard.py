@@ -12,17 +12,16 @@ import re
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from conftest import ServeProcess, two_keys
 from prometheus_client.parser import text_string_to_metric_families
-from test_serve import MANAGEMENT, ORDINARY, Exporter, two_keys
 
 from openrouter_credits._apps.metrics import PREFIX
-from openrouter_credits.testing import MockOpenRouter, MockServer
+from openrouter_credits.testing import MockServer
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboards" / "openrouter-credits.json"
 
@@ -49,13 +48,6 @@ def substituted(expr: str) -> str:
     for variable, value in VARIABLES.items():
         expr = expr.replace(variable, value)
     return expr
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[MockServer]:
-    app = MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, inference_keys={ORDINARY: 10.0})
-    with MockServer(app) as running:
-        yield running
 
 
 def test_the_dashboard_is_importable_json() -> None:
@@ -123,29 +115,22 @@ def used_names() -> tuple[set[str], set[str]]:
 READY = ('openrouter_credits_up{key="team-a"} 1', 'openrouter_credits_up{key="team-b"} 1', "model_spend")
 
 
-def live_families(tmp_path: Path) -> dict[str, set[str]]:
+def live_families(mock: MockServer, tmp_path: Path) -> dict[str, set[str]]:
     """The families a real serve exports against the mock (a management and an ordinary key; one
     failed poll so the error counter has samples), with the labels of their samples."""
-    app = MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, inference_keys={ORDINARY: 10.0})
-    with MockServer(app) as mock:
-        config = two_keys(tmp_path)
-        config.write_text(config.read_text().replace("[keys.team-a]\n", "[keys.team-a]\ndiscover = true\n"))
-        exporter = Exporter(mock, config)
-        try:
-            deadline = time.monotonic() + 15
-            text = ""
-            while time.monotonic() < deadline:
-                text = httpx.get(exporter.url + "/metrics").text
-                ready = (
-                    'openrouter_credits_up{key="team-a"} 1',
-                    'openrouter_credits_up{key="team-b"} 1',
-                    "model_spend",
-                )
-                if all(part in text for part in ready):
-                    break
-                time.sleep(0.1)
-        finally:
-            exporter.stop()
+    config = two_keys(tmp_path)
+    config.write_text(config.read_text().replace("[keys.team-a]\n", "[keys.team-a]\ndiscover = true\n"))
+    exporter = ServeProcess(mock, config)
+    try:
+        deadline = time.monotonic() + 15
+        text = ""
+        while time.monotonic() < deadline:
+            text = httpx.get(exporter.url + "/metrics").text
+            if all(part in text for part in READY):
+                break
+            time.sleep(0.1)
+    finally:
+        exporter.stop()
     families: dict[str, set[str]] = {}
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
@@ -153,10 +138,10 @@ def live_families(tmp_path: Path) -> dict[str, set[str]]:
     return families
 
 
-def test_the_dashboard_names_only_what_the_exporter_exports(tmp_path: Path) -> None:
+def test_the_dashboard_names_only_what_the_exporter_exports(mock: MockServer, tmp_path: Path) -> None:
     """Every metric and label of the dashboard is in a live serve's /metrics (a discovering management
     key and an ordinary key); and every main family of the library's table is shown."""
-    live = live_families(tmp_path)
+    live = live_families(mock, tmp_path)
     metrics, labels = used_names()
     assert metrics <= set(live), metrics - set(live)
     known_labels = set().union(*live.values())

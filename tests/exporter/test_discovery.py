@@ -7,46 +7,24 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Receiver
+from conftest import MANAGEMENT, ORDINARY, Clock, MakeExporter, Receiver, delivering
 from prometheus_client.parser import text_string_to_metric_families
 
 from openrouter_credits._apps.config_file import KeySpec, load_config
 from openrouter_credits._exceptions import ConfigurationError
+from openrouter_credits._logging import EXPORTER_LOGGER
 from openrouter_credits.exporter import Exporter
-from openrouter_credits.testing import MockOpenRouter, MockServer, activity_row
+from openrouter_credits.testing import MockServer, activity_row
 
-MANAGEMENT = "sk-or-v1-disc-SECRET-management-5a6b"
-ORDINARY = "sk-or-v1-disc-SECRET-ordinary-7c8d"
-NOW = 1_800_000_000.0  # 2027-01-15 08:00 UTC, a Friday
 KEYS: list[dict[str, Any]] = [
     {"name": "alpha", "hash": "a" * 64, "limit": 100.0, "limit_reset": None, "usage": 50.0, "usage_monthly": 9.0},
     {"name": "beta", "hash": "b" * 64, "limit": 10.0, "limit_reset": None, "usage": 9.5, "usage_monthly": 3.0},
     {"name": "gamma", "hash": "c" * 64, "disabled": True, "usage_monthly": 1.0},
 ]
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[MockServer]:
-    app = MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, inference_keys={ORDINARY: 10.0})
-    with MockServer(app) as running:
-        yield running
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def exporter(mock: MockServer, clock: Clock, spec: KeySpec, **options: Any) -> Exporter:
-    return Exporter([spec], base_url=mock.base_url, max_retries=0, clock=clock, monotonic=clock, **options)
 
 
 def families(watcher: Exporter) -> dict[str, Any]:
@@ -71,16 +49,15 @@ def spec(**options: Any) -> KeySpec:
     return KeySpec("acct", MANAGEMENT, discover=True, **options)
 
 
-def test_listed_keys_exported(mock: MockServer) -> None:
+def test_listed_keys_exported(mock: MockServer, exporter: MakeExporter) -> None:
     """Each listed key by name and short hash, disabled ones included; the polled key's own families
     untouched; spend per model for the top N and other."""
     mock.app.set_keys(KEYS)
     yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)  # the client keeps the real clock
     mock.app.set_activity([activity_row(yesterday, u, model=m) for m, u in (("a/x", 3.0), ("b/y", 2.0), ("c/z", 1.0))])
-    clock = Clock()
 
     async def scenario() -> dict[str, Any]:
-        watcher = exporter(mock, clock, spec(top_models=2))
+        watcher = exporter(spec(top_models=2))
         await watcher.poll("acct")
         await watcher.aclose()
         return families(watcher)
@@ -108,13 +85,13 @@ def test_listed_keys_exported(mock: MockServer) -> None:
     assert samples(found, "openrouter_credits_up") == {(("key", "acct"),): 1.0}
 
 
-def test_keys_failing_alone(mock: MockServer) -> None:
-    """/keys failing: the account's series and up stay, the listed keys' series go, the error is counted."""
+def test_keys_failing_alone(mock: MockServer, exporter: MakeExporter, clock: Clock) -> None:
+    """/keys failing: the account's series stay, the listed keys' series go, the error is counted; the
+    poll is incomplete: up 0, call_up names /keys."""
     mock.app.set_keys(KEYS)
-    clock = Clock()
 
     async def scenario() -> dict[str, Any]:
-        watcher = exporter(mock, clock, spec())
+        watcher = exporter(spec())
         await watcher.poll("acct")
         clock.now += 60
         mock.app.fail_next(1, status=500, endpoint="keys")
@@ -123,20 +100,25 @@ def test_keys_failing_alone(mock: MockServer) -> None:
         return families(watcher)
 
     found = asyncio.run(scenario())
-    assert samples(found, "openrouter_credits_up") == {(("key", "acct"),): 1.0}
+    assert samples(found, "openrouter_credits_up") == {(("key", "acct"),): 0.0}
+    assert samples(found, "openrouter_credits_call_up") == {
+        (("call", "credits"), ("key", "acct")): 1.0,
+        (("call", "key"), ("key", "acct")): 1.0,
+        (("call", "activity"), ("key", "acct")): 1.0,
+        (("call", "keys"), ("key", "acct")): 0.0,
+    }
     assert samples(found, "openrouter_credits_remaining_dollars") == {(("key", "acct"),): 17.5}
     assert samples(found, "openrouter_credits_account_key_usage_dollars") == {}
     errors = samples(found, "openrouter_credits_poll_errors_total")
     assert errors[(("key", "acct"), ("kind", "server"))] == 1.0
 
 
-def test_keys_at_most_once_a_minute_and_after_a_429(mock: MockServer) -> None:
+def test_keys_at_most_once_a_minute_and_after_a_429(mock: MockServer, exporter: MakeExporter, clock: Clock) -> None:
     """Polls every 10 s ask /keys once a minute; a 429 asking 180 s keeps it away that long."""
     mock.app.set_keys(KEYS)
-    clock = Clock()
 
     async def scenario() -> list[int]:
-        watcher = exporter(mock, clock, spec(), interval=10.0)
+        watcher = exporter(spec(), interval=10.0)
         seen = []
         for _ in range(7):  # 0, 10, ..., 60 s
             await watcher.poll("acct")
@@ -156,15 +138,44 @@ def test_keys_at_most_once_a_minute_and_after_a_429(mock: MockServer) -> None:
     assert asyncio.run(scenario()) == [1, 1, 1, 1, 1, 1, 2, 3, 3, 3, 4]
 
 
-def test_max_keys(mock: MockServer, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_huge_retry_after_on_keys_holds_the_listing_back_15_minutes_and_says_so(
+    mock: MockServer, exporter: MakeExporter, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Retry-After: 99999999999 on /keys: the listing is asked again after 15 minutes (the balance's
+    cap), the log says once that it is held back, /healthz says so meanwhile, and the log and
+    /healthz say when it answers again."""
+    mock.app.set_keys(KEYS)
+
+    async def scenario() -> list[tuple[int, int, str]]:
+        watcher = exporter(spec())
+        seen = []
+        mock.app.fail_next(1, status=429, retry_after=99999999999, endpoint="keys")
+        for step in (0, 60, 840, 60):  # 0 s (the 429), 60 s, 900 s (asked again), 960 s (a minute on)
+            clock.now += step
+            await watcher.poll("acct")
+            status, text = watcher.health()
+            seen.append((keys_requests(mock), status, text))
+        await watcher.aclose()
+        return seen
+
+    with caplog.at_level(logging.INFO, logger=EXPORTER_LOGGER):
+        seen = asyncio.run(scenario())
+    assert [(asked, status) for asked, status, _ in seen] == [(1, 503), (1, 503), (2, 200), (3, 200)]
+    assert "GET /keys failed (rate_limit: OpenRouter is rate limiting this key" in seen[0][2]
+    assert "the account's listed keys unknown; not asked again for 900 s" in seen[0][2]
+    logged = [r.getMessage() for r in caplog.records]
+    assert "Key acct: the listing is held back for 900 s (a 429 on GET /keys)" in logged
+    assert logged.count("Key acct: GET /keys answers again") == 1
+
+
+def test_max_keys(mock: MockServer, caplog: pytest.LogCaptureFixture, exporter: MakeExporter, clock: Clock) -> None:
     """Beyond max_keys: the most spent this month, one key_name="other" with the rest summed, a
     warning once."""
     mock.app.set_keys([{"name": f"k{i}", "usage_monthly": float(i), "usage": float(i)} for i in range(1, 6)])
-    clock = Clock()
 
     async def scenario() -> dict[str, Any]:
-        watcher = exporter(mock, clock, spec(max_keys=2))
-        with caplog.at_level(logging.WARNING, logger="openrouter_credits.exporter"):
+        watcher = exporter(spec(max_keys=2))
+        with caplog.at_level(logging.WARNING, logger=EXPORTER_LOGGER):
             await watcher.poll("acct")
             clock.now += 60
             await watcher.poll("acct")
@@ -183,25 +194,21 @@ def test_max_keys(mock: MockServer, caplog: pytest.LogCaptureFixture) -> None:
     assert "5 keys, more than max_keys = 2" in warnings[0]
 
 
-def test_listed_key_alerts(mock: MockServer, receiver: str) -> None:
+def test_listed_key_alerts(mock: MockServer, receiver: str, exporter: MakeExporter, clock: Clock) -> None:
     """key_below_fraction and key_will_exhaust: once on crossing, once on recovery, by the listed key's
     name; nothing again while the state holds."""
     # beta: $0.50 of $10 left (under 10 %); $14 in the last week is $2 a day: gone within 7 days.
     mock.app.set_keys([{**KEYS[1], "usage_weekly": 14.0}])
-    clock = Clock()
 
     async def scenario() -> None:
-        watcher = exporter(mock, clock, spec(key_below_fraction=0.1, key_will_exhaust=True), notify_url=receiver)
-        task = asyncio.create_task(watcher.deliverer.run())
-        await watcher.poll("acct")
-        clock.now += 60
-        await watcher.poll("acct")
-        mock.app.set_keys([{**KEYS[1], "usage": 1.0, "usage_weekly": 0.0}])
-        clock.now += 60
-        await watcher.poll("acct")
-        await watcher.deliverer.drain(5)
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        watcher = exporter(spec(key_below_fraction=0.1, key_will_exhaust=True), notify_url=receiver)
+        async with delivering(watcher):
+            await watcher.poll("acct")
+            clock.now += 60
+            await watcher.poll("acct")
+            mock.app.set_keys([{**KEYS[1], "usage": 1.0, "usage_weekly": 0.0}])
+            clock.now += 60
+            await watcher.poll("acct")
         await watcher.aclose()
 
     asyncio.run(scenario())
@@ -250,17 +257,18 @@ def test_settings_read(tmp_path: Path) -> None:
     )
 
 
-def test_every_workspace_and_a_refusal(mock: MockServer, caplog: pytest.LogCaptureFixture) -> None:
+def test_every_workspace_and_a_refusal(
+    mock: MockServer, caplog: pytest.LogCaptureFixture, exporter: MakeExporter, clock: Clock
+) -> None:
     """A discovering key exports every workspace's keys; when GET /workspaces is refused, the default
     workspace's, with one log line saying so (not one per poll), a note on the page, and one line when
     every workspace is listed again."""
     mock.app.set_keys(KEYS[:2])
     mock.app.add_workspace("Research", keys=2)
-    clock = Clock()
-    caplog.set_level(logging.INFO, logger="openrouter_credits")
+    caplog.set_level(logging.INFO, logger=EXPORTER_LOGGER)
 
     async def scenario() -> tuple[dict[str, Any], dict[str, Any], str]:
-        watcher = exporter(mock, clock, spec())
+        watcher = exporter(spec())
         await watcher.poll("acct")
         every = families(watcher)
         mock.app.set_refuse_workspaces(403)

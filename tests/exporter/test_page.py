@@ -5,35 +5,28 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import os
 import re
 import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from test_serve import MANAGEMENT, ORDINARY, Exporter, two_keys
+from conftest import MANAGEMENT, ORDINARY, MakeExporter, ServeProcess, two_keys
 
 from openrouter_credits._activity import DailySpend
 from openrouter_credits._apps.config_file import KeySpec
-from openrouter_credits.exporter import Exporter as InProcess
+from openrouter_credits.exporter import Exporter
 from openrouter_credits.exporter._page import KeyView, ListedKey, ModelSpend, Snapshot, render_page
-from openrouter_credits.testing import MockOpenRouter, MockServer
+from openrouter_credits.testing import MockServer
 
 DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "status-page.png"
 AT = dt.datetime(2026, 11, 30, 12, 5, tzinfo=dt.UTC)
 DAYS = tuple(DailySpend(dt.date(2026, 10, 31) + dt.timedelta(days=n), 0.5 + n / 10) for n in range(30))
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[MockServer]:
-    app = MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, inference_keys={ORDINARY: 10.0})
-    with MockServer(app) as running:
-        yield running
 
 
 def snapshot(**extra: object) -> Snapshot:
@@ -80,10 +73,15 @@ def test_discovered_keys_and_models_when_known() -> None:
     page = render_page(snapshot(listed=listed, models=models)).decode()
     section = page[page.index('id="listed"') :]
     assert section.index("app-9") < section.index("app-8") < section.index("app-1")
-    assert "<td>app-9</td><td>team-a</td><td class=n>$9.00</td><td class=n>$10.00</td><td class=n>$1.00</td>" in page
+    assert (
+        '<td class="name"><bdi>app-9</bdi></td><td>team-a</td><td class=n>$9.00</td><td class=n>$10.00</td>'
+        "<td class=n>$1.00</td>"
+    ) in page
     assert "no-limit" not in page  # no limit: not close to one
     assert "Top models (30d)" in page
-    assert page.index("openai/gpt-4o</td><td class=n>$15.00") < page.index("anthropic/claude-sonnet</td><td class=n>$9")
+    assert page.index("openai/gpt-4o</bdi></td><td class=n>$15.00") < page.index(
+        "claude-sonnet</bdi></td><td class=n>$9"
+    )
 
 
 def test_a_listed_label_is_escaped() -> None:
@@ -93,11 +91,11 @@ def test_a_listed_label_is_escaped() -> None:
     assert "&lt;img src=x&gt;" in page
 
 
-def test_the_page_is_rendered_once_per_poll(mock: MockServer) -> None:
+def test_the_page_is_rendered_once_per_poll(exporter: MakeExporter) -> None:
     """Two requests between polls get the same bytes, rendered once; a poll renders it anew."""
 
     async def scenario() -> None:
-        watcher = InProcess([KeySpec("team-a", MANAGEMENT)], base_url=mock.base_url, max_retries=0)
+        watcher = exporter(KeySpec("team-a", MANAGEMENT))
         first = watcher.route("GET", "/")
         assert (first[0], first[2]) == (200, "text/html; charset=utf-8")
         assert watcher.route("GET", "/")[1] is first[1]
@@ -109,6 +107,89 @@ def test_the_page_is_rendered_once_per_poll(mock: MockServer) -> None:
         await watcher.aclose()
 
     asyncio.run(scenario())
+
+
+def page_of(watcher: Exporter) -> str:
+    status, body, _ = watcher.route("GET", "/")
+    assert status == 200
+    return body.decode()
+
+
+def test_before_the_first_poll_the_page_says_starting(exporter: MakeExporter) -> None:
+    """No poll has ended yet: 'starting', not 'failing'."""
+
+    async def scenario() -> str:
+        watcher = exporter(KeySpec("team-a", MANAGEMENT))
+        await watcher.aclose()
+        return page_of(watcher)
+
+    page = asyncio.run(scenario())
+    assert "1 key(s): 1 starting." in page
+    assert '<h2>team-a<span class="state starting">starting</span></h2>' in page
+
+
+def test_a_threshold_that_cannot_be_checked_is_not_ok(mock: MockServer, exporter: MakeExporter) -> None:
+    """below on an ordinary key without a limit (what it may spend is unknown for ever): 'threshold
+    unchecked' with the reason, never a green ok."""
+    mock.app.set_key(ORDINARY, limit=None)
+
+    async def scenario() -> str:
+        watcher = exporter(KeySpec("open", ORDINARY, below=5.0))
+        await watcher.poll("open")
+        await watcher.aclose()
+        return page_of(watcher)
+
+    page = asyncio.run(scenario())
+    assert '<h2>open<span class="state unchecked">threshold unchecked</span></h2>' in page
+    assert '<p class="reason">below cannot be checked: this key has no limit, and the account' in page
+    assert "1 threshold unchecked." in page
+
+
+def test_an_ordinary_keys_card_shows_its_own_limit_and_usage(mock: MockServer, exporter: MakeExporter) -> None:
+    """What the command shows of an ordinary key: its limit, what is left and its usage; one note
+    saying why the account's figures are unknown."""
+    mock.app.set_key(ORDINARY, limit=10.0, usage=2.5, usage_daily=0.5, usage_weekly=1.5, usage_monthly=2.5)
+
+    async def scenario() -> str:
+        watcher = exporter(KeySpec("team-b", ORDINARY))
+        await watcher.poll("team-b")
+        await watcher.aclose()
+        return page_of(watcher)
+
+    page = asyncio.run(scenario())
+    assert '<dd class="key-limit">$10.00</dd><dd class="key-left">$7.50</dd><dd class="key-usage">$2.50</dd>' in page
+    assert "<dd>$0.50, $1.50, $2.50</dd>" in page
+    assert '<p class="note">This is not a management key: the account&#x27;s balance needs a management' in page
+
+
+def test_a_failing_key_shows_its_name_and_kind_never_its_files(
+    mock: MockServer, exporter: MakeExporter, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A key file's path and the config file's name stay in the log: the page and /healthz, which
+    anyone who reaches the exporter reads, name the key and the kind of failure."""
+    path = "/run/secrets/private-folder/team-c.key"
+    spec = KeySpec(
+        "team-c",
+        "sk-or-v1-nobody-knows-this-key-0000",
+        origin=f"the key file {path} named by [keys.team-c] in keys.toml",
+    )
+
+    async def scenario() -> Exporter:
+        watcher = exporter(spec)
+        await watcher.poll("team-c")
+        await watcher.aclose()
+        return watcher
+
+    with caplog.at_level(logging.INFO):
+        watcher = asyncio.run(scenario())
+    page, health = page_of(watcher), watcher.health()[1]
+    for shown in (page, health):
+        assert "private-folder" not in shown
+        assert "keys.toml" not in shown
+    assert '<p class="reason">auth: OpenRouter did not accept the API key (HTTP 401' in page
+    assert "the key of [keys.team-c]" in page
+    assert health.startswith("failing: team-c: auth: OpenRouter did not accept the API key (HTTP 401")
+    assert path in caplog.text
 
 
 # --- in a real browser -------------------------------------------------------------------------
@@ -145,27 +226,25 @@ def browse(url: str, *options: str) -> str:
 
 
 @pytest.mark.xdist_group("chromium")
-def test_the_page_in_a_browser(tmp_path: Path) -> None:
+def test_the_page_in_a_browser(mock: MockServer, tmp_path: Path) -> None:
     """A live serve against the mock: chromium shows both keys with their figures and 30 bars for the
     management key's month; the screenshot is kept under the test's folder (and, with
     UPDATE_SCREENSHOT=1, copied to docs/status-page.png for the README)."""
-    app = MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, inference_keys={ORDINARY: 10.0})
     chromium()
-    with MockServer(app) as mock:
-        today = dt.datetime.now(dt.UTC).date()
-        app.set_activity(
-            {(today - dt.timedelta(days=back)).isoformat(): 0.2 + (back % 9) / 4 for back in range(-1, 40)}
-        )
-        exporter = Exporter(mock, two_keys(tmp_path, below=20.0), "--state-dir", str(tmp_path / "state"))
-        try:
-            deadline = time.monotonic() + 15
-            while b"$7.50" not in httpx.get(exporter.url + "/").content and time.monotonic() < deadline:
-                time.sleep(0.1)
-            dom = browse(exporter.url + "/", "--dump-dom")
-            shot = tmp_path / "page.png"
-            browse(exporter.url + "/", f"--screenshot={shot}", "--window-size=1200,1600", "--hide-scrollbars")
-        finally:
-            exporter.stop()
+    today = dt.datetime.now(dt.UTC).date()
+    mock.app.set_activity(
+        {(today - dt.timedelta(days=back)).isoformat(): 0.2 + (back % 9) / 4 for back in range(-1, 40)}
+    )
+    exporter = ServeProcess(mock, two_keys(tmp_path, below=20.0), "--state-dir", str(tmp_path / "state"))
+    try:
+        deadline = time.monotonic() + 15
+        while b"$7.50" not in httpx.get(exporter.url + "/").content and time.monotonic() < deadline:
+            time.sleep(0.1)
+        dom = browse(exporter.url + "/", "--dump-dom")
+        shot = tmp_path / "page.png"
+        browse(exporter.url + "/", f"--screenshot={shot}", "--window-size=1200,1600", "--hide-scrollbars")
+    finally:
+        exporter.stop()
     assert '<h2>team-a<span class="state below">' in dom
     assert '<h2>team-b<span class="state ok">ok</span>' in dom
     assert '<dd class="remaining">$17.50</dd><dd class="spendable">$17.50</dd>' in dom

@@ -5,61 +5,22 @@ staleness, the cap on a 429's wait, and /activity's reason between the polls tha
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
-from conftest import TOKEN, Receiver
+from conftest import MANAGEMENT, ORDINARY, TOKEN, Clock, MakeExporter, Receiver, delivering
 
 from openrouter_credits._apps.config_file import KeySpec
-from openrouter_credits.exporter import Exporter
+from openrouter_credits._logging import LIBRARY_LOGGER
 from openrouter_credits.exporter._statedir import StateDir
-from openrouter_credits.testing import MockOpenRouter, MockServer
+from openrouter_credits.testing import MockServer
 
-MANAGEMENT = "sk-or-v1-poll-SECRET-management-1f2e"
-ORDINARY = "sk-or-v1-poll-SECRET-ordinary-3d4c"
 BELOW = "OpenRouter key team-a may spend $5.00, below its threshold of $10.00."
 RECOVERED = "OpenRouter key team-a recovered: it may spend $20.00 (threshold $10.00)."
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[MockServer]:
-    app = MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, inference_keys={ORDINARY: 10.0})
-    with MockServer(app) as running:
-        yield running
-
-
-class Clock:
-    """Virtual time: the wall clock and the monotonic clock of the exporter, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def exporter(mock: MockServer, clock: Clock, *specs: KeySpec, **options: Any) -> Exporter:
-    made = Exporter(list(specs), base_url=mock.base_url, max_retries=0, clock=clock, monotonic=clock, **options)
-    made.deliverer.backoff = lambda failures: 0.05  # a failed post is tried again at once, not in 2 s
-    return made
-
-
-@contextlib.asynccontextmanager
-async def delivering(watcher: Exporter) -> AsyncIterator[None]:
-    """The exporter's delivery task running; on leaving, the outbox drained (bounded) and it stopped."""
-    task = asyncio.create_task(watcher.deliverer.run())
-    try:
-        yield
-    finally:
-        await watcher.deliverer.drain(5)
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
 
 
 def run(scenario: Callable[[], Awaitable[None]]) -> None:
@@ -67,16 +28,16 @@ def run(scenario: Callable[[], Awaitable[None]]) -> None:
 
 
 def test_alerts_once_per_crossing_and_recovery(
-    mock: MockServer, tmp_path: Path, receiver: str, caplog: pytest.LogCaptureFixture
+    mock: MockServer, tmp_path: Path, receiver: str, caplog: pytest.LogCaptureFixture, exporter: MakeExporter
 ) -> None:
     """One post when a key crosses below, one when it recovers, none again after a restart; a failing
     receiver is tried again at the next poll; the webhook's token never in the logs."""
-    clock, state = Clock(), tmp_path / "state"
+    state = tmp_path / "state"
     spec = KeySpec("team-a", MANAGEMENT, below=10.0)
 
     async def scenario() -> None:
         with StateDir(state) as held:
-            first = exporter(mock, clock, spec, notify_url=receiver, state=held)
+            first = exporter(spec, notify_url=receiver, state=held)
             async with delivering(first):
                 await first.poll("team-a")
                 mock.app.set_balance(total_usage=20.0)
@@ -86,7 +47,7 @@ def test_alerts_once_per_crossing_and_recovery(
             await first.aclose()
 
         with StateDir(state) as held:
-            second = exporter(mock, clock, spec, notify_url=receiver, state=held)
+            second = exporter(spec, notify_url=receiver, state=held)
             async with delivering(second):
                 await second.poll("team-a")
                 assert len(Receiver.posts) == 1  # the state file remembered it: no alert on restart
@@ -108,13 +69,14 @@ def test_alerts_once_per_crossing_and_recovery(
     assert json.loads((state / "alerts.json").read_text()) == {"team-a": {"below": False}}
 
 
-def test_an_unknown_figure_moves_no_alert_state(mock: MockServer, tmp_path: Path, receiver: str) -> None:
+def test_an_unknown_figure_moves_no_alert_state(
+    mock: MockServer, tmp_path: Path, receiver: str, exporter: MakeExporter
+) -> None:
     """Below, then /credits fails (spendable unknown): nothing is sent and the state stays below; known
     and still below again: still nothing."""
-    clock = Clock()
 
     async def scenario() -> None:
-        watcher = exporter(mock, clock, KeySpec("team-a", MANAGEMENT, below=10.0), notify_url=receiver)
+        watcher = exporter(KeySpec("team-a", MANAGEMENT, below=10.0), notify_url=receiver)
         async with delivering(watcher):
             mock.app.set_balance(total_usage=20.0)
             await watcher.poll("team-a")
@@ -131,13 +93,12 @@ def test_an_unknown_figure_moves_no_alert_state(mock: MockServer, tmp_path: Path
     assert Receiver.posts == [{"text": BELOW}]
 
 
-def test_days_below_alert(mock: MockServer, tmp_path: Path, receiver: str) -> None:
+def test_days_below_alert(mock: MockServer, tmp_path: Path, receiver: str, exporter: MakeExporter) -> None:
     """days_below: $35 over the last 7 days, $17.50 left: 3.5 days, below 7."""
-    clock = Clock()
     spec = KeySpec("solo", MANAGEMENT, days_below=7.0)
 
     async def scenario() -> None:
-        watcher = exporter(mock, clock, spec, notify_url=receiver)
+        watcher = exporter(spec, notify_url=receiver)
         today = watcher.clients["solo"]._today()
         mock.app.set_activity({(today.fromordinal(today.toordinal() - d)).isoformat(): 5.0 for d in range(1, 8)})
         async with delivering(watcher):
@@ -150,13 +111,12 @@ def test_days_below_alert(mock: MockServer, tmp_path: Path, receiver: str) -> No
     ]
 
 
-def test_healthz_counts_staleness_from_when_a_poll_was_due(mock: MockServer) -> None:
+def test_healthz_counts_staleness_from_when_a_poll_was_due(exporter: MakeExporter, clock: Clock) -> None:
     """Healthy while the last success is within three jittered intervals plus a poll's deadline; then
     503 naming the key and how long ago."""
-    clock = Clock()
 
     async def scenario() -> None:
-        watcher = exporter(mock, clock, KeySpec("team-a", MANAGEMENT), interval=2.0, deadline=5.0)
+        watcher = exporter(KeySpec("team-a", MANAGEMENT), interval=2.0, deadline=5.0)
         assert watcher.health() == (503, "failing: team-a: not polled yet\n")
         await watcher.poll("team-a")
         limit = 3 * 2.0 * 1.1 + 5.0
@@ -170,12 +130,13 @@ def test_healthz_counts_staleness_from_when_a_poll_was_due(mock: MockServer) -> 
 
 
 @pytest.mark.parametrize(("retry_after", "wait"), [(3.0, 3.0), (5000.0, 900.0)])
-def test_a_429_delays_the_next_poll_at_most_15_minutes(mock: MockServer, retry_after: float, wait: float) -> None:
+def test_a_429_delays_the_next_poll_at_most_15_minutes(
+    mock: MockServer, retry_after: float, wait: float, exporter: MakeExporter
+) -> None:
     """The next poll waits what Retry-After asks, capped at 15 minutes; the error is counted."""
-    clock = Clock()
 
     async def scenario() -> float:
-        watcher = exporter(mock, clock, KeySpec("team-a", MANAGEMENT))
+        watcher = exporter(KeySpec("team-a", MANAGEMENT))
         mock.app.fail_next(1, status=429, retry_after=retry_after, endpoint="credits")
         waited = await watcher.poll("team-a")
         assert watcher.states["team-a"].errors["rate_limit"] == 1
@@ -185,13 +146,12 @@ def test_a_429_delays_the_next_poll_at_most_15_minutes(mock: MockServer, retry_a
     assert asyncio.run(scenario()) == wait
 
 
-def test_reason_survives_polls_that_skip_activity(mock: MockServer) -> None:
+def test_reason_survives_polls_that_skip_activity(mock: MockServer, exporter: MakeExporter, clock: Clock) -> None:
     """/activity is asked at most every 15 minutes: the polls between keep its reason (here the
     ordinary key's 'needs a management key'), not a blank one; 15 minutes later it is asked again."""
-    clock = Clock()
 
     async def polls() -> list[str]:
-        watcher = exporter(mock, clock, KeySpec("ordinary", ORDINARY))
+        watcher = exporter(KeySpec("ordinary", ORDINARY))
         reasons = []
         for step in (0, 60, 60, 900):
             clock.now += step
@@ -207,13 +167,14 @@ def test_reason_survives_polls_that_skip_activity(mock: MockServer) -> None:
     assert len([r for r in mock.app.requests if r[1].endswith("/activity")]) == before + 2
 
 
-def test_an_outage_logs_one_line_per_key_each_way(mock: MockServer, caplog: pytest.LogCaptureFixture) -> None:
+def test_an_outage_logs_one_line_per_key_each_way(
+    mock: MockServer, caplog: pytest.LogCaptureFixture, exporter: MakeExporter
+) -> None:
     """Five failed polls of two keys: one INFO line per key when its polls start failing (naming the key
     and the kind) and one when they recover; the retries and the repeats are DEBUG; no WARNING."""
-    clock = Clock()
 
     async def scenario() -> None:
-        watcher = exporter(mock, clock, KeySpec("team-a", MANAGEMENT), KeySpec("team-b", ORDINARY))
+        watcher = exporter(KeySpec("team-a", MANAGEMENT), KeySpec("team-b", ORDINARY))
         for name in ("team-a", "team-b"):
             await watcher.poll(name)
         for _ in range(5):
@@ -225,7 +186,7 @@ def test_an_outage_logs_one_line_per_key_each_way(mock: MockServer, caplog: pyte
             await watcher.poll(name)
         await watcher.aclose()
 
-    with caplog.at_level(logging.DEBUG, logger="openrouter_credits"):
+    with caplog.at_level(logging.DEBUG, logger=LIBRARY_LOGGER):
         run(scenario)
     lines = [(r.levelname, r.getMessage()) for r in caplog.records if r.levelno >= logging.INFO]
     assert [level for level, _ in lines] == ["INFO"] * 4
@@ -234,14 +195,13 @@ def test_an_outage_logs_one_line_per_key_each_way(mock: MockServer, caplog: pyte
     assert lines[2][1] == "Key team-a: polls succeed again"
 
 
-def test_a_long_rate_limit_wait_takes_the_figures_away(mock: MockServer) -> None:
+def test_a_long_rate_limit_wait_takes_the_figures_away(mock: MockServer, exporter: MakeExporter) -> None:
     """A 429 asking for 10 minutes at a 60 s interval: after the interval, up 0 with the reason and no
     stale figures, until the poll after the wait."""
-    clock = Clock()
     waits: list[float] = []
 
     async def scenario() -> None:
-        watcher = exporter(mock, clock, KeySpec("team-a", MANAGEMENT), interval=60.0)
+        watcher = exporter(KeySpec("team-a", MANAGEMENT), interval=60.0)
 
         async def sleep(seconds: float) -> None:
             waits.append(seconds)
@@ -264,22 +224,23 @@ def test_a_long_rate_limit_wait_takes_the_figures_away(mock: MockServer) -> None
     assert waits[1] + waits[2] == pytest.approx(600)
 
 
-def test_thresholds_a_key_can_never_check_are_said_once(mock: MockServer, caplog: pytest.LogCaptureFixture) -> None:
+def test_thresholds_a_key_can_never_check_are_said_once(
+    mock: MockServer, caplog: pytest.LogCaptureFixture, exporter: MakeExporter
+) -> None:
     """below on an ordinary key without a limit, days_below on an ordinary key: one warning each, at
     the first answer, naming the key and the setting; none for a management key."""
-    clock = Clock()
     mock.app.set_key(ORDINARY, limit=None)
 
     async def scenario() -> None:
         watcher = exporter(
-            mock, clock, KeySpec("open", ORDINARY, below=5.0, days_below=3.0), KeySpec("team-a", MANAGEMENT, below=5.0)
+            KeySpec("open", ORDINARY, below=5.0, days_below=3.0), KeySpec("team-a", MANAGEMENT, below=5.0)
         )
         for _ in range(3):
             await watcher.poll("open")
             await watcher.poll("team-a")
         await watcher.aclose()
 
-    with caplog.at_level(logging.WARNING, logger="openrouter_credits"):
+    with caplog.at_level(logging.WARNING, logger=LIBRARY_LOGGER):
         run(scenario)
     assert [r.getMessage().split(":")[0:2] for r in caplog.records] == [
         ["Key open", " below can never be checked"],
@@ -291,11 +252,12 @@ def _hour(hour: int) -> float:
     return datetime.datetime(2026, 11, 18, hour, tzinfo=datetime.UTC).timestamp()
 
 
-def test_spike_alerts_once_per_crossing_and_recovery(mock: MockServer, receiver: str) -> None:
+def test_spike_alerts_once_per_crossing_and_recovery(
+    mock: MockServer, receiver: str, exporter: MakeExporter, clock: Clock
+) -> None:
     """spike = 3 on an ordinary key ($7 this week: $1.00 a day): $0.50 by 01:00 is 12x but under the
     $1 minimum, nothing; $1.50 by 01:00 (36x) alerts once, however often polled; by 23:00 the same
     $1.50 is 1.6x: recovered, once."""
-    clock = Clock()
     spec = KeySpec("team-b", ORDINARY, spike=3.0)
     spiking = (
         "OpenRouter key team-b: today's spend $1.50 by 01:00 UTC is 36.0\u00d7 the 7-day average ($1.00 a day), "
@@ -307,7 +269,7 @@ def test_spike_alerts_once_per_crossing_and_recovery(mock: MockServer, receiver:
     )
 
     async def scenario() -> None:
-        watcher = exporter(mock, clock, spec, notify_url=receiver)
+        watcher = exporter(spec, notify_url=receiver)
         async with delivering(watcher):
             clock.now = _hour(1)
             mock.app.set_key(ORDINARY, usage_daily=0.5, usage_weekly=7.0)
@@ -325,15 +287,14 @@ def test_spike_alerts_once_per_crossing_and_recovery(mock: MockServer, receiver:
     assert Receiver.posts == [{"text": spiking}, {"text": recovered}]
 
 
-def test_spike_without_the_minimum_at_hour_1(mock: MockServer, receiver: str) -> None:
+def test_spike_without_the_minimum_at_hour_1(
+    mock: MockServer, receiver: str, exporter: MakeExporter, clock: Clock
+) -> None:
     """spike_min_dollars = 0: $0.50 by 01:00 against $1.00 a day alerts."""
-    clock = Clock()
     clock.now = _hour(1)
 
     async def scenario() -> None:
-        watcher = exporter(
-            mock, clock, KeySpec("team-b", ORDINARY, spike=3.0, spike_min_dollars=0.0), notify_url=receiver
-        )
+        watcher = exporter(KeySpec("team-b", ORDINARY, spike=3.0, spike_min_dollars=0.0), notify_url=receiver)
         async with delivering(watcher):
             mock.app.set_key(ORDINARY, usage_daily=0.5, usage_weekly=7.0)
             await watcher.poll("team-b")
@@ -345,16 +306,17 @@ def test_spike_without_the_minimum_at_hour_1(mock: MockServer, receiver: str) ->
     ]
 
 
-def test_a_management_keys_spike_counts_the_listed_keys(mock: MockServer, receiver: str) -> None:
+def test_a_management_keys_spike_counts_the_listed_keys(
+    mock: MockServer, receiver: str, exporter: MakeExporter, clock: Clock
+) -> None:
     """A management key's own usage is 0: without discovery its spike is unknown (no state, no alert);
     discovering, the listed keys' usage_daily sum counts against the account's 7-day spend per day ($35
     over 7 days: $5 a day, $0.21 expected by 01:00)."""
-    clock = Clock()
     clock.now = _hour(1)
 
     async def scenario() -> None:
-        blind = exporter(mock, clock, KeySpec("acct", MANAGEMENT, spike=3.0), notify_url=receiver)
-        watcher = exporter(mock, clock, KeySpec("acct", MANAGEMENT, spike=3.0, discover=True), notify_url=receiver)
+        blind = exporter(KeySpec("acct", MANAGEMENT, spike=3.0), notify_url=receiver)
+        watcher = exporter(KeySpec("acct", MANAGEMENT, spike=3.0, discover=True), notify_url=receiver)
         mock.app.set_keys(
             [{"name": "a", "usage": 3.0, "usage_daily": 0.75}, {"name": "b", "usage": 1.0, "usage_daily": 0.5}]
         )

@@ -5,93 +5,22 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
+from conftest import COMMAND, MANAGEMENT, ORDINARY, TOKEN, mock_app, two_keys, write_config
+from conftest import ServeProcess as Exporter
 
-from openrouter_credits.testing import MockOpenRouter, MockServer
-
-COMMAND = str(Path(sys.executable).parent / "openrouter-credits")
-MANAGEMENT = "sk-or-v1-serve-SECRET-management-1f2e"
-ORDINARY = "sk-or-v1-serve-SECRET-ordinary-3d4c"
-TOKEN = "T0KEN-SECRET-8b7a"  # the token of a webhook URL
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[MockServer]:
-    app = MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, inference_keys={ORDINARY: 10.0})
-    with MockServer(app) as running:
-        yield running
-
-
-def write_config(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "keys.toml"
-    path.write_text(text)
-    return path
-
-
-def two_keys(tmp_path: Path, **thresholds: float) -> Path:
-    key_file = tmp_path / "ordinary.key"
-    key_file.write_text(ORDINARY + "\n")
-    key_file.chmod(0o600)
-    extra = "".join(f"{name} = {value}\n" for name, value in thresholds.items())
-    return write_config(
-        tmp_path,
-        f'[keys.team-a]\napi_key_env = "SERVE_KEY_A"\n{extra}\n[keys.team-b]\napi_key_file = "{key_file}"\n',
-    )
-
-
-class Exporter:
-    """``openrouter-credits serve`` in a process of its own, on a free loopback port."""
-
-    def __init__(self, mock: MockServer, config: Path, *args: str, base_url: str | None = None) -> None:
-        env = {**os.environ, "SERVE_KEY_A": MANAGEMENT}
-        env.pop("OPENROUTER_API_KEY", None)
-        command = [COMMAND, "serve", "--base-url", base_url or mock.base_url, "--config", str(config)]
-        command += ["--listen", "127.0.0.1:0", "--interval", "1", "--max-retries", "0", "--timeout", "2", *args]
-        self.proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()
-        assert line.startswith("listening on http://127.0.0.1:"), line + self.stop()[1]
-        self.url = line.split(" on ", 1)[1].strip()
-
-    def metrics(self) -> dict[str, float]:
-        samples = {}
-        for family in text_string_to_metric_families(httpx.get(self.url + "/metrics").text):
-            for sample in family.samples:
-                labels = ",".join(f"{k}={v}" for k, v in sorted(sample.labels.items()))
-                samples[f"{sample.name}{{{labels}}}"] = sample.value
-        return samples
-
-    def wait_for(self, condition: Any, timeout: float = 15) -> dict[str, float]:
-        """Scrape until ``condition(samples)`` holds (a bounded loop); the samples."""
-        deadline = time.monotonic() + timeout
-        while True:
-            samples = self.metrics()
-            if condition(samples) or time.monotonic() > deadline:
-                return samples
-            time.sleep(0.1)
-
-    def stop(self) -> tuple[int, str, float]:
-        """SIGTERM; exit status, stderr (the logs) and how long it took to stop."""
-        started = time.monotonic()
-        self.proc.send_signal(signal.SIGTERM)
-        _, err = self.proc.communicate(timeout=10)
-        return self.proc.returncode, err, time.monotonic() - started
+from openrouter_credits.testing import MockServer
 
 
 def test_two_keys_failure_recovery_and_sigterm(tmp_path: Path) -> None:
     """Scrape two keys; stop the mock: up 0, no balance series, last success kept, errors counted;
     bring it back: recovery; /healthz both ways; SIGTERM exits 0 within 2 s; no key in any output."""
-    app = MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, inference_keys={ORDINARY: 10.0})
+    app = mock_app()
     mock = MockServer(app).start()
     port = mock.port
     exporter = Exporter(mock, two_keys(tmp_path), "--state-dir", str(tmp_path / "state"))

@@ -10,22 +10,16 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
 import pytest
-from test_serve import COMMAND, MANAGEMENT, ORDINARY, Exporter, two_keys, write_config
+from conftest import COMMAND, MANAGEMENT, ORDINARY, two_keys, write_config
+from conftest import ServeProcess as Exporter
 
-from openrouter_credits.testing import MockOpenRouter, MockServer
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[MockServer]:
-    app = MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, inference_keys={ORDINARY: 10.0})
-    with MockServer(app) as running:
-        yield running
+from openrouter_credits.cli import main
+from openrouter_credits.testing import MockServer
 
 
 def raw(url: str, request: bytes) -> bytes:
@@ -68,6 +62,40 @@ def test_sigterm_with_stalled_clients_and_refusals(mock: MockServer, tmp_path: P
     assert (status, took < 2.0) == (0, True), (status, took, logs)
     assert "Traceback" not in logs
     assert logs.count("127.0.0.1") <= 3, logs  # the serving line, and one line per address per minute
+
+
+def test_max_connections_caps_what_serve_answers_at_once(mock: MockServer, tmp_path: Path) -> None:
+    """serve --max-connections 2: with two connections open and answered, a third gets 503 and is closed."""
+    exporter = Exporter(mock, two_keys(tmp_path), "--state-dir", str(tmp_path / "state"), "--max-connections", "2")
+    host, port = exporter.url.removeprefix("http://").split(":")
+    held: list[socket.socket] = []
+    try:
+        for _ in range(2):
+            sock = socket.create_connection((host, int(port)), timeout=5)
+            held.append(sock)
+            sock.sendall(b"GET /healthz HTTP/1.1\r\n\r\n")
+            assert sock.recv(65536).startswith(b"HTTP/1.1 "), "a connection within the cap is answered"
+        busy = raw(exporter.url, b"")  # sent nothing: the 503 comes unasked, and no unread request resets it
+        assert busy.startswith(b"HTTP/1.1 503 ")
+        assert b"\r\nRetry-After: 1\r\n" in busy
+    finally:
+        for sock in held:
+            sock.close()
+        status, logs, _ = exporter.stop()
+    assert status == 0, logs
+    assert "HTTP connection limit of 2 reached: new connections get 503" in logs
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "x", "2.5", ""])
+def test_max_connections_must_be_a_whole_number_above_0(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """--max-connections 0, negative or not a whole number is a usage error naming the option."""
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--max-connections", value])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"openrouter-credits serve: error: argument --max-connections: {value!r} is not a whole number of "
+        "connections, 1 or more"
+    )
 
 
 def test_sighup_reloads_the_keys_file(mock: MockServer, tmp_path: Path) -> None:

@@ -127,7 +127,7 @@ def test_the_default_figures_tell_one_story() -> None:
         with CreditsClient(DEFAULT_PROVISIONING_KEY, base_url=mock.base_url, clock=lambda: now) as client:
             balance = client.get_balance()
             listed = client.list_keys()
-            mine = client.get_activity(api_key_hash=listed[0].hash_)
+            mine = client.get_activity(key_hash=listed[0].hash_)
         with CreditsClient(DEFAULT_INFERENCE_KEY, base_url=mock.base_url, clock=lambda: now) as client:
             own = client.get_key()
     assert balance.key is not None

@@ -121,7 +121,9 @@ class DatedRows(Sequence["ActivityItem"]):
     dates: tuple[dt.date, ...]
 
     def __init__(self, rows: Iterable[ActivityItem]) -> None:
-        self.rows = tuple(rows)
+        from ._fields import unset_to_none
+
+        self.rows = tuple(unset_to_none(row) for row in rows)  # an optional field it lacks: None
         self.dates = tuple(cast("list[dt.date]", _dates(self.rows, strict=True)))  # strict: never None
 
     def __len__(self) -> int:

@@ -148,22 +148,39 @@ class AnalyticsRows(NamedTuple):
 
 
 @attrs.frozen
-class AnalyticsRow:
+class AnalyticsRow(Mapping[str, Any]):
     """One row of a query's answer: its day (the start of its bucket; None without a granularity),
     each dimension's label (``labels``: ``{"model": "OpenAI: GPT-4.1"}``; None where the answer had
-    none) and each metric's value (``values``: counts as ``int``, amounts as exact ``Decimal``; None
-    where the answer had none: unknown, never 0). ``row["total_usage"]`` reads either; ``extra``
-    holds the fields the query did not ask for."""
+    none) and each metric's value (``metrics``: counts as ``int``, amounts as exact ``Decimal``; None
+    where the answer had none: unknown, never 0); ``extra`` holds the fields the query did not ask
+    for. A row is also the mapping of its fields by the answer's names, read: ``row["total_usage"]``,
+    ``row["model"]``, ``row["date__day"]`` (the ``date``), ``row.get(...)``."""
 
     date: dt.date | None
     labels: Mapping[str, str | None]
-    values: Mapping[str, Value]
+    metrics: Mapping[str, Value]
     extra: Mapping[str, Any] = attrs.field(factory=lambda: MappingProxyType({}))
+    #: The answer's name of ``date`` (``date__day``, ``date__month``; None without a granularity).
+    date_key: str | None = None
 
-    def __getitem__(self, name: str) -> str | Value:
-        if name in self.values:
-            return self.values[name]
-        return self.labels[name]
+    def __getitem__(self, name: str) -> Any:
+        if name in self.metrics:
+            return self.metrics[name]
+        if name in self.labels:
+            return self.labels[name]
+        if name == self.date_key and name is not None:
+            return self.date
+        return self.extra[name]
+
+    def __iter__(self) -> Iterator[str]:
+        if self.date_key is not None:
+            yield self.date_key
+        yield from self.labels
+        yield from self.metrics
+        yield from self.extra
+
+    def __len__(self) -> int:
+        return (self.date_key is not None) + len(self.labels) + len(self.metrics) + len(self.extra)
 
 
 @attrs.frozen
@@ -195,7 +212,7 @@ class AnalyticsResult:
     def total(self, metric: str) -> Value:
         """The exact sum of ``metric`` over the rows; None when a row's value is unknown (a rate's sum
         means nothing: average those yourself)."""
-        values = [row.values.get(metric) for row in self.rows]
+        values = [row.metrics.get(metric) for row in self.rows]
         if any(value is None for value in values):
             return None
         return sum((value for value in values if value is not None), start=0)
@@ -377,7 +394,7 @@ class AnalyticsQuery:
             labels[name] = None if label is None else str(label)
         known = {*self.metrics, *self.dimensions, date_key}
         extra = {key: value for key, value in row.items() if key not in known}
-        return AnalyticsRow(date, MappingProxyType(labels), MappingProxyType(values), MappingProxyType(extra))
+        return AnalyticsRow(date, MappingProxyType(labels), MappingProxyType(values), MappingProxyType(extra), date_key)
 
 
 class UnreadableRow(ValueError):

@@ -20,7 +20,18 @@ import attrs
 
 from openrouter_credits_client.models.list_api_keys_response_200_data_item import ListApiKeysResponse200DataItem
 
-from ._exceptions import ConfigurationError, OperationUnavailable, PermissionDeniedError, UnexpectedStatusError, term
+from . import _defaults
+from ._exceptions import (
+    APIStatusError,
+    AuthenticationError,
+    ConfigurationError,
+    OperationUnavailable,
+    PermissionDeniedError,
+    ResponseValidationError,
+    UnexpectedStatusError,
+    term,
+)
+from ._fields import read
 from ._frozen import Frozen
 from ._windows import next_reset, utc, window_start
 
@@ -30,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DAY",
     "DORMANT_AFTER",
+    "KEYS_MAX_PAGES",
     "KEYS_PAGES_AT_ONCE",
     "KEYS_PAGE_SIZE",
     "SOON",
@@ -41,9 +53,11 @@ __all__ = [
     "canonical_id",
     "default_workspace",
     "merge_pages",
+    "more_pages",
     "named",
     "page_params",
     "parse_time",
+    "refused_listing",
     "workspace_of",
     "workspace_refusal",
     "workspace_uuid",
@@ -55,6 +69,9 @@ KEYS_PAGE_SIZE: Final = 100
 #: Once the first page is full, ``list_keys()`` asks for this many pages at once, batch after batch
 #: while they all come back full: 1,000 keys take two round trips.
 KEYS_PAGES_AT_ONCE: Final = 10
+#: ``list_keys()`` reads no more pages than this (100,000 keys): a listing still going on after them
+#: fails (a ``ResponseValidationError``), never passed off as whole, never read for ever.
+KEYS_MAX_PAGES: Final = 1000
 
 DAY: Final = dt.timedelta(days=1)
 #: A key that expires, or is projected to reach a limit without a reset, within this is flagged.
@@ -79,6 +96,13 @@ def parse_time(value: object) -> dt.datetime | None:
         except ValueError:
             return None
     return None
+
+
+def _last_used(key: ApiKey) -> dt.datetime | None:
+    """``last_used_at`` of a listed key, beyond the published document: the property of that name
+    reads it from what the server sent. A document that declares it (as the official SDK's does) gives
+    a typed attribute that takes the property's place (see ``_fields``); either way it is read here."""
+    return parse_time(read(key, "last_used_at"))
 
 
 def _number(value: object) -> float | None:
@@ -139,9 +163,9 @@ class ApiKey(Frozen, ListApiKeysResponse200DataItem):
         return parse_time(self.expires_at)
 
     @property
-    def last_used_at(self) -> dt.datetime | None:
-        """When the key was last used, when the listing says (``last_used_at``, beyond the document)."""
-        return parse_time(self.additional_properties.get("last_used_at"))
+    def last_used_at(self) -> dt.datetime | None:  # type: ignore[override, unused-ignore]  # see _last_used
+        """When the key was last used (aware UTC), None when the listing does not say."""
+        return _last_used(self)
 
     def resets_at(self, now: dt.datetime) -> dt.datetime | None:
         """When the key's limit next starts afresh after ``now``; None without a limit or a reset."""
@@ -223,7 +247,7 @@ class ApiKey(Frozen, ListApiKeysResponse200DataItem):
             return "near_limit"
         if expires is not None and expires - now <= SOON:
             return "expires_soon"
-        used = self.last_used_at
+        used = _last_used(self)
         if used is not None and now - used > DORMANT_AFTER:
             return "dormant"
         return "ok"
@@ -355,6 +379,28 @@ def merge_pages(pages: Iterable[Sequence[ApiKey]], *, include_disabled: bool) ->
     return keys
 
 
+def more_pages(batch: Sequence[Sequence[ApiKey]], seen: set[str], read: int, url: str) -> bool:
+    """Whether the listing goes on after ``batch`` (the pages just read; ``read`` pages in all): only
+    while each of its pages came back full and listed a key not listed before (``seen``, the hashes
+    so far, which this adds to): a listing that gives the same keys at every offset ends there.
+    Raises ``ResponseValidationError`` (``url``: the listing's) past ``KEYS_MAX_PAGES``."""
+    for page in batch:
+        new = {key.hash_ for key in page} - seen
+        seen |= new
+        if len(page) < KEYS_PAGE_SIZE or not new:
+            return False
+    if read >= KEYS_MAX_PAGES:
+        raise ResponseValidationError(
+            f"OpenRouter listed keys on {read:,} full pages ({read * KEYS_PAGE_SIZE:,} keys) and more, past the "
+            f"{KEYS_MAX_PAGES:,} pages list_keys() reads: the listing is not complete.",
+            status_code=200,
+            body="",
+            request_id=None,
+            url=url,
+        )
+    return True
+
+
 def workspace_uuid(workspace_id: object) -> uuid.UUID | None:
     """``workspace_id`` as the UUID the endpoint takes; raises ConfigurationError, before any I/O,
     for something that is not one."""
@@ -378,3 +424,29 @@ def page_params(offset: int, *, include_disabled: bool, workspace_id: Any) -> di
     if workspace_id is not None:
         params["workspace_id"] = workspace_id
     return params
+
+
+def refused_listing(error: AuthenticationError) -> APIStatusError:
+    """What a 401 to ``GET /keys`` means. OpenRouter refuses a key that is not a management key with a
+    401 there (the 403 of ``/credits`` and ``/activity`` is not in that operation's document), saying
+    the operation is for management keys: the key is fine, of the wrong kind, and that is a
+    ``PermissionDeniedError`` saying which kind it needs and where to create one. Any other 401 (a
+    key unknown, revoked, expired) is the ``AuthenticationError`` it was."""
+    said = error.message.lower()
+    if "management" not in said and "provisioning" not in said:
+        return error
+    description = (
+        f"This key may not list the account's keys (HTTP {error.status_code}: {error.message}). That needs "
+        f"a management (provisioning) key; create one at {_defaults.MANAGEMENT_KEYS_URL}."
+    )
+    if error.request_id:
+        description += f" (request id {error.request_id})"
+    return PermissionDeniedError(
+        description,
+        status_code=error.status_code,
+        message=error.message,
+        body=error.body,
+        request_id=error.request_id,
+        retry_after=error.retry_after,
+        url=error.url,
+    )

@@ -271,6 +271,26 @@ def api_errors(outcomes: Mapping[str, object]) -> dict[str, OpenRouterCreditsErr
     return {name: outcome for name, outcome in outcomes.items() if isinstance(outcome, OpenRouterCreditsError)}
 
 
+def _known_errors(
+    outcomes: Mapping[str, object], activity_error: OpenRouterCreditsError | None, sources: tuple[str, str]
+) -> dict[str, OpenRouterCreditsError]:
+    """The errors of the calls (``outcomes`` and the activity's), once it is sure a Balance can be
+    told: raises instead when nothing is known for sure: a 401 anywhere (the key is not accepted, a
+    cause every call shares), or both ``sources`` of the balance failing (the second's error is
+    raised: ``/key`` or the listing, which say more of the key than ``/credits``). The one home of
+    that rule, for the key's own balance and a listed key's."""
+    errors = api_errors(outcomes)
+    if activity_error is not None:
+        errors["activity"] = activity_error
+    for error in errors.values():
+        if isinstance(error, AuthenticationError):
+            raise error
+    first, second = sources
+    if first in errors and second in errors:
+        raise errors[second]
+    return errors
+
+
 def balance_from(
     outcomes: Mapping[str, object],
     activity: Activity | None,
@@ -280,18 +300,10 @@ def balance_from(
     """The Balance of ``/credits`` and ``/key`` (their ``outcomes``: a result, or what the call
     raised) and of the activity (or the error that left it unknown), answered ``at`` (now, unless told).
 
-    Raises instead of answering when nothing is known for sure: a 401 anywhere (the key is not
-    accepted, a cause every call shares), or neither ``/credits`` nor ``/key`` answered (the ``/key``
-    error is raised then: any key may call it).
+    Raises instead of answering when nothing is known for sure: a 401 anywhere, or neither
+    ``/credits`` nor ``/key`` answered (the ``/key`` error is raised then: any key may call it).
     """
-    errors = api_errors(outcomes)
-    if activity_error is not None:
-        errors["activity"] = activity_error
-    for error in errors.values():
-        if isinstance(error, AuthenticationError):
-            raise error
-    if "credits" in errors and "key" in errors:
-        raise errors["key"]
+    errors = _known_errors(outcomes, activity_error, ("credits", "key"))
     return combine(
         None if "credits" in errors else cast("Credits", outcomes["credits"]),
         None if "key" in errors else cast("KeyInfo", outcomes["key"]),
@@ -315,14 +327,7 @@ def listed_key_balance(
     long that lasts is ``spendable`` over the key's own 7-day average spend. Raises a 401 (the key is
     not accepted), or the listing's error when neither ``/credits`` nor the listing answered.
     """
-    errors = api_errors(outcomes)
-    if activity_error is not None:
-        errors["activity"] = activity_error
-    for error in errors.values():
-        if isinstance(error, AuthenticationError):
-            raise error
-    if "credits" in errors and "keys" in errors:
-        raise errors["keys"]
+    errors = _known_errors(outcomes, activity_error, ("credits", "keys"))
     unknown: dict[str, str] = {}
     credits = None if "credits" in errors else cast("Credits", outcomes["credits"])
     remaining = None if credits is None else credits.remaining

@@ -3,10 +3,11 @@ order: guardrail budgets, workspace budgets, the key's own limit) and ``effectiv
 that blocks first: the spent one, else the one with the least ``remaining_usd``; null when nothing is
 budgeted).
 
-The one place they are read: a document that declares them gives typed attributes of the generated
-model (whose layers are generated models), the shipped one leaves them in ``additional_properties``
-as JSON; either way they are checked here and become ``BudgetLayer`` values. A layer that does not fit
-raises ``MalformedBudget`` naming its JSON path (``data.budgets[1].remaining_usd``).
+The one place they are read (through ``_fields.read``): a document that declares them gives typed
+attributes of the generated model (whose layers are generated models), the shipped one leaves them in
+``additional_properties`` as JSON; either way they are checked here and become ``BudgetLayer`` values.
+A layer that does not fit raises ``MalformedBudgetError`` naming its JSON path
+(``data.budgets[1].remaining_usd``).
 """
 
 from __future__ import annotations
@@ -18,26 +19,17 @@ from typing import Any, NoReturn
 
 import attrs
 
-from openrouter_credits_client.types import Unset
-
+from ._exceptions import MalformedBudgetError
+from ._fields import ABSENT, read
 from ._windows import next_reset, utc
 
-__all__ = ["KEY_LIMIT_SCOPE", "BudgetLayer", "MalformedBudget", "effective", "layers"]
+__all__ = ["KEY_LIMIT_SCOPE", "BudgetLayer", "effective", "layers"]
 
 #: The scope of the layer that is the key's own limit (``limit`` and ``limit_remaining`` of the answer).
 KEY_LIMIT_SCOPE = "key_limit"
 
 #: How much of a bad value a message quotes.
 _MAX_QUOTED = 40
-
-
-class MalformedBudget(ValueError):
-    """A budget layer that is not what OpenRouter documents; the message names its JSON path."""
-
-    def __init__(self, path: str, problem: str) -> None:
-        self.path = path
-        self.problem = problem
-        super().__init__(f"{path} {problem}")
 
 
 @attrs.frozen
@@ -95,9 +87,9 @@ def _quoted(value: Any) -> str:
 
 def _number(value: Any, path: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise MalformedBudget(path, f"is {_quoted(value)}, not a number of dollars")
+        raise MalformedBudgetError(path, f"is {_quoted(value)}, not a number of dollars")
     if not math.isfinite(value):
-        raise MalformedBudget(path, f"is {_quoted(value)}, not a finite number of dollars")
+        raise MalformedBudgetError(path, f"is {_quoted(value)}, not a finite number of dollars")
     return float(value)
 
 
@@ -110,7 +102,7 @@ def _text(value: Any, path: str, *, nullable: bool) -> str | None:
 
 
 def _refuse(value: Any, path: str, wanted: str) -> NoReturn:
-    raise MalformedBudget(path, f"is {_quoted(value)}, not {wanted}")
+    raise MalformedBudgetError(path, f"is {_quoted(value)}, not {wanted}")
 
 
 def _moment(value: Any, path: str) -> dt.datetime | None:
@@ -144,10 +136,10 @@ def _layer(value: Any, path: str) -> BudgetLayer:
     if hasattr(value, "to_dict") and not isinstance(value, Mapping):
         value = value.to_dict()
     if not isinstance(value, Mapping):
-        raise MalformedBudget(path, f"is {_quoted(value)}, not a budget layer (an object)")
+        raise MalformedBudgetError(path, f"is {_quoted(value)}, not a budget layer (an object)")
     for name in _FIELDS:
         if name not in value:
-            raise MalformedBudget(f"{path}.{name}", "is missing")
+            raise MalformedBudgetError(f"{path}.{name}", "is missing")
     include_byok = value["include_byok"]
     if not isinstance(include_byok, bool):
         _refuse(include_byok, f"{path}.include_byok", "true or false")
@@ -164,42 +156,19 @@ def _layer(value: Any, path: str) -> BudgetLayer:
     )
 
 
-_ABSENT: Any = object()
-
-
-def _field(model: Any, name: str) -> Any:
-    """``data.<name>`` of a key answer: the generated model's typed attribute when its document
-    declares the field, else what the server sent beyond the document; ``_ABSENT`` when neither."""
-    if name in _declared(type(model)):
-        value = getattr(model, name)
-        return _ABSENT if isinstance(value, Unset) else value
-    return model.additional_properties.get(name, _ABSENT)
-
-
-_DECLARED: dict[type, frozenset[str]] = {}
-
-
-def _declared(cls: type) -> frozenset[str]:
-    """The fields a generated model (or a class extending one) declares."""
-    names = _DECLARED.get(cls)
-    if names is None:
-        names = _DECLARED[cls] = frozenset(field.name for field in attrs.fields(cls))
-    return names
-
-
 def layers(model: Any) -> tuple[BudgetLayer, ...] | None:
     """Every budget layer of a key answer, in OpenRouter's order; None when it does not say."""
-    value = _field(model, "budgets")
-    if value is _ABSENT or value is None:
+    value = read(model, "budgets")
+    if value is ABSENT or value is None:
         return None
     if not isinstance(value, list | tuple):
-        raise MalformedBudget("data.budgets", f"is {_quoted(value)}, not a list of budget layers")
+        raise MalformedBudgetError("data.budgets", f"is {_quoted(value)}, not a list of budget layers")
     return tuple(_layer(item, f"data.budgets[{index}]") for index, item in enumerate(value))
 
 
 def effective(model: Any) -> BudgetLayer | None:
     """The layer that blocks first; None when nothing is budgeted or the answer does not say."""
-    value = _field(model, "effective_budget")
-    if value is _ABSENT or value is None:
+    value = read(model, "effective_budget")
+    if value is ABSENT or value is None:
         return None
     return _layer(value, "data.effective_budget")

@@ -7,7 +7,7 @@ import datetime as dt
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar, cast
 
 import httpx
 
@@ -25,11 +25,12 @@ from ._call.operations import (
     analytics_query,
 )
 from ._call.retry import Call
-from ._exceptions import ConfigurationError, OpenRouterCreditsError, OperationUnavailable, term
+from ._exceptions import APITimeoutError, AuthenticationError, ConfigurationError, OperationUnavailable, term
 from ._settings import Settings
 from ._windows import utc
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
     from uuid import UUID
 
     from openrouter_credits_client.models.activity_item import ActivityItem
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from ._workspaces import Workspace
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 __all__ = ["AsyncCreditsClient", "CreditsClient", "get_balance", "get_credits"]
 
@@ -56,26 +58,55 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _balance_of(outcomes: Mapping[str, object], now: dt.datetime) -> Balance:
-    """The Balance of the three calls' outcomes (a result, or the error a call raised), asked ``now``."""
+def _activity_params(key_hash: str | None) -> dict[str, Any]:
+    if key_hash is None:
+        return {}
+    if not isinstance(key_hash, str) or not key_hash.strip():
+        raise ConfigurationError(f"{term('key_hash')} must be a key's hash (ApiKey.hash_), a non-empty string.")
+    return {"api_key_hash": key_hash.strip()}
+
+
+def _renamed_key_hash(key_hash: str | None, api_key_hash: str | None) -> str | None:
+    """``key_hash``, or what the caller gave under its old name (``api_key_hash``, deprecated: one
+    name for one value across the API, as ``get_balance(key_hash=...)`` has it)."""
+    if api_key_hash is None:
+        return key_hash
+    import warnings
+
+    warnings.warn(
+        "get_activity(api_key_hash=...) is deprecated: pass key_hash=..., as get_balance() takes it.",
+        DeprecationWarning,
+        stacklevel=3,  # the caller's line
+    )
+    if key_hash is not None:
+        raise ConfigurationError(
+            f"Give the key's hash once, as {term('key_hash')}; api_key_hash is its old name, deprecated."
+        )
+    return api_key_hash
+
+
+def _balance_calls(key_hash: str | None) -> dict[str, tuple[Operation[Any], dict[str, Any]]]:
+    """What ``get_balance()`` calls at once, by name: each operation with its parameters (``"keys"``
+    stands for the whole listing, disabled keys included). Checks ``key_hash`` before any I/O."""
+    activity = _activity_params(key_hash)
+    if key_hash is None:
+        return {"credits": (CREDITS, {}), "key": (KEY, {}), "activity": (ACTIVITY, activity)}
+    return {"credits": (CREDITS, {}), "keys": (KEYS, {"include_disabled": True}), "activity": (ACTIVITY, activity)}
+
+
+def _balance_of(outcomes: Mapping[str, object], key_hash: str | None, now: dt.datetime) -> Balance:
+    """The Balance of the outcomes of ``_balance_calls(key_hash)`` (a result, or the error a call
+    raised), asked ``now``: the key's own, or with ``key_hash`` that listed key's."""
     from ._activity import Activity
-    from ._balance import balance_from
+    from ._balance import api_errors, balance_from, listed_key_balance
 
     rows = outcomes["activity"]
-    answers = {"credits": outcomes["credits"], "key": outcomes["key"]}
-    if isinstance(rows, BaseException):
-        if not isinstance(rows, OpenRouterCreditsError):
-            raise rows
-        return balance_from(answers, None, rows, now)
-    return balance_from(answers, Activity(cast("list[ActivityItem]", rows), now.date()), None, now)
-
-
-def _activity_params(api_key_hash: str | None) -> dict[str, Any]:
-    if api_key_hash is None:
-        return {}
-    if not isinstance(api_key_hash, str) or not api_key_hash.strip():
-        raise ConfigurationError(f"{term('api_key_hash')} must be a key's hash (ApiKey.hash_), a non-empty string.")
-    return {"api_key_hash": api_key_hash.strip()}
+    activity_error = api_errors({"activity": rows}).get("activity")
+    activity = None if activity_error is not None else Activity(cast("list[ActivityItem]", rows), now.date())
+    answers = {name: outcome for name, outcome in outcomes.items() if name != "activity"}
+    if key_hash is None:
+        return balance_from(answers, activity, activity_error, now)
+    return listed_key_balance(answers, key_hash.strip(), activity, activity_error, now)
 
 
 def _in_order(outcomes: list[Any]) -> list[Any]:
@@ -98,21 +129,6 @@ def _workspaces_or_refusal(found: object) -> tuple[list[Workspace] | None, str |
     if reason is None:
         raise error
     return None, reason
-
-
-def _listed_balance_of(outcomes: Mapping[str, object], key_hash: str, now: dt.datetime) -> Balance:
-    """The Balance of one listed key from the outcomes of /credits, list_keys() and its /activity."""
-    from ._activity import Activity
-    from ._balance import listed_key_balance
-
-    rows = outcomes["activity"]
-    answers = {"credits": outcomes["credits"], "keys": outcomes["keys"]}
-    if isinstance(rows, BaseException):
-        if not isinstance(rows, OpenRouterCreditsError):
-            raise rows
-        return listed_key_balance(answers, key_hash, None, rows, now)
-    activity = Activity(cast("list[ActivityItem]", rows), now.date())
-    return listed_key_balance(answers, key_hash, activity, None, now)
 
 
 class _Exchange:
@@ -229,6 +245,14 @@ class _ClientBase:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r}, max_retries={self.max_retries!r})"
 
+    def _listing_timeout(self, pages: int) -> APITimeoutError:
+        """``list_keys()`` ran out of the client's deadline, which bounds the whole listing."""
+        return APITimeoutError(
+            f"Listing the keys ran out of its {self._settings.deadline:g} s deadline after {pages:,} pages. "
+            f"Check the network, or raise {term('deadline')}.",
+            url=self.base_url + KEYS.path,
+        )
+
 
 class CreditsClient(_ClientBase):
     """Reads the OpenRouter credits balance. One connection pool, safe to share across threads.
@@ -268,33 +292,40 @@ class CreditsClient(_ClientBase):
         """This key's own limit and usage (``GET /key``, any key)."""
         return self._call(KEY)
 
-    def get_activity(self, *, api_key_hash: str | None = None, group_by: str | None = None) -> Activity:
+    def get_activity(
+        self, *, key_hash: str | None = None, api_key_hash: str | None = None, group_by: str | None = None
+    ) -> Activity:
         """The last 30 completed UTC days of the account's spend (``GET /activity``, a management key);
-        with ``api_key_hash`` (an ``ApiKey.hash_``), of that key alone; with ``group_by="workspace"``,
-        each row per workspace (``Activity.by_workspace()``)."""
+        with ``key_hash`` (an ``ApiKey.hash_``), of that key alone (``api_key_hash``: its old name,
+        deprecated); with ``group_by="workspace"``, each row per workspace (``Activity.by_workspace()``)."""
         from ._activity import Activity, group_by_params
 
+        params = _activity_params(_renamed_key_hash(key_hash, api_key_hash))
         today = self._today()
-        rows = self._call(ACTIVITY, **_activity_params(api_key_hash), **group_by_params(group_by))
+        rows = self._call(ACTIVITY, **params, **group_by_params(group_by))
         return Activity(rows, today)
 
     def list_keys(self, *, include_disabled: bool = False, workspace_id: str | UUID | None = None) -> KeyListing:
         """Every key of the account (a management key): the workspaces (``GET /workspaces``), then each
         one's keys (``GET /keys``, all pages), each key once and with its ``workspace_name``; disabled
-        keys only with ``include_disabled``; only one workspace's with ``workspace_id``.
+        keys only with ``include_disabled``; only one workspace's with ``workspace_id``. A key that is
+        not a management key gets a ``PermissionDeniedError`` saying so.
 
         A ``KeyListing`` (a list): when ``GET /workspaces`` is refused (403, 404) or not in the API
         document in use, only the default workspace's keys can be listed, and the listing says so
         (``complete`` False, ``workspaces_note`` why). The workspaces' listings, and after a full
         first page the next pages, are read several at once. A page that fails fails the listing
         (the error is raised): never a part passed off as whole. OpenRouter pages by offset, so a
-        key added or deleted during the listing may be missing."""
-        from concurrent.futures import Future, ThreadPoolExecutor
+        key added or deleted during the listing may be missing. Each workspace's listing ends at a
+        page that adds no key (the same keys at every offset) and fails past ``KEYS_MAX_PAGES``
+        pages; the client's ``deadline`` bounds the whole listing, not each page."""
+        from concurrent.futures import ThreadPoolExecutor
 
-        from ._api_key import KEYS_PAGES_AT_ONCE, assembled, page_params, workspace_uuid
+        from ._api_key import KEYS_PAGES_AT_ONCE, assembled, workspace_uuid
         from ._api_key import workspaces_to_list as others
 
         workspace = workspace_uuid(workspace_id)
+        until = time.monotonic() + self._settings.deadline
         KEYS.load()
         refused: OperationUnavailable | None = None
         try:
@@ -305,54 +336,69 @@ class CreditsClient(_ClientBase):
         try:
             listed: Future[list[Workspace]] | None = None if refused else pool.submit(self.list_workspaces)
             try:
-                first = self._call(KEYS, **page_params(0, include_disabled=include_disabled, workspace_id=workspace))
+                first = self._key_page(workspace, 0, include_disabled)
             except Exception:
                 if listed is not None:  # its call ends before the client may close its pool under it
-                    listed.exception()
+                    listed.exception(timeout=max(until - time.monotonic(), 0.0))
                 raise
-            found = refused if listed is None else (listed.exception() or listed.result())
+            found = refused if listed is None else self._settled(listed, until, 1)
             workspaces, reason = _workspaces_or_refusal(found)
             if workspace is not None or workspaces is None:
-                pages = self._key_pages(workspace, include_disabled, first)
                 return assembled(
-                    pages,
+                    self._key_pages(workspace, include_disabled, first, until),
                     include_disabled=include_disabled,
                     workspaces=workspaces,
                     refusal=reason if workspace is None else None,
                     default_keys=first if workspace is None else (),
                 )
-            futures = [pool.submit(self._key_pages, None, include_disabled, first)]
-            futures += [pool.submit(self._key_pages, w, include_disabled) for w in others(workspaces, first)]
-            lists = _in_order([future.exception() or future.result() for future in futures])
+            futures = [pool.submit(self._key_pages, None, include_disabled, first, until)]
+            futures += [
+                pool.submit(self._key_pages, w, include_disabled, None, until) for w in others(workspaces, first)
+            ]
+            lists = _in_order([self._settled(future, until, 0) for future in futures])
             pages = [page for listing in lists for page in listing]
             return assembled(pages, include_disabled=include_disabled, workspaces=workspaces, default_keys=first)
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
 
+    def _key_page(self, workspace: UUID | None, offset: int, include_disabled: bool) -> tuple[ApiKey, ...]:
+        """One page of a workspace's keys (the default one's for None)."""
+        from ._api_key import page_params, refused_listing
+
+        try:
+            return self._call(KEYS, **page_params(offset, include_disabled=include_disabled, workspace_id=workspace))
+        except AuthenticationError as refused:  # a key of the wrong kind, or not accepted at all
+            raise refused_listing(refused) from None
+
+    def _settled(self, future: Future[Any], until: float, pages: int) -> object:
+        """The future's result or error, waited for no longer than the listing's deadline (``until``)."""
+        try:
+            return future.exception(timeout=max(until - time.monotonic(), 0.0)) or future.result()
+        except TimeoutError:
+            raise self._listing_timeout(pages) from None
+
     def _key_pages(
-        self, workspace: UUID | None, include_disabled: bool, first: tuple[ApiKey, ...] | None = None
+        self, workspace: UUID | None, include_disabled: bool, first: tuple[ApiKey, ...] | None, until: float
     ) -> list[tuple[ApiKey, ...]]:
         """The pages of one workspace's keys (the default one's for None), ``first`` already read:
-        after a full page, ten at once, batch after batch while they come back full."""
+        after a full page, ten at once, batch after batch while they come back full and add keys."""
         from concurrent.futures import ThreadPoolExecutor
 
-        from ._api_key import KEYS_PAGE_SIZE, KEYS_PAGES_AT_ONCE, page_params
+        from ._api_key import KEYS_PAGE_SIZE, KEYS_PAGES_AT_ONCE, more_pages
 
-        def page(offset: int) -> tuple[ApiKey, ...]:
-            return self._call(KEYS, **page_params(offset, include_disabled=include_disabled, workspace_id=workspace))
-
-        pages = [page(0) if first is None else first]
-        if len(pages[0]) < KEYS_PAGE_SIZE:
+        seen: set[str] = set()
+        pages = [self._key_page(workspace, 0, include_disabled) if first is None else first]
+        if not more_pages(pages, seen, len(pages), self.base_url + KEYS.path):
             return pages
         pool = ThreadPoolExecutor(max_workers=KEYS_PAGES_AT_ONCE, thread_name_prefix=WORKER_THREAD_PREFIX)
         try:
             offset = KEYS_PAGE_SIZE
             while True:
                 offsets = range(offset, offset + KEYS_PAGES_AT_ONCE * KEYS_PAGE_SIZE, KEYS_PAGE_SIZE)
-                futures = [pool.submit(page, at) for at in offsets]
-                batch = _in_order([future.exception() or future.result() for future in futures])
+                futures = [pool.submit(self._key_page, workspace, at, include_disabled) for at in offsets]
+                batch = _in_order([self._settled(future, until, len(pages)) for future in futures])
                 pages += batch
-                if any(len(got) < KEYS_PAGE_SIZE for got in batch):
+                if not more_pages(batch, seen, len(pages), self.base_url + KEYS.path):
                     return pages
                 offset = offsets[-1] + KEYS_PAGE_SIZE
         finally:
@@ -412,36 +458,29 @@ class CreditsClient(_ClientBase):
 
         With ``key_hash`` (a management key): the balance of that key of the account instead:
         ``/credits``, ``list_keys()`` and the key's own ``/activity`` (see ``Balance``)."""
-        from concurrent.futures import Future, ThreadPoolExecutor
+        from concurrent.futures import ThreadPoolExecutor
 
         now = self._now()
-        params = _activity_params(key_hash)
-        calls: dict[str, tuple[Operation[Any], Callable[[], Any]]] = {
-            "credits": (CREDITS, lambda: self._call(CREDITS)),
-            "activity": (ACTIVITY, lambda: self._call(ACTIVITY, **params)),
-        }
-        if key_hash is None:
-            calls["key"] = (KEY, lambda: self._call(KEY))
-        else:
-            calls["keys"] = (KEYS, lambda: self.list_keys(include_disabled=True))
+        calls = _balance_calls(key_hash)
+
+        def call(name: str) -> Any:
+            operation, params = calls[name]
+            return self.list_keys(**params) if operation is KEYS else self._call(operation, **params)
+
         outcomes: dict[str, object] = {}
         for name, (operation, _) in calls.items():
             try:
-                operation.load()
+                operation.load()  # in this thread, before the workers (see Operation.load)
             except OperationUnavailable as unavailable:  # its part is unknown, with that reason
                 outcomes[name] = unavailable
-        pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix=WORKER_THREAD_PREFIX)
+        pool = ThreadPoolExecutor(max_workers=len(calls), thread_name_prefix=WORKER_THREAD_PREFIX)
         try:
-            futures: dict[str, Future[Any]] = {
-                name: pool.submit(call) for name, (_, call) in calls.items() if name not in outcomes
-            }
+            futures: dict[str, Future[Any]] = {name: pool.submit(call, name) for name in calls if name not in outcomes}
             outcomes.update({name: future.exception() or future.result() for name, future in futures.items()})
         finally:
             # Ctrl-C while waiting: return at once, not when the calls in flight end.
             pool.shutdown(wait=False, cancel_futures=True)
-        if key_hash is not None:
-            return _listed_balance_of(outcomes, params["api_key_hash"], now)
-        return _balance_of(outcomes, now)
+        return _balance_of(outcomes, key_hash, now)
 
     def _call(self, operation: Operation[T], **params: Any) -> T:
         call = Call(self._settings, operation)
@@ -540,72 +579,92 @@ class AsyncCreditsClient(_ClientBase):
         """This key's own limit and usage (``GET /key``, any key)."""
         return await self._call(KEY)
 
-    async def get_activity(self, *, api_key_hash: str | None = None, group_by: str | None = None) -> Activity:
+    async def get_activity(
+        self, *, key_hash: str | None = None, api_key_hash: str | None = None, group_by: str | None = None
+    ) -> Activity:
         """The last 30 completed UTC days of the account's spend (``GET /activity``, a management key);
-        with ``api_key_hash``, of that key alone; with ``group_by="workspace"``, per workspace."""
+        with ``key_hash``, of that key alone (``api_key_hash``: its old name, deprecated); with
+        ``group_by="workspace"``, per workspace."""
         from ._activity import Activity, group_by_params
 
+        params = _activity_params(_renamed_key_hash(key_hash, api_key_hash))
         today = self._today()
-        rows = await self._call(ACTIVITY, **_activity_params(api_key_hash), **group_by_params(group_by))
+        rows = await self._call(ACTIVITY, **params, **group_by_params(group_by))
         return Activity(rows, today)
 
     async def list_keys(self, *, include_disabled: bool = False, workspace_id: str | UUID | None = None) -> KeyListing:
         """Every key of the account, as ``CreditsClient.list_keys()``: the workspaces, then each one's
         keys, read at once; a page that fails fails the listing; a refused ``GET /workspaces`` leaves
-        a listing of the default workspace's keys that says so."""
+        a listing of the default workspace's keys that says so; the client's ``deadline`` bounds the
+        whole listing."""
         import asyncio
 
-        from ._api_key import assembled, page_params, workspace_uuid
+        from ._api_key import assembled, workspace_uuid
         from ._api_key import workspaces_to_list as others
 
         workspace = workspace_uuid(workspace_id)
+        pages: list[tuple[ApiKey, ...]] = []
 
         async def workspaces() -> list[Workspace]:
             WORKSPACES.load()  # OperationUnavailable when the document lacks it: a refusal
             return await self.list_workspaces()
 
-        first_page = self._call(KEYS, **page_params(0, include_disabled=include_disabled, workspace_id=workspace))
-        found, first = await asyncio.gather(workspaces(), first_page, return_exceptions=True)
-        if isinstance(first, BaseException):
-            raise first
-        listed, reason = _workspaces_or_refusal(found)
-        if workspace is not None or listed is None:
-            pages = await self._key_pages(workspace, include_disabled, first)
-            return assembled(
-                pages,
-                include_disabled=include_disabled,
-                workspaces=listed,
-                refusal=reason if workspace is None else None,
-                default_keys=first if workspace is None else (),
-            )
-        lists = await asyncio.gather(
-            self._key_pages(None, include_disabled, first),
-            *(self._key_pages(w, include_disabled) for w in others(listed, first)),
-            return_exceptions=True,
-        )
-        pages = [page for listing in _in_order(list(lists)) for page in listing]
+        try:
+            async with asyncio.timeout(self._settings.deadline):
+                first_page = self._key_page(workspace, 0, include_disabled)
+                found, first = await asyncio.gather(workspaces(), first_page, return_exceptions=True)
+                if isinstance(first, BaseException):
+                    raise first
+                listed, reason = _workspaces_or_refusal(found)
+                if workspace is not None or listed is None:
+                    pages = await self._key_pages(workspace, include_disabled, first)
+                    return assembled(
+                        pages,
+                        include_disabled=include_disabled,
+                        workspaces=listed,
+                        refusal=reason if workspace is None else None,
+                        default_keys=first if workspace is None else (),
+                    )
+                lists = await asyncio.gather(
+                    self._key_pages(None, include_disabled, first),
+                    *(self._key_pages(w, include_disabled, None) for w in others(listed, first)),
+                    return_exceptions=True,
+                )
+                pages = [page for listing in _in_order(list(lists)) for page in listing]
+        except TimeoutError:
+            raise self._listing_timeout(len(pages)) from None
         return assembled(pages, include_disabled=include_disabled, workspaces=listed, default_keys=first)
 
+    async def _key_page(self, workspace: UUID | None, offset: int, include_disabled: bool) -> tuple[ApiKey, ...]:
+        """One page of a workspace's keys (the default one's for None)."""
+        from ._api_key import page_params, refused_listing
+
+        params = page_params(offset, include_disabled=include_disabled, workspace_id=workspace)
+        try:
+            return await self._call(KEYS, **params)
+        except AuthenticationError as refused:  # a key of the wrong kind, or not accepted at all
+            raise refused_listing(refused) from None
+
     async def _key_pages(
-        self, workspace: UUID | None, include_disabled: bool, first: tuple[ApiKey, ...] | None = None
+        self, workspace: UUID | None, include_disabled: bool, first: tuple[ApiKey, ...] | None
     ) -> list[tuple[ApiKey, ...]]:
         """The pages of one workspace's keys (the default one's for None), as the sync client reads them."""
         import asyncio
 
-        from ._api_key import KEYS_PAGE_SIZE, KEYS_PAGES_AT_ONCE, page_params
+        from ._api_key import KEYS_PAGE_SIZE, KEYS_PAGES_AT_ONCE, more_pages
 
-        async def page(offset: int) -> tuple[ApiKey, ...]:
-            params = page_params(offset, include_disabled=include_disabled, workspace_id=workspace)
-            return await self._call(KEYS, **params)
-
-        pages = [await page(0) if first is None else first]
+        seen: set[str] = set()
+        pages = [await self._key_page(workspace, 0, include_disabled) if first is None else first]
+        more = more_pages(pages, seen, len(pages), self.base_url + KEYS.path)
         offset = KEYS_PAGE_SIZE
-        while len(pages[-1]) >= KEYS_PAGE_SIZE:
+        while more:
             offsets = range(offset, offset + KEYS_PAGES_AT_ONCE * KEYS_PAGE_SIZE, KEYS_PAGE_SIZE)
-            batch = _in_order(await asyncio.gather(*(page(at) for at in offsets), return_exceptions=True))
+            found = await asyncio.gather(
+                *(self._key_page(workspace, at, include_disabled) for at in offsets), return_exceptions=True
+            )
+            batch = _in_order(list(found))
             pages += batch
-            if any(len(got) < KEYS_PAGE_SIZE for got in batch):
-                break
+            more = more_pages(batch, seen, len(pages), self.base_url + KEYS.path)
             offset = offsets[-1] + KEYS_PAGE_SIZE
         return pages
 
@@ -655,21 +714,14 @@ class AsyncCreditsClient(_ClientBase):
         import asyncio
 
         now = self._now()
-        if key_hash is not None:
-            params = _activity_params(key_hash)
-            listing = await asyncio.gather(
-                self._call(CREDITS),
-                self.list_keys(include_disabled=True),
-                self._call(ACTIVITY, **params),
-                return_exceptions=True,
-            )
-            outcomes = dict(zip(("credits", "keys", "activity"), listing, strict=True))
-            return _listed_balance_of(outcomes, params["api_key_hash"], now)
-        names = ("credits", "key", "activity")
-        results = await asyncio.gather(
-            self._call(CREDITS), self._call(KEY), self._call(ACTIVITY), return_exceptions=True
-        )
-        return _balance_of(dict(zip(names, results, strict=True)), now)
+        calls = _balance_calls(key_hash)
+
+        async def call(name: str) -> Any:
+            operation, params = calls[name]
+            return await (self.list_keys(**params) if operation is KEYS else self._call(operation, **params))
+
+        results = await asyncio.gather(*(call(name) for name in calls), return_exceptions=True)
+        return _balance_of(dict(zip(calls, results, strict=True)), key_hash, now)
 
     async def _call(self, operation: Operation[T], **params: Any) -> T:
         loop = self._running_loop()
@@ -717,31 +769,26 @@ async def _closed_with_its_loop(http: httpx.AsyncClient) -> AsyncGenerator[None,
         await http.aclose()
 
 
-def get_credits(
-    api_key: str | None = None,
-    *,
-    base_url: str | None = None,
-    timeout: float | httpx.Timeout = _defaults.DEFAULT_TIMEOUT,
-    deadline: float = _defaults.DEFAULT_DEADLINE,
-    max_retries: int = _defaults.DEFAULT_MAX_RETRIES,
-) -> Credits:
-    """One call with a client of its own: ``get_credits().remaining``."""
-    with CreditsClient(
-        api_key, base_url=base_url, timeout=timeout, deadline=deadline, max_retries=max_retries
-    ) as client:
-        return client.get_credits()
+def _with_a_client_of_its_own(
+    read: Callable[[CreditsClient], T], client: Callable[P, CreditsClient], returns: str
+) -> Callable[P, T]:
+    """``read`` as a function of its own: with a client made from the client's options (one
+    signature to keep), closed before it returns."""
+    import inspect  # httpx has imported it already
+
+    def call(*args: P.args, **kwargs: P.kwargs) -> T:
+        with client(*args, **kwargs) as own:
+            return read(own)
+
+    name = read.__name__
+    call.__name__ = call.__qualname__ = name
+    call.__doc__ = f"``CreditsClient(...).{name}()`` with a client of its own, closed before it returns."
+    # help() and inspect show the client's options, and what the function returns.
+    call.__signature__ = inspect.signature(client).replace(return_annotation=returns)  # type: ignore[attr-defined]
+    return call
 
 
-def get_balance(
-    api_key: str | None = None,
-    *,
-    base_url: str | None = None,
-    timeout: float | httpx.Timeout = _defaults.DEFAULT_TIMEOUT,
-    deadline: float = _defaults.DEFAULT_DEADLINE,
-    max_retries: int = _defaults.DEFAULT_MAX_RETRIES,
-) -> Balance:
-    """One ``get_balance()`` with a client of its own: ``get_balance().days_left``."""
-    with CreditsClient(
-        api_key, base_url=base_url, timeout=timeout, deadline=deadline, max_retries=max_retries
-    ) as client:
-        return client.get_balance()
+#: One call with a client of its own: ``get_credits().remaining``; takes ``CreditsClient``'s options.
+get_credits = _with_a_client_of_its_own(CreditsClient.get_credits, CreditsClient, "Credits")
+#: One ``get_balance()`` with a client of its own: ``get_balance().days_left``.
+get_balance = _with_a_client_of_its_own(CreditsClient.get_balance, CreditsClient, "Balance")

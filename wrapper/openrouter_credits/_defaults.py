@@ -43,13 +43,65 @@ MAX_BODY_EXCERPT = 2000
 MAX_MESSAGE_EXCERPT = 200
 
 REQUEST_ID_HEADERS = ("x-request-id", "x-openrouter-request-id", "request-id", "cf-ray")
-#: A key shorter than this is not looked for in messages to redact it (a test's "k" would turn
-#: "Check" into "Chec[redacted]"); real keys are about 70 characters.
+#: A key (or any other secret) shorter than this is not looked for in messages and log lines to redact
+#: it (a test's "k" would turn "Check" into "Chec[redacted]"); real keys are about 70 characters.
 MIN_REDACTED_KEY_LENGTH = 8
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 MANAGEMENT_KEYS_URL = "https://openrouter.ai/settings/management-keys"
 USER_AGENT = f"openrouter-credits/{__version__}"
 
-#: Where ``openrouter-credits serve`` listens unless told otherwise: loopback only.
+#: A name from outside (a listed key's, a model's) is shown in logs, the terminal and the status page
+#: up to this many characters, the rest cut with an ellipsis (the page keeps the whole name in a title).
+SHOWN_NAME_CHARS = 60
+
+#: A key file (``--api-key-file``, ``api_key_file``) or standard input is read up to this many
+#: characters: a key is about 70.
+MAX_KEY_FILE_CHARS = 4096
+
+# --- the command line and the exporter: --config's settings -------------------------------------------
+
+#: --config is read up to this many bytes (a file of keys and channels is a few KiB): a file that is
+#: larger (a link to /dev/zero) is refused rather than read into memory.
+MAX_CONFIG_BYTES = 1024 * 1024
+#: Today's spend is a spike only from this many dollars on (``spike_min_dollars``, ``--spike-min-dollars``).
+DEFAULT_SPIKE_MIN_DOLLARS = 1.0
+#: A discovering key's per-model spend series: the most spent models, then "other" (``top_models``).
+DEFAULT_TOP_MODELS = 10
+#: A discovering key's listed keys exported: the most spent, then one "other" (``max_keys``).
+DEFAULT_MAX_KEYS = 500
+
+# --- the exporter (openrouter-credits serve) ---------------------------------------------------------
+
+#: Where it listens unless told otherwise: loopback only (``--listen``; ``:PORT`` is this host).
 DEFAULT_EXPORTER_PORT = 9877
-DEFAULT_LISTEN = f"127.0.0.1:{DEFAULT_EXPORTER_PORT}"
+DEFAULT_LISTEN_HOST = "127.0.0.1"
+DEFAULT_LISTEN = f"{DEFAULT_LISTEN_HOST}:{DEFAULT_EXPORTER_PORT}"
+#: Connections ``serve`` answers at once (--max-connections); past them a new one gets a 503.
+SERVE_MAX_CONNECTIONS = 1024
+#: Seconds between two polls of a key (``--interval``).
+DEFAULT_POLL_INTERVAL = 60.0
+#: ``GET /activity`` (30 days of rows, the heaviest call) is asked at most this often.
+DEFAULT_ACTIVITY_INTERVAL = 15 * 60.0
+#: A discovering key's ``GET /keys`` is asked at most this often, whatever the interval, and not again
+#: for this long after a 429 that gives no Retry-After.
+MIN_KEYS_INTERVAL = 60.0
+KEYS_RATE_LIMIT_WAIT = 60.0
+#: The longest a 429's Retry-After may delay a key's next poll.
+MAX_POLL_WAIT = 15 * 60.0
+
+#: An alert's post to a channel is abandoned after this many seconds; after this many failed attempts
+#: it goes behind the channel's other alerts for ``MAX_DELIVERY_BACKOFF``.
+DEFAULT_DELIVERY_TIMEOUT = 10.0
+DEFAULT_DELIVERY_RETRIES = 5
+#: The longest wait between two attempts of one channel (2 s, 4 s, 8 s, ... up to 5 minutes).
+MAX_DELIVERY_BACKOFF = 5 * 60.0
+#: A failing channel is logged at most once this often (seconds).
+DELIVERY_LOG_EVERY = 60.0
+#: The defaults of a channel's ``api_url`` (Telegram's Bot API) and ``server`` (ntfy's public one), and
+#: of email's ``port``: SMTP's submission port with ``starttls = true``, else plain SMTP's.
+TELEGRAM_API_URL = "https://api.telegram.org"
+NTFY_SERVER = "https://ntfy.sh"
+SMTP_STARTTLS_PORT = 587
+SMTP_PLAIN_PORT = 25
+#: A channel's secret file (``*_file``) larger than this holds no secret.
+MAX_SECRET_FILE_BYTES = 8192

@@ -7,12 +7,13 @@
     │   └── APITimeoutError         a timeout, or the call's deadline ran out
     ├── APIStatusError              the server answered with a status other than 2xx
     │   ├── AuthenticationError     401
-    │   ├── PermissionDeniedError   403
+    │   ├── PermissionDeniedError   403, or the 401 of GET /keys to a key that is not a management key
     │   ├── RateLimitError          429
     │   ├── ServerError             5xx
     │   └── UnexpectedStatusError   any other status (1xx, 3xx, 4xx not above, unknown codes)
     │       └── BadRequestError     400: the server refused the request's parameters or body
-    └── ResponseValidationError     a 2xx whose body is not what the schema promises
+    ├── ResponseValidationError     a 2xx whose body is not what the schema promises
+    └── MalformedBudgetError        a budget layer of a key's answer that is not what OpenRouter documents
 
 Each class says once what kind of failure it is (``kind``): the command line's exit status, the
 exporter's ``poll_errors_total{kind}`` and the alerts all read it from there.
@@ -36,6 +37,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ConfigurationError",
+    "MalformedBudgetError",
     "OpenRouterCreditsError",
     "OperationUnavailable",
     "PermissionDeniedError",
@@ -61,6 +63,8 @@ LIBRARY_TERMS: Mapping[str, str] = {
 
 def term(setting: str) -> str:
     """A setting's name inside a message, written in the terms of whoever reads it (see ``describe``)."""
+    # NUL, because no sentence of ours holds an unprintable character: a split on NUL finds only these
+    # markers, provided text quoted from outside (a server's message) comes without NULs.
     return f"\x00{setting}\x00"
 
 
@@ -90,16 +94,21 @@ class OpenRouterCreditsError(Exception):
 
     def __init__(self, message: str) -> None:
         self._template = message
+        self._notes: tuple[str, ...] = ()
         super().__init__(_in_terms(message, LIBRARY_TERMS))
 
     def describe(self, terms: Mapping[str, str]) -> str:
         """The message with settings named as ``terms`` names them (``{"base_url": "--base-url"}``)."""
-        return _in_terms(self._template, {**LIBRARY_TERMS, **terms})
+        return _in_terms(self._noted(), {**LIBRARY_TERMS, **terms})
+
+    def _noted(self) -> str:
+        return f"{self._template} ({'; '.join(self._notes)})" if self._notes else self._template
 
     def add_note_to_message(self, note: str) -> None:
-        """Append ``note`` to the message (``after 3 attempts``), keeping both renderings in step."""
-        self._template = f"{self._template} ({note})"
-        self.args = (_in_terms(self._template, LIBRARY_TERMS), *self.args[1:])
+        """Add ``note`` to the message (``after 3 attempts``), keeping both renderings in step. The
+        notes go in one pair of brackets at the end: ``(request id abc; after 3 attempts)``."""
+        self._notes = (*self._notes, note)
+        self.args = (_in_terms(self._noted(), LIBRARY_TERMS), *self.args[1:])
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild, (type(self), self.args, self.__dict__))
@@ -175,7 +184,9 @@ class AuthenticationError(APIStatusError):
 
 
 class PermissionDeniedError(APIStatusError):
-    """403: the key is valid but may not read credits; /credits needs a provisioning (management) key."""
+    """The key is valid but of the wrong kind: /credits, /activity and /keys need a provisioning
+    (management) key. A 403, or the 401 OpenRouter answers ``GET /keys`` with for such a key (saying
+    the operation is for management keys; ``status_code`` is what the server sent)."""
 
     kind = "permission"
 
@@ -214,3 +225,24 @@ class ResponseValidationError(OpenRouterCreditsError):
         self.body = body
         self.request_id = request_id
         self.url = url
+
+
+class MalformedBudgetError(OpenRouterCreditsError, ValueError):
+    """A budget layer of a key's answer (``budgets``, ``effective_budget``) that is not what
+    OpenRouter documents, raised by ``KeyInfo.budget_layers`` and ``effective_layer``. ``path`` names
+    it in the answer (``data.budgets[1].remaining_usd``), ``problem`` says what is wrong with it.
+
+    ``get_key()`` never returns such a key: it raises a ``ResponseValidationError`` saying the same.
+    A ``ValueError`` too, as the properties documented before this class existed."""
+
+    kind = "invalid_response"
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(f"A budget layer of the key's answer is not what OpenRouter documents: {self.detail}.")
+
+    @property
+    def detail(self) -> str:
+        """Where and what, as a clause: ``data.budgets[1].remaining_usd is 'ten', not a number of dollars``."""
+        return f"{self.path} {self.problem}"

@@ -3,7 +3,8 @@ read-only ``extra`` (the fields the server sent beyond the document), equality, 
 
 ``Credits`` (``_credits``), ``KeyInfo`` (``_key_info``) and ``ApiKey`` (``_api_key``) mix ``Frozen``
 into the generated model they extend: every field the API document declares is a typed attribute, so
-a field upstream adds appears after ``make generate`` with no edit to the wrapper.
+a field upstream adds appears after ``make generate`` with no edit to the wrapper. An optional field
+the answer lacks is None, never the generated package's ``Unset`` (see ``_fields``).
 """
 
 from __future__ import annotations
@@ -14,10 +15,15 @@ from typing import Any, NoReturn, Self, cast
 
 import attrs
 
+from openrouter_credits_client.types import Unset
+
+from ._fields import may_be_unset
+
 __all__ = ["Frozen"]
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-_OWN_DEFAULTS: dict[type, tuple[tuple[str, Any], ...]] = {}
+#: Per class: its fields the generated model has, those that may be Unset, and the wrapper's own
+#: fields (``ApiKey.workspace_name``) with their defaults (looked up once).
+_FIELDS: dict[type, tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, Any], ...]]] = {}
 
 
 class Frozen:
@@ -43,23 +49,35 @@ class Frozen:
 
     @classmethod
     def from_generated(cls, model: Any) -> Self:
-        """A copy of ``model``, an instance of the generated class this one extends (on every call's
-        path: the field names are looked up once per class, and the frozen instance is filled in
-        directly)."""
-        names = _FIELD_NAMES.get(cls)
-        if names is None:
-            fields = attrs.fields(cast(Any, cls))
+        """A copy of ``model``, an instance of the generated class this one extends, with each
+        optional field the answer lacks None rather than ``Unset``, and the wrapper's own fields at
+        their defaults (on every call's path: the field names are looked up once per class, and the
+        frozen instance is filled in directly)."""
+        fields = _FIELDS.get(cls)
+        if fields is None:
+            every = attrs.fields(cast(Any, cls))
             generated = {f.name for f in attrs.fields(type(model))}
-            names = _FIELD_NAMES[cls] = tuple(f.name for f in fields if f.name in generated)
-            # The wrapper's own fields (``ApiKey.workspace_name``) start at their defaults.
-            _OWN_DEFAULTS[cls] = tuple((f.name, f.default) for f in fields if f.name not in generated)
+            names = tuple(f.name for f in every if f.name in generated)
+            own = tuple((f.name, f.default) for f in every if f.name not in generated)
+            fields = _FIELDS[cls] = (names, may_be_unset(cls), own)
+        names, optional, own = fields
         new = cls.__new__(cls)
         for name in names:
             object.__setattr__(new, name, getattr(model, name))
-        for name, default in _OWN_DEFAULTS[cls]:
+        for name in optional:
+            if isinstance(getattr(model, name), Unset):
+                object.__setattr__(new, name, None)
+        for name, default in own:
             object.__setattr__(new, name, default)
         object.__setattr__(new, "additional_properties", dict(model.additional_properties))
         return new
+
+    def __attrs_post_init__(self) -> None:
+        # Made by its attrs __init__ (``KeyInfo(label=..., ...)``): the optional fields left out are
+        # None too.
+        for name in may_be_unset(type(self)):
+            if isinstance(getattr(self, name), Unset):
+                object.__setattr__(self, name, None)
 
     def _repr_fields(self) -> list[str]:
         fields = attrs.fields(cast(Any, type(self)))

@@ -54,12 +54,13 @@ class KeyInfo(Frozen, GetCurrentKeyResponse200Data):
     def budget_layers(self) -> tuple[BudgetLayer, ...] | None:
         """Every budget layer enforcement checks for this key, in OpenRouter's order (guardrail
         budgets, workspace budgets, the key's own limit); None when the answer does not say
-        (``budgets`` absent). Raises ``ValueError`` for a layer that is not what OpenRouter documents
-        (``get_key()`` has already refused such an answer)."""
+        (``budgets`` absent). Raises ``MalformedBudgetError`` for a layer that is not what OpenRouter
+        documents (``get_key()`` has already refused such an answer)."""
         return layers(self)
 
     @property
     def effective_layer(self) -> BudgetLayer | None:
         """The budget layer that blocks first (``effective_budget``: the spent one, else the one with
-        the least ``remaining_usd``); None when nothing is budgeted or the answer does not say."""
+        the least ``remaining_usd``); None when nothing is budgeted or the answer does not say.
+        Raises ``MalformedBudgetError`` as ``budget_layers`` does."""
         return effective(self)

@@ -33,6 +33,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -40,11 +41,17 @@ from typing import Any
 
 import attrs
 
+from .._defaults import (
+    DEFAULT_MAX_KEYS,
+    DEFAULT_SPIKE_MIN_DOLLARS,
+    DEFAULT_TOP_MODELS,
+    MAX_CONFIG_BYTES,
+    MAX_KEY_FILE_CHARS,
+)
 from .._exceptions import ConfigurationError
 from .._settings import check_key
-from .spike import DEFAULT_SPIKE_MIN_DOLLARS
 
-__all__ = ["ConfigFile", "KeySpec", "key_from_text", "load_config", "load_keys", "read_key_file"]
+__all__ = ["ConfigFile", "KeySpec", "key_from_text", "ledger_setting", "load_config", "load_keys", "read_key_file"]
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
 FIELDS = (
@@ -63,9 +70,9 @@ FIELDS = (
 )
 #: The settings that only a key with ``discover = true`` takes.
 DISCOVERY_FIELDS = ("top_models", "max_keys", "key_below_fraction", "key_will_exhaust")
-DEFAULT_TOP_MODELS = 10
-DEFAULT_MAX_KEYS = 500
 TABLES = ("keys", "notify", "defaults")
+#: Settings at the file's top level, outside any table.
+TOP_LEVEL = ("ledger",)
 
 
 @attrs.frozen(repr=False)
@@ -112,6 +119,9 @@ class ConfigFile:
     default_notify: tuple[str, ...] | None = None
     base_dir: Path = Path()
     path: str = ""
+    #: Where serve writes what it polls, and sync and report read (``ledger = "..."``: a path or a
+    #: postgresql:// URL, without a password); None when the file names none.
+    ledger: str | None = None
 
 
 def key_from_text(text: str, where: str) -> str:
@@ -129,7 +139,7 @@ def read_key_file(path: str, where: str, warn: Callable[[str], None] = _print_wa
     try:
         with open(path, encoding="utf-8") as handle:
             mode = os.fstat(handle.fileno()).st_mode
-            text = handle.read(4096)
+            text = handle.read(MAX_KEY_FILE_CHARS)
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
         raise ConfigurationError(f"{where}: cannot read the key file {path}: {reason}.") from None
@@ -253,27 +263,62 @@ def load_keys(path: str, environ: Mapping[str, str] | None = None) -> list[KeySp
     return list(load_config(path, environ).keys)
 
 
-def load_config(path: str, environ: Mapping[str, str] | None = None) -> ConfigFile:
-    """The TOML file at ``path``: its keys in the file's order, its channels and defaults."""
-    import tomllib
-
-    environ = os.environ if environ is None else environ
+def _read_text(path: str) -> str:
+    """The text of the file at ``path``: a regular file (a device such as /dev/zero, a FIFO or a
+    folder is refused before anything is read), at most ``MAX_CONFIG_BYTES``, UTF-8."""
     try:
-        with open(path, "rb") as handle:
-            document = tomllib.load(handle)
+        # O_NONBLOCK: a FIFO opens at once (to be refused), instead of waiting for a writer.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise ConfigurationError(f"--config {path}: cannot read it: {exc.strerror or exc}.") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise ConfigurationError(
+            f"--config {path}: not a regular file (a folder, a device or a pipe): name the TOML file itself."
+        )
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+        except OSError as exc:
+            raise ConfigurationError(f"--config {path}: cannot read it: {exc.strerror or exc}.") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigurationError(
+            f"--config {path}: larger than {MAX_CONFIG_BYTES // 1024} KiB, which no file of keys and channels is: "
+            "check that it names the right file."
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigurationError(
+            f"--config {path}: not UTF-8 text (line {line}): save it as UTF-8 (TOML files are UTF-8)."
+        ) from None
+
+
+def _read_document(path: str) -> dict[str, Any]:
+    """The TOML document at ``path``; every problem a ConfigurationError naming the file."""
+    import tomllib
+
+    try:
+        return tomllib.loads(_read_text(path))
     except tomllib.TOMLDecodeError as exc:
         detail = str(exc)
         if "twice" in detail or "overwrite" in detail.lower():
             detail += " (a key's name may be used once)"
         raise ConfigurationError(f"--config {path}: not valid TOML: {detail}.") from None
-    unknown = [name for name in document if name not in TABLES]
+
+
+def load_config(path: str, environ: Mapping[str, str] | None = None) -> ConfigFile:
+    """The TOML file at ``path``: its keys in the file's order, its channels and defaults."""
+    environ = os.environ if environ is None else environ
+    document = _read_document(path)
+    unknown = [name for name in document if name not in TABLES + TOP_LEVEL]
     if unknown:
         raise ConfigurationError(
             f"--config {path}: unknown table {unknown[0]!r}; the file holds [keys.NAME], [notify.NAME] and "
             "[defaults] tables."
         )
+    ledger = _ledger(document, path)
     keys = document.get("keys")
     if not isinstance(keys, dict) or not keys:
         raise ConfigurationError(f"--config {path}: no keys: add a [keys.NAME] table for each key to watch.")
@@ -293,4 +338,18 @@ def load_config(path: str, environ: Mapping[str, str] | None = None) -> ConfigFi
                     f"--config {path}: {where}: notify names {name!r}, which is not a [notify.NAME] table; the "
                     f"channels are {', '.join(known)}."
                 )
-    return ConfigFile(specs, channels, default_notify, Path(path).parent, path)
+    return ConfigFile(specs, channels, default_notify, Path(path).parent, path, ledger)
+
+
+def _ledger(document: Mapping[str, Any], path: str) -> str | None:
+    value = document.get("ledger")
+    if value is not None and (not isinstance(value, str) or not value.strip()):
+        raise ConfigurationError(
+            f'--config {path}: ledger must be a file path or a postgresql:// URL, such as ledger = "...".'
+        )
+    return value
+
+
+def ledger_setting(path: str) -> str | None:
+    """The top-level ``ledger`` of the TOML file at ``path`` (the ledger's commands read only that)."""
+    return _ledger(_read_document(path), path)

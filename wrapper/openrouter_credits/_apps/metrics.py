@@ -13,24 +13,35 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 from .._balance import Balance
+from .._exceptions import OpenRouterCreditsError, OperationUnavailable, PermissionDeniedError
 
 if TYPE_CHECKING:
     from .._activity import Spend
     from .._api_key import ApiKey
     from .._budgets import BudgetLayer
+    from .._key_info import KeyInfo
 
 __all__ = [
     "ACCOUNT_KEY",
     "ACCOUNT_KEY_METRICS",
+    "CALLS",
     "METRICS",
     "MODEL_SPEND",
+    "OTHER",
     "PREFIX",
+    "RESERVED_MARK",
     "Family",
     "account_key_metrics",
     "balance_metrics",
+    "call_outcomes",
     "exposition",
+    "hash_labels",
+    "joined_exposition",
     "merge_families",
     "model_spend_metrics",
+    "refused",
+    "rendered_samples",
+    "reserved",
 ]
 
 
@@ -66,21 +77,60 @@ def merge_families(groups: Iterable[Iterable[Family]]) -> list[Family]:
     return list(merged.values())
 
 
+def _head(family: Family) -> list[str]:
+    return [f"# HELP {family.name} {family.help}", f"# TYPE {family.name} {family.type}"]
+
+
+def _sample_lines(family: Family) -> list[str]:
+    lines = []
+    for labels, value in family.samples:
+        if labels:
+            inner = ",".join(f'{name}="{_label_value(text)}"' for name, text in labels.items())
+            lines.append(f"{family.name}{{{inner}}} {_number(value)}")
+        else:
+            lines.append(f"{family.name} {_number(value)}")
+    return lines
+
+
 def exposition(families: Iterable[Family]) -> str:
     """The Prometheus text format (0.0.4): HELP and TYPE lines, then the samples, of each family
     that has any (a family without samples is left out: unknown is absent, never 0)."""
     lines: list[str] = []
     for family in families:
-        if not family.samples:
-            continue
-        lines += [f"# HELP {family.name} {family.help}", f"# TYPE {family.name} {family.type}"]
-        for labels, value in family.samples:
-            if labels:
-                inner = ",".join(f'{name}="{_label_value(text)}"' for name, text in labels.items())
-                lines.append(f"{family.name}{{{inner}}} {_number(value)}")
-            else:
-                lines.append(f"{family.name} {_number(value)}")
+        if family.samples:
+            lines += [*_head(family), *_sample_lines(family)]
     return "\n".join(lines) + "\n"
+
+
+def rendered_samples(families: Iterable[Family]) -> dict[str, tuple[Family, bytes]]:
+    """One part of an exposition (one key's): each family's sample lines, rendered and encoded as
+    UTF-8. Whatever rendering raises is raised here, so that a caller keeps one key's failure to it."""
+    rendered: dict[str, tuple[Family, bytes]] = {}
+    for family in families:
+        lines = _sample_lines(family)
+        text = "".join(f"{line}\n" for line in lines).encode()
+        known = rendered.get(family.name)
+        rendered[family.name] = (family, known[1] + text) if known else (family, text)
+    return rendered
+
+
+def joined_exposition(parts: Iterable[Mapping[str, tuple[Family, bytes]]]) -> bytes:
+    """The text exposition of several ``rendered_samples`` parts: each family's HELP and TYPE once,
+    then its samples from every part, in the order families first appear; families without
+    samples left out."""
+    families: dict[str, tuple[Family, list[bytes]]] = {}
+    for part in parts:
+        for name, (family, text) in part.items():
+            if name not in families:
+                families[name] = (family, [])
+            if text:
+                families[name][1].append(text)
+    chunks: list[bytes] = []
+    for family, texts in families.values():
+        if texts:
+            chunks.append(("\n".join(_head(family)) + "\n").encode())
+            chunks += texts
+    return b"".join(chunks)
 
 
 PREFIX = "openrouter_credits"
@@ -116,7 +166,15 @@ METRICS = {
         "in US dollars.",
     ),
     "key_usage": ("key_usage_dollars", "The key's own usage in US dollars, by period: day, week, month (UTC) or all."),
-    "up": ("up", "1 when the last fetch succeeded, 0 when it failed."),
+    "up": (
+        "up",
+        "1 when every call of the last fetch succeeded, 0 when any failed (see call_up): a figure may be missing.",
+    ),
+    "call_up": (
+        "call_up",
+        "1 when the last call of each kind (credits, key, activity, keys) succeeded, 0 when it failed; absent "
+        "for a call this kind of key may not make.",
+    ),
     "last_success": ("last_success_timestamp_seconds", "Unix time of the last successful fetch."),
 }
 
@@ -136,11 +194,47 @@ def _budget_samples(layers: Iterable[BudgetLayer], labels: Mapping[str, str]) ->
     return [({**labels, "scope": scope}, value) for scope, value in least.items()]
 
 
+#: The calls of a poll, as ``call_up``'s ``call`` label names them.
+CALLS = ("credits", "key", "activity", "keys")
+
+
+def refused(call: str, error: OpenRouterCreditsError, key: KeyInfo | None) -> bool:
+    """Whether ``error`` is what this kind of key always gets from ``call`` rather than a failure: an
+    ordinary key's 403 from ``/credits`` or ``/activity`` (the account's figures are not its to
+    read), or an operation the API document in use lacks (no call was made)."""
+    if isinstance(error, OperationUnavailable):
+        return True
+    ordinary = key is not None and not key.is_management_key
+    return ordinary and call in ("credits", "activity") and isinstance(error, PermissionDeniedError)
+
+
+def call_outcomes(balance: Balance) -> dict[str, bool]:
+    """Whether each call behind ``balance`` succeeded (the calls refused by design left out)."""
+    made = ("credits", "keys" if balance.listed_key is not None or "listed_key" in balance.unknown else "key")
+    outcomes = {}
+    for call in (*made, "activity"):
+        error = balance.errors.get(call)
+        if error is None:
+            outcomes[call] = True
+        elif not refused(call, error, balance.key):
+            outcomes[call] = False
+    return outcomes
+
+
 def balance_metrics(
-    balance: Balance | None, labels: Mapping[str, str], *, up: bool, last_success: float | None
+    balance: Balance | None,
+    labels: Mapping[str, str],
+    *,
+    up: bool,
+    last_success: float | None,
+    calls: Mapping[str, bool] | None = None,
 ) -> list[Family]:
     """The gauges of one key's balance (each sample with ``labels``); a value that is unknown, or a
-    fetch that failed (``balance`` None), leaves its series out."""
+    fetch that failed (``balance`` None), leaves its series out.
+
+    ``calls``: whether each call of the fetch succeeded (``call_up``); by default what ``balance``
+    says of its calls. ``up`` is written 1 only when the fetch succeeded and every call did: a poll
+    that could read only part of what it needs shows it (its missing figures are absent)."""
 
     def one(value: float | None) -> list[tuple[Mapping[str, str], float]]:
         return [] if value is None else [(labels, value)]
@@ -154,6 +248,9 @@ def balance_metrics(
         periods = {"day": key.usage_daily, "week": key.usage_weekly, "month": key.usage_monthly, "all": key.usage}
         key_usage = [({**labels, "period": period}, value) for period, value in periods.items()]
         budgets = _budget_samples(key.budget_layers or (), labels)
+    if calls is None:
+        calls = {} if balance is None else call_outcomes(balance)
+    complete = up and all(calls.values())
     return [
         _family("purchased", one(None if credits is None else credits.total_credits)),
         _family("used", one(None if credits is None else credits.total_usage)),
@@ -165,7 +262,8 @@ def balance_metrics(
         _family("key_limit_reset", one(None if resets_at is None else resets_at.timestamp())),
         _family("key_budget_remaining", budgets),
         _family("key_usage", key_usage),
-        _family("up", [(labels, 1.0 if up else 0.0)]),
+        _family("up", [(labels, 1.0 if complete else 0.0)]),
+        _family("call_up", [({**labels, "call": call}, 1.0 if ok else 0.0) for call, ok in calls.items()]),
         _family("last_success", one(last_success)),
     ]
 
@@ -191,24 +289,48 @@ ACCOUNT_KEY_METRICS = {
 MODEL_SPEND = f"{PREFIX}_model_spend_dollars"
 #: The label a key's listed hash is cut to (enough to tell keys apart, short enough to read).
 KEY_HASH_DIGITS = 12
-#: The key_name (and key_hash) of the keys beyond max_keys, summed.
+#: The key_name (and key_hash) of the keys beyond max_keys, summed; the model of the models beyond
+#: top_models. Reserved: a model (or a hash) that is itself so named is written with ``RESERVED_MARK``
+#: before it (``~other``), as is one that starts with the mark, so no two series share their labels.
 OTHER = "other"
+RESERVED_MARK = "~"
+
+
+def reserved(value: str) -> str:
+    """A name from the listing or the activity as a label value apart from the roll-up's ``other``
+    (one to one: ``other`` is ``~other``, ``~x`` is ``~~x``, anything else as it is)."""
+    return RESERVED_MARK + value if value == OTHER or value.startswith(RESERVED_MARK) else value
+
+
+def hash_labels(hashes: Iterable[str]) -> dict[str, str]:
+    """Each hash's ``key_hash`` label: its first 12 characters, or the whole hash where two hashes share
+    their first 12 (a label must tell keys apart: two keys may have the same name)."""
+    by_prefix: dict[str, set[str]] = {}
+    for full in hashes:
+        by_prefix.setdefault(full[:KEY_HASH_DIGITS], set()).add(full)
+    labels = {}
+    for prefix, group in by_prefix.items():
+        for full in group:
+            labels[full] = reserved(prefix if len(group) == 1 else full)
+    return labels
 
 
 def account_key_metrics(
     keys: Sequence[ApiKey], now: dt.datetime, labels: Mapping[str, str], *, max_keys: int | None = None
 ) -> list[Family]:
-    """The families of each listed key (``key_name``, ``key_hash``: the hash's first 12 hex digits;
-    never a secret, which a listing does not carry), with ``labels``; beyond ``max_keys`` keys, the
-    most spent this month are kept and the rest summed as ``key_name="other"`` (usage only)."""
+    """The families of each listed key (``key_name``, ``key_hash``: the hash's first 12 hex digits, the
+    whole hash where two keys share those; never a secret, which a listing does not carry), with
+    ``labels``; beyond ``max_keys`` keys, the most spent this month are kept and the rest summed as
+    ``key_name="other"`` (usage only)."""
     kept = list(keys)
     rest: list[ApiKey] = []
     if max_keys is not None and len(kept) > max_keys:
         kept.sort(key=lambda k: (-k.usage_monthly, k.name, k.hash_))
         kept, rest = kept[:max_keys], kept[max_keys:]
     samples: dict[str, list[tuple[Mapping[str, str], float]]] = {name: [] for name in ACCOUNT_KEY_METRICS}
+    hashes = hash_labels(key.hash_ for key in kept)
     for key in kept:
-        own = {**labels, "key_name": key.name, "key_hash": key.hash_[:KEY_HASH_DIGITS]}
+        own = {**labels, "key_name": key.name, "key_hash": hashes[key.hash_]}
         periods = {"day": key.usage_daily, "week": key.usage_weekly, "month": key.usage_monthly, "total": key.usage}
         samples["usage"] += [({**own, "period": period}, value) for period, value in periods.items()]
         values = {
@@ -238,13 +360,14 @@ def account_key_metrics(
 
 def model_spend_metrics(spends: Sequence[Spend], labels: Mapping[str, str], *, top: int) -> Family:
     """``openrouter_credits_model_spend_dollars{model, window}`` (window 30d and 7d) for the ``top``
-    most spent models, and the rest as ``model="other"``."""
+    most spent models, and the rest as ``model="other"`` (a model itself named ``other`` is ``~other``)."""
     from .._money import exact_sum
 
     samples: list[tuple[Mapping[str, str], float]] = []
     for spend in spends[:top]:
-        samples += [({**labels, "model": spend.name, "window": "30d"}, spend.usage)]
-        samples += [({**labels, "model": spend.name, "window": "7d"}, spend.usage_7d)]
+        model = reserved(spend.name)
+        samples += [({**labels, "model": model, "window": "30d"}, spend.usage)]
+        samples += [({**labels, "model": model, "window": "7d"}, spend.usage_7d)]
     rest = spends[top:]
     if rest:
         samples += [({**labels, "model": OTHER, "window": "30d"}, exact_sum(s.usage for s in rest))]

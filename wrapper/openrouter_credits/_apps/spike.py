@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from .._defaults import DEFAULT_SPIKE_MIN_DOLLARS
 from .._format import money
 from .._money import exact_quotient
 from .._windows import utc
@@ -31,10 +32,7 @@ from .._windows import utc
 if TYPE_CHECKING:
     from .._balance import Balance
 
-__all__ = ["DEFAULT_SPIKE_MIN_DOLLARS", "TIMES", "Spike", "spike_of"]
-
-#: Today's spend must reach this many dollars before it can be a spike.
-DEFAULT_SPIKE_MIN_DOLLARS = 1.0
+__all__ = ["TIMES", "Spike", "spike_of"]
 
 _DAY = 86_400.0
 #: The multiplication sign of "3.2x the 7-day average" (U+00D7).

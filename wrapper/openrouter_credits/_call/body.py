@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 
+from .._text import valid_json
+
 __all__ = ["DeadlineReached", "Received", "aread_body", "read_body"]
 
 
@@ -33,11 +35,13 @@ class Received:
         self.truncated = truncated
 
     def json(self) -> Any:
-        """The body parsed as JSON, once (the generated validation and models read it)."""
+        """The body parsed as JSON, once (the generated validation and models read it), every string in
+        it valid text: the one place upstream's text is read, so a lone surrogate escape in a name
+        (``"bad\\ud800key"``) reaches the models, the metrics, the page and the terminal as U+FFFD."""
         try:
             return self._json
         except AttributeError:
-            self._json = json.loads(self.content)
+            self._json = valid_json(json.loads(self.content), self.content)
             return self._json
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+import threading
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 
@@ -84,6 +85,11 @@ class InvalidAnswer(ValueError):
     the call turns it into a ``ResponseValidationError``."""
 
 
+#: One ``Operation.load()`` at a time: two threads importing the generated modules at once can each
+#: hold a module another needs (importlib then raises ``_DeadlockError``).
+_LOADING = threading.Lock()
+
+
 class Operation(Generic[T]):
     """One operation: its path (for messages and logs), what it reads (for messages), its endpoint.
 
@@ -126,9 +132,11 @@ class Operation(Generic[T]):
     def load(self) -> None:
         """Import the endpoint and the wrapper's models now, in this thread: calls made at once from
         several threads must not be the first to import them (import locks across circular imports
-        between the generated modules can deadlock). Raises ``OperationUnavailable`` as ``endpoint``."""
-        self.endpoint  # noqa: B018 (imports it)
-        self._import(self._result_module)
+        between the generated modules can deadlock). Raises ``OperationUnavailable`` as ``endpoint``.
+        Loads in several threads at once (``list_keys()`` beside ``get_balance()``) take turns."""
+        with _LOADING:
+            self.endpoint  # noqa: B018 (imports it)
+            self._import(self._result_module)
 
     def _import(self, module: str) -> Any:
         try:
@@ -176,15 +184,15 @@ CREDITS: Operation[Credits] = Operation(
 def _key(parsed: Any) -> KeyInfo:
     """The key's answer; a budget layer that is not what OpenRouter documents makes it invalid (the
     spendable figure would otherwise ignore the budget)."""
-    from .._budgets import MalformedBudget
+    from .._exceptions import MalformedBudgetError
     from .._key_info import KeyInfo
 
     key = KeyInfo.from_generated(parsed.data)
     try:
         key.budget_layers  # noqa: B018 (checks them)
         key.effective_layer  # noqa: B018
-    except MalformedBudget as bad:
-        raise InvalidAnswer(str(bad)) from None
+    except MalformedBudgetError as bad:
+        raise InvalidAnswer(bad.detail) from None
     return key
 
 

@@ -1,12 +1,16 @@
 """What a response or a network failure means: the typed error it stands for, in a whole sentence.
 
-Every message goes through ``_redact``: a key the server quotes back shows as ``[redacted]``.
+Every message goes through ``_redact``: a key the server quotes back shows as ``[redacted]``. What the
+server wrote (its message, a request id) is quoted ``printable``: its control characters (ESC, BEL,
+NUL: ``term()``'s markers) as escapes, so an error is one line that no terminal acts on.
 """
 
 from __future__ import annotations
 
+import html
 import json
 import math
+import re
 import time
 from collections.abc import Mapping
 from typing import Any, Protocol
@@ -29,6 +33,7 @@ from .._exceptions import (
     term,
 )
 from .._settings import Secret, Settings
+from .._text import printable
 from .body import DeadlineReached, Received
 from .operations import Operation
 
@@ -66,7 +71,7 @@ def _request_id(headers: httpx.Headers, key: Secret) -> str | None:
     for name in _defaults.REQUEST_ID_HEADERS:
         value = headers.get(name)
         if value:
-            return _redact(str(value), key)[:200]
+            return printable(_redact(str(value), key)[:200])
     return None
 
 
@@ -125,6 +130,34 @@ def _wait_text(wait: float | None) -> str:
     return f" {math.ceil(round(wait * 10, 6)) / 10:g} s"
 
 
+#: The start of an HTML page (a proxy's or a load balancer's error page, not OpenRouter's JSON).
+_HTML = re.compile(rb"\s*<(!doctype\s+html|html|head|body|title)\b", re.IGNORECASE)
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(rb"<(script|style)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.IGNORECASE | re.DOTALL)
+#: An HTML page without a title is said by the start of its text, this many characters.
+HTML_EXCERPT = 80
+
+
+def _page_text(received: Received) -> str | None:
+    """What an HTML error page says, in a few words: its ``<title>`` (without a leading status code,
+    which the message gives already), else the start of its text; None when the body is not HTML."""
+    content = received.content
+    html_type = "text/html" in received.headers.get("content-type", "").lower()
+    if not (html_type or _HTML.match(content)):
+        return None
+    title = _TITLE.search(content)
+    raw = title.group(1) if title else _TAG.sub(b" ", content)
+    text = " ".join(html.unescape(raw.decode("utf-8", "replace")).split())
+    if title:
+        text = text.removeprefix(f"{received.status_code} ").strip()
+    return text if len(text) <= HTML_EXCERPT else text[:HTML_EXCERPT].rstrip() + "…"
+
+
+def _in_brackets(message: str) -> str:
+    """A message for ``(HTTP 401: ...).``: without its own full stop, which the sentence ends with."""
+    return message.rstrip(" .") or message
+
+
 def _server_message(content: bytes) -> str | None:
     """``error.message`` from OpenRouter's error shape ``{"error": {"code": ..., "message": ...}}``."""
     try:
@@ -162,12 +195,15 @@ _STATUS_ERRORS: dict[int, tuple[type[APIStatusError], str]] = {
 def status_error(received: Received, target: Target) -> APIStatusError:
     code = received.status_code
     server_message = _server_message(received.content)
+    page = None if server_message is not None else _page_text(received)
     if server_message is not None:
         message = " ".join(server_message.split())[: _defaults.MAX_MESSAGE_EXCERPT]
+    elif page:
+        message = page
     else:
         message = " ".join(_excerpt(received.content, _defaults.MAX_MESSAGE_EXCERPT).split()) or received.reason_phrase
     settings = target.settings
-    message = _redact(message, settings.key) or "no message"
+    message = printable(_redact(message, settings.key)) or "no message"
     wait = retry_after(received.headers, rate_limited=code == 429)
     if code in _STATUS_ERRORS:
         cls, template = _STATUS_ERRORS[code]
@@ -185,10 +221,9 @@ def status_error(received: Received, target: Target) -> APIStatusError:
         else:
             template += f"Check {term('base_url')}; if it is right, report this with the request id."
     request_id = _request_id(received.headers, target.settings.key)
-    description = template.format(code=code, message=message, wait=_wait_text(wait), what=target.operation.what)
-    if request_id:
-        description += f" (request id {request_id})"
-    return cls(
+    shown = _in_brackets(message)
+    description = template.format(code=code, message=shown, wait=_wait_text(wait), what=target.operation.what)
+    error = cls(
         description,
         status_code=code,
         message=message,
@@ -197,6 +232,9 @@ def status_error(received: Received, target: Target) -> APIStatusError:
         retry_after=wait,
         url=target.url,
     )
+    if request_id:
+        error.add_note_to_message(f"request id {request_id}")
+    return error
 
 
 def validation_error(received: Received, target: Target, problem: str) -> ResponseValidationError:
@@ -206,15 +244,16 @@ def validation_error(received: Received, target: Target, problem: str) -> Respon
         f"OpenRouter sent HTTP {received.status_code} for {target.operation.what} but {problem}. "
         f"Check {term('base_url')}, or try again later."
     )
-    if request_id:
-        message += f" (request id {request_id})"
-    return ResponseValidationError(
+    error = ResponseValidationError(
         _redact(message, target.settings.key),
         status_code=received.status_code,
         body=_redact(_excerpt(received.content, _defaults.MAX_BODY_EXCERPT), target.settings.key),
         request_id=request_id,
         url=target.url,
     )
+    if request_id:
+        error.add_note_to_message(f"request id {request_id}")
+    return error
 
 
 def transport_error(exc: httpx.HTTPError, target: Target) -> APIConnectionError:
@@ -222,15 +261,17 @@ def transport_error(exc: httpx.HTTPError, target: Target) -> APIConnectionError:
     detail = _redact(str(exc) or type(exc).__name__, settings.key)
     if isinstance(exc, httpx.TimeoutException):
         phase = {
-            httpx.ConnectTimeout: "connecting",
-            httpx.ReadTimeout: "waiting for the response",
-            httpx.WriteTimeout: "sending the request",
-            httpx.PoolTimeout: "waiting for a free connection",
-        }.get(type(exc), "waiting for the response")
+            httpx.ConnectTimeout: "connecting to",
+            httpx.ReadTimeout: "waiting for the response from",
+            httpx.WriteTimeout: "sending the request to",
+            httpx.PoolTimeout: "waiting for a free connection to",
+        }.get(type(exc), "waiting for the response from")
+        # httpx's own words ("timed out") say again what the sentence says: kept only when they add to it.
+        said = "timed out" in detail.lower() or "timeout" in detail.lower() or detail == type(exc).__name__
         if isinstance(exc, DeadlineReached):
             message = f"The call to {target.url} ran out of its {settings.deadline:g} s deadline while reading."
         else:
-            message = f"Timed out {phase} ({detail}) for {target.url}."
+            message = f"Timed out {phase} {target.url}{'' if said else f' ({detail})'}."
         advice = f" Check the network, or raise {term('timeout')} or {term('deadline')}."
         return APITimeoutError(message + advice, url=target.url)
     if isinstance(exc, httpx.ConnectError):

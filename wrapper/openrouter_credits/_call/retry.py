@@ -14,6 +14,7 @@ import httpx
 
 from .. import _defaults
 from .._exceptions import APIConnectionError, APIStatusError, APITimeoutError, OpenRouterCreditsError
+from .._logging import LIBRARY_LOGGER
 from .._settings import Settings
 from .body import Received
 from .operations import Detailed, InvalidAnswer, Operation
@@ -21,9 +22,7 @@ from .outcomes import status_error, transport_error, validation_error
 
 __all__ = ["Call", "backoff", "retry_delay"]
 
-logger = logging.getLogger("openrouter_credits")
-# The library convention: a script that set up no logging hears nothing of retries.
-logger.addHandler(logging.NullHandler())
+logger = logging.getLogger(LIBRARY_LOGGER)
 
 T = TypeVar("T")
 

@@ -135,7 +135,8 @@ def add_common(p: argparse.ArgumentParser, *, config: bool, in_command: bool = T
         type=positive_seconds,
         metavar="SECONDS",
         default=default(None),
-        help="seconds for each attempt (default: 5 to connect, 10 to read)",
+        help=f"seconds for each attempt (default: {_defaults.DEFAULT_TIMEOUT.connect:g} to connect, "
+        f"{_defaults.DEFAULT_TIMEOUT.read:g} to read)",
     )
     p.add_argument(
         "--deadline",
@@ -203,7 +204,7 @@ def read_key(path: str) -> str:
     if path != "-":
         return read_key_file(path, "--api-key-file")
     try:
-        text = _read_from_terminal() if sys.stdin.isatty() else sys.stdin.read(4096)
+        text = _read_from_terminal() if sys.stdin.isatty() else sys.stdin.read(_defaults.MAX_KEY_FILE_CHARS)
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
         raise ConfigurationError(f"--api-key-file: cannot read standard input: {reason}.") from None

@@ -4,6 +4,7 @@
     openrouter-credits spend [options]      30 days of spend as a chart (--by model|provider)
     openrouter-credits keys [options]       every key of the account, the most spent first
     openrouter-credits serve [options]      a Prometheus exporter for one key or several
+    openrouter-credits sync|report|history  the ledger: spend beyond 30 days, monthly reports
 
 A thin layer over the library: each command registers its options and its ``run``; answers become
 text (``_output``), errors one line and an exit status (``_common``).
@@ -21,7 +22,7 @@ from typing import NoReturn
 
 from .. import _defaults
 from .._exceptions import ConfigurationError
-from . import keys, serve, spend, view
+from . import keys, ledger, serve, spend, view
 from ._common import (
     EXIT_INTERRUPTED,
     EXIT_OUTPUT,
@@ -48,6 +49,10 @@ examples:
   openrouter-credits --config keys.toml    one row per key of the file (--json: a list)
   openrouter-credits serve --config keys.toml
                                            a Prometheus exporter on {_defaults.DEFAULT_LISTEN}, with alerts
+  openrouter-credits sync --quiet          fill the ledger (cron): every key's usage, activity, a year of analytics
+  openrouter-credits report                spend per month from the ledger, month to date and 12 months
+  openrouter-credits report --month 2026-11 --by key,model --format focus
+                                           one month for finance: FinOps FOCUS columns as CSV
 
 The key comes from ${_defaults.API_KEY_ENV} or --api-key-file (- reads standard input, or asks on a
 terminal without echoing); no option takes the key itself, which would show in the process list and
@@ -65,8 +70,14 @@ exit codes:
   4    network, timeout, rate limit (429) or server error (5xx), after retries
   5    invalid or unexpected response from the server
   6    the output could not be written (a full disk, a closed file)
+  7    the ledger cannot be used as named: not a ledger, written by a newer version, PostgreSQL
+       refused the login (change --ledger or upgrade)
+  8    the ledger cannot be read or written now: read-only or full disk, PostgreSQL down, busy too
+       long; nothing was half-written (try again: sync resumes)
   130  interrupted (Ctrl-C)
   141  the reader of the output went away (| head): nothing is printed, as for other Unix tools
+When several apply (a threshold tripped and a call failed, several keys of --config), each is said on
+stderr and the highest is the exit status (2 before all).
 """
 
 
@@ -89,8 +100,63 @@ def parser() -> argparse.ArgumentParser:
     spend.register(commands)
     keys.register(commands)
     serve.register(commands)
+    ledger.register(commands)
     p.set_defaults(run=view.run)
     return p
+
+
+def _commands(p: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """The parsers of ``p``'s commands, by name."""
+    for action in p._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def _closest(option: str, parser: argparse.ArgumentParser) -> str | None:
+    """The option of ``parser`` that ``option`` most likely meant: the one it begins (options are
+    spelled out), else the most alike."""
+    import difflib
+
+    options = [name for name in parser._option_string_actions if name.startswith("--")]
+    options = [name for name in options if name not in ("--help", "--version")]
+    begun = [name for name in options if name.startswith(option)]
+    if len(begun) == 1:
+        return begun[0]
+    alike = difflib.get_close_matches(option, options, n=1, cutoff=0.75)
+    return alike[0] if alike else None
+
+
+def refuse_unknown(p: argparse.ArgumentParser, argv: Sequence[str]) -> None:
+    """Exit 2 at the first option no parser takes, with the usage of the parser it was given to (a
+    command's own after the command's name) and the option it most likely meant; likewise for an
+    argument a command does not take. argparse alone would take the value of a mistyped option for
+    a command's name (``--belo 5``: "invalid choice: '5'"), and answer a command's mistake with the
+    usage of the whole program."""
+    commands = _commands(p)
+    parser, command = p, None
+    value_next = False
+    for word in argv:
+        if value_next:  # the value of the option before, whatever it looks like
+            value_next = False
+            continue
+        if word == "--":
+            return
+        if not word.startswith("-") or word == "-" or word[1:2].isdigit():
+            if command is None and word in commands:
+                parser, command = commands[word], word
+            elif command is not None:
+                parser.error(f"unexpected argument {word!r}: {command} takes options only")
+            continue  # argparse says what is wrong with it
+        option, given, _ = word.partition("=")
+        action = parser._option_string_actions.get(option)
+        if action is None:
+            if command is not None and option in p._option_string_actions and option != "--config":
+                parser.error(f"{option} is an option of the balance view, not of {command}: leave it out")
+            meant = _closest(option, parser)
+            hint = f"did you mean {meant}?" if meant else f"{parser.prog} --help lists the options"
+            parser.error(f"unknown option {option}: {hint}")
+        value_next = not given and action.nargs != 0
 
 
 def _quiet(stream_fd: int) -> None:
@@ -103,6 +169,7 @@ def main(argv: Sequence[str] | None = None, *, clock: Callable[[], dt.datetime] 
     """The command with ``argv`` (the process's arguments, unless given); the exit status. ``clock``:
     the clients' clock (the time the figures are for: today's date, the spike's hour), for tests."""
     p = parser()
+    refuse_unknown(p, sys.argv[1:] if argv is None else argv)
     args = p.parse_args(argv)
     args.clock = clock
     if args.command is not None:

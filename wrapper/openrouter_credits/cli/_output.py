@@ -16,6 +16,7 @@ from .._balance import Balance
 from .._format import days, money
 from .._logging import without_secrets
 from .._money import exact_sum
+from .._text import shown
 
 if TYPE_CHECKING:
     from .._budgets import BudgetLayer
@@ -177,9 +178,10 @@ def _unknown(balance: Balance) -> dict[str, str]:
 
 def balance_json(balance: Balance | None, **more: object) -> dict[str, Any]:
     """The view as JSON: the three totals as before, what was added, ``null`` for unknown, and
-    ``unknown`` with the reason for each. None (a fetch that failed): the same keys, every one null."""
+    ``unknown`` with the reason for each. None (a fetch that failed): the same keys, every one null,
+    for the reason the caller's ``error`` gives."""
     if balance is None:
-        return {**dict.fromkeys(_JSON_FIELDS), "unknown": {}, **more}
+        return {**dict.fromkeys(_JSON_FIELDS), "unknown": dict.fromkeys(_JSON_FIELDS, FAILED), **more}
     credits = balance.credits
     key = balance.key
     layers = None if key is None else key.budget_layers
@@ -219,6 +221,9 @@ def balance_json(balance: Balance | None, **more: object) -> dict[str, Any]:
         **more,
     }
 
+
+#: Why every field of a fetch that failed is null (its ``error`` says how it failed).
+FAILED = "the calls failed: see error"
 
 #: The top-level fields of the JSON view, in order (a failed fetch has them all, null).
 _JSON_FIELDS = (
@@ -318,7 +323,8 @@ def share_json(spends: Sequence[Spend], by: str) -> list[dict[str, Any]]:
 
 def share_chart(spends: Sequence[Spend], top: int, by: str, *, unicode: bool) -> str:
     """The ``top`` most spent models (or providers) and ``other``: a bar of the 30 days' spend, the
-    amount, its share, and the last 7 days' spend beside it; then the total."""
+    amount, its share, and the last 7 days' spend beside it; then the total. A name is shortened and
+    its control characters written as escapes (``_text.shown``)."""
     rows = [(spend.name, spend.usage, spend.usage_7d) for spend in spends[:top]]
     rest = spends[top:]
     if rest:
@@ -331,7 +337,7 @@ def share_chart(spends: Sequence[Spend], top: int, by: str, *, unicode: bool) ->
     cells = [header]
     for name, usage, week in rows:
         share = _share(usage, total)
-        cells.append((name, money(usage), "-" if share is None else f"{share:.1%}", money(week)))
+        cells.append((shown(name), money(usage), "-" if share is None else f"{share:.1%}", money(week)))
     widths = [max(len(row[i]) for row in cells) for i in range(4)]
     lines = []
     for index, row in enumerate(cells):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .. import _defaults
 from .._client import CreditsClient
 from .._exceptions import AuthenticationError, ConfigurationError, OpenRouterCreditsError, PermissionDeniedError
+from .._text import shown
 from ._common import EXIT_AUTH, EXIT_BELOW, EXIT_OK, add_common, client_options, exit_code, report, the_key
 
 if TYPE_CHECKING:
@@ -79,16 +80,17 @@ def _limit(key: ApiKey) -> str:
         return "none"
     if key.limit_reset is None:
         return f"{money(key.limit)} total"
-    return money(key.limit) + _PERIOD.get(key.limit_reset.strip().lower(), f" {key.limit_reset}")
+    return money(key.limit) + _PERIOD.get(key.limit_reset.strip().lower(), f" {shown(key.limit_reset)}")
 
 
 def keys_table(keys: Sequence[ApiKey], now: dt.datetime, *, workspaces: bool = False) -> str:
     """One row per key: name, its workspace (with ``workspaces``), label, limit and window, used in
     the window, left, resets in, today, this week, this month, status (``-`` where a key has no such
-    thing; ``unknown`` where not said)."""
+    thing; ``unknown`` where not said). Names and labels are OpenRouter's text: shortened, their
+    control characters as escapes."""
     from .._api_key import workspace_of
     from .._format import money
-    from ._output import duration, printable
+    from ._output import duration
 
     def amount(value: float | None, none: str = "-") -> str:
         return none if value is None else money(value)
@@ -111,12 +113,12 @@ def keys_table(keys: Sequence[ApiKey], now: dt.datetime, *, workspaces: bool = F
     for key in keys:
         reset = key.resets_at(now)
         limited = key.limit is not None
-        where = (printable(key.workspace_name or workspace_of(key) or "-"),) if workspaces else ()
+        where = (shown(key.workspace_name or workspace_of(key) or "-"),) if workspaces else ()
         table.append(
             (
-                printable(key.name),
+                shown(key.name),
                 *where,
-                key.label,
+                shown(key.label),
                 _limit(key),
                 amount(key.window_usage, "unknown" if limited else "-"),
                 amount(key.limit_left, "unknown" if limited else "-"),

@@ -7,23 +7,27 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import _defaults
 from .._exceptions import ConfigurationError
-from ._common import add_common, day_count, dollars, interval_seconds, terms, the_key
+from ._common import add_common, argument, day_count, dollars, interval_seconds, terms, the_key
 
 if TYPE_CHECKING:
     from .._apps.config_file import ConfigFile
+    from ..exporter._channels import Channel
 
 __all__ = ["listen_address", "register", "run"]
+
+connection_count = argument(int, lambda v: v >= 1, "a whole number of connections, 1 or more")
 
 
 def listen_address(text: str) -> tuple[str, int]:
     """An argparse type: ``HOST:PORT`` (``[::1]:PORT`` for IPv6; ``:PORT`` for 127.0.0.1)."""
     host, sep, port_text = text.rpartition(":")
-    host = host.strip("[]") or "127.0.0.1"
+    host = host.strip("[]") or _defaults.DEFAULT_LISTEN_HOST
     try:
         port = int(port_text)
     except ValueError:
@@ -55,9 +59,17 @@ def register(commands: Any) -> None:
     serve.add_argument(
         "--interval",
         type=interval_seconds,
-        default=60.0,
+        default=_defaults.DEFAULT_POLL_INTERVAL,
         metavar="SECONDS",
-        help="seconds between polls, 1 or more (default: 60)",
+        help=f"seconds between polls, 1 or more (default: {_defaults.DEFAULT_POLL_INTERVAL:g})",
+    )
+    serve.add_argument(
+        "--max-connections",
+        type=connection_count,
+        default=_defaults.SERVE_MAX_CONNECTIONS,
+        metavar="N",
+        help="connections served at once; past them a new one gets a 503 and is closed (default: "
+        f"{_defaults.SERVE_MAX_CONNECTIONS}, lowered at start if the open-files limit has no room for them)",
     )
     serve.add_argument(
         "--notify-url",
@@ -85,6 +97,12 @@ def register(commands: Any) -> None:
         metavar="DAYS",
         help="alert when days left is below DAYS (the key without --config)",
     )
+    serve.add_argument(
+        "--ledger",
+        metavar="FILE|URL",
+        help='write each poll\'s answers to this ledger (a file or a postgresql:// URL; or ledger = "..." in '
+        "--config; default: none)",
+    )
     serve.set_defaults(run=run)
 
 
@@ -102,34 +120,61 @@ def config_of(args: argparse.Namespace) -> ConfigFile:
     return ConfigFile((KeySpec("default", the_key(args), args.alert_below, args.alert_days_below),))
 
 
+def _ledger_writer(args: argparse.Namespace, config: ConfigFile) -> Any:
+    """The ledger serve writes to, opened (and migrated) before it serves; None when none is named."""
+    from ..ledger._location import configured
+
+    if not configured(args.ledger, config.ledger):
+        return None
+    from ..exporter._ledger_hook import LedgerWriter
+    from ..ledger import open_ledger, resolve
+
+    origin = f"ledger in {config.path}" if config.path else "ledger in the config file"
+    return LedgerWriter(open_ledger(resolve(args.ledger, config.ledger, origin)))
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the exporter until SIGTERM or SIGINT (exit 0); SIGHUP reloads --config."""
     import asyncio
     import os
     import signal
 
-    from .._logging import configure
+    from .._logging import EXPORTER_LOGGER, configure
     from ..exporter import NOTIFY_URL_ENV, Exporter, check_notify_url, default_state_dir
-    from ..exporter._http import raise_open_files_limit
+    from ..exporter._http import Limits, raise_open_files_limit
     from ..exporter._notify_tables import channel_from_table
     from ..exporter._statedir import StateDir
 
     config = config_of(args)
     keys = config.keys
-    channels = {
-        name: channel_from_table(name, table, f"--config {config.path}: [notify.{name}]", config.base_dir, os.environ)
-        for name, table in config.notify.items()
-    }
     if args.notify_url:
         notify: str | None = check_notify_url(args.notify_url)
     elif os.environ.get(NOTIFY_URL_ENV):
         notify = check_notify_url(os.environ[NOTIFY_URL_ENV], NOTIFY_URL_ENV)
     else:
         notify = None
-    if notify is not None and "notify-url" in channels:
-        raise ConfigurationError(
-            f"--config {config.path}: [notify.notify-url] is the name of --notify-url's channel: rename the table."
-        )
+
+    def channels_of(config: ConfigFile) -> dict[str, Channel]:
+        """The channels of the file's [notify.NAME] tables (their secrets read now)."""
+        if notify is not None and "notify-url" in config.notify:
+            raise ConfigurationError(
+                f"--config {config.path}: [notify.notify-url] is the name of --notify-url's channel: rename the table."
+            )
+        return {
+            name: channel_from_table(
+                name, table, f"--config {config.path}: [notify.{name}]", config.base_dir, os.environ
+            )
+            for name, table in config.notify.items()
+        }
+
+    channels = channels_of(config)
+    from ..ledger import LedgerError
+
+    try:
+        ledger_writer = _ledger_writer(args, config)
+    except LedgerError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_status
     if not args.debug:
         configure(logging.INFO)
     host, port = args.listen
@@ -146,8 +191,9 @@ def run(args: argparse.Namespace) -> int:
         default_notify=config.default_notify,
         state=state,
         terms=terms(args),
+        ledger=ledger_writer,
     )
-    log = logging.getLogger("openrouter_credits.exporter")
+    log = logging.getLogger(EXPORTER_LOGGER)
     soft, hard = raise_open_files_limit()
     log.debug("Open files limit: %d (hard %d)", soft, hard)
 
@@ -169,36 +215,27 @@ def run(args: argparse.Namespace) -> int:
         except (OSError, ValueError):  # a closed or broken stdout: the log line above says it all
             log.warning("Standard output cannot be written; serving on")
 
-    async def reload() -> None:
-        if not args.config:
-            log.info("SIGHUP: nothing to reload (no --config); polling the same key")
-            return
-        from .._apps.config_file import load_keys
-
-        try:
-            specs = load_keys(args.config)
-        except ConfigurationError as error:
-            log.error("SIGHUP: keeping the keys as they were: %s", error)
-            return
-        await exporter.reload(specs)  # the channels stay as they were started
-
     async def main() -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, exporter.stop)
-        reloads: set[asyncio.Task[None]] = set()
+        if args.config:  # one reload at a time, the file read off the loop (exporter/_reload.py)
+            from .._apps.config_file import load_config
+            from ..exporter._reload import Reloader
 
-        def hangup() -> None:
-            task = loop.create_task(reload())
-            reloads.add(task)
-            task.add_done_callback(reloads.discard)
-
-        loop.add_signal_handler(signal.SIGHUP, hangup)
-        await exporter.run(host, port, ready)
+            reloader = Reloader(exporter, args.config, load=load_config, channels_of=channels_of, started=config)
+            loop.add_signal_handler(signal.SIGHUP, reloader.request)
+        else:
+            loop.add_signal_handler(
+                signal.SIGHUP, lambda: log.info("SIGHUP: nothing to reload (no --config); polling the same key")
+            )
+        await exporter.run(host, port, ready, limits=Limits(max_connections=args.max_connections))
 
     try:
         asyncio.run(main())
     finally:
         state.close()
+        if ledger_writer is not None:
+            ledger_writer.close()
     log.info("Stopped")
     return 0

@@ -1,5 +1,5 @@
-"""The balance view (the command without a subcommand): the table, --json, --format prometheus, the
-thresholds, --watch, and several keys at once (--config)."""
+"""The balance view (the command without a subcommand): the calls, the table, --json, --format
+prometheus, --watch, and several keys at once (--config); the thresholds are judged in _thresholds."""
 
 from __future__ import annotations
 
@@ -11,13 +11,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO, cast
 
-from .._apps.spike import DEFAULT_SPIKE_MIN_DOLLARS
 from .._client import CreditsClient
-from .._exceptions import ConfigurationError, OpenRouterCreditsError, OperationUnavailable, PermissionDeniedError
-from .._money import exact_sum
+from .._defaults import DEFAULT_SPIKE_MIN_DOLLARS
+from .._exceptions import ConfigurationError, OpenRouterCreditsError
 from ._common import (
-    EXIT_AUTH,
-    EXIT_BELOW,
     EXIT_OK,
     client_options,
     day_count,
@@ -30,11 +27,21 @@ from ._common import (
     the_key,
     worst,
 )
+from ._thresholds import (
+    THRESHOLD_NAMES,
+    call_failures,
+    check_thresholds,
+    is_management,
+    worst_error,
+)
 
 if TYPE_CHECKING:
     from .._api_key import KeyListing
     from .._apps.config_file import KeySpec
     from .._balance import Balance
+
+    #: A management key's listing: its keys, the error that left them unknown, or None (not read).
+    Listing = KeyListing | OpenRouterCreditsError | None
 
 #: The options of the view alone: given with a subcommand, they are refused, naming it.
 VIEW_OPTIONS = {
@@ -95,26 +102,48 @@ def run(args: argparse.Namespace) -> int:
 
         return run_many(args, load_keys(args.config), options)
     key = the_key(args)
+    named = terms(args)
     with CreditsClient(key, **options) as client:  # type: ignore[arg-type]
         if args.watch is not None:
             return watch(client, args)
         try:
-            balance = client.get_balance()
+            balance, listing = fetch(client, listing=args.format == "table" or args.spike is not None)
         except OpenRouterCreditsError as error:
-            if args.format == "prometheus":
+            if args.format == "json":
+                from ._output import balance_json
+
+                print(json.dumps(balance_json(None, error=error_json(error, named))), flush=True)
+            elif args.format == "prometheus":
                 from .._apps.metrics import balance_metrics, exposition
 
                 print(exposition(balance_metrics(None, {}, up=False, last_success=None)), end="", flush=True)
             report(error, args, sys.stderr)
             return exit_code(error)
-        management = balance.key is not None and balance.key.is_management_key
-        listing = listed_keys(client) if management and (args.format == "table" or args.spike is not None) else None
-    more = account_lines(balance, listing, terms(args)) if args.format == "table" and management else []
-    today = None if not isinstance(listing, list) else exact_sum(key.usage_daily for key in listing)
-    return show_balance(balance, args, more, today=today)
+    return show_balance(balance, args, listing)
 
 
-def listed_keys(client: CreditsClient) -> KeyListing | OpenRouterCreditsError:
+def fetch(client: CreditsClient, *, listing: bool) -> tuple[Balance, Listing]:
+    """``get_balance()`` and, with ``listing``, a management key's ``list_keys()`` (the view's Keys
+    line, a spike): every call started at once, so that the view takes about as long as one call.
+    Whether the key is a management key is known only from ``/key``'s answer, so the listing starts
+    with the others and is not waited for when the key is not one (or ``/key`` failed: not known)."""
+    if not listing:
+        return client.get_balance(), None
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .._client import WORKER_THREAD_PREFIX
+
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=WORKER_THREAD_PREFIX)
+    try:
+        listed = pool.submit(_listed_keys, client)
+        balance = client.get_balance()
+        return balance, listed.result() if is_management(balance) else None
+    finally:
+        # Ctrl-C while waiting, or a listing not needed: return at once, not when the call ends.
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _listed_keys(client: CreditsClient) -> KeyListing | OpenRouterCreditsError:
     """A management key's ``list_keys()``, or the error that left it unknown (never the view's)."""
     try:
         return client.list_keys()
@@ -122,20 +151,23 @@ def listed_keys(client: CreditsClient) -> KeyListing | OpenRouterCreditsError:
         return error
 
 
-def account_lines(
-    balance: Balance, listing: KeyListing | OpenRouterCreditsError | None, named: dict[str, str]
-) -> list[str]:
-    """For a management key, two lines under the table: how many keys the account has (in how many
-    workspaces, or that they are the default workspace's only) and how many are near or past their
-    limit (its ``listing``), and the top model of the last 7 days (from the
-    activity already read). A failure here is ``unknown`` with a note, never the view's."""
+def error_json(error: OpenRouterCreditsError, named: dict[str, str]) -> dict[str, str]:
+    """An error as the JSON view carries it: its kind and its message, settings named as ``named``."""
+    return {"kind": error.kind, "message": error.describe(named)}
+
+
+def account_lines(balance: Balance, listing: Listing, named: dict[str, str]) -> list[str]:
+    """For a management key, two lines under the table: how many keys the account has and how many are
+    near or past their limit (its ``listing``), and the top model of the last 7 days (from the
+    activity already read). A failure here is ``unknown`` with the reason, never the view's."""
     from .._format import money
+    from .._text import shown
     from ._output import UNKNOWN
 
     if listing is None:
         return []
     if isinstance(listing, OpenRouterCreditsError):
-        listed = f"Keys: {UNKNOWN} (listing them failed: {listing.describe(named)})"
+        listed = f"Keys: {UNKNOWN}, since listing them failed: {listing.describe(named)}"
     else:
         keys = listing
         near = sum(k.status(balance.at) in ("exhausted", "will_exhaust", "near_limit") for k in keys)
@@ -151,104 +183,42 @@ def account_lines(
         top = f"Top model of the last 7 days: {UNKNOWN} (the activity could not be read)"
     else:
         week = sorted((s for s in activity.by_model() if s.usage_7d > 0), key=lambda s: (-s.usage_7d, s.name))
-        top = "Top model of the last 7 days: " + (f"{week[0].name} ({money(week[0].usage_7d)})" if week else "none")
+        top = "Top model of the last 7 days: " + (
+            f"{shown(week[0].name)} ({money(week[0].usage_7d)})" if week else "none"
+        )
     return [listed, top]
 
 
-def _failures(balance: Balance) -> list[OpenRouterCreditsError]:
-    """The calls that failed for another reason than this key's kind (a 403 is expected for it) or
-    the API document in use (an operation it lacks: its part is unknown, with that reason)."""
-    expected = (PermissionDeniedError, OperationUnavailable)
-    return [error for error in balance.errors.values() if not isinstance(error, expected)]
-
-
-#: How the thresholds are named in messages: the options, or a key's settings in --config.
-THRESHOLD_NAMES = {"below": "--below", "days_below": "--days-below"}
-
-
-def check_thresholds(
-    balance: Balance,
-    args: argparse.Namespace,
-    stream: TextIO,
-    names: dict[str, str] = THRESHOLD_NAMES,
-    *,
-    today: float | None = None,
-) -> int:
-    """The exit status --below, --days-below and --spike give, saying on ``stream`` why when not 0.
-    The spike is judged at the balance's time (``balance.at``: the client's clock)."""
-    from .._format import days, money
-
-    tripped = False
-    unknown: list[str] = []
-    if args.below is not None:
-        at_most = balance.spendable_at_most
-        if balance.spendable is None and at_most is not None and at_most < args.below:
-            # Unknown, but whatever it is, it is under the threshold.
-            print(f"below: spendable is at most {money(at_most)}, under {money(args.below)}", file=stream)
-            tripped = True
-        elif balance.spendable is None:
-            unknown.append(
-                f"{names['below']} needs what this key may spend, which is unknown: {balance.unknown['spendable']}"
-            )
-        elif balance.spendable < args.below:
-            print(f"below: spendable {money(balance.spendable)} is under {money(args.below)}", file=stream)
-            tripped = True
-    spike = getattr(args, "spike", None)
-    if spike is not None:
-        from .._apps.spike import spike_of
-
-        figures, why = spike_of(balance, balance.at, today=today)
-        minimum = getattr(args, "spike_min_dollars", None)
-        if figures is None:
-            unknown.append(f"--spike needs today's spend and the 7-day average, which are unknown: {why}")
-        elif figures.tripped(spike, DEFAULT_SPIKE_MIN_DOLLARS if minimum is None else minimum):
-            print(f"spike: {figures.describe()}", file=stream)
-            tripped = True
-    if args.days_below is not None:
-        no_spend = balance.remaining is not None and balance.spend_per_day == 0
-        if balance.days_left is None and not no_spend:
-            unknown.append(
-                f"{names['days_below']} needs the days left, which is unknown: {balance.unknown['days_left']}"
-            )
-        elif balance.days_left is not None and balance.days_left < args.days_below:
-            print(f"below: {days(balance.days_left)} days left is under {days(args.days_below)}", file=stream)
-            tripped = True
-    if tripped:
-        return EXIT_BELOW
-    failures = _failures(balance)
-    if unknown and failures:
-        return worst(exit_code(error) for error in failures)
-    for line in unknown:
-        print(f"error: {line}.", file=stream)
-    return EXIT_AUTH if unknown else EXIT_OK
-
-
-def show_balance(
-    balance: Balance, args: argparse.Namespace, more: list[str] | None = None, *, today: float | None = None
-) -> int:
-    """Print the view in the chosen format (``more`` lines under the table); the exit status
-    (thresholds, then failed calls). ``today``: a management key's spend today, from its listing."""
+def show_balance(balance: Balance, args: argparse.Namespace, listing: Listing = None) -> int:
+    """Print the view in the chosen format (for a management key's table, the account's lines under
+    it, from ``listing``); the exit status: the highest of the thresholds' and the failed calls'."""
     from .._apps.metrics import balance_metrics, exposition
     from ._output import balance_json, balance_table, statement
 
+    named = terms(args)
+    failures = call_failures(balance)
     if args.format == "json":
-        print(json.dumps(balance_json(balance)))
+        failed = worst_error(balance, listing, args)
+        print(json.dumps(balance_json(balance, error=None if failed is None else error_json(failed, named))))
     elif args.format == "prometheus":
         print(exposition(balance_metrics(balance, {}, up=True, last_success=round(time.time(), 3))), end="")
     else:
         print(balance_table(balance))
-        for extra in more or ():
+        for extra in account_lines(balance, listing, named) if is_management(balance) else ():
             print(extra)
+        if is_management(balance):
+            from .ledger import this_month_line
+
+            month = this_month_line(balance.at)
+            if month is not None:
+                print(month)
         line = statement(balance)
         if line:
             print(line)
-    failures = _failures(balance)
     for error in failures:
         report(error, args, sys.stderr)
-    status = check_thresholds(balance, args, sys.stderr, today=today)
-    if status == EXIT_OK and failures:
-        return worst(exit_code(error) for error in failures)
-    return status
+    status = check_thresholds(balance, args, sys.stderr, listing=listing, named=named, failed=bool(failures))
+    return worst([status, *(exit_code(error) for error in failures)])
 
 
 def watch(client: CreditsClient, args: argparse.Namespace, sleep: Callable[[float], None] = time.sleep) -> int:
@@ -262,8 +232,13 @@ def watch(client: CreditsClient, args: argparse.Namespace, sleep: Callable[[floa
                 balance = client.get_balance()
             except OpenRouterCreditsError as error:
                 print(f"{stamp} error: {error.describe(terms(args))}", file=sys.stderr, flush=True)
+                if args.format == "json":  # the poll's line all the same, in the one shape of the JSON view
+                    from ._output import balance_json
+
+                    fields = {"time": stamp, "change": None, "error": error_json(error, terms(args))}
+                    print(json.dumps(balance_json(None, **fields)), flush=True)
             else:
-                for failure in _failures(balance):
+                for failure in call_failures(balance):
                     print(f"{stamp} error: {failure.describe(terms(args))}", file=sys.stderr, flush=True)
                 if not noted:
                     from ._output import statement
@@ -287,7 +262,9 @@ def _watch_line(balance: Balance, args: argparse.Namespace, stamp: str, previous
     now = balance.spendable
     delta = None if previous is None or now is None else exact_difference(now, previous)
     if args.format == "json":
-        return json.dumps(balance_json(balance, time=stamp, change=delta))
+        failed = worst_error(balance, None, args)
+        error = None if failed is None else error_json(failed, terms(args))
+        return json.dumps(balance_json(balance, time=stamp, change=delta, error=error))
 
     def amount(value: float | None) -> str:
         return "unknown" if value is None else money(value)
@@ -308,43 +285,46 @@ def _watch_line(balance: Balance, args: argparse.Namespace, stamp: str, previous
 
 def run_many(args: argparse.Namespace, specs: list[KeySpec], options: dict[str, object]) -> int:
     """The view of every key of --config: a table row, a JSON list entry or labelled series each;
-    the exit status the worst across keys. --below and --days-below override the file's thresholds.
-    Messages about a key name its table and setting in the file."""
+    the exit status the highest across keys. --below, --days-below and --spike override the file's
+    thresholds. Messages about a key name its table and setting in the file."""
     from .._apps.metrics import balance_metrics, exposition, merge_families
     from ._output import balance_json, key_rows
 
     results: list[tuple[KeySpec, Balance | None, int, OpenRouterCreditsError | None]] = []
     for spec in specs:
         named = spec.terms(terms(args))
-        with CreditsClient(spec.api_key, **options) as client:  # type: ignore[arg-type]
-            try:
-                balance: Balance | None = client.get_balance()
-            except OpenRouterCreditsError as error:
-                print(f"error: {spec.name}: {error.describe(named)}", file=sys.stderr)
-                results.append((spec, None, exit_code(error), error))
-                continue
-        assert balance is not None
+        stream = cast(TextIO, _Prefixed(sys.stderr, spec.name))
         thresholds = argparse.Namespace(
             below=args.below if args.below is not None else spec.below,
             days_below=args.days_below if args.days_below is not None else spec.days_below,
             spike=args.spike if args.spike is not None else spec.spike,
             spike_min_dollars=args.spike_min_dollars if args.spike_min_dollars is not None else spec.spike_min_dollars,
         )
+        with CreditsClient(spec.api_key, **options) as client:  # type: ignore[arg-type]
+            try:
+                balance, listing = fetch(client, listing=thresholds.spike is not None)
+            except OpenRouterCreditsError as error:
+                print(f"error: {spec.name}: {error.describe(named)}", file=sys.stderr)
+                results.append((spec, None, exit_code(error), error))
+                continue
         names = {
             setting: option if getattr(args, setting) is not None else f"{setting} of [keys.{spec.name}]"
             for setting, option in THRESHOLD_NAMES.items()
         }
-        status = check_thresholds(balance, thresholds, cast(TextIO, _Prefixed(sys.stderr, spec.name)), names)
-        for failure in _failures(balance):
+        failures = call_failures(balance)
+        for failure in failures:
             print(f"error: {spec.name}: {failure.describe(named)}", file=sys.stderr)
-            status = status if status != EXIT_OK else exit_code(failure)
-        results.append((spec, balance, status, None))
+        status = check_thresholds(
+            balance, thresholds, stream, names, listing=listing, named=named, failed=bool(failures)
+        )
+        failed = worst_error(balance, listing, thresholds)
+        results.append((spec, balance, worst([status, *(exit_code(f) for f in failures)]), failed))
     if args.format == "json":
         print(json.dumps([
             {
                 "name": spec.name,
                 **balance_json(balance),
-                "error": None if error is None else {"kind": error.kind, "message": error.describe(terms(args))},
+                "error": None if error is None else error_json(error, spec.terms(terms(args))),
             }
             for spec, balance, _, error in results
         ]))  # fmt: skip
@@ -360,7 +340,10 @@ def run_many(args: argparse.Namespace, specs: list[KeySpec], options: dict[str, 
 
 
 class _Prefixed:
-    """A stream that puts ``name: `` after the ``below:`` / ``error:`` word of each line."""
+    """A stream that puts ``name: `` after the first word of each line (``below:``, ``error:``...)."""
+
+    #: The words a line of the thresholds starts with.
+    WORDS = ("below", "days-below", "spike", "error")
 
     def __init__(self, stream: TextIO, name: str) -> None:
         self.stream = stream
@@ -368,7 +351,7 @@ class _Prefixed:
 
     def write(self, text: str) -> int:
         word, sep, rest = text.partition(": ")
-        prefixed = sep and word in ("below", "spike", "error")
+        prefixed = sep and word in self.WORDS
         return self.stream.write(f"{word}: {self.name}: {rest}" if prefixed else text)
 
     def flush(self) -> None:

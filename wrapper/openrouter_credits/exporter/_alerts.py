@@ -17,7 +17,7 @@ import httpx
 from .._apps.spike import TIMES, Spike, spike_of
 from .._exceptions import ConfigurationError
 from .._format import money
-from .._logging import register_secret
+from .._logging import EXPORTER_LOGGER, register_secret
 from .._settings import require_private
 from ._channels import redact_url
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = ["AlertBook", "alerts_due", "check_notify_url", "key_alerts_due", "listed_key_state", "redact_url"]
 
-logger = logging.getLogger("openrouter_credits.exporter")
+logger = logging.getLogger(EXPORTER_LOGGER)
 
 #: Where a webhook URL can come from without showing in the process list.
 NOTIFY_URL_ENV = "OPENROUTER_CREDITS_NOTIFY_URL"

@@ -8,10 +8,12 @@ is the deliverer's business (``_delivery``), not the channel's.
 ``_notify_tables`` reads the ``[notify.NAME]`` tables of the ``--config`` file into channels. No
 repr, message or payload carries a channel's secret.
 
-Why not Apprise: it would bring a large dependency tree for seven small formats, and its
-configuration is a URL with the secret inside it (``slack://TokenA/TokenB/TokenC``), which is exactly
-what must not be written into a config file. Each format here is a few lines, tested against a
-receiver that speaks it.
+Why not Apprise: it follows redirects unless told not to (a webhook's token would go wherever the
+redirect points); it reports a bool, where a failure here says which receiver answered what; it runs
+blocking ``requests`` calls in threads, where the exporter has one event loop and httpx already; it
+adds six dependencies (requests, requests-oauthlib, click, markdown, PyYAML, certifi) to a package that
+runs on two (httpx, attrs); and the outbox (``_delivery``), which keeps alerts across failures and restarts, would
+stay anyway. Each format here is a few lines, tested against a receiver that speaks it.
 """
 
 from __future__ import annotations
@@ -24,13 +26,17 @@ import email.utils
 import logging
 import smtplib
 import ssl
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Literal
 
 import attrs
 import httpx
 
+from .. import _defaults
+from .._logging import EXPORTER_LOGGER
+
 __all__ = [
+    "HOOK_CHANNELS",
     "Alert",
     "Channel",
     "DeliveryError",
@@ -45,13 +51,10 @@ __all__ = [
     "redact_url",
 ]
 
-logger = logging.getLogger("openrouter_credits.exporter")
+logger = logging.getLogger(EXPORTER_LOGGER)
 
 Severity = Literal["warning", "info"]
 
-#: Telegram's Bot API, and ntfy's public server: the defaults of ``api_url`` and ``server``.
-TELEGRAM_API_URL = "https://api.telegram.org"
-NTFY_SERVER = "https://ntfy.sh"
 #: Colours of Discord embeds (amber for a warning, green for a recovery).
 DISCORD_COLOURS = {"warning": 0xF2A900, "info": 0x2EB67D}
 #: ntfy's tags (shown as emoji) and default priorities by severity.
@@ -73,6 +76,10 @@ class Alert:
 
 class DeliveryError(Exception):
     """A channel could not deliver an alert. The message names the channel, never its secret."""
+
+    #: What kind of failure this is, as ``OpenRouterCreditsError.kind`` says it of a call to OpenRouter
+    #: (one kind: it is not one of ``ERROR_KINDS``, which ``poll_errors_total`` counts by).
+    kind = "delivery"
 
 
 def redact_url(url: str | httpx.URL) -> str:
@@ -234,51 +241,48 @@ async def _post(
 
 @attrs.frozen(repr=False, eq=False)
 class HookChannel(Channel):
-    """A channel that POSTs JSON to a URL that carries its token."""
+    """A channel that POSTs JSON to a URL that carries its token: a service is its ``kind`` and its
+    ``payload``, the JSON body it documents for an alert."""
 
+    payload: ClassVar[Callable[[Alert], dict[str, Any]]]
     url: str = attrs.field(repr=False)
-
-    @abc.abstractmethod
-    def payload(self, alert: Alert) -> dict[str, Any]:
-        """The JSON body the service documents for ``alert``."""
 
     def describe(self) -> str:
         return f"The {self.kind} channel {self.name} ({redact_url(self.url)})"
 
     async def send(self, alert: Alert, http: httpx.AsyncClient, *, timeout: float) -> None:
-        await _post(self, http, self.url, timeout=timeout, json=self.payload(alert))
+        # payload is a plain function kept on the class: taken from the type, it is not bound to self.
+        await _post(self, http, self.url, timeout=timeout, json=type(self).payload(alert))
 
 
 @attrs.frozen(repr=False, eq=False)
 class SlackChannel(HookChannel):
-    kind: ClassVar[str] = "slack"
-
-    def payload(self, alert: Alert) -> dict[str, Any]:
-        return slack_payload(alert)
+    kind = "slack"
+    payload = slack_payload
 
 
 @attrs.frozen(repr=False, eq=False)
 class DiscordChannel(HookChannel):
-    kind: ClassVar[str] = "discord"
-
-    def payload(self, alert: Alert) -> dict[str, Any]:
-        return discord_payload(alert)
+    kind = "discord"
+    payload = discord_payload
 
 
 @attrs.frozen(repr=False, eq=False)
 class TeamsChannel(HookChannel):
-    kind: ClassVar[str] = "teams"
-
-    def payload(self, alert: Alert) -> dict[str, Any]:
-        return teams_payload(alert)
+    kind = "teams"
+    payload = teams_payload
 
 
 @attrs.frozen(repr=False, eq=False)
 class WebhookChannel(HookChannel):
-    kind: ClassVar[str] = "webhook"
+    kind = "webhook"
+    payload = webhook_payload
 
-    def payload(self, alert: Alert) -> dict[str, Any]:
-        return webhook_payload(alert)
+
+#: The webhook channels by kind (what ``kind = "slack"`` in a ``[notify.NAME]`` table makes).
+HOOK_CHANNELS: Mapping[str, type[HookChannel]] = {
+    channel.kind: channel for channel in (SlackChannel, DiscordChannel, TeamsChannel, WebhookChannel)
+}
 
 
 @attrs.frozen(repr=False, eq=False)
@@ -286,7 +290,7 @@ class TelegramChannel(Channel):
     kind: ClassVar[str] = "telegram"
     token: str = attrs.field(repr=False)
     chat_id: int | str
-    api_url: str = TELEGRAM_API_URL
+    api_url: str = _defaults.TELEGRAM_API_URL
 
     def describe(self) -> str:
         return f"The {self.kind} channel {self.name} ({redact_url(self.api_url)})"
@@ -300,7 +304,7 @@ class TelegramChannel(Channel):
 class NtfyChannel(Channel):
     kind: ClassVar[str] = "ntfy"
     topic: str = attrs.field(repr=False)  # on a public server, whoever knows the topic can read it
-    server: str = NTFY_SERVER
+    server: str = _defaults.NTFY_SERVER
     priority: str | None = None
     token: str | None = attrs.field(default=None, repr=False)
 

@@ -39,20 +39,16 @@ import attrs
 import httpx
 
 from .. import _defaults
+from .._logging import EXPORTER_LOGGER
 from ._channels import Alert, Channel, DeliveryError
 from ._statedir import read_json, write_json
 
 __all__ = ["Deliverer", "Entry", "Outbox", "default_backoff"]
 
-_logger = logging.getLogger("openrouter_credits.exporter")
+_logger = logging.getLogger(EXPORTER_LOGGER)
 
 #: The outbox file's format; a file of another version is moved aside like a corrupt one.
 OUTBOX_VERSION = 1
-#: The longest wait between two attempts of one channel, and how long an entry that used up its
-#: retries waits behind the others.
-MAX_BACKOFF = 5 * 60.0
-#: At most one failure line per channel this often (seconds).
-LOG_EVERY = 60.0
 #: Extra time a send gets beyond its own timeout before the worker gives up on it (a channel that
 #: blocks in a thread, like email, cannot be interrupted sooner than its socket timeout).
 GRACE = 1.0
@@ -60,7 +56,7 @@ GRACE = 1.0
 
 def default_backoff(failures: int) -> float:
     """Seconds before the next attempt after ``failures`` failures in a row: 2, 4, 8, ... up to 5 minutes."""
-    return min(2.0 ** max(failures, 1), MAX_BACKOFF)
+    return min(2.0 ** max(failures, 1), _defaults.MAX_DELIVERY_BACKOFF)
 
 
 @attrs.frozen
@@ -164,14 +160,14 @@ class Deliverer:
         outbox: Outbox,
         channels: Mapping[str, Channel],
         *,
-        timeout: float = 10.0,
-        retries: int = 5,
+        timeout: float = _defaults.DEFAULT_DELIVERY_TIMEOUT,
+        retries: int = _defaults.DEFAULT_DELIVERY_RETRIES,
         backoff: Callable[[int], float] = default_backoff,
-        retry_later: float = MAX_BACKOFF,
+        retry_later: float = _defaults.MAX_DELIVERY_BACKOFF,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
         logger: logging.Logger = _logger,
-        log_every: float = LOG_EVERY,
+        log_every: float = _defaults.DELIVERY_LOG_EVERY,
     ) -> None:
         self.outbox = outbox
         self.channels = dict(channels)

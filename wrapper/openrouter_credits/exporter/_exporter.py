@@ -1,13 +1,17 @@
 """``openrouter-credits serve``: a Prometheus exporter for several keys, with alerts.
 
 - Each key is polled by a task of its own every ``interval`` seconds (jittered, so keys do not poll
-  in lockstep; a 429's Retry-After makes the next poll wait longer, up to ``MAX_WAIT``).
+  in lockstep; a 429's Retry-After makes the next poll wait longer, up to ``MAX_POLL_WAIT``).
 - ``GET /`` is a status page for people (``_page``), rendered at most once per poll.
 - ``GET /metrics`` answers from the last polls, never by calling OpenRouter: the text is rendered once
-  per poll and served as is. ``GET /healthz`` is 200 when every key's last poll succeeded recently,
-  else 503 naming the failing keys.
+  per poll and served as is. ``GET /healthz`` is 200 when every key's last poll succeeded recently
+  and every call of it answered, else 503 naming the failing keys (and a failed call, with what it
+  leaves unknown), in words anyone may read: a key by its table, never a file's path.
 - A failed poll: ``up`` 0, the balance series gone (never 0, never stale numbers), the last success
-  time kept, ``poll_errors_total{key, kind}`` counted.
+  time kept, ``poll_errors_total{key, kind}`` counted. A poll that read only part of what it needs (one
+  call failed) keeps what it read, with ``up`` 0 and ``call_up{call}`` 0 for the call that failed.
+- Each key is rendered on its own: a key whose series cannot be rendered is logged and shown as
+  failing (``up`` 0), and the other keys are still exported.
 - Alerts (``_alerts``): once per crossing of a threshold and once per recovery, kept across restarts.
 
 Time, sleep and randomness are injected (``clock``, ``monotonic``, ``rng``) so that polling, jitter,
@@ -26,43 +30,56 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .. import _defaults
 from .._apps.config_file import KeySpec
 from .._apps.metrics import (
     Family,
     account_key_metrics,
     balance_metrics,
-    exposition,
+    joined_exposition,
     merge_families,
     model_spend_metrics,
+    rendered_samples,
 )
 from .._client import AsyncCreditsClient
 from .._exceptions import ConfigurationError, OpenRouterCreditsError
+from .._logging import EXPORTER_LOGGER
+from .._text import printable
 from ._alerts import AlertBook, alerts_due, key_alerts_due, listed_key_state
 from ._channels import Alert, Channel
 from ._delivery import Deliverer, Outbox
+from ._ledger_hook import LedgerWriter
 from ._notify_tables import webhook_channel
 from ._poll import KeyState, poll_key
 from ._statedir import StateDir
 
+if TYPE_CHECKING:
+    from ._http import Limits
+
 __all__ = ["Exporter", "default_state_dir"]
 
-logger = logging.getLogger("openrouter_credits.exporter")
+logger = logging.getLogger(EXPORTER_LOGGER)
 
-ACTIVITY_INTERVAL = 15 * 60.0
 JITTER = 0.1
 #: The first polls of the keys are spread over this many seconds (or the interval, if shorter).
 FIRST_POLL_SPREAD = 2.0
 #: /healthz calls a key stale when its last success is older than this many intervals (plus the
 #: time a poll may take: its deadline).
 STALE_INTERVALS = 3
-#: The longest a 429 may delay a key's next poll.
-MAX_WAIT = 15 * 60.0
 
 PLAIN = "text/plain; charset=utf-8"
 METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 HTML = "text/html; charset=utf-8"
+
+#: What each call of a poll tells; what its failure leaves unknown.
+FEEDS = {
+    "credits": "the account's balance (remaining, spendable, days left)",
+    "key": "the key's own limit and usage (spendable)",
+    "activity": "the spend per day (days left)",
+    "keys": "the account's listed keys",
+}
 
 
 class Exporter:
@@ -72,23 +89,26 @@ class Exporter:
         self,
         keys: Sequence[KeySpec],
         *,
-        interval: float = 60.0,
+        interval: float = _defaults.DEFAULT_POLL_INTERVAL,
         base_url: str | None = None,
         timeout: float | None = None,
-        deadline: float = 30.0,
-        max_retries: int = 2,
+        deadline: float = _defaults.DEFAULT_DEADLINE,
+        max_retries: int = _defaults.DEFAULT_MAX_RETRIES,
         notify_url: str | None = None,
         channels: Mapping[str, Channel] | None = None,
         default_notify: Sequence[str] | None = None,
         state: StateDir | None = None,
         terms: Mapping[str, str] | None = None,
-        activity_interval: float = ACTIVITY_INTERVAL,
+        activity_interval: float = _defaults.DEFAULT_ACTIVITY_INTERVAL,
         clock: Callable[[], float] = time.time,
         monotonic: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
+        ledger: LedgerWriter | None = None,
     ) -> None:
         self.interval = interval
+        #: Where each poll's answers are written, when a ledger is named (``_ledger_hook``).
+        self.ledger = ledger
         self.deadline = deadline
         #: How messages name the settings (``serve`` passes its options: ``--base-url``).
         self.terms = dict(terms or {})
@@ -112,6 +132,11 @@ class Exporter:
         self.alerts = AlertBook(state)
         self.outbox = Outbox(None if state is None else state.file("outbox.json"))
         self.deliverer = Deliverer(self.outbox, self.channels)
+        self._delivery: asyncio.Task[None] | None = None
+        #: One reload at a time: a reload awaits polls' ends and pools' closing on the way.
+        self._reloading = asyncio.Lock()
+        #: The keys whose series could not be rendered (a bug): logged once each, shown as failing.
+        self._unrendered: set[str] = set()
         self._metrics = b""
         self._page: bytes | None = None
         self._stop = asyncio.Event()
@@ -123,27 +148,72 @@ class Exporter:
         self.states[spec.name] = KeyState(spec)
         self.clients[spec.name] = AsyncCreditsClient(spec.api_key, **self._options)
 
-    async def reload(self, keys: Sequence[KeySpec]) -> None:
+    async def reload(
+        self,
+        keys: Sequence[KeySpec],
+        *,
+        channels: Mapping[str, Channel] | None = None,
+        default_notify: Sequence[str] | None = None,
+    ) -> None:
         """Poll ``keys`` from now on: new keys start polling, removed keys' series go, a key whose
-        settings changed starts afresh; the others keep their state and schedule."""
-        wanted = {spec.name: spec for spec in keys}
-        for name in [name for name, state in self.states.items() if wanted.get(name) != state.spec]:
-            task = self._tasks.pop(name, None)
-            if task is not None:
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
-            del self.states[name]
-            await self.clients.pop(name).aclose()
-        for name, spec in wanted.items():
-            if name not in self.states:
-                self._add(spec)
-                if self._started:
-                    self._start(name)
-        self.states = {name: self.states[name] for name in wanted}  # the file's order
-        self.render()
+        settings changed starts afresh; the others keep their state and schedule. With ``channels``
+        (the ``[notify.NAME]`` tables' channels, read anew), those and ``default_notify`` replace the
+        file's channels (``--notify-url``'s stays), and delivery starts afresh on them: what waits in
+        the outbox goes to the channels as they are now. Reloads take turns: one at a time."""
+        async with self._reloading:
+            wanted = {spec.name: spec for spec in keys}
+            for name in [name for name, state in self.states.items() if wanted.get(name) != state.spec]:
+                await self._stop_polling(name)
+                del self.states[name]
+                await self.clients.pop(name).aclose()
+            for name, spec in wanted.items():
+                if name not in self.states:
+                    self._add(spec)
+                    if self._started:
+                        self._start(name)
+            self.states = {name: self.states[name] for name in wanted}  # the file's order
+            self._unrendered &= set(self.states)
+            if channels is not None:
+                await self._replace_channels(channels, default_notify)
+            self.render()
         logger.info("Reloaded the keys: %d key(s) (%s)", len(self.states), ", ".join(self.states))
 
+    async def _replace_channels(self, channels: Mapping[str, Channel], default_notify: Sequence[str] | None) -> None:
+        """Deliver to ``channels`` (and ``--notify-url``'s) from now on: the delivery workers restart."""
+        kept = {"notify-url": self.channels["notify-url"]} if "notify-url" in self.channels else {}
+        self.channels = {**channels, **kept}
+        self.default_notify = tuple(self.channels) if default_notify is None else tuple(default_notify)
+        old = self.deliverer
+        self.deliverer = Deliverer(
+            self.outbox,
+            self.channels,
+            timeout=old.timeout,
+            retries=old.retries,
+            backoff=old.backoff,
+            retry_later=old.retry_later,
+            sleep=old.sleep,
+            clock=old.clock,
+            logger=old.logger,
+            log_every=old.log_every,
+        )
+        if self._delivery is not None:
+            self._delivery.cancel()  # an entry in flight stays in the outbox: sent again (at least once)
+            await asyncio.gather(self._delivery, return_exceptions=True)
+            self._delivery = asyncio.create_task(self.deliverer.run(), name="deliver alerts")
+        logger.info(
+            "Reloaded the channels: %s", ", ".join(f"{n} ({c.kind})" for n, c in self.channels.items()) or "none"
+        )
+
+    async def _stop_polling(self, name: str) -> None:
+        task = self._tasks.pop(name, None)
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
     def _start(self, name: str) -> None:
+        running = self._tasks.get(name)
+        if running is not None and not running.done():  # never two tasks polling one key
+            return
         self._tasks[name] = asyncio.create_task(self._poll_forever(name), name=f"poll {name}")
 
     # --- polling --------------------------------------------------------------------------------
@@ -151,19 +221,26 @@ class Exporter:
     async def poll(self, name: str) -> float:
         """Poll one key once; the seconds a 429 asks the next poll to wait (0 if none)."""
         state = self.states[name]
+        now = self.monotonic()
         balance, cause, wait = await poll_key(
             state,
             self.clients[name],
-            now=self.monotonic(),
+            now=now,
             activity_interval=self.activity_interval,
             keys_interval=self.interval,
         )
+        if self.ledger is not None:  # what this poll read afresh, to the ledger
+            fresh_keys = state.listed if state.listed_at == now else None
+            fresh_activity = state.activity if state.activity_at == now else None
+            polled_at = dt.datetime.fromtimestamp(self.clock(), dt.UTC)
+            await self.ledger.record(name, balance, fresh_keys, fresh_activity, polled_at)
         if cause is not None:
             self._failed(state, cause)
         else:
             assert balance is not None
             self._succeeded(state, balance)
             await self.check_alerts(state)
+        self._report_calls(state, cause is None)
         if state.listed is not None:
             self._note_workspaces(state)
             self.check_key_alerts(state, state.listed)
@@ -178,7 +255,54 @@ class Exporter:
                     state.spec.max_keys,
                 )
         self.render()
-        return min(wait, MAX_WAIT)
+        return min(wait, _defaults.MAX_POLL_WAIT)
+
+    def public_terms(self, spec: KeySpec) -> dict[str, str]:
+        """How /healthz and the page, which anyone who reaches the exporter reads, name the settings:
+        a key by its table (``the key of [keys.team-a]``), never by a file's path (the log says that)."""
+        terms = dict(self.terms)
+        if spec.origin is not None:
+            terms["key_source"] = f"the key of [keys.{spec.name}]"
+        return terms
+
+    def _public(self, spec: KeySpec, error: OpenRouterCreditsError) -> str:
+        """``kind: message``, as /healthz and the page show a failure: one line, no path."""
+        return printable(f"{error.kind}: {error.describe(self.public_terms(spec))}")
+
+    def _report_calls(self, state: KeyState, answered: bool) -> None:
+        """Keep ``state.incomplete`` (what /healthz and the page say of the calls that failed) and log
+        once when a call starts failing while the poll goes on, and once when it answers again."""
+        failed = state.failed_calls()
+        name = state.spec.name
+        if not answered:  # the poll's own failure says it all (logged by _failed)
+            state.incomplete = None
+            state.logged_calls = set()
+            return
+        parts = []
+        for call, error in failed.items():
+            shown = f"GET /{call} failed ({self._public(state.spec, error)}): {FEEDS[call]} unknown"
+            if call == "keys" and state.listing_not_before > self.monotonic():
+                shown += f"; not asked again for {state.listing_not_before - self.monotonic():.0f} s"
+            parts.append(shown)
+            if call not in state.logged_calls:
+                logger.info(
+                    "Key %s: GET /%s failed (%s): %s; %s unknown until it answers",
+                    name,
+                    call,
+                    error.kind,
+                    error.describe(state.spec.terms(self.terms)),
+                    FEEDS[call],
+                )
+        for call in sorted(state.logged_calls - failed.keys()):
+            logger.info("Key %s: GET /%s answers again", name, call)
+        if "keys" in failed and state.listing_not_before > self.monotonic() and "keys" not in state.logged_calls:
+            logger.info(
+                "Key %s: the listing is held back for %.0f s (a 429 on GET /keys)",
+                name,
+                state.listing_not_before - self.monotonic(),
+            )
+        state.logged_calls = set(failed)
+        state.incomplete = "; ".join(parts) or None
 
     def _note_workspaces(self, state: KeyState) -> None:
         """One log line when a discovering key's listing holds only the default workspace's keys (and
@@ -200,7 +324,7 @@ class Exporter:
         state.balance = None
         state.up = False
         message = error.describe(state.spec.terms(self.terms))
-        state.problem = f"{error.kind}: {message}"
+        state.problem = self._public(state.spec, error)
         if state.failing_since is None:
             state.failing_since = self.clock()
             logger.info("Key %s: the poll failed (%s): %s", state.spec.name, error.kind, message)
@@ -301,43 +425,44 @@ class Exporter:
 
     # --- serving --------------------------------------------------------------------------------
 
+    def key_families(self, name: str, state: KeyState, now: dt.datetime) -> list[Family]:
+        """One key's families: its gauges labelled ``key``, its listed keys and models (``discover``)
+        and its poll error counters."""
+        labels = {"key": name}
+        last_success = None if state.last_success is None else round(state.last_success, 3)
+        families = balance_metrics(state.balance, labels, up=state.up, last_success=last_success, calls=state.calls)
+        if state.spec.discover and state.listed is not None:
+            families += account_key_metrics(state.listed, now, labels, max_keys=state.spec.max_keys)
+        if state.spec.discover and state.activity is not None:
+            families.append(model_spend_metrics(state.activity.by_model(), labels, top=state.spec.top_models))
+        errors = [({**labels, "kind": kind}, float(count)) for kind, count in state.errors.items()]
+        return [*families, _errors_family(errors)]
+
     def families(self) -> list[Family]:
-        """Every key's gauges, labelled ``key``, and the poll error counters."""
-        groups = [
-            balance_metrics(
-                state.balance,
-                {"key": name},
-                up=state.up,
-                last_success=None if state.last_success is None else round(state.last_success, 3),
-            )
-            for name, state in self.states.items()
-        ]
-        errors = [
-            ({"key": name, "kind": kind}, float(count))
-            for name, state in self.states.items()
-            for kind, count in state.errors.items()
-        ]
+        """Every key's families, merged (a family's samples of all keys together)."""
         now = dt.datetime.fromtimestamp(self.clock(), dt.UTC)
-        for name, state in self.states.items():
-            if not state.spec.discover:
-                continue
-            labels = {"key": name}
-            if state.listed is not None:
-                groups.append(account_key_metrics(state.listed, now, labels, max_keys=state.spec.max_keys))
-            if state.activity is not None:
-                groups.append([model_spend_metrics(state.activity.by_model(), labels, top=state.spec.top_models)])
-        counter = Family(
-            "openrouter_credits_poll_errors_total",
-            "Failed calls to OpenRouter while polling, by key and kind of failure.",
-            "counter",
-            errors,
-        )
-        return [*merge_families(groups), counter]
+        return merge_families(self.key_families(name, state, now) for name, state in self.states.items())
 
     def render(self) -> None:
         """Render /metrics once, now (after each poll), so a scrape only sends bytes; the page is
-        rendered again at its next request (at most once per poll)."""
-        self._metrics = exposition(self.families()).encode()
+        rendered again at its next request (at most once per poll). Each key is rendered on its own:
+        one whose series raise is logged (once) and exported as ``up`` 0 alone; the others as ever."""
+        now = dt.datetime.fromtimestamp(self.clock(), dt.UTC)
+        parts = []
+        for name, state in self.states.items():
+            try:
+                parts.append(rendered_samples(self.key_families(name, state, now)))
+            except Exception:  # a bug, or text no rule foresaw: this key alone pays for it
+                if name not in self._unrendered:
+                    logger.exception("Key %s: its metrics could not be rendered; it shows as failing", name)
+                self._unrendered.add(name)
+                failed = balance_metrics(None, {"key": name}, up=False, last_success=None, calls={})
+                parts.append(rendered_samples(failed))
+            else:
+                if name in self._unrendered:
+                    logger.info("Key %s: its metrics are rendered again", name)
+                self._unrendered.discard(name)
+        self._metrics = joined_exposition(parts)
         self._page = None
 
     def page(self) -> bytes:
@@ -345,7 +470,7 @@ class Exporter:
         if self._page is None:
             from ._page import render_page, snapshot_of
 
-            self._page = render_page(snapshot_of(self.states, self.clock()))
+            self._page = render_page(snapshot_of(self.states, self.clock(), unrendered=self._unrendered))
         return self._page
 
     def health(self) -> tuple[int, str]:
@@ -360,6 +485,10 @@ class Exporter:
                 if state.last_success is not None and now - state.last_success > limit:
                     why = f"last success {now - state.last_success:.0f} s ago; {why}"
                 failing.append(f"{name}: {why}")
+            elif state.incomplete is not None:
+                failing.append(f"{name}: {state.incomplete}")
+            elif name in self._unrendered:
+                failing.append(f"{name}: its metrics could not be rendered (see the log)")
         if failing:
             return 503, "failing: " + "; ".join(failing) + "\n"
         ages = [now - state.last_success for state in self.states.values() if state.last_success is not None]
@@ -377,13 +506,14 @@ class Exporter:
             return 200, self.page(), HTML
         return 404, b"not found: /, /metrics, /healthz\n", PLAIN
 
-    async def run(self, host: str, port: int, ready: Any = None) -> None:
-        """Serve and poll until ``stop()``; ``ready(host, port)`` is called once listening. A port
-        that cannot be bound is a ConfigurationError naming --listen."""
+    async def run(self, host: str, port: int, ready: Any = None, *, limits: Limits | None = None) -> None:
+        """Serve and poll until ``stop()``; ``ready(host, port)`` is called once listening; the HTTP side
+        holds connections to ``limits`` (``Limits()`` by default). A port that cannot be bound is a
+        ConfigurationError naming --listen."""
         from ._http import HTTPServer, quiet_loop_errors
 
         quiet_loop_errors(asyncio.get_running_loop(), logger)
-        server = HTTPServer(self.route, logger=logger)
+        server = HTTPServer(self.route, limits=limits, logger=logger)
         try:
             bound = await server.start(host, port)
         except OSError as exc:
@@ -396,11 +526,14 @@ class Exporter:
         self._started = True
         for name in self.states:
             self._start(name)
-        delivery = asyncio.create_task(self.deliverer.run(), name="deliver alerts")
+        self._delivery = asyncio.create_task(self.deliverer.run(), name="deliver alerts")
         try:
             await self._stop.wait()
         finally:
             await server.close()
+            async with self._reloading:  # a reload under way ends first (it may restart delivery)
+                delivery, self._delivery = self._delivery, None
+            assert delivery is not None
             await self.deliverer.drain(0.5)  # what is left stays in the outbox for the next start
             delivery.cancel()
             await asyncio.gather(delivery, return_exceptions=True)
@@ -425,3 +558,12 @@ def default_state_dir(environ: Mapping[str, str] | None = None) -> Path:
     environ = os.environ if environ is None else environ
     base = environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     return Path(base) / "openrouter-credits"
+
+
+def _errors_family(samples: Sequence[tuple[Mapping[str, str], float]]) -> Family:
+    return Family(
+        "openrouter_credits_poll_errors_total",
+        "Failed calls to OpenRouter while polling, by key and kind of failure.",
+        "counter",
+        samples,
+    )

@@ -21,29 +21,22 @@ from typing import Any
 import attrs
 import httpx
 
+from .. import _defaults
 from .._apps.config_file import NAME, _print_warning
 from .._exceptions import ConfigurationError
 from .._logging import register_secret
 from .._settings import is_loopback, require_private
 from ._channels import (
+    HOOK_CHANNELS,
     NTFY_PRIORITY_NAMES,
-    NTFY_SERVER,
-    TELEGRAM_API_URL,
     Channel,
-    DiscordChannel,
     EmailChannel,
-    HookChannel,
     NtfyChannel,
-    SlackChannel,
-    TeamsChannel,
     TelegramChannel,
     WebhookChannel,
 )
 
 __all__ = ["INLINE_SECRETS", "KINDS", "SETTINGS", "channel_from_table", "webhook_channel"]
-
-#: A secret file larger than this holds no secret.
-SECRET_FILE_LIMIT = 8192
 
 
 @attrs.frozen
@@ -139,11 +132,13 @@ class _Reader:
         try:
             with open(path, "rb") as handle:
                 mode = os.fstat(handle.fileno()).st_mode
-                data = handle.read(SECRET_FILE_LIMIT + 1)
+                data = handle.read(_defaults.MAX_SECRET_FILE_BYTES + 1)
         except OSError as exc:
             raise self.error(f"{setting} names the file {path}, which cannot be read: {exc.strerror or exc}.") from None
-        if len(data) > SECRET_FILE_LIMIT:
-            raise self.error(f"{setting} names the file {path}, which is larger than {SECRET_FILE_LIMIT} bytes.")
+        if len(data) > _defaults.MAX_SECRET_FILE_BYTES:
+            raise self.error(
+                f"{setting} names the file {path}, which is larger than {_defaults.MAX_SECRET_FILE_BYTES} bytes."
+            )
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
@@ -229,13 +224,7 @@ def _webhook(name: str, reader: _Reader, secret: _Secret) -> Channel:
     url, source = found
     reader.url(url, source, "its token")
     _register_url(url)
-    kinds: dict[str, type[HookChannel]] = {
-        "slack": SlackChannel,
-        "discord": DiscordChannel,
-        "teams": TeamsChannel,
-        "webhook": WebhookChannel,
-    }
-    return kinds[str(reader.table["kind"])](name, url)
+    return HOOK_CHANNELS[str(reader.table["kind"])](name, url)
 
 
 TELEGRAM_TOKEN = re.compile(r"[0-9]+:[A-Za-z0-9_-]+")
@@ -250,7 +239,7 @@ def _telegram(name: str, reader: _Reader, secret: _Secret) -> Channel:
     chat_id = reader.table.get("chat_id")
     if isinstance(chat_id, bool) or not isinstance(chat_id, int | str) or (isinstance(chat_id, str) and not chat_id):
         raise reader.error(f"chat_id must be a chat's number or a channel's @name, not {chat_id!r}.")
-    api_url = reader.text("api_url", TELEGRAM_API_URL)
+    api_url = reader.text("api_url", _defaults.TELEGRAM_API_URL)
     assert api_url is not None
     reader.url(api_url, "api_url", "the bot token")
     api_url = api_url.rstrip("/")
@@ -269,7 +258,7 @@ def _ntfy(name: str, reader: _Reader, secret: _Secret) -> Channel:
     register_secret(topic)  # on a public server the topic is what keeps others from reading it
     found = reader.secret(secret, required=False)
     token = None if found is None else found[0]
-    server = reader.text("server", NTFY_SERVER)
+    server = reader.text("server", _defaults.NTFY_SERVER)
     assert server is not None
     reader.url(server, "server", "the access token" if token else "the alerts")
     priority = reader.table.get("priority")
@@ -294,7 +283,7 @@ def _email(name: str, reader: _Reader, secret: _Secret) -> Channel:
     starttls = reader.table.get("starttls", True)
     if not isinstance(starttls, bool):
         raise reader.error(f"starttls must be true or false, not {starttls!r}.")
-    port = reader.table.get("port", 587 if starttls else 25)
+    port = reader.table.get("port", _defaults.SMTP_STARTTLS_PORT if starttls else _defaults.SMTP_PLAIN_PORT)
     if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
         raise reader.error(f"port must be a number from 1 to 65535, not {port!r}.")
     sender = _address(reader, "from", reader.table.get("from"))
@@ -316,10 +305,7 @@ def _email(name: str, reader: _Reader, secret: _Secret) -> Channel:
 
 
 _BUILDERS: Mapping[str, Callable[[str, _Reader, _Secret], Channel]] = {
-    "slack": _webhook,
-    "discord": _webhook,
-    "teams": _webhook,
-    "webhook": _webhook,
+    **dict.fromkeys(HOOK_CHANNELS, _webhook),
     "telegram": _telegram,
     "ntfy": _ntfy,
     "email": _email,

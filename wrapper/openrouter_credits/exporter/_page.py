@@ -1,14 +1,19 @@
 """The status page, ``GET /``: one HTML page for people, from what the exporter already knows.
 
-For each key: remaining, spendable, days left and its state (ok, below a threshold, spiking, or
-failing, with the reason), and 30 days of spend as an SVG bar chart drawn here (one ``<rect
-class="bar">`` a day, a ``<title>`` giving the date and amount). When a key discovers the account's
+For each key: remaining, spendable, days left, the key's own limit and usage (where the command
+shows them), its state (starting, ok, below a threshold or spiking, unchecked: a threshold whose
+figure is unknown, or failing, with the reason: the kind of failure, never a file's path) and 30
+days of spend as an SVG bar chart drawn here (one ``<rect class="bar">`` a day, a ``<title>``
+giving the date and amount). When a key discovers the account's
 keys (``KeyState.listed``, filled by the discovery poll from ``GET /keys``) the page adds the keys
 closest to their limits; when spend per model is known (``KeyState.models``), the top models. Without
 that data those sections are simply absent.
 
 No JavaScript, no external assets (the style is inline), never a key (only names the file gives, and
-the labels OpenRouter lists). ``snapshot_of`` takes the states; ``render_page`` is a pure function of
+the labels OpenRouter lists). Names from OpenRouter are shortened (the whole name in a ``title``),
+isolated (``<bdi>``: a right-to-left name cannot reorder what is around it) and their control
+characters shown as escapes. Each section is rendered on its own: one that fails says so, and the
+others show. ``snapshot_of`` takes the states; ``render_page`` is a pure function of
 the snapshot, rendered at most once per poll by the exporter (like /metrics), in about a millisecond
 for 50 keys and 1,000 discovered keys (``bench/page.py``).
 """
@@ -18,23 +23,30 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import heapq
-from collections.abc import Iterable, Mapping
+import logging
+from collections.abc import Callable, Collection, Iterable, Mapping
 from html import escape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 
 from .._activity import ACTIVITY_DAYS, DailySpend
 from .._apps.spike import spike_of
+from .._defaults import SHOWN_NAME_CHARS
 from .._format import days, money
+from .._logging import EXPORTER_LOGGER
 from .._money import exact_sum
+from .._text import printable, shorten
 
 if TYPE_CHECKING:
     from .._activity import Activity
     from .._api_key import ApiKey
     from ._poll import KeyState
 
-__all__ = ["KeyView", "Snapshot", "render_page", "snapshot_of"]
+__all__ = ["KeyView", "OwnKey", "Snapshot", "render_page", "snapshot_of"]
+
+logger = logging.getLogger(EXPORTER_LOGGER)
+T = TypeVar("T")
 
 #: How many discovered keys and models the page lists.
 TOP_KEYS = 20
@@ -47,9 +59,27 @@ _STEP = CHART_WIDTH // ACTIVITY_DAYS  # 20 px a day
 
 
 @attrs.frozen
+class OwnKey:
+    """The key's own limit and usage (``GET /key``), as the command's ``Key limit`` and ``Key usage``
+    rows show them: ``limit`` None for none, ``left`` None when not said, ``reset`` the window."""
+
+    limit: float | None
+    left: float | None
+    reset: str | None
+    usage: float
+    usage_daily: float
+    usage_weekly: float
+    usage_monthly: float
+
+
+@attrs.frozen
 class KeyView:
-    """One watched key, as the page shows it. ``state``: ``"ok"``, ``"below"`` (a threshold or a
-    spike) or ``"failing"``; ``reason`` says why when not ok, or why a figure is unknown."""
+    """One watched key, as the page shows it. ``state``: ``"starting"`` (no poll has ended yet),
+    ``"ok"``, ``"below"`` (a threshold or a spike), ``"unchecked"`` (a threshold whose figure is
+    unknown) or ``"failing"`` (the poll failed, or a call of it did: the figures read still show);
+    ``reason`` says why when not ok. ``own``: the key's own limit and usage, where the command shows
+    them (an ordinary key, or a management key with a limit); ``note``: why the account's figures are
+    unknown to this kind of key."""
 
     name: str
     state: str
@@ -60,6 +90,14 @@ class KeyView:
     spend_per_day: float | None = None
     daily: tuple[DailySpend, ...] | None = None
     daily_unknown: str | None = None
+    own: OwnKey | None = None
+    note: str | None = None
+    #: Whether the balance was read (its figures show); by default, unless starting or failing.
+    known: bool | None = None
+
+    @property
+    def balance_known(self) -> bool:
+        return self.state not in ("starting", "failing") if self.known is None else self.known
 
 
 @attrs.frozen
@@ -110,21 +148,50 @@ class Snapshot:
 
 def _view(name: str, state: KeyState, now: dt.datetime) -> KeyView:
     balance, spec = state.balance, state.spec
+    if not state.polled:
+        return KeyView(name, "starting", "the first poll has not ended yet")
     if not state.up or balance is None:
-        why = state.problem or ("not polled yet" if not state.polled else "the last poll failed")
-        return KeyView(name, "failing", why)
-    reasons = []
-    if spec.below is not None and balance.spendable is not None and balance.spendable < spec.below:
-        reasons.append(f"may spend {money(balance.spendable)}, under its threshold of {money(spec.below)}")
-    if spec.days_below is not None and balance.days_left is not None and balance.days_left < spec.days_below:
-        reasons.append(f"{days(balance.days_left)} days left, under its threshold of {spec.days_below:g}")
+        return KeyView(name, "failing", state.problem or "the last poll failed")
+    tripped, unchecked = [], []
+    if spec.below is not None:
+        if balance.spendable is None:
+            unchecked.append(f"below cannot be checked: {balance.unknown.get('spendable', 'spendable is unknown')}")
+        elif balance.spendable < spec.below:
+            tripped.append(f"may spend {money(balance.spendable)}, under its threshold of {money(spec.below)}")
+    if spec.days_below is not None:
+        if balance.days_left is None:
+            unchecked.append(f"days_below cannot be checked: {balance.unknown.get('days_left', 'days left unknown')}")
+        elif balance.days_left < spec.days_below:
+            tripped.append(f"{days(balance.days_left)} days left, under its threshold of {spec.days_below:g}")
     if spec.spike is not None:
-        spike, _ = spike_of(balance, now, today=state.today_spend())
-        if spike is not None and spike.tripped(spec.spike, spec.spike_min_dollars):
-            reasons.append(f"spike: {spike.describe()}")
+        spike, why = spike_of(balance, now, today=state.today_spend())
+        if spike is None:
+            unchecked.append(f"spike cannot be checked: {why}")
+        elif spike.tripped(spec.spike, spec.spike_min_dollars):
+            tripped.append(f"spike: {spike.describe()}")
+    if state.incomplete is not None:
+        status, reasons = "failing", [state.incomplete, *tripped, *unchecked]
+    elif tripped:
+        status, reasons = "below", [*tripped, *unchecked]
+    else:
+        status, reasons = ("unchecked" if unchecked else "ok"), unchecked
+    key = balance.key
+    own = None
+    if key is not None and (not key.is_management_key or key.limit is not None):
+        own = OwnKey(
+            None if key.limit is None else float(key.limit),
+            key.limit_left,
+            key.limit_reset,
+            key.usage,
+            key.usage_daily,
+            key.usage_weekly,
+            key.usage_monthly,
+        )
+    why = balance.unknown.get("remaining") if key is not None and not key.is_management_key else None
+    note = None if why is None else f"This is not a management key: {why}."
     return KeyView(
         name,
-        "below" if reasons else "ok",
+        status,
         "; ".join(reasons) or None,
         balance.remaining,
         balance.spendable,
@@ -132,23 +199,45 @@ def _view(name: str, state: KeyState, now: dt.datetime) -> KeyView:
         balance.spend_per_day,
         balance.daily_spend,
         balance.unknown.get("daily_spend"),
+        own,
+        note,
+        known=True,
     )
 
 
-def snapshot_of(states: Mapping[str, KeyState], at: float) -> Snapshot:
-    """The page's data from the exporter's states at ``at`` (seconds since the epoch)."""
+def _each(items: Iterable[tuple[str, KeyState]], make: Callable[[str, KeyState], Iterable[T]]) -> list[T]:
+    """``make``'s items for each key, a key whose items cannot be made left out (and logged)."""
+    made: list[T] = []
+    for name, state in items:
+        try:
+            made += make(name, state)
+        except Exception:  # a bug, or text no rule foresaw: this key's part alone is missing
+            logger.exception("Key %s: the status page could not show part of it", name)
+    return made
+
+
+def snapshot_of(states: Mapping[str, KeyState], at: float, *, unrendered: Collection[str] = ()) -> Snapshot:
+    """The page's data from the exporter's states at ``at`` (seconds since the epoch); the keys
+    whose metrics could not be rendered (``unrendered``) show as failing."""
     now = dt.datetime.fromtimestamp(at, dt.UTC)
-    return Snapshot(
-        now,
-        tuple(_view(name, state, now) for name, state in states.items()),
-        tuple((name, _listed(key)) for name, state in states.items() for key in state.listed or ()),
-        tuple((name, model) for name, state in states.items() for model in _models(state)),
-        tuple(
-            (name, state.listed.workspaces_note or "")
-            for name, state in states.items()
-            if state.listed is not None and not state.listed.complete
-        ),
-    )
+    views = []
+    for name, state in states.items():
+        try:
+            view = _view(name, state, now)
+        except Exception:
+            logger.exception("Key %s: the status page could not show it", name)
+            view = KeyView(name, "failing", "this key could not be shown (see the log)")
+        if name in unrendered and view.state != "failing":
+            view = attrs.evolve(view, state="failing", reason="its metrics could not be rendered (see the log)")
+        views.append(view)
+    listed = _each(states.items(), lambda name, state: [(name, _listed(key)) for key in state.listed or ()])
+    models = _each(states.items(), lambda name, state: [(name, model) for model in _models(state)])
+    default_only = [
+        (name, state.listed.workspaces_note or "")
+        for name, state in states.items()
+        if state.listed is not None and not getattr(state.listed, "complete", True)
+    ]
+    return Snapshot(now, tuple(views), tuple(listed), tuple(models), tuple(default_only))
 
 
 def _listed(key: ApiKey) -> ListedKey:
@@ -175,14 +264,36 @@ h1{font-size:1.5em;margin-bottom:.2em}.at{color:#646970;margin-top:0}
 section.key{border:1px solid #dcdcde;border-radius:6px;padding:.6em 1em;margin:1em 0}
 h2{font-size:1.15em;margin:.2em 0}.state{font-size:.8em;padding:.1em .5em;border-radius:3px;margin-left:.5em}
 .ok{background:#d7f0dd;color:#0a5b1f}.below{background:#fcf0c3;color:#6b4e00}.failing{background:#f9d6d6;color:#8a1f1f}
+.starting,.unchecked{background:#e4e7ea;color:#3c434a}.note{margin:.3em 0;color:#646970;font-size:.9em}
 dl{display:grid;grid-template-columns:repeat(4,max-content);gap:0 1.5em;margin:.5em 0}dt{color:#646970}
 dd{margin:0;font-size:1.2em;font-variant-numeric:tabular-nums}.reason{margin:.3em 0;color:#50575e}
 rect.bar{fill:#3b82c4}rect.bar:hover{fill:#1d5a91}svg text{font-size:11px;fill:#646970}
 table{border-collapse:collapse;margin:.5em 0}th,td{padding:.2em .8em;text-align:left}
+td.name{max-width:30em;overflow-wrap:anywhere}
 td.n{text-align:right;font-variant-numeric:tabular-nums}tr:nth-child(even){background:#f6f7f7}
 """
 
-_STATE_WORDS = {"ok": "ok", "below": "below threshold", "failing": "failing"}
+_STATE_WORDS = {
+    "starting": "starting",
+    "ok": "ok",
+    "below": "below threshold",
+    "unchecked": "threshold unchecked",
+    "failing": "failing",
+}
+
+
+def _name(name: str) -> str:
+    """A name from OpenRouter as the page shows it: its control characters as escapes, shortened
+    (the whole name in a ``title``), isolated from the text around it (``<bdi>``)."""
+    whole = printable(name)
+    short = shorten(whole, SHOWN_NAME_CHARS)
+    title = "" if short == whole else f' title="{escape(whole)}"'
+    return f"<bdi{title}>{escape(short)}</bdi>"
+
+
+def _text(text: str) -> str:
+    """A reason or a note (which may quote OpenRouter's text): one line, escaped."""
+    return escape(printable(text))
 
 
 def _amount(value: float | None) -> str:
@@ -223,6 +334,20 @@ def _chart(daily: tuple[DailySpend, ...]) -> str:
     )
 
 
+def _own(own: OwnKey) -> str:
+    """The key's own limit and usage, as the command's ``Key limit`` and ``Key usage`` rows."""
+    limit = "none" if own.limit is None else money(own.limit)
+    if own.limit is not None and own.reset:
+        limit += f" {escape(printable(own.reset))}"
+    left = "-" if own.limit is None else _amount(own.left)
+    return (
+        '<dl class="own"><dt>Key limit</dt><dt>Limit left</dt><dt>Key usage</dt><dt>Today, week, month</dt>'
+        f'<dd class="key-limit">{limit}</dd><dd class="key-left">{left}</dd>'
+        f'<dd class="key-usage">{money(own.usage)}</dd>'
+        f"<dd>{money(own.usage_daily)}, {money(own.usage_weekly)}, {money(own.usage_monthly)}</dd></dl>"
+    )
+
+
 def _key_section(view: KeyView) -> str:
     name = escape(view.name)
     parts = [
@@ -230,19 +355,23 @@ def _key_section(view: KeyView) -> str:
         f'<span class="state {view.state}">{_STATE_WORDS[view.state]}</span></h2>'
     ]
     if view.reason:
-        parts.append(f'<p class="reason">{escape(view.reason)}</p>')
-    if view.state != "failing":
+        parts.append(f'<p class="reason">{_text(view.reason)}</p>')
+    if view.balance_known:
         left = "unknown" if view.days_left is None else days(view.days_left)
         parts.append(
             f"<dl><dt>Remaining</dt><dt>Spendable</dt><dt>Days left</dt><dt>Spend per day</dt>"
             f'<dd class="remaining">{_amount(view.remaining)}</dd><dd class="spendable">{_amount(view.spendable)}</dd>'
             f'<dd class="days-left">{left}</dd><dd>{_amount(view.spend_per_day)}</dd></dl>'
         )
+        if view.own is not None:
+            parts.append(_own(view.own))
+        if view.note:
+            parts.append(f'<p class="note">{_text(view.note)}</p>')
         if view.daily is not None:
             total = exact_sum(day.usage for day in view.daily)
             parts.append(f"<p>30-day spend: {money(total)}</p>{_chart(view.daily)}")
-        elif view.daily_unknown:
-            parts.append(f'<p class="reason">30-day spend unknown: {escape(view.daily_unknown)}</p>')
+        elif view.daily_unknown and view.note is None:
+            parts.append(f'<p class="reason">30-day spend unknown: {_text(view.daily_unknown)}</p>')
     parts.append("</section>")
     return "".join(parts)
 
@@ -252,7 +381,7 @@ def _closest(listed: Iterable[tuple[str, ListedKey]]) -> str:
     if not limited:
         return ""
     rows = [
-        f"<tr><td>{escape(key.name)}</td><td>{escape(owner)}</td><td class=n>{money(key.usage)}</td>"
+        f'<tr><td class="name">{_name(key.name)}</td><td>{escape(owner)}</td><td class=n>{money(key.usage)}</td>'
         f"<td class=n>{money(key.limit or 0.0)}</td><td class=n>{_amount(key.limit_remaining)}</td>"
         f"<td class=n>{used * 100:.0f}%</td></tr>"
         for used, owner, key in heapq.nlargest(TOP_KEYS, limited, key=lambda item: item[0])
@@ -281,7 +410,10 @@ def _top_models(models: Iterable[tuple[str, ModelSpend]]) -> str:
         return ""
     window = "30d" if "30d" in by_window else max(by_window)
     ranked = heapq.nlargest(TOP_MODELS, by_window[window].items(), key=lambda item: item[1])
-    rows = [f"<tr><td>{escape(model)}</td><td class=n>{_dollars(dollars)}</td></tr>" for model, dollars in ranked]
+    rows = [
+        f'<tr><td class="name">{_name(model)}</td><td class=n>{_dollars(dollars)}</td></tr>'
+        for model, dollars in ranked
+    ]
     return (
         f'<section id="models"><h2>Top models ({escape(window)})</h2><table><tr><th>Model</th><th>Spend</th></tr>'
         + "".join(rows)
@@ -289,12 +421,21 @@ def _top_models(models: Iterable[tuple[str, ModelSpend]]) -> str:
     )
 
 
+def _section(render: Callable[[], str], what: str) -> bytes:
+    """One section as UTF-8; one that cannot be rendered is logged and says so, the others show."""
+    try:
+        return render().encode()
+    except Exception:
+        logger.exception("The status page could not show %s", what)
+        shown = f"{escape(what)} could not be shown (see the log)."
+        return f'<section class="key"><p class="reason">{shown}</p></section>'.encode()
+
+
 def render_page(snapshot: Snapshot) -> bytes:
     """The page, UTF-8 HTML: a pure function of ``snapshot``."""
     counts = {state: sum(view.state == state for view in snapshot.keys) for state in _STATE_WORDS}
     summary = ", ".join(f"{count} {_STATE_WORDS[state]}" for state, count in counts.items() if count)
-    body = "".join(_key_section(view) for view in snapshot.keys)
-    return (
+    head = (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta http-equiv="refresh" content="60">'
@@ -303,6 +444,11 @@ def render_page(snapshot: Snapshot) -> bytes:
         f'<p class="at">{len(snapshot.keys)} key(s): {summary or "none"}. As of '
         f'{snapshot.at:%Y-%m-%d %H:%M:%S} UTC. <a href="/metrics">/metrics</a> '
         f'<a href="/healthz">/healthz</a></p>'
-        f"{body}{_closest(snapshot.listed)}{_default_only(snapshot.default_only)}{_top_models(snapshot.models)}"
-        "</body></html>"
-    ).encode()
+    )
+    sections = [_section(functools.partial(_key_section, view), f"key {view.name}") for view in snapshot.keys]
+    sections.append(_section(functools.partial(_closest, snapshot.listed), "the keys closest to their limits"))
+    sections.append(
+        _section(functools.partial(_default_only, snapshot.default_only), "the note on the default workspace")
+    )
+    sections.append(_section(functools.partial(_top_models, snapshot.models), "the top models"))
+    return b"".join([head.encode(), *sections, b"</body></html>"])

@@ -1,6 +1,8 @@
-"""One poll of one key: ``/credits`` and ``/key`` each time, ``/activity`` at most every 15 minutes,
-combined into a Balance by the library's one rule (``balance_from``); for a key with ``discover``,
-the account's keys (``list_keys()``) at most once a minute, apart from the balance."""
+"""One poll of one key: ``/credits`` and ``/key`` each time, ``/activity`` at most every 15 minutes
+(at the next poll after it failed), combined into a Balance by the library's one rule
+(``balance_from``); for a key with ``discover``, the account's keys (``list_keys()``) at most once a
+minute, apart from the balance. Each call's last outcome is kept (``KeyState.calls``): a poll whose
+balance is known may still lack part of what it needs."""
 
 from __future__ import annotations
 
@@ -9,8 +11,10 @@ from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 
+from .. import _defaults
 from .._activity import Activity
 from .._apps.config_file import KeySpec
+from .._apps.metrics import refused
 from .._balance import Balance, api_errors, balance_from
 from .._exceptions import (
     ERROR_KINDS,
@@ -24,13 +28,9 @@ from .._money import exact_sum
 if TYPE_CHECKING:
     from .._api_key import KeyListing
     from .._client import AsyncCreditsClient
+    from .._key_info import KeyInfo
 
-__all__ = ["KEYS_MIN_INTERVAL", "KEYS_RATE_LIMIT_WAIT", "KeyState", "poll_key"]
-
-#: ``GET /keys`` is asked at most this often (seconds), whatever the key's interval.
-KEYS_MIN_INTERVAL = 60.0
-#: How long a 429 on ``/keys`` without Retry-After keeps the listing from being asked again.
-KEYS_RATE_LIMIT_WAIT = 60.0
+__all__ = ["KeyState", "poll_key"]
 
 
 @attrs.define
@@ -60,6 +60,19 @@ class KeyState:
     warned_max_keys: bool = False
     #: Why the last listings held only the default workspace's keys, once logged (None: not so).
     default_only: str | None = None
+    #: Each call's last outcome (``credits``, ``key``, ``activity``, ``keys``): True when it answered,
+    #: False when it failed; a call this kind of key may not make, or not made yet, is absent.
+    calls: dict[str, bool] = attrs.Factory(dict)
+    #: Each failed call's error, as long as it fails (the calls absent from ``calls`` never here).
+    call_errors: dict[str, OpenRouterCreditsError] = attrs.Factory(dict)
+    #: What /healthz and the page say of the calls that failed while the balance was read (None: none).
+    incomplete: str | None = None
+    #: The failed calls the log has told of (each logged once when it fails, once when it answers).
+    logged_calls: set[str] = attrs.Factory(set)
+
+    def failed_calls(self) -> dict[str, OpenRouterCreditsError]:
+        """The calls whose last attempt failed, with their errors."""
+        return {name: self.call_errors[name] for name, ok in self.calls.items() if not ok}
 
     def today_spend(self) -> float | None:
         """The account's spend today as its keys' ``usage_daily`` sum (a management key's own is 0),
@@ -75,19 +88,24 @@ async def poll_key(
     *,
     now: float,
     activity_interval: float,
-    keys_interval: float = KEYS_MIN_INTERVAL,
+    keys_interval: float = _defaults.MIN_KEYS_INTERVAL,
 ) -> tuple[Balance | None, OpenRouterCreditsError | None, float]:
     """Poll once: the balance (or the error that makes the poll fail as a whole) and the seconds a
     429 asked the next poll to wait (0 if none). Counts each failed call in ``state.errors``.
 
     With ``discover``, ``/keys`` too, at most every ``keys_interval`` (one minute at least) and not
-    before a 429 on it allows: its failure alone drops the listing (``state.listed`` None) and is
-    counted, but fails neither the poll nor the balance."""
+    before a 429 on it allows (its Retry-After capped at ``MAX_POLL_WAIT``): its failure alone drops
+    the listing (``state.listed`` None) and is counted, but fails neither the poll nor the balance
+    (the poll is incomplete: ``state.calls["keys"]`` False)."""
     calls: dict[str, Any] = {"credits": client.get_credits(), "key": client.get_key()}
-    if state.activity_at is None or now - state.activity_at >= activity_interval:
-        calls["activity"] = client.get_activity()  # at most every 15 minutes, answered or not
+    if (
+        state.activity_at is None
+        or now - state.activity_at >= activity_interval
+        or state.calls.get("activity") is False
+    ):
+        calls["activity"] = client.get_activity()  # at most every 15 minutes, or again after a failure
         state.activity_at = now
-    due = state.listed_at is None or now - state.listed_at >= max(keys_interval, KEYS_MIN_INTERVAL)
+    due = state.listed_at is None or now - state.listed_at >= max(keys_interval, _defaults.MIN_KEYS_INTERVAL)
     if state.spec.discover and now >= state.listing_not_before and due:
         calls["keys"] = client.list_keys(include_disabled=True)
         state.listed_at = now
@@ -97,14 +115,27 @@ async def poll_key(
     if "keys" in outcomes:
         listing_error = errors.get("keys")
         state.listed = None if listing_error else cast("KeyListing", outcomes["keys"])
-        if isinstance(listing_error, RateLimitError):
-            state.listing_not_before = now + (listing_error.retry_after or KEYS_RATE_LIMIT_WAIT)
+        if isinstance(listing_error, RateLimitError):  # capped as the balance's wait is
+            wait = min(listing_error.retry_after or _defaults.KEYS_RATE_LIMIT_WAIT, _defaults.MAX_POLL_WAIT)
+            state.listing_not_before = now + wait
     if "activity" in outcomes:
         # Unknown after a failure: never an old month passed off as current. The error is kept, so
         # the reason stays right on the polls that do not ask /activity again.
         state.activity_error = errors.get("activity")
         state.activity = None if state.activity_error else cast(Activity, outcomes["activity"])
     state.polled = True
+    key = outcomes["key"] if not isinstance(outcomes["key"], BaseException) else None
+    for name in outcomes:
+        error = errors.get(name)
+        if error is None:
+            state.calls[name] = True
+            state.call_errors.pop(name, None)
+        elif refused(name, error, cast("KeyInfo | None", key)):
+            state.calls.pop(name, None)
+            state.call_errors.pop(name, None)
+        else:
+            state.calls[name] = False
+            state.call_errors[name] = error
     balance: Balance | None = None
     cause: OpenRouterCreditsError | None = None
     try:

@@ -28,10 +28,11 @@ from types import TracebackType
 from typing import Any
 
 from .._exceptions import ConfigurationError
+from .._logging import EXPORTER_LOGGER
 
 __all__ = ["LOCK_NAME", "StateDir", "read_json", "write_json"]
 
-logger = logging.getLogger("openrouter_credits.exporter")
+logger = logging.getLogger(EXPORTER_LOGGER)
 
 #: The file in the state directory that the running exporter holds a lock on (and writes its pid to).
 LOCK_NAME = "lock"

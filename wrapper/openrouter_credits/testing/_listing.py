@@ -175,7 +175,7 @@ def listed_key(name: str, **fields: Any) -> dict[str, Any]:
     default (no limit, no usage, enabled, never expiring); ``hash`` from the name unless given, and
     ``limit_remaining`` from the limit and the window's usage unless given. Fields beyond the document
     (``last_used_at``) are served as given."""
-    digest = hashlib.sha256(f"mock-listed-key:{name}".encode()).hexdigest()
+    digest = hashlib.sha256(f"mock-listed-key:{name}".encode("utf-8", "surrogatepass")).hexdigest()  # any name
     key: dict[str, Any] = {
         "byok_usage": 0.0,
         "byok_usage_daily": 0.0,

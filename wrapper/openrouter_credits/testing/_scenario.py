@@ -251,9 +251,12 @@ class Scenario(Listings):
             found = self._key(key)
             today = self._clock().date()
             scripted = self._history[found]
+            activity = self._activity[found]
             current = self._activity_now(found)
         if scripted is not None:
             return split_at_window(scripted, today)[0], current
+        if activity is not None:  # a scripted /activity is the account's whole spend
+            return [], current
         return default_older(today), current
 
     @property

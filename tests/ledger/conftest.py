@@ -1,0 +1,66 @@
+"""Ledgers for the tests: a SQLite file, or a schema of its own on the real PostgreSQL server that
+``postgres.py`` starts once per test run (a database per xdist worker)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from postgres import LOCKED_PASSWORD, LOCKED_ROLE, acquire, release, wait_ready
+
+from openrouter_credits.ledger import Location
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of this worker's own database on the shared PostgreSQL server."""
+    import psycopg
+
+    shared = tmp_path_factory.getbasetemp().parent / "postgres"
+    info = acquire(shared)
+    try:
+        port = int(str(info["port"]))
+        wait_ready(port)
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        database = f"ledger_{worker}"
+        admin = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {database}")
+            conn.execute(f"CREATE DATABASE {database}")
+            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (LOCKED_ROLE,)).fetchone()
+            if not exists:
+                conn.execute(f"CREATE ROLE {LOCKED_ROLE} LOGIN PASSWORD '{LOCKED_PASSWORD}'")
+        yield f"postgresql://postgres@127.0.0.1:{port}/{database}"
+    finally:
+        release(shared)
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> Iterator[str]:
+    """A schema of this test's own, named in the URL (search_path), dropped afterwards."""
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    yield f"{pg_server}?options=-csearch_path%3D{schema}"
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> Location:
+    """Each ledger test runs on SQLite and on the real PostgreSQL."""
+    if request.param == "sqlite":
+        return Location(path=tmp_path / "ledger.sqlite3")
+    return Location(url=request.getfixturevalue("pg_url"), origin="--ledger")
+
+
+@pytest.fixture(autouse=True)
+def _own_data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the user's own ledger."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.delenv("OPENROUTER_CREDITS_LEDGER", raising=False)

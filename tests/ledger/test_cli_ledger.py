@@ -1,0 +1,181 @@
+"""sync, report and history through the command (in-process main(argv)): totals equal the sum of
+their rows, FOCUS columns, gaps never $0, the view's This month line only with a ledger, and each
+fault of the ledger a sentence and its exit status."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from postgres import LOCKED_ROLE
+from test_ledger import NOW, Clock
+
+from openrouter_credits.cli._main import main
+from openrouter_credits.testing import MockOpenRouter, MockServer
+
+
+@pytest.fixture(scope="module")
+def clock() -> Clock:
+    return Clock(NOW)
+
+
+@pytest.fixture(scope="module")
+def server(clock: Clock) -> Iterator[MockServer]:
+    with MockServer(MockOpenRouter(clock=clock)) as running:
+        yield running
+
+
+@pytest.fixture
+def env(server: MockServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    server.app.reset()
+    server.app.set_activity([
+        {"date": "2026-11-20", "usage": 1.25, "model": "openai/gpt-4.1"},
+        {"date": "2026-11-20", "usage": 0.1, "model": "anthropic/claude-sonnet-4"},
+        {"date": "2026-11-23", "usage": 2.0, "model": "openai/gpt-4.1"},
+    ])  # fmt: skip
+    server.app.set_keys([{"name": "ci", "hash": "a" * 64, "usage": 10.0, "usage_daily": 1.0}])
+    monkeypatch.setenv("OPENROUTER_API_KEY", server.app.provisioning_key)
+    monkeypatch.setenv("OPENROUTER_BASE_URL", server.base_url)
+    return tmp_path / "ledger.sqlite3"
+
+
+# The command's syncs leave analytics out (--no-analytics): its backfill is paced at 64 queries a minute
+# in real time, a few seconds a sync; test_ledger.py runs it against the mock in virtual time.
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    status = main(argv, clock=lambda: NOW)
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_report_totals_are_the_sum_of_their_rows(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--json and --csv of a month by model: the total is the exact sum of the lines."""
+    assert run(["sync", "--ledger", str(env), "--quiet", "--no-analytics"], capsys) == (0, "", "")
+    status, out, _ = run(["report", "--ledger", str(env), "--month", "2026-11", "--by", "model", "--json"], capsys)
+    assert status == 0
+    found = json.loads(out)
+    assert [(r["model"], r["usage"]) for r in found["rows"]] == [
+        ("openai/gpt-4.1", 3.25), ("(not broken down)", 1.0), ("anthropic/claude-sonnet-4", 0.1),
+    ]  # fmt: skip
+    assert found["total"] == 4.35
+    assert found["gaps"] == []
+    status, out, _ = run(["report", "--ledger", str(env), "--month", "2026-11", "--by", "model", "--csv"], capsys)
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert sum(Decimal(r["usage"]) for r in rows[:-1]) == Decimal(rows[-1]["usage"]) == Decimal("4.35")
+
+
+def test_focus_export(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--format focus: FOCUS's columns, a row per day and model, costs summing to the period's."""
+    run(["sync", "--ledger", str(env), "--quiet", "--no-analytics"], capsys)
+    status, out, _ = run(["report", "--ledger", str(env), "--from", "2026-11-20", "--to", "2026-11-23",
+                          "--by", "model", "--format", "focus"], capsys)  # fmt: skip
+    assert status == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert {"BilledCost", "EffectiveCost", "ChargePeriodStart", "ServiceName", "SubAccountId", "ResourceId"} <= set(
+        rows[0]
+    )
+    assert [(r["ChargePeriodStart"], r["ServiceName"], r["BilledCost"]) for r in rows] == [
+        ("2026-11-20T00:00:00Z", "openai/gpt-4.1", "1.25"),
+        ("2026-11-20T00:00:00Z", "anthropic/claude-sonnet-4", "0.10"),
+        ("2026-11-23T00:00:00Z", "openai/gpt-4.1", "2.00"),
+    ]
+    assert {r["BillingCurrency"] for r in rows} == {"USD"}
+
+
+def test_history_shows_gaps_as_gaps(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Without the analytics backfill, the days before /activity's 30 are not in the ledger: gaps."""
+    run(["sync", "--ledger", str(env), "--quiet", "--no-analytics"], capsys)
+    status, out, _ = run(["history", "--ledger", str(env), "--days", "32"], capsys)
+    lines = out.splitlines()
+    assert status == 0
+    assert [line.split() for line in lines[:3]] == [
+        ["2026-10-23", "gap"],
+        ["2026-10-24", "gap"],
+        ["2026-10-25", "$0.00"],
+    ]
+    assert lines[-1] == "Total $3.35 over 30 days, $0.11 a day on average; 2 days not in the ledger (gaps, not $0)"
+
+
+def test_the_views_this_month_line_only_with_a_ledger(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a ledger the view is as it was; with one, it ends with This month (so far, at the pace)."""
+    _, before, _ = run([], capsys)
+    assert "This month" not in before
+    monkeypatch.setenv("OPENROUTER_CREDITS_LEDGER", str(env))
+    run(["sync", "--quiet", "--no-analytics"], capsys)
+    _, after, _ = run([], capsys)
+    assert after.startswith(before.rstrip("\n"))
+    assert after.splitlines()[-1] == "This month      $4.35  (so far; $5.55 at this pace by 30 Nov)"
+
+
+def test_ledger_faults_exit_with_their_status(env: Path, capsys: pytest.CaptureFixture[str], pg_server: str) -> None:
+    """No ledger yet: 8; not a ledger: 7; PostgreSQL down: 8; PostgreSQL refusing the login: 7; a
+    password on the command line: 2. Each one sentence, never a password."""
+    status, _, err = run(["report", "--ledger", str(env)], capsys)
+    assert (status, err) == (8, f"error: There is no ledger at {env} yet: run openrouter-credits sync first (or name "
+                                "another with --ledger).\n")  # fmt: skip
+    env.write_text("x" * 4096)
+    status, _, err = run(["sync", "--ledger", str(env)], capsys)
+    assert status == 7
+    assert err.startswith(f"error: {env} is not a ledger (SQLite says: file is not a database)")
+    status, _, err = run(["report", "--ledger", "postgresql://postgres@127.0.0.1:1/ledger"], capsys)
+    assert status == 8
+    assert err.startswith("error: Cannot connect to the ledger at postgresql://postgres@127.0.0.1:1/ledger")
+    port = pg_server.split(":")[2].split("/")[0]
+    os.environ["PGPASSWORD"] = "wrong-password"
+    try:
+        status, _, err = run(["report", "--ledger", f"postgresql://{LOCKED_ROLE}@127.0.0.1:{port}/postgres"], capsys)
+    finally:
+        del os.environ["PGPASSWORD"]
+    assert status == 7
+    assert "refused to connect to the ledger" in err
+    assert "password authentication failed" in err
+    assert "wrong-password" not in err
+    status, _, err = run(["report", "--ledger", "postgresql://u:hunter2@127.0.0.1/db"], capsys)
+    assert status == 2
+    assert "hunter2" not in err
+    assert "holds a password" in err
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_FSIZE as a full disk")
+def test_a_full_disk_leaves_the_ledger_consistent(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A sync that cannot grow the file (a full disk) exits 8 with a sentence, and the ledger it
+    leaves opens and holds whole days only."""
+    run(["sync", "--ledger", str(env), "--quiet", "--no-analytics"], capsys)
+    size = env.stat().st_size
+    code = (
+        "import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+        f"resource.setrlimit(resource.RLIMIT_FSIZE, ({size + 2048}, {size + 2048})); "
+        "from openrouter_credits.cli._main import console; sys.argv = ['openrouter-credits', *sys.argv[1:]]; console()"
+    )
+    tomorrow = {"OPENROUTER_CREDITS_LEDGER": str(env), "OPENROUTER_BASE_URL": os.environ["OPENROUTER_BASE_URL"]}
+    result = subprocess.run(
+        [sys.executable, "-c", code, "sync", "--quiet", "--no-analytics"], capture_output=True, text=True, timeout=60,
+        env={**os.environ, **tomorrow},
+    )  # fmt: skip
+    assert result.returncode in (0, 8), result.stderr
+    if result.returncode == 8:
+        assert result.stderr.startswith("error: Cannot record")
+        assert "Free some space" in result.stderr
+    import sqlite3
+
+    with sqlite3.connect(env) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        uneven = conn.execute(
+            "SELECT c.source, c.day FROM coverage c WHERE c.row_count != (SELECT COUNT(*) FROM spend s WHERE "
+            "s.source = c.source AND s.breakdown = c.breakdown AND s.day = c.day) OR c.usage_nano != (SELECT "
+            "COALESCE(SUM(usage_nano), 0) FROM spend s WHERE s.source = c.source AND s.breakdown = c.breakdown AND "
+            "s.day = c.day)"
+        ).fetchall()
+    conn.close()
+    assert uneven == []  # every day whole: its rows and its totals written together or not at all

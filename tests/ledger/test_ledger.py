@@ -1,0 +1,198 @@
+"""The ledger on SQLite and on a real PostgreSQL: each dollar counted once however often and however
+concurrently it is written, each key's day exact from its snapshots, gaps never $0, schemas
+migrated forward and refused backward, and files that are not ledgers refused with a sentence."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from openrouter_credits import CreditsClient
+from openrouter_credits.ledger import Location, NewerLedger, NotALedger, open_ledger, sync
+from openrouter_credits.ledger._db import connect
+from openrouter_credits.ledger._nano import NANO
+from openrouter_credits.ledger._reports import breakdown, day_totals, months
+from openrouter_credits.ledger._schema import SCHEMA_VERSION, migrate
+from openrouter_credits.testing import MockOpenRouter, MockServer
+
+NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
+TODAY = NOW.date()
+
+
+class Clock:
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def clock() -> Clock:
+    return Clock(NOW)
+
+
+@pytest.fixture(scope="module")
+def server(clock: Clock) -> Iterator[MockServer]:
+    with MockServer(MockOpenRouter(clock=clock)) as running:
+        yield running
+
+
+@pytest.fixture
+def mock(server: MockServer, clock: Clock) -> Iterator[MockServer]:
+    clock.now = NOW
+    server.app.reset()
+    server.app.set_activity({"2026-11-20": 1.25, "2026-11-21": 0.1, "2026-11-22": 0.2, "2026-11-23": 2.0})
+    server.app.set_keys([
+        {"name": "ci", "hash": "a" * 64, "usage": 10.0, "usage_daily": 1.0},
+        {"name": "batch", "hash": "b" * 64, "usage": 5.0, "usage_daily": 0.0},
+    ])  # fmt: skip
+    yield server
+    server.app.reset()
+
+
+class Paced:
+    """The analytics pacer's time (64 queries a minute), virtual: no test waits it out."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+def _sync(mock: MockServer, location: Location, now: dt.datetime) -> None:
+    paced = Paced()
+    with (
+        CreditsClient(mock.app.provisioning_key, base_url=mock.base_url, max_retries=0, clock=lambda: now) as client,
+        open_ledger(location) as ledger,
+    ):
+        report = sync(client, ledger, now=now, sleep=paced.sleep, monotonic=paced.monotonic)
+    assert report.errors == []
+
+
+def _dollars(nano: int | None) -> float | None:
+    return None if nano is None else nano / NANO
+
+
+def test_sync_twice_counts_each_dollar_once(mock: MockServer, location: Location) -> None:
+    """Two syncs of the same answers leave the same figures: November's completed days sum to the
+    activity's $3.55 exactly (the analytics of the same days not counted again); the days before
+    /activity's 30 are analytics' (the mock's scripted account spent nothing then: $0, not a gap)."""
+    _sync(mock, location, NOW)
+    with open_ledger(location) as ledger:
+        first = ledger.query("SELECT COUNT(*), SUM(usage_nano) FROM spend")
+    _sync(mock, location, NOW)
+    with open_ledger(location) as ledger:
+        assert ledger.query("SELECT COUNT(*), SUM(usage_nano) FROM spend") == first
+        totals = {t.day: t for t in day_totals(ledger, dt.date(2026, 10, 20), TODAY - dt.timedelta(days=1))}
+        november = months(ledger, TODAY, 1)[-1]
+    assert sum(t.usage_nano or 0 for d, t in totals.items() if d.month == 11) == 3_550_000_000
+    assert totals[dt.date(2026, 11, 19)].usage_nano == 0  # covered by /activity, nothing spent: $0
+    assert (totals[dt.date(2026, 10, 20)].usage_nano, totals[dt.date(2026, 10, 20)].source) == (0, "analytics")
+    assert totals[dt.date(2026, 11, 23)].source == "activity"
+    # This month so far: the completed days and today's spend so far from the keys' snapshots ($1).
+    assert (november.usage_nano, november.gaps, november.partial) == (4_550_000_000, 0, 1)
+
+
+def test_each_keys_day_from_its_snapshots(mock: MockServer, location: Location, clock: Clock) -> None:
+    """A listing a day: a key's spend on a day is its lifetime usage at the next midnight less at
+    this one (usage minus usage_daily); a key created that day started from 0."""
+    _sync(mock, location, NOW)
+    next_day = NOW + dt.timedelta(days=1, hours=-6)
+    clock.now = next_day
+    mock.app.set_keys([
+        {"name": "ci", "hash": "a" * 64, "usage": 13.0, "usage_daily": 0.5},  # 12.5 at midnight: $3.50 on the 24th
+        {"name": "batch", "hash": "b" * 64, "usage": 5.25, "usage_daily": 0.25},  # $0 on the 24th
+        {"name": "new", "hash": "c" * 64, "usage": 0.75, "usage_daily": 0.5, "created_at": "2026-11-24T15:00:00Z"},
+    ])  # fmt: skip
+    _sync(mock, location, next_day)
+    with open_ledger(location) as ledger:
+        lines, gaps = breakdown(ledger, TODAY, TODAY, ["key"])
+        partial = breakdown(ledger, TODAY + dt.timedelta(days=1), TODAY + dt.timedelta(days=1), ["key"])[0]
+    assert gaps == []
+    assert [(line.names[0], _dollars(line.usage_nano)) for line in lines] == [
+        ("ci", 3.5),
+        ("new", 0.25),
+        ("batch", 0.0),
+    ]
+    assert {line.names[0]: _dollars(line.usage_nano) for line in partial} == {"ci": 0.5, "batch": 0.25, "new": 0.5}
+
+
+def test_writers_at_once_never_double_count(mock: MockServer, location: Location) -> None:
+    """Four processes' worth of writers (each its own connection) syncing the same answers at once
+    leave exactly what one sync leaves."""
+    _sync(mock, location, NOW)
+    with open_ledger(location) as ledger:
+        expected = ledger.query(
+            "SELECT source, breakdown, COUNT(*), SUM(usage_nano) FROM spend GROUP BY 1, 2 ORDER BY 1, 2"
+        )
+    start = threading.Barrier(4)
+    failures: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            start.wait(timeout=10)
+            for _ in range(2):
+                _sync(mock, location, NOW)
+        except BaseException as error:
+            failures.append(error)
+
+    threads = [threading.Thread(target=writer) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == []
+    with open_ledger(location) as ledger:
+        again = ledger.query(
+            "SELECT source, breakdown, COUNT(*), SUM(usage_nano) FROM spend GROUP BY 1, 2 ORDER BY 1, 2"
+        )
+        snapshots = ledger.query("SELECT COUNT(*) FROM key_snapshots")[0][0]
+    assert again == expected
+    assert snapshots == 2  # one an hour per key
+
+
+def test_an_older_ledger_opens_and_a_newer_one_is_refused(location: Location) -> None:
+    """A ledger at schema 1 is migrated forward with its rows; one from a newer version is refused."""
+    db = connect(location)
+    migrate(db, upto=1)
+    with db.write() as tx:
+        tx.execute(
+            "INSERT INTO credits_snapshots (hour, taken_at, total_credits_nano, total_usage_nano) "
+            "VALUES ('2026-11-01T00', '2026-11-01T00:00:00Z', 25000000000, 7500000000)"
+        )
+    db.close()
+    with open_ledger(location) as ledger:
+        assert ledger.query("SELECT value FROM ledger_meta WHERE name = 'schema_version'") == [(str(SCHEMA_VERSION),)]
+        assert ledger.query("SELECT total_usage_nano FROM credits_snapshots") == [(7_500_000_000,)]
+        assert ledger.query("SELECT COUNT(*) FROM daily_spend") == [(0,)]
+        with ledger.write("test") as tx:
+            tx.execute("UPDATE ledger_meta SET value = '99' WHERE name = 'schema_version'")
+    with pytest.raises(NewerLedger, match=r"written by a newer version of openrouter-credits \(schema 99; this one"):
+        open_ledger(location)
+
+
+def test_files_that_are_not_ledgers_are_refused(tmp_path: Path) -> None:
+    """A text file, another program's SQLite file and a folder are named and refused, untouched."""
+    text = tmp_path / "notes.txt"
+    text.write_text("not a database, but long enough to fill SQLite's header of one hundred bytes or so.\n" * 3)
+    with pytest.raises(NotALedger, match="is not a ledger"):
+        open_ledger(Location(path=text))
+    assert text.read_text().startswith("not a database")
+    other = tmp_path / "other.sqlite3"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE photos (id INTEGER)")
+    conn.close()
+    with pytest.raises(NotALedger, match="SQLite file of another program"):
+        open_ledger(Location(path=other))
+    with pytest.raises(NotALedger, match="is not a ledger file"):
+        open_ledger(Location(path=tmp_path))

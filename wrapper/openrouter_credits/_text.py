@@ -1,0 +1,99 @@
+"""Text from outside (key names, model names, error messages from OpenRouter) made safe to keep and to show.
+
+Any member of an organization can name a key, so a name may hold anything JSON can carry:
+
+- ``valid(text)``: a lone surrogate (what a JSON escape such as ``\\ud800`` decodes to) becomes U+FFFD,
+  so the text encodes as UTF-8 wherever it goes (a label, the page, a log line, the terminal). A body
+  is made valid once, where it is read (``valid_json``, called by ``_call/body.py``).
+- ``printable(text)``: control characters (C0, DEL, C1: newlines, ESC, BEL, NUL, ...), the
+  bidirectional controls (a right-to-left override) and the line separators are written as escapes
+  (``\\n``, ``\\x1b``, ``\\u202e``): one line that no terminal acts on and nothing reorders. For
+  logs, /healthz, the terminal and error messages.
+- ``shorten(text, limit)``: at most ``limit`` characters, a cut ending in an ellipsis.
+- ``shown(name)``: a name as logs and text output show it: printable and shortened.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ._defaults import SHOWN_NAME_CHARS
+
+__all__ = ["ELLIPSIS", "printable", "shorten", "shown", "valid", "valid_json"]
+
+ELLIPSIS = "…"
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+#: C0 and C1 controls, DEL, the bidirectional marks, embeddings, overrides and isolates, the line and
+#: paragraph separators, and lone surrogates.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+#: What in a JSON body may decode to a lone surrogate: a ``\\uD800``-``\\uDFFF`` escape, or the UTF-8
+#: form of a surrogate (which ``json.loads`` of bytes decodes with ``surrogatepass``).
+_MAYBE_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+
+
+def valid(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD (the rest as it was)."""
+    if text.isascii():
+        return text
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def valid_json(value: Any, raw: bytes | None = None) -> Any:
+    """Parsed JSON with every string made ``valid`` (object keys too), changed in place where needed.
+    ``raw``: the bytes it was parsed from; when they cannot hold a surrogate, nothing is walked."""
+    if raw is not None and not _MAYBE_SURROGATE.search(raw):
+        return value
+    if isinstance(value, str):
+        return valid(value)
+    stack = [value] if isinstance(value, list | dict) else []
+    while stack:  # not recursive: a body may nest as deep as the JSON parser allows
+        node = stack.pop()
+        if isinstance(node, list):
+            for index, item in enumerate(node):
+                if isinstance(item, str):
+                    node[index] = valid(item)
+                elif isinstance(item, list | dict):
+                    stack.append(item)
+            continue
+        if any(valid(name) is not name for name in node):
+            items = list(node.items())
+            node.clear()
+            node.update((valid(name), item) for name, item in items)
+        for name, item in node.items():
+            if isinstance(item, str):
+                node[name] = valid(item)
+            elif isinstance(item, list | dict):
+                stack.append(item)
+    return value
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    named = _NAMED.get(char)
+    if named is not None:
+        return named
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters, bidirectional controls, line separators and lone surrogates
+    written as escapes (``\\n``, ``\\x1b``, ``\\u202e``, ``\\ud800``)."""
+    if text.isprintable():  # the common case: nothing to escape (a space is printable, a tab is not)
+        return text
+    return _UNSAFE.sub(_escape, text)
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` if it has at most ``limit`` characters, else its start and an ellipsis, ``limit`` in all."""
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 0)] + ELLIPSIS
+
+
+def shown(name: str, limit: int = SHOWN_NAME_CHARS) -> str:
+    """A name from outside as a log line or the terminal shows it: shortened, then made printable."""
+    return printable(shorten(name, limit))

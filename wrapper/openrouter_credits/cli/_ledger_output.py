@@ -1,0 +1,257 @@
+"""What the ledger's commands print: months, breakdowns, reconciliation and history as a table,
+JSON, CSV or FOCUS. Amounts in JSON are numbers (exact decimals rounded to a float once), in CSV
+exact decimal text; a gap is ``gap`` (table), null (JSON) or empty (CSV), never 0."""
+
+from __future__ import annotations
+
+import calendar
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Sequence
+
+from .._format import money
+from ..ledger._ledger import Ledger
+from ..ledger._nano import dollars, dollars_text
+from ..ledger._reports import Month, breakdown, day_totals, months
+from ._output import _bar
+
+__all__ = ["broken_down", "history", "monthly", "reconciliation", "this_month"]
+
+
+def _usd(nano: int | None) -> float | None:
+    return None if nano is None else float(dollars(nano))
+
+
+def _money(nano: int | None) -> str:
+    return "gap" if nano is None else money(float(dollars(nano)))
+
+
+def _table(rows: Sequence[Sequence[str]], right: Sequence[bool]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = [cell.rjust(w) if r else cell.ljust(w) for cell, w, r in zip(row, widths, right, strict=True)]
+        lines.append("  ".join(cells).rstrip())
+    return lines
+
+
+def _pace(month: Month, now: dt.datetime) -> int | None:
+    """The current month's spend at its pace so far, by its last day."""
+    if month.usage_nano is None:
+        return None
+    start = dt.datetime(month.start.year, month.start.month, 1, tzinfo=dt.UTC)
+    elapsed = (now - start).total_seconds() / 86400
+    counted = (month.end - month.start).days + 1
+    if month.end < now.date():  # today not covered: the pace of the completed days
+        elapsed = counted
+    if elapsed <= 0:
+        return None
+    length = calendar.monthrange(month.start.year, month.start.month)[1]
+    return round(month.usage_nano * length / elapsed)
+
+
+def this_month(ledger: Ledger, now: dt.datetime) -> str:
+    """``This month     $12.34  (so far; $30.00 at this pace by 30 Nov)``, from the ledger."""
+    current = months(ledger, now.date(), 0)[-1]
+    if current.usage_nano is None:
+        return "This month: unknown (the ledger has no day of this month yet: openrouter-credits sync)"
+    pace = _pace(current, now)
+    last = calendar.monthrange(current.start.year, current.start.month)[1]
+    notes = ["so far"]
+    if pace is not None:
+        notes.append(f"{_money(pace)} at this pace by {last} {current.start.strftime('%b')}")
+    if current.gaps:
+        notes.append(f"{current.gaps} day{'s' if current.gaps > 1 else ''} missing")
+    return f"This month {_money(current.usage_nano):>10}  ({'; '.join(notes)})"
+
+
+def _change(month: Month, previous: Month | None, previous_same_days: int | None) -> float | None:
+    base = previous_same_days if month.current else (previous.usage_nano if previous else None)
+    if base is None or month.usage_nano is None or base <= 0 or (previous is not None and previous.gaps):
+        return None
+    return month.usage_nano / base - 1
+
+
+def monthly(ledger: Ledger, now: dt.datetime, output: str) -> str:
+    """The last 12 months and this month so far: spend, change from the month before, a bar."""
+    found = months(ledger, now.date())
+    current = found[-1]
+    same_days = None
+    if len(found) > 1 and current.usage_nano is not None:
+        previous = found[-2]
+        end = previous.start + dt.timedelta(days=(current.end - current.start).days)
+        totals = day_totals(ledger, previous.start, min(end, previous.end))
+        if all(t.usage_nano is not None for t in totals):
+            same_days = sum(t.usage_nano or 0 for t in totals)
+    changes = [_change(m, found[i - 1] if i else None, same_days) for i, m in enumerate(found)]
+    records = [
+        {
+            "month": m.start.strftime("%Y-%m"),
+            "usage": _usd(m.usage_nano),
+            "byok_usage": _usd(m.byok_nano),
+            "change": None if change is None else round(change, 6),
+            "days": m.days,
+            "gaps": m.gaps,
+            "partial_days": m.partial,
+            "so_far": m.current,
+            "projected": _usd(_pace(m, now)) if m.current else None,
+        }
+        for m, change in zip(found, changes, strict=True)
+    ]
+    if output == "json":
+        return json.dumps(records) + "\n"
+    if output in ("csv", "focus"):
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["month", "usage", "byok_usage", "change", "days", "gaps", "partial_days", "so_far"])
+        for m, change in zip(found, changes, strict=True):
+            writer.writerow([
+                m.start.strftime("%Y-%m"), "" if m.usage_nano is None else dollars_text(m.usage_nano),
+                "" if m.byok_nano is None else dollars_text(m.byok_nano), "" if change is None else f"{change:.6f}",
+                m.days, m.gaps, m.partial, str(m.current).lower(),
+            ])  # fmt: skip
+        return out.getvalue()
+    largest = max((m.usage_nano or 0 for m in found), default=0)
+    rows = [("Month", "Spend", "Change", "")]
+    for m, change in zip(found, changes, strict=True):
+        notes = []
+        if m.current:
+            pace = _pace(m, now)
+            notes.append("so far" + (f"; {_money(pace)} at this pace" if pace is not None else ""))
+        if m.gaps and m.usage_nano is not None:
+            notes.append(f"{m.gaps} day{'s' if m.gaps > 1 else ''} missing")
+        spend = "no data" if m.usage_nano is None else _money(m.usage_nano)
+        bar = _bar(m.usage_nano or 0, largest, False) if m.usage_nano else ""
+        shown = "-" if change is None else f"{change:+.1%}"
+        rows.append(
+            (m.start.strftime("%Y-%m"), spend, shown, (bar + ("  " if bar and notes else "") + ", ".join(notes)))
+        )
+    lines = _table(rows, (False, True, True, False))
+    known = [m.usage_nano for m in found if m.usage_nano is not None]
+    total = sum(known)
+    lines.append(f"Total {_money(total)} over {len(known)} month{'s' if len(known) != 1 else ''} with data")
+    return "\n".join(lines) + "\n"
+
+
+def broken_down(
+    ledger: Ledger, start: dt.date, end: dt.date, dimensions: Sequence[str], output: str, today: dt.date
+) -> str:
+    """A period by ``dimensions`` (none: its total), the most spent first; then the total, which is
+    the sum of the lines, and the gaps."""
+    from ..ledger._focus import focus_csv
+
+    if output == "focus":
+        dims = list(dimensions) or ["key", "model"]
+        lines, gaps = breakdown(ledger, start, end, dims, by_day=True)
+        return focus_csv(lines, dims)
+    lines, gaps = breakdown(ledger, start, end, dimensions)
+    total = sum(line.usage_nano for line in lines)
+    if output == "json":
+        return json.dumps({
+            "from": start.isoformat(), "to": end.isoformat(), "by": list(dimensions),
+            "rows": [
+                {**{dim: name for dim, name in zip(dimensions, line.names, strict=True)},
+                 **({"key_hash": line.values[list(dimensions).index("key")]
+                     if "key" in dimensions and len(line.values[list(dimensions).index("key")]) == 64 else None}
+                    if "key" in dimensions else {}),
+                 "usage": _usd(line.usage_nano), "byok_usage": _usd(line.byok_nano), "requests": line.requests,
+                 "sources": sorted(line.sources)}
+                for line in lines
+            ],
+            "total": _usd(total), "gaps": [day.isoformat() for day in gaps],
+        }) + "\n"  # fmt: skip
+    if output == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow([*dimensions, "usage", "byok_usage", "requests", "sources"])
+        for line in lines:
+            writer.writerow([
+                *line.names, dollars_text(line.usage_nano),
+                "" if line.byok_nano is None else dollars_text(line.byok_nano),
+                "" if line.requests is None else line.requests, "+".join(sorted(line.sources)),
+            ])  # fmt: skip
+        writer.writerow(
+            [*(["total"] + [""] * (len(dimensions) - 1) if dimensions else []), dollars_text(total), "", "", ""]
+        )
+        return out.getvalue()
+    period = f"{start.isoformat()} to {end.isoformat()}"
+    if not dimensions:
+        text = f"{period}: {_money(total)}"
+    else:
+        rows = [(*[dim.capitalize() for dim in dimensions], "Spend", "Share")]
+        for line in lines:
+            share = "-" if total <= 0 else f"{line.usage_nano / total:.1%}"
+            rows.append((*line.names, _money(line.usage_nano), share))
+        table = _table(rows, (*[False] * len(dimensions), True, True))
+        text = "\n".join(table) + f"\nTotal {_money(total)} from {period}"
+    if gaps:
+        text += f"\n{len(gaps)} day{'s' if len(gaps) > 1 else ''} not in the ledger (gaps, not $0): {_days(gaps)}"
+    if end >= today:
+        text += "\nToday is counted so far."
+    return text + "\n"
+
+
+def _days(days: Sequence[dt.date]) -> str:
+    shown = [day.isoformat() for day in days[:5]]
+    return ", ".join(shown) + (f" and {len(days) - 5} more" if len(days) > 5 else "")
+
+
+def reconciliation(ledger: Ledger, start: dt.date, end: dt.date, today: dt.date, output: str) -> str:
+    """The days whose sources disagree, with every source's figure and the likely reason."""
+    from ..ledger._reconcile import reconcile
+
+    every = reconcile(ledger, start, end, today)
+    rows = [row for row in every if row.differs]
+    gaps = [r.day for r in every if all(v is None for v in (r.activity, r.key_snapshots, r.analytics, r.credits))]
+    if output == "json":
+        return json.dumps([
+            {"date": r.day.isoformat(), "activity": _usd(r.activity), "key_snapshots": _usd(r.key_snapshots),
+             "analytics": _usd(r.analytics), "credits": _usd(r.credits), "byok_usage": _usd(r.byok), "reason": r.reason}
+            for r in rows
+        ]) + "\n"  # fmt: skip
+    gap_note = (
+        f"{len(gaps)} day{'s' if len(gaps) != 1 else ''} no source covers (gaps): {_days(gaps)}\n" if gaps else ""
+    )
+    if not rows:
+        return f"The sources agree on every day they cover from {start} to {end} (within 1 % or $0.01).\n" + gap_note
+    table: list[tuple[str, ...]] = [("Date", "Activity", "Keys", "Analytics", "/credits", "Likely reason")]
+    for r in rows:
+        table.append(
+            (r.day.isoformat(), *(_dash(v) for v in (r.activity, r.key_snapshots, r.analytics, r.credits)), r.reason)
+        )
+    lines = _table(table, (False, True, True, True, True, False))
+    lines.append(
+        f"{len(rows)} day{'s' if len(rows) > 1 else ''} from {start} to {end} differ by more than 1 % or $0.01"
+    )
+    return "\n".join(lines) + "\n" + gap_note
+
+
+def _dash(nano: int | None) -> str:
+    return "-" if nano is None else money(float(dollars(nano)))
+
+
+def history(ledger: Ledger, today: dt.date, days: int, as_json: bool, unicode: bool) -> str:
+    """The daily chart of the last ``days`` completed days; gaps shown as gaps."""
+    totals = day_totals(ledger, today - dt.timedelta(days=days), today - dt.timedelta(days=1))
+    if as_json:
+        return (
+            json.dumps([{"date": t.day.isoformat(), "usage": _usd(t.usage_nano), "source": t.source} for t in totals])
+            + "\n"
+        )
+    largest = max((t.usage_nano or 0 for t in totals), default=0)
+    amounts = [_money(t.usage_nano) for t in totals]
+    width = max((len(a) for a in amounts), default=0)
+    lines = []
+    for total, amount in zip(totals, amounts, strict=True):
+        bar = "" if total.usage_nano is None else _bar(total.usage_nano, largest, unicode)
+        lines.append(f"{total.day.isoformat()} {amount:>{width}} {bar}".rstrip())
+    known = [t.usage_nano for t in totals if t.usage_nano is not None]
+    gaps = len(totals) - len(known)
+    summary = f"Total {_money(sum(known))} over {len(known)} days"
+    if known:
+        summary += f", {_money(round(sum(known) / len(known)))} a day on average"
+    if gaps:
+        summary += f"; {gaps} day{'s' if gaps > 1 else ''} not in the ledger (gaps, not $0)"
+    return "\n".join([*lines, summary]) + "\n"

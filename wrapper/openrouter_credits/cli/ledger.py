@@ -1,0 +1,274 @@
+"""``openrouter-credits sync``, ``report`` and ``history``: the ledger on the command line.
+
+Registering the commands imports nothing of the ledger: the one-shot view stays cheap to start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from typing import TYPE_CHECKING, Any
+
+from .._exceptions import ConfigurationError, OpenRouterCreditsError
+from ._common import EXIT_OK, add_common, argument, client_options, exit_code, report, the_key, worst
+
+if TYPE_CHECKING:
+    from ..ledger import Location
+
+__all__ = ["register"]
+
+LEDGER_HELP = (
+    "the ledger: a file path or a postgresql:// URL (default: $OPENROUTER_CREDITS_LEDGER, else "
+    "$XDG_DATA_HOME/openrouter-credits/ledger.sqlite3)"
+)
+DIMENSIONS = ("key", "model", "provider", "workspace")
+
+
+def _month(text: str) -> dt.date:
+    return dt.datetime.strptime(text, "%Y-%m").date()
+
+
+def _day(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+month_arg = argument(_month, lambda v: True, "a month as YYYY-MM")
+day_arg = argument(_day, lambda v: True, "a day as YYYY-MM-DD")
+days_arg = argument(int, lambda v: 1 <= v <= 3660, "a number of days, 1 to 3660")
+
+
+def _dimensions(text: str) -> list[str]:
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    bad = [name for name in names if name not in DIMENSIONS]
+    if bad or not names:
+        raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(DIMENSIONS)} (two at once: key,model)")
+    return names
+
+
+def _ledger_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--ledger", metavar="FILE|URL", help=LEDGER_HELP)
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        default=argparse.SUPPRESS,
+        help='a TOML file whose top-level ledger = "..." names the ledger (as serve reads it)',
+    )
+
+
+def register(commands: Any) -> None:
+    sync = commands.add_parser(
+        "sync",
+        help="fill the ledger: /credits, every key's usage, /activity and a year of analytics (a management key)",
+        description="Read every source the key can read and write it to the ledger: snapshots of /credits and of "
+        "every key's lifetime usage, the 30 days of /activity, and up to 365 days of analytics. The first sync "
+        "backfills (resumable: an interrupted one goes on where it stopped); later ones fetch what is new and the "
+        "last two days again. For cron: sync --quiet.",
+        allow_abbrev=False,
+    )
+    _ledger_options(sync)
+    sync.add_argument("--quiet", action="store_true", help="print nothing but errors (no progress bar, no summary)")
+    sync.add_argument("--no-analytics", action="store_true", help="skip the analytics backfill")
+    add_common(sync, config=False)
+    sync.set_defaults(run=run_sync)
+
+    rep = commands.add_parser(
+        "report",
+        help="spend per month from the ledger (--month, --by key|model|provider|workspace, --format focus)",
+        description="The last 12 months and this month so far, one row a month, from the ledger; --month or "
+        "--from/--to break a period down --by key, model, provider or workspace (two at once: --by key,model). "
+        "Days no source covered are gaps, never $0.",
+        allow_abbrev=False,
+    )
+    _ledger_options(rep)
+    period = rep.add_mutually_exclusive_group()
+    period.add_argument("--month", type=month_arg, metavar="YYYY-MM", help="one month, broken down (--by)")
+    period.add_argument("--from", dest="start", type=day_arg, metavar="YYYY-MM-DD", help="the first day of a range")
+    rep.add_argument(
+        "--to", dest="end", type=day_arg, metavar="YYYY-MM-DD", help="the last day of a range (default: today)"
+    )
+    rep.add_argument(
+        "--by", type=_dimensions, metavar="DIMENSION", help="key, model, provider or workspace; or two, key,model"
+    )
+    output = rep.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_const", const="json", dest="output", help="print JSON")
+    output.add_argument("--csv", action="store_const", const="csv", dest="output", help="print CSV")
+    output.add_argument(
+        "--format", choices=("table", "json", "csv", "focus"), dest="output",
+        help="table (default), json, csv, or focus: FinOps FOCUS columns as CSV, a row per day and key and model",
+    )  # fmt: skip
+    rep.add_argument(
+        "--reconcile", action="store_true", help="the days whose sources disagree by more than 1 %% or $0.01, and why"
+    )
+    rep.set_defaults(run=run_report)
+
+    history = commands.add_parser(
+        "history",
+        help="the daily spend chart beyond 30 days, from the ledger",
+        description="One bar a day from the ledger (gaps shown as gaps), then the total.",
+        allow_abbrev=False,
+    )
+    _ledger_options(history)
+    history.add_argument("--days", type=days_arg, default=90, metavar="N", help="the last N days (default 90)")
+    history.add_argument(
+        "--json", action="store_true", help="print [{date, usage, source}, ...] (usage null for a gap)"
+    )
+    history.set_defaults(run=run_history)
+
+
+def config_ledger(path: str | None) -> tuple[str | None, str]:
+    """The ``ledger`` of a config file (None when it has none), and how messages name it."""
+    if path is None:
+        return None, ""
+    from .._apps.config_file import ledger_setting
+
+    return ledger_setting(path), f"ledger in {path}"
+
+
+def location_of(args: argparse.Namespace) -> Location:
+    from ..ledger import resolve
+
+    value, origin = config_ledger(getattr(args, "config", None))
+    return resolve(getattr(args, "ledger", None), value, origin)
+
+
+def _now(args: argparse.Namespace) -> dt.datetime:
+    clock = getattr(args, "clock", None)
+    now = clock() if clock is not None else dt.datetime.now(dt.UTC)
+    return now if now.tzinfo else now.replace(tzinfo=dt.UTC)
+
+
+class _Bar:
+    """A progress bar on standard error (a terminal only): ``sync: analytics key+model 12/37 [####  ]``."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.shown = False
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        filled = int(self.WIDTH * done / total) if total else 0
+        count = f" {done}/{total}" if total > 1 else ""
+        self.stream.write(f"\r\x1b[Ksync: {what}{count} [{'#' * filled}{' ' * (self.WIDTH - filled)}]")
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
+def _ledger_failed(error: Exception) -> int:
+    print(f"error: {error}", file=sys.stderr)
+    return int(getattr(error, "exit_status", 7))
+
+
+def run_sync(args: argparse.Namespace) -> int:
+    from .._client import CreditsClient
+    from ..ledger import LedgerError, open_ledger, sync
+
+    location = location_of(args)
+    key = the_key(args)
+    bar = _Bar(sys.stderr) if not args.quiet and sys.stderr.isatty() else None
+    try:
+        with CreditsClient(key, **client_options(args)) as client, open_ledger(location) as ledger:  # type: ignore[arg-type]
+            outcome = sync(client, ledger, now=_now(args), progress=bar, analytics=not args.no_analytics)
+    except LedgerError as error:
+        return _ledger_failed(error)
+    finally:
+        if bar is not None:
+            bar.close()
+    statuses = [EXIT_OK]
+    for where, failed in outcome.errors:
+        if isinstance(failed, OpenRouterCreditsError):
+            report(failed, args, sys.stderr, prefix=f"{where}: ")
+            statuses.append(exit_code(failed))
+    for note in outcome.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if outcome.ambiguous_rows:
+        print(
+            f"note: {outcome.ambiguous_rows} analytics rows name a key that two keys share: kept apart as ambiguous",
+            file=sys.stderr,
+        )
+    if not args.quiet:
+        written = ", ".join(f"{count:,} {source}" for source, count in sorted(outcome.written.items())) or "nothing new"
+        queries = f"; {outcome.analytics_queries} analytics queries" if outcome.analytics_queries else ""
+        print(f"sync: {location.shown}: wrote {written} rows{queries}")
+    return worst(statuses)
+
+
+def _period(args: argparse.Namespace, today: dt.date) -> tuple[dt.date, dt.date] | None:
+    if args.month is not None:
+        if args.end is not None:
+            raise ConfigurationError("--to goes with --from, not with --month.")
+        start = args.month
+        following = (start + dt.timedelta(days=32)).replace(day=1)
+        return start, min(following - dt.timedelta(days=1), today)
+    if args.start is not None:
+        end = args.end or today
+        if end < args.start:
+            raise ConfigurationError(f"--to {end} is before --from {args.start}: give the earlier day to --from.")
+        return args.start, end
+    if args.end is not None:
+        raise ConfigurationError("--to needs --from.")
+    return None
+
+
+def run_report(args: argparse.Namespace) -> int:
+    from ..ledger import LedgerError, open_ledger
+    from . import _ledger_output as out
+
+    now = _now(args)
+    today = now.date()
+    period = _period(args, today)
+    output = args.output or "table"
+    if output == "focus" and period is None:
+        raise ConfigurationError("--format focus exports a period: add --month YYYY-MM or --from/--to.")
+    if args.by is not None and period is None and not args.reconcile:
+        raise ConfigurationError("--by breaks a period down: add --month YYYY-MM or --from/--to.")
+    try:
+        with open_ledger(location_of(args), create=False) as ledger:
+            if args.reconcile:
+                start, end = period or (today - dt.timedelta(days=90), today - dt.timedelta(days=1))
+                text = out.reconciliation(ledger, start, end, today, output)
+            elif period is None:
+                text = out.monthly(ledger, now, output)
+            else:
+                text = out.broken_down(ledger, period[0], period[1], args.by or [], output, today)
+    except LedgerError as error:
+        return _ledger_failed(error)
+    sys.stdout.write(text)
+    return EXIT_OK
+
+
+def run_history(args: argparse.Namespace) -> int:
+    from ..ledger import LedgerError, open_ledger
+    from . import _ledger_output as out
+    from ._common import unicode_terminal
+
+    today = _now(args).date()
+    try:
+        with open_ledger(location_of(args), create=False) as ledger:
+            text = out.history(ledger, today, args.days, args.json, unicode_terminal(sys.stdout))
+    except LedgerError as error:
+        return _ledger_failed(error)
+    sys.stdout.write(text)
+    return EXIT_OK
+
+
+def this_month_line(now: dt.datetime) -> str | None:
+    """The view's "This month" line when a ledger exists (None otherwise, or when it cannot be read)."""
+    from ..ledger import LedgerError, open_ledger, resolve
+
+    try:
+        location = resolve(None)
+        if not location.exists():
+            return None
+        with open_ledger(location, create=False) as ledger:
+            from . import _ledger_output as out
+
+            return out.this_month(ledger, now)
+    except (LedgerError, ConfigurationError) as error:
+        return f"This month: unknown (the ledger: {error})"

@@ -1,0 +1,290 @@
+"""Reading the ledger: each day's spend from the best source that covered it, by month, broken down,
+day by day, and the sources side by side (reconciliation). Pure reads; sums exact (nano-dollars).
+
+**One rule** picks the source of a day (``choose``): a complete day before a partial one, then a
+source that breaks the spend down as asked, then the most exact source (``SOURCE_RANK``: /activity,
+key snapshots, analytics). Sources are never added together: a day's dollars come from one of them.
+A breakdown's dimension that the chosen source does not tell shows as ``(not broken down)``, its
+dollars counted, never dropped; a day no source covered is a gap, never $0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
+
+from ._ledger import Ledger, as_date
+from ._schema import SOURCE_RANK
+
+__all__ = [
+    "BREAKDOWN_DIMENSIONS",
+    "DIMENSIONS",
+    "NOT_BROKEN_DOWN",
+    "Covered",
+    "DayTotal",
+    "Line",
+    "Month",
+    "breakdown",
+    "choose",
+    "day_totals",
+    "months",
+]
+
+DIMENSIONS = ("key", "model", "provider", "workspace")
+NOT_BROKEN_DOWN = "(not broken down)"
+#: What each stored breakdown tells (the ledger's ``spend.breakdown`` of each source).
+BREAKDOWN_DIMENSIONS: dict[tuple[str, str], frozenset[str]] = {
+    ("activity", "model+provider+endpoint"): frozenset({"model", "provider", "endpoint"}),
+    ("activity", "workspace+model+provider+endpoint"): frozenset({"workspace", "model", "provider", "endpoint"}),
+    ("key-snapshots", "key"): frozenset({"key", "workspace"}),
+    ("analytics", "model"): frozenset({"model"}),
+    ("analytics", "workspace"): frozenset({"workspace"}),
+    ("analytics", "key+model"): frozenset({"key", "model"}),
+}
+#: The columns of ``spend`` that hold each dimension.
+_COLUMNS = {"key": ("key_id", "key_hash", "key_match"), "model": ("model",), "provider": ("provider",),
+            "workspace": ("workspace",)}  # fmt: skip
+
+
+class Covered(NamedTuple):
+    """One (source, breakdown)'s answer for one day: complete or not, and its totals."""
+
+    day: dt.date
+    source: str
+    breakdown: str
+    complete: bool
+    usage_nano: int
+    byok_nano: int | None
+    requests: int | None
+
+    @property
+    def dimensions(self) -> frozenset[str]:
+        return BREAKDOWN_DIMENSIONS.get((self.source, self.breakdown), frozenset())
+
+
+def choose(covered: Iterable[Covered], dimensions: Iterable[str] = ()) -> Covered | None:
+    """The answer a day's figures come from, for a breakdown by ``dimensions`` (the one rule)."""
+    wanted = frozenset(dimensions)
+    return min(
+        covered,
+        key=lambda c: (
+            not c.complete,
+            not wanted <= c.dimensions,
+            SOURCE_RANK.get(c.source, 9),
+            len(c.dimensions ^ wanted),
+            c.breakdown,
+        ),
+        default=None,
+    )
+
+
+def coverage(ledger: Ledger, start: dt.date, end: dt.date) -> dict[dt.date, list[Covered]]:
+    """Every answer held for the days from ``start`` to ``end``, by day."""
+    by_day: dict[dt.date, list[Covered]] = defaultdict(list)
+    for day, source, breakdown, complete, usage, byok, requests in ledger.query(
+        "SELECT day, source, breakdown, complete, usage_nano, byok_nano, requests FROM coverage "
+        "WHERE day BETWEEN ? AND ?",
+        (start.isoformat(), end.isoformat()),
+    ):
+        date = as_date(day)
+        by_day[date].append(
+            Covered(date, str(source), str(breakdown), bool(complete), int(usage),
+                    None if byok is None else int(byok), None if requests is None else int(requests))
+        )  # fmt: skip
+    return by_day
+
+
+class DayTotal(NamedTuple):
+    """A day's spend (None: a gap, no source covered it), from which source, and whether complete."""
+
+    day: dt.date
+    usage_nano: int | None
+    byok_nano: int | None
+    requests: int | None
+    source: str | None
+    complete: bool
+
+
+def day_totals(ledger: Ledger, start: dt.date, end: dt.date) -> list[DayTotal]:
+    """Each day from ``start`` to ``end``: its total from the chosen source, or a gap."""
+    held = coverage(ledger, start, end)
+    totals = []
+    day = start
+    while day <= end:
+        chosen = choose(held.get(day, ()))
+        if chosen is None:
+            totals.append(DayTotal(day, None, None, None, None, False))
+        else:
+            totals.append(
+                DayTotal(day, chosen.usage_nano, chosen.byok_nano, chosen.requests, chosen.source, chosen.complete)
+            )
+        day += dt.timedelta(days=1)
+    return totals
+
+
+class Month(NamedTuple):
+    """One month's spend: the days covered, the gaps, the partial days (today so far included)."""
+
+    start: dt.date
+    end: dt.date  # the last day counted (yesterday or today for the current month)
+    usage_nano: int | None  # None: no day of it covered
+    byok_nano: int | None
+    days: int
+    gaps: int
+    partial: int
+    current: bool
+
+
+def _month_start(day: dt.date, back: int = 0) -> dt.date:
+    index = day.year * 12 + day.month - 1 - back
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _month_end(first: dt.date) -> dt.date:
+    return _month_start(first, -1) - dt.timedelta(days=1)
+
+
+def months(ledger: Ledger, today: dt.date, count: int = 12) -> list[Month]:
+    """The ``count`` months before this one and this one so far (today included when a source has
+    today's spend so far), oldest first."""
+    first = _month_start(today, count)
+    totals = day_totals(ledger, first, today)
+    result = []
+    for back in range(count, -1, -1):
+        start = _month_start(today, back)
+        current = back == 0
+        end = today if current else _month_end(start)
+        days = [t for t in totals if start <= t.day <= end]
+        if current and days and days[-1].usage_nano is None:
+            days = days[:-1]  # today not covered yet: the month so far ends yesterday
+            end = today - dt.timedelta(days=1)
+        known = [t for t in days if t.usage_nano is not None]
+        usage = sum(t.usage_nano for t in known if t.usage_nano is not None) if known else None
+        byok_values = [t.byok_nano for t in known]
+        byok = (
+            None if not known or any(v is None for v in byok_values) else sum(v for v in byok_values if v is not None)
+        )
+        result.append(
+            Month(
+                start, end, usage, byok, len(days), len(days) - len(known), sum(not t.complete for t in known), current
+            )
+        )
+    return result
+
+
+class Line(NamedTuple):
+    """One line of a breakdown: its dimensions' values (ids and display names), spend, the sources."""
+
+    values: tuple[str, ...]
+    names: tuple[str, ...]
+    usage_nano: int
+    byok_nano: int | None
+    requests: int | None
+    sources: frozenset[str]
+    day: dt.date | None = None
+
+
+def _runs(days: Sequence[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    runs: list[tuple[dt.date, dt.date]] = []
+    for day in sorted(days):
+        if runs and (day - runs[-1][1]).days == 1:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
+
+
+class Names:
+    """Display names: a key's latest name, a workspace's name, by id."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.keys = {str(h): str(n) for h, n in ledger.query("SELECT key_hash, name FROM keys")}
+        self.workspaces = {str(w): str(n) for w, n in ledger.query("SELECT workspace_id, name FROM workspaces") if n}
+        shared: dict[str, set[str]] = defaultdict(set)
+        for h, n in ledger.query("SELECT key_hash, name FROM key_names"):
+            shared[str(n)].add(str(h))
+        self.sharing = {name: len(hashes) for name, hashes in shared.items()}
+
+    def key(self, key_id: str, key_hash: str, match: str) -> tuple[str, str]:
+        """(identity, display name) of a key as a row names it."""
+        if key_hash:
+            return key_hash, self.keys.get(key_hash, key_id or key_hash[:12])
+        if match == "ambiguous":
+            return f"ambiguous:{key_id}", f"{key_id} (ambiguous: {self.sharing.get(key_id, 2)} keys have this name)"
+        return f"label:{key_id}", f"{key_id} (no key of this name seen)"
+
+    def workspace(self, value: str) -> str:
+        return self.workspaces.get(value, value or "(default)")
+
+
+def breakdown(
+    ledger: Ledger, start: dt.date, end: dt.date, dimensions: Sequence[str], *, by_day: bool = False
+) -> tuple[list[Line], list[dt.date]]:
+    """The spend from ``start`` to ``end`` by ``dimensions`` (one line per combination of values, the
+    most spent first; per day too with ``by_day``), and the days no source covered (gaps)."""
+    wanted = list(dimensions)
+    held = coverage(ledger, start, end)
+    gaps: list[dt.date] = []
+    chosen: dict[tuple[str, str], list[dt.date]] = defaultdict(list)
+    day = start
+    while day <= end:
+        pick = choose(held.get(day, ()), wanted)
+        if pick is None:
+            gaps.append(day)
+        else:
+            chosen[(pick.source, pick.breakdown)].append(day)
+        day += dt.timedelta(days=1)
+    names = Names(ledger)
+    merged: dict[tuple[Any, ...], list[Any]] = {}
+    for (source, kind), days in chosen.items():
+        told = BREAKDOWN_DIMENSIONS.get((source, kind), frozenset())
+        columns = [column for dim in wanted if dim in told for column in _COLUMNS[dim]]
+        select = ", ".join([*columns, *(["day"] if by_day else [])])
+        group = f" GROUP BY {select}" if select else ""
+        ranges = _runs(days)
+        where = " OR ".join("day BETWEEN ? AND ?" for _ in ranges)
+        params: list[Any] = [source, kind]
+        for first, last in ranges:
+            params += [first.isoformat(), last.isoformat()]
+        # The column names come from _COLUMNS; the values are parameters.
+        sql = (
+            f"SELECT {select + ', ' if select else ''}SUM(usage_nano), "  # noqa: S608
+            "CASE WHEN COUNT(byok_nano) = COUNT(*) THEN SUM(byok_nano) END, "
+            "CASE WHEN COUNT(requests) = COUNT(*) THEN SUM(requests) END "
+            f"FROM spend WHERE source = ? AND breakdown = ? AND ({where}){group}"
+        )
+        for found in ledger.query(sql, params):
+            values = iter(found)
+            ids: list[str] = []
+            shown: list[str] = []
+            for dim in wanted:
+                if dim not in told:
+                    ids.append(NOT_BROKEN_DOWN)
+                    shown.append(NOT_BROKEN_DOWN)
+                elif dim == "key":
+                    identity, name = names.key(str(next(values)), str(next(values)), str(next(values)))
+                    ids.append(identity)
+                    shown.append(name)
+                elif dim == "workspace":
+                    value = str(next(values))
+                    ids.append(value)
+                    shown.append(names.workspace(value))
+                else:
+                    value = str(next(values))
+                    ids.append(value)
+                    shown.append(value)
+            when = as_date(next(values)) if by_day else None
+            usage, byok, requests = next(values), next(values), next(values)
+            if usage is None:
+                continue
+            entry = merged.setdefault((*ids, when), [tuple(ids), tuple(shown), 0, 0, 0, set(), when])
+            entry[2] += int(usage)
+            entry[3] = None if byok is None or entry[3] is None else entry[3] + int(byok)
+            entry[4] = None if requests is None or entry[4] is None else entry[4] + int(requests)
+            entry[5].add(source)
+        # A chosen day whose answer held no rows spent $0: nothing to add.
+    lines = [Line(e[0], e[1], e[2], e[3], e[4], frozenset(e[5]), e[6]) for e in merged.values()]
+    lines.sort(key=lambda line: (line.day or start, -line.usage_nano, line.names))
+    return lines, gaps

@@ -1,0 +1,302 @@
+"""Writing what the sources said into the ledger: one function per source, each inside the caller's
+write transaction, each idempotent (upserts on natural keys; a source's day replaced whole), so
+that writing the same answer twice, or two processes writing at once, never counts a dollar twice.
+
+- ``record_credits``: a ``/credits`` snapshot (the first of each hour is kept).
+- ``record_keys``: a ``/keys`` listing: the keys and their names, a snapshot of each (the first of
+  each hour), each key's mark for the day (its lifetime usage at 00:00 UTC: ``usage - usage_daily``),
+  and from the marks the exact spend of each key on the day before (``key-snapshots``, complete)
+  and so far today (not complete).
+- ``record_days``: a source's rows for whole days (``activity``, ``analytics``): each day's rows
+  replaced by the new answer's, unless the day is complete in the ledger and the answer's is not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
+
+from ._db import Transaction
+from ._nano import to_nano
+
+__all__ = ["Day", "Row", "iso", "record_credits", "record_days", "record_keys", "record_workspaces"]
+
+_SPEND_COLUMNS = (
+    "source, breakdown, day, key_id, model, provider, endpoint, workspace, key_hash, key_match, "
+    "usage_nano, byok_nano, requests, tokens, complete, fetched_at"
+)
+_INSERT_SPEND = f"INSERT INTO spend ({_SPEND_COLUMNS}) VALUES ({', '.join('?' * 16)})"  # noqa: S608
+
+
+def iso(moment: dt.datetime) -> str:
+    """An aware time as the ledger keeps it: RFC 3339 in UTC, to the second."""
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _hour(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H")
+
+
+class Row(NamedTuple):
+    """One row of spend as a source gives it (amounts in nano-dollars; None where it does not say)."""
+
+    key_id: str
+    model: str
+    provider: str
+    endpoint: str
+    workspace: str
+    usage_nano: int
+    byok_nano: int | None
+    requests: int | None
+    tokens: int | None
+    key_hash: str = ""
+    key_match: str = ""
+
+
+class Day(NamedTuple):
+    """A source's answer for one day: its rows, and whether the day was complete in it."""
+
+    day: dt.date
+    rows: Sequence[Row]
+    complete: bool
+
+
+def _sum_or_none(values: Iterable[int | None]) -> int | None:
+    total = 0
+    for value in values:
+        if value is None:
+            return None
+        total += value
+    return total
+
+
+def _write_coverage(
+    tx: Transaction, source: str, breakdown: str, day: str, complete: bool, rows: Sequence[Row], fetched: str
+) -> None:
+    tx.execute(
+        "INSERT INTO coverage (source, breakdown, day, complete, row_count, usage_nano, byok_nano, requests, "
+        "fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, breakdown, day) DO UPDATE SET "
+        "complete = excluded.complete, row_count = excluded.row_count, usage_nano = excluded.usage_nano, "
+        "byok_nano = excluded.byok_nano, requests = excluded.requests, fetched_at = excluded.fetched_at",
+        (
+            source,
+            breakdown,
+            day,
+            int(complete),
+            len(rows),
+            sum(row.usage_nano for row in rows),
+            _sum_or_none(row.byok_nano for row in rows),
+            _sum_or_none(row.requests for row in rows),
+            fetched,
+        ),
+    )
+
+
+def _merge(rows: Iterable[Row]) -> list[Row]:
+    """Rows with the same natural key added up (a source may split one key's day, as /activity does
+    per endpoint variant): never two rows the upsert would fold into one."""
+    merged: dict[tuple[str, ...], Row] = {}
+    for row in rows:
+        key = (row.key_id, row.model, row.provider, row.endpoint, row.workspace)
+        seen = merged.get(key)
+        if seen is None:
+            merged[key] = row
+            continue
+        merged[key] = seen._replace(
+            usage_nano=seen.usage_nano + row.usage_nano,
+            byok_nano=_sum_or_none((seen.byok_nano, row.byok_nano)),
+            requests=_sum_or_none((seen.requests, row.requests)),
+            tokens=_sum_or_none((seen.tokens, row.tokens)),
+        )
+    return list(merged.values())
+
+
+def record_days(tx: Transaction, source: str, breakdown: str, days: Iterable[Day], fetched_at: dt.datetime) -> int:
+    """Replace each day's rows of (source, breakdown) by ``days``' rows; the rows written. A day the
+    ledger holds complete is kept when the answer's is not."""
+    fetched = iso(fetched_at)
+    wanted = list(days)
+    if not wanted:
+        return 0
+    held = {
+        str(day)[:10]: bool(complete)
+        for day, complete in tx.query(
+            "SELECT day, complete FROM coverage WHERE source = ? AND breakdown = ? AND day BETWEEN ? AND ?",
+            (source, breakdown, min(d.day for d in wanted).isoformat(), max(d.day for d in wanted).isoformat()),
+        )
+    }
+    written = 0
+    for answer in wanted:
+        day = answer.day.isoformat()
+        if held.get(day) and not answer.complete:
+            continue
+        rows = _merge(answer.rows)
+        tx.execute("DELETE FROM spend WHERE source = ? AND breakdown = ? AND day = ?", (source, breakdown, day))
+        complete = int(answer.complete)
+        tx.executemany(
+            _INSERT_SPEND,
+            [
+                (source, breakdown, day, r.key_id, r.model, r.provider, r.endpoint, r.workspace, r.key_hash,
+                 r.key_match, r.usage_nano, r.byok_nano, r.requests, r.tokens, complete, fetched)
+                for r in rows
+            ],
+        )  # fmt: skip
+        _write_coverage(tx, source, breakdown, day, answer.complete, rows, fetched)
+        written += len(rows)
+    return written
+
+
+def record_credits(tx: Transaction, total_credits: float, total_usage: float, taken_at: dt.datetime) -> None:
+    """A ``/credits`` answer; the first of each hour is kept."""
+    tx.execute(
+        "INSERT INTO credits_snapshots (hour, taken_at, total_credits_nano, total_usage_nano) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (hour) DO NOTHING",
+        (_hour(taken_at), iso(taken_at), to_nano(total_credits), to_nano(total_usage)),
+    )
+
+
+def record_workspaces(tx: Transaction, workspaces: Mapping[str, str], seen_at: dt.datetime) -> None:
+    """Workspaces by id, with their names as last seen."""
+    when = iso(seen_at)
+    tx.executemany(
+        "INSERT INTO workspaces (workspace_id, name, first_seen, last_seen) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (workspace_id) DO UPDATE SET name = excluded.name, last_seen = excluded.last_seen",
+        [(wid, name, when, when) for wid, name in workspaces.items()],
+    )
+
+
+class KeyFigures(NamedTuple):
+    """What a listing says of one key (the fields the ledger keeps; never the key itself)."""
+
+    key_hash: str
+    name: str
+    label: str
+    workspace_id: str
+    usage: float
+    usage_daily: float
+    byok: float | None
+    byok_daily: float | None
+    disabled: bool
+    created: dt.date | None
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def key_figures(key: Any) -> KeyFigures:
+    """The figures of an ``ApiKey`` (or anything with its fields) that the ledger keeps."""
+    created = None
+    text = getattr(key, "created_at", None)
+    if isinstance(text, str) and len(text) >= 10:
+        try:
+            created = dt.date.fromisoformat(text[:10])
+        except ValueError:
+            created = None
+    workspace = getattr(key, "workspace_id", None)
+    return KeyFigures(
+        str(key.hash_),
+        str(key.name),
+        str(getattr(key, "label", "") or ""),
+        "" if workspace is None or not isinstance(workspace, str) else workspace,
+        float(key.usage),
+        float(key.usage_daily),
+        _number(getattr(key, "byok_usage", None)),
+        _number(getattr(key, "byok_usage_daily", None)),
+        bool(key.disabled),
+        created,
+    )
+
+
+def record_keys(tx: Transaction, keys: Sequence[KeyFigures], taken_at: dt.datetime) -> int:
+    """A whole ``/keys`` listing taken at ``taken_at``; the key-day rows of spend written."""
+    when, hour = iso(taken_at), _hour(taken_at)
+    today = taken_at.astimezone(dt.UTC).date()
+    yesterday = today - dt.timedelta(days=1)
+    tx.executemany(
+        "INSERT INTO keys (key_hash, name, label, workspace_id, created_day, disabled, first_seen, last_seen) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key_hash) DO UPDATE SET name = excluded.name, "
+        "label = excluded.label, workspace_id = excluded.workspace_id, disabled = excluded.disabled, "
+        "last_seen = excluded.last_seen",
+        [
+            (k.key_hash, k.name, k.label, k.workspace_id, None if k.created is None else k.created.isoformat(),
+             int(k.disabled), when, when)
+            for k in keys
+        ],
+    )  # fmt: skip
+    tx.executemany(
+        "INSERT INTO key_names (key_hash, name, first_seen, last_seen) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (key_hash, name) DO UPDATE SET last_seen = excluded.last_seen",
+        [(k.key_hash, k.name, when, when) for k in keys],
+    )
+    figures = [
+        (k, to_nano(k.usage), to_nano(k.usage_daily), None if k.byok is None else to_nano(k.byok),
+         None if k.byok_daily is None else to_nano(k.byok_daily))
+        for k in keys
+    ]  # fmt: skip
+    tx.executemany(
+        "INSERT INTO key_snapshots (key_hash, hour, taken_at, name, workspace_id, usage_nano, usage_daily_nano, "
+        "byok_nano, byok_daily_nano, disabled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (key_hash, hour) DO NOTHING",
+        [
+            (k.key_hash, hour, when, k.name, k.workspace_id, u, ud, b, bd, int(k.disabled))
+            for k, u, ud, b, bd in figures
+        ],
+    )
+    # The day's mark: the lifetime usage at 00:00 UTC. The first snapshot of the day sets it.
+    tx.executemany(
+        "INSERT INTO key_marks (key_hash, day, usage_nano, byok_nano, taken_at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (key_hash, day) DO UPDATE SET usage_nano = excluded.usage_nano, byok_nano = excluded.byok_nano, "
+        "taken_at = excluded.taken_at WHERE excluded.taken_at < key_marks.taken_at",
+        [
+            (k.key_hash, today.isoformat(), u - ud, None if b is None or bd is None else b - bd, when)
+            for k, u, ud, b, bd in figures
+        ],
+    )
+    marks: dict[tuple[str, str], tuple[int, int | None]] = {
+        (str(h), str(d)[:10]): (int(u), None if b is None else int(b))
+        for h, d, u, b in tx.query(
+            "SELECT key_hash, day, usage_nano, byok_nano FROM key_marks WHERE day IN (?, ?)",
+            (yesterday.isoformat(), today.isoformat()),
+        )
+    }
+    before: list[Row] = []
+    for k, _, _, _, _ in figures:
+        end = marks.get((k.key_hash, today.isoformat()))
+        start = marks.get((k.key_hash, yesterday.isoformat()))
+        if start is None and k.created == yesterday:
+            start = (0, 0)  # created yesterday: nothing before it
+        if end is None or start is None:
+            continue
+        byok = None if end[1] is None or start[1] is None else end[1] - start[1]
+        before.append(
+            Row(k.key_hash, "", "", "", k.workspace_id, end[0] - start[0], byok, None, None, k.key_hash, "hash")
+        )
+    so_far = [
+        Row(k.key_hash, "", "", "", k.workspace_id, ud, bd, None, None, k.key_hash, "hash")
+        for k, _, ud, _, bd in figures
+    ]
+    written = 0
+    listed_yesterday = tx.query(
+        "SELECT 1 FROM coverage WHERE source = 'key-snapshots' AND breakdown = 'key' AND day = ?",
+        (yesterday.isoformat(),),
+    )
+    if listed_yesterday:  # a listing on each of the two days: yesterday is complete
+        written += record_days(tx, "key-snapshots", "key", [Day(yesterday, before, True)], taken_at)
+    latest = tx.query(
+        "SELECT fetched_at FROM coverage WHERE source = 'key-snapshots' AND breakdown = 'key' AND day = ?",
+        (today.isoformat(),),
+    )
+    if not latest or str(latest[0][0]).replace(" ", "T")[:19] <= when[:19]:  # never an older listing over a newer
+        written += record_days(tx, "key-snapshots", "key", [Day(today, so_far, False)], taken_at)
+    return written
+
+
+def label_resolver(tx: Transaction) -> dict[str, list[str]]:
+    """Every name a key has been seen with, and the hashes that had it (for analytics' key labels)."""
+    names: dict[str, list[str]] = defaultdict(list)
+    for key_hash, name in tx.query("SELECT key_hash, name FROM key_names"):
+        names[str(name)].append(str(key_hash))
+    return names
