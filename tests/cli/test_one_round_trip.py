@@ -102,8 +102,8 @@ def test_an_ordinary_key_is_not_kept_waiting_by_the_listing(
 ) -> None:
     """An ordinary key's table: the listing starts with the others (the key's kind is not known
     yet), and its refusal changes nothing: no Keys line, no error, exit 0."""
-    gathering.gather(4)
+    gathering.gather(5)  # /credits, /key, /activity, and the listing's /keys and /workspaces
     assert view(mock, monkeypatch, ORDINARY) == 0
-    assert gathering.most == 4
+    assert gathering.most == 5
     out, err = capsys.readouterr()
     assert (err, "Keys:" in out) == ("", False)

@@ -27,7 +27,6 @@ __all__ = [
     "balance_table",
     "duration",
     "key_rows",
-    "printable",
     "rfc3339",
     "share_chart",
     "share_json",
@@ -37,12 +36,6 @@ __all__ = [
 
 UNKNOWN = "unknown"
 _AVERAGE = "  (7-day average)"
-
-
-def printable(text: str) -> str:
-    """A name from OpenRouter (a key's, a workspace's) as a terminal may show it: control characters
-    (which could move the cursor or recolour the screen) as ``?``."""
-    return "".join(char if char.isprintable() else "?" for char in text)
 
 
 def _or_unknown(value: float | None, render: Any = money) -> str:

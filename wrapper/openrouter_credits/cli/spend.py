@@ -99,13 +99,12 @@ def workspace_names(client: CreditsClient) -> dict[str, str] | None:
 
 
 def named_spends(spends: list[Spend], names: dict[str, str]) -> list[Spend]:
-    """Each workspace's spend under its name (its id when the name is unknown, or shared by another
-    workspace of the account: names may repeat), in the same order."""
-    from ._output import printable
-
-    shown = [names.get(spend.name, spend.name) for spend in spends]
-    taken = {name for name in shown if shown.count(name) > 1}
+    """Each workspace's spend under its name (its id when the name is unknown; with the start of its
+    id when another workspace of the account has the same name: names may repeat), in the same order.
+    The chart shows names as it shows any (``share_chart``)."""
+    named = [names.get(spend.name, spend.name) for spend in spends]
+    taken = {name for name in named if named.count(name) > 1}
     return [
-        spend._replace(name=printable(name if name not in taken else f"{name} ({spend.name[:8]})"))
-        for spend, name in zip(spends, shown, strict=True)
+        spend._replace(name=name if name not in taken else f"{name} ({spend.name[:8]})")
+        for spend, name in zip(spends, named, strict=True)
     ]
