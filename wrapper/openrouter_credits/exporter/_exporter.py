@@ -8,7 +8,8 @@
   else 503 naming the failing keys.
 - A failed poll: ``up`` 0, the balance series gone (never 0, never stale numbers), the last success
   time kept, ``poll_errors_total{key, kind}`` counted.
-- Alerts (``_alerts``): once per crossing of a threshold and once per recovery, kept across restarts.
+- Alerts (``_alerts``): once per crossing of a threshold and once per recovery, kept across restarts;
+  a poll's alerts go to the outbox together (one write, off the event loop) before their states move.
 
 Time, sleep and randomness are injected (``clock``, ``monotonic``, ``rng``) so that polling, jitter,
 alerts and staleness are tested in virtual time. Keys and webhook URLs carry secrets: neither appears
@@ -41,8 +42,8 @@ from .._apps.metrics import (
 from .._client import AsyncCreditsClient
 from .._exceptions import ConfigurationError, OpenRouterCreditsError
 from .._logging import EXPORTER_LOGGER
-from ._alerts import AlertBook, alerts_due, key_alerts_due, listed_key_state
-from ._channels import Alert, Channel
+from ._alerts import AlertBook, Due, alerts_due, key_alerts_due, listed_key_state, route_problems, routes_of
+from ._channels import Channel
 from ._delivery import Deliverer, Outbox
 from ._notify_tables import webhook_channel
 from ._poll import KeyState, poll_key
@@ -111,8 +112,15 @@ class Exporter:
         if notify_url is not None:
             self.channels["notify-url"] = webhook_channel(notify_url)
         self.default_notify = tuple(self.channels) if default_notify is None else tuple(default_notify)
+        self._default_notify = default_notify
+        errors, warnings = route_problems(keys, self.channels, default_notify)
+        if errors:
+            raise ConfigurationError(errors[0])
+        for warning in warnings:
+            logger.warning("%s", warning)
         self.alerts = AlertBook(state)
-        self.outbox = Outbox(None if state is None else state.file("outbox.json"))
+        self.alerts.retain(self.states)
+        self.outbox = Outbox(None if state is None else state.file("outbox.json"), clock=clock)
         self.deliverer = Deliverer(self.outbox, self.channels)
         self._metrics = b""
         self._page: bytes | None = None
@@ -129,6 +137,12 @@ class Exporter:
         """Poll ``keys`` from now on: new keys start polling, removed keys' series go, a key whose
         settings changed starts afresh; the others keep their state and schedule."""
         wanted = {spec.name: spec for spec in keys}
+        errors, warnings = route_problems(keys, self.channels, self._default_notify)
+        if errors:
+            logger.error("Reload refused, keeping the keys as they were: %s", errors[0])
+            return
+        for warning in warnings:
+            logger.warning("%s", warning)
         for name in [name for name, state in self.states.items() if wanted.get(name) != state.spec]:
             task = self._tasks.pop(name, None)
             if task is not None:
@@ -142,6 +156,7 @@ class Exporter:
                 if self._started:
                     self._start(name)
         self.states = {name: self.states[name] for name in wanted}  # the file's order
+        self.alerts.retain(self.states)
         self.render()
         logger.info("Reloaded the keys: %d key(s) (%s)", len(self.states), ", ".join(self.states))
 
@@ -167,7 +182,7 @@ class Exporter:
             self._succeeded(state, balance)
             await self.check_alerts(state)
         if state.listed is not None:
-            self.check_key_alerts(state, state.listed)
+            await self.check_key_alerts(state, state.listed)
             if len(state.listed) > state.spec.max_keys and not state.warned_max_keys:
                 state.warned_max_keys = True
                 logger.warning(
@@ -250,39 +265,39 @@ class Exporter:
     # --- alerts ---------------------------------------------------------------------------------
 
     async def check_alerts(self, state: KeyState) -> None:
-        """Queue what the poll's balance calls for: in the outbox first, then the state moves (a crash
-        between the two repeats an alert rather than losing one)."""
-        spec = state.spec
-        routes = [name for name in (spec.notify if spec.notify is not None else self.default_notify)]
-        if state.balance is None or not routes:
+        """Queue what the poll's balance calls for (``below``, ``days_below``, ``spike``)."""
+        if state.balance is None:
             return
         now = dt.datetime.fromtimestamp(self.clock(), dt.UTC)
-        for threshold, below, text in alerts_due(spec, state.balance, self.alerts, now, state.today_spend()):
-            what = threshold.replace("_", " ")
-            if threshold == "spike":
-                title = f"{spec.name}'s spend is spiking" if below else f"{spec.name} recovered (spike)"
-            else:
-                title = f"{spec.name} is {what} its threshold" if below else f"{spec.name} recovered ({what})"
-            alert = Alert(spec.name, threshold if below else "recovered", title, text, "warning" if below else "info")
-            self.outbox.put(alert, routes)
-            self.alerts.set(spec.name, threshold, below)
+        await self._queue(state.spec, alerts_due(state.spec, state.balance, self.alerts, now, state.today_spend()))
 
-    def check_key_alerts(self, state: KeyState, keys: list[Any]) -> None:
-        """Queue the alerts of a discovering key's listing (``key_below_fraction``,
-        ``key_will_exhaust``), each with the listed key's name, never a secret."""
+    async def check_key_alerts(self, state: KeyState, keys: list[Any]) -> None:
+        """Queue the alerts of a discovering key's listing (``key_below_fraction``, ``key_will_exhaust``),
+        each with the listed key's name, never a secret; forget the states of keys no longer listed."""
         spec = state.spec
-        routes = list(spec.notify if spec.notify is not None else self.default_notify)
-        if not routes or (spec.key_below_fraction is None and not spec.key_will_exhaust):
+        self.alerts.prune(f"{spec.name}/", {listed_key_state(spec, key) for key in keys})
+        if spec.key_below_fraction is None and not spec.key_will_exhaust:
             return
         now = dt.datetime.fromtimestamp(self.clock(), dt.UTC)
-        for key, threshold, crossed, text in key_alerts_due(spec, keys, now, self.alerts):
-            what = threshold.removeprefix("key_").replace("_", " ")
-            title = f"{key.name} ({spec.name}): {what}" if crossed else f"{key.name} ({spec.name}) recovered ({what})"
-            alert = Alert(
-                spec.name, threshold if crossed else "recovered", title, text, "warning" if crossed else "info"
-            )
-            self.outbox.put(alert, routes)
-            self.alerts.set(listed_key_state(spec, key), threshold, crossed)
+        await self._queue(spec, key_alerts_due(spec, keys, now, self.alerts))
+
+    async def _queue(self, spec: KeySpec, due: list[Due]) -> None:
+        """Put ``due`` in the outbox, written (off the event loop) before the states move: a crash between
+        the two repeats an alert rather than losing one; held from delivery until the states are written
+        too, so a receiver never hears of an alert a crash could still repeat. A key whose alerts go to
+        no channel keeps its states (it was warned of at start)."""
+        routes = routes_of(spec, self.channels, self.default_notify)
+        if not due or not routes:
+            return
+        entries = self.outbox.put_all(((item.alert, routes) for item in due), held=True)
+        try:
+            await self.outbox.flush()
+            for item in due:
+                for threshold in item.thresholds:
+                    self.alerts.set(item.subject, threshold, item.crossed)
+            await self.alerts.flush()
+        finally:
+            self.outbox.release(entries)
 
     # --- serving --------------------------------------------------------------------------------
 
@@ -317,7 +332,7 @@ class Exporter:
             "counter",
             errors,
         )
-        return [*merge_families(groups), counter]
+        return [*merge_families(groups), counter, *self.deliverer.families()]
 
     def render(self) -> None:
         """Render /metrics once, now (after each poll), so a scrape only sends bytes; the page is
@@ -395,6 +410,8 @@ class Exporter:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             self._tasks.clear()
+            await self.outbox.flush()  # the last changes, before the process goes
+            await self.alerts.flush()
             await self.aclose()
 
     async def aclose(self) -> None:
