@@ -89,19 +89,27 @@ def _thresholds(spec: KeySpec) -> list[str]:
 def route_problems(
     specs: Iterable[KeySpec], channels: Collection[str], default_notify: Sequence[str] | None
 ) -> tuple[list[str], list[str]]:
-    """(errors, warnings) about where alerts go: a ``notify`` naming --notify-url's channel when it is
-    not given (an error: its alerts would wait for ever); a key with thresholds whose alerts go to no
-    channel (a warning: it may be watched on /metrics alone). Each names the key and the setting."""
+    """(errors, warnings) about where alerts go: a ``notify`` naming a channel that does not exist, such
+    as --notify-url's when it is not given (an error: its alerts would wait for ever); a key with
+    thresholds whose alerts go to no channel (a warning: it may be watched on /metrics alone). Each
+    names the key (or ``[defaults]``) and the setting."""
     errors: list[str] = []
     warnings: list[str] = []
     defaults = tuple(channels) if default_notify is None else tuple(default_notify)
-    missing = "which is not given: give --notify-url (or $OPENROUTER_CREDITS_NOTIFY_URL), or take it out of notify"
-    if default_notify is not None and NOTIFY_URL_CHANNEL in default_notify and NOTIFY_URL_CHANNEL not in channels:
-        errors.append(f"[defaults]: notify names {NOTIFY_URL_CHANNEL!r}, {missing}.")
+    given = [(f"[keys.{spec.name}]", spec.notify) for spec in specs] + [("[defaults]", default_notify)]
+    for where, names in given:
+        for name in names or ():
+            if name == NOTIFY_URL_CHANNEL and name not in channels:
+                errors.append(
+                    f"{where}: notify names {name!r}, which is not given: give --notify-url (or "
+                    "$OPENROUTER_CREDITS_NOTIFY_URL), or take it out of notify."
+                )
+            elif name not in channels:
+                known = ", ".join(channels) or "none"
+                errors.append(
+                    f"{where}: notify names {name!r}, which is not a configured channel (the channels: {known})."
+                )
     for spec in specs:
-        if spec.notify is not None and NOTIFY_URL_CHANNEL in spec.notify and NOTIFY_URL_CHANNEL not in channels:
-            errors.append(f"[keys.{spec.name}]: notify names {NOTIFY_URL_CHANNEL!r}, {missing}.")
-            continue
         thresholds = _thresholds(spec)
         if thresholds and not routes_of(spec, channels, defaults):
             where = "notify = [] sends them nowhere" if spec.notify == () else "no channel is configured"
