@@ -90,9 +90,10 @@ def clean_text(text: str, limit: int | None = None) -> str:
     """``text`` as an alert may hold it: valid Unicode (a lone surrogate becomes U+FFFD), on one line
     (a run of control characters, newlines included, becomes one space), no bidirectional controls
     (each becomes U+FFFD, visibly), at most ``limit`` characters (a cut ends in "…")."""
-    text = _BIDI.sub("\ufffd", _SURROGATES.sub("\ufffd", text))
-    text = _CONTROLS.sub(" ", text)
-    return text if limit is None else fit(text, limit)
+    if not text.isprintable():  # all that follows is not printable (Python's "Other" and "Separator")
+        text = _BIDI.sub("\ufffd", _SURROGATES.sub("\ufffd", text))
+        text = _CONTROLS.sub(" ", text)
+    return text if limit is None or len(text) <= limit else fit(text, limit)
 
 
 def _size(text: str, unit: str) -> int:

@@ -63,6 +63,9 @@ FIRST_POLL_SPREAD = 2.0
 #: time a poll may take: its deadline).
 STALE_INTERVALS = 3
 
+#: A listing's keys are checked for alerts this many at a time, the event loop free between two.
+ALERTS_CHUNK = 200
+
 PLAIN = "text/plain; charset=utf-8"
 METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 HTML = "text/html; charset=utf-8"
@@ -279,7 +282,11 @@ class Exporter:
         if spec.key_below_fraction is None and not spec.key_will_exhaust:
             return
         now = dt.datetime.fromtimestamp(self.clock(), dt.UTC)
-        await self._queue(spec, key_alerts_due(spec, keys, now, self.alerts))
+        due: list[Due] = []
+        for start in range(0, len(keys), ALERTS_CHUNK):  # thousands of keys: scrapes are answered between chunks
+            due += key_alerts_due(spec, keys[start : start + ALERTS_CHUNK], now, self.alerts)
+            await asyncio.sleep(0)
+        await self._queue(spec, due)
 
     async def _queue(self, spec: KeySpec, due: list[Due]) -> None:
         """Put ``due`` in the outbox, written (off the event loop) before the states move: a crash between
