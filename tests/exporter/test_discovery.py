@@ -169,6 +169,7 @@ def test_listed_key_alerts(mock: MockServer, receiver: str, exporter: MakeExport
             await watcher.poll("acct")
             clock.now += 60
             await watcher.poll("acct")
+            assert await watcher.deliverer.drain(5)  # else the recovery would replace it, still waiting
             mock.app.set_keys([{**KEYS[1], "usage": 1.0, "usage_weekly": 0.0}])
             clock.now += 60
             await watcher.poll("acct")

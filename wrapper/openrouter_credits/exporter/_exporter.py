@@ -115,7 +115,7 @@ class Exporter:
         if notify_url is not None:
             self.channels["notify-url"] = webhook_channel(notify_url)
         self.default_notify = tuple(self.channels) if default_notify is None else tuple(default_notify)
-        self._default_notify = default_notify
+        self._defaults_given = default_notify  # None: every channel
         errors, warnings = route_problems(keys, self.channels, default_notify)
         if errors:
             raise ConfigurationError(errors[0])
@@ -140,7 +140,7 @@ class Exporter:
         """Poll ``keys`` from now on: new keys start polling, removed keys' series go, a key whose
         settings changed starts afresh; the others keep their state and schedule."""
         wanted = {spec.name: spec for spec in keys}
-        errors, warnings = route_problems(keys, self.channels, self._default_notify)
+        errors, warnings = route_problems(keys, self.channels, self._defaults_given)
         if errors:
             logger.error("Reload refused, keeping the keys as they were: %s", errors[0])
             return
@@ -269,7 +269,7 @@ class Exporter:
 
     async def check_alerts(self, state: KeyState) -> None:
         """Queue what the poll's balance calls for (``below``, ``days_below``, ``spike``)."""
-        if state.balance is None:
+        if state.balance is None or not self._routes(state.spec):
             return
         now = dt.datetime.fromtimestamp(self.clock(), dt.UTC)
         await self._queue(state.spec, alerts_due(state.spec, state.balance, self.alerts, now, state.today_spend()))
@@ -279,7 +279,7 @@ class Exporter:
         each with the listed key's name, never a secret; forget the states of keys no longer listed."""
         spec = state.spec
         self.alerts.prune(f"{spec.name}/", {listed_key_state(spec, key) for key in keys})
-        if spec.key_below_fraction is None and not spec.key_will_exhaust:
+        if (spec.key_below_fraction is None and not spec.key_will_exhaust) or not self._routes(spec):
             return
         now = dt.datetime.fromtimestamp(self.clock(), dt.UTC)
         due: list[Due] = []
@@ -293,7 +293,7 @@ class Exporter:
         the two repeats an alert rather than losing one; held from delivery until the states are written
         too, so a receiver never hears of an alert a crash could still repeat. A key whose alerts go to
         no channel keeps its states (it was warned of at start)."""
-        routes = routes_of(spec, self.channels, self.default_notify)
+        routes = self._routes(spec)
         if not due or not routes:
             return
         entries = self.outbox.put_all(((item.alert, routes) for item in due), held=True)
@@ -305,6 +305,9 @@ class Exporter:
             await self.alerts.flush()
         finally:
             self.outbox.release(entries)
+
+    def _routes(self, spec: KeySpec) -> tuple[str, ...]:
+        return routes_of(spec, self.channels, self.default_notify)
 
     # --- serving --------------------------------------------------------------------------------
 

@@ -264,10 +264,6 @@ class StateDir:
         """Write ``name`` atomically and durably; raises ``OSError`` (a full disk) for the caller to report."""
         write_json(self.file(name), value)
 
-    def load(self, name: str, validate: Validator | None = None) -> Any:
-        """The JSON value in ``name`` (of any type ``validate`` accepts); None when absent or corrupt."""
-        return read_json(self.file(name), validate, clock=self._clock)
-
     def close(self) -> None:
         """Release the lock (the lock file stays; its pid is stale until the next start)."""
         if self._lock_fd is not None:
@@ -337,17 +333,20 @@ class StateFile(Generic[Snapshot]):
             self._write(self._snapshot())
             self._written = self._version
             return
-        if self._task is None or self._task.done():
-            self._task = loop.create_task(self._run(), name=f"write {self.path.name}")
+        self._writer(loop)
 
     async def flush(self) -> None:
         """Return once every change made before this call is written (or its write failed, logged)."""
         target = self._version
         while self._written < target:
-            task = self._task
-            if task is None or task.done():
-                task = self._task = asyncio.get_running_loop().create_task(self._run())
-            await asyncio.shield(task)
+            await asyncio.shield(self._writer(asyncio.get_running_loop()))
+
+    def _writer(self, loop: asyncio.AbstractEventLoop) -> asyncio.Task[None]:
+        """The task writing the file on ``loop``, started if there is none (or only one of a loop gone)."""
+        if self._task is None or self._task.done() or self._task.get_loop() is not loop:
+            assert self.path is not None
+            self._task = loop.create_task(self._run(), name=f"write {self.path.name}")
+        return self._task
 
     async def _run(self) -> None:
         while self._written < self._version:
