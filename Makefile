@@ -67,10 +67,11 @@ $(BENCH_VENV)/.installed: bench/requirements.txt
 
 # The project is installed as users get it (a wheel, byte-compiled like every other contender),
 # afresh on each run so the figures are for the code in the tree.
-bench: $(BENCH_VENV)/.installed ## benchmarks (client, default view, activity, exporter, serve under abuse, the status page's render) against bare httpx and the official SDK; writes bench/results.md; the forecast's backtest
+bench: $(BENCH_VENV)/.installed ## benchmarks (client, default view, activity, exporter, serve under abuse and in an alert storm, the status page's render, the ledger, the forecast's backtest) against bare httpx and the official SDK; writes bench/results.md
 	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --force-reinstall .
 	$(BENCH_VENV)/bin/python bench/run.py
 	cd bench && ../$(BENCH_VENV)/bin/python serve_abuse.py
+	cd bench && ../$(BENCH_VENV)/bin/python alerts_storm.py
 	$(BENCH_VENV)/bin/python bench/page.py
 	$(BENCH_VENV)/bin/python bench/ledger.py
 	$(BENCH_VENV)/bin/python bench/forecast.py

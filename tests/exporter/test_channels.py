@@ -265,8 +265,8 @@ def test_discord_posts_content_and_an_embed(receiver: Service, tmp_path: Path) -
 
 @pytest.mark.parametrize("receiver", ["teams"], indirect=True)
 def test_teams_posts_an_adaptive_card(receiver: Service, tmp_path: Path) -> None:
-    """Teams: a message with one Adaptive Card 1.4 attachment (title, text), to the URL with its query
-    (the signature is in it); Teams' 202 counts as delivered."""
+    """Teams: a message with one Adaptive Card 1.4 attachment (title, text, each a TextRun, which is never
+    read as markdown), to the URL with its query (the signature is in it); Teams' 202 counts as delivered."""
     path = f"/workflows/abc/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers&sv=1.0&sig={TEAMS_SIG}"
     url = receiver.serve(path)
     send(channel('[notify.t]\nkind = "teams"\nwebhook_url_env = "TEAMS_URL"', tmp_path, {"TEAMS_URL": url}))
@@ -284,14 +284,18 @@ def test_teams_posts_an_adaptive_card(receiver: Service, tmp_path: Path) -> None
                     "version": "1.4",
                     "body": [
                         {
-                            "type": "TextBlock",
-                            "text": "team-a is below its threshold",
-                            "weight": "Bolder",
-                            "size": "Medium",
-                            "color": "Warning",
-                            "wrap": True,
+                            "type": "RichTextBlock",
+                            "inlines": [
+                                {
+                                    "type": "TextRun",
+                                    "text": "team-a is below its threshold",
+                                    "weight": "Bolder",
+                                    "size": "Medium",
+                                    "color": "Warning",
+                                }
+                            ],
                         },
-                        {"type": "TextBlock", "text": BELOW.text, "wrap": True},
+                        {"type": "RichTextBlock", "inlines": [{"type": "TextRun", "text": BELOW.text}]},
                     ],
                 },
             }
@@ -301,14 +305,18 @@ def test_teams_posts_an_adaptive_card(receiver: Service, tmp_path: Path) -> None
 
 @pytest.mark.parametrize("receiver", ["telegram"], indirect=True)
 def test_telegram_calls_send_message(receiver: Service, tmp_path: Path) -> None:
-    """Telegram: POST {api_url}/bot{token}/sendMessage with chat_id and the text; a wrong token gets the
-    Bot API's 401, a DeliveryError that names neither token."""
+    """Telegram: POST {api_url}/bot{token}/sendMessage with chat_id and the text (plain: no parse_mode),
+    no link preview; a wrong token gets the Bot API's 401, a DeliveryError that names neither token."""
     receiver.serve(f"/bot{BOT_TOKEN}/sendMessage")
     toml = f'[notify.tg]\nkind = "telegram"\nbot_token_env = "TG"\nchat_id = -1001234\napi_url = "{receiver.url}/"'
     send(channel(toml, tmp_path, {"TG": BOT_TOKEN}))
     [request] = receiver.requests
     assert (request.method, request.path) == ("POST", f"/bot{BOT_TOKEN}/sendMessage")
-    assert request.json() == {"chat_id": -1001234, "text": f"team-a is below its threshold\n{BELOW.text}"}
+    assert request.json() == {
+        "chat_id": -1001234,
+        "text": f"team-a is below its threshold\n{BELOW.text}",
+        "link_preview_options": {"is_disabled": True},
+    }
 
     wrong = "987654321:WRONGTOKEN_secret_value"
     receiver.paths.add(f"/bot{wrong}/sendMessage")
@@ -435,7 +443,7 @@ def test_email_sends_subject_and_text(tmp_path: Path) -> None:
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
 def test_email_logs_in_with_the_password_file(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """Email with username and password_file: the login carries them; a wrong password is a DeliveryError
-    naming the SMTP code; the password is in no log line and no message."""
+    saying so, with the SMTP code; the password is in no log line and no message."""
     caplog.set_level(logging.DEBUG)
     inbox = Inbox()
     secret_file(tmp_path, "smtp-password", SMTP_PASSWORD)
@@ -462,8 +470,75 @@ def test_email_logs_in_with_the_password_file(tmp_path: Path, caplog: pytest.Log
     assert inbox.logins[0] == (b"alerts", SMTP_PASSWORD.encode())
     assert set(inbox.logins[1:]) == {(b"alerts", b"not-the-password-at-all")}  # smtplib tries PLAIN, then LOGIN
     assert len(inbox.envelopes) == 1
-    assert message == f"The email channel mail (smtp://127.0.0.1:{port}) answered 535 (SMTPAuthenticationError)."
+    assert (
+        message
+        == f"The email channel mail (smtp://127.0.0.1:{port}) refused the user name or password: it answered 535."
+    )
     assert SMTP_PASSWORD not in caplog.text
+
+
+class Refusing:
+    """An SMTP handler that refuses at one step: the sender (553), every recipient (450, for now) or
+    the message (554)."""
+
+    def __init__(self, step: str) -> None:
+        self.step = step
+
+    async def handle_MAIL(self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any) -> str:
+        if self.step == "mail":
+            return "553 5.1.8 Sender address rejected"
+        envelope.mail_from = address
+        return "250 OK"
+
+    async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any) -> str:
+        if self.step == "rcpt":
+            return "450 4.2.1 Mailbox busy, try later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        return "554 5.6.0 Message rejected" if self.step == "data" else "250 OK"
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_email_failures_say_their_cause(tmp_path: Path) -> None:
+    """Each SMTP failure is said as what it is: no AUTH offered when a username is set (not "does not
+    offer STARTTLS", as smtplib's one exception for both would have it), the sender, the recipients
+    or the message refused (a 5xx refusal is permanent, a 4xx is not)."""
+    secret_file(tmp_path, "smtp-password", SMTP_PASSWORD)
+    login = ("starttls = false", 'username = "alerts"', 'password_file = "smtp-password"')
+
+    async def failure(handler: Any, *extra: str) -> tuple[str, bool]:
+        server = await smtp_server(handler)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            async with httpx.AsyncClient() as http:
+                with pytest.raises(DeliveryError) as caught:
+                    await channel(email_toml(port, *extra), tmp_path).send(BELOW, http, timeout=5)
+        finally:
+            server.close()
+            await server.wait_closed()
+        return str(caught.value).replace(f":{port})", ":PORT)"), caught.value.permanent
+
+    async def main() -> list[tuple[str, bool]]:
+        return [
+            await failure(Inbox(), *login),  # aiosmtpd without an authenticator offers no AUTH
+            await failure(Refusing("mail"), "starttls = false"),
+            await failure(Refusing("rcpt"), "starttls = false"),
+            await failure(Refusing("data"), "starttls = false"),
+        ]
+
+    where = "The email channel mail (smtp://127.0.0.1:PORT)"
+    assert asyncio.run(main()) == [
+        (
+            f"{where} does not offer AUTH (logging in): leave out username and password_env or password_file for a "
+            "relay that takes mail without them, or use a server that offers it.",
+            False,
+        ),
+        (f"{where} refused the sender address (from): it answered 553.", True),
+        (f"{where} refused every recipient: it answered 450.", False),
+        (f"{where} refused the message: it answered 554.", True),
+    ]
 
 
 # --- secrets ---------------------------------------------------------------------------------------

@@ -242,7 +242,7 @@ def test_thresholds_a_key_can_never_check_are_said_once(
 
     with caplog.at_level(logging.WARNING, logger=LIBRARY_LOGGER):
         run(scenario)
-    assert [r.getMessage().split(":")[0:2] for r in caplog.records] == [
+    assert [r.getMessage().split(":")[0:2] for r in caplog.records if "never be checked" in r.getMessage()] == [
         ["Key open", " below can never be checked"],
         ["Key open", " days_below can never be checked"],
     ]
@@ -278,6 +278,7 @@ def test_spike_alerts_once_per_crossing_and_recovery(
             mock.app.set_key(ORDINARY, usage_daily=1.5)
             for _ in range(3):
                 await watcher.poll("team-b")
+            assert await watcher.deliverer.drain(5)  # else the recovery would replace it, still waiting
             clock.now = _hour(23)
             for _ in range(2):
                 await watcher.poll("team-b")

@@ -88,7 +88,9 @@ def test_sighups_coalesce_and_the_file_is_read_off_the_loop(exporter: MakeExport
     a request after that reloads again."""
     environ = {"RELOAD_KEY": MANAGEMENT, "HOOK_A": "http://127.0.0.1:9/a"}
     path = write_config(tmp_path, config_text("a", HOOK.format(name="a", upper="A")))
-    watcher = exporter(*load_config(str(path), environ).keys, interval=60.0)
+    config = load_config(str(path), environ)
+    hook = channel_from_table("a", config.notify["a"], "[notify.a]", config.base_dir, environ)
+    watcher = exporter(*config.keys, channels={"a": hook}, interval=60.0)
     loads: list[int] = []
     gate = threading.Event()
     reloader = reloader_of(watcher, path, environ, loads, gate)

@@ -89,12 +89,24 @@ KEYS_RATE_LIMIT_WAIT = 60.0
 #: The longest a 429's Retry-After may delay a key's next poll.
 MAX_POLL_WAIT = 15 * 60.0
 
-#: An alert's post to a channel is abandoned after this many seconds; after this many failed attempts
-#: it goes behind the channel's other alerts for ``MAX_DELIVERY_BACKOFF``.
+#: An alert's post to a channel is abandoned after this many seconds. A notification is tried this
+#: many times (2 s, 4 s, 8 s, ... then every 5 minutes apart: about an hour), then dropped and counted
+#: (``openrouter_credits_alerts_dropped_total``); one the receiver refuses as malformed (a 4xx other
+#: than 408 and 429) is dropped at once.
 DEFAULT_DELIVERY_TIMEOUT = 10.0
-DEFAULT_DELIVERY_RETRIES = 5
+DEFAULT_DELIVERY_RETRIES = 20
 #: The longest wait between two attempts of one channel (2 s, 4 s, 8 s, ... up to 5 minutes).
 MAX_DELIVERY_BACKOFF = 5 * 60.0
+#: An alert still undelivered after this many seconds is dropped (and counted): its news is stale.
+MAX_ALERT_AGE = 24 * 3600.0
+#: The outbox holds at most this many alerts (after coalescing: one per channel, key and threshold);
+#: past it the oldest are dropped (and counted).
+MAX_OUTBOX_ENTRIES = 10_000
+#: Alerts of one channel waiting together and alike (listed keys crossing the same threshold) go as one
+#: notification of at most this many ("37 keys listed by account are below 10 % of their limits: ...").
+MAX_ALERTS_PER_NOTIFICATION = 1000
+#: A state file (the outbox, alerts.json) larger than this is not read: it is moved aside as corrupt.
+MAX_STATE_FILE_BYTES = 32 * 1024 * 1024
 #: A failing channel is logged at most once this often (seconds).
 DELIVERY_LOG_EVERY = 60.0
 #: The defaults of a channel's ``api_url`` (Telegram's Bot API) and ``server`` (ntfy's public one), and

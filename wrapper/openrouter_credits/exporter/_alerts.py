@@ -1,17 +1,23 @@
-"""Alerts: which thresholds each key is below, kept across restarts, and when one is due.
+"""Alerts: which thresholds each key is below, kept across restarts, and the alerts a poll calls for.
 
 A key's threshold alerts once when it is crossed and once when it recovers. The state moves only on
 a known figure (an unknown value keeps the last state and sends nothing). Due alerts go to the outbox
-(``_delivery``), which delivers them to the channels (``_channels``) apart from polling.
+(``_delivery``), which delivers them to the channels (``_channels``) apart from polling. A listed
+key's thresholds that cross together make one alert, in words that fit its limit's window; its name,
+which anyone in the organization can set, is shortened.
+
+``AlertBook`` is bounded: one entry per configured key and per key of each key's latest listing
+(keys no longer listed, or no longer configured, are forgotten), written off the event loop.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import httpx
 
 from .._apps.spike import TIMES, Spike, spike_of
@@ -19,22 +25,36 @@ from .._exceptions import ConfigurationError
 from .._format import money
 from .._logging import EXPORTER_LOGGER, register_secret
 from .._settings import require_private
-from ._channels import redact_url
+from ._channels import Alert, clean_text, redact_url
+from ._statedir import StateFile
 
 if TYPE_CHECKING:
-    import datetime as dt
-
     from .._api_key import ApiKey
     from .._apps.config_file import KeySpec
     from .._balance import Balance
     from ._statedir import StateDir
 
-__all__ = ["AlertBook", "alerts_due", "check_notify_url", "key_alerts_due", "listed_key_state", "redact_url"]
+__all__ = [
+    "NOTIFY_URL_ENV",
+    "AlertBook",
+    "Due",
+    "alerts_due",
+    "check_notify_url",
+    "key_alerts_due",
+    "listed_key_state",
+    "redact_url",
+    "route_problems",
+    "routes_of",
+]
 
 logger = logging.getLogger(EXPORTER_LOGGER)
 
 #: Where a webhook URL can come from without showing in the process list.
 NOTIFY_URL_ENV = "OPENROUTER_CREDITS_NOTIFY_URL"
+#: --notify-url's channel, as a key's ``notify`` names it.
+NOTIFY_URL_CHANNEL = "notify-url"
+#: A listed key's name is shortened to this many characters in alerts.
+MAX_NAME = 80
 
 
 def check_notify_url(url: str, name: str = "--notify-url") -> str:
@@ -48,6 +68,70 @@ def check_notify_url(url: str, name: str = "--notify-url") -> str:
         raise ConfigurationError(f"{name} must start with https:// (such as https://hooks.slack.com/services/...).")
     require_private(parsed, f"{name} {redact_url(url)}", "its token")
     return url
+
+
+# --- where a key's alerts go ---------------------------------------------------------------------------
+
+
+def routes_of(spec: KeySpec, channels: Collection[str], default_notify: Sequence[str]) -> tuple[str, ...]:
+    """The channels a key's alerts go to: its ``notify``, else the defaults; only those that exist."""
+    names = spec.notify if spec.notify is not None else default_notify
+    return tuple(name for name in names if name in channels)
+
+
+def _thresholds(spec: KeySpec) -> list[str]:
+    listed = [("key_below_fraction", spec.key_below_fraction is not None), ("key_will_exhaust", spec.key_will_exhaust)]
+    own = [("below", spec.below is not None), ("days_below", spec.days_below is not None)]
+    own.append(("spike", spec.spike is not None))
+    return [name for name, given in own + listed if given]
+
+
+def route_problems(
+    specs: Iterable[KeySpec], channels: Collection[str], default_notify: Sequence[str] | None
+) -> tuple[list[str], list[str]]:
+    """(errors, warnings) about where alerts go: a ``notify`` naming a channel that does not exist, such
+    as --notify-url's when it is not given (an error: its alerts would wait for ever); a key with
+    thresholds whose alerts go to no channel (a warning: it may be watched on /metrics alone). Each
+    names the key (or ``[defaults]``) and the setting."""
+    errors: list[str] = []
+    warnings: list[str] = []
+    defaults = tuple(channels) if default_notify is None else tuple(default_notify)
+    given = [(f"[keys.{spec.name}]", spec.notify) for spec in specs] + [("[defaults]", default_notify)]
+    for where, names in given:
+        for name in names or ():
+            if name == NOTIFY_URL_CHANNEL and name not in channels:
+                errors.append(
+                    f"{where}: notify names {name!r}, which is not given: give --notify-url (or "
+                    "$OPENROUTER_CREDITS_NOTIFY_URL), or take it out of notify."
+                )
+            elif name not in channels:
+                known = ", ".join(channels) or "none"
+                errors.append(
+                    f"{where}: notify names {name!r}, which is not a configured channel (the channels: {known})."
+                )
+    for spec in specs:
+        thresholds = _thresholds(spec)
+        if thresholds and not routes_of(spec, channels, defaults):
+            where = "notify = [] sends them nowhere" if spec.notify == () else "no channel is configured"
+            warnings.append(
+                f"Key {spec.name}: {', '.join(thresholds)} set, but its alerts go to no channel ({where}): add a "
+                "[notify.NAME] table, or give --notify-url (or $OPENROUTER_CREDITS_NOTIFY_URL)"
+            )
+    return errors, warnings
+
+
+# --- the alerts a poll calls for ----------------------------------------------------------------------
+
+
+@attrs.frozen
+class Due:
+    """An alert a poll calls for, and the states it moves in the book once it is queued: ``subject``'s
+    ``thresholds`` become ``crossed``."""
+
+    subject: str
+    thresholds: tuple[str, ...]
+    crossed: bool
+    alert: Alert
 
 
 def _may_spend(value: float) -> str:
@@ -65,17 +149,28 @@ def _days(value: float) -> str:
 Check = tuple[str, float | None, float | None, Callable[[float], str], Callable[[float], str]]
 
 
+def _own_alert(spec: KeySpec, threshold: str, below: bool, text: str) -> Due:
+    what = threshold.replace("_", " ")
+    if threshold == "spike":
+        title = f"{spec.name}'s spend is spiking" if below else f"{spec.name} recovered (spike)"
+    else:
+        title = f"{spec.name} is {what} its threshold" if below else f"{spec.name} recovered ({what})"
+    state = threshold if below else "recovered"
+    alert = Alert(spec.name, state, title, text, "warning" if below else "info", about=f"{spec.name} {threshold}")
+    return Due(spec.name, (threshold,), below, alert)
+
+
 def alerts_due(
     spec: KeySpec,
     balance: Balance,
     book: AlertBook,
     now: dt.datetime | None = None,
     today: float | None = None,
-) -> list[tuple[str, bool, str]]:
-    """The alerts a poll's ``balance`` calls for: (threshold, now below, text), for each threshold
-    whose known value has crossed since the state in ``book``. ``now``: the time of the spike check
-    (the balance's own time, unless told); ``today``: a management key's spend today (``_apps.spike``).
-    For ``spike``, "below" means spiking."""
+) -> list[Due]:
+    """The alerts a poll's ``balance`` calls for: one for each threshold whose known value has crossed
+    since the state in ``book``. ``now``: the time of the spike check (the balance's own time, unless
+    told); ``today``: a management key's spend today (``_apps.spike``). For ``spike``, "below" means
+    spiking."""
     checks: tuple[Check, ...] = (
         ("below", spec.below, balance.spendable, _may_spend, money),
         ("days_below", spec.days_below, balance.days_left, _days_of_credits, _days),
@@ -98,13 +193,11 @@ def alerts_due(
             text = f"OpenRouter key {spec.name} {describe(value)}, below its threshold of {unit(limit)}."
         else:
             text = f"OpenRouter key {spec.name} recovered: it {describe(value)} (threshold {unit(limit)})."
-        due.append((threshold, below, text))
+        due.append(_own_alert(spec, threshold, below, text))
     return due
 
 
-def _transition(
-    book: AlertBook, name: str, threshold: str, tripped: bool, spike: Spike, spec: KeySpec
-) -> list[tuple[str, bool, str]]:
+def _transition(book: AlertBook, name: str, threshold: str, tripped: bool, spike: Spike, spec: KeySpec) -> list[Due]:
     if book.learning and not book.known(name, threshold):
         book.set(name, threshold, tripped)
         return []
@@ -115,7 +208,7 @@ def _transition(
     else:
         text = f"OpenRouter key {name} recovered from its spend spike: {spike.describe()}"
         text += f" (threshold {spec.spike:g}{TIMES})."
-    return [(threshold, tripped, text)]
+    return [_own_alert(spec, threshold, tripped, text)]
 
 
 def listed_key_state(spec: KeySpec, key: ApiKey) -> str:
@@ -124,44 +217,143 @@ def listed_key_state(spec: KeySpec, key: ApiKey) -> str:
     return f"{spec.name}/{key.hash_[:12]}"
 
 
-def key_alerts_due(
-    spec: KeySpec, keys: list[ApiKey], now: dt.datetime, book: AlertBook
-) -> list[tuple[ApiKey, str, bool, str]]:
-    """The alerts a listing calls for (``key_below_fraction``, ``key_will_exhaust``): (key, threshold,
-    now crossed, text), once per crossing and once per recovery of each listed key. A key whose figure
-    is unknown (no limit, no pace) keeps its state; a key gone from the listing is forgotten silently."""
+def _when(at: dt.datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M UTC")
+
+
+@attrs.frozen
+class _Listed:
+    """What a listed key's alert says of it: its limit in the words of its window."""
+
+    name: str  # shortened, clean
+    left: float
+    limit: float
+    window: str  # "weekly " or "" (a limit without a reset)
+    resets: dt.datetime | None
+    at: dt.datetime | None  # when it reaches its limit at its pace (now when it has)
+
+    @property
+    def exhausted(self) -> bool:
+        return self.left <= 0
+
+    def limit_words(self) -> str:
+        return f"its {money(self.limit)} {self.window}limit"
+
+    def reset_words(self) -> str:
+        return f"it resets at {_when(self.resets)}" if self.resets is not None else "it never resets"
+
+
+def _crossed_words(key: _Listed, thresholds: Sequence[str], fraction: float | None) -> tuple[str, str, str]:
+    """(detail, title's end, summary item) of a listed key whose ``thresholds`` have just crossed."""
+    if key.exhausted:  # every threshold says the same then: one message for the state
+        return (
+            f"has reached {key.limit_words()}; {key.reset_words()}",
+            "has reached its limit",
+            f"{key.name} ({money(key.limit)}, {key.reset_words()})",
+        )
+    parts, items = [], []
+    if "key_below_fraction" in thresholds:
+        share = "" if fraction is None else f" (under {fraction * 100:g} %)"
+        parts.append(f"has {money(key.left)} of {key.limit_words()} left{share}")
+        items.append(f"{money(key.left)} of {money(key.limit)} left")
+    if "key_will_exhaust" in thresholds and key.at is not None:
+        limit = "it" if parts else key.limit_words()
+        if key.resets is not None:
+            parts.append(f"is bound to reach {limit} at {_when(key.at)}, before it resets at {_when(key.resets)}")
+        else:
+            parts.append(f"is bound to reach {limit} at {_when(key.at)} at its pace; {key.reset_words()}")
+        items.append(f"at {_when(key.at)}")
+    title = "near its limit" if "key_will_exhaust" not in thresholds else "bound to reach its limit"
+    return " and ".join(parts), title, f"{key.name} ({', '.join(items)})"
+
+
+def _recovered_words(key: _Listed, thresholds: Sequence[str], fraction: float | None) -> tuple[str, str, str]:
+    """(detail, title's end, summary item) of a listed key whose ``thresholds`` have just recovered."""
+    parts = []
+    if "key_below_fraction" in thresholds:
+        share = "" if fraction is None else f" ({fraction * 100:g} % or more)"
+        parts.append(f"has {money(key.left)} of {key.limit_words()} left again{share}")
+    if "key_will_exhaust" in thresholds:
+        limit = "it" if parts else key.limit_words()
+        horizon = "before it resets" if key.resets is not None else "within 7 days"
+        parts.append(f"is no longer on course to reach {limit} {horizon}")
+    return " and ".join(parts), "recovered", f"{key.name} ({money(key.left)} of {money(key.limit)} left)"
+
+
+def key_alerts_due(spec: KeySpec, keys: list[ApiKey], now: dt.datetime, book: AlertBook) -> list[Due]:
+    """The alerts a listing calls for (``key_below_fraction``, ``key_will_exhaust``): once per crossing
+    and once per recovery of each listed key, the thresholds that cross together in one alert (a key
+    already at its limit gets "has reached its limit", once). A key whose figure is unknown (no
+    limit, no pace) keeps its state. Alike alerts carry a ``group`` to go as one notification."""
     from .._api_key import SOON
 
+    fraction = spec.key_below_fraction
     due = []
     for key in keys:
         if key.disabled:
             continue
-        checks: list[tuple[str, bool | None, str]] = []
         left, limit = key.limit_left, key.limit
-        if spec.key_below_fraction is not None and left is not None and limit:
-            fraction = spec.key_below_fraction
-            below = left < fraction * limit
-            checks.append(("key_below_fraction", below, f"has {money(left)} of its {money(limit)} limit left"))
-        if spec.key_will_exhaust and left is not None:
-            at = key.exhausts_at(now)
-            soon = at is not None and (key.limit_reset is not None or at - now <= SOON)
-            when = "" if at is None else at.strftime(" (at %Y-%m-%d %H:%M UTC)")
-            checks.append(("key_will_exhaust", soon, f"is bound to reach its limit before its reset{when}"))
+        if left is None or not limit:
+            continue
+        crossings: dict[str, bool] = {}
+        if fraction is not None:
+            crossings["key_below_fraction"] = left < fraction * limit
+        at = key.exhausts_at(now)
+        if spec.key_will_exhaust:
+            crossings["key_will_exhaust"] = at is not None and (key.limit_reset is not None or at - now <= SOON)
         state = listed_key_state(spec, key)
-        for threshold, crossed, detail in checks:
-            if crossed is None:
-                continue
+        moved: dict[bool, list[str]] = {True: [], False: []}
+        for threshold, crossed in crossings.items():
             if book.learning and not book.known(state, threshold):
                 book.set(state, threshold, crossed)
-                continue
-            if crossed == book.get(state, threshold):
-                continue
-            if crossed:
-                text = f"OpenRouter key {key.name} (listed by {spec.name}) {detail}."
-            else:
-                text = f"OpenRouter key {key.name} (listed by {spec.name}) recovered ({threshold.replace('_', ' ')})."
-            due.append((key, threshold, crossed, text))
+            elif crossed != book.get(state, threshold):
+                moved[crossed].append(threshold)
+        if not moved[True] and not moved[False]:
+            continue
+        window = f"{key.limit_reset.strip().lower()} " if key.limit_reset else ""
+        listed = _Listed(clean_text(key.name or key.hash_[:12], MAX_NAME), left, limit, window, key.resets_at(now), at)
+        for crossed, thresholds in moved.items():
+            if thresholds:
+                due.append(_listed_alert(spec, state, listed, tuple(thresholds), crossed))
     return due
+
+
+def _listed_alert(spec: KeySpec, state: str, key: _Listed, thresholds: tuple[str, ...], crossed: bool) -> Due:
+    words = _crossed_words if crossed else _recovered_words
+    detail, title_end, item = words(key, thresholds, spec.key_below_fraction)
+    who = f"OpenRouter key {key.name} (listed by {spec.name})"
+    what = " and ".join(threshold.removeprefix("key_").replace("_", " ") for threshold in thresholds)
+    if crossed:
+        title = f"{key.name} ({spec.name}) {title_end}"
+        group = _crossed_group(spec, key, thresholds)
+    else:
+        title = f"{key.name} ({spec.name}) recovered ({what})"
+        group = f"keys listed by {spec.name} recovered ({what})"
+    alert = Alert(
+        spec.name,
+        thresholds[0] if crossed else "recovered",
+        title,
+        f"{who} {detail}.",
+        "warning" if crossed else "info",
+        about=f"{state} {'+'.join(thresholds)}",
+        group=group,
+        item=item,
+    )
+    return Due(state, thresholds, crossed, alert)
+
+
+def _crossed_group(spec: KeySpec, key: _Listed, thresholds: Sequence[str]) -> str:
+    if key.exhausted:
+        return f"keys listed by {spec.name} have reached their limits"
+    parts = []
+    if "key_below_fraction" in thresholds and spec.key_below_fraction is not None:
+        parts.append(f"are below {spec.key_below_fraction * 100:g} % of their limits")
+    if "key_will_exhaust" in thresholds:
+        parts.append("are bound to reach their limits")
+    return f"keys listed by {spec.name} {' and '.join(parts)}"
+
+
+# --- the book --------------------------------------------------------------------------------------
 
 
 def _valid_state(value: Any) -> bool:
@@ -175,17 +367,24 @@ def _valid_state(value: Any) -> bool:
 class AlertBook:
     """Which thresholds each key is below, kept in the state directory so a restart does not alert
     again (in memory only without one). A corrupt or wrongly shaped file is moved aside with a warning,
-    and the states are learnt again, silently, from the first polls."""
+    and the states are learnt again, silently, from the first polls. Changes are written off the event
+    loop (``await flush()``), many in one write."""
 
     FILE = "alerts.json"
 
     def __init__(self, state: StateDir | None) -> None:
         self._dir = state
-        existed = state is not None and state.file(self.FILE).exists()
+        path = None if state is None else state.file(self.FILE)
+        existed = path is not None and (path.exists() or path.is_symlink())
         loaded = None if state is None else state.load_json(self.FILE, _valid_state)
+        #: Each subject's states. An inner dict is never changed once stored (it is replaced), so a
+        #: snapshot for the writer is a shallow copy.
         self.state: dict[str, dict[str, bool]] = {} if loaded is None else loaded
         #: The file was corrupt: the first known figures set each state without an alert (no storm).
         self.learning = existed and loaded is None
+        self._file: StateFile[dict[str, dict[str, bool]]] = StateFile(
+            path, lambda: dict(self.state), lambda snapshot: snapshot, what="the alert state"
+        )
 
     def known(self, key: str, threshold: str) -> bool:
         return threshold in self.state.get(key, {})
@@ -194,10 +393,29 @@ class AlertBook:
         return self.state.get(key, {}).get(threshold, False)
 
     def set(self, key: str, threshold: str, below: bool) -> None:
-        self.state.setdefault(key, {})[threshold] = below
-        if self._dir is None:
+        """Record a state (the file is written soon: ``flush()``)."""
+        states = self.state.get(key, {})
+        if states.get(threshold) is below:
             return
-        try:
-            self._dir.write_json(self.FILE, self.state)
-        except OSError as exc:
-            logger.warning("Could not keep the alert state in %s: %s", self._dir.file(self.FILE), exc.strerror or exc)
+        self.state[key] = {**states, threshold: below}
+        self._file.changed()
+
+    def prune(self, prefix: str, keep: Collection[str]) -> None:
+        """Forget the subjects starting with ``prefix`` that are not in ``keep`` (keys no longer listed)."""
+        gone = [subject for subject in self.state if subject.startswith(prefix) and subject not in keep]
+        for subject in gone:
+            del self.state[subject]
+        if gone:
+            self._file.changed()
+
+    def retain(self, names: Collection[str]) -> None:
+        """Forget the subjects of keys not in ``names`` (no longer configured), listed keys included."""
+        gone = [subject for subject in self.state if subject.partition("/")[0] not in names]
+        for subject in gone:
+            del self.state[subject]
+        if gone:
+            self._file.changed()
+
+    async def flush(self) -> None:
+        """Return once every state recorded so far is in the file (or its write failed, logged)."""
+        await self._file.flush()

@@ -13,6 +13,8 @@
 - Each key is rendered on its own: a key whose series cannot be rendered is logged and shown as
   failing (``up`` 0), and the other keys are still exported.
 - Alerts (``_alerts``): once per crossing of a threshold and once per recovery, kept across restarts.
+- Alerts are written to the outbox together, a poll's at once (one write, off the event loop),
+  before their states move.
 
 Time, sleep and randomness are injected (``clock``, ``monotonic``, ``rng``) so that polling, jitter,
 alerts and staleness are tested in virtual time. Keys and webhook URLs carry secrets: neither appears
@@ -47,8 +49,8 @@ from .._client import AsyncCreditsClient
 from .._exceptions import ConfigurationError, OpenRouterCreditsError
 from .._logging import EXPORTER_LOGGER
 from .._text import printable
-from ._alerts import AlertBook, alerts_due, key_alerts_due, listed_key_state
-from ._channels import Alert, Channel
+from ._alerts import AlertBook, Due, alerts_due, key_alerts_due, listed_key_state, route_problems, routes_of
+from ._channels import Channel
 from ._delivery import Deliverer, Outbox
 from ._ledger_hook import LedgerWriter
 from ._notify_tables import webhook_channel
@@ -68,6 +70,9 @@ FIRST_POLL_SPREAD = 2.0
 #: /healthz calls a key stale when its last success is older than this many intervals (plus the
 #: time a poll may take: its deadline).
 STALE_INTERVALS = 3
+
+#: A listing's keys are checked for alerts this many at a time, the event loop free between two.
+ALERTS_CHUNK = 200
 
 PLAIN = "text/plain; charset=utf-8"
 METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -129,8 +134,15 @@ class Exporter:
         if notify_url is not None:
             self.channels["notify-url"] = webhook_channel(notify_url)
         self.default_notify = tuple(self.channels) if default_notify is None else tuple(default_notify)
+        self._defaults_given = default_notify  # None: every channel
+        errors, warnings = route_problems(keys, self.channels, default_notify)
+        if errors:
+            raise ConfigurationError(errors[0])
+        for warning in warnings:
+            logger.warning("%s", warning)
         self.alerts = AlertBook(state)
-        self.outbox = Outbox(None if state is None else state.file("outbox.json"))
+        self.alerts.retain(self.states)
+        self.outbox = Outbox(None if state is None else state.file("outbox.json"), clock=clock)
         self.deliverer = Deliverer(self.outbox, self.channels)
         self._delivery: asyncio.Task[None] | None = None
         #: One reload at a time: a reload awaits polls' ends and pools' closing on the way.
@@ -161,6 +173,14 @@ class Exporter:
         file's channels (``--notify-url``'s stays), and delivery starts afresh on them: what waits in
         the outbox goes to the channels as they are now. Reloads take turns: one at a time."""
         async with self._reloading:
+            routes = self.channels if channels is None else {**channels, **self._kept_channels()}
+            given = self._defaults_given if channels is None else default_notify
+            errors, warnings = route_problems(keys, routes, given)
+            if errors:
+                logger.error("Reload refused, keeping the keys as they were: %s", errors[0])
+                return
+            for warning in warnings:
+                logger.warning("%s", warning)
             wanted = {spec.name: spec for spec in keys}
             for name in [name for name, state in self.states.items() if wanted.get(name) != state.spec]:
                 await self._stop_polling(name)
@@ -173,6 +193,7 @@ class Exporter:
                         self._start(name)
             self.states = {name: self.states[name] for name in wanted}  # the file's order
             self._unrendered &= set(self.states)
+            self.alerts.retain(self.states)
             if channels is not None:
                 await self._replace_channels(channels, default_notify)
             self.render()
@@ -180,17 +201,17 @@ class Exporter:
 
     async def _replace_channels(self, channels: Mapping[str, Channel], default_notify: Sequence[str] | None) -> None:
         """Deliver to ``channels`` (and ``--notify-url``'s) from now on: the delivery workers restart."""
-        kept = {"notify-url": self.channels["notify-url"]} if "notify-url" in self.channels else {}
-        self.channels = {**channels, **kept}
+        self.channels = {**channels, **self._kept_channels()}
         self.default_notify = tuple(self.channels) if default_notify is None else tuple(default_notify)
+        self._defaults_given = default_notify
         old = self.deliverer
+        old.detach()
         self.deliverer = Deliverer(
             self.outbox,
             self.channels,
             timeout=old.timeout,
             retries=old.retries,
             backoff=old.backoff,
-            retry_later=old.retry_later,
             sleep=old.sleep,
             clock=old.clock,
             logger=old.logger,
@@ -203,6 +224,10 @@ class Exporter:
         logger.info(
             "Reloaded the channels: %s", ", ".join(f"{n} ({c.kind})" for n, c in self.channels.items()) or "none"
         )
+
+    def _kept_channels(self) -> dict[str, Channel]:
+        """The channels a reload keeps: ``--notify-url``'s, which the file does not name."""
+        return {"notify-url": self.channels["notify-url"]} if "notify-url" in self.channels else {}
 
     async def _stop_polling(self, name: str) -> None:
         task = self._tasks.pop(name, None)
@@ -243,7 +268,7 @@ class Exporter:
         self._report_calls(state, cause is None)
         if state.listed is not None:
             self._note_workspaces(state)
-            self.check_key_alerts(state, state.listed)
+            await self.check_key_alerts(state, state.listed)
             if len(state.listed) > state.spec.max_keys and not state.warned_max_keys:
                 state.warned_max_keys = True
                 logger.warning(
@@ -389,39 +414,46 @@ class Exporter:
     # --- alerts ---------------------------------------------------------------------------------
 
     async def check_alerts(self, state: KeyState) -> None:
-        """Queue what the poll's balance calls for: in the outbox first, then the state moves (a crash
-        between the two repeats an alert rather than losing one)."""
-        spec = state.spec
-        routes = [name for name in (spec.notify if spec.notify is not None else self.default_notify)]
-        if state.balance is None or not routes:
+        """Queue what the poll's balance calls for (``below``, ``days_below``, ``spike``)."""
+        if state.balance is None or not self._routes(state.spec):
             return
         now = dt.datetime.fromtimestamp(self.clock(), dt.UTC)
-        for threshold, below, text in alerts_due(spec, state.balance, self.alerts, now, state.today_spend()):
-            what = threshold.replace("_", " ")
-            if threshold == "spike":
-                title = f"{spec.name}'s spend is spiking" if below else f"{spec.name} recovered (spike)"
-            else:
-                title = f"{spec.name} is {what} its threshold" if below else f"{spec.name} recovered ({what})"
-            alert = Alert(spec.name, threshold if below else "recovered", title, text, "warning" if below else "info")
-            self.outbox.put(alert, routes)
-            self.alerts.set(spec.name, threshold, below)
+        await self._queue(state.spec, alerts_due(state.spec, state.balance, self.alerts, now, state.today_spend()))
 
-    def check_key_alerts(self, state: KeyState, keys: list[Any]) -> None:
-        """Queue the alerts of a discovering key's listing (``key_below_fraction``,
-        ``key_will_exhaust``), each with the listed key's name, never a secret."""
+    async def check_key_alerts(self, state: KeyState, keys: list[Any]) -> None:
+        """Queue the alerts of a discovering key's listing (``key_below_fraction``, ``key_will_exhaust``),
+        each with the listed key's name, never a secret; forget the states of keys no longer listed."""
         spec = state.spec
-        routes = list(spec.notify if spec.notify is not None else self.default_notify)
-        if not routes or (spec.key_below_fraction is None and not spec.key_will_exhaust):
+        self.alerts.prune(f"{spec.name}/", {listed_key_state(spec, key) for key in keys})
+        if (spec.key_below_fraction is None and not spec.key_will_exhaust) or not self._routes(spec):
             return
         now = dt.datetime.fromtimestamp(self.clock(), dt.UTC)
-        for key, threshold, crossed, text in key_alerts_due(spec, keys, now, self.alerts):
-            what = threshold.removeprefix("key_").replace("_", " ")
-            title = f"{key.name} ({spec.name}): {what}" if crossed else f"{key.name} ({spec.name}) recovered ({what})"
-            alert = Alert(
-                spec.name, threshold if crossed else "recovered", title, text, "warning" if crossed else "info"
-            )
-            self.outbox.put(alert, routes)
-            self.alerts.set(listed_key_state(spec, key), threshold, crossed)
+        due: list[Due] = []
+        for start in range(0, len(keys), ALERTS_CHUNK):  # thousands of keys: scrapes are answered between chunks
+            due += key_alerts_due(spec, keys[start : start + ALERTS_CHUNK], now, self.alerts)
+            await asyncio.sleep(0)
+        await self._queue(spec, due)
+
+    async def _queue(self, spec: KeySpec, due: list[Due]) -> None:
+        """Put ``due`` in the outbox, written (off the event loop) before the states move: a crash between
+        the two repeats an alert rather than losing one; held from delivery until the states are written
+        too, so a receiver never hears of an alert a crash could still repeat. A key whose alerts go to
+        no channel keeps its states (it was warned of at start)."""
+        routes = self._routes(spec)
+        if not due or not routes:
+            return
+        entries = self.outbox.put_all(((item.alert, routes) for item in due), held=True)
+        try:
+            await self.outbox.flush()
+            for item in due:
+                for threshold in item.thresholds:
+                    self.alerts.set(item.subject, threshold, item.crossed)
+            await self.alerts.flush()
+        finally:
+            self.outbox.release(entries)
+
+    def _routes(self, spec: KeySpec) -> tuple[str, ...]:
+        return routes_of(spec, self.channels, self.default_notify)
 
     # --- serving --------------------------------------------------------------------------------
 
@@ -441,7 +473,10 @@ class Exporter:
     def families(self) -> list[Family]:
         """Every key's families, merged (a family's samples of all keys together)."""
         now = dt.datetime.fromtimestamp(self.clock(), dt.UTC)
-        return merge_families(self.key_families(name, state, now) for name, state in self.states.items())
+        return [
+            *merge_families(self.key_families(name, state, now) for name, state in self.states.items()),
+            *self.deliverer.families(),
+        ]
 
     def render(self) -> None:
         """Render /metrics once, now (after each poll), so a scrape only sends bytes; the page is
@@ -462,6 +497,7 @@ class Exporter:
                 if name in self._unrendered:
                     logger.info("Key %s: its metrics are rendered again", name)
                 self._unrendered.discard(name)
+        parts.append(rendered_samples(self.deliverer.families()))
         self._metrics = joined_exposition(parts)
         self._page = None
 
@@ -542,6 +578,8 @@ class Exporter:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             self._tasks.clear()
+            await self.outbox.flush()  # the last changes, before the process goes
+            await self.alerts.flush()
             await self.aclose()
 
     async def aclose(self) -> None:
