@@ -176,8 +176,6 @@ def main(argv: Sequence[str] | None = None, *, clock: Callable[[], dt.datetime] 
         given = [flag for dest, flag in view.VIEW_OPTIONS.items() if getattr(args, dest, None) is not None]
         if given:
             p.error(f"{given[0]} is an option of the balance view, not of {args.command}: leave it out")
-        if args.command in ("spend", "keys") and getattr(args, "config", None):
-            p.error(f"--config is not an option of {args.command}, which reads one key: use --api-key-file")
     if args.debug:
         from .._logging import debug_logging
 
