@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .._analytics import AnalyticsResult
     from .._client import CreditsClient
 
-__all__ = ["WHO", "Unavailable", "WhoSpent", "who_json", "who_spent"]
+__all__ = ["WHO", "Unavailable", "WhoSpent", "who_json", "who_report", "who_spent"]
 
 #: What each breakdown is, in words; and what its unset bucket is shown as.
 WHO = {
@@ -176,3 +176,44 @@ def who_json(found: WhoSpent, who: str, *, recent: bool) -> list[dict[str, Any]]
         row["share"] = None if total <= 0 else spend.usage / total
         rows.append(row)
     return rows
+
+
+def who_report(found: WhoSpent, who: str, start: dt.date, end: dt.date, output: str, today: dt.date) -> str:
+    """``report --by user|member|app``: the period's spend per one as a table (with each one's share),
+    JSON or CSV, the most spent first; then the total, the sum of the lines."""
+    import csv
+    import io
+    import json
+
+    from .._format import money
+
+    total = exact_sum(spend.usage for spend in found.spends)
+    if output == "json":
+        rows = who_json(found, who, recent=False)
+        return (
+            json.dumps({"from": start.isoformat(), "to": end.isoformat(), "by": [who], "rows": rows, "total": total})
+            + "\n"
+        )
+    if output == "csv":
+        from ..ledger._nano import dollars_text, to_nano
+
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow([who, "usage", "requests"])
+        for spend in found.spends:
+            requests = spend.requests if found.requests_known else ""
+            writer.writerow([spend.name, dollars_text(to_nano(spend.usage)), requests])
+        writer.writerow(["total", dollars_text(to_nano(total)), ""])
+        return out.getvalue()
+    from .._text import shown
+
+    cells = [(who.capitalize(), "Spend", "Share")]
+    for spend in found.spends:
+        share = "-" if total <= 0 else f"{spend.usage / total:.1%}"
+        cells.append((shown(spend.name), money(spend.usage), share))
+    widths = [max(len(row[i]) for row in cells) for i in range(3)]
+    lines = [f"{a:<{widths[0]}}  {b:>{widths[1]}}  {c:>{widths[2]}}" for a, b, c in cells]
+    lines.append(f"Total {money(total)} from {start.isoformat()} to {end.isoformat()}, from the analytics API")
+    if end >= today:
+        lines.append("Today is counted so far.")
+    return "\n".join(lines) + "\n"
