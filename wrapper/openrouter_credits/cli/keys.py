@@ -252,7 +252,8 @@ def _scope(listing: KeyListing, one: bool) -> tuple[str, str | None]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .._apps.metrics import account_key_metrics, exposition
+    from .._apps.metrics import account_key_metrics, exposition, team_spend_metrics
+    from .._apps.teams import team_spend
     from ._teams import assigned, chosen_team, teams_of
 
     teams = teams_of(args)
@@ -278,7 +279,8 @@ def run(args: argparse.Namespace) -> int:
             return exit_code(error)
         now = client._now()
     _check_chosen(listed, workspace)
-    by_team = assigned(listed, teams).by_hash if teams else None
+    assignment = assigned(listed, teams) if teams else None
+    by_team = None if assignment is None else assignment.by_hash
     keys = sorted_keys(listed)
     if team is not None and by_team is not None:
         keys = [key for key in keys if by_team.get(key.hash_) == team]
@@ -291,7 +293,10 @@ def run(args: argparse.Namespace) -> int:
         teamed = {} if by_team is None else by_team
         print(json.dumps([key_json(key, now, scope, teamed.get(key.hash_)) for key in keys]))
     elif form == "prometheus":
-        print(exposition(account_key_metrics(keys, now, {}, teams=by_team)), end="")
+        families = account_key_metrics(keys, now, {}, teams=by_team)
+        if assignment is not None:
+            families.append(team_spend_metrics(team_spend(listed, teams, assignment), {}))
+        print(exposition(families), end="")
     else:
         several = workspace is None and len(listed.workspaces or ()) > 1
         print(keys_table(keys, now, workspaces=several, teams=by_team))
