@@ -59,7 +59,7 @@ def test_spend_by_end_user(
     assert cli(mock, capsys, monkeypatch, "spend", "--by", "user") == (0, USERS, "")
     _, by_model, _ = cli(mock, capsys, monkeypatch, "spend", "--by", "model")
     assert by_model.splitlines()[-1] == USERS.splitlines()[-1]
-    code, out, _ = cli(mock, capsys, monkeypatch, "spend", "--by", "user", "--json")
+    _, out, _ = cli(mock, capsys, monkeypatch, "spend", "--by", "user", "--json")
     rows = json.loads(out)
     assert [(r["user"], r["usage"], r["usage_7d"]) for r in rows][2] == ("(no user sent)", 0.42, 0.06)
     assert sum(r["requests"] for r in rows) == sum(
