@@ -314,12 +314,12 @@ class Exporter:
             return
         state.teams = assign(state.listed, self.teams)
         state.teams_of = state.listed
-        told = [*unmatched_workspaces(self.teams, state.listed.workspaces or ())]
-        told += [str(conflict) for conflict in state.teams.conflicts]
-        for message in told:
+        told = [(logging.WARNING, text) for text in unmatched_workspaces(self.teams, state.listed.workspaces or ())]
+        told += [(logging.ERROR, str(conflict)) for conflict in state.teams.conflicts]
+        for level, message in told:
             if message not in self._told:
                 self._told.add(message)
-                logger.warning("Key %s: %s", state.spec.name, message)
+                logger.log(level, "Key %s: %s", state.spec.name, message)
 
     def public_terms(self, spec: KeySpec) -> dict[str, str]:
         """How /healthz and the page, which anyone who reaches the exporter reads, name the settings:
