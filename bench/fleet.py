@@ -62,7 +62,7 @@ def cpu() -> dict[str, float]:
     by_provider() over 6,000 rows (median of ROUNDS)."""
     from openrouter_credits import Activity, ApiKey
     from openrouter_credits.testing import activity_row
-    from openrouter_credits.testing._records import generated_keys
+    from openrouter_credits.testing._listing import generated_keys
     from openrouter_credits_client.models.activity_item import ActivityItem
     from openrouter_credits_client.models.list_api_keys_response_200_data_item import (
         ListApiKeysResponse200DataItem,

@@ -26,6 +26,7 @@ from selection import Operation, load_config, operations_from_config, select
 ROOT = Path(__file__).resolve().parent.parent
 BEARER_SCHEME = "bearerAuth"
 EXPORTER_TAG_PREFIX = "subpackage_"
+BETA_TAG_PREFIX = "beta_"
 
 Report = Callable[[str], None]
 
@@ -50,11 +51,14 @@ def flatten_tags(doc: Doc, report: Report) -> None:
 
 
 def canonical_tag(tag: str) -> str:
-    """``subpackage_credits`` and ``Credits`` both become ``credits``."""
+    """``subpackage_credits`` and ``Credits`` both become ``credits``; a group marked beta
+    (``Beta.Analytics``, ``beta Analytics``, ``betaAnalytics``: OpenRouter's SDKs and newer reference
+    pages file the analytics query there) keeps its plain name, so leaving beta moves no module."""
     if tag.startswith(EXPORTER_TAG_PREFIX):
         tag = tag[len(EXPORTER_TAG_PREFIX) :]
     tag = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", tag)
-    return re.sub(r"[^A-Za-z0-9]+", "_", tag).strip("_").lower()
+    tag = re.sub(r"[^A-Za-z0-9]+", "_", tag).strip("_").lower()
+    return tag.removeprefix(BETA_TAG_PREFIX) or tag
 
 
 def canonicalise_tags(doc: Doc, report: Report) -> None:

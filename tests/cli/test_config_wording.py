@@ -149,7 +149,7 @@ PLACEHOLDERS = (
     "N",
     "HOST:PORT",
     "DIR",
-    "ID",
+    "ID|NAME",
     "STATUS,...",
     "FILE|URL",
     "YYYY-MM",

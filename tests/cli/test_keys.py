@@ -114,11 +114,14 @@ def test_json(account: MockServer, capsys: pytest.CaptureFixture[str], monkeypat
         "byok_usage": 0.0,
         "expires_at": None,
         "workspace_id": "00000000-0000-4000-8000-000000000000",
+        "workspace_name": "Default",
         "last_used_at": None,
         "window_usage": 95.0,
         "pace_per_day": 2.0,
         "projected_at_reset": None,
         "status": "will_exhaust",
+        "workspaces": "all",
+        "workspaces_note": None,
     }
     # $5 left at $2 a day: in 2.5 days (to the second, from whenever the test ran).
     left = dt.datetime.fromisoformat(exhausts_at) - dt.datetime.now(dt.UTC)
@@ -191,7 +194,7 @@ def test_table_windows() -> None:
     """The pure table with the time given: $9 of $10 by 18:00 is $12 a day, the limit reached at 20:00,
     before midnight: will_exhaust; resets in 6 h and (1 December) 5 d 6 h."""
     from openrouter_credits import ApiKey
-    from openrouter_credits.testing._records import listed_key
+    from openrouter_credits.testing._listing import listed_key
     from openrouter_credits_client.models.list_api_keys_response_200_data_item import (
         ListApiKeysResponse200DataItem,
     )
@@ -288,9 +291,14 @@ def test_view_lines(models: MockServer, capsys: pytest.CaptureFixture[str], monk
 def test_bad_workspace(
     account: MockServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """--workspace must be a UUID: a usage error naming the option, before any call."""
+    """--workspace names no workspace of the account (by name, or by id): a usage error naming the
+    option and the workspaces there are; nothing listed."""
     account.app.reset()
     code, out, err = cli(account, capsys, monkeypatch, "keys", "--workspace", "nope")
     assert (code, out) == (2, "")
-    assert err == "error: --workspace must be a workspace's UUID, not 'nope'.\n"
-    assert account.app.requests == []
+    assert err == "error: --workspace: no workspace of the account is named 'nope'; its workspaces are 'Default'.\n"
+    assert [path for _, path, _ in account.app.requests] == ["/api/v1/workspaces"]
+    other = "00000000-0000-4000-8000-0000000000ff"
+    code, out, err = cli(account, capsys, monkeypatch, "keys", "--workspace", other)
+    assert (code, out) == (2, "")
+    assert err == f"error: --workspace: the account has no workspace with the id {other}.\n"

@@ -73,9 +73,9 @@ def view(mock: MockServer, monkeypatch: pytest.MonkeyPatch, key: str, *args: str
 @pytest.mark.parametrize(
     ("args", "calls"),
     [
-        ((), ["/activity", "/credits", "/key", "/keys"]),  # the table's Keys line needs the listing
+        ((), ["/activity", "/credits", "/key", "/keys", "/workspaces"]),  # the table's Keys line needs the listing
         (("--json",), ["/activity", "/credits", "/key"]),
-        (("--json", "--spike", "3"), ["/activity", "/credits", "/key", "/keys"]),  # the spike needs it
+        (("--json", "--spike", "3"), ["/activity", "/credits", "/key", "/keys", "/workspaces"]),  # the spike needs it
         (("--format", "prometheus"), ["/activity", "/credits", "/key"]),
     ],
 )
@@ -87,8 +87,8 @@ def test_every_call_of_the_view_starts_at_once(
     args: tuple[str, ...],
     calls: list[str],
 ) -> None:
-    """A management key: /credits, /key and /activity, and /keys when the view needs the listing,
-    are all in flight together (one round trip), and the view shows what they answered."""
+    """A management key: /credits, /key and /activity, and /keys and /workspaces when the view needs
+    the listing, are all in flight together (one round trip), and the view shows what they answered."""
     gathering.gather(len(calls))
     assert view(mock, monkeypatch, KEY, *args) in (0, 1)
     assert gathering.most == len(calls)
@@ -102,8 +102,8 @@ def test_an_ordinary_key_is_not_kept_waiting_by_the_listing(
 ) -> None:
     """An ordinary key's table: the listing starts with the others (the key's kind is not known
     yet), and its refusal changes nothing: no Keys line, no error, exit 0."""
-    gathering.gather(4)
+    gathering.gather(5)  # /credits, /key, /activity, and the listing's /keys and /workspaces
     assert view(mock, monkeypatch, ORDINARY) == 0
-    assert gathering.most == 4
+    assert gathering.most == 5
     out, err = capsys.readouterr()
     assert (err, "Keys:" in out) == ("", False)

@@ -199,11 +199,16 @@ def test_control_endpoint(mode: str, mock: MockServer) -> None:
             MockOpenRouter.label(mock.inference_key): {"management": False, "limit": None, "usage": 2.5},
         },
         "listed_keys": 1,  # the ordinary key, as GET /keys lists it
+        "workspaces": [{"id": "00000000-0000-4000-8000-000000000000", "name": "Default", "slug": "default"}],
         "activity_rows": {label: None},
+        "history_rows": {label: None},
         "pending_faults": [],
         "latency": 0.0,
         "zero_credits_for_ordinary_keys": False,
         "activity_date_format": "date",
+        "analytics_date_format": "timestamp",
+        "analytics_rate_limit": 64,
+        "refuse_workspaces": None,
         "requests": 0,
     }
     assert mock.app.requests == []

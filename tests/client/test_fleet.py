@@ -21,6 +21,7 @@ from openrouter_credits import (
     AuthenticationError,
     ConfigurationError,
     CreditsClient,
+    KeyListing,
     PermissionDeniedError,
     ServerError,
     Spend,
@@ -56,10 +57,20 @@ def key_dict(index: int, **fields: Any) -> dict[str, Any]:
         "usage_daily": 0.0,
         "usage_monthly": 0.0,
         "usage_weekly": 0.0,
-        "workspace_id": "0df9e665-d932-5740-b2c7-b52af166bc11",
+        "workspace_id": WORKSPACE,
     }
     body.update(fields)
     return body
+
+
+WORKSPACE = "0df9e665-d932-5740-b2c7-b52af166bc11"
+
+
+def workspace_dict(workspace_id: str, name: str) -> dict[str, Any]:
+    """A workspace as GET /workspaces lists it."""
+    from openrouter_credits.testing._listing import workspace_record
+
+    return workspace_record(workspace_id, name)
 
 
 def api_key(**fields: Any) -> ApiKey:
@@ -77,6 +88,8 @@ class Keys:
         self.lock = threading.Lock()
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/workspaces"):  # the account's one workspace, the keys'
+            return httpx.Response(200, json={"data": [workspace_dict(WORKSPACE, "Default")], "total_count": 1})
         assert request.url.path.endswith("/keys")
         query = dict(request.url.params)
         offset = int(query.get("offset", "0"))
@@ -89,7 +102,7 @@ class Keys:
         return httpx.Response(200, json={"data": listed[offset : offset + 100]})
 
 
-def sync_list(handler: Callable[[httpx.Request], httpx.Response], **options: Any) -> list[ApiKey]:
+def sync_list(handler: Callable[[httpx.Request], httpx.Response], **options: Any) -> KeyListing:
     with (
         httpx.Client(transport=httpx.MockTransport(handler)) as http,
         CreditsClient(KEY, http_client=http, max_retries=0) as client,
@@ -97,8 +110,8 @@ def sync_list(handler: Callable[[httpx.Request], httpx.Response], **options: Any
         return client.list_keys(**options)
 
 
-def async_list(handler: Callable[[httpx.Request], httpx.Response], **options: Any) -> list[ApiKey]:
-    async def main() -> list[ApiKey]:
+def async_list(handler: Callable[[httpx.Request], httpx.Response], **options: Any) -> KeyListing:
+    async def main() -> KeyListing:
         async with (
             httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http,
             AsyncCreditsClient(KEY, http_client=http, max_retries=0) as client,
@@ -115,7 +128,7 @@ LISTERS = {"sync": sync_list, "async": async_list}
 @pytest.mark.parametrize(
     ("count", "offsets"),
     [
-        (0, [0]),
+        (0, [0, 0]),  # no key tells which workspace is the default: its keys are asked for by its id
         (1, [0]),
         (100, [0, *range(100, 1100, 100)]),
         (101, [0, *range(100, 1100, 100)]),
@@ -134,6 +147,8 @@ def test_list_keys_pages(mode: str, count: int, offsets: list[int]) -> None:
     assert all(isinstance(k, ApiKey) for k in keys)
     assert sorted(handler.offsets) == offsets
     assert handler.queries[0] == {}  # the first page: no offset, disabled keys left out
+    assert keys.complete
+    assert {k.workspace_name for k in keys} <= {"Default"}
 
 
 @pytest.mark.parametrize("mode", LISTERS)
@@ -167,12 +182,15 @@ def test_workspace_id_and_dedup() -> None:
     shifted = [*keys, keys[99], key_dict(100)]  # page 2 starts with the last key of page 1 again
 
     def handler(request: httpx.Request) -> httpx.Response:
-        assert request.url.params["workspace_id"] == "0df9e665-d932-5740-b2c7-b52af166bc11"
+        if request.url.path.endswith("/workspaces"):
+            return httpx.Response(200, json={"data": [workspace_dict(WORKSPACE, "Production")], "total_count": 1})
+        assert request.url.params["workspace_id"] == WORKSPACE
         offset = int(request.url.params.get("offset", "0"))
         return httpx.Response(200, json={"data": shifted[offset : offset + 100]})
 
-    listed = sync_list(handler, workspace_id="0df9e665-d932-5740-b2c7-b52af166bc11")
+    listed = sync_list(handler, workspace_id=WORKSPACE)
     assert [k.name for k in listed] == [f"key-{i:04d}" for i in range(101)]
+    assert {k.workspace_name for k in listed} == {"Production"}
     with pytest.raises(ConfigurationError, match="workspace_id"):
         sync_list(handler, workspace_id="not-a-uuid")
 

@@ -16,7 +16,8 @@ from helpers import KEY
 from hostile_names import LONG, SURROGATE_NAME, TERMINAL_NAME, hostile_text
 from openrouter_credits import CreditsClient, ServerError
 from openrouter_credits._text import ELLIPSIS, printable, shorten, shown, valid, valid_json
-from openrouter_credits.testing._records import activity_row, listed_key
+from openrouter_credits.testing._listing import listed_key
+from openrouter_credits.testing._records import activity_row
 
 PROPERTY_SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 #: What no shown text may hold: C0 and C1 controls, DEL, bidirectional controls, line separators, surrogates.
@@ -81,6 +82,8 @@ def test_listed_names_are_valid_where_read(st_names: str, extra: str) -> None:
     body = json.dumps({"data": [item]}).encode()  # as upstream writes it: a surrogate as "\ud800"
 
     def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/workspaces"):  # an account without workspaces
+            return httpx.Response(404, json={"error": {"code": 404, "message": "Not Found"}})
         return httpx.Response(200, content=body, headers={"content-type": "application/json"})
 
     with client_of(handler) as client:

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from test_fleet import key_dict
+from test_fleet import WORKSPACE, key_dict, workspace_dict
 
 from helpers import KEY
 from openrouter_credits import APITimeoutError, AsyncCreditsClient, CreditsClient, ResponseValidationError
@@ -58,6 +58,8 @@ class Pages:
         self.lock = threading.Lock()
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/workspaces"):  # the account's one workspace, the keys'
+            return httpx.Response(200, json={"data": [workspace_dict(WORKSPACE, "Default")], "total_count": 1})
         offset = int(request.url.params.get("offset", "0"))
         with self.lock:
             self.offsets.append(offset)

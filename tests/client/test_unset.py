@@ -14,7 +14,7 @@ import pytest
 from helpers import KEY, key_data
 from openrouter_credits import Activity, ApiKey, AsyncCreditsClient, Balance, CreditsClient, KeyInfo
 from openrouter_credits.testing import activity_row
-from openrouter_credits.testing._records import listed_key
+from openrouter_credits.testing._listing import listed_key
 
 NOW = dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC)
 
@@ -36,6 +36,8 @@ def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"data": [listed("lean"), listed("used", last_used_at="2026-11-20T10:00:00Z")]})
     if path.endswith("/activity"):
         return httpx.Response(200, json={"data": [activity_row(NOW.date() - dt.timedelta(days=1), 1.0)]})
+    if path.endswith("/workspaces"):  # an account without workspaces
+        return httpx.Response(404, json={"error": {"code": 404, "message": "Not Found"}})
     return httpx.Response(200, json={"data": {"total_credits": 25.0, "total_usage": 7.5}})
 
 

@@ -115,7 +115,7 @@ def test_committed_package_has_the_expected_shape() -> None:
 )
 def test_upstream_document_generates(tmp_path: Path, source: Path) -> None:
     """Each upstream document, put in openapi.yaml by hand: `make generate` exits 0, the credits endpoint
-    keeps its import path, functions, model and fields, and /key and /activity come where they exist."""
+    keeps its import path, functions, model and fields, and the optional operations come where they exist."""
     result, package = regenerate(tmp_path, source.read_bytes())
     assert result.returncode == 0, result.stdout + result.stderr
     committed = ROOT / "generated" / PACKAGE
@@ -128,13 +128,17 @@ def test_upstream_document_generates(tmp_path: Path, source: Path) -> None:
     }
     assert fields(package / "models" / "get_credits_response_200.py")["data"] == "GetCreditsResponse200Data"
     doc = yaml.load(source.read_bytes(), Loader=yaml.CSafeLoader)
-    for path, module in (
-        ("/key", "api/api_keys/get_current_key.py"),
-        ("/activity", "api/analytics/get_user_activity.py"),
+    for method, path, module in (
+        ("GET", "/key", "api/api_keys/get_current_key.py"),
+        ("GET", "/activity", "api/analytics/get_user_activity.py"),
+        ("GET", "/keys", "api/api_keys/list_api_keys.py"),
+        ("GET", "/workspaces", "api/workspaces/list_workspaces.py"),
+        ("POST", "/analytics/query", "api/analytics/query_analytics.py"),
+        ("GET", "/analytics/meta", "api/analytics/get_analytics_meta.py"),
     ):
         assert (package / module).is_file() == (path in doc["paths"]), module
         if path not in doc["paths"]:
-            assert f"GET {path} is not in the document; not generated" in result.stdout
+            assert f"{method} {path} is not in the document; not generated" in result.stdout
 
 
 def test_added_optional_property_reaches_the_client(tmp_path: Path) -> None:
@@ -549,6 +553,75 @@ def test_a_document_without_key_and_activity_gives_a_working_command(tmp_path: P
         assert lines[2] == lines[3]
         assert lines[2].startswith("Balance(remaining=17.5, spendable=None, spend_per_day=None, days_left=None, ")
         assert f"'key': '{no_key}'" in lines[2]
+
+
+#: In a copy generated from a document with GET /keys but without GET /workspaces and the analytics
+#: operations (2026-04-10): the library, sync and async.
+WITHOUT_WORKSPACES_SCRIPT = """\
+import asyncio, datetime as dt, sys
+from openrouter_credits import AsyncCreditsClient, CreditsClient, OperationUnavailable
+
+with CreditsClient(sys.argv[1], base_url=sys.argv[2]) as client:
+    keys = client.list_keys()
+    print(len(keys), keys.complete, keys.workspaces_note)
+    for call in (client.analytics_meta, client.list_workspaces):
+        try:
+            call()
+        except OperationUnavailable as error:
+            print(error.reason)
+    try:
+        client.query_analytics(metrics=["total_usage"], start=dt.date(2026, 11, 1), end=dt.date(2026, 11, 2))
+    except OperationUnavailable as error:
+        print(error.reason)
+
+
+async def main():
+    async with AsyncCreditsClient(sys.argv[1], base_url=sys.argv[2]) as client:
+        keys = await client.list_keys()
+        print(len(keys), keys.complete, keys.workspaces_note)
+
+
+asyncio.run(main())
+"""
+
+
+def test_a_document_without_workspaces_lists_the_default_workspace_and_says_so(tmp_path: Path) -> None:
+    """Generated from a document without GET /workspaces and the analytics operations (2026-04-10):
+    list_keys() gives the default workspace's keys and says why it is only those; the analytics calls
+    raise OperationUnavailable; `keys` prints the note; nowhere a ModuleNotFoundError."""
+    from openrouter_credits.testing import MockOpenRouter, MockServer
+
+    result, package = regenerate(tmp_path, (UPSTREAM / "openrouter-api-2026-04-10.yaml").read_bytes())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not (package / "api" / "workspaces").exists()
+    assert not (package / "api" / "analytics" / "query_analytics.py").exists()
+    project = package.parent.parent
+    (project / "user.py").write_text(WITHOUT_WORKSPACES_SCRIPT)
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENROUTER_API_KEY", "OPENROUTER_BASE_URL")}
+    env["PYTHONPATH"] = f"{project / 'generated'}{os.pathsep}{ROOT / 'wrapper'}"
+    key = "sk-or-v1-codegen-SECRET-noworkspaces-6f8a"
+    # The 2026-04-10 document gives a listed key a limit (a number, not null).
+    app = MockOpenRouter(provisioning_keys={key: (25.0, 7.5)}, inference_keys={"sk-or-v1-codegen-ordinary-1234": 10.0})
+    app.add_workspace("Research", keys=3)
+    reason = "the API document in use has no GET /workspaces"
+    with MockServer(app) as server:
+        run = {"capture_output": True, "text": True, "env": {**env, "OPENROUTER_API_KEY": key}, "timeout": 60}
+        ran = subprocess.run([sys.executable, str(project / "user.py"), key, server.base_url], check=False, **run)
+        assert (ran.returncode, ran.stderr) == (0, ""), ran.stderr
+        assert ran.stdout.splitlines() == [
+            f"1 False {reason}",
+            "the API document in use has no GET /analytics/meta",
+            reason,
+            "the API document in use has no POST /analytics/query",
+            f"1 False {reason}",
+        ]
+        command = [sys.executable, "-m", "openrouter_credits", "keys", "--base-url", server.base_url]
+        ran = subprocess.run(command, check=False, **run)
+        assert (ran.returncode, ran.stderr) == (0, ""), ran.stderr
+        assert ran.stdout.splitlines()[-2:] == [
+            "1 key",
+            f"note: only the default workspace's keys are listed: {reason}. Other workspaces' keys are not counted.",
+        ]
 
 
 def test_removed_response_leaves_nothing(tmp_path: Path) -> None:

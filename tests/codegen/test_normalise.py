@@ -97,6 +97,9 @@ def test_nested_tags_are_flattened() -> None:
         (["subpackage_credits"], ["credits"]),
         (["Credits"], ["credits"]),
         (["Credits", "Other"], ["credits", "Other"]),
+        (["Beta.Credits"], ["credits"]),
+        (["betaCredits"], ["credits"]),
+        (["subpackage_beta_credits"], ["credits"]),
         ([], ["credits"]),
         (None, ["credits"]),
     ],
@@ -225,6 +228,9 @@ SELECTED = selection.operations_from_config(selection.load_config(ROOT / "genera
                 "$.paths['/key'].get: GET /key is not in the document; not generated",
                 "$.paths['/activity'].get: GET /activity is not in the document; not generated",
                 "$.paths['/keys'].get: GET /keys is not in the document; not generated",
+                "$.paths['/workspaces'].get: GET /workspaces is not in the document; not generated",
+                "$.paths['/analytics/query'].post: POST /analytics/query is not in the document; not generated",
+                "$.paths['/analytics/meta'].get: GET /analytics/meta is not in the document; not generated",
                 "$.paths['/credits'].get.tags: flattened",
                 "$.paths['/credits'].get.tags[0]: renamed tag 'subpackage_credits' to 'credits'",
                 "$.components.securitySchemes.bearerAuth: added an HTTP bearer scheme",
@@ -236,6 +242,9 @@ SELECTED = selection.operations_from_config(selection.load_config(ROOT / "genera
         (
             UPSTREAM / "openrouter-api-2025-10-22.yaml",
             [
+                "$.paths['/workspaces'].get: GET /workspaces is not in the document; not generated",
+                "$.paths['/analytics/query'].post: POST /analytics/query is not in the document; not generated",
+                "$.paths['/analytics/meta'].get: GET /analytics/meta is not in the document; not generated",
                 "$.paths: kept the 4 selected operation(s) of 20",
                 "$.components: pruned 134 component(s)",
                 "$.paths['/credits'].get.tags[0]: renamed tag 'Credits' to 'credits'",
@@ -262,17 +271,23 @@ SELECTED = selection.operations_from_config(selection.load_config(ROOT / "genera
         (
             ROOT / "openapi.yaml",
             [
-                "$.paths: kept the 4 selected operation(s) of 97",
-                "$.components: pruned 781 component(s)",
+                "$.paths: kept the 7 selected operation(s) of 97",
+                "$.components: pruned 776 component(s)",
                 "$.paths['/credits'].get.tags[0]: renamed tag 'Credits' to 'credits'",
                 "$.paths['/key'].get.tags[0]: renamed tag 'API Keys' to 'api_keys'",
                 "$.paths['/activity'].get.tags[0]: renamed tag 'Analytics' to 'analytics'",
                 "$.paths['/keys'].get.tags[0]: renamed tag 'API Keys' to 'api_keys'",
+                "$.paths['/workspaces'].get.tags[0]: renamed tag 'Workspaces' to 'workspaces'",
+                "$.paths['/analytics/query'].post.tags[0]: renamed tag 'Analytics' to 'analytics'",
+                "$.paths['/analytics/meta'].get.tags[0]: renamed tag 'Analytics' to 'analytics'",
                 "$.paths['/keys'].get.operationId: renamed 'list' to 'listApiKeys'",
                 "$.paths['/credits'].get.security: copied the document-level security",
                 "$.paths['/key'].get.security: copied the document-level security",
                 "$.paths['/activity'].get.security: copied the document-level security",
                 "$.paths['/keys'].get.security: copied the document-level security",
+                "$.paths['/workspaces'].get.security: copied the document-level security",
+                "$.paths['/analytics/query'].post.security: copied the document-level security",
+                "$.paths['/analytics/meta'].get.security: copied the document-level security",
                 "$.paths['/key'].get.responses['200'].content['application/json'].schema.properties.data.required: "
                 "deprecated 'is_provisioning_key', 'rate_limit' no longer required",
                 "$.paths['/credits'].get.responses['200'].content['application/json'].schema: moved the inline",
@@ -282,6 +297,12 @@ SELECTED = selection.operations_from_config(selection.load_config(ROOT / "genera
                 "$.components.schemas.GetCurrentKeyResponse200Data.properties.rate_limit: moved the inline",
                 "$.components.schemas.ActivityResponse: renamed to 'GetUserActivityResponse200'",
                 "$.paths['/keys'].get.responses['200'].content['application/json'].schema: moved the inline",
+                "$.components.schemas.ListWorkspacesResponse: renamed to 'ListWorkspacesResponse200'",
+                "$.paths['/analytics/query'].post.responses['200'].content['application/json'].schema: moved the",
+                "$.components.schemas.QueryAnalyticsResponse200.properties.data: moved the inline schema",
+                "$.components.schemas.QueryAnalyticsResponse200Data.properties.metadata: moved the inline schema",
+                "$.paths['/analytics/meta'].get.responses['200'].content['application/json'].schema: moved the",
+                "$.components.schemas.GetAnalyticsMetaResponse200.properties.data: moved the inline schema",
             ],
         ),
     ],
@@ -394,8 +415,16 @@ def test_main_writes_canonical_json(tmp_path: Path, capsys: pytest.CaptureFixtur
     target = tmp_path / "out.json"
     assert normalise.main([str(ROOT / "openapi.yaml"), str(target)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert len(out) == 19
+    assert len(out) == 31
     assert all(line.startswith("normalise: $") for line in out)
     doc = json.loads(target.read_text())
     assert operation(doc)["tags"] == ["credits"]
-    assert sorted(doc["paths"]) == ["/activity", "/credits", "/key", "/keys"]
+    assert sorted(doc["paths"]) == [
+        "/activity",
+        "/analytics/meta",
+        "/analytics/query",
+        "/credits",
+        "/key",
+        "/keys",
+        "/workspaces",
+    ]

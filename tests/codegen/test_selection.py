@@ -130,11 +130,14 @@ def test_config_errors(config: dict[str, Any], problem: str) -> None:
     assert info.value.problems[0].startswith("generator-config.yaml: select_operations: ")
 
 
-def test_project_config_selects_the_four_operations() -> None:
+def test_project_config_selects_the_operations() -> None:
     ops = selection.operations_from_config(selection.load_config(ROOT / "generator-config.yaml"))
     assert [(str(op), op.required) for op in ops] == [
         ("GET /credits", True),
         ("GET /key", False),
         ("GET /activity", False),
         ("GET /keys", False),
+        ("GET /workspaces", False),
+        ("POST /analytics/query", False),
+        ("GET /analytics/meta", False),
     ]

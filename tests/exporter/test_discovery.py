@@ -253,3 +253,44 @@ def test_settings_read(tmp_path: Path) -> None:
         0.2,
         False,
     )
+
+
+def test_every_workspace_and_a_refusal(
+    mock: MockServer, caplog: pytest.LogCaptureFixture, exporter: MakeExporter, clock: Clock
+) -> None:
+    """A discovering key exports every workspace's keys; when GET /workspaces is refused, the default
+    workspace's, with one log line saying so (not one per poll), a note on the page, and one line when
+    every workspace is listed again."""
+    mock.app.set_keys(KEYS[:2])
+    mock.app.add_workspace("Research", keys=2)
+    caplog.set_level(logging.INFO, logger=EXPORTER_LOGGER)
+
+    async def scenario() -> tuple[dict[str, Any], dict[str, Any], str]:
+        watcher = exporter(spec())
+        await watcher.poll("acct")
+        every = families(watcher)
+        mock.app.set_refuse_workspaces(403)
+        for _ in range(3):
+            clock.now += 61
+            await watcher.poll("acct")
+        default = families(watcher)
+        page = watcher.route("GET", "/")[1].decode()
+        mock.app.set_refuse_workspaces(None)
+        clock.now += 61
+        await watcher.poll("acct")
+        await watcher.aclose()
+        return every, default, page
+
+    every, default, page = asyncio.run(scenario())
+    names = {dict(labels)["key_name"] for labels in samples(every, "openrouter_credits_account_key_disabled")}
+    assert names == {"alpha", "beta", "research-000", "research-001"}
+    names = {dict(labels)["key_name"] for labels in samples(default, "openrouter_credits_account_key_disabled")}
+    assert names == {"alpha", "beta"}
+    note = "GET /workspaces was refused (HTTP 403: Workspaces are not available for this account)"
+    assert "The keys acct lists are only the default workspace" in page, page[-600:]
+    assert "(HTTP 403: Workspaces are not available for this account)" in page
+    lines = [r.getMessage() for r in caplog.records if "workspace" in r.getMessage()]
+    assert lines == [
+        f"Key acct: only the default workspace's keys are listed and exported ({note})",
+        "Key acct: every workspace's keys are listed again",
+    ]

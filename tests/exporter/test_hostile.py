@@ -23,7 +23,7 @@ from openrouter_credits._logging import EXPORTER_LOGGER, MAX_LOG_MESSAGE, Redact
 from openrouter_credits.exporter import Exporter
 from openrouter_credits.exporter._page import ListedKey, ModelSpend, Snapshot, render_page
 from openrouter_credits.testing import MockServer, activity_row
-from openrouter_credits.testing._records import listed_key
+from openrouter_credits.testing._listing import listed_key
 from openrouter_credits_client.models.list_api_keys_response_200_data_item import ListApiKeysResponse200DataItem
 
 #: What no log line, /healthz or terminal output may hold (an escape may say it: "\x1b").

@@ -47,6 +47,10 @@ def env(server: MockServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
     return tmp_path / "ledger.sqlite3"
 
 
+# The command's syncs leave analytics out (--no-analytics): its backfill is paced at 64 queries a minute
+# in real time, a few seconds a sync; test_ledger.py runs it against the mock in virtual time.
+
+
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     status = main(argv, clock=lambda: NOW)
     out, err = capsys.readouterr()
@@ -55,7 +59,7 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 
 def test_report_totals_are_the_sum_of_their_rows(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """--json and --csv of a month by model: the total is the exact sum of the lines."""
-    assert run(["sync", "--ledger", str(env), "--quiet"], capsys) == (0, "", "")
+    assert run(["sync", "--ledger", str(env), "--quiet", "--no-analytics"], capsys) == (0, "", "")
     status, out, _ = run(["report", "--ledger", str(env), "--month", "2026-11", "--by", "model", "--json"], capsys)
     assert status == 0
     found = json.loads(out)
@@ -71,7 +75,7 @@ def test_report_totals_are_the_sum_of_their_rows(env: Path, capsys: pytest.Captu
 
 def test_focus_export(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """--format focus: FOCUS's columns, a row per day and model, costs summing to the period's."""
-    run(["sync", "--ledger", str(env), "--quiet"], capsys)
+    run(["sync", "--ledger", str(env), "--quiet", "--no-analytics"], capsys)
     status, out, _ = run(["report", "--ledger", str(env), "--from", "2026-11-20", "--to", "2026-11-23",
                           "--by", "model", "--format", "focus"], capsys)  # fmt: skip
     assert status == 0
@@ -88,7 +92,8 @@ def test_focus_export(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_history_shows_gaps_as_gaps(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    run(["sync", "--ledger", str(env), "--quiet"], capsys)
+    """Without the analytics backfill, the days before /activity's 30 are not in the ledger: gaps."""
+    run(["sync", "--ledger", str(env), "--quiet", "--no-analytics"], capsys)
     status, out, _ = run(["history", "--ledger", str(env), "--days", "32"], capsys)
     lines = out.splitlines()
     assert status == 0
@@ -107,7 +112,7 @@ def test_the_views_this_month_line_only_with_a_ledger(
     _, before, _ = run([], capsys)
     assert "This month" not in before
     monkeypatch.setenv("OPENROUTER_CREDITS_LEDGER", str(env))
-    run(["sync", "--quiet"], capsys)
+    run(["sync", "--quiet", "--no-analytics"], capsys)
     _, after, _ = run([], capsys)
     assert after.startswith(before.rstrip("\n"))
     assert after.splitlines()[-1] == "This month      $4.35  (so far; $5.55 at this pace by 30 Nov)"
@@ -146,7 +151,7 @@ def test_ledger_faults_exit_with_their_status(env: Path, capsys: pytest.CaptureF
 def test_a_full_disk_leaves_the_ledger_consistent(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A sync that cannot grow the file (a full disk) exits 8 with a sentence, and the ledger it
     leaves opens and holds whole days only."""
-    run(["sync", "--ledger", str(env), "--quiet"], capsys)
+    run(["sync", "--ledger", str(env), "--quiet", "--no-analytics"], capsys)
     size = env.stat().st_size
     code = (
         "import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
@@ -155,7 +160,7 @@ def test_a_full_disk_leaves_the_ledger_consistent(env: Path, capsys: pytest.Capt
     )
     tomorrow = {"OPENROUTER_CREDITS_LEDGER": str(env), "OPENROUTER_BASE_URL": os.environ["OPENROUTER_BASE_URL"]}
     result = subprocess.run(
-        [sys.executable, "-c", code, "sync", "--quiet"], capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", code, "sync", "--quiet", "--no-analytics"], capture_output=True, text=True, timeout=60,
         env={**os.environ, **tomorrow},
     )  # fmt: skip
     assert result.returncode in (0, 8), result.stderr

@@ -23,19 +23,56 @@ from schemathesis.checks import CHECKS
 from schemathesis.core.failures import FailureGroup
 
 from openrouter_credits.testing import DEFAULT_INFERENCE_KEY, DEFAULT_PROVISIONING_KEY, MockOpenRouter, MockServer
+from openrouter_credits.testing._analytics import META
 
 ROOT = Path(__file__).resolve().parents[2]
-from conformance import MOCKED, documents  # noqa: E402
+from conformance import ACCEPTED, MOCKED, REFUSES_SOME_VALID_DATA, documents, mock_app  # noqa: E402
 
-#: Per test (32 of them: 2 documents, 2 transports, 2 tokens, 4 operations): about 2,000 requests in all.
+#: Per test (56 of them: 2 documents, 2 transports, 2 tokens, 7 operations): about 3,000 requests in
+#: all. The three operations without a query to vary (or whose answer depends on little of it) need fewer.
 EXAMPLES = 60
+FEWER = {"/analytics/meta": 8, "/workspaces": 15, "/analytics/query": 25}
 ASGI_BASE = "http://127.0.0.1/api/v1"
 VALID = {"Authorization": f"Bearer {DEFAULT_PROVISIONING_KEY}"}
 #: The operations the mock serves, cut from openapi.yaml as upstream wrote them and as normalised.
 DOCUMENTS = documents()
-APP = MockOpenRouter()
-#: The operations the mock serves (all GET), by path.
-PATHS = [operation.split()[1] for operation in MOCKED]
+APP = mock_app()
+#: The operations the mock serves: (method, path).
+OPERATIONS = [tuple(operation.split()) for operation in MOCKED]
+
+
+def schema_of(document: str, path: str) -> Any:
+    """The document as schemathesis reads it; for an analytics query, with the documented 400 among
+    the answers positive_data_acceptance takes (the valid metric names come from /analytics/meta)."""
+    config = None
+    if path in REFUSES_SOME_VALID_DATA:
+        from schemathesis.config import SchemathesisConfig
+
+        expected = [*ACCEPTED, "400"]
+        config = SchemathesisConfig.from_dict({"checks": {"positive_data_acceptance": {"expected-statuses": expected}}})
+    return schemathesis.openapi.from_dict(DOCUMENTS[document], config=config)
+
+
+def valid_queries() -> st.SearchStrategy[dict[str, Any]]:
+    """Analytics queries the mock runs (names from its meta answer, a range it reaches): mixed into the
+    generated ones, so that the 200's body is checked too."""
+    metrics = [m["name"] for m in META["metrics"] if m["name"] not in ("openrouter_usage", "byok_fees")]
+    dimensions = [d["name"] for d in META["dimensions"] if d["name"] != "provider"]
+    ranges = [("2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z"), ("2025-12-05T00:00:00Z", "2026-12-04T00:00:00Z")]
+    return st.fixed_dictionaries(
+        {"metrics": st.lists(st.sampled_from(metrics), min_size=1, max_size=3, unique=True)},
+        optional={
+            "dimensions": st.lists(st.sampled_from(dimensions), max_size=2, unique=True),
+            "granularity": st.sampled_from([g["name"] for g in META["granularities"]]),
+            "limit": st.integers(1, 10_000),
+            "time_range": st.sampled_from(ranges).map(lambda r: {"start": r[0], "end": r[1]}),
+        },
+    )
+
+
+def with_body(case: Any, body: dict[str, Any]) -> Any:
+    case.body = body
+    return case
 
 
 def all_checks() -> list[Any]:
@@ -46,39 +83,45 @@ def all_checks() -> list[Any]:
 
 @pytest.fixture(scope="module")
 def live() -> Iterator[MockServer]:
-    with MockServer(MockOpenRouter()) as server:
+    with MockServer(mock_app()) as server:
         yield server
 
 
-def cases(document: str, path: str, app: Any, negative: bool) -> st.SearchStrategy[Any]:
-    """Requests for ``GET path`` of ``document``, positive and (``negative``) negative ones, sent to
+def cases(document: str, method: str, path: str, app: Any, negative: bool) -> st.SearchStrategy[Any]:
+    """Requests for ``method path`` of ``document``, positive and (``negative``) negative ones, sent to
     ``app`` in-process, or over the network when None. The runs that send the valid token send
     positive data only: a negative case may be negative by its Authorization header alone, which the
     valid token then replaces, so the request sent would be valid and its 200 read as a fault."""
-    schema = schemathesis.openapi.from_dict(DOCUMENTS[document])
+    schema = schema_of(document, path)
     schema.app = app
-    operation = schema[path]["GET"]
+    operation = schema[path][method]
     modes = [GenerationMode.POSITIVE, *([GenerationMode.NEGATIVE] if negative else [])]
-    return st.one_of([operation.as_strategy(mode) for mode in modes])
+    strategies = [operation.as_strategy(mode) for mode in modes]
+    if path == "/analytics/query" and not negative:
+        positive = strategies[0]
+        strategies.append(st.tuples(positive, valid_queries()).map(lambda pair: with_body(*pair)))
+    return st.one_of(strategies)
 
 
 # One test per document, transport, token and operation, each with its own id (so that pytest-xdist
 # runs every one), and each checking what its own run saw: a valid token reaches the 200 body, which
 # is validated; generated tokens meet the 401.
-@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=[path for _, path in OPERATIONS])
 @pytest.mark.parametrize("token", [True, False], ids=["valid_token", "generated_token"])
 @pytest.mark.parametrize("transport", ["asgi", "live"])
 @pytest.mark.parametrize("document", list(DOCUMENTS))
-def test_conformance(document: str, transport: str, token: bool, path: str, request: pytest.FixtureRequest) -> None:
+def test_conformance(
+    document: str, transport: str, token: bool, method: str, path: str, request: pytest.FixtureRequest
+) -> None:
     """The document's operation against the mock, every schemathesis check: positive data with the
     valid token, positive and negative data with generated tokens."""
     base_url = ASGI_BASE if transport == "asgi" else request.getfixturevalue("live").base_url
     app = APP if transport == "asgi" else None
     seen: set[int] = set()
 
-    @given(case=cases(document, path, app, negative=not token))
+    @given(case=cases(document, method, path, app, negative=not token))
     @settings(
-        max_examples=EXAMPLES,
+        max_examples=FEWER.get(path, EXAMPLES),
         deadline=None,
         database=None,
         derandomize=True,

@@ -16,6 +16,7 @@ from ._exceptions import (
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
+    BadRequestError,
     ConfigurationError,
     MalformedBudgetError,
     OpenRouterCreditsError,
@@ -29,25 +30,33 @@ from ._exceptions import (
 
 if TYPE_CHECKING:
     from ._activity import Activity, DailySpend, Spend
-    from ._api_key import ApiKey
+    from ._analytics import AnalyticsMeta, AnalyticsMetric, AnalyticsResult, AnalyticsRow
+    from ._api_key import ApiKey, KeyListing
     from ._balance import Balance
     from ._credits import Credits
     from ._key_info import KeyInfo
+    from ._workspaces import Workspace
 
 __all__ = [
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
     "Activity",
+    "AnalyticsMeta",
+    "AnalyticsMetric",
+    "AnalyticsResult",
+    "AnalyticsRow",
     "ApiKey",
     "AsyncCreditsClient",
     "AuthenticationError",
+    "BadRequestError",
     "Balance",
     "ConfigurationError",
     "Credits",
     "CreditsClient",
     "DailySpend",
     "KeyInfo",
+    "KeyListing",
     "MalformedBudgetError",
     "OpenRouterCreditsError",
     "OperationUnavailable",
@@ -57,6 +66,7 @@ __all__ = [
     "ServerError",
     "Spend",
     "UnexpectedStatusError",
+    "Workspace",
     "__version__",
     "get_balance",
     "get_credits",
@@ -74,10 +84,18 @@ def __getattr__(name: str) -> object:
         from ._key_info import KeyInfo
 
         return KeyInfo
-    if name == "ApiKey":
-        from ._api_key import ApiKey
+    if name in ("ApiKey", "KeyListing"):
+        from . import _api_key
 
-        return ApiKey
+        return getattr(_api_key, name)
+    if name == "Workspace":
+        from ._workspaces import Workspace
+
+        return Workspace
+    if name in ("AnalyticsMeta", "AnalyticsMetric", "AnalyticsResult", "AnalyticsRow"):
+        from . import _analytics
+
+        return getattr(_analytics, name)
     if name in ("Activity", "DailySpend", "Spend"):
         from . import _activity
 

@@ -27,6 +27,7 @@ __all__ = [
     "Spend",
     "UndatedRow",
     "completed_days",
+    "group_by_params",
     "spend_per_day",
     "utc_date",
 ]
@@ -202,6 +203,25 @@ def _spend_by(activity: Activity, field: str) -> list[Spend]:
     return spends
 
 
+def group_by_params(group_by: str | None) -> dict[str, object]:
+    """``get_activity()``'s ``group_by`` as the generated endpoint's keyword: ``workspace`` or None; a
+    ConfigurationError for anything else, or when the API document in use has no such parameter."""
+    if group_by is None:
+        return {}
+    from ._exceptions import ConfigurationError, term
+
+    if group_by != "workspace":
+        raise ConfigurationError(f'{term("group_by")} is "workspace" or None, not {str(group_by)[:64]!r}.')
+    try:
+        from openrouter_credits_client.models.get_user_activity_group_by import GetUserActivityGroupBy
+    except ModuleNotFoundError:
+        raise ConfigurationError(
+            "The API document in use has no group_by for GET /activity: openrouter_credits_client was generated "
+            "without it. Regenerate it from a newer document (make update-spec, then make generate)."
+        ) from None
+    return {"group_by": GetUserActivityGroupBy.WORKSPACE}
+
+
 class Activity:
     """The account's activity: the rows of ``GET /activity`` and the spend of each of the 30 completed
     UTC days before ``today`` (a day without rows spent 0). Immutable.
@@ -245,6 +265,18 @@ class Activity:
     def by_provider(self) -> list[Spend]:
         """The spend of each provider (``provider_name``), as ``by_model()``."""
         return _spend_by(self, "provider_name")
+
+    def by_workspace(self) -> list[Spend]:
+        """The spend of each workspace (``workspace_id``: its id is the ``Spend``'s name), as
+        ``by_model()``. The rows carry it when read with ``get_activity(group_by="workspace")``; a
+        row without it is a ``ConfigurationError`` saying so (its spend would have no workspace)."""
+        if any(not isinstance(getattr(row, "workspace_id", None), str) for row in self.rows):
+            from ._exceptions import ConfigurationError
+
+            raise ConfigurationError(
+                'by_workspace() needs the activity per workspace: read it with get_activity(group_by="workspace").'
+            )
+        return _spend_by(self, "workspace_id")
 
     @property
     def total(self) -> float:

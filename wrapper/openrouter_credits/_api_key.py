@@ -10,10 +10,11 @@ limit without a reset counts the key's whole ``usage``. The pace is an estimate,
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Sequence
-from typing import Any, Final, Literal, get_args
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final, Literal, get_args
 
 import attrs
 
@@ -24,13 +25,18 @@ from ._exceptions import (
     APIStatusError,
     AuthenticationError,
     ConfigurationError,
+    OperationUnavailable,
     PermissionDeniedError,
     ResponseValidationError,
+    UnexpectedStatusError,
     term,
 )
 from ._fields import read
 from ._frozen import Frozen
 from ._windows import next_reset, utc, window_start
+
+if TYPE_CHECKING:
+    from ._workspaces import Workspace
 
 __all__ = [
     "DAY",
@@ -41,12 +47,21 @@ __all__ = [
     "SOON",
     "STATUSES",
     "ApiKey",
+    "KeyListing",
     "KeyStatus",
+    "assembled",
+    "canonical_id",
+    "default_workspace",
     "merge_pages",
     "more_pages",
+    "named",
     "page_params",
+    "parse_time",
     "refused_listing",
+    "workspace_of",
+    "workspace_refusal",
     "workspace_uuid",
+    "workspaces_to_list",
 ]
 
 #: ``GET /keys`` answers pages of this many keys (by ``offset``): a page this full may have a next one.
@@ -71,7 +86,7 @@ STATUSES: Final[tuple[KeyStatus, ...]] = get_args(KeyStatus)
 _PERIOD_DAYS: Final = {"daily": 1, "weekly": 7}
 
 
-def _parse_time(value: object) -> dt.datetime | None:
+def parse_time(value: object) -> dt.datetime | None:
     """An aware UTC time from a datetime or an ISO 8601 string; None for anything else."""
     if isinstance(value, dt.datetime):
         return utc(value)
@@ -87,7 +102,7 @@ def _last_used(key: ApiKey) -> dt.datetime | None:
     """``last_used_at`` of a listed key, beyond the published document: the property of that name
     reads it from what the server sent. A document that declares it (as the official SDK's does) gives
     a typed attribute that takes the property's place (see ``_fields``); either way it is read here."""
-    return _parse_time(read(key, "last_used_at"))
+    return parse_time(read(key, "last_used_at"))
 
 
 def _number(value: object) -> float | None:
@@ -100,10 +115,21 @@ class ApiKey(Frozen, ListApiKeysResponse200DataItem):
     identifier; never the secret, which the listing does not carry), ``disabled``, ``limit`` (None: no
     limit), ``limit_remaining``, ``limit_reset``, ``usage`` and ``usage_daily`` / ``_weekly`` /
     ``_monthly``, ``byok_usage``, ``expires_at``, ``workspace_id``, ... Every field of the API
-    document's key item is an attribute; immutable. Its window, pace and status are methods of
-    ``now`` (an aware time; a naive one is taken as UTC)."""
+    document's key item is an attribute; immutable. ``workspace_name`` is the name of its workspace
+    when ``list_keys()`` could read the workspaces (else None). Its window, pace and status are
+    methods of ``now`` (an aware time; a naive one is taken as UTC)."""
 
     __hash__ = Frozen.__hash__  # type: ignore[assignment]  # the generated base is unhashable
+
+    workspace_name: str | None = None
+
+    def in_workspace(self, name: str | None) -> ApiKey:
+        """This key, its workspace named ``name``."""
+        if name == self.workspace_name:
+            return self
+        new = copy.copy(self)
+        object.__setattr__(new, "workspace_name", name)
+        return new
 
     @property
     def limit_left(self) -> float | None:
@@ -134,7 +160,7 @@ class ApiKey(Frozen, ListApiKeysResponse200DataItem):
     @property
     def expires(self) -> dt.datetime | None:
         """When the key expires (aware UTC), None when it does not."""
-        return _parse_time(self.expires_at)
+        return parse_time(self.expires_at)
 
     @property
     def last_used_at(self) -> dt.datetime | None:  # type: ignore[override, unused-ignore]  # see _last_used
@@ -225,6 +251,118 @@ class ApiKey(Frozen, ListApiKeysResponse200DataItem):
         if used is not None and now - used > DORMANT_AFTER:
             return "dormant"
         return "ok"
+
+
+class KeyListing(list[ApiKey]):
+    """What ``list_keys()`` returns: a list of ``ApiKey``s that says how whole it is.
+
+    ``complete`` is True when the listing is what was asked for (every workspace's keys, or the one
+    workspace named); False when ``GET /workspaces`` was refused or is not in the API document in
+    use, so that only the default workspace's keys could be listed (``GET /keys`` without
+    ``workspace_id``): ``workspaces_note`` then says why, never a partial count passed off as the
+    account's. ``workspaces`` is the account's workspaces when they could be read (else None), and
+    ``default_workspace_id`` the default one's id, when the listing could tell it."""
+
+    complete: bool
+    workspaces_note: str | None
+    workspaces: tuple[Workspace, ...] | None
+    default_workspace_id: str | None
+
+    def __init__(
+        self,
+        keys: Iterable[ApiKey] = (),
+        *,
+        complete: bool = True,
+        workspaces_note: str | None = None,
+        workspaces: Iterable[Workspace] | None = None,
+        default_workspace_id: str | None = None,
+    ) -> None:
+        super().__init__(keys)
+        self.complete = complete
+        self.workspaces_note = workspaces_note
+        self.workspaces = None if workspaces is None else tuple(workspaces)
+        self.default_workspace_id = default_workspace_id
+
+    def __repr__(self) -> str:
+        extra = "" if self.complete else f", complete=False, workspaces_note={self.workspaces_note!r}"
+        return f"KeyListing({super().__repr__()}{extra})"
+
+
+#: What ``GET /workspaces`` answers an account without workspaces (the document declares neither).
+_REFUSED_STATUSES = frozenset({403, 404})
+
+
+def workspace_refusal(error: BaseException) -> str | None:
+    """Why only the default workspace's keys can be listed, when ``error`` (what ``GET /workspaces``
+    raised) means the account or the API document has no workspaces to list; None for another
+    failure, which fails the listing."""
+    if isinstance(error, OperationUnavailable):
+        return error.reason
+    if isinstance(error, PermissionDeniedError | UnexpectedStatusError) and error.status_code in _REFUSED_STATUSES:
+        said = f": {error.message}" if error.message else ""
+        return f"GET /workspaces was refused (HTTP {error.status_code}{said})"
+    return None
+
+
+def canonical_id(value: object) -> str | None:
+    """A workspace id as one string for each workspace (a UUID's canonical form), None for none."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if not isinstance(value, str):
+        return None
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        return value
+
+
+def workspaces_to_list(workspaces: Sequence[Workspace], default_keys: Sequence[ApiKey]) -> list[uuid.UUID]:
+    """The ids of the workspaces whose keys ``GET /keys?workspace_id=`` must list: all but the one
+    the default listing (``default_keys``, its first page) shows to be the default workspace. When
+    that listing cannot tell (no keys, or keys without a workspace), every workspace is listed."""
+    default = default_workspace(default_keys)
+    return [workspace.id for workspace in workspaces if str(workspace.id) != default]
+
+
+def default_workspace(default_keys: Sequence[ApiKey]) -> str | None:
+    """The default workspace's id, as the default listing's keys show it (None when they do not)."""
+    seen = {workspace_of(key) for key in default_keys}
+    return next(iter(seen)) if len(seen) == 1 else None
+
+
+def named(keys: Iterable[ApiKey], names: Mapping[str, str]) -> list[ApiKey]:
+    """The keys, each with its workspace's name (None for a workspace not in ``names``)."""
+    return [key.in_workspace(names.get(workspace_of(key) or "")) for key in keys]
+
+
+def workspace_of(key: ApiKey) -> str | None:
+    """The id of the key's workspace (``canonical_id``), None when the listing does not say (the API
+    document in use may not declare ``workspace_id``)."""
+    return canonical_id(getattr(key, "workspace_id", None))
+
+
+def assembled(
+    pages: Iterable[Sequence[ApiKey]],
+    *,
+    include_disabled: bool,
+    workspaces: Sequence[Workspace] | None,
+    refusal: str | None = None,
+    default_keys: Sequence[ApiKey] = (),
+) -> KeyListing:
+    """The listing of the pages read: each key once, with its workspace's name when the workspaces
+    were read; incomplete, saying why, when ``refusal`` (see ``workspace_refusal``) left only the
+    default workspace's keys to list."""
+    keys = merge_pages(pages, include_disabled=include_disabled)
+    if workspaces is not None:
+        names = {str(workspace.id): workspace.name for workspace in workspaces}
+        keys = named(keys, names)
+    return KeyListing(
+        keys,
+        complete=refusal is None,
+        workspaces_note=refusal,
+        workspaces=workspaces,
+        default_workspace_id=default_workspace(default_keys),
+    )
 
 
 def merge_pages(pages: Iterable[Sequence[ApiKey]], *, include_disabled: bool) -> list[ApiKey]:

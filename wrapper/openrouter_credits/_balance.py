@@ -341,6 +341,9 @@ def listed_key_balance(
         listed = next((key for key in keys if key.hash_ == key_hash), None)
         if listed is None:
             unknown["listed_key"] = f"no key of the account has the hash {key_hash[:12]}…"
+            note = getattr(keys, "workspaces_note", None)  # a KeyListing of the default workspace only
+            if note is not None:
+                unknown["listed_key"] = f"no key of the default workspace has the hash {key_hash[:12]}… ({note})"
     unknown["key"] = "this is the balance of a listed key (listed_key); GET /key tells of the management key alone"
     if activity is None:
         unknown["daily_spend"] = _failure("the key's spend", errors.get("activity"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar, cast
 
@@ -13,22 +13,35 @@ import httpx
 
 from . import _defaults
 from ._call.body import Received, aread_body, read_body
-from ._call.operations import ACTIVITY, CREDITS, KEY, KEYS, Operation
+from ._call.operations import (
+    ACTIVITY,
+    ANALYTICS_META,
+    ANALYTICS_QUERY,
+    CREDITS,
+    KEY,
+    KEYS,
+    WORKSPACES,
+    Operation,
+    analytics_query,
+)
 from ._call.retry import Call
 from ._exceptions import APITimeoutError, AuthenticationError, ConfigurationError, OperationUnavailable, term
 from ._settings import Settings
 from ._windows import utc
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
     from uuid import UUID
 
     from openrouter_credits_client.models.activity_item import ActivityItem
 
     from ._activity import Activity
-    from ._api_key import ApiKey
+    from ._analytics import AnalyticsMeta, AnalyticsResult
+    from ._api_key import ApiKey, KeyListing
     from ._balance import Balance
     from ._credits import Credits
     from ._key_info import KeyInfo
+    from ._workspaces import Workspace
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -96,12 +109,26 @@ def _balance_of(outcomes: Mapping[str, object], key_hash: str | None, now: dt.da
     return listed_key_balance(answers, key_hash.strip(), activity, activity_error, now)
 
 
-def _in_order(outcomes: list[Any]) -> list[tuple[ApiKey, ...]]:
+def _in_order(outcomes: list[Any]) -> list[Any]:
     """The pages of a batch, or the first page's error (in page order) raised: no partial listing."""
     for outcome in outcomes:
         if isinstance(outcome, BaseException):
             raise outcome
     return outcomes
+
+
+def _workspaces_or_refusal(found: object) -> tuple[list[Workspace] | None, str | None]:
+    """What ``GET /workspaces`` gave a listing of keys: the workspaces, or why only the default
+    workspace's keys can be listed (a refusal, an operation the document lacks); another error raised."""
+    if isinstance(found, list):
+        return found, None
+    error = cast(BaseException, found)
+    from ._api_key import workspace_refusal
+
+    reason = workspace_refusal(error)
+    if reason is None:
+        raise error
+    return None, reason
 
 
 class _Exchange:
@@ -265,74 +292,164 @@ class CreditsClient(_ClientBase):
         """This key's own limit and usage (``GET /key``, any key)."""
         return self._call(KEY)
 
-    def get_activity(self, *, key_hash: str | None = None, api_key_hash: str | None = None) -> Activity:
+    def get_activity(
+        self, *, key_hash: str | None = None, api_key_hash: str | None = None, group_by: str | None = None
+    ) -> Activity:
         """The last 30 completed UTC days of the account's spend (``GET /activity``, a management key);
         with ``key_hash`` (an ``ApiKey.hash_``), of that key alone (``api_key_hash``: its old name,
-        deprecated)."""
-        from ._activity import Activity
+        deprecated); with ``group_by="workspace"``, each row per workspace (``Activity.by_workspace()``)."""
+        from ._activity import Activity, group_by_params
 
         params = _activity_params(_renamed_key_hash(key_hash, api_key_hash))
         today = self._today()
-        rows = self._call(ACTIVITY, **params)
+        rows = self._call(ACTIVITY, **params, **group_by_params(group_by))
         return Activity(rows, today)
 
-    def list_keys(self, *, include_disabled: bool = False, workspace_id: str | UUID | None = None) -> list[ApiKey]:
-        """Every key of the account (``GET /keys``, a management key), all pages, each key once;
-        disabled keys only with ``include_disabled``; only one workspace's with ``workspace_id``. A key
-        that is not a management key gets a ``PermissionDeniedError`` saying so.
+    def list_keys(self, *, include_disabled: bool = False, workspace_id: str | UUID | None = None) -> KeyListing:
+        """Every key of the account (a management key): the workspaces (``GET /workspaces``), then each
+        one's keys (``GET /keys``, all pages), each key once and with its ``workspace_name``; disabled
+        keys only with ``include_disabled``; only one workspace's with ``workspace_id``. A key that is
+        not a management key gets a ``PermissionDeniedError`` saying so.
 
-        After a full first page, the next pages are read several at once. A page that fails fails
-        the listing (the error is raised): the list returned is never a part passed off as whole.
-        OpenRouter pages by offset, so a key added or deleted during the listing may be missing. The
-        listing ends at a page that adds no key (the same keys at every offset), fails past
-        ``KEYS_MAX_PAGES`` pages, and takes the client's ``deadline`` in all, not per page."""
-        from concurrent.futures import Future, ThreadPoolExecutor
+        A ``KeyListing`` (a list): when ``GET /workspaces`` is refused (403, 404) or not in the API
+        document in use, only the default workspace's keys can be listed, and the listing says so
+        (``complete`` False, ``workspaces_note`` why). The workspaces' listings, and after a full
+        first page the next pages, are read several at once. A page that fails fails the listing
+        (the error is raised): never a part passed off as whole. OpenRouter pages by offset, so a
+        key added or deleted during the listing may be missing. Each workspace's listing ends at a
+        page that adds no key (the same keys at every offset) and fails past ``KEYS_MAX_PAGES``
+        pages; the client's ``deadline`` bounds the whole listing, not each page."""
+        from concurrent.futures import ThreadPoolExecutor
 
-        from ._api_key import (
-            KEYS_PAGE_SIZE,
-            KEYS_PAGES_AT_ONCE,
-            merge_pages,
-            more_pages,
-            page_params,
-            refused_listing,
-            workspace_uuid,
-        )
+        from ._api_key import KEYS_PAGES_AT_ONCE, assembled, workspace_uuid
+        from ._api_key import workspaces_to_list as others
 
         workspace = workspace_uuid(workspace_id)
         until = time.monotonic() + self._settings.deadline
-        seen: set[str] = set()
-
-        def page(offset: int) -> tuple[ApiKey, ...]:
-            try:
-                return self._call(
-                    KEYS, **page_params(offset, include_disabled=include_disabled, workspace_id=workspace)
-                )
-            except AuthenticationError as refused:  # a key of the wrong kind, or not accepted at all
-                raise refused_listing(refused) from None
-
-        def settled(future: Future[tuple[ApiKey, ...]]) -> object:
-            try:
-                return future.exception(timeout=max(until - time.monotonic(), 0.0)) or future.result()
-            except TimeoutError:
-                raise self._listing_timeout(len(pages)) from None
-
         KEYS.load()
-        pages = [page(0)]
+        refused: OperationUnavailable | None = None
+        try:
+            WORKSPACES.load()
+        except OperationUnavailable as unavailable:
+            refused = unavailable
+        pool = ThreadPoolExecutor(max_workers=KEYS_PAGES_AT_ONCE, thread_name_prefix=WORKER_THREAD_PREFIX)
+        try:
+            listed: Future[list[Workspace]] | None = None if refused else pool.submit(self.list_workspaces)
+            try:
+                first = self._key_page(workspace, 0, include_disabled)
+            except Exception:
+                if listed is not None:  # its call ends before the client may close its pool under it
+                    listed.exception(timeout=max(until - time.monotonic(), 0.0))
+                raise
+            found = refused if listed is None else self._settled(listed, until, 1)
+            workspaces, reason = _workspaces_or_refusal(found)
+            if workspace is not None or workspaces is None:
+                return assembled(
+                    self._key_pages(workspace, include_disabled, first, until),
+                    include_disabled=include_disabled,
+                    workspaces=workspaces,
+                    refusal=reason if workspace is None else None,
+                    default_keys=first if workspace is None else (),
+                )
+            futures = [pool.submit(self._key_pages, None, include_disabled, first, until)]
+            futures += [
+                pool.submit(self._key_pages, w, include_disabled, None, until) for w in others(workspaces, first)
+            ]
+            lists = _in_order([self._settled(future, until, 0) for future in futures])
+            pages = [page for listing in lists for page in listing]
+            return assembled(pages, include_disabled=include_disabled, workspaces=workspaces, default_keys=first)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _key_page(self, workspace: UUID | None, offset: int, include_disabled: bool) -> tuple[ApiKey, ...]:
+        """One page of a workspace's keys (the default one's for None)."""
+        from ._api_key import page_params, refused_listing
+
+        try:
+            return self._call(KEYS, **page_params(offset, include_disabled=include_disabled, workspace_id=workspace))
+        except AuthenticationError as refused:  # a key of the wrong kind, or not accepted at all
+            raise refused_listing(refused) from None
+
+    def _settled(self, future: Future[Any], until: float, pages: int) -> object:
+        """The future's result or error, waited for no longer than the listing's deadline (``until``)."""
+        try:
+            return future.exception(timeout=max(until - time.monotonic(), 0.0)) or future.result()
+        except TimeoutError:
+            raise self._listing_timeout(pages) from None
+
+    def _key_pages(
+        self, workspace: UUID | None, include_disabled: bool, first: tuple[ApiKey, ...] | None, until: float
+    ) -> list[tuple[ApiKey, ...]]:
+        """The pages of one workspace's keys (the default one's for None), ``first`` already read:
+        after a full page, ten at once, batch after batch while they come back full and add keys."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from ._api_key import KEYS_PAGE_SIZE, KEYS_PAGES_AT_ONCE, more_pages
+
+        seen: set[str] = set()
+        pages = [self._key_page(workspace, 0, include_disabled) if first is None else first]
         if not more_pages(pages, seen, len(pages), self.base_url + KEYS.path):
-            return merge_pages(pages, include_disabled=include_disabled)
+            return pages
         pool = ThreadPoolExecutor(max_workers=KEYS_PAGES_AT_ONCE, thread_name_prefix=WORKER_THREAD_PREFIX)
         try:
             offset = KEYS_PAGE_SIZE
             while True:
                 offsets = range(offset, offset + KEYS_PAGES_AT_ONCE * KEYS_PAGE_SIZE, KEYS_PAGE_SIZE)
-                futures = [pool.submit(page, at) for at in offsets]
-                batch = _in_order([settled(future) for future in futures])
+                futures = [pool.submit(self._key_page, workspace, at, include_disabled) for at in offsets]
+                batch = _in_order([self._settled(future, until, len(pages)) for future in futures])
                 pages += batch
                 if not more_pages(batch, seen, len(pages), self.base_url + KEYS.path):
-                    return merge_pages(pages, include_disabled=include_disabled)
+                    return pages
                 offset = offsets[-1] + KEYS_PAGE_SIZE
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
+
+    def list_workspaces(self) -> list[Workspace]:
+        """Every workspace of the account (``GET /workspaces``, all pages; a management key)."""
+        WORKSPACES.load()  # OperationUnavailable when the API document in use lacks it
+        from ._workspaces import WORKSPACES_PAGE_SIZE, merge_workspaces, workspace_page_params
+
+        pages = [self._call(WORKSPACES, **workspace_page_params(0))]
+        while len(pages[-1].workspaces) >= WORKSPACES_PAGE_SIZE:
+            pages.append(self._call(WORKSPACES, **workspace_page_params(len(pages) * WORKSPACES_PAGE_SIZE)))
+        return merge_workspaces(pages)
+
+    def analytics_meta(self) -> AnalyticsMeta:
+        """The metrics, dimensions, filter operators and granularities the analytics API offers
+        (``GET /analytics/meta``, a management key)."""
+        return self._call(ANALYTICS_META)
+
+    def query_analytics(
+        self,
+        *,
+        metrics: Iterable[str],
+        dimensions: Iterable[str] = (),
+        start: dt.date | dt.datetime,
+        end: dt.date | dt.datetime,
+        granularity: str | None = "day",
+        filters: Iterable[Mapping[str, Any]] | None = None,
+        limit: int = 10_000,
+    ) -> AnalyticsResult:
+        """One analytics query (``POST /analytics/query``, beta; a management key): ``metrics`` (names
+        from ``analytics_meta()``) per ``dimensions`` (at most 2) per ``granularity`` bucket (None:
+        totals) from ``start`` to ``end`` (dates are 00:00 UTC; the end is not included), ``filters``
+        as the API takes them (``{"field": "workspace", "operator": "eq", "value": "<UUID>"}``), at most
+        ``limit`` rows. Checked before any I/O (``ConfigurationError``); a query OpenRouter refuses (a
+        metric it does not offer, a range longer than the metrics reach) raises ``BadRequestError``, a
+        429 waits as its headers say within the call's deadline, then raises ``RateLimitError``."""
+        from ._analytics import AnalyticsQuery
+
+        query = AnalyticsQuery.of(
+            metrics=metrics,
+            dimensions=dimensions,
+            start=start,
+            end=end,
+            granularity=granularity,
+            filters=filters,
+            limit=limit,
+        )
+        ANALYTICS_QUERY.load()
+        return self._call(analytics_query(query), body=query.body())
 
     def get_balance(self, *, key_hash: str | None = None) -> Balance:
         """How much is left and for how long: ``/credits``, ``/key`` and ``/activity``, called at
@@ -341,7 +458,7 @@ class CreditsClient(_ClientBase):
 
         With ``key_hash`` (a management key): the balance of that key of the account instead:
         ``/credits``, ``list_keys()`` and the key's own ``/activity`` (see ``Balance``)."""
-        from concurrent.futures import Future, ThreadPoolExecutor
+        from concurrent.futures import ThreadPoolExecutor
 
         now = self._now()
         calls = _balance_calls(key_hash)
@@ -462,59 +579,134 @@ class AsyncCreditsClient(_ClientBase):
         """This key's own limit and usage (``GET /key``, any key)."""
         return await self._call(KEY)
 
-    async def get_activity(self, *, key_hash: str | None = None, api_key_hash: str | None = None) -> Activity:
+    async def get_activity(
+        self, *, key_hash: str | None = None, api_key_hash: str | None = None, group_by: str | None = None
+    ) -> Activity:
         """The last 30 completed UTC days of the account's spend (``GET /activity``, a management key);
-        with ``key_hash``, of that key alone (``api_key_hash``: its old name, deprecated)."""
-        from ._activity import Activity
+        with ``key_hash``, of that key alone (``api_key_hash``: its old name, deprecated); with
+        ``group_by="workspace"``, per workspace."""
+        from ._activity import Activity, group_by_params
 
         params = _activity_params(_renamed_key_hash(key_hash, api_key_hash))
         today = self._today()
-        rows = await self._call(ACTIVITY, **params)
+        rows = await self._call(ACTIVITY, **params, **group_by_params(group_by))
         return Activity(rows, today)
 
-    async def list_keys(
-        self, *, include_disabled: bool = False, workspace_id: str | UUID | None = None
-    ) -> list[ApiKey]:
-        """Every key of the account, as ``CreditsClient.list_keys()``: the pages after a full first
-        one read several at once; a page that fails fails the listing; the client's ``deadline``
-        bounds the whole listing."""
+    async def list_keys(self, *, include_disabled: bool = False, workspace_id: str | UUID | None = None) -> KeyListing:
+        """Every key of the account, as ``CreditsClient.list_keys()``: the workspaces, then each one's
+        keys, read at once; a page that fails fails the listing; a refused ``GET /workspaces`` leaves
+        a listing of the default workspace's keys that says so; the client's ``deadline`` bounds the
+        whole listing."""
         import asyncio
 
-        from ._api_key import (
-            KEYS_PAGE_SIZE,
-            KEYS_PAGES_AT_ONCE,
-            merge_pages,
-            more_pages,
-            page_params,
-            refused_listing,
-            workspace_uuid,
-        )
+        from ._api_key import assembled, workspace_uuid
+        from ._api_key import workspaces_to_list as others
 
         workspace = workspace_uuid(workspace_id)
-        seen: set[str] = set()
         pages: list[tuple[ApiKey, ...]] = []
 
-        async def page(offset: int) -> tuple[ApiKey, ...]:
-            params = page_params(offset, include_disabled=include_disabled, workspace_id=workspace)
-            try:
-                return await self._call(KEYS, **params)
-            except AuthenticationError as refused:  # a key of the wrong kind, or not accepted at all
-                raise refused_listing(refused) from None
+        async def workspaces() -> list[Workspace]:
+            WORKSPACES.load()  # OperationUnavailable when the document lacks it: a refusal
+            return await self.list_workspaces()
 
         try:
             async with asyncio.timeout(self._settings.deadline):
-                pages.append(await page(0))
-                more = more_pages(pages, seen, len(pages), self.base_url + KEYS.path)
-                offset = KEYS_PAGE_SIZE
-                while more:
-                    offsets = range(offset, offset + KEYS_PAGES_AT_ONCE * KEYS_PAGE_SIZE, KEYS_PAGE_SIZE)
-                    batch = _in_order(await asyncio.gather(*(page(at) for at in offsets), return_exceptions=True))
-                    pages += batch
-                    more = more_pages(batch, seen, len(pages), self.base_url + KEYS.path)
-                    offset = offsets[-1] + KEYS_PAGE_SIZE
+                first_page = self._key_page(workspace, 0, include_disabled)
+                found, first = await asyncio.gather(workspaces(), first_page, return_exceptions=True)
+                if isinstance(first, BaseException):
+                    raise first
+                listed, reason = _workspaces_or_refusal(found)
+                if workspace is not None or listed is None:
+                    pages = await self._key_pages(workspace, include_disabled, first)
+                    return assembled(
+                        pages,
+                        include_disabled=include_disabled,
+                        workspaces=listed,
+                        refusal=reason if workspace is None else None,
+                        default_keys=first if workspace is None else (),
+                    )
+                lists = await asyncio.gather(
+                    self._key_pages(None, include_disabled, first),
+                    *(self._key_pages(w, include_disabled, None) for w in others(listed, first)),
+                    return_exceptions=True,
+                )
+                pages = [page for listing in _in_order(list(lists)) for page in listing]
         except TimeoutError:
             raise self._listing_timeout(len(pages)) from None
-        return merge_pages(pages, include_disabled=include_disabled)
+        return assembled(pages, include_disabled=include_disabled, workspaces=listed, default_keys=first)
+
+    async def _key_page(self, workspace: UUID | None, offset: int, include_disabled: bool) -> tuple[ApiKey, ...]:
+        """One page of a workspace's keys (the default one's for None)."""
+        from ._api_key import page_params, refused_listing
+
+        params = page_params(offset, include_disabled=include_disabled, workspace_id=workspace)
+        try:
+            return await self._call(KEYS, **params)
+        except AuthenticationError as refused:  # a key of the wrong kind, or not accepted at all
+            raise refused_listing(refused) from None
+
+    async def _key_pages(
+        self, workspace: UUID | None, include_disabled: bool, first: tuple[ApiKey, ...] | None
+    ) -> list[tuple[ApiKey, ...]]:
+        """The pages of one workspace's keys (the default one's for None), as the sync client reads them."""
+        import asyncio
+
+        from ._api_key import KEYS_PAGE_SIZE, KEYS_PAGES_AT_ONCE, more_pages
+
+        seen: set[str] = set()
+        pages = [await self._key_page(workspace, 0, include_disabled) if first is None else first]
+        more = more_pages(pages, seen, len(pages), self.base_url + KEYS.path)
+        offset = KEYS_PAGE_SIZE
+        while more:
+            offsets = range(offset, offset + KEYS_PAGES_AT_ONCE * KEYS_PAGE_SIZE, KEYS_PAGE_SIZE)
+            found = await asyncio.gather(
+                *(self._key_page(workspace, at, include_disabled) for at in offsets), return_exceptions=True
+            )
+            batch = _in_order(list(found))
+            pages += batch
+            more = more_pages(batch, seen, len(pages), self.base_url + KEYS.path)
+            offset = offsets[-1] + KEYS_PAGE_SIZE
+        return pages
+
+    async def list_workspaces(self) -> list[Workspace]:
+        """Every workspace of the account (``GET /workspaces``, all pages; a management key)."""
+        WORKSPACES.load()  # OperationUnavailable when the API document in use lacks it
+        from ._workspaces import WORKSPACES_PAGE_SIZE, merge_workspaces, workspace_page_params
+
+        pages = [await self._call(WORKSPACES, **workspace_page_params(0))]
+        while len(pages[-1].workspaces) >= WORKSPACES_PAGE_SIZE:
+            pages.append(await self._call(WORKSPACES, **workspace_page_params(len(pages) * WORKSPACES_PAGE_SIZE)))
+        return merge_workspaces(pages)
+
+    async def analytics_meta(self) -> AnalyticsMeta:
+        """What the analytics API offers (``GET /analytics/meta``), as ``CreditsClient.analytics_meta()``."""
+        return await self._call(ANALYTICS_META)
+
+    async def query_analytics(
+        self,
+        *,
+        metrics: Iterable[str],
+        dimensions: Iterable[str] = (),
+        start: dt.date | dt.datetime,
+        end: dt.date | dt.datetime,
+        granularity: str | None = "day",
+        filters: Iterable[Mapping[str, Any]] | None = None,
+        limit: int = 10_000,
+    ) -> AnalyticsResult:
+        """One analytics query (``POST /analytics/query``), as ``CreditsClient.query_analytics()``."""
+        from ._analytics import AnalyticsQuery
+
+        query = AnalyticsQuery.of(
+            metrics=metrics,
+            dimensions=dimensions,
+            start=start,
+            end=end,
+            granularity=granularity,
+            filters=filters,
+            limit=limit,
+        )
+        ANALYTICS_QUERY.load()
+        return await self._call(analytics_query(query), body=query.body())
 
     async def get_balance(self, *, key_hash: str | None = None) -> Balance:
         """How much is left and for how long, as ``CreditsClient.get_balance()``: the three calls at

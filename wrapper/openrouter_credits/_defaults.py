@@ -35,6 +35,9 @@ MAX_RESPONSE_BYTES = 1024 * 1024
 #: 30 days of activity is about 300 bytes a row, one row per model and endpoint a day: 32 MiB holds
 #: over 100,000 rows (a heavy account of 200 models is 6,000).
 MAX_ACTIVITY_BYTES = 32 * 1024 * 1024
+#: An analytics answer holds at most 10,000 rows of a date, two labels and a few metrics: well under
+#: 200 bytes each.
+MAX_ANALYTICS_BYTES = 8 * 1024 * 1024
 #: How much of an error body an exception keeps.
 MAX_BODY_EXCERPT = 2000
 MAX_MESSAGE_EXCERPT = 200

@@ -11,6 +11,7 @@
     │   ├── RateLimitError          429
     │   ├── ServerError             5xx
     │   └── UnexpectedStatusError   any other status (1xx, 3xx, 4xx not above, unknown codes)
+    │       └── BadRequestError     400: the server refused the request's parameters or body
     ├── ResponseValidationError     a 2xx whose body is not what the schema promises
     └── MalformedBudgetError        a budget layer of a key's answer that is not what OpenRouter documents
 
@@ -34,6 +35,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AuthenticationError",
+    "BadRequestError",
     "ConfigurationError",
     "MalformedBudgetError",
     "OpenRouterCreditsError",
@@ -205,6 +207,11 @@ class UnexpectedStatusError(APIStatusError):
     """Any status the API does not document for this endpoint. Redirects are never followed."""
 
     kind = "invalid_response"
+
+
+class BadRequestError(UnexpectedStatusError):
+    """400: the server refused what was asked (an analytics query with a metric it does not know, or
+    a time range longer than the query may span); ``message`` is the server's reason. Never retried."""
 
 
 class ResponseValidationError(OpenRouterCreditsError):

@@ -21,8 +21,9 @@ from ._fields import may_be_unset
 
 __all__ = ["Frozen"]
 
-#: Per class: its fields, and those that may be Unset (looked up once).
-_FIELDS: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+#: Per class: its fields the generated model has, those that may be Unset, and the wrapper's own
+#: fields (``ApiKey.workspace_name``) with their defaults (looked up once).
+_FIELDS: dict[type, tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, Any], ...]]] = {}
 
 
 class Frozen:
@@ -49,18 +50,25 @@ class Frozen:
     @classmethod
     def from_generated(cls, model: Any) -> Self:
         """A copy of ``model``, an instance of the generated class this one extends, with each
-        optional field the answer lacks None rather than ``Unset`` (on every call's path: the field
-        names are looked up once per class, and the frozen instance is filled in directly)."""
+        optional field the answer lacks None rather than ``Unset``, and the wrapper's own fields at
+        their defaults (on every call's path: the field names are looked up once per class, and the
+        frozen instance is filled in directly)."""
         fields = _FIELDS.get(cls)
         if fields is None:
-            fields = _FIELDS[cls] = (tuple(f.name for f in attrs.fields(cast(Any, cls))), may_be_unset(cls))
-        names, optional = fields
+            every = attrs.fields(cast(Any, cls))
+            generated = {f.name for f in attrs.fields(type(model))}
+            names = tuple(f.name for f in every if f.name in generated)
+            own = tuple((f.name, f.default) for f in every if f.name not in generated)
+            fields = _FIELDS[cls] = (names, may_be_unset(cls), own)
+        names, optional, own = fields
         new = cls.__new__(cls)
         for name in names:
             object.__setattr__(new, name, getattr(model, name))
         for name in optional:
             if isinstance(getattr(model, name), Unset):
                 object.__setattr__(new, name, None)
+        for name, default in own:
+            object.__setattr__(new, name, default)
         object.__setattr__(new, "additional_properties", dict(model.additional_properties))
         return new
 

@@ -10,14 +10,18 @@ from __future__ import annotations
 import decimal
 from collections.abc import Iterable
 
-__all__ = ["exact_difference", "exact_quotient", "exact_sum"]
+__all__ = ["exact_decimal", "exact_difference", "exact_quotient", "exact_sum"]
 
 #: Wide enough that no sum or difference of floats' decimals is ever rounded before the final float.
 _EXACT = decimal.Context(prec=800, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
 
 
-def _decimal(amount: float) -> decimal.Decimal:
+def exact_decimal(amount: float) -> decimal.Decimal:
+    """The decimal a float amount was written as (``repr``): ``0.1`` is ``Decimal("0.1")``."""
     return decimal.Decimal(repr(float(amount)))
+
+
+_decimal = exact_decimal
 
 
 def exact_sum(amounts: Iterable[float]) -> float:

@@ -3,6 +3,7 @@ and how its parsed model becomes what the wrapper returns."""
 
 from __future__ import annotations
 
+import copy
 import importlib
 import threading
 from collections.abc import Awaitable, Callable
@@ -12,25 +13,32 @@ from .. import _defaults
 
 if TYPE_CHECKING:
     from .._activity import DatedRows
+    from .._analytics import AnalyticsMeta, AnalyticsQuery, AnalyticsResult, AnalyticsRows
     from .._api_key import ApiKey
     from .._credits import Credits
     from .._key_info import KeyInfo
+    from .._workspaces import WorkspacePage
     from .body import Received
 
 __all__ = [
     "ACTIVITY",
+    "ANALYTICS_META",
+    "ANALYTICS_QUERY",
     "CREDITS",
     "KEY",
     "KEYS",
+    "WORKSPACES",
     "AsyncSender",
     "Detailed",
     "Endpoint",
     "InvalidAnswer",
     "Operation",
     "SyncSender",
+    "analytics_query",
 ]
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 #: The generated package the operations' endpoints and models come from.
 GENERATED_PACKAGE = "openrouter_credits_client"
@@ -89,7 +97,7 @@ class Operation(Generic[T]):
     not by ``import openrouter_credits``: the command line's start-up is measured against bare httpx.
     """
 
-    __slots__ = ("_convert", "_endpoint", "_module", "_result_module", "max_bytes", "path", "what")
+    __slots__ = ("_convert", "_endpoint", "_module", "_result_module", "max_bytes", "method", "path", "what")
 
     def __init__(
         self,
@@ -99,7 +107,9 @@ class Operation(Generic[T]):
         convert: Callable[[Any], T],
         result_module: str,
         max_bytes: int = _defaults.MAX_RESPONSE_BYTES,
+        method: str = "GET",
     ) -> None:
+        self.method = method
         self.path = path
         self.what = what
         self.max_bytes = max_bytes
@@ -138,7 +148,14 @@ class Operation(Generic[T]):
                 raise
             from .._exceptions import OperationUnavailable
 
-            raise OperationUnavailable("GET", self.path) from None
+            raise OperationUnavailable(self.method, self.path) from None
+
+    def reading(self, convert: Callable[[Any], U]) -> Operation[U]:
+        """This operation with its parsed answer read by ``convert`` instead (one call's reading, such
+        as a query's, which knows which of a row's fields are counts and which are labels)."""
+        other: Operation[Any] = copy.copy(self)
+        other._convert = convert
+        return other
 
     def result(self, parsed: Any) -> T:
         """The wrapper's value for the generated endpoint's parsed 2xx model; raises ``InvalidAnswer``
@@ -146,7 +163,7 @@ class Operation(Generic[T]):
         return self._convert(parsed)
 
     def __repr__(self) -> str:
-        return f"Operation(GET {self.path})"
+        return f"Operation({self.method} {self.path})"
 
 
 def _credits(parsed: Any) -> Credits:
@@ -227,3 +244,66 @@ KEYS: Operation[tuple[ApiKey, ...]] = Operation(
     _keys,
     "openrouter_credits._api_key",
 )
+
+
+def _workspaces(parsed: Any) -> WorkspacePage:
+    from .._workspaces import Workspace, WorkspacePage
+
+    return WorkspacePage(tuple(Workspace.from_generated(item) for item in parsed.data), parsed.total_count)
+
+
+#: One page of ``GET /workspaces`` (``offset`` and ``limit`` are the call's).
+WORKSPACES: Operation[WorkspacePage] = Operation(
+    "/workspaces",
+    "the account's workspaces",
+    "openrouter_credits_client.api.workspaces.list_workspaces",
+    _workspaces,
+    "openrouter_credits._workspaces",
+)
+
+
+def _meta(parsed: Any) -> AnalyticsMeta:
+    from .._analytics import AnalyticsMeta
+
+    return AnalyticsMeta.from_generated(parsed.data)
+
+
+def _analytics_rows(parsed: Any) -> AnalyticsRows:
+    """The answer's rows and metadata as they came; the query's fields read them (``_analytics``)."""
+    from .._analytics import AnalyticsRows
+
+    return AnalyticsRows.from_generated(parsed.data)
+
+
+ANALYTICS_META: Operation[AnalyticsMeta] = Operation(
+    "/analytics/meta",
+    "the analytics metrics and dimensions",
+    "openrouter_credits_client.api.analytics.get_analytics_meta",
+    _meta,
+    "openrouter_credits._analytics",
+)
+#: ``POST /analytics/query`` (the generated ``QueryAnalyticsBody`` is the call's ``body``): up to 10,000
+#: rows of a few hundred bytes each.
+ANALYTICS_QUERY: Operation[AnalyticsRows] = Operation(
+    "/analytics/query",
+    "the account's analytics",
+    "openrouter_credits_client.api.analytics.query_analytics",
+    _analytics_rows,
+    "openrouter_credits._analytics",
+    max_bytes=_defaults.MAX_ANALYTICS_BYTES,
+    method="POST",
+)
+
+
+def analytics_query(query: AnalyticsQuery) -> Operation[AnalyticsResult]:
+    """``ANALYTICS_QUERY`` reading its answer for ``query`` (which fields are counts, which labels); a
+    row it cannot read makes the answer invalid."""
+    from .._analytics import UnreadableRow
+
+    def read(parsed: Any) -> AnalyticsResult:
+        try:
+            return query.result(parsed)
+        except UnreadableRow as bad:
+            raise InvalidAnswer(str(bad)) from None
+
+    return ANALYTICS_QUERY.reading(read)

@@ -24,6 +24,7 @@ from .._exceptions import (
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
+    BadRequestError,
     PermissionDeniedError,
     RateLimitError,
     ResponseValidationError,
@@ -169,6 +170,11 @@ def _server_message(content: bytes) -> str | None:
 
 
 _STATUS_ERRORS: dict[int, tuple[type[APIStatusError], str]] = {
+    400: (
+        BadRequestError,
+        "OpenRouter refused the request for {what} (HTTP 400: {message}). Change what was asked, as the "
+        "message says; the same request would be refused again.",
+    ),
     401: (
         AuthenticationError,
         "OpenRouter did not accept the API key (HTTP 401: {message}). "

@@ -109,7 +109,8 @@ class Call(Generic[T]):
             raise error from exc
         # DEBUG: a caller that retries for itself (the exporter) reports the call's outcome once, by key.
         logger.debug(
-            "Retrying GET %s in %.2f s (attempt %d of %d failed: %s)",
+            "Retrying %s %s in %.2f s (attempt %d of %d failed: %s)",
+            self.operation.method,
             self.url,
             delay,
             self.attempt,
@@ -145,7 +146,8 @@ class Call(Generic[T]):
     def _log_attempt(self, outcome: str, sent_at: float) -> None:
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
-                "GET %s -> %s in %.1f ms (attempt %d of %d)",
+                "%s %s -> %s in %.1f ms (attempt %d of %d)",
+                self.operation.method,
                 self.url,
                 outcome,
                 (time.monotonic() - sent_at) * 1000,

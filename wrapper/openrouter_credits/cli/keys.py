@@ -1,5 +1,6 @@
-"""``openrouter-credits keys``: every key of the account (a management key), the most spent this month
-first, with its limit's window, what is left, its pace and its status; ``--status`` for cron."""
+"""``openrouter-credits keys``: every key of the account (a management key), every workspace's, the
+most spent this month first, with its limit's window, what is left, its pace and its status;
+``--workspace`` for one workspace's, ``--status`` for cron."""
 
 from __future__ import annotations
 
@@ -12,14 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from .. import _defaults
 from .._client import CreditsClient
-from .._exceptions import AuthenticationError, OpenRouterCreditsError, PermissionDeniedError
+from .._exceptions import AuthenticationError, ConfigurationError, OpenRouterCreditsError, PermissionDeniedError
 from .._text import shown
 from ._common import EXIT_AUTH, EXIT_BELOW, EXIT_OK, add_common, client_options, exit_code, report, the_key
 
 if TYPE_CHECKING:
-    from .._api_key import ApiKey
+    from .._api_key import ApiKey, KeyListing
 
-__all__ = ["key_json", "keys_table", "register", "run", "sorted_keys"]
+__all__ = ["chosen_workspace", "key_json", "keys_table", "listing_note", "register", "run", "sorted_keys"]
 
 NEEDS_MANAGEMENT = "listing keys needs a management key"
 _PERIOD = {"daily": "/day", "weekly": "/week", "monthly": "/month"}
@@ -41,10 +42,11 @@ def register(commands: Any) -> None:
     keys = commands.add_parser(
         "keys",
         help="every key of the account, the most spent this month first (a management key)",
-        description="Every key of the account (GET /keys, all pages), the most spent this month first: its "
-        "limit and window, what it used in the window and has left, when the window resets, its spend today, "
-        "this week and this month, and its status (disabled, expired, exhausted, will_exhaust, near_limit, "
-        "expires_soon, dormant or ok). No key's secret is ever shown: the listing does not carry them.",
+        description="Every key of the account, every workspace's (GET /workspaces, then GET /keys of each, all "
+        "pages), the most spent this month first: its limit and window, what it used in the window and has left, "
+        "when the window resets, its spend today, this week and this month, and its status (disabled, expired, "
+        "exhausted, will_exhaust, near_limit, expires_soon, dormant or ok). When the workspaces cannot be listed, "
+        "the default workspace's keys, saying so. No key's secret is ever shown: the listing does not carry them.",
         allow_abbrev=False,
     )
     output = keys.add_mutually_exclusive_group()
@@ -53,7 +55,9 @@ def register(commands: Any) -> None:
         "--format", choices=("table", "json", "prometheus"), dest="keys_format", help="output format (default: table)"
     )
     keys.add_argument("--include-disabled", action="store_true", help="list disabled keys too")
-    keys.add_argument("--workspace", metavar="ID", help="only the keys of the workspace ID (a UUID)")
+    keys.add_argument(
+        "--workspace", metavar="ID|NAME", help="only the keys of one workspace: its id (a UUID) or its name"
+    )
     keys.add_argument(
         "--status",
         type=_statuses,
@@ -79,24 +83,41 @@ def _limit(key: ApiKey) -> str:
     return money(key.limit) + _PERIOD.get(key.limit_reset.strip().lower(), f" {shown(key.limit_reset)}")
 
 
-def keys_table(keys: Sequence[ApiKey], now: dt.datetime) -> str:
-    """One row per key: name, label, limit and window, used in the window, left, resets in, today,
-    this week, this month, status (``-`` where a key has no such thing; ``unknown`` where not said).
-    Names and labels are OpenRouter's text: shortened, their control characters as escapes."""
+def keys_table(keys: Sequence[ApiKey], now: dt.datetime, *, workspaces: bool = False) -> str:
+    """One row per key: name, its workspace (with ``workspaces``), label, limit and window, used in
+    the window, left, resets in, today, this week, this month, status (``-`` where a key has no such
+    thing; ``unknown`` where not said). Names and labels are OpenRouter's text: shortened, their
+    control characters as escapes."""
+    from .._api_key import workspace_of
     from .._format import money
     from ._output import duration
 
     def amount(value: float | None, none: str = "-") -> str:
         return none if value is None else money(value)
 
-    header = ("Name", "Label", "Limit", "Used", "Left", "Resets in", "Today", "Week", "Month", "Status")
+    header: tuple[str, ...] = (
+        "Name",
+        "Label",
+        "Limit",
+        "Used",
+        "Left",
+        "Resets in",
+        "Today",
+        "Week",
+        "Month",
+        "Status",
+    )
+    if workspaces:
+        header = (header[0], "Workspace", *header[1:])
     table = [header]
     for key in keys:
         reset = key.resets_at(now)
         limited = key.limit is not None
+        where = (shown(key.workspace_name or workspace_of(key) or "-"),) if workspaces else ()
         table.append(
             (
                 shown(key.name),
+                *where,
                 shown(key.label),
                 _limit(key),
                 amount(key.window_usage, "unknown" if limited else "-"),
@@ -109,7 +130,7 @@ def keys_table(keys: Sequence[ApiKey], now: dt.datetime) -> str:
             )
         )
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    left_aligned = {0, 1, 9}
+    left_aligned = {0, 1, 2, len(header) - 1} if workspaces else {0, 1, len(header) - 1}
     lines = []
     for row in table:
         pairs = enumerate(zip(row, widths, strict=True))
@@ -120,11 +141,70 @@ def keys_table(keys: Sequence[ApiKey], now: dt.datetime) -> str:
     return "\n".join(lines)
 
 
-def key_json(key: ApiKey, now: dt.datetime) -> dict[str, Any]:
-    """One key as ``--json`` prints it (``null`` where unknown or not applicable)."""
+def listing_note(listing: KeyListing) -> str | None:
+    """The line that says a listing is only the default workspace's keys, and why (None when whole)."""
+    if listing.complete:
+        return None
+    return (
+        f"note: only the default workspace's keys are listed: {listing.workspaces_note}. "
+        "Other workspaces' keys are not counted."
+    )
+
+
+def chosen_workspace(client: CreditsClient, text: str) -> str:
+    """The id of the workspace ``--workspace`` names: a UUID as it is (``run`` checks that the account
+    has it), else the one workspace of that name (or slug). A usage error (ConfigurationError) naming
+    the option when none or several match, or when names cannot be looked up."""
+    import uuid
+
+    from .._api_key import workspace_refusal
+
+    try:
+        return str(uuid.UUID(text))
+    except ValueError:
+        pass
+    try:
+        workspaces = client.list_workspaces()
+    except OpenRouterCreditsError as error:
+        reason = workspace_refusal(error)
+        if reason is None:
+            raise
+        raise ConfigurationError(
+            f"--workspace {text[:64]!r} is not a workspace's id (a UUID), and names cannot be looked up: {reason}. "
+            "Give the workspace's id."
+        ) from None
+    matches = (
+        [w for w in workspaces if w.name == text]
+        or [w for w in workspaces if w.slug == text]
+        or [w for w in workspaces if w.name.casefold() == text.casefold()]
+    )
+    if len(matches) == 1:
+        return str(matches[0].id)
+    if not matches:
+        names = ", ".join(repr(w.name) for w in workspaces[:10]) + (", ..." if len(workspaces) > 10 else "")
+        raise ConfigurationError(
+            f"--workspace: no workspace of the account is named {text[:64]!r}; its workspaces are {names}."
+        )
+    ids = ", ".join(str(w.id) for w in matches)
+    raise ConfigurationError(f"--workspace: {len(matches)} workspaces are named {text[:64]!r}: give one's id ({ids}).")
+
+
+def _check_chosen(listing: KeyListing, workspace: str | None) -> None:
+    """A ``--workspace`` id the account does not have is a usage error (when its workspaces are known)."""
+    if workspace is None or listing.workspaces is None:
+        return
+    if all(str(w.id) != workspace for w in listing.workspaces):
+        raise ConfigurationError(f"--workspace: the account has no workspace with the id {workspace}.")
+
+
+def key_json(key: ApiKey, now: dt.datetime, scope: tuple[str, str | None] | None = None) -> dict[str, Any]:
+    """One key as ``--json`` prints it (``null`` where unknown or not applicable); with the listing's
+    ``scope``, whether it was every workspace's keys: ``workspaces`` (``all``, ``one`` or ``default
+    only``) and ``workspaces_note`` (why only the default workspace's, else null)."""
+    from .._api_key import workspace_of
     from ._output import rfc3339
 
-    return {
+    out = {
         "name": key.name,
         "label": key.label,
         "hash": key.hash_,
@@ -139,7 +219,8 @@ def key_json(key: ApiKey, now: dt.datetime) -> dict[str, Any]:
         "usage_monthly": key.usage_monthly,
         "byok_usage": key.byok_usage,
         "expires_at": rfc3339(key.expires),
-        "workspace_id": key.workspace_id,
+        "workspace_id": workspace_of(key),
+        "workspace_name": key.workspace_name,
         "last_used_at": rfc3339(key.last_used_at),
         "window_usage": key.window_usage,
         "pace_per_day": key.pace_per_day(now),
@@ -147,6 +228,15 @@ def key_json(key: ApiKey, now: dt.datetime) -> dict[str, Any]:
         "exhausts_at": rfc3339(key.exhausts_at(now)),
         "status": key.status(now),
     }
+    if scope is not None:
+        out["workspaces"], out["workspaces_note"] = scope
+    return out
+
+
+def _scope(listing: KeyListing, one: bool) -> tuple[str, str | None]:
+    if one:
+        return "one", None
+    return ("all", None) if listing.complete else ("default only", listing.workspaces_note)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -154,7 +244,8 @@ def run(args: argparse.Namespace) -> int:
 
     with CreditsClient(the_key(args), **client_options(args)) as client:  # type: ignore[arg-type]
         try:
-            listed = client.list_keys(include_disabled=args.include_disabled, workspace_id=args.workspace)
+            workspace = None if args.workspace is None else chosen_workspace(client, args.workspace)
+            listed = client.list_keys(include_disabled=args.include_disabled, workspace_id=workspace)
         except (AuthenticationError, PermissionDeniedError) as error:
             if args.debug:
                 report(error, args, sys.stderr)
@@ -165,20 +256,30 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_AUTH
+        except ConfigurationError:
+            raise
         except OpenRouterCreditsError as error:
             report(error, args, sys.stderr)
             return exit_code(error)
         now = client._now()
+    _check_chosen(listed, workspace)
     keys = sorted_keys(listed)
     if args.status is not None:
         keys = [key for key in keys if key.status(now) in args.status]
     form = args.keys_format or "table"
+    note = listing_note(listed)
     if form == "json":
-        print(json.dumps([key_json(key, now) for key in keys]))
+        scope = _scope(listed, workspace is not None)
+        print(json.dumps([key_json(key, now, scope) for key in keys]))
     elif form == "prometheus":
         print(exposition(account_key_metrics(keys, now, {})), end="")
     else:
-        print(keys_table(keys, now))
+        several = workspace is None and len(listed.workspaces or ()) > 1
+        print(keys_table(keys, now, workspaces=several))
+        if note is not None:
+            print(note)
+    if note is not None and form != "table":
+        print(note, file=sys.stderr)
     if args.status is not None and keys:
         return EXIT_BELOW
     return EXIT_OK

@@ -36,12 +36,12 @@ from ._thresholds import (
 )
 
 if TYPE_CHECKING:
-    from .._api_key import ApiKey
+    from .._api_key import KeyListing
     from .._apps.config_file import KeySpec
     from .._balance import Balance
 
     #: A management key's listing: its keys, the error that left them unknown, or None (not read).
-    Listing = list[ApiKey] | OpenRouterCreditsError | None
+    Listing = KeyListing | OpenRouterCreditsError | None
 
 #: The options of the view alone: given with a subcommand, they are refused, naming it.
 VIEW_OPTIONS = {
@@ -143,7 +143,7 @@ def fetch(client: CreditsClient, *, listing: bool) -> tuple[Balance, Listing]:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _listed_keys(client: CreditsClient) -> list[ApiKey] | OpenRouterCreditsError:
+def _listed_keys(client: CreditsClient) -> KeyListing | OpenRouterCreditsError:
     """A management key's ``list_keys()``, or the error that left it unknown (never the view's)."""
     try:
         return client.list_keys()
@@ -171,7 +171,13 @@ def account_lines(balance: Balance, listing: Listing, named: dict[str, str]) -> 
     else:
         keys = listing
         near = sum(k.status(balance.at) in ("exhausted", "will_exhaust", "near_limit") for k in keys)
-        listed = f"Keys: {len(keys)} ({near} near or past their limit; openrouter-credits keys lists them)"
+        count = f"{len(keys)}"
+        workspaces = listing.workspaces
+        if workspaces is not None and len(workspaces) > 1:
+            count += f" in {len(workspaces)} workspaces"
+        listed = f"Keys: {count} ({near} near or past their limit; openrouter-credits keys lists them)"
+        if not listing.complete:  # never a partial count passed off as the account's
+            listed += f"; only the default workspace's: {listing.workspaces_note}"
     activity = balance.activity
     if activity is None:
         top = f"Top model of the last 7 days: {UNKNOWN} (the activity could not be read)"

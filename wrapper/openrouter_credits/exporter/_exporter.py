@@ -267,6 +267,7 @@ class Exporter:
             await self.check_alerts(state)
         self._report_calls(state, cause is None)
         if state.listed is not None:
+            self._note_workspaces(state)
             await self.check_key_alerts(state, state.listed)
             if len(state.listed) > state.spec.max_keys and not state.warned_max_keys:
                 state.warned_max_keys = True
@@ -327,6 +328,22 @@ class Exporter:
             )
         state.logged_calls = set(failed)
         state.incomplete = "; ".join(parts) or None
+
+    def _note_workspaces(self, state: KeyState) -> None:
+        """One log line when a discovering key's listing holds only the default workspace's keys (and
+        why), one when it holds every workspace's again; nothing while that does not change."""
+        listed = state.listed
+        assert listed is not None
+        note = None if listed.complete else listed.workspaces_note
+        if note == state.default_only:
+            return
+        if note is not None:
+            logger.warning(
+                "Key %s: only the default workspace's keys are listed and exported (%s)", state.spec.name, note
+            )
+        else:
+            logger.info("Key %s: every workspace's keys are listed again", state.spec.name)
+        state.default_only = note
 
     def _failed(self, state: KeyState, error: OpenRouterCreditsError) -> None:
         state.balance = None

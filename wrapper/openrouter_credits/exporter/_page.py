@@ -142,6 +142,8 @@ class Snapshot:
     keys: tuple[KeyView, ...]
     listed: tuple[tuple[str, ListedKey], ...] = ()
     models: tuple[tuple[str, ModelSpend], ...] = ()
+    #: (watched key, why) for each discovering key whose listing holds only the default workspace's keys.
+    default_only: tuple[tuple[str, str], ...] = ()
 
 
 def _view(name: str, state: KeyState, now: dt.datetime) -> KeyView:
@@ -230,7 +232,12 @@ def snapshot_of(states: Mapping[str, KeyState], at: float, *, unrendered: Collec
         views.append(view)
     listed = _each(states.items(), lambda name, state: [(name, _listed(key)) for key in state.listed or ()])
     models = _each(states.items(), lambda name, state: [(name, model) for model in _models(state)])
-    return Snapshot(now, tuple(views), tuple(listed), tuple(models))
+    default_only = [
+        (name, state.listed.workspaces_note or "")
+        for name, state in states.items()
+        if state.listed is not None and not getattr(state.listed, "complete", True)
+    ]
+    return Snapshot(now, tuple(views), tuple(listed), tuple(models), tuple(default_only))
 
 
 def _listed(key: ApiKey) -> ListedKey:
@@ -385,6 +392,14 @@ def _closest(listed: Iterable[tuple[str, ListedKey]]) -> str:
     )
 
 
+def _default_only(notes: Iterable[tuple[str, str]]) -> str:
+    """Under the listed keys: whose listing is only the default workspace's keys, and why."""
+    return "".join(
+        f'<p class="reason">The keys {escape(owner)} lists are only the default workspace\'s: {escape(why)}.</p>'
+        for owner, why in notes
+    )
+
+
 def _top_models(models: Iterable[tuple[str, ModelSpend]]) -> str:
     """The models that cost most over the longest window known, summed over the watched keys."""
     by_window: dict[str, dict[str, float]] = {}
@@ -432,5 +447,8 @@ def render_page(snapshot: Snapshot) -> bytes:
     )
     sections = [_section(functools.partial(_key_section, view), f"key {view.name}") for view in snapshot.keys]
     sections.append(_section(functools.partial(_closest, snapshot.listed), "the keys closest to their limits"))
+    sections.append(
+        _section(functools.partial(_default_only, snapshot.default_only), "the note on the default workspace")
+    )
     sections.append(_section(functools.partial(_top_models, snapshot.models), "the top models"))
     return b"".join([head.encode(), *sections, b"</body></html>"])

@@ -26,7 +26,7 @@ from .._exceptions import (
 from .._money import exact_sum
 
 if TYPE_CHECKING:
-    from .._api_key import ApiKey
+    from .._api_key import KeyListing
     from .._client import AsyncCreditsClient
     from .._key_info import KeyInfo
 
@@ -50,13 +50,16 @@ class KeyState:
     activity_at: float | None = None
     errors: dict[str, int] = attrs.Factory(lambda: dict.fromkeys(ERROR_KINDS[1:], 0))
     problem: str | None = None
-    #: The account's keys (``discover``): the last listing, None when the last one failed.
-    listed: list[ApiKey] | None = None
+    #: The account's keys (``discover``): the last listing, None when the last one failed. It says
+    #: when it holds only the default workspace's keys (``complete``, ``workspaces_note``).
+    listed: KeyListing | None = None
     listed_at: float | None = None
     #: A 429 on /keys: not asked again before this (monotonic) time.
     listing_not_before: float = 0.0
     #: Whether the warning that the listing exceeds max_keys was given.
     warned_max_keys: bool = False
+    #: Why the last listings held only the default workspace's keys, once logged (None: not so).
+    default_only: str | None = None
     #: Each call's last outcome (``credits``, ``key``, ``activity``, ``keys``): True when it answered,
     #: False when it failed; a call this kind of key may not make, or not made yet, is absent.
     calls: dict[str, bool] = attrs.Factory(dict)
@@ -111,7 +114,7 @@ async def poll_key(
     errors = api_errors(outcomes)
     if "keys" in outcomes:
         listing_error = errors.get("keys")
-        state.listed = None if listing_error else cast("list[ApiKey]", outcomes["keys"])
+        state.listed = None if listing_error else cast("KeyListing", outcomes["keys"])
         if isinstance(listing_error, RateLimitError):  # capped as the balance's wait is
             wait = min(listing_error.retry_after or _defaults.KEYS_RATE_LIMIT_WAIT, _defaults.MAX_POLL_WAIT)
             state.listing_not_before = now + wait

@@ -65,7 +65,7 @@ RATE_LIMIT_TRIES = 3
 COST_METRICS = ("total_usage", "usage", "total_cost", "cost")
 BYOK_METRICS = ("byok_usage", "total_byok_usage", "byok_usage_inference")
 REQUEST_METRICS = ("request_count", "requests")
-TOKEN_METRICS = ("total_tokens", "tokens")
+TOKEN_METRICS = ("tokens_total", "total_tokens", "tokens")
 
 
 @attrs.define

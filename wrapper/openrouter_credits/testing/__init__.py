@@ -8,6 +8,8 @@
         server.app.set_activity_date_format("datetime")  # activity dates as the live API writes them
         server.app.set_balance(total_usage=24.99)      # script a low balance
         server.app.add_keys(1000)                      # GET /keys lists 1,000 generated keys (or set_keys())
+        server.app.add_workspace("Research", keys=40)  # a second workspace, with keys of its own
+        server.app.set_history({"2026-02-10": 4.0})    # what analytics answers from (default: a year)
         ...  # CreditsClient(server.provisioning_key, base_url=server.base_url)
 
 ``MockOpenRouter`` is the ASGI app on its own; the pytest fixture ``openrouter_mock`` yields a running

@@ -1,5 +1,5 @@
-"""How the mock answers the API: the three endpoints, each request checked as OpenRouter checks it,
-faults injected, OpenRouter's own error bodies."""
+"""How the mock answers the API: its endpoints, each request checked as OpenRouter checks it, faults
+injected, OpenRouter's own error bodies, the analytics rate limit."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from urllib.parse import parse_qs
 
 import attrs
 
-from ._records import DEFAULT_WORKSPACE, Fault, default_activity, key_label, row_day, served_date
+from . import _analytics
+from ._history import RETIRED_KEY, attributed_hashes, facts
+from ._records import DEFAULT_WORKSPACE, ENDPOINTS, USERS, Fault, key_label, row_day, served_date
 from ._scenario import Scenario
 
 __all__ = ["JSON_TYPE", "Answer", "Answers", "Scope", "error_body"]
@@ -28,8 +30,18 @@ RATE_LIMIT_REQUESTS = 20
 RATE_LIMIT_RESET = 60.0
 ACTIVITY_PARAMETERS = ("date", "api_key_hash", "user_id", "group_by", "workspace_id")
 KEYS_PARAMETERS = ("include_disabled", "offset", "workspace_id")
+WORKSPACES_PARAMETERS = ("offset", "limit")
 #: ``GET /keys`` answers pages of this many keys.
 KEYS_PAGE = 100
+#: ``GET /workspaces`` answers pages of ``limit`` workspaces: 50 unless asked, 100 at most.
+WORKSPACES_PAGE = 50
+WORKSPACES_PAGE_MAX = 100
+#: The analytics rate limit's window, in seconds.
+ANALYTICS_WINDOW = 60.0
+#: A query's body is read up to this many bytes.
+MAX_QUERY_BYTES = 1 << 20
+#: Fields of a history row that /activity does not send (who spent it), besides workspace_id with group_by.
+_ATTRIBUTION = ("api_key_hash", "workspace_id", "user_id", "app_id")
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -60,10 +72,12 @@ def _query(scope: Scope, known: tuple[str, ...]) -> dict[str, list[str]] | Answe
 class Answers(Scenario):
     """The API side of the mock: one answer per request, from the scenario."""
 
-    async def _api(self, scope: Scope, endpoint: str) -> Answer:
-        """One of the three endpoints: method, latency, a pending fault, the key, then the answer."""
-        if scope["method"] != "GET":
-            return 405, [*JSON_TYPE, (b"allow", b"GET")], error_body(405, "Method Not Allowed")
+    async def _api(self, scope: Scope, endpoint: str, receive: Receive) -> Answer:
+        """One endpoint: method, latency, a pending fault, the key, then the answer."""
+        method = ENDPOINTS[endpoint]
+        if scope["method"] != method:
+            return 405, [*JSON_TYPE, (b"allow", method.encode())], error_body(405, "Method Not Allowed")
+        body = await _read(receive) if method == "POST" else b""
         with self._lock:
             faults = self._faults[endpoint]
             fault = faults.popleft() if faults else None
@@ -79,8 +93,8 @@ class Answers(Scenario):
             view = None if view is None else attrs.evolve(view)
             balance = self._accounts.get(token)
             data = None if balance is None else attrs.asdict(balance)
-            rows = self._activity.get(token)
             listing = self._listing_now()
+            rows = None if balance is None else self._activity_now(token)
         if view is None:
             return 401, JSON_TYPE, error_body(401, UNKNOWN_KEY)
         if endpoint == "key":
@@ -91,17 +105,95 @@ class Answers(Scenario):
             if data is None:
                 return 403, JSON_TYPE, error_body(403, MANAGEMENT_ONLY)
             return 200, JSON_TYPE, json.dumps({"data": data}).encode()
-        if endpoint == "keys":
-            if balance is None:  # the document gives /keys no 403
+        if endpoint in ("keys", "workspaces"):
+            if balance is None:  # the document gives /keys and /workspaces no 403
                 return 401, JSON_TYPE, error_body(401, MANAGEMENT_ONLY)
+            if endpoint == "workspaces":
+                return self._workspaces_answer(scope)
             return self._keys_answer(scope, listing)
+        if endpoint.startswith("analytics/"):
+            if balance is None:
+                return 403, JSON_TYPE, error_body(403, MANAGEMENT_ONLY)
+            return self._analytics_answer(token, endpoint, body, listing)
         if balance is None:
             return 403, JSON_TYPE, error_body(403, ACTIVITY_MANAGEMENT_ONLY)
-        return self._activity_answer(scope, rows, [key["hash"] for key in listing])
+        assert rows is not None
+        return self._activity_answer(scope, rows, listing)
+
+    def _workspaces_answer(self, scope: Scope) -> Answer:
+        """``GET /workspaces``: pages of ``limit`` (50 unless asked, at most 100) by ``offset``, with
+        ``total_count``; or the refusal of an account without workspaces (``refuse_workspaces``)."""
+        refused = self.refuse_workspaces
+        if refused is not None:
+            message = "Workspaces are not available for this account" if refused == 403 else "Not Found"
+            return refused, JSON_TYPE, error_body(refused, message)
+        query = _query(scope, WORKSPACES_PARAMETERS)
+        if not isinstance(query, dict):
+            return query
+        offset = _whole(query, "offset", 0, None, nullable=True)
+        if not isinstance(offset, int):
+            return offset
+        limit = _whole(query, "limit", WORKSPACES_PAGE, WORKSPACES_PAGE_MAX, least=1, nullable=False)
+        if not isinstance(limit, int):
+            return limit
+        with self._lock:
+            workspaces = list(self._workspaces)
+        page = workspaces[offset : offset + limit]
+        return 200, JSON_TYPE, json.dumps({"data": page, "total_count": len(workspaces)}).encode()
+
+    def _analytics_answer(self, token: str, endpoint: str, body: bytes, listing: list[dict[str, Any]]) -> Answer:
+        """``GET /analytics/meta`` and ``POST /analytics/query`` (see ``_analytics``), within the rate
+        limit: ``analytics_rate_limit`` requests a minute per key, then a 429 as OpenRouter sends it
+        (X-RateLimit-Limit, -Remaining 0 and -Reset, no Retry-After) until the minute is over."""
+        limited = self._rate_limited(token)
+        if isinstance(limited, tuple):
+            return limited
+        headers = [*JSON_TYPE, *limited]
+        if endpoint == "analytics/meta":
+            return 200, headers, json.dumps({"data": _analytics.META}).encode()
+        try:
+            request = json.loads(body) if body else None
+        except (ValueError, RecursionError):
+            return 400, headers, error_body(400, "The request body is not JSON")
+        older, current = self.history(token)
+        with self._lock:
+            workspaces = {workspace["id"]: workspace["name"] for workspace in self._workspaces}
+        names = {str(key["hash"]): str(key["name"]) for key in listing}
+        names.setdefault(str(RETIRED_KEY["hash"]), str(RETIRED_KEY["name"]))
+        lookups = _analytics.Lookups(names, workspaces, {**USERS, "": ""})
+        status, payload = _analytics.query(
+            request, facts([older, current], listing), lookups, self._clock(), self.analytics_date_format
+        )
+        return status, headers, json.dumps(payload).encode()
+
+    def _rate_limited(self, token: str) -> Answer | list[tuple[bytes, bytes]]:
+        """The 429 when ``token`` has used up this minute's analytics requests; else the rate-limit
+        headers of the answer, this request counted."""
+        limit = self.analytics_rate_limit
+        if limit is None:
+            return []
+        now = self._clock().timestamp()
+        with self._lock:
+            start, count = self._analytics_calls.get(token, (now, 0))
+            if not start <= now < start + ANALYTICS_WINDOW:  # a new minute (or the clock went back)
+                start, count = now, 0
+            allowed = count < limit
+            if allowed:
+                count += 1
+                self._analytics_calls[token] = (start, count)
+        headers = [
+            (b"x-ratelimit-limit", str(limit).encode()),
+            (b"x-ratelimit-remaining", str(limit - count).encode()),
+            (b"x-ratelimit-reset", str(round((start + ANALYTICS_WINDOW) * 1000)).encode()),
+        ]
+        if not allowed:
+            return 429, [*JSON_TYPE, *headers], error_body(429, RATE_LIMITED, {"error_type": "rate_limit_exceeded"})
+        return headers
 
     def _keys_answer(self, scope: Scope, listing: list[dict[str, Any]]) -> Answer:
-        """``GET /keys``: pages of 100 by ``offset``; disabled keys only with ``include_disabled=true``;
-        one workspace's with ``workspace_id``."""
+        """``GET /keys``: the keys of the workspace ``workspace_id`` (of the default one without it; of
+        a workspace the account does not have, none: the document declares no error for it, and its
+        answer is the list), pages of 100 by ``offset``; disabled keys only with ``include_disabled=true``."""
         query = _query(scope, KEYS_PARAMETERS)
         if not isinstance(query, dict):
             return query
@@ -113,50 +205,56 @@ class Answers(Scenario):
         else:
             offset = int(text)
         workspace = query.get("workspace_id", [None])[0]
-        if workspace is not None:
+        if workspace is None:
+            workspace = DEFAULT_WORKSPACE
+        else:
             try:
                 workspace = str(uuid.UUID(workspace))
             except ValueError:
                 return 400, JSON_TYPE, error_body(400, f"workspace_id must be a UUID, not {workspace[:100]!r}")
-            listing = [key for key in listing if key["workspace_id"] == workspace]
+        listing = [key for key in listing if key["workspace_id"] == workspace]
         if query.get("include_disabled", ["false"])[0].strip().lower() not in ("true", "1"):
             listing = [key for key in listing if not key["disabled"]]
         return 200, JSON_TYPE, json.dumps({"data": listing[offset : offset + KEYS_PAGE]}).encode()
 
-    def _activity_answer(self, scope: Scope, rows: list[dict[str, Any]] | None, hashes: list[str]) -> Answer:
-        """``GET /activity`` with its query: ``date`` (the rows of that day), ``group_by=workspace``,
-        ``workspace_id``; ``api_key_hash``: the rows of that key (a row's own ``api_key_hash``, else
-        the rows are dealt out in turn to the listed keys); ``user_id`` is accepted and filters
-        nothing (the mock has one member). Dates are written in the mock's ``activity_date_format``."""
-        today = self._clock().date()
-        if rows is None:
-            rows = default_activity(today)
+    def _activity_answer(self, scope: Scope, rows: list[dict[str, Any]], listing: list[dict[str, Any]]) -> Answer:
+        """``GET /activity`` with its query: ``date`` (the rows of that day), ``group_by=workspace``
+        (each row with its workspace: its own, else its key's), ``workspace_id`` (the rows of that
+        workspace); ``api_key_hash``: the rows of that key (a row's own ``api_key_hash``, else the rows
+        are dealt out in turn to the listed keys); ``user_id`` is accepted and filters nothing.
+        Dates are written in the mock's ``activity_date_format``."""
         query = _query(scope, ACTIVITY_PARAMETERS)
         if not isinstance(query, dict):
             return query
+        keys = {str(key["hash"]): key for key in listing}
+        hashes = attributed_hashes(rows, list(keys))
+        workspaces = [
+            str(row.get("workspace_id") or keys.get(key_hash or "", {}).get("workspace_id") or DEFAULT_WORKSPACE)
+            for row, key_hash in zip(rows, hashes, strict=True)
+        ]
+        chosen = list(zip(rows, hashes, workspaces, strict=True))
         key_hash = query.get("api_key_hash", [None])[0]
         if key_hash is not None:
-            rows = [
-                row
-                for index, row in enumerate(rows)
-                if row.get("api_key_hash", hashes[index % len(hashes)] if hashes else None) == key_hash
-            ]
-        rows = [{k: v for k, v in row.items() if k != "api_key_hash"} for row in rows]
+            chosen = [entry for entry in chosen if entry[1] == key_hash]
         day = query.get("date", [None])[0]
         if day is not None:  # any string, as the document allows: a day without rows gives none
-            rows = [row for row in rows if row_day(row["date"]) == day]
+            chosen = [entry for entry in chosen if row_day(entry[0]["date"]) == day]
         group_by = query.get("group_by", [None])[0]
         if group_by not in (None, "workspace"):
             return 400, JSON_TYPE, error_body(400, f"group_by must be 'workspace', not {group_by[:100]!r}")
         workspace = query.get("workspace_id", [None])[0]
-        if workspace is not None and workspace != DEFAULT_WORKSPACE:
-            rows = []
-        if group_by == "workspace":
-            rows = [{**row, "workspace_id": DEFAULT_WORKSPACE} for row in rows]
+        if workspace is not None:
+            chosen = [entry for entry in chosen if entry[2] == workspace]
+        served = []
+        for row, _, row_workspace in chosen:
+            out = {k: v for k, v in row.items() if k not in _ATTRIBUTION}
+            if group_by == "workspace":
+                out["workspace_id"] = row_workspace
+            served.append(out)
         form = self.activity_date_format
         if form != "date":
-            rows = [{**row, "date": served_date(row["date"], form)} for row in rows]
-        return 200, JSON_TYPE, json.dumps({"data": rows}).encode()
+            served = [{**row, "date": served_date(row["date"], form)} for row in served]
+        return 200, JSON_TYPE, json.dumps({"data": served}).encode()
 
     @staticmethod
     def _bearer_token(scope: Scope) -> str | None:
@@ -196,3 +294,28 @@ class Answers(Scenario):
         if fault.kind == "wrong-types":
             return 200, JSON_TYPE, b'{"data": {"total_credits": "25.00", "total_usage": null}}'
         return 200, JSON_TYPE, fault  # drop
+
+
+async def _read(receive: Receive) -> bytes:
+    """A request's body, up to ``MAX_QUERY_BYTES`` (the rest is read and dropped)."""
+    body = b""
+    while True:
+        message = await receive()
+        if len(body) <= MAX_QUERY_BYTES:
+            body += message.get("body", b"")
+        if not message.get("more_body"):
+            return body
+
+
+def _whole(
+    query: dict[str, list[str]], name: str, default: int, most: int | None, *, least: int = 0, nullable: bool
+) -> int | Answer:
+    """A whole-number query parameter (absent, or ``null`` where the document allows it: ``default``),
+    else the 400."""
+    text = query.get(name, [None])[0]
+    if text is None or (nullable and text == "null"):
+        return default
+    if not text.isascii() or not text.isdigit() or int(text) < least or (most is not None and int(text) > most):
+        bounds = f"from {least} to {most}" if most is not None else f"{least} or more"
+        return 400, JSON_TYPE, error_body(400, f"{name} must be a whole number {bounds}, not {text[:100]!r}")
+    return int(text)

@@ -1,7 +1,7 @@
-"""MockOpenRouter: a faithful stand-in for OpenRouter's credits, key and activity endpoints, as a
-plain ASGI app.
+"""MockOpenRouter: a faithful stand-in for OpenRouter's credits, key, activity, keys, workspaces and
+analytics endpoints, as a plain ASGI app.
 
-It is written against ASGI directly (no framework): three endpoints and a small control surface, with
+It is written against ASGI directly (no framework): a few endpoints and a small control surface, with
 byte-level control over the faults it injects (a body cut short, a connection dropped mid-response).
 The scenario is in ``_scenario``, the API's answers in ``_answers``, the control API in ``_control``.
 """
@@ -56,7 +56,7 @@ class MockOpenRouter(Controlled):
             if path.startswith(CONTROL_PREFIX):
                 status, headers, body = await self._control(scope, receive)
             elif endpoint in ENDPOINTS:
-                status, headers, body = await self._api(scope, endpoint)
+                status, headers, body = await self._api(scope, endpoint, receive)
             else:
                 status, headers, body = 404, JSON_TYPE, error_body(404, f"Not Found: {path}")
             if not path.startswith(CONTROL_PREFIX):

@@ -21,7 +21,10 @@ control endpoint (loopback clients only), e.g. with curl:
                        {{"kind": "rate-limit", "rate_limit_reset": 30}}   (429 with X-RateLimit-Reset)
   POST /_mock/key      {{"key": "sk-or-v1-mock-inference", "limit": 10, "usage": 9.5}}
   POST /_mock/activity {{"daily": {{"2026-11-24": 1.25}}}}   (or "rows": [...]; neither: the default month)
+  POST /_mock/history  {{"daily": {{"2026-02-10": 4.0}}}}   (all analytics reads; neither: the default year)
+  POST /_mock/workspaces {{"add": {{"name": "Research", "keys": 40}}}}   (or "workspaces": [...])
   POST /_mock/options  {{"zero_credits_for_ordinary_keys": true, "activity_date_format": "datetime"}}
+                       {{"refuse_workspaces": 403, "analytics_date_format": "date", "analytics_rate_limit": null}}
   POST /_mock/latency  {{"seconds": 0.5}}
   POST /_mock/reset
 fault kinds: {", ".join(FAULT_KINDS)}
@@ -54,7 +57,8 @@ def amount(text: str) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="openrouter-credits-mock",
-        description="Serve a mock OpenRouter at http://HOST:PORT/api/v1: GET /credits, /key, /activity and /keys.",
+        description="Serve a mock OpenRouter at http://HOST:PORT/api/v1: GET /credits, /key, /activity, /keys, "
+        "/workspaces and /analytics/meta, and POST /analytics/query.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,

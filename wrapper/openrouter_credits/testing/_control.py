@@ -35,7 +35,19 @@ class Controlled(Answers):
                 return 413, JSON_TYPE, error_body(413, "Request body too large")
             if not message.get("more_body"):
                 break
-        actions = ("balance", "key", "keys", "budgets", "activity", "faults", "latency", "options", "reset")
+        actions = (
+            "balance",
+            "key",
+            "keys",
+            "workspaces",
+            "budgets",
+            "activity",
+            "history",
+            "faults",
+            "latency",
+            "options",
+            "reset",
+        )
         try:
             args = json.loads(body) if body else {}
             if not isinstance(args, dict):
@@ -73,18 +85,43 @@ class Controlled(Answers):
                 self.add_keys(_field(args, "add", int))
             if "keys" not in args and "add" not in args:
                 raise ValueError('give keys (a list) or add (a count), as {"add": 1000}')
-        elif action == "activity":
+        elif action == "workspaces":
+            if "workspaces" in args:
+                if not isinstance(args["workspaces"], list):
+                    raise ValueError("workspaces must be a list of workspaces, each a name or an object with a name")
+                self.set_workspaces(args["workspaces"])
+            if "add" in args:
+                added = args["add"]
+                if not isinstance(added, dict) or not isinstance(added.get("name"), str):
+                    raise ValueError('add must be a workspace such as {"name": "Research", "keys": 40}')
+                unknown = sorted(set(added) - {"name", "keys", "id", "slug"})
+                if unknown:
+                    raise ValueError(f"a workspace has no field {unknown[0]!r}; its fields are id, keys, name, slug")
+                self.add_workspace(
+                    added["name"],
+                    keys=_field(added, "keys", int, 0),
+                    workspace_id=_field(added, "id", str, None),
+                    slug=_field(added, "slug", str, None),
+                )
+            if "workspaces" not in args and "add" not in args:
+                raise ValueError(
+                    'give workspaces (a list) or add (a workspace), as {"add": {"name": "Research", "keys": 40}}'
+                )
+        elif action in ("activity", "history"):
             if "rows" in args and "daily" in args:
                 raise ValueError("give rows or daily, not both")
             if "rows" in args:
                 spec = args["rows"]
                 if not isinstance(spec, list):
-                    raise ValueError("rows must be a list of activity rows")
+                    raise ValueError(f"rows must be a list of {action} rows")
             else:
                 spec = args.get("daily")
                 if spec is not None and not isinstance(spec, dict):
                     raise ValueError('daily must be an object such as {"2026-11-20": 1.5}')
-            self.set_activity(spec, key)
+            if action == "activity":
+                self.set_activity(spec, key)
+            else:
+                self.set_history(spec, key)
         elif action == "faults":
             self.inject(
                 _field(args, "kind", str),
@@ -97,19 +134,34 @@ class Controlled(Answers):
         elif action == "latency":
             self.latency = _field(args, "seconds", float)
         elif action == "options":
-            options = ("zero_credits_for_ordinary_keys", "activity_date_format")
-            unknown = sorted(set(args) - set(options))
-            if unknown or not args:
-                named = f"there is no option {unknown[0]!r}" if unknown else "no option given"
-                raise ValueError(f"{named}; the options are {', '.join(options)}")
-            zero = args.get("zero_credits_for_ordinary_keys", self.zero_credits_for_ordinary_keys)
-            if not isinstance(zero, bool):
-                raise ValueError("zero_credits_for_ordinary_keys must be true or false")
-            if "activity_date_format" in args:
-                self.set_activity_date_format(args["activity_date_format"])
-            self.zero_credits_for_ordinary_keys = zero
+            self._options(args)
         else:
             self.reset()
+
+    def _options(self, args: Mapping[str, Any]) -> None:
+        options = (
+            "zero_credits_for_ordinary_keys",
+            "activity_date_format",
+            "analytics_date_format",
+            "analytics_rate_limit",
+            "refuse_workspaces",
+        )
+        unknown = sorted(set(args) - set(options))
+        if unknown or not args:
+            named = f"there is no option {unknown[0]!r}" if unknown else "no option given"
+            raise ValueError(f"{named}; the options are {', '.join(options)}")
+        zero = args.get("zero_credits_for_ordinary_keys", self.zero_credits_for_ordinary_keys)
+        if not isinstance(zero, bool):
+            raise ValueError("zero_credits_for_ordinary_keys must be true or false")
+        if "activity_date_format" in args:
+            self.set_activity_date_format(args["activity_date_format"])
+        if "analytics_date_format" in args:
+            self.set_analytics_date_format(args["analytics_date_format"])
+        if "analytics_rate_limit" in args:
+            self.set_analytics_rate_limit(args["analytics_rate_limit"])
+        if "refuse_workspaces" in args:
+            self.set_refuse_workspaces(args["refuse_workspaces"])
+        self.zero_credits_for_ordinary_keys = zero
 
     def _snapshot(self) -> dict[str, Any]:
         with self._lock:
@@ -130,8 +182,12 @@ class Controlled(Answers):
                     for k, v in self._keys.items()
                 },
                 "listed_keys": len(self._listing_now()),
+                "workspaces": [{"id": w["id"], "name": w["name"], "slug": w["slug"]} for w in self._workspaces],
                 "activity_rows": {
                     key_label(k): None if rows is None else len(rows) for k, rows in self._activity.items()
+                },
+                "history_rows": {
+                    key_label(k): None if rows is None else len(rows) for k, rows in self._history.items()
                 },
                 "pending_faults": [
                     {"endpoint": endpoint, **attrs.asdict(fault)}
@@ -141,6 +197,9 @@ class Controlled(Answers):
                 "latency": self._latency,
                 "zero_credits_for_ordinary_keys": self.zero_credits_for_ordinary_keys,
                 "activity_date_format": self.activity_date_format,
+                "analytics_date_format": self.analytics_date_format,
+                "analytics_rate_limit": self.analytics_rate_limit,
+                "refuse_workspaces": self.refuse_workspaces,
                 "requests": len(self.requests),
             }
 

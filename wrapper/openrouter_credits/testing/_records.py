@@ -17,24 +17,34 @@ from .._windows import next_reset
 __all__ = [
     "ACTIVITY_DATE_FORMATS",
     "DEFAULT_WORKSPACE",
+    "DEFAULT_WORKSPACE_NAME",
     "ENDPOINTS",
     "FAULT_KINDS",
+    "OTHER_WORKSPACE",
+    "USERS",
     "AccountBalance",
     "Budget",
     "Fault",
     "KeyView",
     "activity_row",
+    "amount",
     "default_activity",
     "effective_budget",
-    "generated_keys",
     "key_label",
-    "listed_key",
     "row_day",
     "served_date",
 ]
 
-#: The endpoints a fault can be aimed at.
-ENDPOINTS = ("credits", "key", "activity", "keys")
+#: The endpoints a fault can be aimed at, and the method each answers.
+ENDPOINTS = {
+    "credits": "GET",
+    "key": "GET",
+    "activity": "GET",
+    "keys": "GET",
+    "workspaces": "GET",
+    "analytics/query": "POST",
+    "analytics/meta": "GET",
+}
 
 #: What a fault does to one response.
 FAULT_KINDS = {
@@ -67,8 +77,15 @@ class AccountBalance:
     total_usage: float
 
 
-#: The workspace of the mock's keys and activity rows unless said otherwise.
+#: The workspace of the mock's keys and activity rows unless said otherwise: the account's default
+#: one, whose keys ``GET /keys`` lists without ``workspace_id``.
 DEFAULT_WORKSPACE = "00000000-0000-4000-8000-000000000000"
+DEFAULT_WORKSPACE_NAME = "Default"
+#: The other workspace some generated keys belong to (``add_keys``).
+OTHER_WORKSPACE = "00000000-0000-4000-8000-000000000001"
+#: The account's members: their ids (a key's ``creator_user_id``, what analytics filters take) and the
+#: labels analytics answers with.
+USERS = {"user_mock": "mock@example.com", "user_ada": "ada@example.com", "user_lin": "lin@example.com"}
 #: The intervals a budget may reset at (null: never).
 RESET_INTERVALS = ("daily", "weekly", "monthly")
 #: Free-model requests a day: an account on the free tier, and one that bought credits.
@@ -87,7 +104,7 @@ class Budget:
 
     def __attrs_post_init__(self) -> None:
         for name in ("limit", "spend"):
-            _amount(name, getattr(self, name))
+            amount(name, getattr(self, name))
         if self.reset_interval is not None and self.reset_interval not in RESET_INTERVALS:
             raise ValueError(
                 f"reset_interval must be one of {', '.join(RESET_INTERVALS)} or null, not {self.reset_interval!r}"
@@ -110,12 +127,12 @@ class Budget:
             if "limit" not in spec:
                 raise ValueError("a budget needs its limit")
             return cls(
-                _amount("limit", spec["limit"]),
-                _amount("spend", spec.get("spend", 0.0)),
+                amount("limit", spec["limit"]),
+                amount("spend", spec.get("spend", 0.0)),
                 spec.get("reset_interval"),
                 spec.get("include_byok", False),
             )
-        return cls(_amount("limit", spec))
+        return cls(amount("limit", spec))
 
     def layer(self, scope: str, now: dt.datetime, **ids: str | None) -> dict[str, Any]:
         """The budget as a layer of ``budgets`` in ``GET /key``."""
@@ -292,7 +309,7 @@ def rows_from(spec: Iterable[Mapping[str, Any]] | Mapping[str, float]) -> list[d
     date or a string: one of another form than YYYY-MM-DD (``2026-06-12 00:00:00``, ``12/06/2026``) is
     served as given, to imitate what else a server may send."""
     if isinstance(spec, Mapping):
-        rows = [activity_row(_date(day), _amount("usage", usage)) for day, usage in spec.items()]
+        rows = [activity_row(_date(day), amount("usage", usage)) for day, usage in spec.items()]
     else:
         rows = []
         for row in spec:
@@ -301,7 +318,7 @@ def rows_from(spec: Iterable[Mapping[str, Any]] | Mapping[str, float]) -> list[d
             date = row["date"]
             if not isinstance(date, str | dt.date):
                 raise ValueError(f"an activity row's date must be a string, not {date!r}")
-            base = activity_row(date, _amount("usage", row["usage"]), model=str(row.get("model", "openai/gpt-4.1")))
+            base = activity_row(date, amount("usage", row["usage"]), model=str(row.get("model", "openai/gpt-4.1")))
             rows.append({**base, **{k: v for k, v in row.items() if k not in ("date", "usage")}})
     return rows
 
@@ -340,94 +357,8 @@ def _date(value: Any) -> str:
         raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
-def _amount(name: str, value: Any) -> float:
+def amount(name: str, value: Any) -> float:
+    """``value`` as a float number of dollars; ValueError naming ``name`` for anything else."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ValueError(f"{name} must be a number of dollars, not {value!r}")
     return float(value)
-
-
-#: The other workspace some generated keys belong to.
-OTHER_WORKSPACE = "00000000-0000-4000-8000-000000000001"
-_LISTED_FIELDS = (
-    "byok_usage", "byok_usage_daily", "byok_usage_monthly", "byok_usage_weekly", "created_at", "creator_user_id",
-    "disabled", "expires_at", "hash", "include_byok_in_limit", "label", "limit", "limit_remaining", "limit_reset",
-    "name", "updated_at", "usage", "usage_daily", "usage_monthly", "usage_weekly", "workspace_id",
-)  # fmt: skip
-
-
-def listed_key(name: str, **fields: Any) -> dict[str, Any]:
-    """One key as ``GET /keys`` lists it: every field the document requires, from ``fields`` or a
-    default (no limit, no usage, enabled, never expiring); ``hash`` from the name unless given, and
-    ``limit_remaining`` from the limit and the window's usage unless given. Fields beyond the document
-    (``last_used_at``) are served as given."""
-    digest = hashlib.sha256(f"mock-listed-key:{name}".encode("utf-8", "surrogatepass")).hexdigest()  # any name
-    key: dict[str, Any] = {
-        "byok_usage": 0.0,
-        "byok_usage_daily": 0.0,
-        "byok_usage_monthly": 0.0,
-        "byok_usage_weekly": 0.0,
-        "created_at": "2026-01-01T00:00:00Z",
-        "creator_user_id": "user_mock",
-        "disabled": False,
-        "expires_at": None,
-        "hash": digest,
-        "include_byok_in_limit": False,
-        "label": f"sk-or-v1-{digest[:3]}...{digest[-4:]}",
-        "limit": None,
-        "limit_remaining": None,
-        "limit_reset": None,
-        "name": name,
-        "updated_at": None,
-        "usage": 0.0,
-        "usage_daily": 0.0,
-        "usage_monthly": 0.0,
-        "usage_weekly": 0.0,
-        "workspace_id": DEFAULT_WORKSPACE,
-    }
-    key.update(fields)
-    if not isinstance(key["name"], str) or not isinstance(key["hash"], str) or not isinstance(key["disabled"], bool):
-        raise ValueError("a listed key's name and hash are strings, and disabled is true or false")
-    for field in ("usage", "usage_daily", "usage_weekly", "usage_monthly"):
-        key[field] = _amount(field, key[field])
-    if key["limit"] is not None:
-        key["limit"] = _amount("limit", key["limit"])
-        if "limit_remaining" not in fields:
-            window = {"daily": "usage_daily", "weekly": "usage_weekly", "monthly": "usage_monthly"}
-            used = key[window.get(key["limit_reset"] or "", "usage")]
-            key["limit_remaining"] = round(max(key["limit"] - used, 0.0), 6)
-    return key
-
-
-def generated_keys(count: int, start: int, now: dt.datetime) -> list[dict[str, Any]]:
-    """``count`` deterministic keys numbered from ``start`` (names ``key-0000``...): a quarter without
-    a limit, the others $10-$50 a day, week, month or without a reset, usage varied by number (some
-    exhausted, some near their limit), one in 17 disabled, one in 13 expiring within ten days (some
-    already expired), one in 10 in another workspace."""
-    keys = []
-    for i in range(start, start + count):
-        daily = round((i % 7) * 0.37, 2)
-        weekly = round(daily + (i % 5) * 1.13, 2)
-        monthly = round(weekly + (i % 11) * 1.7, 2)
-        usage = round(monthly + (i % 3) * 10.0, 2)
-        kind = i % 4
-        limit = None if kind == 0 else float(10 + (i % 5) * 10)
-        reset = (None, "daily", "weekly", "monthly")[kind] if i % 8 != 5 else None
-        expires = None
-        if i % 13 == 7:
-            expires = (now + dt.timedelta(days=i % 10 - 1)).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-        keys.append(
-            listed_key(
-                f"key-{i:04d}",
-                limit=limit,
-                limit_reset=reset if limit is not None else None,
-                usage=usage,
-                usage_daily=daily,
-                usage_weekly=weekly,
-                usage_monthly=monthly,
-                byok_usage=round(usage / 10, 2),
-                disabled=i % 17 == 5,
-                expires_at=expires,
-                workspace_id=OTHER_WORKSPACE if i % 10 == 9 else DEFAULT_WORKSPACE,
-            )
-        )
-    return keys

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import hashlib
 import itertools
 import math
 import threading
@@ -15,32 +14,45 @@ from typing import Any
 
 import attrs
 
+from ._analytics import ANALYTICS_DATE_FORMATS
+from ._history import default_older, split_at_window
+from ._listing import Listings, workspace_record
 from ._records import (
     ACTIVITY_DATE_FORMATS,
+    DEFAULT_WORKSPACE,
+    DEFAULT_WORKSPACE_NAME,
     ENDPOINTS,
     AccountBalance,
     Budget,
     Fault,
     KeyView,
     default_activity,
-    generated_keys,
     key_label,
-    listed_key,
     rows_from,
 )
 
-__all__ = ["DEFAULT_INFERENCE_KEY", "DEFAULT_PROVISIONING_KEY", "Scenario"]
+__all__ = ["ANALYTICS_RATE_LIMIT", "DEFAULT_INFERENCE_KEY", "DEFAULT_PROVISIONING_KEY", "Scenario"]
 
 DEFAULT_PROVISIONING_KEY = "sk-or-v1-mock-provisioning"
 DEFAULT_INFERENCE_KEY = "sk-or-v1-mock-inference"
+#: Analytics requests (query and meta together) a management key may make per minute, as OpenRouter
+#: documents; the next get a 429 until the minute is over.
+ANALYTICS_RATE_LIMIT = 64
+#: The statuses an account without workspaces may answer ``GET /workspaces`` with (``refuse_workspaces``).
+REFUSALS = (403, 404)
 
 
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class Scenario:
+class Scenario(Listings):
     """What the mock knows and how a test scripts it (see ``MockOpenRouter``)."""
+
+    _accounts: dict[str, AccountBalance]
+    _keys: dict[str, KeyView]
+    _activity: dict[str, list[dict[str, Any]] | None]
+    _history: dict[str, list[dict[str, Any]] | None]
 
     def __init__(
         self,
@@ -49,6 +61,8 @@ class Scenario:
         inference_keys: Iterable[str] | Mapping[str, float | None] | None = None,
         zero_credits_for_ordinary_keys: bool = False,
         activity_date_format: str = "date",
+        analytics_date_format: str = "timestamp",
+        analytics_rate_limit: int | None = ANALYTICS_RATE_LIMIT,
         clock: Callable[[], dt.datetime] = _utc_now,
     ) -> None:
         if provisioning_keys is None:
@@ -60,6 +74,14 @@ class Scenario:
         self._clock = clock
         self.zero_credits_for_ordinary_keys = zero_credits_for_ordinary_keys
         self._initial_date_format = self._activity_date_format = _date_format(activity_date_format)
+        self._initial_analytics_format = self._analytics_date_format = _form(
+            "analytics_date_format", analytics_date_format, ANALYTICS_DATE_FORMATS
+        )
+        self._initial_rate_limit = self.analytics_rate_limit = _rate_limit(analytics_rate_limit)
+        #: (start of the current minute, requests in it) of each management key's analytics calls.
+        self._analytics_calls: dict[str, tuple[float, int]] = {}
+        self.refuse_workspaces: int | None = None
+        """None, or the status (403 or 404) ``GET /workspaces`` answers: an account without workspaces."""
         accounts = {key: AccountBalance(float(c), float(u)) for key, (c, u) in provisioning_keys.items()}
         # A management key's own usage is 0: it cannot call models; the spend is the account's.
         keys = {key: KeyView(management=True) for key in accounts}
@@ -77,8 +99,15 @@ class Scenario:
         activity: dict[str, list[dict[str, Any]] | None] = dict.fromkeys(accounts)
         #: What GET /keys lists for the account; None: the ordinary keys above, as the mock names them.
         listing: list[dict[str, Any]] | None = None
-        self._initial = (accounts, keys, activity, listing)
-        self._accounts, self._keys, self._activity, self._listing = copy.deepcopy(self._initial)
+        #: The account's whole history per management key, when scripted (set_history); None: the
+        #: default year, or the scripted activity (set_activity) after the default year's older days.
+        history: dict[str, list[dict[str, Any]] | None] = dict.fromkeys(accounts)
+        #: The workspaces GET /workspaces lists: the default one first.
+        workspaces = [workspace_record(DEFAULT_WORKSPACE, DEFAULT_WORKSPACE_NAME, "default")]
+        #: The keys of the workspaces added (add_workspace, set_workspaces), listed after the others.
+        workspace_listing: list[dict[str, Any]] = []
+        self._initial = (accounts, keys, activity, listing, history, workspaces, workspace_listing)
+        self._restore()
         self._faults: dict[str, deque[Fault]] = {endpoint: deque() for endpoint in ENDPOINTS}
         self._latency = 0.0
         self._ids = itertools.count(1)
@@ -175,43 +204,6 @@ class Scenario:
             for name, budget in budgets.items():
                 setattr(view, name, budget)
 
-    def _listing_now(self) -> list[dict[str, Any]]:
-        """The account's listed keys (call with the lock held)."""
-        if self._listing is not None:
-            return self._listing
-        listing = []
-        for key, view in self._keys.items():
-            if not view.management:
-                usage = attrs.asdict(view, filter=lambda a, _: a.name.startswith("usage") or a.name == "limit")
-                listing.append(listed_key(key_label(key), hash=hashlib.sha256(key.encode()).hexdigest(), **usage))
-        return listing
-
-    def listed_keys(self) -> list[dict[str, Any]]:
-        """What ``GET /keys`` lists now (disabled keys included), in order."""
-        with self._lock:
-            return copy.deepcopy(self._listing_now())
-
-    def set_keys(self, keys: Iterable[Mapping[str, Any]]) -> None:
-        """Script ``GET /keys``: each key a mapping with at least ``name``; the other fields of the
-        document default (see ``listed_key``). Replaces the listing."""
-        listing = []
-        for key in keys:
-            if not isinstance(key, Mapping) or "name" not in key:
-                raise ValueError("each listed key needs at least a 'name'")
-            listing.append(listed_key(**key))
-        with self._lock:
-            self._listing = listing
-
-    def add_keys(self, count: int) -> None:
-        """Add ``count`` generated keys to the listing (deterministic: see ``generated_keys``; their
-        expiry times are placed by the mock's clock)."""
-        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-            raise ValueError(f"count must be a whole number, 0 or more, not {count!r}")
-        now = self._clock()
-        with self._lock:
-            listing = self._listing_now() if self._listing is not None else []
-            self._listing = [*listing, *generated_keys(count, len(listing), now)]
-
     def set_activity(
         self, activity: Iterable[Mapping[str, Any]] | Mapping[str, float] | None, key: str | None = None
     ) -> None:
@@ -220,13 +212,52 @@ class Scenario:
         default month placed by the clock. Rows are served as given, whatever their dates."""
         rows = None if activity is None else rows_from(activity)
         with self._lock:
-            self._activity[self._key(key)] = rows
+            found = self._key(key)
+            self._activity[found] = rows
+            self._history[found] = None
 
     def activity(self, key: str | None = None) -> list[dict[str, Any]]:
         """The rows ``GET /activity`` gives a management key now."""
         with self._lock:
-            rows = self._activity[self._key(key)]
-        return copy.deepcopy(rows) if rows is not None else default_activity(self._clock().date())
+            return self._activity_now(self._key(key))
+
+    def _activity_now(self, key: str) -> list[dict[str, Any]]:
+        """A management key's /activity rows (call with the lock held): as scripted, else the last 30
+        completed days of its scripted history, else the default month."""
+        rows = self._activity[key]
+        if rows is not None:
+            return copy.deepcopy(rows)
+        today = self._clock().date()
+        history = self._history[key]
+        return default_activity(today) if history is None else split_at_window(history, today)[1]
+
+    def set_history(
+        self, rows: Iterable[Mapping[str, Any]] | Mapping[str, float] | None, key: str | None = None
+    ) -> None:
+        """Script a management key's whole history, up to a year: rows as ``set_activity`` takes them
+        (any dates; a row may name its ``api_key_hash``, ``workspace_id``, ``user_id`` and ``app_id``),
+        or ``{"YYYY-MM-DD": usage}``. Analytics answers from all of it, ``GET /activity`` from its 30
+        completed days. None restores the default year (and month). Replaces a ``set_activity`` script."""
+        history = None if rows is None else rows_from(rows)
+        with self._lock:
+            found = self._key(key)
+            self._history[found] = history
+            self._activity[found] = None
+
+    def history(self, key: str | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """A management key's history as two lists of rows, each dealt to the listed keys on its own
+        (see ``_history``): the days ``/activity`` does not show, then ``/activity``'s rows."""
+        with self._lock:
+            found = self._key(key)
+            today = self._clock().date()
+            scripted = self._history[found]
+            activity = self._activity[found]
+            current = self._activity_now(found)
+        if scripted is not None:
+            return split_at_window(scripted, today)[0], current
+        if activity is not None:  # a scripted /activity is the account's whole spend
+            return [], current
+        return default_older(today), current
 
     @property
     def activity_date_format(self) -> str:
@@ -238,6 +269,27 @@ class Scenario:
         """Write activity dates as ``form`` from now on: ``date``, ``datetime`` or ``rfc3339``."""
         self._activity_date_format = _date_format(form)
 
+    @property
+    def analytics_date_format(self) -> str:
+        """How analytics writes ``date__day`` (and week, month): ``timestamp``
+        (2026-05-19T00:00:00.000Z) or ``date`` (2026-05-19); see ANALYTICS_DATE_FORMATS."""
+        return self._analytics_date_format
+
+    def set_analytics_date_format(self, form: str) -> None:
+        """Write analytics dates as ``form`` from now on: ``timestamp`` or ``date``."""
+        self._analytics_date_format = _form("analytics_date_format", form, ANALYTICS_DATE_FORMATS)
+
+    def set_analytics_rate_limit(self, per_minute: int | None) -> None:
+        """Analytics requests a management key may make per minute of the mock's clock (None: no limit)."""
+        self.analytics_rate_limit = _rate_limit(per_minute)
+
+    def set_refuse_workspaces(self, status: int | None) -> None:
+        """Make ``GET /workspaces`` answer ``status`` (403 or 404), as an account without workspaces
+        may; None answers it again."""
+        if status is not None and status not in REFUSALS:
+            raise ValueError(f"refuse_workspaces is one of {', '.join(map(str, REFUSALS))} or null, not {status!r}")
+        self.refuse_workspaces = status
+
     def inject(
         self,
         kind: str,
@@ -248,8 +300,9 @@ class Scenario:
         rate_limit_reset: float | None = None,
         endpoint: str = "credits",
     ) -> None:
-        """Make the next ``count`` responses of ``endpoint`` (credits, key, activity or keys) faulty (see
-        FAULT_KINDS); ``rate_limit_reset`` is for the rate-limit kind."""
+        """Make the next ``count`` responses of ``endpoint`` (credits, key, activity, keys, workspaces,
+        analytics/query or analytics/meta) faulty (see FAULT_KINDS); ``rate_limit_reset`` is for the
+        rate-limit kind."""
         fault = Fault(kind, status, retry_after, rate_limit_reset)
         if endpoint not in ENDPOINTS:
             raise ValueError(f"unknown endpoint {endpoint!r}; one of {', '.join(ENDPOINTS)}")
@@ -295,16 +348,33 @@ class Scenario:
         self._latency = float(seconds)
 
     def reset(self) -> None:
-        """Back to how it started: the balances, keys, activity and activity date format it was made
-        with, no pending faults, no latency, the 0/0 answer off, and an empty request log."""
+        """Back to how it started: the balances, keys, workspaces, activity and history and the date
+        formats and rate limit it was made with, no pending faults, no latency, the 0/0 answer and the
+        refusal of workspaces off, and an empty request log."""
         with self._lock:
-            self._accounts, self._keys, self._activity, self._listing = copy.deepcopy(self._initial)
+            self._restore()
             for faults in self._faults.values():
                 faults.clear()
             self._latency = 0.0
             self.zero_credits_for_ordinary_keys = False
             self._activity_date_format = self._initial_date_format
+            self._analytics_date_format = self._initial_analytics_format
+            self.analytics_rate_limit = self._initial_rate_limit
+            self._analytics_calls.clear()
+            self.refuse_workspaces = None
             self.requests.clear()
+
+    def _restore(self) -> None:
+        state = copy.deepcopy(self._initial)
+        (
+            self._accounts,
+            self._keys,
+            self._activity,
+            self._listing,
+            self._history,
+            self._workspaces,
+            self._workspace_listing,
+        ) = state
 
     @property
     def in_flight(self) -> int:
@@ -319,6 +389,16 @@ class Scenario:
 
 
 def _date_format(form: object) -> str:
-    if not isinstance(form, str) or form not in ACTIVITY_DATE_FORMATS:
-        raise ValueError(f"activity_date_format must be one of {', '.join(ACTIVITY_DATE_FORMATS)}, not {form!r}")
+    return _form("activity_date_format", form, ACTIVITY_DATE_FORMATS)
+
+
+def _form(name: str, form: object, forms: Mapping[str, str]) -> str:
+    if not isinstance(form, str) or form not in forms:
+        raise ValueError(f"{name} must be one of {', '.join(forms)}, not {form!r}")
     return form
+
+
+def _rate_limit(per_minute: object) -> int | None:
+    if per_minute is not None and (isinstance(per_minute, bool) or not isinstance(per_minute, int) or per_minute < 1):
+        raise ValueError(f"analytics_rate_limit must be a whole number, 1 or more, or null, not {per_minute!r}")
+    return per_minute

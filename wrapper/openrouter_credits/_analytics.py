@@ -1,0 +1,435 @@
+"""OpenRouter's analytics API (beta): ``GET /analytics/meta`` (``AnalyticsMeta``) and
+``POST /analytics/query`` (``AnalyticsQuery`` in, ``AnalyticsResult`` out).
+
+What the answers look like, from OpenRouter's own documentation: count metrics (``request_count``,
+``tokens_*``) come as strings and cost metrics (``total_usage``) as numbers, so a row's counts are
+read as ``int`` and its amounts as exact ``Decimal``s (the decimal the number was written as); the
+``model``, ``api_key_id``, ``workspace``, ``user`` and ``app`` dimensions come back as display labels
+(key names, which may repeat), while filters take the ids (a key's hash, a workspace's UUID); each
+row of a query with a ``granularity`` has ``date__<granularity>``, written ``2026-05-19`` or
+``2026-05-19T00:00:00.000Z``. At most 2 dimensions and 10,000 rows a query (``truncated`` says when
+there were more); daily volume and cost reach 365 days back, per-generation dimensions 31.
+
+Pure: the client does the I/O (``_client``); nothing here is called before a query is checked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from types import MappingProxyType
+from typing import Any, Final, NamedTuple
+
+import attrs
+
+from ._activity import utc_date
+from ._exceptions import ConfigurationError, term
+from ._money import exact_decimal
+from ._windows import utc
+
+__all__ = [
+    "DEFAULT_QUERY_LIMIT",
+    "MAX_DIMENSIONS",
+    "MAX_QUERY_ROWS",
+    "AnalyticsMeta",
+    "AnalyticsMetric",
+    "AnalyticsName",
+    "AnalyticsOperator",
+    "AnalyticsQuery",
+    "AnalyticsResult",
+    "AnalyticsRow",
+    "AnalyticsRows",
+    "UnreadableRow",
+]
+
+#: A query answers at most this many rows (``limit``; OpenRouter's default is 1,000).
+MAX_QUERY_ROWS: Final = 10_000
+DEFAULT_QUERY_LIMIT: Final = MAX_QUERY_ROWS
+MAX_DIMENSIONS: Final = 2
+MAX_FILTERS: Final = 20
+#: How much of a value a message quotes.
+MAX_QUOTED: Final = 64
+
+Value = int | decimal.Decimal | None
+
+_INTEGER = re.compile(r"-?[0-9]+")
+_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?")
+
+
+class AnalyticsMetric(NamedTuple):
+    """A metric ``GET /analytics/meta`` lists: its ``name`` (what a query asks for), how people read
+    it, whether it is a rate (averaged, not summed) and how it is shown (``number``, ``currency``,
+    ``percent``, ``latency``, ``throughput``)."""
+
+    name: str
+    display_label: str
+    is_rate: bool
+    display_format: str
+
+
+class AnalyticsName(NamedTuple):
+    """A dimension or a granularity ``GET /analytics/meta`` lists."""
+
+    name: str
+    display_label: str
+
+
+class AnalyticsOperator(NamedTuple):
+    """A filter operator: ``eq``, ``in``, ..., and whether it takes a ``scalar`` or an ``array``."""
+
+    name: str
+    value_type: str
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else str(getattr(value, "value", value))
+
+
+@attrs.frozen
+class AnalyticsMeta:
+    """What the analytics API offers now (``GET /analytics/meta``): metrics, dimensions, filter
+    operators and granularities, in the order OpenRouter lists them."""
+
+    metrics: tuple[AnalyticsMetric, ...]
+    dimensions: tuple[AnalyticsName, ...]
+    operators: tuple[AnalyticsOperator, ...]
+    granularities: tuple[AnalyticsName, ...]
+
+    @classmethod
+    def from_generated(cls, data: Any) -> AnalyticsMeta:
+        """From the generated model of the answer's ``data`` (enums read as their values)."""
+        return cls(
+            tuple(
+                AnalyticsMetric(m.name, m.display_label, bool(m.is_rate), _text(m.display_format)) for m in data.metrics
+            ),
+            tuple(AnalyticsName(d.name, d.display_label) for d in data.dimensions),
+            tuple(AnalyticsOperator(_text(o.name), _text(o.value_type)) for o in data.operators),
+            tuple(AnalyticsName(_text(g.name), g.display_label) for g in data.granularities),
+        )
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        return tuple(metric.name for metric in self.metrics)
+
+    @property
+    def dimension_names(self) -> tuple[str, ...]:
+        return tuple(dimension.name for dimension in self.dimensions)
+
+    @property
+    def granularity_names(self) -> tuple[str, ...]:
+        return tuple(granularity.name for granularity in self.granularities)
+
+    def metric(self, name: str) -> AnalyticsMetric | None:
+        """The metric named ``name``, None when the API does not offer it."""
+        return next((metric for metric in self.metrics if metric.name == name), None)
+
+
+class AnalyticsRows(NamedTuple):
+    """A query's answer as it came: each row's fields, and the answer's metadata."""
+
+    rows: tuple[Mapping[str, Any], ...]
+    truncated: bool
+    row_count: int
+    query_time_ms: float
+    warnings: tuple[str, ...]
+
+    @classmethod
+    def from_generated(cls, data: Any) -> AnalyticsRows:
+        warnings = data.warnings if isinstance(data.warnings, list) else []
+        return cls(
+            tuple(MappingProxyType(dict(row.additional_properties)) for row in data.data),
+            bool(data.metadata.truncated),
+            int(data.metadata.row_count),
+            float(data.metadata.query_time_ms),
+            tuple(str(warning) for warning in warnings),
+        )
+
+
+@attrs.frozen
+class AnalyticsRow(Mapping[str, Any]):
+    """One row of a query's answer: its day (the start of its bucket; None without a granularity),
+    each dimension's label (``labels``: ``{"model": "OpenAI: GPT-4.1"}``; None where the answer had
+    none) and each metric's value (``metrics``: counts as ``int``, amounts as exact ``Decimal``; None
+    where the answer had none: unknown, never 0); ``extra`` holds the fields the query did not ask
+    for. A row is also the mapping of its fields by the answer's names, read: ``row["total_usage"]``,
+    ``row["model"]``, ``row["date__day"]`` (the ``date``), ``row.get(...)``."""
+
+    date: dt.date | None
+    labels: Mapping[str, str | None]
+    metrics: Mapping[str, Value]
+    extra: Mapping[str, Any] = attrs.field(factory=lambda: MappingProxyType({}))
+    #: The answer's name of ``date`` (``date__day``, ``date__month``; None without a granularity).
+    date_key: str | None = None
+
+    def __getitem__(self, name: str) -> Any:
+        if name in self.metrics:
+            return self.metrics[name]
+        if name in self.labels:
+            return self.labels[name]
+        if name == self.date_key and name is not None:
+            return self.date
+        return self.extra[name]
+
+    def __iter__(self) -> Iterator[str]:
+        if self.date_key is not None:
+            yield self.date_key
+        yield from self.labels
+        yield from self.metrics
+        yield from self.extra
+
+    def __len__(self) -> int:
+        return (self.date_key is not None) + len(self.labels) + len(self.metrics) + len(self.extra)
+
+
+@attrs.frozen
+class AnalyticsResult:
+    """The answer to ``query_analytics()``: its rows, in the order OpenRouter sent them, and whether
+    OpenRouter left rows out (``truncated``: more rows than the query's ``limit``; ask again with a
+    narrower range or fewer dimensions). The query it answers is kept with it (``metrics``,
+    ``dimensions``, ``granularity``, ``start``, ``end``), with ``warnings`` (filter values OpenRouter
+    could not resolve, such as a key hash no key has) and the answer's ``row_count`` and
+    ``query_time_ms``."""
+
+    rows: tuple[AnalyticsRow, ...]
+    truncated: bool
+    metrics: tuple[str, ...]
+    dimensions: tuple[str, ...]
+    granularity: str | None
+    start: dt.datetime
+    end: dt.datetime
+    warnings: tuple[str, ...] = ()
+    row_count: int = 0
+    query_time_ms: float = 0.0
+
+    def __iter__(self) -> Iterator[AnalyticsRow]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def total(self, metric: str) -> Value:
+        """The exact sum of ``metric`` over the rows; None when a row's value is unknown (a rate's sum
+        means nothing: average those yourself)."""
+        values = [row.metrics.get(metric) for row in self.rows]
+        if any(value is None for value in values):
+            return None
+        return sum((value for value in values if value is not None), start=0)
+
+
+def _instant(value: object, name: str) -> dt.datetime:
+    """A date (midnight UTC) or a datetime (naive: UTC) as an aware UTC time."""
+    if isinstance(value, dt.datetime):
+        return utc(value)
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time(), dt.UTC)
+    raise ConfigurationError(f"{term(name)} must be a datetime.date or datetime.datetime, not {value!r:.{MAX_QUOTED}}.")
+
+
+def _names(value: object, name: str, *, at_least: int, at_most: int | None) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        raise ConfigurationError(
+            f"{term(name)} must be a list of names (as GET /analytics/meta lists them), not {value!r:.{MAX_QUOTED}}."
+        )
+    names = tuple(value)
+    if not all(isinstance(item, str) and item.strip() for item in names):
+        raise ConfigurationError(f"{term(name)} must hold names, non-empty strings: {names!r:.{MAX_QUOTED}}.")
+    if len(names) < at_least:
+        raise ConfigurationError(f"{term(name)} needs at least one name, such as total_usage.")
+    if at_most is not None and len(names) > at_most:
+        raise ConfigurationError(f"{term(name)} may name at most {at_most}, not {len(names)}.")
+    if len(set(names)) != len(names):
+        raise ConfigurationError(f"{term(name)} names one twice: {names!r:.{MAX_QUOTED}}.")
+    return names
+
+
+def _filter_value(value: object) -> bool:
+    scalar = isinstance(value, str) or (isinstance(value, int | float) and not isinstance(value, bool))
+    return scalar
+
+
+def _filters(value: object) -> tuple[Mapping[str, Any], ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str | Mapping) or not isinstance(value, Iterable):
+        raise ConfigurationError(
+            f"{term('filters')} must be a list of filters such as "
+            '{"field": "workspace", "operator": "eq", "value": "<workspace UUID>"}.'
+        )
+    filters = []
+    for index, item in enumerate(value):
+        where = f"{term('filters')}[{index}]"
+        if not isinstance(item, Mapping) or not {"field", "operator", "value"} <= set(item):
+            raise ConfigurationError(f"{where} needs field, operator and value.")
+        unknown = sorted(set(item) - {"field", "operator", "value", "include_unset"})
+        if unknown:
+            raise ConfigurationError(f"{where} has {unknown[0]!r}: a filter has field, operator, value, include_unset.")
+        if not isinstance(item["field"], str) or not isinstance(item["operator"], str):
+            raise ConfigurationError(f"{where}: field and operator are names (strings).")
+        given = item["value"]
+        values = list(given) if isinstance(given, list | tuple) else [given]
+        if not values or not all(_filter_value(v) for v in values):
+            raise ConfigurationError(f"{where}: value is a string or a number, or a list of them.")
+        entry: dict[str, Any] = {
+            "field": item["field"],
+            "operator": item["operator"],
+            "value": list(given) if isinstance(given, list | tuple) else given,
+        }
+        if "include_unset" in item:
+            if not isinstance(item["include_unset"], bool):
+                raise ConfigurationError(f"{where}: include_unset is True or False.")
+            entry["include_unset"] = item["include_unset"]
+        filters.append(MappingProxyType(entry))
+    if len(filters) > MAX_FILTERS:
+        raise ConfigurationError(f"{term('filters')} may hold at most {MAX_FILTERS} filters, not {len(filters)}.")
+    return tuple(filters)
+
+
+@attrs.frozen
+class AnalyticsQuery:
+    """A query, checked before any I/O (``of``): what ``query_analytics()`` sends."""
+
+    metrics: tuple[str, ...]
+    dimensions: tuple[str, ...]
+    start: dt.datetime
+    end: dt.datetime
+    granularity: str | None
+    filters: tuple[Mapping[str, Any], ...]
+    limit: int
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        metrics: Iterable[str],
+        dimensions: Iterable[str] = (),
+        start: dt.date | dt.datetime,
+        end: dt.date | dt.datetime,
+        granularity: str | None = "day",
+        filters: Iterable[Mapping[str, Any]] | None = None,
+        limit: int = DEFAULT_QUERY_LIMIT,
+    ) -> AnalyticsQuery:
+        """The query, or a ``ConfigurationError`` naming the argument that cannot be one."""
+        begin, finish = _instant(start, "start"), _instant(end, "end")
+        if begin >= finish:
+            raise ConfigurationError(f"{term('start')} must be before {term('end')} (the end is not included).")
+        if granularity is not None and (not isinstance(granularity, str) or not granularity.strip()):
+            raise ConfigurationError(f"{term('granularity')} is a name such as day, or None for totals.")
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_QUERY_ROWS:
+            raise ConfigurationError(f"{term('limit')} is a whole number from 1 to {MAX_QUERY_ROWS:,}, not {limit!r}.")
+        return cls(
+            _names(metrics, "metrics", at_least=1, at_most=None),
+            _names(dimensions, "dimensions", at_least=0, at_most=MAX_DIMENSIONS),
+            begin,
+            finish,
+            granularity,
+            _filters(filters),
+            limit,
+        )
+
+    def request(self) -> dict[str, Any]:
+        """The request's JSON body, as the API document spells it."""
+        body: dict[str, Any] = {
+            "metrics": list(self.metrics),
+            "time_range": {"start": _written(self.start), "end": _written(self.end)},
+            "limit": self.limit,
+        }
+        if self.dimensions:
+            body["dimensions"] = list(self.dimensions)
+        if self.granularity is not None:
+            body["granularity"] = self.granularity
+        if self.filters:
+            body["filters"] = [dict(item) for item in self.filters]
+        return body
+
+    def body(self) -> Any:
+        """The generated ``QueryAnalyticsBody`` the endpoint sends (the generated package must have
+        ``POST /analytics/query``)."""
+        from openrouter_credits_client.models.query_analytics_body import QueryAnalyticsBody
+
+        return QueryAnalyticsBody.from_dict(self.request())
+
+    def result(self, raw: Any) -> AnalyticsResult:
+        """The answer read for this query; raises ``UnreadableRow`` naming the field that is not a
+        count, an amount, a label or a date."""
+        answer = raw if isinstance(raw, AnalyticsRows) else AnalyticsRows.from_generated(raw.data)
+        date_key = None if self.granularity is None else f"date__{self.granularity}"
+        rows = tuple(self._row(index, row, date_key) for index, row in enumerate(answer.rows))
+        return AnalyticsResult(
+            rows,
+            answer.truncated,
+            self.metrics,
+            self.dimensions,
+            self.granularity,
+            self.start,
+            self.end,
+            answer.warnings,
+            answer.row_count,
+            answer.query_time_ms,
+        )
+
+    def _row(self, index: int, row: Mapping[str, Any], date_key: str | None) -> AnalyticsRow:
+        where = f"data.data[{index}]"
+        date = None
+        if date_key is not None:
+            text = row.get(date_key)
+            try:
+                date = utc_date(text) if isinstance(text, str) else None
+            except ValueError:
+                date = None
+            if date is None:
+                raise UnreadableRow(f"{where}.{date_key} is {_quoted(text)}, not a date")
+        values: dict[str, Value] = {}
+        for name in self.metrics:
+            value = _metric(row.get(name))
+            if value is _INVALID:
+                raise UnreadableRow(f"{where}.{name} is {_quoted(row.get(name))}, not a count or an amount")
+            values[name] = value
+        labels: dict[str, str | None] = {}
+        for name in self.dimensions:
+            label = row.get(name)
+            if isinstance(label, bool) or not (label is None or isinstance(label, str | int | float)):
+                raise UnreadableRow(f"{where}.{name} is {_quoted(label)}, not a label")
+            labels[name] = None if label is None else str(label)
+        known = {*self.metrics, *self.dimensions, date_key}
+        extra = {key: value for key, value in row.items() if key not in known}
+        return AnalyticsRow(date, MappingProxyType(labels), MappingProxyType(values), MappingProxyType(extra), date_key)
+
+
+class UnreadableRow(ValueError):
+    """A row of a query's answer with a field that is not what the query asked for (a count that is
+    not a number, a date that is not one); the message names it, with its JSON path."""
+
+
+_INVALID: Any = object()
+
+
+def _metric(value: object) -> Value | Any:
+    """A metric's value: a count (a string of digits, or a JSON integer) as ``int``; an amount (a
+    JSON number, or a string of a decimal) as the exact ``Decimal`` it was written as; null as None."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return _INVALID
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return exact_decimal(value) if value == value and abs(value) != float("inf") else _INVALID
+    if isinstance(value, str):
+        text = value.strip()
+        if _INTEGER.fullmatch(text):
+            return int(text)
+        if _DECIMAL.fullmatch(text):
+            return decimal.Decimal(text)
+    return _INVALID
+
+
+def _quoted(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= MAX_QUOTED else text[:MAX_QUOTED] + "…"
+
+
+def _written(moment: dt.datetime) -> str:
+    """An aware time as the API's date-time: ``2026-05-01T00:00:00Z``."""
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")

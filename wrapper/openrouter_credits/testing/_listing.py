@@ -1,0 +1,298 @@
+"""The mock account's keys and workspaces: what ``GET /keys`` and ``GET /workspaces`` list, and how a
+test scripts them (``Listings``, which the scenario extends).
+
+OpenRouter lists the keys of one workspace at a time: without ``workspace_id``, the default one's. The
+mock keeps every listed key with its ``workspace_id``; the default workspace is always there.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import re
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import attrs
+
+from ._records import DEFAULT_WORKSPACE, OTHER_WORKSPACE, USERS, KeyView, amount, key_label
+
+__all__ = ["Listings", "generated_keys", "listed_key", "workspace_keys", "workspace_record"]
+
+
+class Listings:
+    """The listed keys and the workspaces of the mock's account (the scenario sets the state up)."""
+
+    _lock: threading.Lock
+    _clock: Callable[[], dt.datetime]
+    _keys: dict[str, KeyView]
+    #: What GET /keys lists besides the added workspaces' keys; None: the ordinary keys, as the mock names them.
+    _listing: list[dict[str, Any]] | None
+    #: The workspaces GET /workspaces lists: the default one first.
+    _workspaces: list[dict[str, Any]]
+    #: The keys of the workspaces added (add_workspace, set_workspaces), listed after the others.
+    _workspace_listing: list[dict[str, Any]]
+
+    def _listing_now(self) -> list[dict[str, Any]]:
+        """The account's listed keys, every workspace's (call with the lock held)."""
+        return self._base_listing() + self._workspace_listing
+
+    def _base_listing(self) -> list[dict[str, Any]]:
+        """The listed keys besides the added workspaces' (call with the lock held): as scripted, else
+        the ordinary keys."""
+        if self._listing is not None:
+            return self._listing
+        listing = []
+        for key, view in self._keys.items():
+            if not view.management:
+                usage = attrs.asdict(view, filter=lambda a, _: a.name.startswith("usage") or a.name == "limit")
+                listing.append(listed_key(key_label(key), hash=hashlib.sha256(key.encode()).hexdigest(), **usage))
+        return listing
+
+    def listed_keys(self) -> list[dict[str, Any]]:
+        """What ``GET /keys`` lists now (disabled keys included), in order."""
+        with self._lock:
+            return copy.deepcopy(self._listing_now())
+
+    def set_keys(self, keys: Iterable[Mapping[str, Any]]) -> None:
+        """Script ``GET /keys``: each key a mapping with at least ``name``; the other fields of the
+        document default (see ``listed_key``; the default workspace). Replaces the listing. A key's
+        ``workspace_id`` must be one of the mock's workspaces (``add_workspace``)."""
+        listing = []
+        for key in keys:
+            if not isinstance(key, Mapping) or "name" not in key:
+                raise ValueError("each listed key needs at least a 'name'")
+            listing.append(listed_key(**key))
+        with self._lock:
+            self._check_workspaces(listing)
+            self._listing = listing
+
+    def _check_workspaces(self, listing: Iterable[Mapping[str, Any]]) -> None:
+        known = {workspace["id"] for workspace in self._workspaces}
+        for key in listing:
+            if key["workspace_id"] not in known:
+                raise ValueError(
+                    f"the key {key['name']!r} is in the workspace {str(key['workspace_id'])[:64]!r}, which the mock "
+                    "does not have: add it first (add_workspace)"
+                )
+
+    def add_keys(self, count: int) -> None:
+        """Add ``count`` generated keys to the listing (deterministic: see ``generated_keys``; their
+        expiry times are placed by the mock's clock). One in ten is in a second workspace, ``Other``,
+        which the mock then has."""
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise ValueError(f"count must be a whole number, 0 or more, not {count!r}")
+        now = self._clock()
+        with self._lock:
+            listing = self._listing if self._listing is not None else []
+            added = generated_keys(count, len(listing), now)
+            if any(key["workspace_id"] == OTHER_WORKSPACE for key in added):
+                self._add_workspace_record(OTHER_WORKSPACE, "Other", None)
+            self._listing = [*listing, *added]
+
+    def workspaces(self) -> list[dict[str, Any]]:
+        """The workspaces ``GET /workspaces`` lists, the default one first."""
+        with self._lock:
+            return copy.deepcopy(self._workspaces)
+
+    def add_workspace(
+        self, name: str, *, keys: int = 0, workspace_id: str | None = None, slug: str | None = None
+    ) -> str:
+        """Add a workspace named ``name`` (its id a UUID made from the name unless given) with ``keys``
+        keys of its own (named ``<slug>-000``..., $10 of usage each over the month, made by the
+        account's members in turn); returns its id. ``GET /keys`` lists them only with its
+        ``workspace_id``, as OpenRouter does."""
+        if isinstance(keys, bool) or not isinstance(keys, int) or keys < 0:
+            raise ValueError(f"keys must be a whole number, 0 or more, not {keys!r}")
+        with self._lock:
+            record = self._add_workspace_record(workspace_id, name, slug)
+            self._workspace_listing = [*self._workspace_listing, *workspace_keys(record, keys)]
+        return str(record["id"])
+
+    def _add_workspace_record(self, workspace_id: str | None, name: str, slug: str | None) -> dict[str, Any]:
+        """Add a workspace (call with the lock held); one with that id already there is kept as it is."""
+        if workspace_id is None:
+            workspace_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"mock-workspace:{name}"))
+        try:
+            workspace_id = str(uuid.UUID(str(workspace_id)))
+        except ValueError:
+            raise ValueError(f"a workspace's id is a UUID, not {str(workspace_id)[:64]!r}") from None
+        for workspace in self._workspaces:
+            if workspace["id"] == workspace_id:
+                return workspace
+        record = workspace_record(workspace_id, name, slug)
+        if any(workspace["slug"] == record["slug"] for workspace in self._workspaces):
+            raise ValueError(f"the mock already has a workspace with the slug {record['slug']!r}")
+        self._workspaces.append(record)
+        return record
+
+    def set_workspaces(self, workspaces: Iterable[str | Mapping[str, Any]]) -> None:
+        """The account's workspaces besides the default one, which is always there: each a name, or
+        ``{"name": ..., "id": ..., "slug": ..., "keys": N}``. Replaces the others, and the keys of
+        workspaces no longer there leave the listing."""
+        specs = [{"name": spec} if isinstance(spec, str) else dict(spec) for spec in workspaces]
+        for spec in specs:
+            unknown = sorted(set(spec) - {"name", "id", "slug", "keys"})
+            if unknown or "name" not in spec:
+                raise ValueError(
+                    f"a workspace has no field {unknown[0]!r}; its fields are id, keys, name, slug"
+                    if unknown
+                    else "each workspace needs a name"
+                )
+        for spec in specs:
+            keys = spec.get("keys", 0)
+            if isinstance(keys, bool) or not isinstance(keys, int) or keys < 0:
+                raise ValueError(f"keys must be a whole number, 0 or more, not {keys!r}")
+        with self._lock:
+            before = self._workspaces
+            self._workspaces = [before[0]]
+            added: list[dict[str, Any]] = []
+            try:
+                for spec in specs:
+                    record = self._add_workspace_record(spec.get("id"), spec["name"], spec.get("slug"))
+                    added += workspace_keys(record, int(spec.get("keys", 0)))
+            except ValueError:
+                self._workspaces = before
+                raise
+            self._workspace_listing = added
+            if self._listing is not None:
+                known = {workspace["id"] for workspace in self._workspaces}
+                self._listing = [key for key in self._listing if key["workspace_id"] in known]
+
+
+_LISTED_FIELDS = (
+    "byok_usage", "byok_usage_daily", "byok_usage_monthly", "byok_usage_weekly", "created_at", "creator_user_id",
+    "disabled", "expires_at", "hash", "include_byok_in_limit", "label", "limit", "limit_remaining", "limit_reset",
+    "name", "updated_at", "usage", "usage_daily", "usage_monthly", "usage_weekly", "workspace_id",
+)  # fmt: skip
+
+
+def listed_key(name: str, **fields: Any) -> dict[str, Any]:
+    """One key as ``GET /keys`` lists it: every field the document requires, from ``fields`` or a
+    default (no limit, no usage, enabled, never expiring); ``hash`` from the name unless given, and
+    ``limit_remaining`` from the limit and the window's usage unless given. Fields beyond the document
+    (``last_used_at``) are served as given."""
+    digest = hashlib.sha256(f"mock-listed-key:{name}".encode("utf-8", "surrogatepass")).hexdigest()  # any name
+    key: dict[str, Any] = {
+        "byok_usage": 0.0,
+        "byok_usage_daily": 0.0,
+        "byok_usage_monthly": 0.0,
+        "byok_usage_weekly": 0.0,
+        "created_at": "2026-01-01T00:00:00Z",
+        "creator_user_id": "user_mock",
+        "disabled": False,
+        "expires_at": None,
+        "hash": digest,
+        "include_byok_in_limit": False,
+        "label": f"sk-or-v1-{digest[:3]}...{digest[-4:]}",
+        "limit": None,
+        "limit_remaining": None,
+        "limit_reset": None,
+        "name": name,
+        "updated_at": None,
+        "usage": 0.0,
+        "usage_daily": 0.0,
+        "usage_monthly": 0.0,
+        "usage_weekly": 0.0,
+        "workspace_id": DEFAULT_WORKSPACE,
+    }
+    key.update(fields)
+    if not isinstance(key["name"], str) or not isinstance(key["hash"], str) or not isinstance(key["disabled"], bool):
+        raise ValueError("a listed key's name and hash are strings, and disabled is true or false")
+    for field in ("usage", "usage_daily", "usage_weekly", "usage_monthly"):
+        key[field] = amount(field, key[field])
+    if key["limit"] is not None:
+        key["limit"] = amount("limit", key["limit"])
+        if "limit_remaining" not in fields:
+            window = {"daily": "usage_daily", "weekly": "usage_weekly", "monthly": "usage_monthly"}
+            used = key[window.get(key["limit_reset"] or "", "usage")]
+            key["limit_remaining"] = round(max(key["limit"] - used, 0.0), 6)
+    return key
+
+
+def generated_keys(count: int, start: int, now: dt.datetime) -> list[dict[str, Any]]:
+    """``count`` deterministic keys numbered from ``start`` (names ``key-0000``...): a quarter without
+    a limit, the others $10-$50 a day, week, month or without a reset, usage varied by number (some
+    exhausted, some near their limit), one in 17 disabled, one in 13 expiring within ten days (some
+    already expired), one in 10 in another workspace (``OTHER_WORKSPACE``), made by the members in turn."""
+    keys = []
+    for i in range(start, start + count):
+        daily = round((i % 7) * 0.37, 2)
+        weekly = round(daily + (i % 5) * 1.13, 2)
+        monthly = round(weekly + (i % 11) * 1.7, 2)
+        usage = round(monthly + (i % 3) * 10.0, 2)
+        kind = i % 4
+        limit = None if kind == 0 else float(10 + (i % 5) * 10)
+        reset = (None, "daily", "weekly", "monthly")[kind] if i % 8 != 5 else None
+        expires = None
+        if i % 13 == 7:
+            expires = (now + dt.timedelta(days=i % 10 - 1)).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        keys.append(
+            listed_key(
+                f"key-{i:04d}",
+                limit=limit,
+                limit_reset=reset if limit is not None else None,
+                usage=usage,
+                usage_daily=daily,
+                usage_weekly=weekly,
+                usage_monthly=monthly,
+                byok_usage=round(usage / 10, 2),
+                disabled=i % 17 == 5,
+                expires_at=expires,
+                workspace_id=OTHER_WORKSPACE if i % 10 == 9 else DEFAULT_WORKSPACE,
+                creator_user_id=_MEMBERS[i % len(_MEMBERS)],
+            )
+        )
+    return keys
+
+
+_MEMBERS = tuple(USERS)
+
+
+def workspace_record(workspace_id: str, name: str, slug: str | None = None) -> dict[str, Any]:
+    """One workspace as ``GET /workspaces`` lists it: every field the document requires; the slug from
+    the name unless given."""
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"a workspace's name is a non-empty string, not {name!r}")
+    if slug is None:
+        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "workspace"
+    digest = hashlib.sha256(f"mock-guardrail:{workspace_id}".encode()).hexdigest()
+    return {
+        "id": workspace_id,
+        "default_guardrail_id": f"{digest[:8]}-{digest[8:12]}-5{digest[13:16]}-a{digest[17:20]}-{digest[20:32]}",
+        "name": name,
+        "slug": slug,
+        "description": None,
+        "default_text_model": None,
+        "default_image_model": None,
+        "default_provider_sort": None,
+        "is_observability_io_logging_enabled": False,
+        "is_observability_broadcast_enabled": False,
+        "is_data_discount_logging_enabled": True,
+        "include_byok_in_budgets": False,
+        "io_logging_sampling_rate": 1,
+        "io_logging_api_key_ids": None,
+        "created_at": "2026-01-01T00:00:00Z",
+        "updated_at": None,
+        "created_by": "user_mock",
+    }
+
+
+def workspace_keys(workspace: Mapping[str, Any], count: int) -> list[dict[str, Any]]:
+    """``count`` keys of ``workspace`` (named ``<slug>-000``...): no limit, $10.00 of usage this month
+    and in all ($0.50 today, $2.50 this week), made by the account's members in turn."""
+    return [
+        listed_key(
+            f"{workspace['slug']}-{i:03d}",
+            usage=10.0,
+            usage_daily=0.5,
+            usage_weekly=2.5,
+            usage_monthly=10.0,
+            workspace_id=workspace["id"],
+            creator_user_id=_MEMBERS[i % len(_MEMBERS)],
+        )
+        for i in range(count)
+    ]
