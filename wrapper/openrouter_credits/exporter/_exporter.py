@@ -53,9 +53,10 @@ from .._logging import EXPORTER_LOGGER
 from .._text import printable
 from ._alerts import AlertBook, Due, alerts_due, key_alerts_due, listed_key_state, route_problems, routes_of
 from ._channels import Channel
-from ._delivery import Deliverer, Outbox
+from ._delivery import Deliverer
 from ._ledger_hook import LedgerWriter
 from ._notify_tables import webhook_channel
+from ._outbox import Outbox
 from ._poll import KeyState, poll_key
 from ._statedir import StateDir
 
