@@ -59,7 +59,7 @@ def register(commands: Any) -> None:
     keys.add_argument(
         "--workspace", metavar="ID|NAME", help="only the keys of one workspace: its id (a UUID) or its name"
     )
-    keys.add_argument("--team", metavar="NAME", help="only the keys of one team of --config (or unassigned)")
+    keys.add_argument("--team", metavar="TEAM", help="only the keys of one team of --config (or unassigned)")
     keys.add_argument(
         "--status",
         type=_statuses,
