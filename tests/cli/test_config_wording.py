@@ -59,7 +59,7 @@ def test_spend_has_its_own_help_and_json() -> None:
     takes --json."""
     shown = " ".join(run("spend", "--help").stdout.split())
     assert shown.startswith("usage: openrouter-credits spend [-h] [--json]")
-    assert "--config FILE a TOML file whose [teams.NAME] tables group the keys into teams (only those are read)" in shown
+    assert "--config FILE a TOML file whose [teams.NAME] tables group the keys into teams" in shown
     assert "--max-retries N" in shown
 
 
