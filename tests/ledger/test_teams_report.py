@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +20,19 @@ from openrouter_credits.ledger import Location, open_ledger, sync
 from openrouter_credits.testing import MockOpenRouter, MockServer
 
 NOW = dt.datetime(2026, 12, 4, 12, 0, tzinfo=dt.UTC)
-TEAMS = '[teams.platform]\nkeys = ["ci-*"]\n\n[teams.research]\nworkspaces = ["Research"]\n'
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_blocks() -> list[str]:
+    """The fenced blocks of the README's "Who spent it" section: the teams file first, its report last."""
+    text = README.read_text()
+    start = text.index("### Who spent it: teams, end users, members and apps\n")
+    return re.findall(r"```[a-z]*\n(.*?)```", text[start : text.index("\n## ", start)], re.S)
+
+
+TEAMS = readme_blocks()[0]
+#: The README's sample: ``$ openrouter-credits report ...``, then what it prints.
+COMMAND, BY_TEAM = readme_blocks()[-1].split("\n", 1)
 
 
 class Paced:
@@ -63,21 +76,12 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return status, out, err
 
 
-BY_TEAM = """\
-Team        Spend  Share
-platform    $0.63  33.2%
-unassigned  $0.62  32.6%
-research    $0.59  31.1%
-(unknown)   $0.06   3.2%
-Total $1.90 from 2026-11-01 to 2026-11-30
-"""
-
-
 def test_report_by_team(synced: tuple[MockServer, Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
-    """A month by team: the keys' spend under their teams (the deleted key, known to analytics by its name
-    alone, is unknown: a workspace decides the research team's keys); by team and model; CSV totals the
-    exact sum of the lines; without teams, exit 2."""
+    """A month by team, as the README shows it: the keys' spend under their teams (the deleted key, known
+    to analytics by its name alone, is unknown: a workspace decides the teams' keys); by team and model;
+    CSV totals the exact sum of the lines; without teams, exit 2."""
     _, ledger, config = synced
+    assert COMMAND == "$ openrouter-credits report --month 2026-11 --by team --config teams.toml"
     base = ("report", "--ledger", str(ledger), "--config", str(config), "--month", "2026-11")
     assert run(capsys, *base, "--by", "team") == (0, BY_TEAM, "")
     status, out, _ = run(capsys, *base, "--by", "team,model")
