@@ -66,7 +66,8 @@ exit codes:
   1    --below, --days-below or --spike tripped; keys --status found a key in one of the statuses
   2    usage or configuration error (no key, bad option, bad base URL)
   3    authentication or permission error (401, 403; an ordinary key for keys), or what --below,
-       --days-below or --spike needs cannot be known for this key
+       --days-below or --spike needs cannot be known for this key, or the analytics API gives no
+       breakdown by end user, member or app (spend --by user, member, app)
   4    network, timeout, rate limit (429) or server error (5xx), after retries
   5    invalid or unexpected response from the server
   6    the output could not be written (a full disk, a closed file)
