@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import MANAGEMENT, MakeExporter
 from test_discovery import families, samples
 
-from openrouter_credits._apps.config_file import KeySpec
+from openrouter_credits._apps.config_file import KeySpec, load_config
 from openrouter_credits._apps.teams import Team, Teams
 from openrouter_credits._logging import EXPORTER_LOGGER
+from openrouter_credits.exporter._reload import Reloader
 from openrouter_credits.testing import MockServer
 
 KEYS: list[dict[str, Any]] = [
@@ -110,3 +112,31 @@ def test_teams_without_a_discovering_key(exporter: MakeExporter, caplog: pytest.
         found = asyncio.run(scenario())
     assert not [name for name in found if "team" in name]
     assert any("no key lists them: give one management key discover = true" in r.getMessage() for r in caplog.records)
+
+
+def test_sighup_reloads_the_teams(mock: MockServer, exporter: MakeExporter, tmp_path: Path) -> None:
+    """A reload reads the file's teams anew: the listed keys regrouped at once, without a new listing."""
+    mock.app.set_keys(KEYS)
+    path = tmp_path / "keys.toml"
+    path.write_text('[keys.acct]\napi_key_env = "TEAMS_KEY"\ndiscover = true\n\n[teams.platform]\nkeys = ["ci-*"]\n')
+    environ = {"TEAMS_KEY": MANAGEMENT}
+
+    def load(name: str) -> Any:
+        return load_config(name, environ)
+
+    async def scenario() -> tuple[dict[str, Any], dict[str, Any]]:
+        started = load(str(path))
+        watcher = exporter(*started.keys, teams=started.teams)
+        reloader = Reloader(watcher, str(path), load=load, channels_of=lambda config: {}, started=started)
+        await watcher.poll("acct")
+        before = families(watcher)
+        path.write_text(path.read_text() + '\n[teams.web]\nkeys = ["web"]\n')
+        await reloader.reload_once()
+        after = families(watcher)
+        await watcher.aclose()
+        return before, after
+
+    before, after = asyncio.run(scenario())
+    assert {team for team, _ in team_spend(before)} == {"platform", "unassigned"}
+    assert team_spend(after)[("web", "month")] == 4.0
+    assert team_spend(after)[("unassigned", "month")] == 0.0
