@@ -25,7 +25,7 @@ from __future__ import annotations
 import fnmatch
 import re
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
@@ -179,7 +179,7 @@ class Teams:
     def __bool__(self) -> bool:
         return bool(self.teams)
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Team]:
         return iter(self.teams)
 
     @property
