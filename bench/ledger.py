@@ -89,7 +89,7 @@ def main() -> None:
             record_days(tx, "analytics", "key+model", [key_model_day(d, rng) for d in days[-3:]], NOW)
         print(f"incremental daily sync (1,000 keys, activity, 3 days of analytics again): "
               f"{time.process_time() - cpu:.2f} s of CPU")  # fmt: skip
-        rows = ledger.query("SELECT COUNT(*) FROM spend")[0][0]
+        rows = ledger.query("SELECT COUNT(*) FROM spend_facts")[0][0]
     size = sum(p.stat().st_size for p in folder.iterdir())
     print(
         f"size on disk: {size / 2**20:,.0f} MiB for {rows:,} rows: "

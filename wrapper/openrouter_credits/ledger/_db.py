@@ -34,6 +34,10 @@ _PG_LOCK = 0x4F52434C
 
 
 class Transaction(Protocol):
+    #: What the writes remember across transactions on this connection (the ids of interned
+    #: strings): emptied when a transaction rolls back, so that it never holds an id not committed.
+    memo: dict[str, Any]
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
@@ -49,6 +53,7 @@ class Database:
     def __init__(self, location: Location) -> None:
         self.location = location
         self._conn: Any = None
+        self.memo: dict[str, Any] = {}
 
     # --- what differs ---------------------------------------------------------------------------
 
@@ -85,7 +90,7 @@ class Database:
                 self._begin_write(cursor)
             else:
                 self._begin_read(cursor)
-            yield _Tx(cursor, self._sql)
+            yield _Tx(cursor, self._sql, self.memo)
             self._conn.commit()
         except self.errors() as exc:
             self._rollback()
@@ -101,6 +106,7 @@ class Database:
         pass
 
     def _rollback(self) -> None:
+        self.memo.clear()
         with contextlib.suppress(Exception):
             self._conn.rollback()
 
@@ -112,11 +118,12 @@ class Database:
 
 
 class _Tx:
-    __slots__ = ("_cursor", "_sql")
+    __slots__ = ("_cursor", "_sql", "memo")
 
-    def __init__(self, cursor: Any, sql: Any) -> None:
+    def __init__(self, cursor: Any, sql: Any, memo: dict[str, Any]) -> None:
         self._cursor = cursor
         self._sql = sql
+        self.memo = memo
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         self._cursor.execute(self._sql(sql), params)

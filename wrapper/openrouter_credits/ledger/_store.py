@@ -14,8 +14,9 @@ that writing the same answer twice, or two processes writing at once, never coun
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from ._db import Transaction
@@ -23,11 +24,10 @@ from ._nano import to_nano
 
 __all__ = ["Day", "Row", "iso", "record_credits", "record_days", "record_keys", "record_workspaces"]
 
-_SPEND_COLUMNS = (
-    "source, breakdown, day, key_id, model, provider, endpoint, workspace, key_hash, key_match, "
-    "usage_nano, byok_nano, requests, tokens, complete, fetched_at"
+_INSERT_FACTS = (
+    "INSERT INTO spend_facts (series_id, day, facet_id, usage_nano, byok_nano, requests, tokens) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
-_INSERT_SPEND = f"INSERT INTO spend ({_SPEND_COLUMNS}) VALUES ({', '.join('?' * 16)})"  # noqa: S608
 
 
 def iso(moment: dt.datetime) -> str:
@@ -72,45 +72,78 @@ def _sum_or_none(values: Iterable[int | None]) -> int | None:
     return total
 
 
-def _write_coverage(
-    tx: Transaction, source: str, breakdown: str, day: str, complete: bool, rows: Sequence[Row], fetched: str
-) -> None:
-    tx.execute(
-        "INSERT INTO coverage (source, breakdown, day, complete, row_count, usage_nano, byok_nano, requests, "
-        "fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, breakdown, day) DO UPDATE SET "
-        "complete = excluded.complete, row_count = excluded.row_count, usage_nano = excluded.usage_nano, "
-        "byok_nano = excluded.byok_nano, requests = excluded.requests, fetched_at = excluded.fetched_at",
-        (
-            source,
-            breakdown,
-            day,
-            int(complete),
-            len(rows),
-            sum(row.usage_nano for row in rows),
-            _sum_or_none(row.byok_nano for row in rows),
-            _sum_or_none(row.requests for row in rows),
-            fetched,
-        ),
-    )
+def series_id(tx: Transaction, source: str, breakdown: str) -> int:
+    """The id of (source, breakdown) in ``series`` (added when new)."""
+    known: dict[tuple[str, str], int] = tx.memo.setdefault("series", {})
+    found = known.get((source, breakdown))
+    if found is None:
+        tx.execute("INSERT INTO series (source, breakdown) VALUES (?, ?) ON CONFLICT DO NOTHING", (source, breakdown))
+        ((found,),) = tx.query("SELECT series_id FROM series WHERE source = ? AND breakdown = ?", (source, breakdown))
+        known[(source, breakdown)] = found = int(found)
+    return found
 
 
-def _merge(rows: Iterable[Row]) -> list[Row]:
-    """Rows with the same natural key added up (a source may split one key's day, as /activity does
-    per endpoint variant): never two rows the upsert would fold into one."""
-    merged: dict[tuple[str, ...], Row] = {}
-    for row in rows:
-        key = (row.key_id, row.model, row.provider, row.endpoint, row.workspace)
-        seen = merged.get(key)
-        if seen is None:
-            merged[key] = row
-            continue
-        merged[key] = seen._replace(
-            usage_nano=seen.usage_nano + row.usage_nano,
-            byok_nano=_sum_or_none((seen.byok_nano, row.byok_nano)),
-            requests=_sum_or_none((seen.requests, row.requests)),
-            tokens=_sum_or_none((seen.tokens, row.tokens)),
-        )
-    return list(merged.values())
+Facet = tuple[str, str, str, str, str, str, str]
+
+
+def facet_ids(tx: Transaction, wanted: Iterable[Facet]) -> dict[Facet, int]:
+    """The ids of facets (key_id, model, provider, endpoint, workspace, key_hash, key_match), the
+    ones not in ``facets`` yet added. Ids are remembered on the connection: a facet never changes
+    its id, and every write holds the writer lock, so ids above the highest one known are the only
+    ones another process can have added since."""
+    known: dict[Facet, int] = tx.memo.setdefault("facets", {})
+    missing = set(wanted) - known.keys()
+    if missing:
+        _load_facets(tx, known)
+        new = sorted(facet for facet in missing if facet not in known)
+        if new:
+            tx.executemany(
+                "INSERT INTO facets (key_id, model, provider, endpoint, workspace, key_hash, key_match) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                new,
+            )
+            _load_facets(tx, known)
+    return known
+
+
+def _load_facets(tx: Transaction, known: dict[Facet, int]) -> None:
+    highest = tx.memo.get("facets_max", 0)
+    for row in tx.query(
+        "SELECT facet_id, key_id, model, provider, endpoint, workspace, key_hash, key_match FROM facets "
+        "WHERE facet_id > ? ORDER BY facet_id",
+        (highest,),
+    ):
+        known[tuple(str(value) for value in row[1:])] = highest = int(row[0])  # type: ignore[index]
+    tx.memo["facets_max"] = highest
+
+
+#: A Row's facet: (key_id, model, provider, endpoint, workspace, key_hash, key_match).
+_FACET_OF: Callable[[Row], Facet] = operator.itemgetter(0, 1, 2, 3, 4, 9, 10)
+
+
+def _facts(
+    rows: Sequence[Row], facets: Sequence[Facet], series: int, day: str, ids: Mapping[Facet, int]
+) -> list[tuple[Any, ...]]:
+    """A day's rows as ``spend_facts`` rows, in key order; rows of one facet added up (a source may
+    split one key's day, as /activity does per endpoint variant)."""
+    facts = [(series, day, ids[f], r[5], r[6], r[7], r[8]) for f, r in zip(facets, rows, strict=True)]
+    facts.sort(key=_BY_FACET)
+    if len({fact[2] for fact in facts}) == len(facts):
+        return facts
+    merged: list[tuple[Any, ...]] = []
+    for fact in facts:
+        if merged and merged[-1][2] == fact[2]:
+            seen = merged[-1]
+            merged[-1] = (
+                series, day, fact[2], seen[3] + fact[3], _sum_or_none((seen[4], fact[4])),
+                _sum_or_none((seen[5], fact[5])), _sum_or_none((seen[6], fact[6])),
+            )  # fmt: skip
+        else:
+            merged.append(fact)
+    return merged
+
+
+_BY_FACET = operator.itemgetter(2)
 
 
 def record_days(tx: Transaction, source: str, breakdown: str, days: Iterable[Day], fetched_at: dt.datetime) -> int:
@@ -127,24 +160,27 @@ def record_days(tx: Transaction, source: str, breakdown: str, days: Iterable[Day
             (source, breakdown, min(d.day for d in wanted).isoformat(), max(d.day for d in wanted).isoformat()),
         )
     }
+    answers = [answer for answer in wanted if not (held.get(answer.day.isoformat()) and not answer.complete)]
+    if not answers:
+        return 0
+    series = series_id(tx, source, breakdown)
+    facets = [list(map(_FACET_OF, answer.rows)) for answer in answers]
+    ids = facet_ids(tx, set().union(*facets))
     written = 0
-    for answer in wanted:
+    for answer, of_day in zip(answers, facets, strict=True):
         day = answer.day.isoformat()
-        if held.get(day) and not answer.complete:
-            continue
-        rows = _merge(answer.rows)
-        tx.execute("DELETE FROM spend WHERE source = ? AND breakdown = ? AND day = ?", (source, breakdown, day))
-        complete = int(answer.complete)
-        tx.executemany(
-            _INSERT_SPEND,
-            [
-                (source, breakdown, day, r.key_id, r.model, r.provider, r.endpoint, r.workspace, r.key_hash,
-                 r.key_match, r.usage_nano, r.byok_nano, r.requests, r.tokens, complete, fetched)
-                for r in rows
-            ],
+        facts = _facts(answer.rows, of_day, series, day, ids)
+        tx.execute("DELETE FROM spend_facts WHERE series_id = ? AND day = ?", (series, day))
+        tx.executemany(_INSERT_FACTS, facts)
+        tx.execute(
+            "INSERT INTO coverage (source, breakdown, day, complete, row_count, usage_nano, byok_nano, requests, "
+            "fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, breakdown, day) DO UPDATE SET "
+            "complete = excluded.complete, row_count = excluded.row_count, usage_nano = excluded.usage_nano, "
+            "byok_nano = excluded.byok_nano, requests = excluded.requests, fetched_at = excluded.fetched_at",
+            (source, breakdown, day, int(answer.complete), len(facts), sum(f[3] for f in facts),
+             _sum_or_none(f[4] for f in facts), _sum_or_none(f[5] for f in facts), fetched),
         )  # fmt: skip
-        _write_coverage(tx, source, breakdown, day, answer.complete, rows, fetched)
-        written += len(rows)
+        written += len(facts)
     return written
 
 
