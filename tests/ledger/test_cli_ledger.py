@@ -172,10 +172,10 @@ def test_a_full_disk_leaves_the_ledger_consistent(env: Path, capsys: pytest.Capt
     with sqlite3.connect(env) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         uneven = conn.execute(
-            "SELECT c.source, c.day FROM coverage c WHERE c.row_count != (SELECT COUNT(*) FROM spend s WHERE "
-            "s.source = c.source AND s.breakdown = c.breakdown AND s.day = c.day) OR c.usage_nano != (SELECT "
-            "COALESCE(SUM(usage_nano), 0) FROM spend s WHERE s.source = c.source AND s.breakdown = c.breakdown AND "
-            "s.day = c.day)"
+            "SELECT c.source, c.day FROM coverage c JOIN series se ON se.source = c.source AND se.breakdown = "
+            "c.breakdown WHERE c.row_count != (SELECT COUNT(*) FROM spend_facts s WHERE s.series_id = se.series_id "
+            "AND s.day = c.day) OR c.usage_nano != (SELECT COALESCE(SUM(usage_nano), 0) FROM spend_facts s WHERE "
+            "s.series_id = se.series_id AND s.day = c.day)"
         ).fetchall()
     conn.close()
     assert uneven == []  # every day whole: its rows and its totals written together or not at all

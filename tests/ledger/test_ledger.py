@@ -18,6 +18,7 @@ from openrouter_credits.ledger._db import connect
 from openrouter_credits.ledger._nano import NANO
 from openrouter_credits.ledger._reports import breakdown, day_totals, months
 from openrouter_credits.ledger._schema import SCHEMA_VERSION, migrate
+from openrouter_credits.ledger._store import Day, Row, record_days
 from openrouter_credits.testing import MockOpenRouter, MockServer
 
 NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
@@ -179,6 +180,91 @@ def test_an_older_ledger_opens_and_a_newer_one_is_refused(location: Location) ->
             tx.execute("UPDATE ledger_meta SET value = '99' WHERE name = 'schema_version'")
     with pytest.raises(NewerLedger, match=r"written by a newer version of openrouter-credits \(schema 99; this one"):
         open_ledger(location)
+
+
+#: Rows of schema 2's spend table (its 16 columns) and the coverage written with them.
+V2_SPEND = [
+    ("activity", "model+provider+endpoint", "2026-11-20", "", "openai/gpt-4.1", "OpenAI", "e1", "", "", "",
+     1_250_000_000, 0, 3, 120, 1, "2026-11-21T06:00:00Z"),
+    ("activity", "model+provider+endpoint", "2026-11-20", "", "openai/gpt-4.1", "Azure", "e2", "", "", "",
+     100_000_000, 0, 1, 40, 1, "2026-11-21T06:00:00Z"),
+    ("analytics", "key+model", "2026-11-19", "ci", "openai/gpt-4.1", "", "", "", "", "ambiguous",
+     500_000_000, None, 2, None, 1, "2026-11-21T06:00:00Z"),
+    ("analytics", "key+model", "2026-11-19", "batch", "openai/gpt-4.1", "", "", "", "b" * 64, "resolved",
+     250_000_000, None, 1, None, 1, "2026-11-21T06:00:00Z"),
+    ("key-snapshots", "key", "2026-11-21", "a" * 64, "", "", "", "ws-1", "a" * 64, "hash",
+     750_000_000, None, None, None, 0, "2026-11-21T06:00:00Z"),
+]  # fmt: skip
+
+
+def _v2_ledger(location: Location) -> None:
+    """A ledger as schema 2 wrote it: spend's rows with their strings, coverage, a snapshot."""
+    db = connect(location)
+    migrate(db, upto=2)
+    with db.write() as tx:
+        tx.executemany(f"INSERT INTO spend VALUES ({', '.join('?' * 16)})", V2_SPEND)
+        tx.executemany(
+            "INSERT INTO coverage (source, breakdown, day, complete, row_count, usage_nano, byok_nano, requests, "
+            "fetched_at) SELECT source, breakdown, day, MAX(complete), COUNT(*), SUM(usage_nano), SUM(byok_nano), "
+            "SUM(requests), MAX(fetched_at) FROM spend WHERE source = ? GROUP BY source, breakdown, day",
+            [("activity",), ("analytics",), ("key-snapshots",)],
+        )
+        tx.execute(
+            "INSERT INTO credits_snapshots (hour, taken_at, total_credits_nano, total_usage_nano) "
+            "VALUES ('2026-11-01T00', '2026-11-01T00:00:00Z', 25000000000, 7500000000)"
+        )
+    db.close()
+
+
+def _text(row: tuple[object, ...]) -> tuple[object, ...]:
+    """A row with its day and time as text, as SQLite returns them."""
+    out = []
+    for value in row:
+        if isinstance(value, dt.datetime):
+            value = value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        elif isinstance(value, dt.date):
+            value = value.isoformat()
+        out.append(value)
+    return tuple(out)
+
+
+def test_a_schema_2_ledger_is_carried_forward(location: Location) -> None:
+    """Schema 2's rows reach schema 3 whole: the view spend shows each as it was (all 16 columns),
+    each string is stored once, reports add up to the same dollars, and writing a day again after
+    the migration replaces its rows instead of adding to them."""
+    _v2_ledger(location)
+    with open_ledger(location) as ledger:
+        assert ledger.query("SELECT value FROM ledger_meta WHERE name = 'schema_version'") == [(str(SCHEMA_VERSION),)]
+        shown = [_text(row) for row in ledger.query("SELECT * FROM spend ORDER BY source, day, usage_nano DESC")]
+        assert shown == sorted(V2_SPEND, key=lambda r: (r[0], r[2], -int(r[10])))  # type: ignore[call-overload]
+        assert ledger.query("SELECT COUNT(*) FROM facets") == [(5,)]
+        assert ledger.query("SELECT COUNT(*) FROM series") == [(3,)]
+        assert ledger.query("SELECT total_usage_nano FROM credits_snapshots") == [(7_500_000_000,)]
+        lines, _ = breakdown(ledger, dt.date(2026, 11, 19), dt.date(2026, 11, 20), ["key", "model"])
+        assert [(line.names, line.usage_nano) for line in lines] == [
+            (("(not broken down)", "openai/gpt-4.1"), 1_350_000_000),
+            (("ci (ambiguous: 2 keys have this name)", "openai/gpt-4.1"), 500_000_000),
+            (("batch", "openai/gpt-4.1"), 250_000_000),
+        ]
+        activity = [Row("", "openai/gpt-4.1", "OpenAI", "e1", "", 2_000_000_000, 0, 5, 200)]
+        ledger.record_days("activity", "model+provider+endpoint", [Day(dt.date(2026, 11, 20), activity, True)], NOW)
+        assert ledger.query("SELECT COUNT(*), SUM(usage_nano) FROM spend WHERE source = 'activity'") == [
+            (1, 2_000_000_000)
+        ]
+        assert ledger.query("SELECT COUNT(*) FROM facets") == [(5,)]
+
+
+def test_a_rolled_back_write_loses_no_later_dollar(tmp_path: Path) -> None:
+    """A write that fails after naming a new model is rolled back whole; the next write of that
+    model stores it (the connection forgets the ids the failed write gave out)."""
+    day = Day(dt.date(2026, 11, 20), [Row("", "new/model", "P", "e", "", 1_000_000_000, 0, 1, 10)], True)
+    with open_ledger(Location(path=tmp_path / "ledger.sqlite3")) as ledger:
+        with pytest.raises(RuntimeError), ledger.write("test") as tx:
+            record_days(tx, "activity", "model+provider+endpoint", [day], NOW)
+            raise RuntimeError("the disk filled up")
+        assert ledger.query("SELECT COUNT(*) FROM facets") == [(0,)]
+        ledger.record_days("activity", "model+provider+endpoint", [day], NOW)
+        assert ledger.query("SELECT model, usage_nano FROM spend") == [("new/model", 1_000_000_000)]
 
 
 def test_files_that_are_not_ledgers_are_refused(tmp_path: Path) -> None:
