@@ -36,9 +36,9 @@ class LedgerWriter:
             try:
                 await asyncio.to_thread(self._write, balance.credits, keys, activity, now)
             except Exception as error:  # the ledger's errors and any other: logged, never the poll's
-                kind = type(error).__name__
+                kind = getattr(error, "kind", type(error).__name__)
                 if self._failing != kind:
-                    logger.warning("Key %s: the ledger was not written: %s", name, error)
+                    logger.warning("Key %s: the ledger was not written (%s): %s", name, kind, error)
                 self._failing = kind
             else:
                 if self._failing is not None:
