@@ -202,7 +202,7 @@ def _v2_ledger(location: Location) -> None:
     db = connect(location)
     migrate(db, upto=2)
     with db.write() as tx:
-        tx.executemany(f"INSERT INTO spend VALUES ({', '.join('?' * 16)})", V2_SPEND)
+        tx.executemany("INSERT INTO spend VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", V2_SPEND)
         tx.executemany(
             "INSERT INTO coverage (source, breakdown, day, complete, row_count, usage_nano, byok_nano, requests, "
             "fetched_at) SELECT source, breakdown, day, MAX(complete), COUNT(*), SUM(usage_nano), SUM(byok_nano), "
@@ -259,9 +259,14 @@ def test_a_rolled_back_write_loses_no_later_dollar(tmp_path: Path) -> None:
     model stores it (the connection forgets the ids the failed write gave out)."""
     day = Day(dt.date(2026, 11, 20), [Row("", "new/model", "P", "e", "", 1_000_000_000, 0, 1, 10)], True)
     with open_ledger(Location(path=tmp_path / "ledger.sqlite3")) as ledger:
-        with pytest.raises(RuntimeError), ledger.write("test") as tx:
-            record_days(tx, "activity", "model+provider+endpoint", [day], NOW)
-            raise RuntimeError("the disk filled up")
+
+        def fails_after_writing() -> None:
+            with ledger.write("test") as tx:
+                record_days(tx, "activity", "model+provider+endpoint", [day], NOW)
+                raise RuntimeError("the disk filled up")
+
+        with pytest.raises(RuntimeError):
+            fails_after_writing()
         assert ledger.query("SELECT COUNT(*) FROM facets") == [(0,)]
         ledger.record_days("activity", "model+provider+endpoint", [day], NOW)
         assert ledger.query("SELECT model, usage_nano FROM spend") == [("new/model", 1_000_000_000)]
