@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from postgres import LOCKED_PASSWORD, LOCKED_ROLE, acquire, release, wait_ready
+from postgres import acquire, release, wait_ready
 
 from openrouter_credits.ledger import Location
 
@@ -30,9 +30,6 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {database}")
             conn.execute(f"CREATE DATABASE {database}")
-            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (LOCKED_ROLE,)).fetchone()
-            if not exists:
-                conn.execute(f"CREATE ROLE {LOCKED_ROLE} LOGIN PASSWORD '{LOCKED_PASSWORD}'")
         yield f"postgresql://postgres@127.0.0.1:{port}/{database}"
     finally:
         release(shared)

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -145,6 +146,58 @@ def test_ledger_faults_exit_with_their_status(env: Path, capsys: pytest.CaptureF
     assert status == 2
     assert "hunter2" not in err
     assert "holds a password" in err
+
+
+def modes_bind(command: list[str]) -> list[str]:
+    """``command`` run so that file modes bind. Root ignores them (CAP_DAC_OVERRIDE): as root, the
+    command runs without that capability (util-linux's setpriv drops it from the bounding set, so
+    the root process that execs has none of it), still as root, so it reads its own interpreter
+    (running as nobody cannot: the interpreter may live under /root)."""
+    if os.geteuid() != 0:
+        return command
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("as root, file modes bind only without CAP_DAC_OVERRIDE, which needs setpriv (util-linux)")
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--", *command]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file modes and capabilities as Linux has them")
+def test_a_read_only_ledger(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A ledger file that cannot be written: sync exits 8 with a sentence and writes nothing; report
+    reads it as before. In a folder that cannot be written either, SQLite cannot keep the reader's
+    shared memory beside it: report exits 8, saying so."""
+    run(["sync", "--ledger", str(env), "--quiet"], capsys)
+    period = ["--from", "2026-11-01", "--to", "2026-11-23", "--by", "model"]  # the same on any day
+    _, before, _ = run(["report", "--ledger", str(env), *period], capsys)
+    folder = env.parent
+    env.chmod(0o444)
+    content = env.read_bytes()
+    command = [sys.executable, "-m", "openrouter_credits"]
+    ledger = ["--ledger", str(env)]
+    try:
+        sync = subprocess.run(
+            modes_bind([*command, "sync", *ledger, "--quiet"]), capture_output=True, text=True, timeout=60
+        )
+        report = subprocess.run(
+            modes_bind([*command, "report", *ledger, *period]),
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        for extra in folder.glob(f"{env.name}-*"):
+            extra.unlink()
+        folder.chmod(0o555)
+        shut = subprocess.run(modes_bind([*command, "report", *ledger]), capture_output=True, text=True, timeout=60)
+    finally:
+        folder.chmod(0o755)
+        env.chmod(0o644)
+    assert (sync.returncode, sync.stdout) == (8, ""), sync.stderr
+    assert sync.stderr == (
+        f"error: Cannot record /credits in the ledger at {env}: it is read-only (attempt to write a readonly "
+        "database). Check the file's and its folder's permissions; nothing was written.\n"
+    )
+    assert env.read_bytes() == content
+    assert (report.returncode, report.stdout, report.stderr) == (0, before, "")
+    assert shut.returncode == 8
+    assert shut.stderr.startswith(f"error: Cannot open the ledger at {env}: it is read-only")
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_FSIZE as a full disk")

@@ -46,18 +46,14 @@ class LedgerWriter:
                 self._failing = None
 
     def _write(self, credits: Any, keys: Any, activity: Any, now: dt.datetime) -> None:
-        from ..ledger._sync import ACTIVITY_BREAKDOWN, activity_days
+        from ..ledger._sync import record_activity
 
         if credits is not None:
             self.ledger.record_credits(credits.total_credits, credits.total_usage, now)
         if keys is not None:
             self.ledger.record_keys(keys, now)
         if activity is not None:
-            days = activity_days(activity)
-            held = self.ledger.covered("activity", ACTIVITY_BREAKDOWN, days[0].day, days[-1].day) if days else {}
-            late = {day.day for day in days[-2:]}
-            fresh = [day for day in days if not held.get(day.day) or day.day in late]
-            self.ledger.record_days("activity", ACTIVITY_BREAKDOWN, fresh, now)
+            record_activity(self.ledger, activity, now)
 
     def close(self) -> None:
         self.ledger.close()

@@ -17,16 +17,18 @@ the monotonic clock are injected.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import attrs
 
 from .._activity import Activity
 from .._exceptions import OpenRouterCreditsError
+from ._errors import LedgerError
 from ._ledger import Ledger
 from ._nano import to_nano
 from ._store import Day, Row
@@ -40,6 +42,7 @@ __all__ = [
     "Pacer",
     "SyncReport",
     "activity_days",
+    "record_activity",
     "sync",
 ]
 
@@ -138,13 +141,24 @@ def _wanted(ledger: Ledger, source: str, breakdown: str, days: Sequence[dt.date]
     return [day for day in days if not held.get(day) or day in late]
 
 
-def sync_activity(client: Any, ledger: Ledger, now: dt.datetime, report: SyncReport) -> None:
-    activity = client.get_activity()
+def record_activity(ledger: Ledger, activity: Activity, now: dt.datetime) -> int:
+    """Write ``activity``'s days that the ledger lacks and the last LATE_DAYS again; the rows written.
+    (sync and serve's polls alike.)"""
     days = activity_days(activity)
     wanted = set(_wanted(ledger, "activity", ACTIVITY_BREAKDOWN, [d.day for d in days]))
-    report.written["activity"] += ledger.record_days(
-        "activity", ACTIVITY_BREAKDOWN, [d for d in days if d.day in wanted], now
-    )
+    return ledger.record_days("activity", ACTIVITY_BREAKDOWN, [d for d in days if d.day in wanted], now)
+
+
+@contextlib.contextmanager
+def _source(report: SyncReport, where: str) -> Iterator[None]:
+    """A source's failure is its own: noted in the report, the other sources still read. A ledger
+    that cannot be written stops the sync (LedgerError: the command's exit status 7 or 8)."""
+    try:
+        yield
+    except LedgerError:
+        raise
+    except OpenRouterCreditsError as error:
+        report.errors.append((where, error))
 
 
 def sync(
@@ -161,36 +175,28 @@ def sync(
     report = SyncReport()
     step = progress or (lambda what, done, total: None)
     step("credits", 0, 1)
-    try:
+    with _source(report, "/credits"):
         credits = client.get_credits()
-    except OpenRouterCreditsError as error:
-        report.errors.append(("/credits", error))
-    else:
         ledger.record_credits(credits.total_credits, credits.total_usage, now)
     step("keys", 0, 1)
-    try:
+    with _source(report, "/keys"):
         keys = client.list_keys(include_disabled=True)
         workspaces = _workspaces(client)
-    except OpenRouterCreditsError as error:
-        report.errors.append(("/keys", error))
-    else:
         if workspaces:
             ledger.record_workspaces(workspaces, now)
-        report.written["key-snapshots"] += ledger.record_keys(keys, now)
+        written = ledger.record_keys(keys, now)
+        report.written["key-snapshots"] += written
     step("activity", 0, 1)
-    try:
-        sync_activity(client, ledger, now, report)
-    except OpenRouterCreditsError as error:
-        report.errors.append(("/activity", error))
+    with _source(report, "/activity"):
+        written = record_activity(ledger, client.get_activity(), now)
+        report.written["activity"] += written
     if analytics and hasattr(client, "query_analytics"):
         from ._analytics import sync_analytics
 
-        try:
+        with _source(report, "/analytics/query"):
             sync_analytics(
                 client, ledger, now, report, step, Pacer(ANALYTICS_PER_MINUTE, monotonic=monotonic, sleep=sleep)
             )
-        except OpenRouterCreditsError as error:
-            report.errors.append(("/analytics/query", error))
     return report
 
 
