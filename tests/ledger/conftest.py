@@ -1,5 +1,6 @@
 """Ledgers for the tests: a SQLite file, or a schema of its own on the real PostgreSQL server that
-``postgres.py`` starts once per test run (a database per xdist worker)."""
+``postgres.py`` starts once per test run (a database per xdist worker); and one live mock for all
+the ledger's tests (per worker), on a virtual clock (``ledger_mock``)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,24 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from ledger_mock import Clock
 from postgres import acquire, release, wait_ready
 
 from openrouter_credits.ledger import Location
+from openrouter_credits.testing import MockOpenRouter, MockServer
+
+
+@pytest.fixture(scope="session")
+def clock() -> Clock:
+    """The mock's and the clients' clock: each test's set-up puts it back where it wants it."""
+    return Clock()
+
+
+@pytest.fixture(scope="session")
+def server(clock: Clock) -> Iterator[MockServer]:
+    """The live mock of every ledger test (each test's set-up resets it)."""
+    with MockServer(MockOpenRouter(clock=clock)) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

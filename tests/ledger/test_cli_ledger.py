@@ -11,31 +11,20 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from ledger_mock import NOW, Clock
 from postgres import LOCKED_ROLE
-from test_ledger import NOW, Clock
 
 from openrouter_credits.cli._main import main
-from openrouter_credits.testing import MockOpenRouter, MockServer
-
-
-@pytest.fixture(scope="module")
-def clock() -> Clock:
-    return Clock(NOW)
-
-
-@pytest.fixture(scope="module")
-def server(clock: Clock) -> Iterator[MockServer]:
-    with MockServer(MockOpenRouter(clock=clock)) as running:
-        yield running
+from openrouter_credits.testing import MockServer
 
 
 @pytest.fixture
-def env(server: MockServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+def env(server: MockServer, clock: Clock, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    clock.now = NOW
     server.app.reset()
     server.app.set_activity([
         {"date": "2026-11-20", "usage": 1.25, "model": "openai/gpt-4.1"},
@@ -161,6 +150,29 @@ def modes_bind(command: list[str]) -> list[str]:
     return [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--", *command]
 
 
+#: The command's runs in one process where file modes bind (``modes_bind``): sync and report on the
+#: read-only ledger, then report once its folder is read-only too. Prints [[status, out, err], ...].
+READ_ONLY_RUNS = """
+import contextlib, io, json, sys
+from pathlib import Path
+from openrouter_credits.cli._main import main
+
+ledger, period = Path(sys.argv[1]), sys.argv[2:]
+results = []
+for argv in (["sync", "--quiet"], ["report", *period], None, ["report"]):
+    if argv is None:  # the folder read-only too, without the reader's files SQLite left beside it
+        for extra in ledger.parent.glob(ledger.name + "-*"):
+            extra.unlink()
+        ledger.parent.chmod(0o555)
+        continue
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main([*argv, "--ledger", str(ledger)])
+    results.append([status, out.getvalue(), err.getvalue()])
+print(json.dumps(results))
+"""
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="file modes and capabilities as Linux has them")
 def test_a_read_only_ledger(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A ledger file that cannot be written: sync exits 8 with a sentence and writes nothing; report
@@ -169,35 +181,25 @@ def test_a_read_only_ledger(env: Path, capsys: pytest.CaptureFixture[str]) -> No
     run(["sync", "--ledger", str(env), "--quiet"], capsys)
     period = ["--from", "2026-11-01", "--to", "2026-11-23", "--by", "model"]  # the same on any day
     _, before, _ = run(["report", "--ledger", str(env), *period], capsys)
-    folder = env.parent
     env.chmod(0o444)
     content = env.read_bytes()
-    command = [sys.executable, "-m", "openrouter_credits"]
-    ledger = ["--ledger", str(env)]
     try:
-        sync = subprocess.run(
-            modes_bind([*command, "sync", *ledger, "--quiet"]), capture_output=True, text=True, timeout=60
-        )
-        report = subprocess.run(
-            modes_bind([*command, "report", *ledger, *period]),
-            capture_output=True, text=True, timeout=60,
+        ran = subprocess.run(
+            modes_bind([sys.executable, "-c", READ_ONLY_RUNS, str(env), *period]),
+            capture_output=True, text=True, timeout=60, check=True,
         )  # fmt: skip
-        for extra in folder.glob(f"{env.name}-*"):
-            extra.unlink()
-        folder.chmod(0o555)
-        shut = subprocess.run(modes_bind([*command, "report", *ledger]), capture_output=True, text=True, timeout=60)
     finally:
-        folder.chmod(0o755)
+        env.parent.chmod(0o755)
         env.chmod(0o644)
-    assert (sync.returncode, sync.stdout) == (8, ""), sync.stderr
-    assert sync.stderr == (
-        f"error: Cannot record /credits in the ledger at {env}: it is read-only (attempt to write a readonly "
-        "database). Check the file's and its folder's permissions; nothing was written.\n"
-    )
+    sync, report, shut = json.loads(ran.stdout)
+    assert sync == [
+        8, "", f"error: Cannot record /credits in the ledger at {env}: it is read-only (attempt to write a readonly "
+        "database). Check the file's and its folder's permissions; nothing was written.\n",
+    ]  # fmt: skip
     assert env.read_bytes() == content
-    assert (report.returncode, report.stdout, report.stderr) == (0, before, "")
-    assert shut.returncode == 8
-    assert shut.stderr.startswith(f"error: Cannot open the ledger at {env}: it is read-only")
+    assert report == [0, before, ""]
+    assert shut[0] == 8
+    assert shut[2].startswith(f"error: Cannot open the ledger at {env}: it is read-only")
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_FSIZE as a full disk")

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from ledger_mock import NOW, Clock
 
 from openrouter_credits import CreditsClient
 from openrouter_credits.ledger import Location, NewerLedger, NotALedger, open_ledger, sync
@@ -19,29 +20,9 @@ from openrouter_credits.ledger._nano import NANO
 from openrouter_credits.ledger._reports import breakdown, day_totals, months
 from openrouter_credits.ledger._schema import SCHEMA_VERSION, migrate
 from openrouter_credits.ledger._store import Day, Row, record_days
-from openrouter_credits.testing import MockOpenRouter, MockServer
+from openrouter_credits.testing import MockServer
 
-NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
 TODAY = NOW.date()
-
-
-class Clock:
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
-@pytest.fixture(scope="module")
-def clock() -> Clock:
-    return Clock(NOW)
-
-
-@pytest.fixture(scope="module")
-def server(clock: Clock) -> Iterator[MockServer]:
-    with MockServer(MockOpenRouter(clock=clock)) as running:
-        yield running
 
 
 @pytest.fixture
@@ -129,21 +110,16 @@ def test_each_keys_day_from_its_snapshots(mock: MockServer, location: Location, 
 
 
 def test_writers_at_once_never_double_count(mock: MockServer, location: Location) -> None:
-    """Four processes' worth of writers (each its own connection) syncing the same answers at once
-    leave exactly what one sync leaves."""
-    _sync(mock, location, NOW)
-    with open_ledger(location) as ledger:
-        expected = ledger.query(
-            "SELECT source, breakdown, COUNT(*), SUM(usage_nano) FROM spend GROUP BY 1, 2 ORDER BY 1, 2"
-        )
+    """Four writers (each its own connection, as four processes) syncing the same answers into a new
+    ledger at once (creating it, naming the same models and keys) leave what one sync leaves; a
+    sync after them changes nothing."""
     start = threading.Barrier(4)
     failures: list[BaseException] = []
 
     def writer() -> None:
         try:
             start.wait(timeout=10)
-            for _ in range(2):
-                _sync(mock, location, NOW)
+            _sync(mock, location, NOW)
         except BaseException as error:
             failures.append(error)
 
@@ -153,13 +129,18 @@ def test_writers_at_once_never_double_count(mock: MockServer, location: Location
     for thread in threads:
         thread.join(timeout=60)
     assert failures == []
+    totals = "SELECT source, breakdown, COUNT(*), SUM(usage_nano) FROM spend GROUP BY 1, 2 ORDER BY 1, 2"
     with open_ledger(location) as ledger:
-        again = ledger.query(
-            "SELECT source, breakdown, COUNT(*), SUM(usage_nano) FROM spend GROUP BY 1, 2 ORDER BY 1, 2"
-        )
-        snapshots = ledger.query("SELECT COUNT(*) FROM key_snapshots")[0][0]
-    assert again == expected
-    assert snapshots == 2  # one an hour per key
+        assert ledger.query(totals) == [
+            ("activity", "model+provider+endpoint", 4, 3_550_000_000),
+            ("key-snapshots", "key", 2, 1_000_000_000),
+        ]
+        assert ledger.query("SELECT COUNT(*) FROM key_snapshots") == [(2,)]  # one an hour per key
+        assert ledger.query("SELECT COUNT(*) FROM facets") == [(3,)]  # one model, provider, endpoint; 2 keys
+        held = ledger.query(totals)
+    _sync(mock, location, NOW)
+    with open_ledger(location) as ledger:
+        assert ledger.query(totals) == held
 
 
 def test_an_older_ledger_opens_and_a_newer_one_is_refused(location: Location) -> None:

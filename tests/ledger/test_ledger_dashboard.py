@@ -10,7 +10,8 @@ import re
 
 import psycopg
 import pytest
-from test_ledger import NOW, _sync, clock, mock, server  # noqa: F401 - the mock's fixtures
+from ledger_mock import NOW
+from test_ledger import _sync, mock  # noqa: F401 - the mock's fixture
 
 from helpers import ROOT
 from openrouter_credits.ledger import Location, open_ledger

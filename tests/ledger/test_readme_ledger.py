@@ -16,6 +16,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from ledger_mock import Clock
+
 from openrouter_credits.cli._main import main
 from openrouter_credits.testing import MockOpenRouter, MockServer
 
@@ -59,17 +61,18 @@ def run(argv: list[str], now: dt.datetime) -> str:
     return out.getvalue()
 
 
-def session(lines: list[str], folder: Path) -> str:
+def session(lines: list[str], folder: Path, server: MockServer, clock: Clock) -> str:
     """Each command of ``lines`` (``openrouter-credits ...``, optionally ``| head -N``) run against the
-    default mock a day after its first sync, with what it prints."""
-    moment = [FIRST_SYNC]
-    with MockServer(MockOpenRouter(clock=lambda: moment[0])) as server, environment({
+    default mock (``server``, on ``clock``) a day after its first sync, with what it prints."""
+    server.app.reset()
+    clock.now = FIRST_SYNC
+    with environment({
         "OPENROUTER_API_KEY": server.app.provisioning_key,
         "OPENROUTER_BASE_URL": server.base_url,
         "XDG_DATA_HOME": str(folder),
     }):  # fmt: skip
         run(["sync", "--quiet"], FIRST_SYNC)
-        moment[0] = NOW
+        clock.now = NOW
         shown = []
         for line in lines:
             command, _, head = line.partition(" | head -")
@@ -81,11 +84,12 @@ def session(lines: list[str], folder: Path) -> str:
     return "".join(shown)
 
 
-def test_the_readme_session_is_what_the_command_prints(tmp_path: Path) -> None:
+def test_the_readme_session_is_what_the_command_prints(tmp_path: Path, server: MockServer, clock: Clock) -> None:
     shown = session_in_readme()
-    assert session(commands(shown), tmp_path) == shown
+    assert session(commands(shown), tmp_path, server, clock) == shown
 
 
 if __name__ == "__main__":
-    with tempfile.TemporaryDirectory() as folder:
-        sys.stdout.write(session(commands(session_in_readme()), Path(folder)))
+    time = Clock(FIRST_SYNC)
+    with tempfile.TemporaryDirectory() as folder, MockServer(MockOpenRouter(clock=time)) as mock:
+        sys.stdout.write(session(commands(session_in_readme()), Path(folder), mock, time))
