@@ -64,7 +64,12 @@ def pg_url(pg_server: str) -> Iterator[str]:
         conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+#: The tests on the real PostgreSQL run on one xdist worker (make test's --dist loadgroup), which starts
+#: the server once while the other worker goes on with other tests.
+ON_POSTGRESQL = pytest.mark.xdist_group("postgresql")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=ON_POSTGRESQL)])
 def location(request: pytest.FixtureRequest, tmp_path: Path) -> Location:
     """Each ledger test runs on SQLite and on the real PostgreSQL."""
     if request.param == "sqlite":

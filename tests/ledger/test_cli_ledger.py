@@ -108,6 +108,7 @@ def test_the_views_this_month_line_only_with_a_ledger(
     assert after.splitlines()[-1] == "This month      $4.35  (so far; $5.55 at this pace by 30 Nov)"
 
 
+@pytest.mark.xdist_group("postgresql")  # with the other tests on PostgreSQL (conftest)
 def test_ledger_faults_exit_with_their_status(env: Path, capsys: pytest.CaptureFixture[str], pg_server: str) -> None:
     """No ledger yet: 8; not a ledger: 7; PostgreSQL down: 8; PostgreSQL refusing the login: 7; a
     password on the command line: 2. Each one sentence, never a password."""
