@@ -1,12 +1,14 @@
 """serve --ledger: the exporter writes each poll's answers to the ledger (in process, in virtual time,
 against the live mock): /credits, every key's usage and /activity land as the mock gave them; polls
-again, a restart and a new day count nothing twice; a ledger that cannot be written costs no poll."""
+again, a restart and a new day count nothing twice; a ledger that cannot be written costs no poll.
+The status page shows the ledger's 12 months and how its sources agreed over the last 30 days."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from conftest import MANAGEMENT, Clock, MakeExporter
 from openrouter_credits._apps.config_file import KeySpec
 from openrouter_credits._logging import EXPORTER_LOGGER
 from openrouter_credits.exporter._ledger_hook import LedgerWriter
+from openrouter_credits.exporter._page import KeyView, LedgerView, MonthSpend, Snapshot, render_page
 from openrouter_credits.ledger import Location, open_ledger
 from openrouter_credits.ledger._reports import breakdown
 from openrouter_credits.testing import MockServer, activity_row
@@ -137,3 +140,59 @@ def test_a_ledger_that_cannot_be_written_costs_no_poll(
     assert said[0].startswith("Key acct: the ledger was not written (ledger_unavailable): Cannot record /credits")
     assert said[1] == "Key acct: the ledger is written again"
     assert MANAGEMENT not in caplog.text
+
+
+def test_the_page_shows_the_ledgers_months_and_agreement() -> None:
+    """A bar a month with its dollars in its title; a month not in the ledger marked as such, never
+    $0; this month so far; the days the sources agree on and those they do not."""
+    months = [MonthSpend(dt.date(2025, 11 + n, 1) if n < 2 else dt.date(2026, n - 1, 1), 10.0 * n) for n in range(12)]
+    months[0] = MonthSpend(dt.date(2025, 11, 1), None)
+    months[1] = MonthSpend(dt.date(2025, 12, 1), 4.5, gaps=3)
+    view = LedgerView(
+        (*months, MonthSpend(dt.date(2026, 11, 1), 42.25, current=True)),
+        dt.date(2026, 10, 31),
+        dt.date(2026, 11, 29),
+        compared=27,
+        differing=(dt.date(2026, 11, 2), dt.date(2026, 11, 9)),
+        single=2,
+        gaps=1,
+    )
+    at = dt.datetime(2026, 11, 30, 12, tzinfo=dt.UTC)
+    page = render_page(Snapshot(at, (KeyView("acct", "ok"),), ledger=view)).decode()
+    section = page[page.index('<section id="ledger">') :]
+    assert len(re.findall(r'<rect class="(bar|none)"', section)) == 13
+    assert "<title>2025-11: not in the ledger</title>" in section
+    assert "<title>2025-12: $4.50 (3 days missing)</title>" in section
+    assert "<title>2026-10: $110.00</title>" in section
+    assert "<title>2026-11: $42.25 (so far)</title>" in section
+    assert (
+        "The sources agree on 25 of the 27 days two or more of them cover, from 2026-10-31 to 2026-11-29; they "
+        "differ by more than 1 % or $0.01 on 2026-11-02, 2026-11-09 (report --reconcile says why); 2 covered by "
+        "one source, 1 by none (gaps)."
+    ) in section
+    unreadable = render_page(Snapshot(at, (), ledger=LedgerView(unreadable="ledger_unavailable"))).decode()
+    assert "The ledger could not be read (ledger_unavailable): see the log." in unreadable
+
+
+def test_the_page_reads_the_ledger_serve_writes(
+    mock: MockServer, exporter: MakeExporter, clock: Clock, tmp_path: Path
+) -> None:
+    """After a poll, the page has the ledger's 13 months, this one so far, and the agreement line."""
+    mock.app.set_keys(KEYS)
+    writer = LedgerWriter(open_ledger(Location(path=tmp_path / "ledger.sqlite3")))
+
+    async def scenario() -> str:
+        watcher = exporter(SPEC, ledger=writer)
+        try:
+            await watcher.poll("acct")
+            return watcher.route("GET", "/")[1].decode()
+        finally:
+            await watcher.aclose()
+            writer.close()
+
+    page = asyncio.run(scenario())
+    section = page[page.index('<section id="ledger">') :]
+    assert len(re.findall(r'<rect class="(bar|none)"', section)) == 13
+    month = dt.datetime.fromtimestamp(clock.now, dt.UTC).strftime("%Y-%m")
+    assert re.search(rf"<title>{month}: \$[0-9.,]+ \(so far", section)
+    assert '<p class="agreement">' in section

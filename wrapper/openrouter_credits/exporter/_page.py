@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from .._api_key import ApiKey
     from ._poll import KeyState
 
-__all__ = ["KeyView", "OwnKey", "Snapshot", "render_page", "snapshot_of"]
+__all__ = ["KeyView", "LedgerView", "MonthSpend", "OwnKey", "Snapshot", "render_page", "snapshot_of"]
 
 logger = logging.getLogger(EXPORTER_LOGGER)
 T = TypeVar("T")
@@ -133,10 +133,40 @@ class ModelSpend:
 
 
 @attrs.frozen
+class MonthSpend:
+    """One month's spend in the ledger: ``usage`` None when no day of it is in the ledger (never $0),
+    ``gaps`` its days no source covered, ``current`` this month (so far)."""
+
+    month: dt.date
+    usage: float | None
+    gaps: int = 0
+    current: bool = False
+
+
+@attrs.frozen
+class LedgerView:
+    """The ledger's part of the page (``serve --ledger``): the last 12 months and this one, oldest
+    first; and over the days from ``start`` to ``end``, how its sources agreed: ``compared`` the days
+    that two sources or more cover, ``differing`` those whose figures differ by more than 1 % or $0.01,
+    ``single`` the days one source alone covers, ``gaps`` the days none does. ``unreadable``: the kind
+    of failure when the ledger could not be read (the rest is then empty)."""
+
+    months: tuple[MonthSpend, ...] = ()
+    start: dt.date | None = None
+    end: dt.date | None = None
+    compared: int = 0
+    differing: tuple[dt.date, ...] = ()
+    single: int = 0
+    gaps: int = 0
+    unreadable: str | None = None
+
+
+@attrs.frozen
 class Snapshot:
     """What the page shows, at ``at`` (an aware UTC time): the watched keys, in the file's order; the
-    discovered keys as (watched key, listed key); the spend per model as (watched key, model spend).
-    The last two are empty when no key discovers."""
+    discovered keys as (watched key, listed key); the spend per model as (watched key, model spend);
+    the ledger's months and agreement. The last three are empty when no key discovers or no ledger
+    is written."""
 
     at: dt.datetime
     keys: tuple[KeyView, ...]
@@ -144,6 +174,7 @@ class Snapshot:
     models: tuple[tuple[str, ModelSpend], ...] = ()
     #: (watched key, why) for each discovering key whose listing holds only the default workspace's keys.
     default_only: tuple[tuple[str, str], ...] = ()
+    ledger: LedgerView | None = None
 
 
 def _view(name: str, state: KeyState, now: dt.datetime) -> KeyView:
@@ -216,9 +247,12 @@ def _each(items: Iterable[tuple[str, KeyState]], make: Callable[[str, KeyState],
     return made
 
 
-def snapshot_of(states: Mapping[str, KeyState], at: float, *, unrendered: Collection[str] = ()) -> Snapshot:
+def snapshot_of(
+    states: Mapping[str, KeyState], at: float, *, unrendered: Collection[str] = (), ledger: LedgerView | None = None
+) -> Snapshot:
     """The page's data from the exporter's states at ``at`` (seconds since the epoch); the keys
-    whose metrics could not be rendered (``unrendered``) show as failing."""
+    whose metrics could not be rendered (``unrendered``) show as failing; the ledger's view as its
+    writer last read it."""
     now = dt.datetime.fromtimestamp(at, dt.UTC)
     views = []
     for name, state in states.items():
@@ -237,7 +271,7 @@ def snapshot_of(states: Mapping[str, KeyState], at: float, *, unrendered: Collec
         for name, state in states.items()
         if state.listed is not None and not getattr(state.listed, "complete", True)
     ]
-    return Snapshot(now, tuple(views), tuple(listed), tuple(models), tuple(default_only))
+    return Snapshot(now, tuple(views), tuple(listed), tuple(models), tuple(default_only), ledger)
 
 
 def _listed(key: ApiKey) -> ListedKey:
@@ -267,7 +301,7 @@ h2{font-size:1.15em;margin:.2em 0}.state{font-size:.8em;padding:.1em .5em;border
 .starting,.unchecked{background:#e4e7ea;color:#3c434a}.note{margin:.3em 0;color:#646970;font-size:.9em}
 dl{display:grid;grid-template-columns:repeat(4,max-content);gap:0 1.5em;margin:.5em 0}dt{color:#646970}
 dd{margin:0;font-size:1.2em;font-variant-numeric:tabular-nums}.reason{margin:.3em 0;color:#50575e}
-rect.bar{fill:#3b82c4}rect.bar:hover{fill:#1d5a91}svg text{font-size:11px;fill:#646970}
+rect.bar{fill:#3b82c4}rect.bar:hover{fill:#1d5a91}rect.none{fill:#a7aaad}svg text{font-size:11px;fill:#646970}
 table{border-collapse:collapse;margin:.5em 0}th,td{padding:.2em .8em;text-align:left}
 td.name{max-width:30em;overflow-wrap:anywhere}
 td.n{text-align:right;font-variant-numeric:tabular-nums}tr:nth-child(even){background:#f6f7f7}
@@ -421,6 +455,72 @@ def _top_models(models: Iterable[tuple[str, ModelSpend]]) -> str:
     )
 
 
+MONTH_STEP = 40  # px a month: 13 months in 520 px
+
+
+def _month_bar(index: int, month: MonthSpend, top: float) -> str:
+    """One month's bar, its dollars in its title; a month not in the ledger a grey line, never $0."""
+    label = month.month.strftime("%Y-%m")
+    x = index * MONTH_STEP
+    if month.usage is None:
+        return (
+            f'<rect class="none" x="{x}" y="{_PLOT - 1}" width="{MONTH_STEP - 4}" height="1">'
+            f"<title>{label}: not in the ledger</title></rect>"
+        )
+    notes = ["so far"] if month.current else []
+    if month.gaps:
+        notes.append(f"{month.gaps} day{'s' if month.gaps != 1 else ''} missing")
+    said = f" ({', '.join(notes)})" if notes else ""
+    height = _PLOT * month.usage / top if top > 0 and month.usage > 0 else 0.0
+    return (
+        f'<rect class="bar" x="{x}" y="{_PLOT - height:.1f}" width="{MONTH_STEP - 4}" height="{height:.1f}">'
+        f"<title>{label}: {_dollars(month.usage)}{said}</title></rect>"
+    )
+
+
+def _ledger(view: LedgerView | None) -> str:
+    """The ledger's months as a bar chart (a month not in the ledger is marked, never drawn as $0), and
+    how its sources agreed over the last 30 days."""
+    if view is None:
+        return ""
+    if view.unreadable is not None:
+        return (
+            '<section id="ledger"><h2>The ledger</h2><p class="reason">The ledger could not be read '
+            f"({_text(view.unreadable)}): see the log.</p></section>"
+        )
+    top = max([month.usage or 0.0 for month in view.months], default=0.0)
+    width = MONTH_STEP * len(view.months)
+    first, last = (view.months[0].month, view.months[-1].month) if view.months else (None, None)
+    chart = (
+        f'<svg class="chart" role="img" width="{width}" height="{CHART_HEIGHT}" viewBox="0 0 {width} {CHART_HEIGHT}" '
+        f'xmlns="http://www.w3.org/2000/svg"><desc>Spend per month, the largest {_dollars(top)}</desc>'
+        + "".join([_month_bar(index, month, top) for index, month in enumerate(view.months)])
+        + (f'<text x="0" y="{CHART_HEIGHT - 2}">{first:%Y-%m}</text><text x="{width}" y="{CHART_HEIGHT - 2}" '
+           f'text-anchor="end">{last:%Y-%m}</text>' if first and last else "")
+        + "</svg>"
+    )  # fmt: skip
+    parts = [f'<section id="ledger"><h2>The ledger: the last 12 months and this one</h2>{chart}']
+    if view.start is not None and view.end is not None:
+        period = f"from {view.start.isoformat()} to {view.end.isoformat()}"
+        if view.compared:
+            agreed = view.compared - len(view.differing)
+            text = f"The sources agree on {agreed} of the {view.compared} days two or more of them cover, {period}"
+            if view.differing:
+                shown = ", ".join(day.isoformat() for day in view.differing[:5])
+                more = f" and {len(view.differing) - 5} more" if len(view.differing) > 5 else ""
+                text += f"; they differ by more than 1 % or $0.01 on {shown}{more} (report --reconcile says why)"
+        else:
+            text = f"No day {period} is covered by two sources, to compare"
+        extra = []
+        if view.single:
+            extra.append(f"{view.single} covered by one source")
+        if view.gaps:
+            extra.append(f"{view.gaps} by none (gaps)")
+        parts.append(f'<p class="agreement">{text}{"; " + ", ".join(extra) if extra else ""}.</p>')
+    parts.append("</section>")
+    return "".join(parts)
+
+
 def _section(render: Callable[[], str], what: str) -> bytes:
     """One section as UTF-8; one that cannot be rendered is logged and says so, the others show."""
     try:
@@ -451,4 +551,5 @@ def render_page(snapshot: Snapshot) -> bytes:
         _section(functools.partial(_default_only, snapshot.default_only), "the note on the default workspace")
     )
     sections.append(_section(functools.partial(_top_models, snapshot.models), "the top models"))
+    sections.append(_section(functools.partial(_ledger, snapshot.ledger), "the ledger"))
     return b"".join([head.encode(), *sections, b"</body></html>"])
