@@ -9,6 +9,9 @@ that writing the same answer twice, or two processes writing at once, never coun
   and so far today (not complete).
 - ``record_days``: a source's rows for whole days (``activity``, ``analytics``): each day's rows
   replaced by the new answer's, unless the day is complete in the ledger and the answer's is not.
+  The rows are stored as integers: the (source, breakdown) and each row's strings are looked up in
+  ``series`` and ``facets`` (added when new; their ids remembered on the connection), so that a
+  backfill of millions of rows writes each name and key hash once.
 """
 
 from __future__ import annotations
