@@ -1,7 +1,8 @@
 """The ledger's figures (make bench): a year of a 1,000-key account with 20 models, synthetic, into
 SQLite. Prints backfill ingest (rows/s), report --month by key and model, the 12-month report, an
-incremental daily sync's CPU, the size on disk per million rows, and the analytics queries a 365-day
-backfill needs with their wall time at the documented 64 a minute.
+incremental daily sync's CPU, the size on disk per million rows, what a day of serve's hourly
+listings of the keys adds, and the analytics queries a 365-day backfill needs with their wall time
+at the documented 64 a minute.
 
 Each time is given as elapsed (wall) and as this process's CPU: on a machine others share, the
 CPU time says what the code costs, the elapsed time what a user waited."""
@@ -45,6 +46,34 @@ def median_ms(run, repeat: int = 5) -> str:  # type: ignore[no-untyped-def]
         elapsed.append((time.perf_counter() - start) * 1000)
         cpu.append((time.process_time() - started) * 1000)
     return f"{statistics.median(elapsed):.1f} ms ({statistics.median(cpu):.1f} ms of CPU)"
+
+
+def snapshot_growth(figures: list[KeyFigures], spending: int = 100) -> str:
+    """What a day of serve's listings of the 1,000 keys adds (a listing a minute, the first of each
+    hour kept), a tenth of the keys spending each hour: rows and bytes, and a year of it."""
+    folder = Path(tempfile.mkdtemp(prefix="ledger-bench-"))
+    path = folder / "ledger.sqlite3"
+    with open_ledger(Location(path=path)) as ledger:
+        ledger.record_keys(figures, NOW - dt.timedelta(days=1))
+        ledger.query("PRAGMA wal_checkpoint(TRUNCATE)")
+        before = path.stat().st_size
+        listed = list(figures)
+        for hour in range(24):
+            start = hour * spending % len(listed)
+            for k in range(start, start + spending):
+                listed[k] = listed[k]._replace(usage=listed[k].usage + 0.01, usage_daily=listed[k].usage_daily + 0.01)
+            ledger.record_keys(listed, NOW + dt.timedelta(hours=hour, minutes=1))
+        rows = ledger.query("SELECT COUNT(*) FROM key_snapshots")[0][0] - len(figures)
+        ledger.query("PRAGMA wal_checkpoint(TRUNCATE)")
+    grown = path.stat().st_size - before
+    for p in folder.iterdir():
+        p.unlink()
+    folder.rmdir()
+    return (
+        f"a day of hourly listings of {len(figures):,} keys, {spending} spending each hour: {rows:,} snapshots, "
+        f"{grown / 2**20:.2f} MiB with the keys' marks and spend ({grown * 365 / 2**30:.2f} GiB a year; schema 2 "
+        f"kept every key's every hour, 24,000 snapshots, 5.0 MiB a day)"
+    )
 
 
 def main() -> None:
@@ -102,6 +131,7 @@ def main() -> None:
         f"size on disk: {size / 2**20:,.0f} MiB for {rows:,} rows: "
         f"{size / 2**20 / (rows / 1e6):.0f} MiB per million rows (schema 2, before interning: 175)"
     )
+    print(f"serve's listings: {snapshot_growth(figures)}")
     queries = 1 + sum(len(plan_windows(days, rows_per_day_guess(family, KEYS) * 1.25)) for family in ANALYTICS_FAMILIES)
     print(f"analytics backfill of 365 days, {KEYS:,} keys: {queries} queries (with /analytics/meta), "
           f"{queries / ANALYTICS_PER_MINUTE:.1f} min at {ANALYTICS_PER_MINUTE} a minute")  # fmt: skip

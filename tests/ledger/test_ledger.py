@@ -19,7 +19,7 @@ from openrouter_credits.ledger._db import connect
 from openrouter_credits.ledger._nano import NANO
 from openrouter_credits.ledger._reports import breakdown, day_totals, months
 from openrouter_credits.ledger._schema import SCHEMA_VERSION, migrate
-from openrouter_credits.ledger._store import Day, Row, record_days
+from openrouter_credits.ledger._store import Day, KeyFigures, Row, record_days
 from openrouter_credits.testing import MockServer
 
 TODAY = NOW.date()
@@ -152,6 +152,27 @@ def test_an_older_ledger_opens_and_a_newer_one_is_refused(location: Location) ->
             "INSERT INTO credits_snapshots (hour, taken_at, total_credits_nano, total_usage_nano) "
             "VALUES ('2026-11-01T00', '2026-11-01T00:00:00Z', 25000000000, 7500000000)"
         )
+        tx.execute(
+            "INSERT INTO keys (key_hash, name, label, workspace_id, created_day, disabled, first_seen, last_seen) "
+            "VALUES (?, 'ci', '', 'ws-1', NULL, 0, '2026-11-21T06:00:00Z', '2026-11-21T06:00:00Z')",
+            ("a" * 64,),
+        )
+        tx.executemany(  # two keys named ci: analytics' rows of that name are ambiguous
+            "INSERT INTO key_names (key_hash, name, first_seen, last_seen) "
+            "VALUES (?, 'ci', '2026-11-21T06:00:00Z', '2026-11-21T06:00:00Z')",
+            [("a" * 64,), ("c" * 64,)],
+        )
+        tx.execute(
+            "INSERT INTO key_snapshots (key_hash, hour, taken_at, name, workspace_id, usage_nano, usage_daily_nano, "
+            "byok_nano, byok_daily_nano, disabled) VALUES (?, '2026-11-21T06', '2026-11-21T06:00:00Z', 'ci', "
+            "'ws-1', 10000000000, 750000000, NULL, NULL, 0)",
+            ("a" * 64,),
+        )
+        tx.execute(
+            "INSERT INTO key_marks (key_hash, day, usage_nano, byok_nano, taken_at) "
+            "VALUES (?, '2026-11-21', 9250000000, NULL, '2026-11-21T06:00:00Z')",
+            ("a" * 64,),
+        )
     db.close()
     with open_ledger(location) as ledger:
         assert ledger.query("SELECT value FROM ledger_meta WHERE name = 'schema_version'") == [(str(SCHEMA_VERSION),)]
@@ -194,6 +215,27 @@ def _v2_ledger(location: Location) -> None:
             "INSERT INTO credits_snapshots (hour, taken_at, total_credits_nano, total_usage_nano) "
             "VALUES ('2026-11-01T00', '2026-11-01T00:00:00Z', 25000000000, 7500000000)"
         )
+        tx.execute(
+            "INSERT INTO keys (key_hash, name, label, workspace_id, created_day, disabled, first_seen, last_seen) "
+            "VALUES (?, 'ci', '', 'ws-1', NULL, 0, '2026-11-21T06:00:00Z', '2026-11-21T06:00:00Z')",
+            ("a" * 64,),
+        )
+        tx.executemany(  # two keys named ci: analytics' rows of that name are ambiguous
+            "INSERT INTO key_names (key_hash, name, first_seen, last_seen) "
+            "VALUES (?, 'ci', '2026-11-21T06:00:00Z', '2026-11-21T06:00:00Z')",
+            [("a" * 64,), ("c" * 64,)],
+        )
+        tx.execute(
+            "INSERT INTO key_snapshots (key_hash, hour, taken_at, name, workspace_id, usage_nano, usage_daily_nano, "
+            "byok_nano, byok_daily_nano, disabled) VALUES (?, '2026-11-21T06', '2026-11-21T06:00:00Z', 'ci', "
+            "'ws-1', 10000000000, 750000000, NULL, NULL, 0)",
+            ("a" * 64,),
+        )
+        tx.execute(
+            "INSERT INTO key_marks (key_hash, day, usage_nano, byok_nano, taken_at) "
+            "VALUES (?, '2026-11-21', 9250000000, NULL, '2026-11-21T06:00:00Z')",
+            ("a" * 64,),
+        )
     db.close()
 
 
@@ -212,7 +254,8 @@ def _text(row: tuple[object, ...]) -> tuple[object, ...]:
 def test_a_schema_2_ledger_is_carried_forward(location: Location) -> None:
     """Schema 2's rows reach schema 3 whole: the view spend shows each as it was (all 16 columns),
     each string is stored once, reports add up to the same dollars, and writing a day again after
-    the migration replaces its rows instead of adding to them."""
+    the migration replaces its rows instead of adding to them; a key's snapshot and mark are kept by
+    its number, and the next listing takes its day's spend from the mark carried forward."""
     _v2_ledger(location)
     with open_ledger(location) as ledger:
         assert ledger.query("SELECT value FROM ledger_meta WHERE name = 'schema_version'") == [(str(SCHEMA_VERSION),)]
@@ -221,6 +264,10 @@ def test_a_schema_2_ledger_is_carried_forward(location: Location) -> None:
         assert ledger.query("SELECT COUNT(*) FROM facets") == [(5,)]
         assert ledger.query("SELECT COUNT(*) FROM series") == [(3,)]
         assert ledger.query("SELECT total_usage_nano FROM credits_snapshots") == [(7_500_000_000,)]
+        snapshots = "SELECT r.key_hash, t.hour, t.usage_nano FROM key_snapshots t JOIN key_refs r USING (key_ref)"
+        assert [_text(row) for row in ledger.query(snapshots)] == [("a" * 64, "2026-11-21T06", 10_000_000_000)]
+        marks = "SELECT r.key_hash, t.day, t.usage_nano FROM key_marks t JOIN key_refs r USING (key_ref)"
+        assert [_text(row) for row in ledger.query(marks)] == [("a" * 64, "2026-11-21", 9_250_000_000)]
         lines, _ = breakdown(ledger, dt.date(2026, 11, 19), dt.date(2026, 11, 20), ["key", "model"])
         assert [(line.names, line.usage_nano) for line in lines] == [
             (("(not broken down)", "openai/gpt-4.1"), 1_350_000_000),
@@ -233,6 +280,12 @@ def test_a_schema_2_ledger_is_carried_forward(location: Location) -> None:
             (1, 2_000_000_000)
         ]
         assert ledger.query("SELECT COUNT(*) FROM facets") == [(5,)]
+        listed = KeyFigures("a" * 64, "ci", "", "ws-1", 12.0, 0.5, None, None, False, None)
+        ledger.record_keys([listed], dt.datetime(2026, 11, 22, 6, tzinfo=dt.UTC))
+        lines, _ = breakdown(ledger, dt.date(2026, 11, 21), dt.date(2026, 11, 21), ["key"])
+        assert [(line.names, line.usage_nano, line.sources) for line in lines] == [
+            (("ci",), 2_250_000_000, frozenset({"key-snapshots"}))  # 11.50 at midnight, 9.25 the one before
+        ]
 
 
 def test_a_rolled_back_write_loses_no_later_dollar(tmp_path: Path) -> None:

@@ -19,9 +19,10 @@ The tables (money in whole nano-dollars, ``_nano``: sums are exact integers; day
   schema 2 had them in a table (for Grafana and ad-hoc SQL).
 - ``coverage``: which days each (source, breakdown) has answered for, complete or not, with the
   day's totals: a day a source covered without rows spent $0; a day no source covered is a gap.
-- ``credits_snapshots``, ``key_snapshots``: ``/credits`` and every key's lifetime usage, at most one
-  an hour (the first); ``key_marks``: a key's lifetime usage at 00:00 UTC of a day (its usage minus
-  its ``usage_daily`` at any time that day); ``keys``, ``key_names``, ``workspaces``: what was seen.
+- ``credits_snapshots``: ``/credits``, the first of each hour; ``key_snapshots``: every key's lifetime
+  usage, the first of each hour that differs from the key's last snapshot; ``key_marks``: a key's
+  lifetime usage at 00:00 UTC of a day (its usage minus its ``usage_daily`` at any time that day);
+  both by the key's number in ``key_refs``; ``keys``, ``key_names``, ``workspaces``: what was seen.
 - ``daily_spend`` (a view): each day's total from the best source that covered it (for Grafana).
 """
 
@@ -116,7 +117,9 @@ _V2 = [
 
 #: Schema 3: spend's strings interned (``series``, ``facets``), its rows all integers; each day's
 #: completeness and fetch time kept once, in ``coverage`` (schema 2 repeated them on every row, with
-#: the same values); the view ``spend`` shows the rows as schema 2's table held them.
+#: the same values); the view ``spend`` shows the rows as schema 2's table held them. Keys' snapshots
+#: and marks hold a key's number (``key_refs``) instead of its hash; snapshots no longer repeat the
+#: key's name and workspace, which ``key_names`` and ``keys`` hold.
 _V3 = [
     """CREATE TABLE series (
         series_id {serial} PRIMARY KEY, source TEXT NOT NULL, breakdown TEXT NOT NULL,
@@ -144,6 +147,32 @@ _V3 = [
         AND f.endpoint = s.endpoint AND f.workspace = s.workspace AND f.key_hash = s.key_hash
         AND f.key_match = s.key_match""",
     "DROP TABLE spend",
+    # Keys by number: a snapshot an hour or a mark a day of a thousand keys is millions of rows.
+    """CREATE TABLE key_refs (key_ref {serial} PRIMARY KEY, key_hash TEXT NOT NULL UNIQUE)""",
+    """INSERT INTO key_refs (key_hash)
+    SELECT key_hash FROM keys UNION SELECT key_hash FROM key_snapshots UNION SELECT key_hash FROM key_marks
+    ORDER BY 1""",
+    """CREATE TABLE key_snapshots_by_ref (
+        key_ref INTEGER NOT NULL, hour TEXT NOT NULL, taken_at {time} NOT NULL, usage_nano {int} NOT NULL,
+        usage_daily_nano {int} NOT NULL, byok_nano {int}, byok_daily_nano {int}, disabled {int} NOT NULL,
+        PRIMARY KEY (key_ref, hour)
+    ){norowid}""",
+    """INSERT INTO key_snapshots_by_ref
+    SELECT r.key_ref, s.hour, s.taken_at, s.usage_nano, s.usage_daily_nano, s.byok_nano, s.byok_daily_nano,
+        s.disabled
+    FROM key_snapshots s JOIN key_refs r ON r.key_hash = s.key_hash""",
+    "DROP TABLE key_snapshots",
+    "ALTER TABLE key_snapshots_by_ref RENAME TO key_snapshots",
+    """CREATE TABLE key_marks_by_ref (
+        key_ref INTEGER NOT NULL, day {date} NOT NULL, usage_nano {int} NOT NULL, byok_nano {int},
+        taken_at {time} NOT NULL,
+        PRIMARY KEY (key_ref, day)
+    ){norowid}""",
+    """INSERT INTO key_marks_by_ref
+    SELECT r.key_ref, m.day, m.usage_nano, m.byok_nano, m.taken_at FROM key_marks m JOIN key_refs r
+    ON r.key_hash = m.key_hash""",
+    "DROP TABLE key_marks",
+    "ALTER TABLE key_marks_by_ref RENAME TO key_marks",
     """CREATE VIEW spend AS
     SELECT se.source, se.breakdown, s.day, f.key_id, f.model, f.provider, f.endpoint, f.workspace, f.key_hash,
         f.key_match, s.usage_nano, s.byok_nano, s.requests, s.tokens, c.complete, c.fetched_at

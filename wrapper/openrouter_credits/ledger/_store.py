@@ -89,35 +89,60 @@ def series_id(tx: Transaction, source: str, breakdown: str) -> int:
 Facet = tuple[str, str, str, str, str, str, str]
 
 
-def facet_ids(tx: Transaction, wanted: Iterable[Facet]) -> dict[Facet, int]:
-    """The ids of facets (key_id, model, provider, endpoint, workspace, key_hash, key_match), the
-    ones not in ``facets`` yet added. Ids are remembered on the connection: a facet never changes
-    its id, and every write holds the writer lock, so ids above the highest one known are the only
-    ones another process can have added since."""
-    known: dict[Facet, int] = tx.memo.setdefault("facets", {})
+class _Interned(NamedTuple):
+    """A table of strings stored once, each row's id an integer the other tables hold."""
+
+    insert: str
+    select_after: str  # the rows whose id is above ``?``, id first, in order
+
+
+_INTERNED = {
+    "facets": _Interned(
+        "INSERT INTO facets (key_id, model, provider, endpoint, workspace, key_hash, key_match) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        "SELECT facet_id, key_id, model, provider, endpoint, workspace, key_hash, key_match FROM facets "
+        "WHERE facet_id > ? ORDER BY facet_id",
+    ),
+    "key_refs": _Interned(
+        "INSERT INTO key_refs (key_hash) VALUES (?) ON CONFLICT DO NOTHING",
+        "SELECT key_ref, key_hash FROM key_refs WHERE key_ref > ? ORDER BY key_ref",
+    ),
+}
+
+
+def _interned(tx: Transaction, table: str, wanted: Iterable[tuple[str, ...]]) -> dict[tuple[str, ...], int]:
+    """The ids of ``wanted`` (tuples of a row's strings) in ``table``, the ones not in it yet added.
+    Ids are remembered on the connection: a row never changes its id, and every write holds the
+    writer lock, so ids above the highest one known are the only ones another process can have
+    added since."""
+    known: dict[tuple[str, ...], int] = tx.memo.setdefault(table, {})
     missing = set(wanted) - known.keys()
     if missing:
-        _load_facets(tx, known)
-        new = sorted(facet for facet in missing if facet not in known)
+        _load(tx, table, known)
+        new = sorted(row for row in missing if row not in known)
         if new:
-            tx.executemany(
-                "INSERT INTO facets (key_id, model, provider, endpoint, workspace, key_hash, key_match) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                new,
-            )
-            _load_facets(tx, known)
+            tx.executemany(_INTERNED[table].insert, new)
+            _load(tx, table, known)
     return known
 
 
-def _load_facets(tx: Transaction, known: dict[Facet, int]) -> None:
-    highest = tx.memo.get("facets_max", 0)
-    for row in tx.query(
-        "SELECT facet_id, key_id, model, provider, endpoint, workspace, key_hash, key_match FROM facets "
-        "WHERE facet_id > ? ORDER BY facet_id",
-        (highest,),
-    ):
-        known[tuple(str(value) for value in row[1:])] = highest = int(row[0])  # type: ignore[index]
-    tx.memo["facets_max"] = highest
+def _load(tx: Transaction, table: str, known: dict[tuple[str, ...], int]) -> None:
+    highest = tx.memo.get(f"{table} above", 0)
+    for row in tx.query(_INTERNED[table].select_after, (highest,)):
+        known[tuple(str(value) for value in row[1:])] = highest = int(row[0])
+    tx.memo[f"{table} above"] = highest
+
+
+def facet_ids(tx: Transaction, wanted: Iterable[Facet]) -> Mapping[Facet, int]:
+    """The ids of facets (key_id, model, provider, endpoint, workspace, key_hash, key_match)."""
+    return _interned(tx, "facets", wanted)  # type: ignore[return-value]
+
+
+def key_refs(tx: Transaction, hashes: Iterable[str]) -> dict[str, int]:
+    """The ids of key hashes (``key_refs``), for the tables that hold a row per key and hour or day."""
+    wanted = [(key_hash,) for key_hash in hashes]
+    known = _interned(tx, "key_refs", wanted)
+    return {key_hash: known[(key_hash,)] for (key_hash,) in wanted}
 
 
 #: A Row's facet: (key_id, model, provider, endpoint, workspace, key_hash, key_match).
@@ -270,41 +295,54 @@ def record_keys(tx: Transaction, keys: Sequence[KeyFigures], taken_at: dt.dateti
         "ON CONFLICT (key_hash, name) DO UPDATE SET last_seen = excluded.last_seen",
         [(k.key_hash, k.name, when, when) for k in keys],
     )
+    refs = key_refs(tx, [k.key_hash for k in keys])
     figures = [
         (k, to_nano(k.usage), to_nano(k.usage_daily), None if k.byok is None else to_nano(k.byok),
          None if k.byok_daily is None else to_nano(k.byok_daily))
         for k in keys
     ]  # fmt: skip
+    # A key's snapshot: the first of each hour whose figures differ from its last one (a key that
+    # spends nothing adds no row, however often it is listed).
+    last = {
+        int(ref): (str(held_hour), tuple(values))
+        for ref, held_hour, *values in tx.query(
+            "SELECT s.key_ref, s.hour, s.usage_nano, s.usage_daily_nano, s.byok_nano, s.byok_daily_nano, s.disabled "
+            "FROM key_refs r JOIN key_snapshots s ON s.key_ref = r.key_ref AND s.hour = "
+            "(SELECT MAX(m.hour) FROM key_snapshots m WHERE m.key_ref = r.key_ref)"
+        )
+    }
+    snapshots = []
+    for k, u, ud, b, bd in figures:
+        ref, values = refs[k.key_hash], (u, ud, b, bd, int(k.disabled))
+        held = last.get(ref)
+        if held is None or (held[0] < hour and held[1] != values):
+            snapshots.append((ref, hour, when, *values))
     tx.executemany(
-        "INSERT INTO key_snapshots (key_hash, hour, taken_at, name, workspace_id, usage_nano, usage_daily_nano, "
-        "byok_nano, byok_daily_nano, disabled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (key_hash, hour) DO NOTHING",
-        [
-            (k.key_hash, hour, when, k.name, k.workspace_id, u, ud, b, bd, int(k.disabled))
-            for k, u, ud, b, bd in figures
-        ],
+        "INSERT INTO key_snapshots (key_ref, hour, taken_at, usage_nano, usage_daily_nano, byok_nano, "
+        "byok_daily_nano, disabled) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key_ref, hour) DO NOTHING",
+        snapshots,
     )
     # The day's mark: the lifetime usage at 00:00 UTC. The first snapshot of the day sets it.
     tx.executemany(
-        "INSERT INTO key_marks (key_hash, day, usage_nano, byok_nano, taken_at) VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT (key_hash, day) DO UPDATE SET usage_nano = excluded.usage_nano, byok_nano = excluded.byok_nano, "
+        "INSERT INTO key_marks (key_ref, day, usage_nano, byok_nano, taken_at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (key_ref, day) DO UPDATE SET usage_nano = excluded.usage_nano, byok_nano = excluded.byok_nano, "
         "taken_at = excluded.taken_at WHERE excluded.taken_at < key_marks.taken_at",
         [
-            (k.key_hash, today.isoformat(), u - ud, None if b is None or bd is None else b - bd, when)
+            (refs[k.key_hash], today.isoformat(), u - ud, None if b is None or bd is None else b - bd, when)
             for k, u, ud, b, bd in figures
         ],
     )
-    marks: dict[tuple[str, str], tuple[int, int | None]] = {
-        (str(h), str(d)[:10]): (int(u), None if b is None else int(b))
-        for h, d, u, b in tx.query(
-            "SELECT key_hash, day, usage_nano, byok_nano FROM key_marks WHERE day IN (?, ?)",
+    marks: dict[tuple[int, str], tuple[int, int | None]] = {
+        (int(r), str(d)[:10]): (int(u), None if b is None else int(b))
+        for r, d, u, b in tx.query(
+            "SELECT key_ref, day, usage_nano, byok_nano FROM key_marks WHERE day IN (?, ?)",
             (yesterday.isoformat(), today.isoformat()),
         )
     }
     before: list[Row] = []
     for k, _, _, _, _ in figures:
-        end = marks.get((k.key_hash, today.isoformat()))
-        start = marks.get((k.key_hash, yesterday.isoformat()))
+        end = marks.get((refs[k.key_hash], today.isoformat()))
+        start = marks.get((refs[k.key_hash], yesterday.isoformat()))
         if start is None and k.created == yesterday:
             start = (0, 0)  # created yesterday: nothing before it
         if end is None or start is None:
