@@ -16,17 +16,8 @@ import sys
 import time
 
 from openrouter_credits._activity import DailySpend
-from openrouter_credits.exporter._page import (
-    KeyView,
-    LedgerView,
-    ListedKey,
-    ModelSpend,
-    MonthSpend,
-    Snapshot,
-    _bar,
-    _day_label,
-    render_page,
-)
+from openrouter_credits.exporter._page import KeyView, ListedKey, ModelSpend, Snapshot, _bar, _day_label, render_page
+from openrouter_credits.exporter._page_ledger import LedgerView, MonthSpend
 
 KEYS = 50
 LISTED = 1_000

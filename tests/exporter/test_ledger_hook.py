@@ -18,7 +18,8 @@ from conftest import MANAGEMENT, Clock, MakeExporter
 from openrouter_credits._apps.config_file import KeySpec
 from openrouter_credits._logging import EXPORTER_LOGGER
 from openrouter_credits.exporter._ledger_hook import LedgerWriter
-from openrouter_credits.exporter._page import KeyView, LedgerView, MonthSpend, Snapshot, render_page
+from openrouter_credits.exporter._page import KeyView, Snapshot, render_page
+from openrouter_credits.exporter._page_ledger import LedgerView, MonthSpend
 from openrouter_credits.ledger import Location, open_ledger
 from openrouter_credits.ledger._reports import breakdown
 from openrouter_credits.testing import MockServer, activity_row

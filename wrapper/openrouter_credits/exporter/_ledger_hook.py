@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..ledger import Ledger
-    from ._page import LedgerView
+    from ._page_ledger import LedgerView
 
 __all__ = ["AGREEMENT_DAYS", "LedgerWriter", "ledger_view"]
 
@@ -49,7 +49,7 @@ class LedgerWriter:
                 if self._failing != kind:
                     logger.warning("Key %s: the ledger was not written (%s): %s", name, kind, error)
                 self._failing = kind
-                from ._page import LedgerView
+                from ._page_ledger import LedgerView
 
                 self.view = LedgerView(unreadable=kind)  # the page says so, never the file's path
             else:
@@ -78,7 +78,7 @@ def ledger_view(ledger: Ledger, today: dt.date) -> LedgerView:
     from ..ledger._nano import NANO
     from ..ledger._reconcile import reconcile
     from ..ledger._reports import months
-    from ._page import LedgerView, MonthSpend
+    from ._page_ledger import LedgerView, MonthSpend
 
     found = [
         MonthSpend(
