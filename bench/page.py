@@ -55,7 +55,7 @@ def snapshot(rng: random.Random) -> Snapshot:
     months = tuple(MonthSpend(dt.date(2025 + (10 + n) // 12, (10 + n) % 12 + 1, 1), rng.uniform(100, 900), gaps=n % 3,
                               current=n == 12) for n in range(13))  # fmt: skip
     ledger = LedgerView(months, dt.date(2026, 10, 31), dt.date(2026, 11, 29), 28, (dt.date(2026, 11, 2),), 1, 1)
-    return Snapshot(dt.datetime(2026, 11, 30, 12, tzinfo=dt.UTC), keys, listed, models, ledger)
+    return Snapshot(dt.datetime(2026, 11, 30, 12, tzinfo=dt.UTC), keys, listed, models, ledger=ledger)
 
 
 def timed(data: Snapshot, *, cold: bool) -> tuple[list[float], int]:

@@ -110,9 +110,9 @@ def test_each_keys_day_from_its_snapshots(mock: MockServer, location: Location, 
 
 
 def test_writers_at_once_never_double_count(mock: MockServer, location: Location) -> None:
-    """Four writers (each its own connection, as four processes) syncing the same answers into a new
-    ledger at once (creating it, naming the same models and keys) leave what one sync leaves; a
-    sync after them changes nothing."""
+    """Four writers (each its own connection, as four processes) syncing the same answers, analytics
+    included, into a new ledger at once (creating it, naming the same models and keys) leave what
+    one sync leaves; a sync after them changes nothing."""
     start = threading.Barrier(4)
     failures: list[BaseException] = []
 
@@ -133,10 +133,16 @@ def test_writers_at_once_never_double_count(mock: MockServer, location: Location
     with open_ledger(location) as ledger:
         assert ledger.query(totals) == [
             ("activity", "model+provider+endpoint", 4, 3_550_000_000),
+            ("activity", "workspace+model+provider+endpoint", 4, 3_550_000_000),
+            ("analytics", "key+model", 4, 3_550_000_000),
+            ("analytics", "model", 4, 3_550_000_000),
+            ("analytics", "workspace", 4, 3_550_000_000),
             ("key-snapshots", "key", 2, 1_000_000_000),
         ]
         assert ledger.query("SELECT COUNT(*) FROM key_snapshots") == [(2,)]  # one an hour per key
-        assert ledger.query("SELECT COUNT(*) FROM facets") == [(3,)]  # one model, provider, endpoint; 2 keys
+        # Each once: /activity's model (and with its workspace), analytics' two keys' and its model's
+        # and workspace's rows, the two keys' snapshots.
+        assert ledger.query("SELECT COUNT(*) FROM facets") == [(1 + 1 + 2 + 1 + 1 + 2,)]
         held = ledger.query(totals)
     _sync(mock, location, NOW)
     with open_ledger(location) as ledger:

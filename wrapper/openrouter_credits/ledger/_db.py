@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
@@ -163,7 +164,7 @@ class SQLite(Database):
             # isolation_level=None: the transactions are begun here, explicitly (BEGIN IMMEDIATE to write).
             self._conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False)
             self._conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
-            mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            mode = _journal_mode_wal(self._conn)
             self._conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.Error as exc:
             self.close()
@@ -203,6 +204,24 @@ class SQLite(Database):
                 f"Cannot {doing} at {shown}: another process held it for more than {BUSY_TIMEOUT:g} s. Try again."
             )
         return LedgerUnavailable(f"Cannot {doing} at {shown}: {text}.")
+
+
+#: How long a connection waits between tries to put a new ledger in WAL mode while another does.
+_WAL_RETRY = 0.01
+
+
+def _journal_mode_wal(conn: sqlite3.Connection) -> Any:
+    """Put the file in WAL mode (a no-op once it is). Several processes opening a new ledger at once
+    race to do it, and SQLite answers the losers "database is locked" at once, without its busy
+    timeout: they try again, within the same timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            return conn.execute("PRAGMA journal_mode = WAL").fetchone()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(_WAL_RETRY)
 
 
 class PostgreSQL(Database):

@@ -198,10 +198,12 @@ def _runs(days: Sequence[dt.date]) -> list[tuple[dt.date, dt.date]]:
 
 
 class Names:
-    """Display names: a key's latest name, a workspace's name, by id."""
+    """Display names: a key's latest name, a workspace's name, by id; a model by its id where
+    analytics gave its display name (``model_labels``)."""
 
     def __init__(self, ledger: Ledger) -> None:
         self.keys = {str(h): str(n) for h, n in ledger.query("SELECT key_hash, name FROM keys")}
+        self.models = {str(label): str(model) for label, model in ledger.query("SELECT label, model FROM model_labels")}
         self.workspaces = {str(w): str(n) for w, n in ledger.query("SELECT workspace_id, name FROM workspaces") if n}
         shared: dict[str, set[str]] = defaultdict(set)
         for h, n in ledger.query("SELECT key_hash, name FROM key_names"):
@@ -233,7 +235,7 @@ class Names:
                 steps.append(self._key_at(at))
                 at += 3
             else:
-                steps.append(self._value_at(at, workspace=dim == "workspace"))
+                steps.append(self._value_at(at, dim))
                 at += 1
         if len(steps) == 1:
             (only,) = steps
@@ -270,14 +272,19 @@ class Names:
 
         return key
 
-    def _value_at(self, at: int, *, workspace: bool) -> Callable[[Sequence[Any]], tuple[str, str]]:
+    def _value_at(self, at: int, dim: str) -> Callable[[Sequence[Any]], tuple[str, str]]:
         seen: dict[Any, tuple[str, str]] = {}
 
         def value(found: Sequence[Any]) -> tuple[str, str]:
             pair = seen.get(found[at])
             if pair is None:
                 text = str(found[at])
-                pair = seen[found[at]] = (text, self.workspace(text) if workspace else text)
+                if dim == "workspace":
+                    pair = (text, self.workspace(text))
+                else:
+                    text = self.models.get(text, text) if dim == "model" else text
+                    pair = (text, text)
+                seen[found[at]] = pair
             return pair
 
         return value

@@ -173,6 +173,8 @@ _V3 = [
     ON r.key_hash = m.key_hash""",
     "DROP TABLE key_marks",
     "ALTER TABLE key_marks_by_ref RENAME TO key_marks",
+    # What analytics calls a model (its display name), and the model id /activity gives it.
+    """CREATE TABLE model_labels (label TEXT PRIMARY KEY, model TEXT NOT NULL, learnt_at {time} NOT NULL)""",
     """CREATE VIEW spend AS
     SELECT se.source, se.breakdown, s.day, f.key_id, f.model, f.provider, f.endpoint, f.workspace, f.key_hash,
         f.key_match, s.usage_nano, s.byok_nano, s.requests, s.tokens, c.complete, c.fetched_at

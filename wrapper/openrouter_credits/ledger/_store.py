@@ -244,6 +244,7 @@ class KeyFigures(NamedTuple):
     byok_daily: float | None
     disabled: bool
     created: dt.date | None
+    workspace_name: str = ""
 
 
 def _number(value: Any) -> float | None:
@@ -271,12 +272,17 @@ def key_figures(key: Any) -> KeyFigures:
         _number(getattr(key, "byok_usage_daily", None)),
         bool(key.disabled),
         created,
+        str(getattr(key, "workspace_name", "") or ""),
     )
 
 
 def record_keys(tx: Transaction, keys: Sequence[KeyFigures], taken_at: dt.datetime) -> int:
-    """A whole ``/keys`` listing taken at ``taken_at``; the key-day rows of spend written."""
+    """A whole ``/keys`` listing taken at ``taken_at`` (and its keys' workspaces' names); the key-day
+    rows of spend written."""
     when, hour = iso(taken_at), _hour(taken_at)
+    named = {k.workspace_id: k.workspace_name for k in keys if k.workspace_id and k.workspace_name}
+    if named:
+        record_workspaces(tx, named, taken_at)
     today = taken_at.astimezone(dt.UTC).date()
     yesterday = today - dt.timedelta(days=1)
     tx.executemany(
