@@ -194,22 +194,30 @@ def record_days(tx: Transaction, source: str, breakdown: str, days: Iterable[Day
     series = series_id(tx, source, breakdown)
     facets = [list(map(_FACET_OF, answer.rows)) for answer in answers]
     ids = facet_ids(tx, set().union(*facets))
-    written = 0
+    # In three statements whatever the number of days (a year's backfill answer is 365 of them): the
+    # rows of the days held go (a day not covered has none), the new rows and coverage come.
+    held_days = [(series, answer.day.isoformat()) for answer in answers if answer.day.isoformat() in held]
+    if held_days:
+        tx.executemany("DELETE FROM spend_facts WHERE series_id = ? AND day = ?", held_days)
+    facts: list[tuple[Any, ...]] = []
+    covered = []
     for answer, of_day in zip(answers, facets, strict=True):
         day = answer.day.isoformat()
-        facts = _facts(answer.rows, of_day, series, day, ids)
-        tx.execute("DELETE FROM spend_facts WHERE series_id = ? AND day = ?", (series, day))
-        tx.executemany(_INSERT_FACTS, facts)
-        tx.execute(
-            "INSERT INTO coverage (source, breakdown, day, complete, row_count, usage_nano, byok_nano, requests, "
-            "fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, breakdown, day) DO UPDATE SET "
-            "complete = excluded.complete, row_count = excluded.row_count, usage_nano = excluded.usage_nano, "
-            "byok_nano = excluded.byok_nano, requests = excluded.requests, fetched_at = excluded.fetched_at",
-            (source, breakdown, day, int(answer.complete), len(facts), sum(f[3] for f in facts),
-             _sum_or_none(f[4] for f in facts), _sum_or_none(f[5] for f in facts), fetched),
+        of = _facts(answer.rows, of_day, series, day, ids)
+        facts += of
+        covered.append(
+            (source, breakdown, day, int(answer.complete), len(of), sum(f[3] for f in of),
+             _sum_or_none(f[4] for f in of), _sum_or_none(f[5] for f in of), fetched)
         )  # fmt: skip
-        written += len(facts)
-    return written
+    tx.executemany(_INSERT_FACTS, facts)
+    tx.executemany(
+        "INSERT INTO coverage (source, breakdown, day, complete, row_count, usage_nano, byok_nano, requests, "
+        "fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, breakdown, day) DO UPDATE SET "
+        "complete = excluded.complete, row_count = excluded.row_count, usage_nano = excluded.usage_nano, "
+        "byok_nano = excluded.byok_nano, requests = excluded.requests, fetched_at = excluded.fetched_at",
+        covered,
+    )
+    return len(facts)
 
 
 def record_credits(tx: Transaction, total_credits: float, total_usage: float, taken_at: dt.datetime) -> None:
