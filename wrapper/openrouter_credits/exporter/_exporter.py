@@ -507,7 +507,8 @@ class Exporter:
         if self._page is None:
             from ._page import render_page, snapshot_of
 
-            self._page = render_page(snapshot_of(self.states, self.clock(), unrendered=self._unrendered))
+            ledger = None if self.ledger is None else self.ledger.view
+            self._page = render_page(snapshot_of(self.states, self.clock(), unrendered=self._unrendered, ledger=ledger))
         return self._page
 
     def health(self) -> tuple[int, str]:
