@@ -86,7 +86,7 @@ def test_report_by_team(synced: tuple[MockServer, Path, Path], capsys: pytest.Ca
     assert run(capsys, *base, "--by", "team") == (0, BY_TEAM, "")
     status, out, _ = run(capsys, *base, "--by", "team,model")
     assert status == 0
-    assert out.splitlines()[1].split() == ["unassigned", "OpenAI:", "GPT-4.1", "$0.40", "21.1%"]
+    assert out.splitlines()[1].split() == ["unassigned", "openai/gpt-4.1", "$0.40", "21.1%"]
     status, out, _ = run(capsys, *base, "--by", "team", "--csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [row["team"] for row in rows] == ["platform", "unassigned", "research", "(unknown)", "total"]

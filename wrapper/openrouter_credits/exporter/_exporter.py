@@ -549,7 +549,10 @@ class Exporter:
         if self._page is None:
             from ._page import render_page, snapshot_of
 
-            snapshot = snapshot_of(self.states, self.clock(), unrendered=self._unrendered, teams=self.teams)
+            ledger = None if self.ledger is None else self.ledger.view
+            snapshot = snapshot_of(
+                self.states, self.clock(), unrendered=self._unrendered, ledger=ledger, teams=self.teams
+            )
             self._page = render_page(snapshot)
         return self._page
 

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from .._activity import Activity
     from .._api_key import ApiKey
     from .._apps.teams import Teams, TeamSpend
+    from ._page_ledger import LedgerView
     from ._poll import KeyState
 
 __all__ = ["KeyView", "OwnKey", "Snapshot", "render_page", "snapshot_of"]
@@ -136,8 +137,9 @@ class ModelSpend:
 @attrs.frozen
 class Snapshot:
     """What the page shows, at ``at`` (an aware UTC time): the watched keys, in the file's order; the
-    discovered keys as (watched key, listed key); the spend per model as (watched key, model spend).
-    The last two are empty when no key discovers."""
+    discovered keys as (watched key, listed key); the spend per model as (watched key, model spend);
+    the ledger's months and agreement. The last three are empty when no key discovers or no ledger
+    is written."""
 
     at: dt.datetime
     keys: tuple[KeyView, ...]
@@ -145,6 +147,7 @@ class Snapshot:
     models: tuple[tuple[str, ModelSpend], ...] = ()
     #: (watched key, why) for each discovering key whose listing holds only the default workspace's keys.
     default_only: tuple[tuple[str, str], ...] = ()
+    ledger: LedgerView | None = None
     #: (watched key, a team's spend) for each discovering key when ``[teams.NAME]`` tables are given;
     #: (watched key, why) for each conflict that leaves teams' spend unknown.
     teams: tuple[tuple[str, TeamSpend], ...] = ()
@@ -222,11 +225,16 @@ def _each(items: Iterable[tuple[str, KeyState]], make: Callable[[str, KeyState],
 
 
 def snapshot_of(
-    states: Mapping[str, KeyState], at: float, *, unrendered: Collection[str] = (), teams: Teams | None = None
+    states: Mapping[str, KeyState],
+    at: float,
+    *,
+    unrendered: Collection[str] = (),
+    ledger: LedgerView | None = None,
+    teams: Teams | None = None,
 ) -> Snapshot:
     """The page's data from the exporter's states at ``at`` (seconds since the epoch); the keys
-    whose metrics could not be rendered (``unrendered``) show as failing; each discovering key's
-    spend per team of ``teams``."""
+    whose metrics could not be rendered (``unrendered``) show as failing; the ledger's view as its
+    writer last read it; each discovering key's spend per team of ``teams``."""
     now = dt.datetime.fromtimestamp(at, dt.UTC)
     views = []
     for name, state in states.items():
@@ -253,7 +261,7 @@ def snapshot_of(
         for conflict in state.teams.conflicts
     ]
     return Snapshot(
-        now, tuple(views), tuple(listed), tuple(models), tuple(default_only), tuple(spends), tuple(problems)
+        now, tuple(views), tuple(listed), tuple(models), tuple(default_only), ledger, tuple(spends), tuple(problems)
     )
 
 
@@ -293,7 +301,7 @@ h2{font-size:1.15em;margin:.2em 0}.state{font-size:.8em;padding:.1em .5em;border
 .starting,.unchecked{background:#e4e7ea;color:#3c434a}.note{margin:.3em 0;color:#646970;font-size:.9em}
 dl{display:grid;grid-template-columns:repeat(4,max-content);gap:0 1.5em;margin:.5em 0}dt{color:#646970}
 dd{margin:0;font-size:1.2em;font-variant-numeric:tabular-nums}.reason{margin:.3em 0;color:#50575e}
-rect.bar{fill:#3b82c4}rect.bar:hover{fill:#1d5a91}svg text{font-size:11px;fill:#646970}
+rect.bar{fill:#3b82c4}rect.bar:hover{fill:#1d5a91}rect.none{fill:#a7aaad}svg text{font-size:11px;fill:#646970}
 table{border-collapse:collapse;margin:.5em 0}th,td{padding:.2em .8em;text-align:left}
 td.name{max-width:30em;overflow-wrap:anywhere}
 td.n{text-align:right;font-variant-numeric:tabular-nums}tr:nth-child(even){background:#f6f7f7}
@@ -497,4 +505,8 @@ def render_page(snapshot: Snapshot) -> bytes:
     )
     sections.append(_section(functools.partial(_top_models, snapshot.models), "the top models"))
     sections.append(_section(functools.partial(_teams, snapshot.teams, snapshot.team_problems), "the spend per team"))
+    if snapshot.ledger is not None:
+        from ._page_ledger import ledger_section
+
+        sections.append(_section(functools.partial(ledger_section, snapshot.ledger), "the ledger"))
     return b"".join([head.encode(), *sections, b"</body></html>"])
