@@ -23,6 +23,7 @@ workspaces can be created later.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -85,12 +86,18 @@ class KeyRef(NamedTuple):
 
 
 def key_ref(key: ApiKey) -> KeyRef:
-    """A listed key as ``team_of`` reads it."""
-    from .._api_key import workspace_of
+    """A listed key as ``team_of`` reads it (its workspace's id in its canonical form, as
+    ``_api_key.workspace_of`` gives it: the same few ids over thousands of keys, read once each)."""
+    found = getattr(key, "workspace_id", None)
+    workspace = None
+    if isinstance(found, uuid.UUID):
+        workspace = str(found)
+    elif isinstance(found, str):
+        workspace = _canonical(found) or found
+    return KeyRef(key.name, key.label, key.hash_, workspace, key.workspace_name)
 
-    return KeyRef(key.name, key.label, key.hash_, workspace_of(key), key.workspace_name)
 
-
+@functools.lru_cache(maxsize=1024)
 def _canonical(text: str) -> str | None:
     try:
         return str(uuid.UUID(text))
@@ -139,12 +146,17 @@ def _pattern_matches(pattern: str, key: KeyRef) -> bool | None:
             return True
     elif "..." in pattern:  # a label, and the label is not known
         unknown = True
-    if len(pattern) >= HASH_PREFIX_DIGITS and _HEX.fullmatch(pattern):
+    if _hash_prefix(pattern):
         if key.hash is None:
             unknown = True
         elif key.hash.lower().startswith(pattern):
             return True
     return None if unknown else False
+
+
+@functools.lru_cache(maxsize=1024)
+def _hash_prefix(pattern: str) -> bool:
+    return len(pattern) >= HASH_PREFIX_DIGITS and _HEX.fullmatch(pattern) is not None
 
 
 def _workspace_matches(workspace: str, key: KeyRef) -> bool | None:

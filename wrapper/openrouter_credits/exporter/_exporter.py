@@ -315,6 +315,7 @@ class Exporter:
             return
         state.teams = assign(state.listed, self.teams)
         state.teams_of = state.listed
+        state.team_spends = team_spend(state.listed, self.teams, state.teams)
         told = [(logging.WARNING, text) for text in unmatched_workspaces(self.teams, state.listed.workspaces or ())]
         told += [(logging.ERROR, str(conflict)) for conflict in state.teams.conflicts]
         for level, message in told:
@@ -507,7 +508,7 @@ class Exporter:
             teams = None if state.teams is None else state.teams.by_hash
             families += account_key_metrics(state.listed, now, labels, max_keys=state.spec.max_keys, teams=teams)
             if state.teams is not None:
-                families.append(team_spend_metrics(team_spend(state.listed, self.teams, state.teams), labels))
+                families.append(team_spend_metrics(state.team_spends, labels))
         if state.spec.discover and state.activity is not None:
             families.append(model_spend_metrics(state.activity.by_model(), labels, top=state.spec.top_models))
         errors = [({**labels, "kind": kind}, float(count)) for kind, count in state.errors.items()]

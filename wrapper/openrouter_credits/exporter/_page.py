@@ -253,7 +253,12 @@ def snapshot_of(
         for name, state in states.items()
         if state.listed is not None and not getattr(state.listed, "complete", True)
     ]
-    spends = _each(states.items(), lambda name, state: [(name, spend) for spend in _team_spends(state, teams)])
+    spends = [
+        (name, spend)
+        for name, state in states.items()
+        if teams and state.teams is not None and state.listed is not None
+        for spend in state.team_spends
+    ]
     problems = [
         (name, str(conflict))
         for name, state in states.items()
@@ -263,15 +268,6 @@ def snapshot_of(
     return Snapshot(
         now, tuple(views), tuple(listed), tuple(models), tuple(default_only), ledger, tuple(spends), tuple(problems)
     )
-
-
-def _team_spends(state: KeyState, teams: Teams | None) -> list[TeamSpend]:
-    """A discovering key's spend per team (none without teams or a listing)."""
-    if teams is None or state.teams is None or state.listed is None:
-        return []
-    from .._apps.teams import team_spend
-
-    return team_spend(state.listed, teams, state.teams)
 
 
 def _listed(key: ApiKey) -> ListedKey:
