@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from conftest import ServeProcess, receiving, two_keys
+from exporting import ServeProcess, receiving, two_keys
 
 from openrouter_credits.testing import MockServer
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import ServeProcess, two_keys
+from exporting import ServeProcess, two_keys
 from prometheus_client.parser import text_string_to_metric_families
 
 from openrouter_credits._apps.metrics import PREFIX

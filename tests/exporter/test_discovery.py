@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MANAGEMENT, ORDINARY, Clock, MakeExporter, Receiver, delivering
+from exporting import MANAGEMENT, ORDINARY, Clock, MakeExporter, Receiver, delivering
 from prometheus_client.parser import text_string_to_metric_families
 
 from openrouter_credits._apps.config_file import KeySpec, load_config

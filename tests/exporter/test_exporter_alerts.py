@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import COMMAND, MANAGEMENT, Clock, MakeExporter, Receiver, delivering, write_config
+from exporting import COMMAND, MANAGEMENT, Clock, MakeExporter, Receiver, delivering, write_config
 
 from openrouter_credits._apps.config_file import KeySpec
 from openrouter_credits._exceptions import ConfigurationError

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MANAGEMENT, MakeExporter
+from exporting import MANAGEMENT, MakeExporter
 from test_discovery import families, samples
 
 from openrouter_credits._apps.config_file import KeySpec, load_config

@@ -12,7 +12,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from conftest import MANAGEMENT, ORDINARY, Clock, MakeExporter, Receiver, delivering
+from exporting import MANAGEMENT, ORDINARY, Clock, MakeExporter, Receiver, delivering
 from hypothesis import HealthCheck, given, settings
 from prometheus_client.parser import text_string_to_metric_families
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MANAGEMENT, Clock, MakeExporter
+from exporting import MANAGEMENT, Clock, MakeExporter
 
 from openrouter_credits._apps.config_file import KeySpec
 from openrouter_credits._logging import EXPORTER_LOGGER

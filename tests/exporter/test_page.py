@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import MANAGEMENT, ORDINARY, MakeExporter, ServeProcess, two_keys
+from exporting import MANAGEMENT, ORDINARY, MakeExporter, ServeProcess, two_keys
 
 from openrouter_credits._activity import DailySpend
 from openrouter_credits._apps.config_file import KeySpec

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from conftest import MANAGEMENT, ORDINARY, TOKEN, Clock, MakeExporter, Receiver, delivering
+from exporting import MANAGEMENT, ORDINARY, TOKEN, Clock, MakeExporter, Receiver, delivering
 
 from openrouter_credits._apps.config_file import KeySpec
 from openrouter_credits._logging import LIBRARY_LOGGER

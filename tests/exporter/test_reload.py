@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import COMMAND, MANAGEMENT, ORDINARY, MakeExporter, Receiver, write_config
+from exporting import COMMAND, MANAGEMENT, ORDINARY, MakeExporter, Receiver, write_config
 
 from openrouter_credits._apps.config_file import ConfigFile, KeySpec, load_config
 from openrouter_credits._exceptions import ConfigurationError

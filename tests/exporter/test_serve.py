@@ -11,8 +11,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import COMMAND, MANAGEMENT, ORDINARY, TOKEN, mock_app, two_keys, write_config
-from conftest import ServeProcess as Exporter
+from exporting import COMMAND, MANAGEMENT, ORDINARY, TOKEN, mock_app, two_keys, write_config
+from exporting import ServeProcess as Exporter
 
 from openrouter_credits.testing import MockServer
 

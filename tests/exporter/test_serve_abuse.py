@@ -15,8 +15,8 @@ from typing import Any, ClassVar
 
 import httpx
 import pytest
-from conftest import COMMAND, MANAGEMENT, ORDINARY, two_keys, write_config
-from conftest import ServeProcess as Exporter
+from exporting import COMMAND, MANAGEMENT, ORDINARY, two_keys, write_config
+from exporting import ServeProcess as Exporter
 
 from openrouter_credits.cli import main
 from openrouter_credits.testing import MockServer
