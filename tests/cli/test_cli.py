@@ -100,7 +100,7 @@ def test_json(mock: MockServer) -> None:
     assert len(daily) == 30
     assert {day["usage"] for day in daily} == {1.0}
     assert [date.fromisoformat(day["date"]) for day in daily] == sorted(date.fromisoformat(d["date"]) for d in daily)
-    assert view["key"].pop("label").startswith("key-")
+    assert view["key"].pop("label").startswith("sk-or-v1-")
     assert view == {
         "total_credits": 25.0,
         "total_usage": 7.5,

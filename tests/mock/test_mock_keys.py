@@ -4,6 +4,7 @@ keys (Python and POST /_mock/keys), the 429 fault on "keys", and /activity per k
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -41,6 +42,22 @@ def test_default_listing_is_the_ordinary_keys(mock: MockServer) -> None:
     assert len(names(response)) == 1
     assert ORDINARY not in response.text
     assert response.json()["data"][0]["usage"] == 2.5
+
+
+def test_a_key_has_one_label(mock: MockServer) -> None:
+    """/key's label for the ordinary key is the label /keys lists it with, in OpenRouter's form, and no
+    part of the key."""
+    (listed,) = get(mock, "/keys").json()["data"]
+    own = get(mock, "/key", key=ORDINARY).json()["data"]
+    assert own["label"] == listed["label"]
+    assert re.fullmatch(r"sk-or-v1-[0-9a-f]{3}\.\.\.[0-9a-f]{4}", own["label"])
+    assert own["label"][9:12] not in ORDINARY.removeprefix("sk-or-v1-")
+
+
+def test_provider_names_as_openrouter_writes_them(mock: MockServer) -> None:
+    """An activity row's provider_name is OpenRouter's own spelling (OpenAI, not Openai)."""
+    rows = get(mock, "/activity").json()["data"]
+    assert {row["provider_name"] for row in rows} == {"OpenAI", "Anthropic"}
 
 
 def test_pages_of_100(mock: MockServer) -> None:

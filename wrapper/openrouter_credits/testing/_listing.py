@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from ._records import DEFAULT_WORKSPACE, OTHER_WORKSPACE, USERS, KeyView, amount, key_label
+from ._records import DEFAULT_WORKSPACE, OTHER_WORKSPACE, USERS, KeyView, amount, key_label, shown_label
 
 __all__ = ["Listings", "generated_keys", "listed_key", "workspace_keys", "workspace_record"]
 
@@ -49,7 +49,11 @@ class Listings:
         for key, view in self._keys.items():
             if not view.management:
                 usage = attrs.asdict(view, filter=lambda a, _: a.name.startswith("usage") or a.name == "limit")
-                listing.append(listed_key(key_label(key), hash=hashlib.sha256(key.encode()).hexdigest(), **usage))
+                listing.append(
+                    listed_key(
+                        key_label(key), hash=hashlib.sha256(key.encode()).hexdigest(), label=shown_label(key), **usage
+                    )
+                )
         return listing
 
     def listed_keys(self) -> list[dict[str, Any]]:

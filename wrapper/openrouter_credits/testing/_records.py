@@ -31,8 +31,10 @@ __all__ = [
     "default_activity",
     "effective_budget",
     "key_label",
+    "provider_name",
     "row_day",
     "served_date",
+    "shown_label",
 ]
 
 #: The endpoints a fault can be aimed at, and the method each answers.
@@ -199,15 +201,16 @@ class KeyView:
             layers.append(_layer("key_limit", self.limit, self.usage, None, now, False))
         return layers
 
-    def data(self, label: str, now: dt.datetime | None = None) -> dict[str, Any]:
-        """The ``data`` object of ``GET /key``: every field the published document requires, and what
-        the live API sends beyond it (``budgets``, ``effective_budget``, ``allowed_data_regions``,
-        ``free_model_daily_requests``, ``organization_id``, ``workspace_id``)."""
+    def data(self, key: str, now: dt.datetime | None = None) -> dict[str, Any]:
+        """The ``data`` object of ``GET /key`` for ``key``: every field the published document
+        requires, and what the live API sends beyond it (``budgets``, ``effective_budget``,
+        ``allowed_data_regions``, ``free_model_daily_requests``, ``organization_id``,
+        ``workspace_id``); its ``label`` is the one ``GET /keys`` lists it with."""
         remaining = None if self.limit is None else max(self.limit - self.usage, 0.0)
-        layers = self.budgets(label, dt.datetime.now(dt.UTC) if now is None else now)
+        layers = self.budgets(key_label(key), dt.datetime.now(dt.UTC) if now is None else now)
         free = FREE_MODEL_DAILY_REQUESTS[self.is_free_tier]
         return {
-            "label": label,
+            "label": shown_label(key),
             "limit": self.limit,
             "limit_remaining": remaining,
             "limit_reset": None,
@@ -261,8 +264,35 @@ class Fault:
 
 
 def key_label(key: str) -> str:
-    """How the mock names a key in its state: stable, distinct per key, and no part of the key itself."""
+    """How the mock names a key in its state (and the name ``GET /keys`` lists an ordinary key by):
+    stable, distinct per key, and no part of the key itself."""
     return "key-" + hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+def shown_label(key: str) -> str:
+    """A key's ``label`` in ``GET /key`` and ``GET /keys`` alike, in OpenRouter's form
+    (``sk-or-v1-abc...wxyz``), made from the key's hash: no part of the key itself."""
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    return f"sk-or-v1-{digest[:3]}...{digest[-4:]}"
+
+
+#: How OpenRouter names the providers of the mock's models in ``provider_name`` (others: the slug's
+#: first part, capitalised).
+PROVIDER_NAMES = {
+    "openai": "OpenAI",
+    "anthropic": "Anthropic",
+    "google": "Google",
+    "mistralai": "Mistral",
+    "x-ai": "xAI",
+    "deepseek": "DeepSeek",
+    "meta-llama": "Meta",
+}
+
+
+def provider_name(model: str) -> str:
+    """The ``provider_name`` of an activity row for ``model`` (``openai/gpt-4.1``: ``OpenAI``)."""
+    vendor = model.split("/")[0]
+    return PROVIDER_NAMES.get(vendor, vendor.capitalize())
 
 
 def activity_row(
@@ -276,7 +306,7 @@ def activity_row(
         "model": model,
         "model_permaslug": f"{model}-2025-01-01",
         "endpoint_id": f"endpoint-{slug}",
-        "provider_name": model.split("/")[0].capitalize(),
+        "provider_name": provider_name(model),
         "usage": usage,
         "byok_usage_inference": 0.0,
         "requests": requests,
