@@ -169,16 +169,18 @@ class Listings:
 
 _LISTED_FIELDS = (
     "byok_usage", "byok_usage_daily", "byok_usage_monthly", "byok_usage_weekly", "created_at", "creator_user_id",
-    "disabled", "expires_at", "hash", "include_byok_in_limit", "label", "limit", "limit_remaining", "limit_reset",
-    "name", "updated_at", "usage", "usage_daily", "usage_monthly", "usage_weekly", "workspace_id",
+    "disabled", "expires_at", "external_user", "hash", "include_byok_in_limit", "label", "last_used_at", "limit",
+    "limit_remaining", "limit_reset", "name", "updated_at", "usage", "usage_daily", "usage_monthly", "usage_weekly",
+    "workspace_id",
 )  # fmt: skip
 
 
 def listed_key(name: str, **fields: Any) -> dict[str, Any]:
-    """One key as ``GET /keys`` lists it: every field the document requires, from ``fields`` or a
-    default (no limit, no usage, enabled, never expiring); ``hash`` from the name unless given, and
-    ``limit_remaining`` from the limit and the window's usage unless given. Fields beyond the document
-    (``last_used_at``) are served as given."""
+    """One key as ``GET /keys`` lists it: every field the live API sends (the published document's,
+    and ``last_used_at`` and ``external_user``, which newer documents require), from ``fields`` or a
+    default (no limit, no usage, enabled, never expiring, no last use known, no external user);
+    ``hash`` from the name unless given, and ``limit_remaining`` from the limit and the window's usage
+    unless given. Other fields are served as given."""
     digest = hashlib.sha256(f"mock-listed-key:{name}".encode("utf-8", "surrogatepass")).hexdigest()  # any name
     key: dict[str, Any] = {
         "byok_usage": 0.0,
@@ -189,9 +191,11 @@ def listed_key(name: str, **fields: Any) -> dict[str, Any]:
         "creator_user_id": "user_mock",
         "disabled": False,
         "expires_at": None,
+        "external_user": None,
         "hash": digest,
         "include_byok_in_limit": False,
         "label": f"sk-or-v1-{digest[:3]}...{digest[-4:]}",
+        "last_used_at": None,
         "limit": None,
         "limit_remaining": None,
         "limit_reset": None,
