@@ -19,6 +19,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from helpers import script_figures
 from openrouter_credits._format import money
 from openrouter_credits._money import exact_difference
 from openrouter_credits.testing import MockOpenRouter, MockServer
@@ -66,6 +67,7 @@ def steady_spend(mock: MockServer, usage: float = 1.0) -> None:
 @pytest.fixture(autouse=True)
 def _steady_spend(mock: MockServer) -> None:
     steady_spend(mock)
+    script_figures(mock.app, INFERENCE, LIMITED, UNLIMITED)
 
 
 def run(

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from test_cli import COMMAND, INFERENCE, KEY, LIMITED
 
+from helpers import script_figures
 from openrouter_credits.testing import MockOpenRouter, MockServer
 
 UNKNOWN_KEY = "sk-or-v1-cli-SECRET-nobody-0000"
@@ -22,6 +23,11 @@ def server() -> Iterator[MockServer]:
     app = MockOpenRouter(provisioning_keys={KEY: (25.0, 7.5)}, inference_keys={INFERENCE: None, LIMITED: 10.0})
     with MockServer(app) as running:
         yield running
+
+
+@pytest.fixture(autouse=True)
+def _figures(mock: MockServer) -> None:
+    script_figures(mock.app, INFERENCE, LIMITED)
 
 
 def run(*args: str, env: dict[str, str] | None = None, key: str | None = KEY) -> subprocess.CompletedProcess[str]:

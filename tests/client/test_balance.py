@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from helpers import script_figures
 from openrouter_credits import (
     Activity,
     AsyncCreditsClient,
@@ -49,6 +50,11 @@ def server() -> Iterator[MockServer]:
     )
     with MockServer(app) as running:
         yield running
+
+
+@pytest.fixture(autouse=True)
+def _figures(mock: MockServer) -> None:
+    script_figures(mock.app, LIMITED, UNLIMITED)
 
 
 @pytest.fixture

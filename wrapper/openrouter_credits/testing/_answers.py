@@ -90,10 +90,10 @@ class Answers(Scenario):
             return 401, JSON_TYPE, error_body(401, "No auth credentials found")
         with self._lock:
             view = self._keys.get(token)
-            view = None if view is None else attrs.evolve(view)
+            view = None if view is None else view.with_figures(self._key_figures(token))
             balance = self._accounts.get(token)
             data = None if balance is None else attrs.asdict(balance)
-            listing = self._listing_now()
+            listing = self._listing_now() if endpoint not in ("key", "credits") else []
             rows = None if balance is None else self._activity_now(token)
         if view is None:
             return 401, JSON_TYPE, error_body(401, UNKNOWN_KEY)

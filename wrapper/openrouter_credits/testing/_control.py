@@ -172,7 +172,7 @@ class Controlled(Answers):
                     key_label(k): {
                         "management": v.management,
                         "limit": v.limit,
-                        "usage": v.usage,
+                        "usage": self._key_figures(k)["usage"],
                         # a key's budgets, when it has any (POST /_mock/budgets)
                         **{
                             name: attrs.asdict(b)
