@@ -106,7 +106,7 @@ def test_messages_name_the_key_table_and_setting(mock: MockServer, tmp_path: Pat
         "BADKEY named by [keys.team-b] in keys.toml holds a current key." in result.stderr
     )
     assert "OPENROUTER_API_KEY or" not in result.stderr
-    assert "below: team-a: spendable $7.50 is under $100.00" in result.stderr
+    assert "below: team-a: spendable is at most $7.50, under $100.00" in result.stderr
     unknowable = config(tmp_path, '[keys.open]\napi_key_env = "CFG_A"\nbelow = 5\n')
     refused = run("--base-url", mock.base_url, "--config", str(unknowable), env={"CFG_A": INFERENCE})
     assert refused.returncode == 3

@@ -45,8 +45,8 @@ def test_watch_with_an_ordinary_key(mock: MockServer, capsys: pytest.CaptureFixt
     assert len(lines) == 3
     for line in lines:
         assert re.fullmatch(
-            r"\S+Z  remaining unknown  spendable \$7\.50  key limit \$10\.00 \(\$7\.50 left\)  key usage \$2\.50"
-            r"(  change \$0\.00)?",
+            r"\S+Z  remaining unknown  spendable at most \$7\.50  key limit \$10\.00 \(\$7\.50 left\)  "
+            r"key usage \$2\.50(  change \$0\.00)?",
             line,
         ), line
     assert err.count("note: this is not a management key") == 1
