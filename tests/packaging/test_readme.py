@@ -157,3 +157,19 @@ def test_make_demo_runs_as_the_readme_says() -> None:
     )
     assert demo.returncode == 0, demo.stdout[-2000:] + demo.stderr[-2000:]
     assert demo.stdout.rstrip().endswith("Mock OpenRouter stopped.")
+
+
+def test_every_channel_setting_is_documented() -> None:
+    """The README's table of channel settings names each setting every kind reads, its secret's
+    ``_env`` and ``_file`` forms, and says where alerts go without [defaults] and what notify-url is."""
+    from openrouter_credits.exporter._notify_tables import SECRETS, SETTINGS
+
+    text = README.read_text()
+    table = text.split("| kind | settings |", 1)[1].split("\n\n", 1)[0]
+    for kind, settings in SETTINGS.items():
+        (row,) = [line for line in table.splitlines() if line.startswith("|") and f"`{kind}`" in line.split("|")[1]]
+        named = set(re.findall(r"`(\w+)`", row.split("|")[2]))
+        secret = SECRETS[kind].setting
+        assert {*settings, f"{secret}_env", f"{secret}_file"} <= named, (kind, row)
+    assert "without a `[defaults]` table, **every channel**" in text
+    assert "is the channel named `notify-url`" in text
