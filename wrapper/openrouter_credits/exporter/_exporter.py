@@ -110,6 +110,7 @@ class Exporter:
         rng: random.Random | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         ledger: LedgerWriter | None = None,
+        client_clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
         self.interval = interval
         #: Where each poll's answers are written, when a ledger is named (``_ledger_hook``).
@@ -126,6 +127,8 @@ class Exporter:
         self._options: dict[str, Any] = {"base_url": base_url, "deadline": deadline, "max_retries": max_retries}
         if timeout is not None:
             self._options["timeout"] = timeout
+        if client_clock is not None:  # the clients' time (the days of /activity); their own by default
+            self._options["clock"] = client_clock
         self.states: dict[str, KeyState] = {}
         self.clients: dict[str, AsyncCreditsClient] = {}
         for spec in keys:
