@@ -96,6 +96,18 @@ def view() -> str:
         return _run(server)[0]
 
 
+def view_json() -> str:
+    """``--json`` of the default view, its 30 days and its key object elided (``[...]``, ``{...}``)."""
+    import json
+
+    with _mock() as server:
+        shown = json.loads(_run(server, "--json")[0])
+    shown["daily_spend"] = [*shown["daily_spend"][:2], "..."]
+    shown["key"] = {name: shown["key"][name] for name in ("label", "is_management_key", "limit")} | {"...": "..."}
+    text = json.dumps(shown, indent=2, ensure_ascii=False)
+    return text.replace('"...": "..."', "...").replace('"..."\n', "...\n") + "\n"
+
+
 def thresholds() -> str:
     with _mock() as server:
         return _run(server, "--below", "20", "--days-below", "300")[1]
@@ -197,6 +209,7 @@ def metrics() -> str:
 #: Each sample's name in the README, and what makes it.
 SAMPLES: dict[str, Callable[[], str]] = {
     "view": view,
+    "view-json": view_json,
     "thresholds": thresholds,
     "spike": spike,
     "spend": spend,
