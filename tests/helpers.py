@@ -19,6 +19,20 @@ KEY = "sk-or-v1-SECRET-7f3a9c1e5b2d4680-TOPSECRET"
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
+#: An ordinary key's usage as tests of the command, the client and the exporter script it for the mock
+#: (whose own figures follow the activity it deals the key): $2.50 in all (its limit, when lower),
+#: today $0.50, this week $1.50.
+ORDINARY_FIGURES = {"usage": 2.5, "usage_daily": 0.5, "usage_weekly": 1.5, "usage_monthly": 2.5}
+
+
+def script_figures(app: Any, *keys: str) -> None:
+    """Give each of the mock's ordinary ``keys`` the figures ``ORDINARY_FIGURES`` (capped by its limit)."""
+    for key in keys:
+        limit = app.key_view(key).limit
+        usage = ORDINARY_FIGURES["usage"] if limit is None else min(ORDINARY_FIGURES["usage"], limit)
+        app.set_key(key, **{**ORDINARY_FIGURES, "usage": usage, "usage_monthly": usage})
+
+
 def ok(request: httpx.Request) -> httpx.Response:
     """The documented 200."""
     return httpx.Response(200, json={"data": {"total_credits": 25.0, "total_usage": 7.5}})

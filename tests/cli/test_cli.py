@@ -19,6 +19,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from helpers import script_figures
 from openrouter_credits._format import money
 from openrouter_credits._money import exact_difference
 from openrouter_credits.testing import MockOpenRouter, MockServer
@@ -66,6 +67,7 @@ def steady_spend(mock: MockServer, usage: float = 1.0) -> None:
 @pytest.fixture(autouse=True)
 def _steady_spend(mock: MockServer) -> None:
     steady_spend(mock)
+    script_figures(mock.app, INFERENCE, LIMITED, UNLIMITED)
 
 
 def run(
@@ -100,7 +102,7 @@ def test_json(mock: MockServer) -> None:
     assert len(daily) == 30
     assert {day["usage"] for day in daily} == {1.0}
     assert [date.fromisoformat(day["date"]) for day in daily] == sorted(date.fromisoformat(d["date"]) for d in daily)
-    assert view["key"].pop("label").startswith("key-")
+    assert view["key"].pop("label").startswith("sk-or-v1-")
     assert view == {
         "total_credits": 25.0,
         "total_usage": 7.5,
@@ -163,6 +165,7 @@ def test_prometheus(mock: MockServer) -> None:
         "openrouter_credits_used_dollars": 7.5,
         "openrouter_credits_remaining_dollars": 17.5,
         "openrouter_credits_spendable_dollars": 17.5,
+        "openrouter_credits_spendable_at_most_dollars": 17.5,
         "openrouter_credits_spend_per_day_dollars": 1.0,
         "openrouter_credits_time_left_seconds": 17.5 * 86400,
         'openrouter_credits_key_usage_dollars{period="day"}': 0.0,
@@ -178,13 +181,14 @@ def test_prometheus(mock: MockServer) -> None:
 
 
 def test_prometheus_for_an_ordinary_key_leaves_unknowns_out(mock: MockServer) -> None:
-    """An ordinary key with a limit: its own series and spendable, no account series (never 0)."""
+    """An ordinary key with a limit: its own series and what it may spend at most, no account series and
+    no spendable (never 0, never the key's figure passed off as the account's)."""
     result = run(mock, "--format", "prometheus", key=LIMITED)
     assert (result.returncode, result.stderr) == (0, "")
     samples = prometheus_samples(result.stdout)
     samples.pop("openrouter_credits_last_success_timestamp_seconds")
     assert samples == {
-        "openrouter_credits_spendable_dollars": 7.5,
+        "openrouter_credits_spendable_at_most_dollars": 7.5,
         "openrouter_credits_key_limit_remaining_dollars": 7.5,
         'openrouter_credits_key_budget_remaining_dollars{scope="key_limit"}': 7.5,
         'openrouter_credits_key_usage_dollars{period="day"}': 0.5,
@@ -223,12 +227,13 @@ def test_thresholds(mock: MockServer, args: tuple[str, ...], code: int, stderr: 
 
 
 def test_ordinary_key_with_a_limit(mock: MockServer) -> None:
-    """An ordinary key exits 0 with its own view, spendable from its limit, and one statement."""
+    """An ordinary key exits 0 with its own view, spendable at most what its limit leaves (the account's
+    balance, which caps it too, is out of its sight), and one statement."""
     result = run(mock, key=LIMITED)
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout == (
         "Remaining      unknown\n"
-        "Spendable        $7.50\n"
+        "Spendable      unknown  (at most $7.50, the account's balance needs a management key)\n"
         "Spend per day  unknown\n"
         "Days left      unknown\n"
         "Total credits  unknown\n"
@@ -237,7 +242,7 @@ def test_ordinary_key_with_a_limit(mock: MockServer) -> None:
         "Key usage        $2.50  (today $0.50, this week $1.50, this month $2.50)\n" + NOTE
     )
     below = run(mock, "--below", "8", key=LIMITED)
-    assert (below.returncode, below.stderr) == (1, "below: spendable $7.50 is under $8.00\n")
+    assert (below.returncode, below.stderr) == (1, "below: spendable is at most $7.50, under $8.00\n")
     days_below = run(mock, "--days-below", "3", key=LIMITED)
     assert (days_below.returncode, days_below.stderr) == (
         3,
@@ -272,7 +277,12 @@ def test_zero_zero_answer_to_an_ordinary_key_is_unknown(mock: MockServer) -> Non
     result = run(mock, "--json", key=LIMITED)
     assert result.returncode == 0
     view = json.loads(result.stdout)
-    assert (view["total_credits"], view["remaining"], view["spendable"]) == (None, None, 7.5)
+    assert (view["total_credits"], view["remaining"], view["spendable"], view["spendable_at_most"]) == (
+        None,
+        None,
+        None,
+        7.5,
+    )
     assert view["unknown"]["remaining"].startswith("OpenRouter answered 0/0, as it does for keys that are not")
 
 
@@ -791,19 +801,22 @@ def test_config_table_json_and_prometheus(mock: MockServer, tmp_path: Path) -> N
     table = run_config(mock, config)
     assert (table.returncode, table.stderr) == (0, "")
     assert table.stdout == (
-        "Key      Remaining  Spendable  Spend/day  Days left  Limit left\n"
-        "main        $17.50     $17.50      $1.00       17.5        none\n"
-        "limited    unknown      $7.50    unknown    unknown       $7.50\n"
+        "Key      Remaining      Spendable  Spend/day  Days left  Limit left\n"
+        "main        $17.50         $17.50      $1.00       17.5        none\n"
+        "limited    unknown  at most $7.50    unknown    unknown       $7.50\n"
     )
     listed = json.loads(run_config(mock, config, "--json").stdout)
-    assert [(entry["name"], entry["remaining"], entry["spendable"]) for entry in listed] == [
-        ("main", 17.5, 17.5),
-        ("limited", None, 7.5),
+    assert [
+        (entry["name"], entry["remaining"], entry["spendable"], entry["spendable_at_most"]) for entry in listed
+    ] == [
+        ("main", 17.5, 17.5, 17.5),
+        ("limited", None, None, 7.5),
     ]
     exposition_text = run_config(mock, config, "--format", "prometheus").stdout
     samples = prometheus_samples(exposition_text)
     assert samples['openrouter_credits_remaining_dollars{key="main"}'] == 17.5
-    assert samples['openrouter_credits_spendable_dollars{key="limited"}'] == 7.5
+    assert samples['openrouter_credits_spendable_at_most_dollars{key="limited"}'] == 7.5
+    assert 'openrouter_credits_spendable_dollars{key="limited"}' not in samples
     assert 'openrouter_credits_remaining_dollars{key="limited"}' not in samples
     assert samples['openrouter_credits_up{key="limited"}'] == 1.0
     promtool(exposition_text)

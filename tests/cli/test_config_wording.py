@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from test_cli import COMMAND, INFERENCE, KEY, LIMITED
 
+from helpers import script_figures
 from openrouter_credits.testing import MockOpenRouter, MockServer
 
 UNKNOWN_KEY = "sk-or-v1-cli-SECRET-nobody-0000"
@@ -22,6 +23,11 @@ def server() -> Iterator[MockServer]:
     app = MockOpenRouter(provisioning_keys={KEY: (25.0, 7.5)}, inference_keys={INFERENCE: None, LIMITED: 10.0})
     with MockServer(app) as running:
         yield running
+
+
+@pytest.fixture(autouse=True)
+def _figures(mock: MockServer) -> None:
+    script_figures(mock.app, INFERENCE, LIMITED)
 
 
 def run(*args: str, env: dict[str, str] | None = None, key: str | None = KEY) -> subprocess.CompletedProcess[str]:
@@ -98,7 +104,7 @@ def test_messages_name_the_key_table_and_setting(mock: MockServer, tmp_path: Pat
         "BADKEY named by [keys.team-b] in keys.toml holds a current key." in result.stderr
     )
     assert "OPENROUTER_API_KEY or" not in result.stderr
-    assert "below: team-a: spendable $7.50 is under $100.00" in result.stderr
+    assert "below: team-a: spendable is at most $7.50, under $100.00" in result.stderr
     unknowable = config(tmp_path, '[keys.open]\napi_key_env = "CFG_A"\nbelow = 5\n')
     refused = run("--base-url", mock.base_url, "--config", str(unknowable), env={"CFG_A": INFERENCE})
     assert refused.returncode == 3

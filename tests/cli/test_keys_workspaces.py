@@ -46,11 +46,11 @@ def cli(mock: MockServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytes
 
 
 TABLE = """\
-Name          Workspace  Label                Limit  Used  Left  Resets in  Today   Week   Month  Status
-research-000  Research   sk-or-v1-c7e...5ea9   none     -     -          -  $0.50  $2.50  $10.00  ok
-research-001  Research   sk-or-v1-f2e...c125   none     -     -          -  $0.50  $2.50  $10.00  ok
-web           Default    sk-or-v1-111...1111   none     -     -          -  $0.00  $0.00   $4.00  ok
-batch         Default    sk-or-v1-222...2222   none     -     -          -  $0.00  $0.00   $1.00  ok
+Name          Workspace  Label                Limit  Used  Left  Resets in  Today   Week  Month  Status
+web           Default    sk-or-v1-111...1111   none     -     -          -  $0.00  $0.00  $4.00  ok
+batch         Default    sk-or-v1-222...2222   none     -     -          -  $0.00  $0.00  $1.00  ok
+research-000  Research   sk-or-v1-c7e...5ea9   none     -     -          -  $0.00  $0.07  $0.52  ok
+research-001  Research   sk-or-v1-f2e...c125   none     -     -          -  $0.00  $0.02  $0.32  ok
 4 keys
 """
 
@@ -58,7 +58,8 @@ batch         Default    sk-or-v1-222...2222   none     -     -          -  $0.0
 def test_every_workspace(
     account: MockServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Every workspace's keys, the most spent this month first, with a Workspace column."""
+    """Every workspace's keys, the most spent this month first, with a Workspace column (the Research
+    keys' figures: what the mock's default month dealt them; a Wednesday, which it leaves without spend)."""
     assert cli(account, capsys, monkeypatch, "keys") == (0, TABLE, "")
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from test_cli import KEY, LIMITED
 
+from helpers import script_figures
 from openrouter_credits import CreditsClient
 from openrouter_credits.cli.view import watch
 from openrouter_credits.testing import MockOpenRouter, MockServer
@@ -20,6 +21,11 @@ def server() -> Iterator[MockServer]:
     app = MockOpenRouter(provisioning_keys={KEY: (25.0, 7.5)}, inference_keys={LIMITED: 10.0})
     with MockServer(app) as running:
         yield running
+
+
+@pytest.fixture(autouse=True)
+def _figures(mock: MockServer) -> None:
+    script_figures(mock.app, LIMITED)
 
 
 def test_watch_with_an_ordinary_key(mock: MockServer, capsys: pytest.CaptureFixture[str]) -> None:
@@ -39,8 +45,8 @@ def test_watch_with_an_ordinary_key(mock: MockServer, capsys: pytest.CaptureFixt
     assert len(lines) == 3
     for line in lines:
         assert re.fullmatch(
-            r"\S+Z  remaining unknown  spendable \$7\.50  key limit \$10\.00 \(\$7\.50 left\)  key usage \$2\.50"
-            r"(  change \$0\.00)?",
+            r"\S+Z  remaining unknown  spendable at most \$7\.50  key limit \$10\.00 \(\$7\.50 left\)  "
+            r"key usage \$2\.50(  change \$0\.00)?",
             line,
         ), line
     assert err.count("note: this is not a management key") == 1

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from helpers import script_figures
 from openrouter_credits import (
     Activity,
     AsyncCreditsClient,
@@ -49,6 +50,11 @@ def server() -> Iterator[MockServer]:
     )
     with MockServer(app) as running:
         yield running
+
+
+@pytest.fixture(autouse=True)
+def _figures(mock: MockServer) -> None:
+    script_figures(mock.app, LIMITED, UNLIMITED)
 
 
 @pytest.fixture
@@ -156,14 +162,17 @@ def test_a_week_without_spend_has_no_days_left(mode: str, mock: MockServer) -> N
 
 
 def test_ordinary_key_with_a_limit(mode: str, mock: MockServer) -> None:
-    """Its key view and spendable from its limit; the account's balance and spend: None with reasons."""
+    """Its key view, and spendable at most what its limit leaves (the account's balance, which caps it
+    too, is out of its sight); the account's balance and spend: None with reasons."""
     result = balance(mode, mock, key=LIMITED)
     assert result.key is not None
     assert (result.key.limit, result.key.limit_remaining, result.key.is_management_key) == (10.0, 7.5, False)
-    assert (result.remaining, result.spendable, result.spend_per_day, result.days_left) == (None, 7.5, None, None)
+    assert (result.remaining, result.spendable, result.spend_per_day, result.days_left) == (None, None, None, None)
+    assert result.spendable_at_most == 7.5
     assert result.daily_spend is None
     assert result.unknown == {
         "remaining": "the account's balance needs a management (provisioning) key",
+        "spendable": "the account's balance needs a management (provisioning) key",
         "daily_spend": "the account's spend needs a management (provisioning) key",
         "spend_per_day": "the account's spend needs a management (provisioning) key",
         "days_left": "the account's balance needs a management (provisioning) key",
@@ -187,7 +196,7 @@ def test_zero_zero_answer_is_unknown(mode: str, mock: MockServer) -> None:
     """/credits answering 0/0 to a key /key calls ordinary: unknown, not $0."""
     mock.app.zero_credits_for_ordinary_keys = True
     result = balance(mode, mock, key=LIMITED)
-    assert (result.credits, result.remaining, result.spendable) == (None, None, 7.5)
+    assert (result.credits, result.remaining, result.spendable, result.spendable_at_most) == (None, None, None, 7.5)
     assert result.unknown["remaining"].startswith("OpenRouter answered 0/0")
 
 

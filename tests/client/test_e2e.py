@@ -192,11 +192,14 @@ def test_control_endpoint(mode: str, mock: MockServer) -> None:
         assert state["balances"] == {label: {"total_credits": 10.0, "total_usage": 9.9}}
         assert state["requests"] == 2  # the two credits calls; control calls are not counted
         state = http.post(control + "reset").json()
+    spent = mock.app.key_view(mock.inference_key).usage  # what the default activity dealt it, by the clock
+    assert spent is not None
+    assert spent > 0
     assert state == {
         "balances": {label: {"total_credits": 25.0, "total_usage": 7.5}},
         "keys": {
             label: {"management": True, "limit": None, "usage": 0.0},
-            MockOpenRouter.label(mock.inference_key): {"management": False, "limit": None, "usage": 2.5},
+            MockOpenRouter.label(mock.inference_key): {"management": False, "limit": None, "usage": spent},
         },
         "listed_keys": 1,  # the ordinary key, as GET /keys lists it
         "workspaces": [{"id": "00000000-0000-4000-8000-000000000000", "name": "Default", "slug": "default"}],
@@ -293,7 +296,7 @@ def test_key_and_activity_endpoints(mock: MockServer) -> None:
     mock.app.set_activity({"2026-11-20": 1.5, "2026-11-21": 0.25})
     with httpx.Client(base_url=mock.base_url) as http:
         key = http.get("/key", headers=ordinary).json()["data"]
-        assert (key["is_management_key"], key["limit"], key["usage"]) == (False, None, 2.5)
+        assert (key["is_management_key"], key["limit"], key["usage"]) == (False, None, 1.75)  # the rows dealt it
         assert http.get("/key", headers={"Authorization": "Bearer sk-or-v1-nobody"}).status_code == 401
         rows = http.get("/activity", headers=headers).json()["data"]
         assert [(row["date"], row["usage"]) for row in rows] == [("2026-11-20", 1.5), ("2026-11-21", 0.25)]

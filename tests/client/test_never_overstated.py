@@ -65,11 +65,12 @@ def test_a_failed_credits_call_leaves_spendable_unknown() -> None:
     assert balance.unknown["spendable"].startswith("the account's balance could not be read: OpenRouter failed")
 
 
-def test_an_ordinary_key_spends_its_limit() -> None:
-    """An ordinary key may not read the account's balance (403): its limit remaining is what it may spend."""
+def test_an_ordinary_key_spends_at_most_its_limit() -> None:
+    """An ordinary key may not read the account's balance (403), which caps it all the same: its limit
+    remaining is what it may spend at most, never its spendable (an account holding $1 stops it first)."""
     balance = combine(None, key_info(limit=10.0, limit_remaining=7.5), None, {"credits": forbidden()})
-    assert (balance.spendable, balance.spendable_at_most) == (7.5, 7.5)
-    assert "spendable" not in balance.unknown
+    assert (balance.spendable, balance.spendable_at_most) == (None, 7.5)
+    assert balance.unknown["spendable"] == "the account's balance needs a management (provisioning) key"
 
 
 def test_nothing_bounds_an_unlimited_ordinary_key() -> None:

@@ -20,9 +20,13 @@ NOW = dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC)
 
 
 def listed(name: str, **fields: Any) -> dict[str, Any]:
-    """A key of GET /keys with every required field and none of the optional ones (``expires_at``)."""
+    """A key of GET /keys with every field the published document requires and none of the optional
+    ones (``expires_at``), nor those beyond it unless given (``last_used_at``, ``external_user``)."""
     item = listed_key(name, **fields)
     del item["expires_at"]
+    for beyond in ("last_used_at", "external_user"):
+        if beyond not in fields:
+            del item[beyond]
     return item
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from exporting import (
+    ORDINARY,
     TOKEN,
     Clock,
     MakeExporter,
@@ -18,6 +19,7 @@ from exporting import (
     receiving,
 )
 
+from helpers import script_figures
 from openrouter_credits._apps.config_file import KeySpec
 from openrouter_credits.exporter import Exporter
 from openrouter_credits.testing import MockServer
@@ -28,6 +30,13 @@ def server() -> Iterator[MockServer]:
     """The module's live ``mock_app()`` (the ``mock`` fixture resets it around each test)."""
     with MockServer(mock_app()) as running:
         yield running
+
+
+@pytest.fixture
+def mock(mock: MockServer) -> MockServer:
+    """The live mock, reset, with ORDINARY's figures scripted again."""
+    script_figures(mock.app, ORDINARY)
+    return mock
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Protocol
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from helpers import script_figures
 from openrouter_credits._apps.config_file import KeySpec
 from openrouter_credits.exporter import Exporter
 from openrouter_credits.testing import MockOpenRouter, MockServer
@@ -37,8 +38,11 @@ COMMAND = str(Path(sys.executable).parent / "openrouter-credits")
 
 
 def mock_app() -> MockOpenRouter:
-    """A mock OpenRouter that knows MANAGEMENT ($25 bought, $7.50 used) and ORDINARY (a $10 limit)."""
-    return MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, inference_keys={ORDINARY: 10.0})
+    """A mock OpenRouter that knows MANAGEMENT ($25 bought, $7.50 used) and ORDINARY (a $10 limit,
+    $2.50 of it used: ``helpers.ORDINARY_FIGURES``)."""
+    app = MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, inference_keys={ORDINARY: 10.0})
+    script_figures(app, ORDINARY)
+    return app
 
 
 # --- in process, in virtual time -------------------------------------------------------------------

@@ -84,7 +84,7 @@ def test_a_partial_failure_shows(mock: MockServer, exporter: MakeExporter, caplo
     assert lines[0].startswith("Key account: GET /key failed (server): OpenRouter failed to answer (HTTP 503")
     page = watcher.route("GET", "/")[1].decode()
     assert '<h2>account<span class="state failing">failing</span></h2><p class="reason">GET /key failed' in page
-    assert '<dd class="remaining">$17.50</dd><dd class="spendable">unknown</dd>' in page  # what was read shows
+    assert '<dd class="remaining">$17.50</dd><dd class="spendable">at most $17.50</dd>' in page  # what was read
 
 
 def test_the_one_shot_prometheus_says_up_0_on_a_partial_failure(

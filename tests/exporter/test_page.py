@@ -250,7 +250,7 @@ def test_the_page_in_a_browser(mock: MockServer, tmp_path: Path) -> None:
     assert '<dd class="remaining">$17.50</dd><dd class="spendable">$17.50</dd>' in dom
     assert '<span class="state below">below threshold</span>' in dom
     assert "may spend $17.50, under its threshold of $20.00" in dom
-    assert '<dd class="remaining">unknown</dd><dd class="spendable">$7.50</dd>' in dom  # team-b: ordinary key
+    assert '<dd class="remaining">unknown</dd><dd class="spendable">at most $7.50</dd>' in dom  # team-b: ordinary
     assert len(re.findall(r'<rect class="bar"', dom)) == 30  # team-a's month; team-b may not read it
     assert MANAGEMENT not in dom
     assert ORDINARY not in dom

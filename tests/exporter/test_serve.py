@@ -31,7 +31,7 @@ def test_two_keys_failure_recovery_and_sigterm(tmp_path: Path) -> None:
             )
         )
         assert samples["openrouter_credits_remaining_dollars{key=team-a}"] == 17.5, samples
-        assert samples["openrouter_credits_spendable_dollars{key=team-b}"] == 7.5
+        assert samples["openrouter_credits_spendable_at_most_dollars{key=team-b}"] == 7.5  # an ordinary key
         assert "openrouter_credits_remaining_dollars{key=team-b}" not in samples  # unknown for an ordinary key
         assert samples["openrouter_credits_poll_errors_total{key=team-b,kind=permission}"] == 0
         health = httpx.get(exporter.url + "/healthz")

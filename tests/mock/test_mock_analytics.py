@@ -171,7 +171,7 @@ def test_refused(live: MockServer, body: dict[str, Any], says: str) -> None:
 def test_provider_within_31_days(live: MockServer) -> None:
     """A per-generation dimension answers within 31 days: providers as they are, not labels."""
     found = rows(live, metrics=["total_usage"], dimensions=["provider"], time_range=MONTH)
-    assert {row["provider"] for row in found} == {"Openai", "Anthropic"}
+    assert {row["provider"] for row in found} == {"OpenAI", "Anthropic"}
 
 
 def test_limit_group_limit_and_order(live: MockServer) -> None:

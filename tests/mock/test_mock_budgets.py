@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from helpers import script_figures
 from openrouter_credits.testing import MockOpenRouter, MockServer
 
 MANAGEMENT = "sk-or-v1-mockbudget-SECRET-management-71cc"
@@ -65,12 +66,14 @@ def test_the_key_s_own_limit_is_a_layer(mock: MockServer) -> None:
         "budget_id": None,
         "guardrail_id": None,
     }
+    script_figures(mock.app, ORDINARY)
     data = key_data(mock, ORDINARY)
     assert (data["budgets"], data["effective_budget"]) == ([layer], layer)
 
 
 def test_set_budgets(mock: MockServer) -> None:
     """A guardrail and a workspace budget: in order before the key's own limit, the least remaining effective."""
+    script_figures(mock.app, ORDINARY)
     mock.app.set_budgets(ORDINARY, guardrail={"limit": 5.0, "spend": 2.0, "reset_interval": "daily"}, workspace=(50.0))
     data = key_data(mock, ORDINARY)
     assert [(layer["scope"], layer["remaining_usd"], layer["resets_at"]) for layer in data["budgets"]] == [

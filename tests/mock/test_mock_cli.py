@@ -77,6 +77,8 @@ def test_port_in_use() -> None:
         (("--port", "70000"), "argument --port: '70000' is not a port: give a number from 0 (a free one) to 65535"),
         (("--port", "http"), "argument --port: 'http' is not a port: give a number from 0 (a free one) to 65535"),
         (("--credits", "nan"), "argument --credits: 'nan' is not an amount of dollars"),
+        (("--credits", "-5"), "argument --credits: '-5' is below 0: give 0 or more dollars"),
+        (("--usage", "-0.5"), "argument --usage: '-0.5' is below 0: give 0 or more dollars"),
         (("--cred", "5"), "unrecognized arguments: --cred 5"),
         (
             ("--activity-date-format", "iso"),
@@ -128,3 +130,18 @@ def test_without_uvicorn_the_message_is_all() -> None:
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=20, check=False)
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == "error: the mock server needs uvicorn: pip install 'openrouter-credits[mock]'\n"
+
+
+def test_help_names_every_control_action_and_the_keys(capsys: pytest.CaptureFixture[str]) -> None:
+    """--help names the keys the mock accepts and every action of /_mock/ (the control endpoint's own list)."""
+    from openrouter_credits.testing._cli import main
+    from openrouter_credits.testing._control import ACTIONS
+
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    shown = capsys.readouterr().out
+    assert "sk-or-v1-mock-provisioning   a management (provisioning) key" in shown
+    assert "sk-or-v1-mock-inference      an ordinary (inference) key" in shown
+    for action in ("state", *ACTIONS):
+        assert f" /_mock/{action}" in shown, action

@@ -4,6 +4,7 @@ keys (Python and POST /_mock/keys), the 429 fault on "keys", and /activity per k
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -40,7 +41,23 @@ def test_default_listing_is_the_ordinary_keys(mock: MockServer) -> None:
     response = get(mock, "/keys")
     assert len(names(response)) == 1
     assert ORDINARY not in response.text
-    assert response.json()["data"][0]["usage"] == 2.5
+    assert response.json()["data"][0]["usage"] == get(mock, "/key", key=ORDINARY).json()["data"]["usage"] > 0
+
+
+def test_a_key_has_one_label(mock: MockServer) -> None:
+    """/key's label for the ordinary key is the label /keys lists it with, in OpenRouter's form, and no
+    part of the key."""
+    (listed,) = get(mock, "/keys").json()["data"]
+    own = get(mock, "/key", key=ORDINARY).json()["data"]
+    assert own["label"] == listed["label"]
+    assert re.fullmatch(r"sk-or-v1-[0-9a-f]{3}\.\.\.[0-9a-f]{4}", own["label"])
+    assert own["label"][9:12] not in ORDINARY.removeprefix("sk-or-v1-")
+
+
+def test_provider_names_as_openrouter_writes_them(mock: MockServer) -> None:
+    """An activity row's provider_name is OpenRouter's own spelling (OpenAI, not Openai)."""
+    rows = get(mock, "/activity").json()["data"]
+    assert {row["provider_name"] for row in rows} == {"OpenAI", "Anthropic"}
 
 
 def test_pages_of_100(mock: MockServer) -> None:
@@ -116,18 +133,25 @@ def test_activity_per_key(mock: MockServer) -> None:
 
 def test_the_default_figures_tell_one_story() -> None:
     """The default mock: the management key's own usage is 0, the 30 days of activity fit within the
-    account's total usage, and the ordinary key's lifetime usage holds what activity dealt to it."""
-    import datetime as dt
-
+    account's total usage, and each listed key's figures are what the activity dealt to it: the week's
+    since Monday and the month's since the 1st are its activity of those days plus today's, its
+    lifetime usage holds all of it, and /key tells the ordinary key the figures /keys lists it with. So
+    a management key's spike (today's from the listing, the average from /activity) reads the same
+    spend as the ordinary key's own figures."""
     from openrouter_credits import CreditsClient
+    from openrouter_credits._apps.spike import spike_of
+    from openrouter_credits._money import exact_sum
     from openrouter_credits.testing import DEFAULT_INFERENCE_KEY, DEFAULT_PROVISIONING_KEY
 
-    now = dt.datetime(2026, 11, 30, 12, tzinfo=dt.UTC)
-    with MockServer(MockOpenRouter(clock=lambda: now)) as mock:
+    now = dt.datetime(2026, 11, 26, 15, tzinfo=dt.UTC)  # a Thursday: Monday to Wednesday are completed days
+    monday, first = dt.date(2026, 11, 23), dt.date(2026, 11, 1)
+    app = MockOpenRouter(clock=lambda: now)
+    app.add_workspace("Research", keys=2)
+    with MockServer(app) as mock:
         with CreditsClient(DEFAULT_PROVISIONING_KEY, base_url=mock.base_url, clock=lambda: now) as client:
             balance = client.get_balance()
             listed = client.list_keys()
-            mine = client.get_activity(key_hash=listed[0].hash_)
+            dealt = {key.hash_: client.get_activity(key_hash=key.hash_) for key in listed}
         with CreditsClient(DEFAULT_INFERENCE_KEY, base_url=mock.base_url, clock=lambda: now) as client:
             own = client.get_key()
     assert balance.key is not None
@@ -135,8 +159,28 @@ def test_the_default_figures_tell_one_story() -> None:
     assert balance.credits is not None
     assert balance.activity is not None
     assert 0 < balance.activity.total <= balance.credits.total_usage
-    assert [key.usage for key in listed] == [own.usage]
-    assert mine.total <= own.usage
+    assert len(listed) == 3
+    for key in listed:
+        days = dealt[key.hash_].daily_spend
+        week = exact_sum(day.usage for day in days if day.date >= monday)
+        month = exact_sum(day.usage for day in days if day.date >= first)
+        assert key.usage_weekly == exact_sum([week, key.usage_daily]), key.name
+        assert key.usage_monthly == exact_sum([month, key.usage_daily]), key.name
+        assert key.usage >= exact_sum([dealt[key.hash_].total, key.usage_daily]), key.name
+    (ordinary,) = [key for key in listed if key.label == own.label]
+    assert (own.usage, own.usage_daily, own.usage_weekly, own.usage_monthly) == (
+        ordinary.usage,
+        ordinary.usage_daily,
+        ordinary.usage_weekly,
+        ordinary.usage_monthly,
+    )
+    assert exact_sum(dealt[key.hash_].total for key in listed) == balance.activity.total
+    assert exact_sum(key.usage_daily for key in listed) > 0
+    spike, why = spike_of(balance, now, today=exact_sum(key.usage_daily for key in listed))
+    assert spike is not None, why
+    assert spike.per_day == balance.activity.spend_per_day
+    assert spike.ratio is not None
+    assert 0.5 < spike.ratio < 2  # the default story has no spike: today's pace is the week's
 
 
 def test_an_empty_offset_is_refused() -> None:

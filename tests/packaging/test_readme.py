@@ -223,3 +223,19 @@ def test_who_spent_samples_are_what_the_mock_gives(
         app.set_analytics_dimensions(["model", "api_key_id", "user", "app"])
         assert main(["spend", "--by", "user", "--base-url", mock.base_url], clock=lambda: now) == 3
         assert capsys.readouterr() == ("", error)
+
+
+def test_every_channel_setting_is_documented() -> None:
+    """The README's table of channel settings names each setting every kind reads, its secret's
+    ``_env`` and ``_file`` forms, and says where alerts go without [defaults] and what notify-url is."""
+    from openrouter_credits.exporter._notify_tables import SECRETS, SETTINGS
+
+    text = README.read_text()
+    table = text.split("| kind | settings |", 1)[1].split("\n\n", 1)[0]
+    for kind, settings in SETTINGS.items():
+        (row,) = [line for line in table.splitlines() if line.startswith("|") and f"`{kind}`" in line.split("|")[1]]
+        named = set(re.findall(r"`(\w+)`", row.split("|")[2]))
+        secret = SECRETS[kind].setting
+        assert {*settings, f"{secret}_env", f"{secret}_file"} <= named, (kind, row)
+    assert "without a `[defaults]` table, **every channel**" in text
+    assert "is the channel named `notify-url`" in text

@@ -34,12 +34,13 @@ class Balance:
     - ``spendable``: what this key may still spend: the smallest of ``remaining``, the key's limit
       remaining (a key without a limit does not cap) and the ``remaining_usd`` of the budget layer
       that blocks first (``key.effective_layer``: a guardrail's, a workspace's, ... when ``/key``
-      reports budgets); unknown when the account or the key could not be read (an ordinary key, which
-      may not read ``remaining``, may spend what its limit and budgets leave);
-    - ``budget``: the effective budget layer when it is what caps ``spendable`` (below the account's
-      remaining) and is not the key's own limit, else None;
+      reports budgets); unknown when the account or the key could not be read, and for an ordinary
+      key, which may not read ``remaining`` (its limit and budgets bound it: ``spendable_at_most``);
+    - ``budget``: the effective budget layer when it is what caps ``spendable`` (or, unknown, its
+      bound; below the account's remaining) and is not the key's own limit, else None;
     - ``spendable_at_most``: ``spendable`` when known, else the most it can be by what is known (the
-      account's remaining when ``/key`` failed, say); None when nothing bounds it;
+      account's remaining when ``/key`` failed; an ordinary key's limit and budgets, the account's
+      balance being out of its sight); None when nothing bounds it;
     - ``spend_per_day``: the spend of the 7 completed UTC days before today, divided by 7;
     - ``days_left``: ``remaining / spend_per_day``; 0 when nothing remains, and for an account in debt
       (usage above credits, ``remaining`` negative); None when nothing was spent;
@@ -128,10 +129,11 @@ class Balance:
     @property
     def budget(self) -> BudgetLayer | None:
         """The budget layer that caps ``spendable`` (``key.effective_layer``, when its remaining is
-        what may be spent and is below the account's remaining), else None; None too when that layer
-        is the key's own limit (scope ``key_limit``), which caps it as it always has."""
+        what may be spent, or at most, and is below the account's remaining), else None; None too
+        when that layer is the key's own limit (scope ``key_limit``), which caps it as it always has."""
         layer = None if self.key is None else self.key.effective_layer
-        if layer is None or layer.is_key_limit or self.spendable is None or layer.remaining_usd != self.spendable:
+        capped = self.spendable if self.spendable is not None else self.spendable_at_most
+        if layer is None or layer.is_key_limit or capped is None or layer.remaining_usd != capped:
             return None
         if self.remaining is not None and layer.remaining_usd >= self.remaining:
             return None
@@ -162,8 +164,8 @@ def _spendable(
     Three things cap it: the account's remaining, the key's limit remaining and, when ``/key`` says,
     the remaining of its effective budget (the layer that blocks first). A cap that could not be
     read leaves spendable unknown, never the other cap's larger figure; what is known of the caps
-    still bounds it. An ordinary key may not read the account's balance: its limit is what it may
-    spend (and without a limit, nothing says).
+    still bounds it. An ordinary key may not read the account's balance, which caps it all the same:
+    what its limit and budgets leave is what it may spend at most (and without a limit, nothing says).
     """
     bounds: list[float] = []  # what spendable is at most
     reasons: list[str] = []  # why it is unknown
@@ -179,12 +181,12 @@ def _spendable(
         bounds.append(budget.remaining_usd)
     if remaining is not None:
         bounds.append(remaining)
-    elif key is None or not _unreadable(errors.get("credits")):
+    elif key is not None and not reasons and not bounds and _unreadable(errors.get("credits")):
+        return None, None, f"this key has no limit, and {unknown['remaining']}"
+    else:  # the account's remaining caps it too, out of sight or not: the key's figure is a bound
         reasons.append(unknown["remaining"])
     if not reasons:
-        if bounds:
-            return min(bounds), min(bounds), None
-        return None, None, f"this key has no limit, and {unknown['remaining']}"
+        return min(bounds), min(bounds), None
     if key is None and remaining is None:
         reasons = ["neither the account's balance nor the key's limit could be read"]
     return None, min(bounds) if bounds else None, "; ".join(reasons)

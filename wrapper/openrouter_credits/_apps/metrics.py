@@ -146,6 +146,12 @@ METRICS = {
         "What this key may still spend: the smallest of the account's remaining credits, the key's limit "
         "remaining and its effective budget's remaining, in US dollars.",
     ),
+    "spendable_at_most": (
+        "spendable_at_most_dollars",
+        "The most this key may still spend: spendable when it is known, else what is known to bound it (an "
+        "ordinary key's limit and budgets, the account's balance being out of its sight; the account's remaining "
+        "when the key's own call failed), in US dollars.",
+    ),
     "spend_per_day": (
         "spend_per_day_dollars",
         "Average spend per day over the last 7 completed UTC days, in US dollars.",
@@ -259,6 +265,7 @@ def balance_metrics(
         _family("used", one(None if credits is None else credits.total_usage)),
         _family("remaining", one(None if balance is None else balance.remaining)),
         _family("spendable", one(None if balance is None else balance.spendable)),
+        _family("spendable_at_most", one(None if balance is None else balance.spendable_at_most)),
         _family("spend_per_day", one(None if balance is None else balance.spend_per_day)),
         _family("time_left", one(None if balance is None or balance.days_left is None else balance.days_left * 86400)),
         _family("key_limit_remaining", one(None if key is None else key.limit_left)),

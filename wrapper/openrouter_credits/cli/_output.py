@@ -146,7 +146,12 @@ def _debt(balance: Balance) -> str:
 
 def _spendable(balance: Balance) -> str:
     if balance.spendable is None and balance.spendable_at_most is not None:
-        return f"{UNKNOWN}  (at most {money(balance.spendable_at_most)})"
+        notes = [f"at most {money(balance.spendable_at_most)}"]
+        if balance.budget is not None:
+            notes.append(f"capped by the key's {balance.budget.scope} budget")
+        if statement(balance) is not None and balance.remaining is None:  # an ordinary key
+            notes.append("the account's balance needs a management key")
+        return f"{UNKNOWN}  ({', '.join(notes)})"
     if balance.budget is not None:
         return f"{_or_unknown(balance.spendable)}  (capped by the key's {balance.budget.scope} budget)"
     return _or_unknown(balance.spendable)
@@ -248,7 +253,7 @@ def key_rows(rows: Sequence[tuple[str, Balance | None]]) -> str:
             (
                 name,
                 _or_unknown(balance.remaining),
-                _or_unknown(balance.spendable),
+                _spendable_cell(balance),
                 _or_unknown(balance.spend_per_day),
                 _days_left(balance),
                 limit,
@@ -260,6 +265,13 @@ def key_rows(rows: Sequence[tuple[str, Balance | None]]) -> str:
         cells = [row[0].ljust(widths[0]), *(cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True))]
         lines.append("  ".join(cells))
     return "\n".join(lines)
+
+
+def _spendable_cell(balance: Balance) -> str:
+    """Spendable in a row of ``key_rows``: the figure, else its bound (``at most $7.50``), else unknown."""
+    if balance.spendable is None and balance.spendable_at_most is not None:
+        return f"at most {money(balance.spendable_at_most)}"
+    return _or_unknown(balance.spendable)
 
 
 # --- the spend chart ----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import _defaults
 from .._exceptions import ConfigurationError
-from ._common import add_common, argument, day_count, dollars, interval_seconds, terms, the_key
+from ._common import add_common, argument, day_count, dollars, interval_seconds, multiple, terms, the_key
 
 if TYPE_CHECKING:
     from .._apps.config_file import ConfigFile
@@ -43,8 +43,10 @@ def register(commands: Any) -> None:
         "serve",
         help="a Prometheus exporter: /metrics, /healthz and a status page for one key or several, with alerts",
         description="Poll each key every --interval seconds and serve the results at /metrics (Prometheus "
-        "text) and /healthz; post to a webhook when a key crosses its below or days_below threshold, and "
-        "when it recovers. SIGTERM or Ctrl-C stops it.",
+        "text), /healthz and a status page for people at /; alert (a webhook, or the [notify.NAME] channels of "
+        "--config) when a key crosses its below or days_below threshold or its spend spikes (spike: today's "
+        "spend so far against the 7-day pace), and when it recovers. SIGHUP reloads --config; SIGTERM or Ctrl-C "
+        "stops it.",
         allow_abbrev=False,
     )
     add_common(serve, config=True)
@@ -53,7 +55,8 @@ def register(commands: Any) -> None:
         type=listen_address,
         default=listen_address(_defaults.DEFAULT_LISTEN),
         metavar="HOST:PORT",
-        help=f"where to serve /metrics and /healthz (default: {_defaults.DEFAULT_LISTEN}, this machine only)",
+        help=f"where to serve /metrics, /healthz and the status page / (default: {_defaults.DEFAULT_LISTEN}, this "
+        "machine only)",
     )
     serve.add_argument(
         "--interval",
@@ -97,6 +100,21 @@ def register(commands: Any) -> None:
         help="alert when days left is below DAYS (the key without --config)",
     )
     serve.add_argument(
+        "--spike",
+        type=multiple,
+        dest="alert_spike",
+        metavar="N",
+        help="alert when today's spend so far is above N times the 7-day average, prorated by the hour (UTC) "
+        "(the key without --config; a management key's needs --config with discover = true)",
+    )
+    serve.add_argument(
+        "--spike-min-dollars",
+        type=dollars,
+        dest="alert_spike_min_dollars",
+        metavar="DOLLARS",
+        help=f"... and at least DOLLARS (default: {_defaults.DEFAULT_SPIKE_MIN_DOLLARS:g})",
+    )
+    serve.add_argument(
         "--ledger",
         metavar="FILE|URL",
         help='write each poll\'s answers to this ledger (a file or a postgresql:// URL; or ledger = "..." in '
@@ -113,10 +131,27 @@ def config_of(args: argparse.Namespace) -> ConfigFile:
     if args.config:
         if args.api_key_file:
             raise ConfigurationError("--config names the keys: leave out --api-key-file.")
-        if args.alert_below is not None or args.alert_days_below is not None:
-            raise ConfigurationError("--config gives each key its thresholds: set below and days_below in the file.")
+        given = [args.alert_below, args.alert_days_below, args.alert_spike, args.alert_spike_min_dollars]
+        if any(value is not None for value in given):
+            raise ConfigurationError(
+                "--config gives each key its thresholds: set below, days_below, spike and spike_min_dollars in "
+                "the file."
+            )
         return load_config(args.config)
-    return ConfigFile((KeySpec("default", the_key(args), args.alert_below, args.alert_days_below),))
+    if args.alert_spike_min_dollars is not None and args.alert_spike is None:
+        raise ConfigurationError("--spike-min-dollars goes with --spike N: give both, or neither.")
+    minimum = (
+        _defaults.DEFAULT_SPIKE_MIN_DOLLARS if args.alert_spike_min_dollars is None else args.alert_spike_min_dollars
+    )
+    spec = KeySpec(
+        "default",
+        the_key(args),
+        args.alert_below,
+        args.alert_days_below,
+        spike=args.alert_spike,
+        spike_min_dollars=minimum,
+    )
+    return ConfigFile((spec,))
 
 
 def _ledger_writer(args: argparse.Namespace, config: ConfigFile) -> Any:

@@ -248,7 +248,7 @@ def watch(client: CreditsClient, args: argparse.Namespace, sleep: Callable[[floa
                         print(note, file=sys.stderr, flush=True)
                     noted = True
                 print(_watch_line(balance, args, stamp, previous), flush=True)
-                previous = balance.spendable if balance.spendable is not None else previous
+                previous = balance.spendable_at_most if balance.spendable_at_most is not None else previous
             sleep(args.watch)
     except KeyboardInterrupt:
         return EXIT_OK  # the way --watch ends
@@ -259,7 +259,7 @@ def _watch_line(balance: Balance, args: argparse.Namespace, stamp: str, previous
     from .._money import exact_difference
     from ._output import balance_json
 
-    now = balance.spendable
+    now = balance.spendable_at_most  # spendable when known, else its bound (an ordinary key's limit, ...)
     delta = None if previous is None or now is None else exact_difference(now, previous)
     if args.format == "json":
         failed = worst_error(balance, None, args)
@@ -269,7 +269,8 @@ def _watch_line(balance: Balance, args: argparse.Namespace, stamp: str, previous
     def amount(value: float | None) -> str:
         return "unknown" if value is None else money(value)
 
-    line = f"{stamp}  remaining {amount(balance.remaining)}  spendable {amount(now)}"
+    bound = "at most " if balance.spendable is None and now is not None else ""
+    line = f"{stamp}  remaining {amount(balance.remaining)}  spendable {bound}{amount(now)}"
     credits, key = balance.credits, balance.key
     if credits is not None:
         line += f"  credits {money(credits.total_credits)}  usage {money(credits.total_usage)}"

@@ -140,6 +140,22 @@ def _may_spend(value: float) -> str:
     return f"may spend {money(value)}"
 
 
+def _may_spend_at_most(value: float) -> str:
+    return f"may spend at most {money(value)}"
+
+
+def _spendable_check(balance: Balance, below: float | None) -> tuple[float | None, Callable[[float], str]]:
+    """The figure ``below`` is checked against, and its words: spendable; unknown, its bound when even
+    that is under the threshold (as ``--below`` trips), or when the account's balance is out of the
+    key's sight by design (an ordinary key: its limit and budgets are all it can know of, so its
+    alert recovers when they rise again). Otherwise None: the state stays."""
+    at_most = balance.spendable_at_most
+    if balance.spendable is not None or at_most is None or below is None:
+        return balance.spendable, _may_spend
+    unseen = balance.key is not None and not balance.key.is_management_key and balance.remaining is None
+    return (at_most if at_most < below or unseen else None), _may_spend_at_most
+
+
 def _days_of_credits(value: float) -> str:
     return f"has {value:.1f} days of credits left"
 
@@ -174,7 +190,7 @@ def alerts_due(
     told); ``today``: a management key's spend today (``_apps.spike``). For ``spike``, "below" means
     spiking."""
     checks: tuple[Check, ...] = (
-        ("below", spec.below, balance.spendable, _may_spend, money),
+        ("below", spec.below, *_spendable_check(balance, spec.below), money),
         ("days_below", spec.days_below, balance.days_left, _days_of_credits, _days),
     )
     due = []

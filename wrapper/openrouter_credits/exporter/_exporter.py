@@ -114,6 +114,7 @@ class Exporter:
         sleep: Callable[[float], Awaitable[None]] | None = None,
         ledger: LedgerWriter | None = None,
         teams: Teams | None = None,
+        client_clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
         self.interval = interval
         #: The ``[teams.NAME]`` tables: the listed keys' ``team`` label and each team's spend.
@@ -134,6 +135,8 @@ class Exporter:
         self._options: dict[str, Any] = {"base_url": base_url, "deadline": deadline, "max_retries": max_retries}
         if timeout is not None:
             self._options["timeout"] = timeout
+        if client_clock is not None:  # the clients' time (the days of /activity); their own by default
+            self._options["clock"] = client_clock
         self.states: dict[str, KeyState] = {}
         self.clients: dict[str, AsyncCreditsClient] = {}
         for spec in keys:

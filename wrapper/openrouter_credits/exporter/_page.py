@@ -94,6 +94,8 @@ class KeyView:
     daily_unknown: str | None = None
     own: OwnKey | None = None
     note: str | None = None
+    #: What spendable is at most when it is unknown (an ordinary key's limit; the remaining when /key failed).
+    spendable_at_most: float | None = None
     #: Whether the balance was read (its figures show); by default, unless starting or failing.
     known: bool | None = None
 
@@ -162,7 +164,10 @@ def _view(name: str, state: KeyState, now: dt.datetime) -> KeyView:
         return KeyView(name, "failing", state.problem or "the last poll failed")
     tripped, unchecked = [], []
     if spec.below is not None:
-        if balance.spendable is None:
+        at_most = balance.spendable_at_most
+        if balance.spendable is None and at_most is not None and at_most < spec.below:
+            tripped.append(f"may spend at most {money(at_most)}, under its threshold of {money(spec.below)}")
+        elif balance.spendable is None:
             unchecked.append(f"below cannot be checked: {balance.unknown.get('spendable', 'spendable is unknown')}")
         elif balance.spendable < spec.below:
             tripped.append(f"may spend {money(balance.spendable)}, under its threshold of {money(spec.below)}")
@@ -209,6 +214,7 @@ def _view(name: str, state: KeyState, now: dt.datetime) -> KeyView:
         balance.unknown.get("daily_spend"),
         own,
         note,
+        spendable_at_most=balance.spendable_at_most,
         known=True,
     )
 
@@ -330,6 +336,13 @@ def _amount(value: float | None) -> str:
     return "unknown" if value is None else money(value)
 
 
+def _spendable(view: KeyView) -> str:
+    """Spendable, else what it is at most (``at most $7.50``), else unknown."""
+    if view.spendable is None and view.spendable_at_most is not None:
+        return f"at most {money(view.spendable_at_most)}"
+    return _amount(view.spendable)
+
+
 def _dollars(value: float) -> str:
     """``money``, quicker for the common case (a chart has a bar a day for each key)."""
     return f"${value:,.2f}" if value >= 0.005 else money(value)
@@ -390,7 +403,7 @@ def _key_section(view: KeyView) -> str:
         left = "unknown" if view.days_left is None else days(view.days_left)
         parts.append(
             f"<dl><dt>Remaining</dt><dt>Spendable</dt><dt>Days left</dt><dt>Spend per day</dt>"
-            f'<dd class="remaining">{_amount(view.remaining)}</dd><dd class="spendable">{_amount(view.spendable)}</dd>'
+            f'<dd class="remaining">{_amount(view.remaining)}</dd><dd class="spendable">{_spendable(view)}</dd>'
             f'<dd class="days-left">{left}</dd><dd>{_amount(view.spend_per_day)}</dd></dl>'
         )
         if view.own is not None:

@@ -14,7 +14,7 @@ import attrs
 
 from . import _analytics
 from ._history import RETIRED_KEY, attributed_hashes, facts
-from ._records import DEFAULT_WORKSPACE, ENDPOINTS, USERS, Fault, key_label, row_day, served_date
+from ._records import DEFAULT_WORKSPACE, ENDPOINTS, USERS, Fault, row_day, served_date
 from ._scenario import Scenario
 
 __all__ = ["JSON_TYPE", "Answer", "Answers", "Scope", "error_body"]
@@ -90,15 +90,15 @@ class Answers(Scenario):
             return 401, JSON_TYPE, error_body(401, "No auth credentials found")
         with self._lock:
             view = self._keys.get(token)
-            view = None if view is None else attrs.evolve(view)
+            view = None if view is None else view.with_figures(self._key_figures(token))
             balance = self._accounts.get(token)
             data = None if balance is None else attrs.asdict(balance)
-            listing = self._listing_now()
+            listing = self._listing_now() if endpoint not in ("key", "credits") else []
             rows = None if balance is None else self._activity_now(token)
         if view is None:
             return 401, JSON_TYPE, error_body(401, UNKNOWN_KEY)
         if endpoint == "key":
-            return 200, JSON_TYPE, json.dumps({"data": view.data(key_label(token), self._clock())}).encode()
+            return 200, JSON_TYPE, json.dumps({"data": view.data(token, self._clock())}).encode()
         if endpoint == "credits":
             if data is None and self.zero_credits_for_ordinary_keys:
                 data = {"total_credits": 0.0, "total_usage": 0.0}

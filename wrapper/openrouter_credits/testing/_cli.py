@@ -14,12 +14,21 @@ from ._records import ACTIVITY_DATE_FORMATS, FAULT_KINDS
 from ._scenario import DEFAULT_INFERENCE_KEY, DEFAULT_PROVISIONING_KEY
 
 EPILOG = f"""\
+keys it accepts:
+  {DEFAULT_PROVISIONING_KEY}   a management (provisioning) key: /credits, /activity, /keys, analytics
+  {DEFAULT_INFERENCE_KEY}      an ordinary (inference) key: its own /key; listed by GET /keys
+  (the control endpoint names a key by the key or by its label in GET /_mock/state)
+
 control endpoint (loopback clients only), e.g. with curl:
   GET  /_mock/state
   POST /_mock/balance  {{"total_credits": 30, "total_usage": 29.5}}   ("key" picks a key)
   POST /_mock/faults   {{"kind": "status", "status": 503, "count": 2, "retry_after": 1, "endpoint": "credits"}}
                        {{"kind": "rate-limit", "rate_limit_reset": 30}}   (429 with X-RateLimit-Reset)
   POST /_mock/key      {{"key": "sk-or-v1-mock-inference", "limit": 10, "usage": 9.5}}
+  POST /_mock/budgets  {{"key": "sk-or-v1-mock-inference", "guardrail": {{"limit": 5, "spend": 2}}}}
+                       ("workspace" too; a number is a limit, null none; "reset_interval": "daily")
+  POST /_mock/keys     {{"keys": [{{"name": "ci", "limit": 20, "limit_reset": "daily", "usage_daily": 9}}]}}
+                       {{"add": 1000}}   (GET /keys: scripted keys, or generated ones added)
   POST /_mock/activity {{"daily": {{"2026-11-24": 1.25}}}}   (or "rows": [...]; neither: the default month)
   POST /_mock/history  {{"daily": {{"2026-02-10": 4.0}}}}   (all analytics reads; neither: the default year)
   POST /_mock/workspaces {{"add": {{"name": "Research", "keys": 40}}}}   (or "workspaces": [...])
@@ -44,13 +53,16 @@ def port_number(text: str) -> int:
 
 
 def amount(text: str) -> float:
-    """An argparse type: a finite number of dollars."""
+    """An argparse type: a finite number of dollars, 0 or more (an account in debt has usage above
+    its credits, never credits or usage below 0)."""
     try:
         value = float(text)
     except ValueError:
         value = math.nan
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"{text!r} is not an amount of dollars")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is below 0: give 0 or more dollars")
     return value
 
 
@@ -65,8 +77,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback)")
     parser.add_argument("--port", type=port_number, default=8080, help="port (default: 8080; 0 picks a free one)")
-    parser.add_argument("--credits", type=amount, default=25.0, help="total credits of the provisioning key")
-    parser.add_argument("--usage", type=amount, default=7.5, help="total usage of the provisioning key")
+    parser.add_argument(
+        "--credits", type=amount, default=25.0, help="total credits of the provisioning key (default: 25)"
+    )
+    parser.add_argument(
+        "--usage",
+        type=amount,
+        default=7.5,
+        help="total usage of the provisioning key (default: 7.5; above the credits: in debt)",
+    )
     parser.add_argument(
         "--activity-date-format",
         choices=list(ACTIVITY_DATE_FORMATS),

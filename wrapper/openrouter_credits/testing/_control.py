@@ -13,9 +13,23 @@ from .._settings import is_loopback
 from ._answers import JSON_TYPE, Answers, Receive, Scope, error_body
 from ._records import key_label
 
-__all__ = ["CONTROL_PREFIX", "Controlled"]
+__all__ = ["ACTIONS", "CONTROL_PREFIX", "Controlled"]
 
 CONTROL_PREFIX = "/_mock/"
+#: What ``POST /_mock/<action>`` changes (``GET /_mock/state`` reads it all).
+ACTIONS = (
+    "balance",
+    "key",
+    "keys",
+    "workspaces",
+    "budgets",
+    "activity",
+    "history",
+    "faults",
+    "latency",
+    "options",
+    "reset",
+)
 
 
 class Controlled(Answers):
@@ -35,26 +49,13 @@ class Controlled(Answers):
                 return 413, JSON_TYPE, error_body(413, "Request body too large")
             if not message.get("more_body"):
                 break
-        actions = (
-            "balance",
-            "key",
-            "keys",
-            "workspaces",
-            "budgets",
-            "activity",
-            "history",
-            "faults",
-            "latency",
-            "options",
-            "reset",
-        )
         try:
             args = json.loads(body) if body else {}
             if not isinstance(args, dict):
                 raise TypeError("the body must be a JSON object")
             if method == "GET" and action == "state":
                 return 200, JSON_TYPE, json.dumps(self._snapshot()).encode()
-            if method != "POST" or action not in actions:
+            if method != "POST" or action not in ACTIONS:
                 return 404, JSON_TYPE, error_body(404, f"No control action {method} {scope['path']}")
             self._act(action, args)
         except (TypeError, ValueError) as exc:
@@ -174,7 +175,7 @@ class Controlled(Answers):
                     key_label(k): {
                         "management": v.management,
                         "limit": v.limit,
-                        "usage": v.usage,
+                        "usage": self._key_figures(k)["usage"],
                         # a key's budgets, when it has any (POST /_mock/budgets)
                         **{
                             name: attrs.asdict(b)

@@ -21,7 +21,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from .._activity import ACTIVITY_DAYS, completed_days
-from ._records import DEFAULT_WORKSPACE, activity_row, default_activity, row_day
+from .._money import exact_sum
+from ._records import DEFAULT_WORKSPACE, USAGE_FIELDS, activity_row, default_activity, row_day
 
 __all__ = [
     "APPS",
@@ -33,7 +34,9 @@ __all__ = [
     "attributed_hashes",
     "default_history",
     "default_older",
+    "default_today",
     "facts",
+    "spent",
     "split_at_window",
 ]
 
@@ -92,6 +95,45 @@ def default_older(today: dt.date) -> list[dict[str, Any]]:
     return rows
 
 
+def default_today(now: dt.datetime) -> list[dict[str, Any]]:
+    """The default account's spend today so far, at ``now``: the default month's two models, each
+    at the share of its day's amount that the part of the UTC day gone would spend (whole cents,
+    rounded down); none on a day the month leaves without spend. Not in ``/activity`` (completed
+    days only): the keys' ``usage_daily`` holds it."""
+    today = now.astimezone(dt.UTC)
+    day = today.date()
+    midnight = dt.datetime.combine(day, dt.time(), dt.UTC)
+    gone = (today - midnight).total_seconds() / 86_400
+    rows = []
+    for row in default_activity(day + dt.timedelta(days=1)):
+        if row["date"] == day.isoformat():
+            cents = int(round(row["usage"] * 100) * gone)
+            if cents:
+                rows.append({**row, "usage": cents / 100})
+    return rows
+
+
+def spent(
+    lists: Sequence[Sequence[Mapping[str, Any]]], listing: Sequence[Mapping[str, Any]], today: dt.date
+) -> dict[str, dict[str, float]]:
+    """What the rows of ``lists`` (each dealt to the listed keys on its own, as ``facts`` deals them)
+    spent by each key up to ``today``, as ``GET /keys`` and ``GET /key`` tell it: ``usage_daily``
+    today's, ``usage_weekly`` since Monday and ``usage_monthly`` since the 1st (today's included),
+    ``usage`` all of it. Exact sums; rows after ``today`` are left out."""
+    monday = today - dt.timedelta(days=today.weekday())
+    first = today.replace(day=1)
+    starts = {"usage": dt.date.min, "usage_daily": today, "usage_weekly": monday, "usage_monthly": first}
+    amounts: dict[str, dict[str, list[float]]] = {}
+    for fact in facts(lists, listing):
+        if fact.key_hash is None or fact.day > today:
+            continue
+        of_key = amounts.setdefault(fact.key_hash, {name: [] for name in USAGE_FIELDS})
+        for name, start in starts.items():
+            if fact.day >= start:
+                of_key[name].append(fact.usage)
+    return {key: {name: exact_sum(values) for name, values in sums.items()} for key, sums in amounts.items()}
+
+
 def split_at_window(
     rows: Sequence[Mapping[str, Any]], today: dt.date
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -137,6 +179,15 @@ def _number(row: Mapping[str, Any], name: str) -> Any:
     return value if isinstance(value, int | float) and not isinstance(value, bool) else 0
 
 
+def _day(row: Mapping[str, Any]) -> dt.date | None:
+    """The UTC day of a row, None when its date is of no known form or no real day (2026-02-30)."""
+    day = row_day(str(row.get("date")))
+    try:
+        return None if day is None else dt.date.fromisoformat(day)
+    except ValueError:
+        return None
+
+
 def facts(lists: Sequence[Sequence[Mapping[str, Any]]], listing: Sequence[Mapping[str, Any]]) -> list[Fact]:
     """The facts of the rows of each of ``lists`` (each attributed in turn on its own, as
     ``/activity`` deals its answer), against the account's listed keys; rows whose date is of no
@@ -147,14 +198,14 @@ def facts(lists: Sequence[Sequence[Mapping[str, Any]]], listing: Sequence[Mappin
     out = []
     for rows in lists:
         for index, (row, key_hash) in enumerate(zip(rows, attributed_hashes(rows, hashes), strict=True)):
-            day = row_day(str(row.get("date")))
+            day = _day(row)
             if day is None:
                 continue
             key = keys.get(key_hash or "", {})
             model = str(row.get("model", ""))
             out.append(
                 Fact(
-                    dt.date.fromisoformat(day),
+                    day,
                     model,
                     str(row.get("model_permaslug", model)),
                     str(row.get("provider_name", "")),

@@ -13,12 +13,22 @@ import hashlib
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
 
-from ._records import DEFAULT_WORKSPACE, OTHER_WORKSPACE, USERS, KeyView, amount, key_label
+from ._history import spent
+from ._records import (
+    DEFAULT_WORKSPACE,
+    OTHER_WORKSPACE,
+    USAGE_FIELDS,
+    USERS,
+    KeyView,
+    amount,
+    key_label,
+    shown_label,
+)
 
 __all__ = ["Listings", "generated_keys", "listed_key", "workspace_keys", "workspace_record"]
 
@@ -37,8 +47,18 @@ class Listings:
     _workspace_listing: list[dict[str, Any]]
 
     def _listing_now(self) -> list[dict[str, Any]]:
-        """The account's listed keys, every workspace's (call with the lock held)."""
-        return self._base_listing() + self._workspace_listing
+        """The account's listed keys, every workspace's (call with the lock held), the figures that
+        follow the account's spend filled in (``with_spend``)."""
+        return with_spend(self._base_listing() + self._workspace_listing, self._spend_lists(), self._clock())
+
+    def _spend_lists(self) -> list[list[dict[str, Any]]]:
+        """The account's rows, as lists each dealt to the listed keys on its own, that the keys'
+        figures follow (call with the lock held; the scenario tells them)."""
+        return []
+
+    def _spent_now(self) -> dict[str, dict[str, float]]:
+        """What the account's spend dealt to each listed key, by hash (call with the lock held)."""
+        return spent(self._spend_lists(), self._base_listing() + self._workspace_listing, self._clock().date())
 
     def _base_listing(self) -> list[dict[str, Any]]:
         """The listed keys besides the added workspaces' (call with the lock held): as scripted, else
@@ -48,8 +68,12 @@ class Listings:
         listing = []
         for key, view in self._keys.items():
             if not view.management:
-                usage = attrs.asdict(view, filter=lambda a, _: a.name.startswith("usage") or a.name == "limit")
-                listing.append(listed_key(key_label(key), hash=hashlib.sha256(key.encode()).hexdigest(), **usage))
+                usage = attrs.asdict(view, filter=lambda a, _: a.name in USAGE_FIELDS or a.name == "limit")
+                listing.append(
+                    listed_key(
+                        key_label(key), hash=hashlib.sha256(key.encode()).hexdigest(), label=shown_label(key), **usage
+                    )
+                )
         return listing
 
     def listed_keys(self) -> list[dict[str, Any]]:
@@ -102,8 +126,8 @@ class Listings:
         self, name: str, *, keys: int = 0, workspace_id: str | None = None, slug: str | None = None
     ) -> str:
         """Add a workspace named ``name`` (its id a UUID made from the name unless given) with ``keys``
-        keys of its own (named ``<slug>-000``..., $10 of usage each over the month, made by the
-        account's members in turn); returns its id. ``GET /keys`` lists them only with its
+        keys of its own (named ``<slug>-000``..., without limits, their usage what the account's spend
+        deals them, made by the account's members in turn); returns its id. ``GET /keys`` lists them only with its
         ``workspace_id``, as OpenRouter does."""
         if isinstance(keys, bool) or not isinstance(keys, int) or keys < 0:
             raise ValueError(f"keys must be a whole number, 0 or more, not {keys!r}")
@@ -165,16 +189,19 @@ class Listings:
 
 _LISTED_FIELDS = (
     "byok_usage", "byok_usage_daily", "byok_usage_monthly", "byok_usage_weekly", "created_at", "creator_user_id",
-    "disabled", "expires_at", "hash", "include_byok_in_limit", "label", "limit", "limit_remaining", "limit_reset",
-    "name", "updated_at", "usage", "usage_daily", "usage_monthly", "usage_weekly", "workspace_id",
+    "disabled", "expires_at", "external_user", "hash", "include_byok_in_limit", "label", "last_used_at", "limit",
+    "limit_remaining", "limit_reset", "name", "updated_at", "usage", "usage_daily", "usage_monthly", "usage_weekly",
+    "workspace_id",
 )  # fmt: skip
 
 
 def listed_key(name: str, **fields: Any) -> dict[str, Any]:
-    """One key as ``GET /keys`` lists it: every field the document requires, from ``fields`` or a
-    default (no limit, no usage, enabled, never expiring); ``hash`` from the name unless given, and
-    ``limit_remaining`` from the limit and the window's usage unless given. Fields beyond the document
-    (``last_used_at``) are served as given."""
+    """One key as ``GET /keys`` lists it: every field the live API sends (the published document's,
+    and ``last_used_at`` and ``external_user``, which newer documents require), from ``fields`` or a
+    default (no limit, no usage, enabled, never expiring, no last use known, no external user);
+    ``hash`` from the name unless given, and ``limit_remaining`` from the limit and the window's usage
+    unless given. A usage figure given as None follows the account's spend (``with_spend`` fills it
+    in, and the limit's remaining with it). Other fields are served as given."""
     digest = hashlib.sha256(f"mock-listed-key:{name}".encode("utf-8", "surrogatepass")).hexdigest()  # any name
     key: dict[str, Any] = {
         "byok_usage": 0.0,
@@ -185,9 +212,11 @@ def listed_key(name: str, **fields: Any) -> dict[str, Any]:
         "creator_user_id": "user_mock",
         "disabled": False,
         "expires_at": None,
+        "external_user": None,
         "hash": digest,
         "include_byok_in_limit": False,
         "label": f"sk-or-v1-{digest[:3]}...{digest[-4:]}",
+        "last_used_at": None,
         "limit": None,
         "limit_remaining": None,
         "limit_reset": None,
@@ -202,15 +231,47 @@ def listed_key(name: str, **fields: Any) -> dict[str, Any]:
     key.update(fields)
     if not isinstance(key["name"], str) or not isinstance(key["hash"], str) or not isinstance(key["disabled"], bool):
         raise ValueError("a listed key's name and hash are strings, and disabled is true or false")
-    for field in ("usage", "usage_daily", "usage_weekly", "usage_monthly"):
-        key[field] = amount(field, key[field])
+    for field in USAGE_FIELDS:
+        if key[field] is not None:
+            key[field] = amount(field, key[field])
     if key["limit"] is not None:
         key["limit"] = amount("limit", key["limit"])
-        if "limit_remaining" not in fields:
-            window = {"daily": "usage_daily", "weekly": "usage_weekly", "monthly": "usage_monthly"}
-            used = key[window.get(key["limit_reset"] or "", "usage")]
-            key["limit_remaining"] = round(max(key["limit"] - used, 0.0), 6)
+        if "limit_remaining" not in fields and not _follows_spend(key):
+            key["limit_remaining"] = _limit_left(key)
     return key
+
+
+def _follows_spend(key: Mapping[str, Any]) -> bool:
+    """Whether some usage figure of a listed key follows the account's spend (is None until filled in)."""
+    return any(key[field] is None for field in USAGE_FIELDS)
+
+
+def _limit_left(key: Mapping[str, Any]) -> float:
+    """What a listed key's limit leaves of its window, from its window's usage."""
+    window = {"daily": "usage_daily", "weekly": "usage_weekly", "monthly": "usage_monthly"}
+    used = key[window.get(key["limit_reset"] or "", "usage")]
+    return round(max(float(key["limit"]) - float(used), 0.0), 6)
+
+
+def with_spend(
+    listing: Iterable[dict[str, Any]], lists: Sequence[Sequence[Mapping[str, Any]]], now: dt.datetime
+) -> list[dict[str, Any]]:
+    """The listed keys with each usage figure that follows the account's spend (None) filled in:
+    what the rows of ``lists`` dealt to the key (``_history.spent``: today's, since Monday, since the
+    1st, in all), and its ``limit_remaining`` from them. The other keys as they are."""
+    listing = list(listing)
+    if not any(_follows_spend(key) for key in listing):
+        return listing
+    figures = spent(lists, listing, now.astimezone(dt.UTC).date())
+    filled = []
+    for key in listing:
+        if _follows_spend(key):
+            own = figures.get(str(key["hash"]), {})
+            key = {**key, **{name: own.get(name, 0.0) for name in USAGE_FIELDS if key[name] is None}}
+            if key["limit"] is not None:
+                key["limit_remaining"] = _limit_left(key)
+        filled.append(dict(key))
+    return filled
 
 
 def generated_keys(count: int, start: int, now: dt.datetime) -> list[dict[str, Any]]:
@@ -282,15 +343,12 @@ def workspace_record(workspace_id: str, name: str, slug: str | None = None) -> d
 
 
 def workspace_keys(workspace: Mapping[str, Any], count: int) -> list[dict[str, Any]]:
-    """``count`` keys of ``workspace`` (named ``<slug>-000``...): no limit, $10.00 of usage this month
-    and in all ($0.50 today, $2.50 this week), made by the account's members in turn."""
+    """``count`` keys of ``workspace`` (named ``<slug>-000``...): no limit, their usage what the
+    account's spend deals them (see ``with_spend``), made by the account's members in turn."""
     return [
         listed_key(
             f"{workspace['slug']}-{i:03d}",
-            usage=10.0,
-            usage_daily=0.5,
-            usage_weekly=2.5,
-            usage_monthly=10.0,
+            **dict.fromkeys(USAGE_FIELDS),
             workspace_id=workspace["id"],
             creator_user_id=_MEMBERS[i % len(_MEMBERS)],
         )

@@ -21,6 +21,7 @@ __all__ = [
     "ENDPOINTS",
     "FAULT_KINDS",
     "OTHER_WORKSPACE",
+    "USAGE_FIELDS",
     "USERS",
     "AccountBalance",
     "Budget",
@@ -31,8 +32,10 @@ __all__ = [
     "default_activity",
     "effective_budget",
     "key_label",
+    "provider_name",
     "row_day",
     "served_date",
+    "shown_label",
 ]
 
 #: The endpoints a fault can be aimed at, and the method each answers.
@@ -173,22 +176,46 @@ def effective_budget(layers: list[dict[str, Any]]) -> dict[str, Any] | None:
     return min(layers, key=lambda layer: layer["remaining_usd"], default=None)
 
 
+#: A key's usage figures, as ``GET /key`` and ``GET /keys`` name them.
+USAGE_FIELDS = ("usage", "usage_daily", "usage_weekly", "usage_monthly")
+
+
 @attrs.define
 class KeyView:
     """What ``GET /key`` says of a key: its limit (None: no limit) and its usage, in dollars, and the
-    budgets of a guardrail on it and of its workspace (None: none)."""
+    budgets of a guardrail on it and of its workspace (None: none). A usage figure that is None
+    follows the account's spend: what the account's activity dealt to the key (``_history.spent``)."""
 
     management: bool
     limit: float | None = None
-    usage: float = 0.0
-    usage_daily: float = 0.0
-    usage_weekly: float = 0.0
-    usage_monthly: float = 0.0
+    usage: float | None = 0.0
+    usage_daily: float | None = 0.0
+    usage_weekly: float | None = 0.0
+    usage_monthly: float | None = 0.0
     is_free_tier: bool = False
     guardrail: Budget | None = None
     workspace: Budget | None = None
 
-    def budgets(self, label: str, now: dt.datetime) -> list[dict[str, Any]]:
+    def figures(self, spent: Mapping[str, float] | None = None) -> dict[str, float]:
+        """The key's usage figures: as set, else (None) from ``spent`` (what the account's spend
+        dealt to it; 0 when it was dealt nothing)."""
+        found = {}
+        for name in USAGE_FIELDS:
+            value = getattr(self, name)
+            found[name] = float(value) if value is not None else float((spent or {}).get(name, 0.0))
+        return found
+
+    def with_figures(self, figures: Mapping[str, float]) -> KeyView:
+        """A copy whose usage figures are ``figures`` (``figures()``'s)."""
+        return attrs.evolve(
+            self,
+            usage=figures["usage"],
+            usage_daily=figures["usage_daily"],
+            usage_weekly=figures["usage_weekly"],
+            usage_monthly=figures["usage_monthly"],
+        )
+
+    def budgets(self, label: str, now: dt.datetime, usage: float | None = None) -> list[dict[str, Any]]:
         """``budgets`` of ``GET /key``: the guardrail's, the workspace's, the key's own limit, in that order."""
         layers = []
         if self.guardrail is not None:
@@ -196,25 +223,28 @@ class KeyView:
         if self.workspace is not None:
             layers.append(self.workspace.layer("workspace", now, budget_id=f"budget-{DEFAULT_WORKSPACE[:8]}"))
         if self.limit is not None:
-            layers.append(_layer("key_limit", self.limit, self.usage, None, now, False))
+            used = self.figures()["usage"] if usage is None else usage
+            layers.append(_layer("key_limit", self.limit, used, None, now, False))
         return layers
 
-    def data(self, label: str, now: dt.datetime | None = None) -> dict[str, Any]:
-        """The ``data`` object of ``GET /key``: every field the published document requires, and what
-        the live API sends beyond it (``budgets``, ``effective_budget``, ``allowed_data_regions``,
-        ``free_model_daily_requests``, ``organization_id``, ``workspace_id``)."""
-        remaining = None if self.limit is None else max(self.limit - self.usage, 0.0)
-        layers = self.budgets(label, dt.datetime.now(dt.UTC) if now is None else now)
+    def data(
+        self, key: str, now: dt.datetime | None = None, spent: Mapping[str, float] | None = None
+    ) -> dict[str, Any]:
+        """The ``data`` object of ``GET /key`` for ``key``: every field the published document
+        requires, and what the live API sends beyond it (``budgets``, ``effective_budget``,
+        ``allowed_data_regions``, ``free_model_daily_requests``, ``organization_id``,
+        ``workspace_id``); its ``label`` is the one ``GET /keys`` lists it with, and the figures that
+        follow the account's spend are ``spent``'s."""
+        figures = self.figures(spent)
+        remaining = None if self.limit is None else max(self.limit - figures["usage"], 0.0)
+        layers = self.budgets(key_label(key), dt.datetime.now(dt.UTC) if now is None else now, figures["usage"])
         free = FREE_MODEL_DAILY_REQUESTS[self.is_free_tier]
         return {
-            "label": label,
+            "label": shown_label(key),
             "limit": self.limit,
             "limit_remaining": remaining,
             "limit_reset": None,
-            "usage": self.usage,
-            "usage_daily": self.usage_daily,
-            "usage_weekly": self.usage_weekly,
-            "usage_monthly": self.usage_monthly,
+            **figures,
             "byok_usage": 0.0,
             "byok_usage_daily": 0.0,
             "byok_usage_weekly": 0.0,
@@ -261,8 +291,35 @@ class Fault:
 
 
 def key_label(key: str) -> str:
-    """How the mock names a key in its state: stable, distinct per key, and no part of the key itself."""
+    """How the mock names a key in its state (and the name ``GET /keys`` lists an ordinary key by):
+    stable, distinct per key, and no part of the key itself."""
     return "key-" + hashlib.sha256(key.encode()).hexdigest()[:12]
+
+
+def shown_label(key: str) -> str:
+    """A key's ``label`` in ``GET /key`` and ``GET /keys`` alike, in OpenRouter's form
+    (``sk-or-v1-abc...wxyz``), made from the key's hash: no part of the key itself."""
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    return f"sk-or-v1-{digest[:3]}...{digest[-4:]}"
+
+
+#: How OpenRouter names the providers of the mock's models in ``provider_name`` (others: the slug's
+#: first part, capitalised).
+PROVIDER_NAMES = {
+    "openai": "OpenAI",
+    "anthropic": "Anthropic",
+    "google": "Google",
+    "mistralai": "Mistral",
+    "x-ai": "xAI",
+    "deepseek": "DeepSeek",
+    "meta-llama": "Meta",
+}
+
+
+def provider_name(model: str) -> str:
+    """The ``provider_name`` of an activity row for ``model`` (``openai/gpt-4.1``: ``OpenAI``)."""
+    vendor = model.split("/")[0]
+    return PROVIDER_NAMES.get(vendor, vendor.capitalize())
 
 
 def activity_row(
@@ -276,7 +333,7 @@ def activity_row(
         "model": model,
         "model_permaslug": f"{model}-2025-01-01",
         "endpoint_id": f"endpoint-{slug}",
-        "provider_name": model.split("/")[0].capitalize(),
+        "provider_name": provider_name(model),
         "usage": usage,
         "byok_usage_inference": 0.0,
         "requests": requests,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import hashlib
 import itertools
 import math
 import threading
@@ -12,16 +13,15 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-import attrs
-
 from ._analytics import ANALYTICS_DATE_FORMATS, DIMENSIONS
-from ._history import default_older, split_at_window
+from ._history import default_older, default_today, split_at_window
 from ._listing import Listings, workspace_record
 from ._records import (
     ACTIVITY_DATE_FORMATS,
     DEFAULT_WORKSPACE,
     DEFAULT_WORKSPACE_NAME,
     ENDPOINTS,
+    USAGE_FIELDS,
     AccountBalance,
     Budget,
     Fault,
@@ -88,14 +88,14 @@ class Scenario(Listings):
         # A management key's own usage is 0: it cannot call models; the spend is the account's.
         keys = {key: KeyView(management=True) for key in accounts}
         for key, limit in limits.items():
-            usage = 2.5 if limit is None else min(2.5, float(limit))
+            # Its usage follows the account's spend: what the activity deals it (set_key scripts it).
             keys[key] = KeyView(
                 management=False,
                 limit=None if limit is None else float(limit),
-                usage=usage,
-                usage_daily=0.5,
-                usage_weekly=1.5,
-                usage_monthly=usage,
+                usage=None,
+                usage_daily=None,
+                usage_weekly=None,
+                usage_monthly=None,
             )
         #: Activity rows per management key; None: the default month, placed by the clock.
         activity: dict[str, list[dict[str, Any]] | None] = dict.fromkeys(accounts)
@@ -164,13 +164,25 @@ class Scenario(Listings):
                 balance.total_usage = float(total_usage)
 
     def key_view(self, key: str | None = None) -> KeyView:
-        """What ``GET /key`` tells ``key`` (by key or label; the first management key when None)."""
+        """What ``GET /key`` tells ``key`` (by key or label; the first management key when None), the
+        figures that follow the account's spend filled in."""
         with self._lock:
-            return attrs.evolve(self._keys[self._key(key, management=False)])
+            found = self._key(key, management=False)
+            return self._keys[found].with_figures(self._key_figures(found))
+
+    def _key_figures(self, key: str) -> dict[str, float]:
+        """A key's usage figures now (call with the lock held): as scripted, else what the account's
+        spend dealt to it (the listing's figures for the same key)."""
+        view = self._keys[key]
+        if all(getattr(view, name) is not None for name in USAGE_FIELDS):
+            return view.figures()
+        return view.figures(self._spent_now().get(hashlib.sha256(key.encode()).hexdigest()))
 
     def set_key(self, key: str | None = None, **fields: Any) -> None:
-        """Change what ``GET /key`` says of a key: ``limit`` (None: no limit), ``usage``,
-        ``usage_daily``, ``usage_weekly``, ``usage_monthly``, ``is_free_tier``."""
+        """Change what ``GET /key`` (and ``GET /keys``, for an ordinary key) says of a key: ``limit``
+        (None: no limit), ``usage``, ``usage_daily``, ``usage_weekly``, ``usage_monthly`` (each
+        scripted from then on; an ordinary key's figures otherwise follow the account's spend),
+        ``is_free_tier``."""
         allowed = {"limit", "usage", "usage_daily", "usage_weekly", "usage_monthly", "is_free_tier"}
         unknown = sorted(set(fields) - allowed)
         if unknown:
@@ -250,16 +262,29 @@ class Scenario(Listings):
         """A management key's history as two lists of rows, each dealt to the listed keys on its own
         (see ``_history``): the days ``/activity`` does not show, then ``/activity``'s rows."""
         with self._lock:
-            found = self._key(key)
-            today = self._clock().date()
-            scripted = self._history[found]
-            activity = self._activity[found]
-            current = self._activity_now(found)
+            return self._history_now(self._key(key))
+
+    def _history_now(self, key: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """``history`` of a management key (call with the lock held)."""
+        today = self._clock().date()
+        scripted = self._history[key]
+        current = self._activity_now(key)
         if scripted is not None:
             return split_at_window(scripted, today)[0], current
-        if activity is not None:  # a scripted /activity is the account's whole spend
+        if self._activity[key] is not None:  # a scripted /activity is the account's whole spend
             return [], current
         return default_older(today), current
+
+    def _spend_lists(self) -> list[list[dict[str, Any]]]:
+        """The account's spend the keys' figures follow (call with the lock held): the first
+        management key's history, and today's spend so far (the default's, unless the activity or
+        the history is scripted: then the rows they date today)."""
+        account = next(iter(self._accounts), None)
+        if account is None:
+            return []
+        older, current = self._history_now(account)
+        default = self._history[account] is None and self._activity[account] is None
+        return [older, current, default_today(self._clock()) if default else []]
 
     @property
     def activity_date_format(self) -> str:
