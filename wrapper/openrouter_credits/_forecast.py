@@ -329,9 +329,7 @@ def forecast_spend(daily: Sequence[tuple[dt.date, float]], *, at: dt.datetime) -
     return Forecast(method, reason, at, (average,) * 7, day_band, span_bands, days, history.last, month_to_date)
 
 
-def _flat(
-    at: dt.datetime, days: int, reason: str, history: _History | None, month_to_date: float | None
-) -> Forecast:
+def _flat(at: dt.datetime, days: int, reason: str, history: _History | None, month_to_date: float | None) -> Forecast:
     """Nothing spent every day, with a range of nothing: no history, or one that spent nothing."""
     bands = ((1.0, 1.0), ((1.0, 1.0),) * HORIZON_DAYS)
     end = None if history is None else history.last
