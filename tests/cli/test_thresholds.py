@@ -18,7 +18,7 @@ KEY = "sk-or-v1-thresholds-SECRET-management-5e7a"
 ORDINARY = "sk-or-v1-thresholds-SECRET-ordinary-0b3c"
 DAY = dt.date(2026, 11, 18)
 NOON = dt.datetime.combine(DAY, dt.time(12), tzinfo=dt.UTC)
-SPIKE = "today's spend $3.00 by 12:00 UTC is 6.0\u00d7 the 7-day average ($1.00 a day)"
+SPIKE = "today's spend $3.00 by 12:00 UTC is 6.0\u00d7 the weekday forecast ($1.00 for today)"
 
 
 @pytest.fixture(scope="module")

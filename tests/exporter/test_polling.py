@@ -334,5 +334,5 @@ def test_a_management_keys_spike_counts_the_listed_keys(
 
     run(scenario)
     assert [post["text"].split(", above")[0] for post in Receiver.posts] == [
-        "OpenRouter key acct: today's spend $1.25 by 01:00 UTC is 6.0\u00d7 the 7-day average ($5.00 a day)"
+        "OpenRouter key acct: today's spend $1.25 by 01:00 UTC is 6.0\u00d7 the weekday forecast ($5.00 for today)"
     ]

@@ -74,7 +74,7 @@ def add_view_options(p: argparse.ArgumentParser) -> None:
         "--spike",
         type=multiple,
         metavar="N",
-        help="exit 1 when today's spend so far is above N times the 7-day average, prorated by the hour (UTC)",
+        help="exit 1 when today's spend so far is above N times what the forecast expects by now (UTC day)",
     )
     p.add_argument(
         "--spike-min-dollars",
