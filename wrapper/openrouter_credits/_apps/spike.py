@@ -89,8 +89,9 @@ class Spike:
 
 def spike_of(balance: Balance, now: dt.datetime, *, today: float | None = None) -> tuple[Spike | None, str | None]:
     """Today's spend and what was expected of it by ``now`` (the account's forecast for a management
-    key, ``usage_weekly / 7`` prorated for an ordinary one), or None and the reason it cannot be known. ``today``: a management key's spend today (the sum of ``usage_daily`` over the
-    account's keys), which its own ``/key`` cannot tell."""
+    key, ``usage_weekly / 7`` prorated for an ordinary one), or None and the reason it cannot be
+    known. ``today``: a management key's spend today (the sum of ``usage_daily`` over the account's
+    keys), which its own ``/key`` cannot tell."""
     key = balance.key
     if key is None:
         return None, balance.unknown.get("key", "the key's usage could not be read")

@@ -104,7 +104,9 @@ def check_thresholds(
         figures, why = spike_of(balance, balance.at, today=today)
         minimum = getattr(args, "spike_min_dollars", None)
         if figures is None:
-            unknown.append(f"{names['spike']} needs today's spend and what was expected of it by now, which are unknown: {why}.")
+            unknown.append(
+                f"{names['spike']} needs today's spend and what was expected of it by now, which are unknown: {why}."
+            )
         elif figures.tripped(spike, DEFAULT_SPIKE_MIN_DOLLARS if minimum is None else minimum):
             print(f"spike: {figures.describe()}", file=stream)
             statuses.append(EXIT_BELOW)
