@@ -29,6 +29,7 @@ __all__ = [
     "COVERAGE",
     "HORIZON_DAYS",
     "LEVEL_DAYS",
+    "LONGEST_HISTORY",
     "MIN_HISTORY_DAYS",
     "Band",
     "error_bands",
@@ -60,6 +61,9 @@ RESIDUAL_ORIGINS: Final = 28
 MAX_RATIO: Final = 1e6
 #: Errors needed to measure a range; with fewer the range comes from the spread of the days.
 MIN_RESIDUALS: Final = 6
+#: The most days of history the model reads: the shape's weeks before each of the refits' origins
+#: (a longer history changes nothing).
+LONGEST_HISTORY: Final = 7 * SHAPE_WEEKS + RESIDUAL_ORIGINS
 
 _Z: Final = 1.2815515655446004  # the standard normal's 90th percentile
 _LOW_Q: Final = (1 - COVERAGE) / 2

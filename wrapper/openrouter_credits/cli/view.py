@@ -193,10 +193,15 @@ def show_balance(balance: Balance, args: argparse.Namespace, listing: Listing = 
     """Print the view in the chosen format (for a management key's table, the account's lines under
     it, from ``listing``); the exit status: the highest of the thresholds' and the failed calls'."""
     from .._apps.metrics import balance_metrics, exposition
-    from ._output import balance_json, balance_table, statement
+    from ._output import balance_json, balance_table, forecast_note, statement
 
     named = terms(args)
     failures = call_failures(balance)
+    ledger_note = None
+    if is_management(balance):
+        from .ledger import with_ledger
+
+        balance, ledger_note = with_ledger(balance)
     if args.format == "json":
         failed = worst_error(balance, listing, args)
         print(json.dumps(balance_json(balance, error=None if failed is None else error_json(failed, named))))
@@ -206,15 +211,9 @@ def show_balance(balance: Balance, args: argparse.Namespace, listing: Listing = 
         print(balance_table(balance))
         for extra in account_lines(balance, listing, named) if is_management(balance) else ():
             print(extra)
-        if is_management(balance):
-            from .ledger import this_month_line
-
-            month = this_month_line(balance.at)
-            if month is not None:
-                print(month)
-        line = statement(balance)
-        if line:
-            print(line)
+        for line in (forecast_note(balance), ledger_note, statement(balance)):
+            if line:
+                print(line)
     for error in failures:
         report(error, args, sys.stderr)
     status = check_thresholds(balance, args, sys.stderr, listing=listing, named=named, failed=bool(failures))
