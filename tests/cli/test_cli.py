@@ -54,6 +54,8 @@ def tables(since: date) -> set[str]:
         month = f"{money(length)}  (projected by {length} {day:%b}: {money(length)} to {money(length)}; "
         shown.add(TABLE.format(month=month + f"{money(day.day - 1)} so far)"))
     return shown
+
+
 NOTE = (
     "note: this is not a management key, so it sees only its own limit and usage; the account's balance and "
     "spend need a management (provisioning) key: https://openrouter.ai/settings/management-keys\n"

@@ -157,8 +157,7 @@ METRICS = {
     ),
     "time_left_low": (
         "time_left_low_seconds",
-        "The low end of time_left_seconds' 80 % range (the credits spent at the high end of the forecast), in "
-        "seconds.",
+        "The low end of time_left_seconds' 80 % range (the credits spent at the high end of the forecast), in seconds.",
     ),
     "time_left_high": (
         "time_left_high_seconds",
