@@ -48,6 +48,7 @@ VIEW_OPTIONS = {
     "format": "--json/--format",
     "below": "--below",
     "days_below": "--days-below",
+    "conservative": "--conservative",
     "spike": "--spike",
     "spike_min_dollars": "--spike-min-dollars",
     "watch": "--watch",
@@ -69,6 +70,13 @@ def add_view_options(p: argparse.ArgumentParser) -> None:
         type=day_count,
         metavar="DAYS",
         help="exit 1 when days left is below DAYS (with --config: instead of each key's days_below)",
+    )
+    p.add_argument(
+        "--conservative",
+        action="store_const",
+        const=True,
+        help="with --days-below: compare the low end of days left's 80 %% range (the credits spent at the high "
+        "end of the forecast) instead of its central value",
     )
     p.add_argument(
         "--spike",
@@ -93,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
     if args.watch is not None and args.format == "prometheus":
         raise ConfigurationError("--watch prints lines or JSON; for Prometheus run it once per scrape or cron tick.")
     options = client_options(args)
+    if args.conservative and args.days_below is None and not args.config:
+        raise ConfigurationError("--conservative changes what --days-below compares: give --days-below DAYS too.")
     if args.config:
         if args.api_key_file:
             raise ConfigurationError("--config names the keys: leave out --api-key-file.")
@@ -296,6 +306,7 @@ def run_many(args: argparse.Namespace, specs: list[KeySpec], options: dict[str, 
         thresholds = argparse.Namespace(
             below=args.below if args.below is not None else spec.below,
             days_below=args.days_below if args.days_below is not None else spec.days_below,
+            conservative=args.conservative,
             spike=args.spike if args.spike is not None else spec.spike,
             spike_min_dollars=args.spike_min_dollars if args.spike_min_dollars is not None else spec.spike_min_dollars,
         )
