@@ -19,8 +19,8 @@ import pytest
 from conftest import MANAGEMENT, ORDINARY, MakeExporter, ServeProcess, two_keys
 
 from openrouter_credits._activity import DailySpend
-from openrouter_credits._forecast import forecast_spend
 from openrouter_credits._apps.config_file import KeySpec
+from openrouter_credits._forecast import forecast_spend
 from openrouter_credits.exporter import Exporter
 from openrouter_credits.exporter._page import KeyView, ListedKey, ModelSpend, Snapshot, render_page
 from openrouter_credits.testing import MockServer
