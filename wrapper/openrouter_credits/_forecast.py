@@ -306,7 +306,7 @@ def forecast_spend(daily: Sequence[tuple[dt.date, float]], *, at: dt.datetime) -
     month_to_date = _month_to_date(history, at.date())
     if len(active) >= MIN_HISTORY_DAYS:
         pattern, level_days = weekday_pattern(active, weekday)
-        bands = error_bands(active, weekday, level_days)
+        bands = error_bands(active, weekday, level_days, pattern)
         if bands is not None:
             day_band, span_bands = bands
             return Forecast(
