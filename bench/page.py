@@ -1,5 +1,6 @@
 """The status page's render time: 50 keys with 30 days of spend each, and 1,000 discovered keys and
-200 models' spend, as ``render_page`` gets them from the exporter once per poll.
+200 models' spend, and the ledger's 13 months, as ``render_page`` gets them from the exporter once
+per poll.
 
     python bench/page.py          # prints the median and the slowest of 200 renders; exits 1 above 10 ms
 
@@ -15,7 +16,9 @@ import sys
 import time
 
 from openrouter_credits._activity import DailySpend
-from openrouter_credits.exporter._page import KeyView, ListedKey, ModelSpend, Snapshot, _bar, _day_label, render_page
+from openrouter_credits.exporter._page import KeyView, ListedKey, ModelSpend, Snapshot, render_page
+from openrouter_credits.exporter._page_chart import _bar, _day_label
+from openrouter_credits.exporter._page_ledger import LedgerView, MonthSpend
 
 KEYS = 50
 LISTED = 1_000
@@ -50,7 +53,10 @@ def snapshot(rng: random.Random) -> Snapshot:
         for n in range(MODELS)
         for window in ("1d", "7d", "30d")
     )
-    return Snapshot(dt.datetime(2026, 11, 30, 12, tzinfo=dt.UTC), keys, listed, models)
+    months = tuple(MonthSpend(dt.date(2025 + (10 + n) // 12, (10 + n) % 12 + 1, 1), rng.uniform(100, 900), gaps=n % 3,
+                              current=n == 12) for n in range(13))  # fmt: skip
+    ledger = LedgerView(months, dt.date(2026, 10, 31), dt.date(2026, 11, 29), 28, (dt.date(2026, 11, 2),), 1, 1)
+    return Snapshot(dt.datetime(2026, 11, 30, 12, tzinfo=dt.UTC), keys, listed, models, ledger=ledger)
 
 
 def timed(data: Snapshot, *, cold: bool) -> tuple[list[float], int]:
@@ -68,7 +74,7 @@ def timed(data: Snapshot, *, cold: bool) -> tuple[list[float], int]:
 def main() -> int:
     data = snapshot(random.Random(7))
     render_page(data)
-    print(f"status page: {KEYS} keys (30 bars each), {LISTED} discovered keys, {MODELS} models")
+    print(f"status page: {KEYS} keys (30 bars each), {LISTED} discovered keys, {MODELS} models, the ledger's months")
     medians = []
     for cold in (True, False):
         times, size = timed(data, cold=cold)

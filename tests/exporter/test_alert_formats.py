@@ -14,17 +14,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_channels import Service, send, start, stop
 
-from openrouter_credits.exporter._channels import (
-    HOOK_CHANNELS,
-    Alert,
-    NtfyChannel,
-    clean_text,
+from openrouter_credits._text import clean_text
+from openrouter_credits.exporter._alert import Alert, summary
+from openrouter_credits.exporter._channels import HOOK_CHANNELS, NtfyChannel
+from openrouter_credits.exporter._formats import (
     discord_payload,
     email_message,
     ntfy_body,
     ntfy_headers,
     slack_payload,
-    summary,
     teams_payload,
     telegram_payload,
     webhook_payload,

@@ -25,7 +25,8 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from openrouter_credits._exceptions import ConfigurationError
 from openrouter_credits._logging import EXPORTER_LOGGER
-from openrouter_credits.exporter._channels import Alert, Channel, DeliveryError
+from openrouter_credits.exporter._alert import Alert
+from openrouter_credits.exporter._channels import Channel, DeliveryError
 from openrouter_credits.exporter._notify_tables import channel_from_table
 
 BELOW = Alert(

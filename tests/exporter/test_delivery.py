@@ -29,8 +29,10 @@ from hypothesis import strategies as st
 from test_channels import BELOW, RECOVERED, Service, start, stop
 
 from openrouter_credits._exceptions import ConfigurationError
-from openrouter_credits.exporter._channels import Alert, Channel, DeliveryError, WebhookChannel
-from openrouter_credits.exporter._delivery import Deliverer, Outbox, default_backoff
+from openrouter_credits.exporter._alert import Alert
+from openrouter_credits.exporter._channels import Channel, DeliveryError, WebhookChannel
+from openrouter_credits.exporter._delivery import Deliverer, default_backoff
+from openrouter_credits.exporter._outbox import Outbox
 from openrouter_credits.exporter._statedir import StateDir, StateFile, encode_json, read_json
 
 TOKEN = "DELIVERYSECRET-2b4d6f8h"

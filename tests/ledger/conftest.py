@@ -1,5 +1,6 @@
 """Ledgers for the tests: a SQLite file, or a schema of its own on the real PostgreSQL server that
-``postgres.py`` starts once per test run (a database per xdist worker)."""
+``postgres.py`` starts once per test run (a database per xdist worker); and one live mock for all
+the ledger's tests (per worker), on a virtual clock (``ledger_mock``)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,24 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from postgres import LOCKED_PASSWORD, LOCKED_ROLE, acquire, release, wait_ready
+from ledger_mock import Clock
+from postgres import acquire, release, wait_ready
 
 from openrouter_credits.ledger import Location
+from openrouter_credits.testing import MockOpenRouter, MockServer
+
+
+@pytest.fixture(scope="session")
+def clock() -> Clock:
+    """The mock's and the clients' clock: each test's set-up puts it back where it wants it."""
+    return Clock()
+
+
+@pytest.fixture(scope="session")
+def server(clock: Clock) -> Iterator[MockServer]:
+    """The live mock of every ledger test (each test's set-up resets it)."""
+    with MockServer(MockOpenRouter(clock=clock)) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")
@@ -30,9 +46,6 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {database}")
             conn.execute(f"CREATE DATABASE {database}")
-            exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (LOCKED_ROLE,)).fetchone()
-            if not exists:
-                conn.execute(f"CREATE ROLE {LOCKED_ROLE} LOGIN PASSWORD '{LOCKED_PASSWORD}'")
         yield f"postgresql://postgres@127.0.0.1:{port}/{database}"
     finally:
         release(shared)
@@ -51,7 +64,12 @@ def pg_url(pg_server: str) -> Iterator[str]:
         conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+#: The tests on the real PostgreSQL run on one xdist worker (make test's --dist loadgroup), which starts
+#: the server once while the other worker goes on with other tests.
+ON_POSTGRESQL = pytest.mark.xdist_group("postgresql")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=ON_POSTGRESQL)])
 def location(request: pytest.FixtureRequest, tmp_path: Path) -> Location:
     """Each ledger test runs on SQLite and on the real PostgreSQL."""
     if request.param == "sqlite":

@@ -84,6 +84,10 @@ def _start(shared: Path) -> dict[str, object]:
         [str(binaries / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(home / "log"), "-w", "-t", "30", "start"],
         **run,  # type: ignore[arg-type]
     )
+    import psycopg
+
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/postgres", autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {LOCKED_ROLE} LOGIN PASSWORD '{LOCKED_PASSWORD}'")  # once, under the lock
     info = {"home": str(home), "port": port, "bindir": str(binaries)}
     # The watchdog: stops the server when the test run (this process's parent under xdist) is gone.
     watched = os.getppid() if os.environ.get("PYTEST_XDIST_WORKER") else os.getpid()

@@ -8,33 +8,23 @@ import csv
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from ledger_mock import NOW, Clock
 from postgres import LOCKED_ROLE
-from test_ledger import NOW, Clock
 
 from openrouter_credits.cli._main import main
-from openrouter_credits.testing import MockOpenRouter, MockServer
-
-
-@pytest.fixture(scope="module")
-def clock() -> Clock:
-    return Clock(NOW)
-
-
-@pytest.fixture(scope="module")
-def server(clock: Clock) -> Iterator[MockServer]:
-    with MockServer(MockOpenRouter(clock=clock)) as running:
-        yield running
+from openrouter_credits.testing import MockServer
 
 
 @pytest.fixture
-def env(server: MockServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+def env(server: MockServer, clock: Clock, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    clock.now = NOW
     server.app.reset()
     server.app.set_activity([
         {"date": "2026-11-20", "usage": 1.25, "model": "openai/gpt-4.1"},
@@ -105,6 +95,7 @@ def test_history_shows_gaps_as_gaps(env: Path, capsys: pytest.CaptureFixture[str
     assert lines[-1] == "Total $3.35 over 30 days, $0.11 a day on average; 2 days not in the ledger (gaps, not $0)"
 
 
+@pytest.mark.xdist_group("postgresql")  # with the other tests on PostgreSQL (conftest)
 def test_ledger_faults_exit_with_their_status(env: Path, capsys: pytest.CaptureFixture[str], pg_server: str) -> None:
     """No ledger yet: 8; not a ledger: 7; PostgreSQL down: 8; PostgreSQL refusing the login: 7; a
     password on the command line: 2. Each one sentence, never a password."""
@@ -134,6 +125,71 @@ def test_ledger_faults_exit_with_their_status(env: Path, capsys: pytest.CaptureF
     assert "holds a password" in err
 
 
+def modes_bind(command: list[str]) -> list[str]:
+    """``command`` run so that file modes bind. Root ignores them (CAP_DAC_OVERRIDE): as root, the
+    command runs without that capability (util-linux's setpriv drops it from the bounding set, so
+    the root process that execs has none of it), still as root, so it reads its own interpreter
+    (running as nobody cannot: the interpreter may live under /root)."""
+    if os.geteuid() != 0:
+        return command
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("as root, file modes bind only without CAP_DAC_OVERRIDE, which needs setpriv (util-linux)")
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--", *command]
+
+
+#: The command's runs in one process where file modes bind (``modes_bind``): sync and report on the
+#: read-only ledger, then report once its folder is read-only too. Prints [[status, out, err], ...].
+READ_ONLY_RUNS = """
+import contextlib, io, json, sys
+from pathlib import Path
+from openrouter_credits.cli._main import main
+
+ledger, period = Path(sys.argv[1]), sys.argv[2:]
+results = []
+for argv in (["sync", "--quiet"], ["report", *period], None, ["report"]):
+    if argv is None:  # the folder read-only too, without the reader's files SQLite left beside it
+        for extra in ledger.parent.glob(ledger.name + "-*"):
+            extra.unlink()
+        ledger.parent.chmod(0o555)
+        continue
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main([*argv, "--ledger", str(ledger)])
+    results.append([status, out.getvalue(), err.getvalue()])
+print(json.dumps(results))
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="file modes and capabilities as Linux has them")
+def test_a_read_only_ledger(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A ledger file that cannot be written: sync exits 8 with a sentence and writes nothing; report
+    reads it as before. In a folder that cannot be written either, SQLite cannot keep the reader's
+    shared memory beside it: report exits 8, saying so."""
+    run(["sync", "--ledger", str(env), "--quiet"], capsys)
+    period = ["--from", "2026-11-01", "--to", "2026-11-23", "--by", "model"]  # the same on any day
+    _, before, _ = run(["report", "--ledger", str(env), *period], capsys)
+    env.chmod(0o444)
+    content = env.read_bytes()
+    try:
+        ran = subprocess.run(
+            modes_bind([sys.executable, "-c", READ_ONLY_RUNS, str(env), *period]),
+            capture_output=True, text=True, timeout=60, check=True,
+        )  # fmt: skip
+    finally:
+        env.parent.chmod(0o755)
+        env.chmod(0o644)
+    sync, report, shut = json.loads(ran.stdout)
+    assert sync == [
+        8, "", f"error: Cannot record /credits in the ledger at {env}: it is read-only (attempt to write a readonly "
+        "database). Check the file's and its folder's permissions; nothing was written.\n",
+    ]  # fmt: skip
+    assert env.read_bytes() == content
+    assert report == [0, before, ""]
+    assert shut[0] == 8
+    assert shut[2].startswith(f"error: Cannot open the ledger at {env}: it is read-only")
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_FSIZE as a full disk")
 def test_a_full_disk_leaves_the_ledger_consistent(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A sync that cannot grow the file (a full disk) exits 8 with a sentence, and the ledger it
@@ -159,10 +215,10 @@ def test_a_full_disk_leaves_the_ledger_consistent(env: Path, capsys: pytest.Capt
     with sqlite3.connect(env) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         uneven = conn.execute(
-            "SELECT c.source, c.day FROM coverage c WHERE c.row_count != (SELECT COUNT(*) FROM spend s WHERE "
-            "s.source = c.source AND s.breakdown = c.breakdown AND s.day = c.day) OR c.usage_nano != (SELECT "
-            "COALESCE(SUM(usage_nano), 0) FROM spend s WHERE s.source = c.source AND s.breakdown = c.breakdown AND "
-            "s.day = c.day)"
+            "SELECT c.source, c.day FROM coverage c JOIN series se ON se.source = c.source AND se.breakdown = "
+            "c.breakdown WHERE c.row_count != (SELECT COUNT(*) FROM spend_facts s WHERE s.series_id = se.series_id "
+            "AND s.day = c.day) OR c.usage_nano != (SELECT COALESCE(SUM(usage_nano), 0) FROM spend_facts s WHERE "
+            "s.series_id = se.series_id AND s.day = c.day)"
         ).fetchall()
     conn.close()
     assert uneven == []  # every day whole: its rows and its totals written together or not at all

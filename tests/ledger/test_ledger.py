@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from ledger_mock import NOW, Clock
 
 from openrouter_credits import CreditsClient
 from openrouter_credits.ledger import Location, NewerLedger, NotALedger, open_ledger, sync
@@ -18,29 +19,10 @@ from openrouter_credits.ledger._db import connect
 from openrouter_credits.ledger._nano import NANO
 from openrouter_credits.ledger._reports import breakdown, day_totals, months
 from openrouter_credits.ledger._schema import SCHEMA_VERSION, migrate
-from openrouter_credits.testing import MockOpenRouter, MockServer
+from openrouter_credits.ledger._store import Day, KeyFigures, Row, record_days
+from openrouter_credits.testing import MockServer
 
-NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.UTC)
 TODAY = NOW.date()
-
-
-class Clock:
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
-@pytest.fixture(scope="module")
-def clock() -> Clock:
-    return Clock(NOW)
-
-
-@pytest.fixture(scope="module")
-def server(clock: Clock) -> Iterator[MockServer]:
-    with MockServer(MockOpenRouter(clock=clock)) as running:
-        yield running
 
 
 @pytest.fixture
@@ -128,21 +110,16 @@ def test_each_keys_day_from_its_snapshots(mock: MockServer, location: Location, 
 
 
 def test_writers_at_once_never_double_count(mock: MockServer, location: Location) -> None:
-    """Four processes' worth of writers (each its own connection) syncing the same answers at once
-    leave exactly what one sync leaves."""
-    _sync(mock, location, NOW)
-    with open_ledger(location) as ledger:
-        expected = ledger.query(
-            "SELECT source, breakdown, COUNT(*), SUM(usage_nano) FROM spend GROUP BY 1, 2 ORDER BY 1, 2"
-        )
+    """Four writers (each its own connection, as four processes) syncing the same answers, analytics
+    included, into a new ledger at once (creating it, naming the same models and keys) leave what
+    one sync leaves; a sync after them changes nothing."""
     start = threading.Barrier(4)
     failures: list[BaseException] = []
 
     def writer() -> None:
         try:
             start.wait(timeout=10)
-            for _ in range(2):
-                _sync(mock, location, NOW)
+            _sync(mock, location, NOW)
         except BaseException as error:
             failures.append(error)
 
@@ -152,13 +129,24 @@ def test_writers_at_once_never_double_count(mock: MockServer, location: Location
     for thread in threads:
         thread.join(timeout=60)
     assert failures == []
+    totals = "SELECT source, breakdown, COUNT(*), SUM(usage_nano) FROM spend GROUP BY 1, 2 ORDER BY 1, 2"
     with open_ledger(location) as ledger:
-        again = ledger.query(
-            "SELECT source, breakdown, COUNT(*), SUM(usage_nano) FROM spend GROUP BY 1, 2 ORDER BY 1, 2"
-        )
-        snapshots = ledger.query("SELECT COUNT(*) FROM key_snapshots")[0][0]
-    assert again == expected
-    assert snapshots == 2  # one an hour per key
+        assert ledger.query(totals) == [
+            ("activity", "model+provider+endpoint", 4, 3_550_000_000),
+            ("activity", "workspace+model+provider+endpoint", 4, 3_550_000_000),
+            ("analytics", "key+model", 4, 3_550_000_000),
+            ("analytics", "model", 4, 3_550_000_000),
+            ("analytics", "workspace", 4, 3_550_000_000),
+            ("key-snapshots", "key", 2, 1_000_000_000),
+        ]
+        assert ledger.query("SELECT COUNT(*) FROM key_snapshots") == [(2,)]  # one an hour per key
+        # Each once: /activity's model (and with its workspace), analytics' two keys' and its model's
+        # and workspace's rows, the two keys' snapshots.
+        assert ledger.query("SELECT COUNT(*) FROM facets") == [(1 + 1 + 2 + 1 + 1 + 2,)]
+        held = ledger.query(totals)
+    _sync(mock, location, NOW)
+    with open_ledger(location) as ledger:
+        assert ledger.query(totals) == held
 
 
 def test_an_older_ledger_opens_and_a_newer_one_is_refused(location: Location) -> None:
@@ -170,6 +158,27 @@ def test_an_older_ledger_opens_and_a_newer_one_is_refused(location: Location) ->
             "INSERT INTO credits_snapshots (hour, taken_at, total_credits_nano, total_usage_nano) "
             "VALUES ('2026-11-01T00', '2026-11-01T00:00:00Z', 25000000000, 7500000000)"
         )
+        tx.execute(
+            "INSERT INTO keys (key_hash, name, label, workspace_id, created_day, disabled, first_seen, last_seen) "
+            "VALUES (?, 'ci', '', 'ws-1', NULL, 0, '2026-11-21T06:00:00Z', '2026-11-21T06:00:00Z')",
+            ("a" * 64,),
+        )
+        tx.executemany(  # two keys named ci: analytics' rows of that name are ambiguous
+            "INSERT INTO key_names (key_hash, name, first_seen, last_seen) "
+            "VALUES (?, 'ci', '2026-11-21T06:00:00Z', '2026-11-21T06:00:00Z')",
+            [("a" * 64,), ("c" * 64,)],
+        )
+        tx.execute(
+            "INSERT INTO key_snapshots (key_hash, hour, taken_at, name, workspace_id, usage_nano, usage_daily_nano, "
+            "byok_nano, byok_daily_nano, disabled) VALUES (?, '2026-11-21T06', '2026-11-21T06:00:00Z', 'ci', "
+            "'ws-1', 10000000000, 750000000, NULL, NULL, 0)",
+            ("a" * 64,),
+        )
+        tx.execute(
+            "INSERT INTO key_marks (key_hash, day, usage_nano, byok_nano, taken_at) "
+            "VALUES (?, '2026-11-21', 9250000000, NULL, '2026-11-21T06:00:00Z')",
+            ("a" * 64,),
+        )
     db.close()
     with open_ledger(location) as ledger:
         assert ledger.query("SELECT value FROM ledger_meta WHERE name = 'schema_version'") == [(str(SCHEMA_VERSION),)]
@@ -179,6 +188,128 @@ def test_an_older_ledger_opens_and_a_newer_one_is_refused(location: Location) ->
             tx.execute("UPDATE ledger_meta SET value = '99' WHERE name = 'schema_version'")
     with pytest.raises(NewerLedger, match=r"written by a newer version of openrouter-credits \(schema 99; this one"):
         open_ledger(location)
+
+
+#: Rows of schema 2's spend table (its 16 columns) and the coverage written with them.
+V2_SPEND = [
+    ("activity", "model+provider+endpoint", "2026-11-20", "", "openai/gpt-4.1", "OpenAI", "e1", "", "", "",
+     1_250_000_000, 0, 3, 120, 1, "2026-11-21T06:00:00Z"),
+    ("activity", "model+provider+endpoint", "2026-11-20", "", "openai/gpt-4.1", "Azure", "e2", "", "", "",
+     100_000_000, 0, 1, 40, 1, "2026-11-21T06:00:00Z"),
+    ("analytics", "key+model", "2026-11-19", "ci", "openai/gpt-4.1", "", "", "", "", "ambiguous",
+     500_000_000, None, 2, None, 1, "2026-11-21T06:00:00Z"),
+    ("analytics", "key+model", "2026-11-19", "batch", "openai/gpt-4.1", "", "", "", "b" * 64, "resolved",
+     250_000_000, None, 1, None, 1, "2026-11-21T06:00:00Z"),
+    ("key-snapshots", "key", "2026-11-21", "a" * 64, "", "", "", "ws-1", "a" * 64, "hash",
+     750_000_000, None, None, None, 0, "2026-11-21T06:00:00Z"),
+]  # fmt: skip
+
+
+def _v2_ledger(location: Location) -> None:
+    """A ledger as schema 2 wrote it: spend's rows with their strings, coverage, a snapshot."""
+    db = connect(location)
+    migrate(db, upto=2)
+    with db.write() as tx:
+        tx.executemany("INSERT INTO spend VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", V2_SPEND)
+        tx.executemany(
+            "INSERT INTO coverage (source, breakdown, day, complete, row_count, usage_nano, byok_nano, requests, "
+            "fetched_at) SELECT source, breakdown, day, MAX(complete), COUNT(*), SUM(usage_nano), SUM(byok_nano), "
+            "SUM(requests), MAX(fetched_at) FROM spend WHERE source = ? GROUP BY source, breakdown, day",
+            [("activity",), ("analytics",), ("key-snapshots",)],
+        )
+        tx.execute(
+            "INSERT INTO credits_snapshots (hour, taken_at, total_credits_nano, total_usage_nano) "
+            "VALUES ('2026-11-01T00', '2026-11-01T00:00:00Z', 25000000000, 7500000000)"
+        )
+        tx.execute(
+            "INSERT INTO keys (key_hash, name, label, workspace_id, created_day, disabled, first_seen, last_seen) "
+            "VALUES (?, 'ci', '', 'ws-1', NULL, 0, '2026-11-21T06:00:00Z', '2026-11-21T06:00:00Z')",
+            ("a" * 64,),
+        )
+        tx.executemany(  # two keys named ci: analytics' rows of that name are ambiguous
+            "INSERT INTO key_names (key_hash, name, first_seen, last_seen) "
+            "VALUES (?, 'ci', '2026-11-21T06:00:00Z', '2026-11-21T06:00:00Z')",
+            [("a" * 64,), ("c" * 64,)],
+        )
+        tx.execute(
+            "INSERT INTO key_snapshots (key_hash, hour, taken_at, name, workspace_id, usage_nano, usage_daily_nano, "
+            "byok_nano, byok_daily_nano, disabled) VALUES (?, '2026-11-21T06', '2026-11-21T06:00:00Z', 'ci', "
+            "'ws-1', 10000000000, 750000000, NULL, NULL, 0)",
+            ("a" * 64,),
+        )
+        tx.execute(
+            "INSERT INTO key_marks (key_hash, day, usage_nano, byok_nano, taken_at) "
+            "VALUES (?, '2026-11-21', 9250000000, NULL, '2026-11-21T06:00:00Z')",
+            ("a" * 64,),
+        )
+    db.close()
+
+
+def _text(row: tuple[object, ...]) -> tuple[object, ...]:
+    """A row with its day and time as text, as SQLite returns them."""
+    out = []
+    for value in row:
+        if isinstance(value, dt.datetime):
+            value = value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        elif isinstance(value, dt.date):
+            value = value.isoformat()
+        out.append(value)
+    return tuple(out)
+
+
+def test_a_schema_2_ledger_is_carried_forward(location: Location) -> None:
+    """Schema 2's rows reach schema 3 whole: the view spend shows each as it was (all 16 columns),
+    each string is stored once, reports add up to the same dollars, and writing a day again after
+    the migration replaces its rows instead of adding to them; a key's snapshot and mark are kept by
+    its number, and the next listing takes its day's spend from the mark carried forward."""
+    _v2_ledger(location)
+    with open_ledger(location) as ledger:
+        assert ledger.query("SELECT value FROM ledger_meta WHERE name = 'schema_version'") == [(str(SCHEMA_VERSION),)]
+        shown = [_text(row) for row in ledger.query("SELECT * FROM spend ORDER BY source, day, usage_nano DESC")]
+        assert shown == sorted(V2_SPEND, key=lambda r: (r[0], r[2], -int(r[10])))  # type: ignore[call-overload]
+        assert ledger.query("SELECT COUNT(*) FROM facets") == [(5,)]
+        assert ledger.query("SELECT COUNT(*) FROM series") == [(3,)]
+        assert ledger.query("SELECT total_usage_nano FROM credits_snapshots") == [(7_500_000_000,)]
+        snapshots = "SELECT r.key_hash, t.hour, t.usage_nano FROM key_snapshots t JOIN key_refs r USING (key_ref)"
+        assert [_text(row) for row in ledger.query(snapshots)] == [("a" * 64, "2026-11-21T06", 10_000_000_000)]
+        marks = "SELECT r.key_hash, t.day, t.usage_nano FROM key_marks t JOIN key_refs r USING (key_ref)"
+        assert [_text(row) for row in ledger.query(marks)] == [("a" * 64, "2026-11-21", 9_250_000_000)]
+        lines, _ = breakdown(ledger, dt.date(2026, 11, 19), dt.date(2026, 11, 20), ["key", "model"])
+        assert [(line.names, line.usage_nano) for line in lines] == [
+            (("(not broken down)", "openai/gpt-4.1"), 1_350_000_000),
+            (("ci (ambiguous: 2 keys have this name)", "openai/gpt-4.1"), 500_000_000),
+            (("batch", "openai/gpt-4.1"), 250_000_000),
+        ]
+        activity = [Row("", "openai/gpt-4.1", "OpenAI", "e1", "", 2_000_000_000, 0, 5, 200)]
+        ledger.record_days("activity", "model+provider+endpoint", [Day(dt.date(2026, 11, 20), activity, True)], NOW)
+        assert ledger.query("SELECT COUNT(*), SUM(usage_nano) FROM spend WHERE source = 'activity'") == [
+            (1, 2_000_000_000)
+        ]
+        assert ledger.query("SELECT COUNT(*) FROM facets") == [(5,)]
+        listed = KeyFigures("a" * 64, "ci", "", "ws-1", 12.0, 0.5, None, None, False, None)
+        ledger.record_keys([listed], dt.datetime(2026, 11, 22, 6, tzinfo=dt.UTC))
+        lines, _ = breakdown(ledger, dt.date(2026, 11, 21), dt.date(2026, 11, 21), ["key"])
+        assert [(line.names, line.usage_nano, line.sources) for line in lines] == [
+            (("ci",), 2_250_000_000, frozenset({"key-snapshots"}))  # 11.50 at midnight, 9.25 the one before
+        ]
+
+
+def test_a_rolled_back_write_loses_no_later_dollar(tmp_path: Path) -> None:
+    """A write that fails after naming a new model is rolled back whole; the next write of that
+    model stores it (the connection forgets the ids the failed write gave out)."""
+    day = Day(dt.date(2026, 11, 20), [Row("", "new/model", "P", "e", "", 1_000_000_000, 0, 1, 10)], True)
+    with open_ledger(Location(path=tmp_path / "ledger.sqlite3")) as ledger:
+
+        def fails_after_writing() -> None:
+            with ledger.write("test") as tx:
+                record_days(tx, "activity", "model+provider+endpoint", [day], NOW)
+                raise RuntimeError("the disk filled up")
+
+        with pytest.raises(RuntimeError):
+            fails_after_writing()
+        assert ledger.query("SELECT COUNT(*) FROM facets") == [(0,)]
+        ledger.record_days("activity", "model+provider+endpoint", [day], NOW)
+        assert ledger.query("SELECT model, usage_nano FROM spend") == [("new/model", 1_000_000_000)]
 
 
 def test_files_that_are_not_ledgers_are_refused(tmp_path: Path) -> None:

@@ -10,7 +10,8 @@ import re
 
 import psycopg
 import pytest
-from test_ledger import NOW, _sync, clock, mock, server  # noqa: F401 - the mock's fixtures
+from ledger_mock import NOW
+from test_ledger import _sync, mock  # noqa: F401 - the mock's fixture
 
 from helpers import ROOT
 from openrouter_credits.ledger import Location, open_ledger
@@ -33,6 +34,7 @@ def synced(mock: MockServer, pg_url: str) -> str:  # noqa: F811 - the mock fixtu
     return pg_url
 
 
+@pytest.mark.xdist_group("postgresql")  # with the other tests on PostgreSQL (conftest)
 def test_every_panel_runs_on_postgresql(synced: str) -> None:
     dashboard = json.loads(DASHBOARD.read_text())
     assert dashboard["__inputs"][0]["pluginId"] == "grafana-postgresql-datasource"

@@ -127,12 +127,18 @@ def test_config_example_loads(tmp_path: Path) -> None:
 
 
 def test_exit_statuses_read_the_same_in_help_and_readme() -> None:
-    """Each exit status the README's table lists is in --help with the same words."""
+    """Each exit status an error's kind gives (the ledger's 7 and 8 among them) is in the README's
+    table and in --help, with the same words."""
     from openrouter_credits.cli import parser
+    from openrouter_credits.cli._common import EXIT_FOR_KIND
+    from openrouter_credits.ledger._errors import LEDGER_KINDS
 
     shown = " ".join(parser().format_help().split())
     table = README.read_text().split("| exit status | meaning |", 1)[1].split("\n\n", 1)[0]
-    for status in ("2", "3", "4", "5", "6"):
+    assert set(LEDGER_KINDS) <= set(EXIT_FOR_KIND)
+    statuses = sorted(set(EXIT_FOR_KIND.values()) | {6})
+    assert statuses == [2, 3, 4, 5, 6, 7, 8]
+    for status in statuses:
         meaning = next(row for row in table.splitlines() if row.startswith(f"| {status} |")).split("|")[2].strip()
         assert f"{status} {meaning.replace('`', '')}" in shown, status
 

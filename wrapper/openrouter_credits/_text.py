@@ -11,16 +11,21 @@ Any member of an organization can name a key, so a name may hold anything JSON c
   logs, /healthz, the terminal and error messages.
 - ``shorten(text, limit)``: at most ``limit`` characters, a cut ending in an ellipsis.
 - ``shown(name)``: a name as logs and text output show it: printable and shortened.
+- ``clean_text(text, limit)``: what an alert may hold: valid, on one line (a run of control
+  characters becomes one space), no bidirectional controls (each U+FFFD, visibly), bounded;
+  ``fit(text, limit, unit, escape)`` cuts an escaped text to a service's limit without halving an
+  escape.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from ._defaults import SHOWN_NAME_CHARS
 
-__all__ = ["ELLIPSIS", "printable", "shorten", "shown", "valid", "valid_json"]
+__all__ = ["ELLIPSIS", "clean_text", "fit", "printable", "shorten", "shown", "valid", "valid_json"]
 
 ELLIPSIS = "…"
 
@@ -97,3 +102,44 @@ def shorten(text: str, limit: int) -> str:
 def shown(name: str, limit: int = SHOWN_NAME_CHARS) -> str:
     """A name from outside as a log line or the terminal shows it: shortened, then made printable."""
     return printable(shorten(name, limit))
+
+
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+#: Characters that reorder the text around them (Unicode's bidirectional controls): shown as U+FFFD.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(text: str, limit: int | None = None) -> str:
+    """``text`` as an alert may hold it: valid Unicode (a lone surrogate becomes U+FFFD), on one line
+    (a run of control characters, newlines included, becomes one space), no bidirectional controls
+    (each becomes U+FFFD, visibly), at most ``limit`` characters (a cut ends in "…")."""
+    if not text.isprintable():  # all that follows is not printable (Python's "Other" and "Separator")
+        text = _BIDI.sub("\ufffd", _SURROGATE.sub("\ufffd", text))
+        text = _CONTROLS.sub(" ", text)
+    return text if limit is None or len(text) <= limit else fit(text, limit)
+
+
+def _size(text: str, unit: str) -> int:
+    if unit == "utf16":
+        return len(text.encode("utf-16-le")) // 2
+    if unit == "bytes":
+        return len(text.encode())
+    return len(text)
+
+
+def fit(text: str, limit: int, unit: str = "chars", escape: Callable[[str], str] | None = None) -> str:
+    """``escape(text)`` if it is at most ``limit`` long (``unit``: "chars", code points; "utf16", UTF-16
+    code units, as JavaScript and Telegram count; "bytes", UTF-8), else the escape of the longest
+    start of ``text`` that fits with "…" after it (escapes are never cut in half)."""
+    escape = escape or (lambda part: part)
+    whole = escape(text)
+    if _size(whole, unit) <= limit:
+        return whole
+    low, high = 0, min(len(text), limit)
+    while low < high:  # the longest start that fits: at most log2(limit) trials
+        middle = (low + high + 1) // 2
+        if _size(escape(text[:middle]) + ELLIPSIS, unit) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return escape(text[:low]) + ELLIPSIS

@@ -21,6 +21,10 @@ EXIT_AUTH = 3
 EXIT_NETWORK = 4
 EXIT_INVALID = 5
 EXIT_OUTPUT = 6
+#: The ledger cannot be used as named (not a ledger, a newer schema, PostgreSQL refused the login).
+EXIT_LEDGER = 7
+#: The ledger cannot be read or written now (read-only or full disk, PostgreSQL down, busy too long).
+EXIT_LEDGER_UNAVAILABLE = 8
 #: Ctrl-C: the status of a process killed by SIGINT (128 + 2), as Unix tools exit.
 EXIT_INTERRUPTED = 130
 #: A closed pipe (``| head -1``) ends the command quietly with the status a Unix tool killed by
@@ -37,6 +41,8 @@ EXIT_FOR_KIND = {
     "network": EXIT_NETWORK,
     "timeout": EXIT_NETWORK,
     "invalid_response": EXIT_INVALID,
+    "ledger": EXIT_LEDGER,
+    "ledger_unavailable": EXIT_LEDGER_UNAVAILABLE,
 }
 
 #: The command line's names for the library's settings, used in error messages.

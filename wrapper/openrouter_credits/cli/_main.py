@@ -21,14 +21,14 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from .. import _defaults
-from .._exceptions import ConfigurationError
+from .._exceptions import OpenRouterCreditsError
 from . import keys, ledger, serve, spend, view
 from ._common import (
     EXIT_INTERRUPTED,
     EXIT_OUTPUT,
     EXIT_PIPE,
-    EXIT_USAGE,
     add_common,
+    exit_code,
     report,
 )
 
@@ -185,9 +185,9 @@ def main(argv: Sequence[str] | None = None, *, clock: Callable[[], dt.datetime] 
     try:
         status: int = args.run(args)
         sys.stdout.flush()  # here, so that a failed write is reported like any other error
-    except ConfigurationError as error:
+    except OpenRouterCreditsError as error:  # a usage error (2), the ledger's (7, 8), ...
         report(error, args, sys.stderr)
-        return EXIT_USAGE
+        return exit_code(error)
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -161,23 +161,16 @@ class _Bar:
             self.stream.flush()
 
 
-def _ledger_failed(error: Exception) -> int:
-    print(f"error: {error}", file=sys.stderr)
-    return int(getattr(error, "exit_status", 7))
-
-
 def run_sync(args: argparse.Namespace) -> int:
     from .._client import CreditsClient
-    from ..ledger import LedgerError, open_ledger, sync
+    from ..ledger import open_ledger, sync
 
     location = location_of(args)
     key = the_key(args)
     bar = _Bar(sys.stderr) if not args.quiet and sys.stderr.isatty() else None
-    try:
+    try:  # the ledger's errors are the command's (_main): exit status 7 or 8
         with CreditsClient(key, **client_options(args)) as client, open_ledger(location) as ledger:  # type: ignore[arg-type]
             outcome = sync(client, ledger, now=_now(args), progress=bar, analytics=not args.no_analytics)
-    except LedgerError as error:
-        return _ledger_failed(error)
     finally:
         if bar is not None:
             bar.close()
@@ -218,7 +211,7 @@ def _period(args: argparse.Namespace, today: dt.date) -> tuple[dt.date, dt.date]
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from ..ledger import LedgerError, open_ledger
+    from ..ledger import open_ledger
     from . import _ledger_output as out
 
     now = _now(args)
@@ -229,32 +222,26 @@ def run_report(args: argparse.Namespace) -> int:
         raise ConfigurationError("--format focus exports a period: add --month YYYY-MM or --from/--to.")
     if args.by is not None and period is None and not args.reconcile:
         raise ConfigurationError("--by breaks a period down: add --month YYYY-MM or --from/--to.")
-    try:
-        with open_ledger(location_of(args), create=False) as ledger:
-            if args.reconcile:
-                start, end = period or (today - dt.timedelta(days=90), today - dt.timedelta(days=1))
-                text = out.reconciliation(ledger, start, end, today, output)
-            elif period is None:
-                text = out.monthly(ledger, now, output)
-            else:
-                text = out.broken_down(ledger, period[0], period[1], args.by or [], output, today)
-    except LedgerError as error:
-        return _ledger_failed(error)
+    with open_ledger(location_of(args), create=False) as ledger:
+        if args.reconcile:
+            start, end = period or (today - dt.timedelta(days=90), today - dt.timedelta(days=1))
+            text = out.reconciliation(ledger, start, end, today, output)
+        elif period is None:
+            text = out.monthly(ledger, now, output)
+        else:
+            text = out.broken_down(ledger, period[0], period[1], args.by or [], output, today)
     sys.stdout.write(text)
     return EXIT_OK
 
 
 def run_history(args: argparse.Namespace) -> int:
-    from ..ledger import LedgerError, open_ledger
+    from ..ledger import open_ledger
     from . import _ledger_output as out
     from ._common import unicode_terminal
 
     today = _now(args).date()
-    try:
-        with open_ledger(location_of(args), create=False) as ledger:
-            text = out.history(ledger, today, args.days, args.json, unicode_terminal(sys.stdout))
-    except LedgerError as error:
-        return _ledger_failed(error)
+    with open_ledger(location_of(args), create=False) as ledger:
+        text = out.history(ledger, today, args.days, args.json, unicode_terminal(sys.stdout))
     sys.stdout.write(text)
     return EXIT_OK
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -168,13 +167,7 @@ def run(args: argparse.Namespace) -> int:
         }
 
     channels = channels_of(config)
-    from ..ledger import LedgerError
-
-    try:
-        ledger_writer = _ledger_writer(args, config)
-    except LedgerError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return error.exit_status
+    ledger_writer = _ledger_writer(args, config)  # the ledger's errors: exit status 7 or 8 (_main)
     if not args.debug:
         configure(logging.INFO)
     host, port = args.listen

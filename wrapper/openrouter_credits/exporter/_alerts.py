@@ -25,7 +25,9 @@ from .._exceptions import ConfigurationError
 from .._format import money
 from .._logging import EXPORTER_LOGGER, register_secret
 from .._settings import require_private
-from ._channels import Alert, clean_text, redact_url
+from .._text import clean_text
+from ._alert import Alert
+from ._channels import redact_url
 from ._statedir import StateFile
 
 if TYPE_CHECKING:

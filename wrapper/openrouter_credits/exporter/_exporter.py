@@ -51,9 +51,10 @@ from .._logging import EXPORTER_LOGGER
 from .._text import printable
 from ._alerts import AlertBook, Due, alerts_due, key_alerts_due, listed_key_state, route_problems, routes_of
 from ._channels import Channel
-from ._delivery import Deliverer, Outbox
+from ._delivery import Deliverer
 from ._ledger_hook import LedgerWriter
 from ._notify_tables import webhook_channel
+from ._outbox import Outbox
 from ._poll import KeyState, poll_key
 from ._statedir import StateDir
 
@@ -508,7 +509,8 @@ class Exporter:
         if self._page is None:
             from ._page import render_page, snapshot_of
 
-            self._page = render_page(snapshot_of(self.states, self.clock(), unrendered=self._unrendered))
+            ledger = None if self.ledger is None else self.ledger.view
+            self._page = render_page(snapshot_of(self.states, self.clock(), unrendered=self._unrendered, ledger=ledger))
         return self._page
 
     def health(self) -> tuple[int, str]:

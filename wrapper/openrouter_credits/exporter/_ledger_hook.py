@@ -2,7 +2,10 @@
 "..."`` in the config file): ``/credits``, the account's keys (a discovering key's listing) and
 ``/activity`` when the poll read them afresh. Writes run in a thread, one at a time; a write that
 fails is logged once per kind of failure and the poll goes on (the next sync fills what is missing).
-The balance's forecast rests on the ledger's longer history (``with_history``).
+After each write the same thread reads what the status page shows of the ledger (``view``: the
+last 12 months, and how the sources agreed over the last 30 days), so the page never reads the
+ledger on the event loop. Each poll's forecast rests on the ledger's longer history
+(``with_history``).
 """
 
 from __future__ import annotations
@@ -16,8 +19,12 @@ if TYPE_CHECKING:
     from .._activity import DailySpend
     from .._balance import Balance
     from ..ledger import Ledger
+    from ._page_ledger import LedgerView
 
-__all__ = ["LedgerWriter"]
+__all__ = ["AGREEMENT_DAYS", "LedgerWriter", "ledger_view"]
+
+#: The days over which the status page says how the ledger's sources agreed.
+AGREEMENT_DAYS = 30
 
 logger = logging.getLogger("openrouter_credits.exporter")
 
@@ -29,6 +36,8 @@ class LedgerWriter:
         self.ledger = ledger
         self._lock = asyncio.Lock()
         self._failing: str | None = None
+        #: What the status page shows of the ledger, as last read (None before the first write).
+        self.view: LedgerView | None = None
         #: The ledger's days before /activity's, as last read, with (the day read, /activity's first day).
         self._older: tuple[tuple[dt.date, dt.date], list[DailySpend]] | None = None
 
@@ -41,28 +50,28 @@ class LedgerWriter:
             try:
                 await asyncio.to_thread(self._write, balance.credits, keys, activity, now)
             except Exception as error:  # the ledger's errors and any other: logged, never the poll's
-                kind = type(error).__name__
+                kind = getattr(error, "kind", type(error).__name__)
                 if self._failing != kind:
-                    logger.warning("Key %s: the ledger was not written: %s", name, error)
+                    logger.warning("Key %s: the ledger was not written (%s): %s", name, kind, error)
                 self._failing = kind
+                from ._page_ledger import LedgerView
+
+                self.view = LedgerView(unreadable=kind)  # the page says so, never the file's path
             else:
                 if self._failing is not None:
                     logger.info("Key %s: the ledger is written again", name)
                 self._failing = None
 
     def _write(self, credits: Any, keys: Any, activity: Any, now: dt.datetime) -> None:
-        from ..ledger._sync import ACTIVITY_BREAKDOWN, activity_days
+        from ..ledger._sync import record_activity
 
         if credits is not None:
             self.ledger.record_credits(credits.total_credits, credits.total_usage, now)
         if keys is not None:
             self.ledger.record_keys(keys, now)
         if activity is not None:
-            days = activity_days(activity)
-            held = self.ledger.covered("activity", ACTIVITY_BREAKDOWN, days[0].day, days[-1].day) if days else {}
-            late = {day.day for day in days[-2:]}
-            fresh = [day for day in days if not held.get(day.day) or day.day in late]
-            self.ledger.record_days("activity", ACTIVITY_BREAKDOWN, fresh, now)
+            record_activity(self.ledger, activity, now)
+        self.view = ledger_view(self.ledger, now.date())
 
     def close(self) -> None:
         self.ledger.close()
@@ -85,3 +94,31 @@ class LedgerWriter:
                     return balance
             self._older = (key, days[: len(days) - len(recent)])
         return balance.reforecast([*self._older[1], *recent])
+
+
+def ledger_view(ledger: Ledger, today: dt.date) -> LedgerView:
+    """What the status page shows of ``ledger`` on ``today``: the 12 months before this one and this
+    one so far, and the sources side by side over the last AGREEMENT_DAYS completed days."""
+    from ..ledger._nano import NANO
+    from ..ledger._reconcile import reconcile
+    from ..ledger._reports import months
+    from ._page_ledger import LedgerView, MonthSpend
+
+    found = [
+        MonthSpend(
+            month.start, None if month.usage_nano is None else month.usage_nano / NANO, month.gaps, month.current
+        )
+        for month in months(ledger, today)
+    ]
+    start, end = today - dt.timedelta(days=AGREEMENT_DAYS), today - dt.timedelta(days=1)
+    days = reconcile(ledger, start, end, today)
+    known = [sum(figure is not None for figure in (r.activity, r.key_snapshots, r.analytics, r.credits)) for r in days]
+    return LedgerView(
+        tuple(found),
+        start,
+        end,
+        compared=sum(count >= 2 for count in known),
+        differing=tuple(r.day for r in days if r.differs),
+        single=sum(count == 1 for count in known),
+        gaps=sum(count == 0 for count in known),
+    )

@@ -28,13 +28,13 @@ from .._logging import register_secret
 from .._settings import is_loopback, require_private
 from ._channels import (
     HOOK_CHANNELS,
-    NTFY_PRIORITY_NAMES,
     Channel,
     EmailChannel,
     NtfyChannel,
     TelegramChannel,
     WebhookChannel,
 )
+from ._formats import NTFY_PRIORITY_NAMES
 
 __all__ = ["INLINE_SECRETS", "KINDS", "SETTINGS", "channel_from_table", "webhook_channel"]
 

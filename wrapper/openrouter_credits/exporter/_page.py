@@ -39,25 +39,13 @@ from .._format import days, money
 from .._logging import EXPORTER_LOGGER
 from .._money import exact_sum
 from .._text import printable, shorten
-
-# The chart's drawing lives in _page_chart; its constants and bars stay importable from here.
-from ._page_chart import (  # noqa: F401
-    _PLOT,
-    _STEP,
-    CHART_HEIGHT,
-    CHART_WIDTH,
-    _bar,
-    _day_label,
-    _dollars,
-    chart,
-    days_left_words,
-    month_words,
-)
+from ._page_chart import _dollars, chart, days_left_words, month_words
 
 if TYPE_CHECKING:
     from .._activity import Activity
     from .._api_key import ApiKey
     from .._forecast import DaysLeft, Forecast, Range
+    from ._page_ledger import LedgerView
     from ._poll import KeyState
 
 __all__ = ["KeyView", "OwnKey", "Snapshot", "render_page", "snapshot_of"]
@@ -151,8 +139,9 @@ class ModelSpend:
 @attrs.frozen
 class Snapshot:
     """What the page shows, at ``at`` (an aware UTC time): the watched keys, in the file's order; the
-    discovered keys as (watched key, listed key); the spend per model as (watched key, model spend).
-    The last two are empty when no key discovers."""
+    discovered keys as (watched key, listed key); the spend per model as (watched key, model spend);
+    the ledger's months and agreement. The last three are empty when no key discovers or no ledger
+    is written."""
 
     at: dt.datetime
     keys: tuple[KeyView, ...]
@@ -160,6 +149,7 @@ class Snapshot:
     models: tuple[tuple[str, ModelSpend], ...] = ()
     #: (watched key, why) for each discovering key whose listing holds only the default workspace's keys.
     default_only: tuple[tuple[str, str], ...] = ()
+    ledger: LedgerView | None = None
 
 
 def _view(name: str, state: KeyState, now: dt.datetime) -> KeyView:
@@ -235,9 +225,12 @@ def _each(items: Iterable[tuple[str, KeyState]], make: Callable[[str, KeyState],
     return made
 
 
-def snapshot_of(states: Mapping[str, KeyState], at: float, *, unrendered: Collection[str] = ()) -> Snapshot:
+def snapshot_of(
+    states: Mapping[str, KeyState], at: float, *, unrendered: Collection[str] = (), ledger: LedgerView | None = None
+) -> Snapshot:
     """The page's data from the exporter's states at ``at`` (seconds since the epoch); the keys
-    whose metrics could not be rendered (``unrendered``) show as failing."""
+    whose metrics could not be rendered (``unrendered``) show as failing; the ledger's view as its
+    writer last read it."""
     now = dt.datetime.fromtimestamp(at, dt.UTC)
     views = []
     for name, state in states.items():
@@ -256,7 +249,7 @@ def snapshot_of(states: Mapping[str, KeyState], at: float, *, unrendered: Collec
         for name, state in states.items()
         if state.listed is not None and not getattr(state.listed, "complete", True)
     ]
-    return Snapshot(now, tuple(views), tuple(listed), tuple(models), tuple(default_only))
+    return Snapshot(now, tuple(views), tuple(listed), tuple(models), tuple(default_only), ledger)
 
 
 def _listed(key: ApiKey) -> ListedKey:
@@ -286,7 +279,7 @@ h2{font-size:1.15em;margin:.2em 0}.state{font-size:.8em;padding:.1em .5em;border
 .starting,.unchecked{background:#e4e7ea;color:#3c434a}.note{margin:.3em 0;color:#646970;font-size:.9em}
 dl{display:grid;grid-template-columns:repeat(4,max-content);gap:0 1.5em;margin:.5em 0}dt{color:#646970}
 dd{margin:0;font-size:1.2em;font-variant-numeric:tabular-nums}.reason{margin:.3em 0;color:#50575e}
-rect.bar{fill:#3b82c4}rect.bar:hover{fill:#1d5a91}svg text{font-size:11px;fill:#646970}
+rect.bar{fill:#3b82c4}rect.bar:hover{fill:#1d5a91}rect.none{fill:#a7aaad}svg text{font-size:11px;fill:#646970}
 rect.band{fill:#3b82c4;opacity:.25}line.central{stroke:#1d5a91;stroke-width:2}dd small{color:#646970;font-size:.7em}
 table{border-collapse:collapse;margin:.5em 0}th,td{padding:.2em .8em;text-align:left}
 td.name{max-width:30em;overflow-wrap:anywhere}
@@ -439,4 +432,8 @@ def render_page(snapshot: Snapshot) -> bytes:
         _section(functools.partial(_default_only, snapshot.default_only), "the note on the default workspace")
     )
     sections.append(_section(functools.partial(_top_models, snapshot.models), "the top models"))
+    if snapshot.ledger is not None:
+        from ._page_ledger import ledger_section
+
+        sections.append(_section(functools.partial(ledger_section, snapshot.ledger), "the ledger"))
     return b"".join([head.encode(), *sections, b"</body></html>"])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
@@ -34,6 +35,10 @@ _PG_LOCK = 0x4F52434C
 
 
 class Transaction(Protocol):
+    #: What the writes remember across transactions on this connection (the ids of interned
+    #: strings): emptied when a transaction rolls back, so that it never holds an id not committed.
+    memo: dict[str, Any]
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
@@ -49,6 +54,7 @@ class Database:
     def __init__(self, location: Location) -> None:
         self.location = location
         self._conn: Any = None
+        self.memo: dict[str, Any] = {}
 
     # --- what differs ---------------------------------------------------------------------------
 
@@ -85,7 +91,7 @@ class Database:
                 self._begin_write(cursor)
             else:
                 self._begin_read(cursor)
-            yield _Tx(cursor, self._sql)
+            yield _Tx(cursor, self._sql, self.memo)
             self._conn.commit()
         except self.errors() as exc:
             self._rollback()
@@ -101,6 +107,7 @@ class Database:
         pass
 
     def _rollback(self) -> None:
+        self.memo.clear()
         with contextlib.suppress(Exception):
             self._conn.rollback()
 
@@ -112,11 +119,12 @@ class Database:
 
 
 class _Tx:
-    __slots__ = ("_cursor", "_sql")
+    __slots__ = ("_cursor", "_sql", "memo")
 
-    def __init__(self, cursor: Any, sql: Any) -> None:
+    def __init__(self, cursor: Any, sql: Any, memo: dict[str, Any]) -> None:
         self._cursor = cursor
         self._sql = sql
+        self.memo = memo
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         self._cursor.execute(self._sql(sql), params)
@@ -156,7 +164,7 @@ class SQLite(Database):
             # isolation_level=None: the transactions are begun here, explicitly (BEGIN IMMEDIATE to write).
             self._conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False)
             self._conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
-            mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            mode = _journal_mode_wal(self._conn)
             self._conn.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.Error as exc:
             self.close()
@@ -196,6 +204,24 @@ class SQLite(Database):
                 f"Cannot {doing} at {shown}: another process held it for more than {BUSY_TIMEOUT:g} s. Try again."
             )
         return LedgerUnavailable(f"Cannot {doing} at {shown}: {text}.")
+
+
+#: How long a connection waits between tries to put a new ledger in WAL mode while another does.
+_WAL_RETRY = 0.01
+
+
+def _journal_mode_wal(conn: sqlite3.Connection) -> Any:
+    """Put the file in WAL mode (a no-op once it is). Several processes opening a new ledger at once
+    race to do it, and SQLite answers the losers "database is locked" at once, without its busy
+    timeout: they try again, within the same timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            return conn.execute("PRAGMA journal_mode = WAL").fetchone()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(_WAL_RETRY)
 
 
 class PostgreSQL(Database):

@@ -1,29 +1,35 @@
 """What can go wrong with the ledger itself (not with OpenRouter): each a sentence that says what to
-do, and the exit status the command gives for it.
+do, and, like every error of openrouter_credits, a ``kind`` that the command's exit status is read
+from (``cli/_common.EXIT_FOR_KIND``: ``ledger`` 7, ``ledger_unavailable`` 8).
 
-    LedgerError                 base; ``exit_status`` 7
-    ├── NotALedger              the file or database is something else
-    ├── NewerLedger             written by a newer version of openrouter-credits
-    ├── LedgerRefused           PostgreSQL refused the login (or the database does not exist)
-    └── LedgerUnavailable       ``exit_status`` 8: cannot be read or written now (read-only or full
-                                disk, PostgreSQL down, busy past the timeout); nothing was half-written
+    OpenRouterCreditsError
+    └── LedgerError             kind ``ledger``: the ledger cannot be used as named; the setting needs
+        │                       changing (or openrouter-credits upgrading)
+        ├── NotALedger          the file or database is something else
+        ├── NewerLedger         written by a newer version of openrouter-credits
+        ├── LedgerRefused       PostgreSQL refused the login (or the database does not exist)
+        └── LedgerUnavailable   kind ``ledger_unavailable``: cannot be read or written now (read-only
+                                or full disk, PostgreSQL down, busy past the timeout); nothing was
+                                half-written, and trying again later can succeed
 
-A message never holds a password: a PostgreSQL URL is shown without it (``_location.shown``).
+A message never holds a password: a PostgreSQL URL is shown without it (``_location.shown``). The
+kinds are not among ``ERROR_KINDS``, which count failed calls to OpenRouter.
 """
 
 from __future__ import annotations
 
-__all__ = ["LedgerError", "LedgerRefused", "LedgerUnavailable", "NewerLedger", "NotALedger"]
+from .._exceptions import OpenRouterCreditsError
 
-#: The exit statuses of the command for the ledger's errors (the command's table lists them).
-EXIT_LEDGER = 7
-EXIT_LEDGER_UNAVAILABLE = 8
+__all__ = ["LEDGER_KINDS", "LedgerError", "LedgerRefused", "LedgerUnavailable", "NewerLedger", "NotALedger"]
+
+#: The kinds of the ledger's errors.
+LEDGER_KINDS = ("ledger", "ledger_unavailable")
 
 
-class LedgerError(Exception):
-    """The ledger cannot be used as given: the setting needs changing (``exit_status`` 7)."""
+class LedgerError(OpenRouterCreditsError):
+    """The ledger cannot be used as given: the setting needs changing."""
 
-    exit_status = EXIT_LEDGER
+    kind = "ledger"
 
 
 class NotALedger(LedgerError):
@@ -39,6 +45,6 @@ class LedgerRefused(LedgerError):
 
 
 class LedgerUnavailable(LedgerError):
-    """The ledger cannot be read or written now; the transaction was rolled back (``exit_status`` 8)."""
+    """The ledger cannot be read or written now; the transaction was rolled back."""
 
-    exit_status = EXIT_LEDGER_UNAVAILABLE
+    kind = "ledger_unavailable"

@@ -9,13 +9,17 @@ that writing the same answer twice, or two processes writing at once, never coun
   and so far today (not complete).
 - ``record_days``: a source's rows for whole days (``activity``, ``analytics``): each day's rows
   replaced by the new answer's, unless the day is complete in the ledger and the answer's is not.
+  The rows are stored as integers: the (source, breakdown) and each row's strings are looked up in
+  ``series`` and ``facets`` (added when new; their ids remembered on the connection), so that a
+  backfill of millions of rows writes each name and key hash once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from ._db import Transaction
@@ -23,11 +27,10 @@ from ._nano import to_nano
 
 __all__ = ["Day", "Row", "iso", "record_credits", "record_days", "record_keys", "record_workspaces"]
 
-_SPEND_COLUMNS = (
-    "source, breakdown, day, key_id, model, provider, endpoint, workspace, key_hash, key_match, "
-    "usage_nano, byok_nano, requests, tokens, complete, fetched_at"
+_INSERT_FACTS = (
+    "INSERT INTO spend_facts (series_id, day, facet_id, usage_nano, byok_nano, requests, tokens) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
-_INSERT_SPEND = f"INSERT INTO spend ({_SPEND_COLUMNS}) VALUES ({', '.join('?' * 16)})"  # noqa: S608
 
 
 def iso(moment: dt.datetime) -> str:
@@ -72,45 +75,103 @@ def _sum_or_none(values: Iterable[int | None]) -> int | None:
     return total
 
 
-def _write_coverage(
-    tx: Transaction, source: str, breakdown: str, day: str, complete: bool, rows: Sequence[Row], fetched: str
-) -> None:
-    tx.execute(
-        "INSERT INTO coverage (source, breakdown, day, complete, row_count, usage_nano, byok_nano, requests, "
-        "fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, breakdown, day) DO UPDATE SET "
-        "complete = excluded.complete, row_count = excluded.row_count, usage_nano = excluded.usage_nano, "
-        "byok_nano = excluded.byok_nano, requests = excluded.requests, fetched_at = excluded.fetched_at",
-        (
-            source,
-            breakdown,
-            day,
-            int(complete),
-            len(rows),
-            sum(row.usage_nano for row in rows),
-            _sum_or_none(row.byok_nano for row in rows),
-            _sum_or_none(row.requests for row in rows),
-            fetched,
-        ),
-    )
+def series_id(tx: Transaction, source: str, breakdown: str) -> int:
+    """The id of (source, breakdown) in ``series`` (added when new)."""
+    known: dict[tuple[str, str], int] = tx.memo.setdefault("series", {})
+    found = known.get((source, breakdown))
+    if found is None:
+        tx.execute("INSERT INTO series (source, breakdown) VALUES (?, ?) ON CONFLICT DO NOTHING", (source, breakdown))
+        ((found,),) = tx.query("SELECT series_id FROM series WHERE source = ? AND breakdown = ?", (source, breakdown))
+        known[(source, breakdown)] = found = int(found)
+    return found
 
 
-def _merge(rows: Iterable[Row]) -> list[Row]:
-    """Rows with the same natural key added up (a source may split one key's day, as /activity does
-    per endpoint variant): never two rows the upsert would fold into one."""
-    merged: dict[tuple[str, ...], Row] = {}
-    for row in rows:
-        key = (row.key_id, row.model, row.provider, row.endpoint, row.workspace)
-        seen = merged.get(key)
-        if seen is None:
-            merged[key] = row
-            continue
-        merged[key] = seen._replace(
-            usage_nano=seen.usage_nano + row.usage_nano,
-            byok_nano=_sum_or_none((seen.byok_nano, row.byok_nano)),
-            requests=_sum_or_none((seen.requests, row.requests)),
-            tokens=_sum_or_none((seen.tokens, row.tokens)),
-        )
-    return list(merged.values())
+Facet = tuple[str, str, str, str, str, str, str]
+
+
+class _Interned(NamedTuple):
+    """A table of strings stored once, each row's id an integer the other tables hold."""
+
+    insert: str
+    select_after: str  # the rows whose id is above ``?``, id first, in order
+
+
+_INTERNED = {
+    "facets": _Interned(
+        "INSERT INTO facets (key_id, model, provider, endpoint, workspace, key_hash, key_match) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        "SELECT facet_id, key_id, model, provider, endpoint, workspace, key_hash, key_match FROM facets "
+        "WHERE facet_id > ? ORDER BY facet_id",
+    ),
+    "key_refs": _Interned(
+        "INSERT INTO key_refs (key_hash) VALUES (?) ON CONFLICT DO NOTHING",
+        "SELECT key_ref, key_hash FROM key_refs WHERE key_ref > ? ORDER BY key_ref",
+    ),
+}
+
+
+def _interned(tx: Transaction, table: str, wanted: Iterable[tuple[str, ...]]) -> dict[tuple[str, ...], int]:
+    """The ids of ``wanted`` (tuples of a row's strings) in ``table``, the ones not in it yet added.
+    Ids are remembered on the connection: a row never changes its id, and every write holds the
+    writer lock, so ids above the highest one known are the only ones another process can have
+    added since."""
+    known: dict[tuple[str, ...], int] = tx.memo.setdefault(table, {})
+    missing = set(wanted) - known.keys()
+    if missing:
+        _load(tx, table, known)
+        new = sorted(row for row in missing if row not in known)
+        if new:
+            tx.executemany(_INTERNED[table].insert, new)
+            _load(tx, table, known)
+    return known
+
+
+def _load(tx: Transaction, table: str, known: dict[tuple[str, ...], int]) -> None:
+    highest = tx.memo.get(f"{table} above", 0)
+    for row in tx.query(_INTERNED[table].select_after, (highest,)):
+        known[tuple(str(value) for value in row[1:])] = highest = int(row[0])
+    tx.memo[f"{table} above"] = highest
+
+
+def facet_ids(tx: Transaction, wanted: Iterable[Facet]) -> Mapping[Facet, int]:
+    """The ids of facets (key_id, model, provider, endpoint, workspace, key_hash, key_match)."""
+    return _interned(tx, "facets", wanted)  # type: ignore[return-value]
+
+
+def key_refs(tx: Transaction, hashes: Iterable[str]) -> dict[str, int]:
+    """The ids of key hashes (``key_refs``), for the tables that hold a row per key and hour or day."""
+    wanted = [(key_hash,) for key_hash in hashes]
+    known = _interned(tx, "key_refs", wanted)
+    return {key_hash: known[(key_hash,)] for (key_hash,) in wanted}
+
+
+#: A Row's facet: (key_id, model, provider, endpoint, workspace, key_hash, key_match).
+_FACET_OF: Callable[[Row], Facet] = operator.itemgetter(0, 1, 2, 3, 4, 9, 10)
+
+
+def _facts(
+    rows: Sequence[Row], facets: Sequence[Facet], series: int, day: str, ids: Mapping[Facet, int]
+) -> list[tuple[Any, ...]]:
+    """A day's rows as ``spend_facts`` rows, in key order; rows of one facet added up (a source may
+    split one key's day, as /activity does per endpoint variant)."""
+    facts = [(series, day, ids[f], r[5], r[6], r[7], r[8]) for f, r in zip(facets, rows, strict=True)]
+    facts.sort(key=_BY_FACET)
+    if len({fact[2] for fact in facts}) == len(facts):
+        return facts
+    merged: list[tuple[Any, ...]] = []
+    for fact in facts:
+        if merged and merged[-1][2] == fact[2]:
+            seen = merged[-1]
+            merged[-1] = (
+                series, day, fact[2], seen[3] + fact[3], _sum_or_none((seen[4], fact[4])),
+                _sum_or_none((seen[5], fact[5])), _sum_or_none((seen[6], fact[6])),
+            )  # fmt: skip
+        else:
+            merged.append(fact)
+    return merged
+
+
+_BY_FACET = operator.itemgetter(2)
 
 
 def record_days(tx: Transaction, source: str, breakdown: str, days: Iterable[Day], fetched_at: dt.datetime) -> int:
@@ -127,25 +188,36 @@ def record_days(tx: Transaction, source: str, breakdown: str, days: Iterable[Day
             (source, breakdown, min(d.day for d in wanted).isoformat(), max(d.day for d in wanted).isoformat()),
         )
     }
-    written = 0
-    for answer in wanted:
+    answers = [answer for answer in wanted if not (held.get(answer.day.isoformat()) and not answer.complete)]
+    if not answers:
+        return 0
+    series = series_id(tx, source, breakdown)
+    facets = [list(map(_FACET_OF, answer.rows)) for answer in answers]
+    ids = facet_ids(tx, set().union(*facets))
+    # In three statements whatever the number of days (a year's backfill answer is 365 of them): the
+    # rows of the days held go (a day not covered has none), the new rows and coverage come.
+    held_days = [(series, answer.day.isoformat()) for answer in answers if answer.day.isoformat() in held]
+    if held_days:
+        tx.executemany("DELETE FROM spend_facts WHERE series_id = ? AND day = ?", held_days)
+    facts: list[tuple[Any, ...]] = []
+    covered = []
+    for answer, of_day in zip(answers, facets, strict=True):
         day = answer.day.isoformat()
-        if held.get(day) and not answer.complete:
-            continue
-        rows = _merge(answer.rows)
-        tx.execute("DELETE FROM spend WHERE source = ? AND breakdown = ? AND day = ?", (source, breakdown, day))
-        complete = int(answer.complete)
-        tx.executemany(
-            _INSERT_SPEND,
-            [
-                (source, breakdown, day, r.key_id, r.model, r.provider, r.endpoint, r.workspace, r.key_hash,
-                 r.key_match, r.usage_nano, r.byok_nano, r.requests, r.tokens, complete, fetched)
-                for r in rows
-            ],
+        of = _facts(answer.rows, of_day, series, day, ids)
+        facts += of
+        covered.append(
+            (source, breakdown, day, int(answer.complete), len(of), sum(f[3] for f in of),
+             _sum_or_none(f[4] for f in of), _sum_or_none(f[5] for f in of), fetched)
         )  # fmt: skip
-        _write_coverage(tx, source, breakdown, day, answer.complete, rows, fetched)
-        written += len(rows)
-    return written
+    tx.executemany(_INSERT_FACTS, facts)
+    tx.executemany(
+        "INSERT INTO coverage (source, breakdown, day, complete, row_count, usage_nano, byok_nano, requests, "
+        "fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, breakdown, day) DO UPDATE SET "
+        "complete = excluded.complete, row_count = excluded.row_count, usage_nano = excluded.usage_nano, "
+        "byok_nano = excluded.byok_nano, requests = excluded.requests, fetched_at = excluded.fetched_at",
+        covered,
+    )
+    return len(facts)
 
 
 def record_credits(tx: Transaction, total_credits: float, total_usage: float, taken_at: dt.datetime) -> None:
@@ -180,6 +252,7 @@ class KeyFigures(NamedTuple):
     byok_daily: float | None
     disabled: bool
     created: dt.date | None
+    workspace_name: str = ""
 
 
 def _number(value: Any) -> float | None:
@@ -207,12 +280,17 @@ def key_figures(key: Any) -> KeyFigures:
         _number(getattr(key, "byok_usage_daily", None)),
         bool(key.disabled),
         created,
+        str(getattr(key, "workspace_name", "") or ""),
     )
 
 
 def record_keys(tx: Transaction, keys: Sequence[KeyFigures], taken_at: dt.datetime) -> int:
-    """A whole ``/keys`` listing taken at ``taken_at``; the key-day rows of spend written."""
+    """A whole ``/keys`` listing taken at ``taken_at`` (and its keys' workspaces' names); the key-day
+    rows of spend written."""
     when, hour = iso(taken_at), _hour(taken_at)
+    named = {k.workspace_id: k.workspace_name for k in keys if k.workspace_id and k.workspace_name}
+    if named:
+        record_workspaces(tx, named, taken_at)
     today = taken_at.astimezone(dt.UTC).date()
     yesterday = today - dt.timedelta(days=1)
     tx.executemany(
@@ -231,41 +309,54 @@ def record_keys(tx: Transaction, keys: Sequence[KeyFigures], taken_at: dt.dateti
         "ON CONFLICT (key_hash, name) DO UPDATE SET last_seen = excluded.last_seen",
         [(k.key_hash, k.name, when, when) for k in keys],
     )
+    refs = key_refs(tx, [k.key_hash for k in keys])
     figures = [
         (k, to_nano(k.usage), to_nano(k.usage_daily), None if k.byok is None else to_nano(k.byok),
          None if k.byok_daily is None else to_nano(k.byok_daily))
         for k in keys
     ]  # fmt: skip
+    # A key's snapshot: the first of each hour whose figures differ from its last one (a key that
+    # spends nothing adds no row, however often it is listed).
+    last = {
+        int(ref): (str(held_hour), tuple(values))
+        for ref, held_hour, *values in tx.query(
+            "SELECT s.key_ref, s.hour, s.usage_nano, s.usage_daily_nano, s.byok_nano, s.byok_daily_nano, s.disabled "
+            "FROM key_refs r JOIN key_snapshots s ON s.key_ref = r.key_ref AND s.hour = "
+            "(SELECT MAX(m.hour) FROM key_snapshots m WHERE m.key_ref = r.key_ref)"
+        )
+    }
+    snapshots = []
+    for k, u, ud, b, bd in figures:
+        ref, values = refs[k.key_hash], (u, ud, b, bd, int(k.disabled))
+        held = last.get(ref)
+        if held is None or (held[0] < hour and held[1] != values):
+            snapshots.append((ref, hour, when, *values))
     tx.executemany(
-        "INSERT INTO key_snapshots (key_hash, hour, taken_at, name, workspace_id, usage_nano, usage_daily_nano, "
-        "byok_nano, byok_daily_nano, disabled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (key_hash, hour) DO NOTHING",
-        [
-            (k.key_hash, hour, when, k.name, k.workspace_id, u, ud, b, bd, int(k.disabled))
-            for k, u, ud, b, bd in figures
-        ],
+        "INSERT INTO key_snapshots (key_ref, hour, taken_at, usage_nano, usage_daily_nano, byok_nano, "
+        "byok_daily_nano, disabled) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key_ref, hour) DO NOTHING",
+        snapshots,
     )
     # The day's mark: the lifetime usage at 00:00 UTC. The first snapshot of the day sets it.
     tx.executemany(
-        "INSERT INTO key_marks (key_hash, day, usage_nano, byok_nano, taken_at) VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT (key_hash, day) DO UPDATE SET usage_nano = excluded.usage_nano, byok_nano = excluded.byok_nano, "
+        "INSERT INTO key_marks (key_ref, day, usage_nano, byok_nano, taken_at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (key_ref, day) DO UPDATE SET usage_nano = excluded.usage_nano, byok_nano = excluded.byok_nano, "
         "taken_at = excluded.taken_at WHERE excluded.taken_at < key_marks.taken_at",
         [
-            (k.key_hash, today.isoformat(), u - ud, None if b is None or bd is None else b - bd, when)
+            (refs[k.key_hash], today.isoformat(), u - ud, None if b is None or bd is None else b - bd, when)
             for k, u, ud, b, bd in figures
         ],
     )
-    marks: dict[tuple[str, str], tuple[int, int | None]] = {
-        (str(h), str(d)[:10]): (int(u), None if b is None else int(b))
-        for h, d, u, b in tx.query(
-            "SELECT key_hash, day, usage_nano, byok_nano FROM key_marks WHERE day IN (?, ?)",
+    marks: dict[tuple[int, str], tuple[int, int | None]] = {
+        (int(r), str(d)[:10]): (int(u), None if b is None else int(b))
+        for r, d, u, b in tx.query(
+            "SELECT key_ref, day, usage_nano, byok_nano FROM key_marks WHERE day IN (?, ?)",
             (yesterday.isoformat(), today.isoformat()),
         )
     }
     before: list[Row] = []
     for k, _, _, _, _ in figures:
-        end = marks.get((k.key_hash, today.isoformat()))
-        start = marks.get((k.key_hash, yesterday.isoformat()))
+        end = marks.get((refs[k.key_hash], today.isoformat()))
+        start = marks.get((refs[k.key_hash], yesterday.isoformat()))
         if start is None and k.created == yesterday:
             start = (0, 0)  # created yesterday: nothing before it
         if end is None or start is None:

@@ -1,15 +1,15 @@
 """Filling the ledger: ``sync()`` reads every source the key can read and writes what it says.
 
-- ``/credits`` and ``/keys`` (every workspace's keys when the library lists them): a snapshot each,
-  and from the keys' marks the exact spend of each key yesterday and so far today.
+- ``/credits`` and ``/keys`` (every workspace's keys, and ``/workspaces`` for their names): a
+  snapshot each, and from the keys' marks the exact spend of each key yesterday and so far today.
 - ``/activity``: the 30 completed days, written for the days the ledger lacks and the last
-  ``LATE_DAYS`` again (late data).
-- ``POST /analytics/query`` (when the library has it; ``GET /analytics/meta`` first): daily spend
-  up to ``BACKFILL_DAYS`` back, for the days the ledger lacks and the last ``LATE_DAYS``, in windows
-  sized to stay under the row limit, at most ``ANALYTICS_PER_MINUTE`` queries a minute. An answer cut
-  at the limit is asked again in halves; a 400 for a too-long range likewise; a 429 waits as its
-  headers say. Each window is written in its own transaction: an interrupted backfill resumes where
-  it stopped.
+  ``LATE_DAYS`` again (late data); and ``/activity?group_by=workspace``, the same per workspace.
+- ``POST /analytics/query`` (``GET /analytics/meta`` first; skipped, saying so, when the API document
+  in use lacks it): daily spend up to ``BACKFILL_DAYS`` back, for the days the ledger lacks and the
+  last ``LATE_DAYS``, in windows sized to stay under the row limit, at most ``ANALYTICS_PER_MINUTE``
+  queries in any minute. An answer cut at the limit is asked again in halves; a 400 for a too-long
+  range likewise; a 429 waits as its headers say. Each window is written in its own transaction: an
+  interrupted backfill resumes where it stopped.
 
 A source that fails leaves the others' answers written; its error is in the report. Time, sleep and
 the monotonic clock are injected.
@@ -17,16 +17,22 @@ the monotonic clock are injected.
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import datetime as dt
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 
 from .._activity import Activity
 from .._exceptions import OpenRouterCreditsError
+
+if TYPE_CHECKING:
+    from .._client import CreditsClient
+from ._errors import LedgerError
 from ._ledger import Ledger
 from ._nano import to_nano
 from ._store import Day, Row
@@ -40,6 +46,7 @@ __all__ = [
     "Pacer",
     "SyncReport",
     "activity_days",
+    "record_activity",
     "sync",
 ]
 
@@ -62,10 +69,10 @@ ANALYTICS_ROW_LIMIT = 10_000
 #: How many times a window is asked again after a 429 before the sync gives up on analytics.
 RATE_LIMIT_TRIES = 3
 #: The metrics read, each the first of its names the API's /analytics/meta lists.
-COST_METRICS = ("total_usage", "usage", "total_cost", "cost")
-BYOK_METRICS = ("byok_usage", "total_byok_usage", "byok_usage_inference")
-REQUEST_METRICS = ("request_count", "requests")
-TOKEN_METRICS = ("tokens_total", "total_tokens", "tokens")
+COST_METRICS = ("credits_usage", "total_usage")
+BYOK_METRICS = ("byok_usage",)
+REQUEST_METRICS = ("request_count",)
+TOKEN_METRICS = ("tokens_total",)
 
 
 @attrs.define
@@ -78,28 +85,38 @@ class SyncReport:
     errors: list[tuple[str, BaseException]] = attrs.Factory(list)
     notes: list[str] = attrs.Factory(list)
     ambiguous_rows: int = 0
+    #: The analytics queries answered 429 (each then waited out as it asked).
+    rate_limited: int = 0
 
 
 class Pacer:
-    """At most ``per_minute`` calls a minute, evenly spaced: ``wait()`` before each call."""
+    """At most ``per_minute`` calls in any 60 seconds: ``wait()`` before each call. A sync that needs
+    fewer calls than that makes them at once; a backfill that needs more waits only for the oldest
+    of the last ``per_minute`` to be a minute old (within any minute the API counts, fixed or
+    sliding, there are never more)."""
+
+    WINDOW = 60.0
 
     def __init__(self, per_minute: int, *, monotonic: Callable[[], float], sleep: Callable[[float], None]) -> None:
-        self.gap = 60.0 / per_minute
+        self.per_minute = per_minute
         self.monotonic = monotonic
         self.sleep = sleep
-        self._next = float("-inf")
+        self._calls: collections.deque[float] = collections.deque(maxlen=per_minute)
+        self._not_before = float("-inf")
 
     def wait(self) -> None:
         now = self.monotonic()
-        if now < self._next:
-            self.sleep(self._next - now)
-            now = self._next
-        self._next = now + self.gap
+        ready = self._not_before
+        if len(self._calls) == self.per_minute:
+            ready = max(ready, self._calls[0] + self.WINDOW)
+        if now < ready:
+            self.sleep(ready - now)
+            now = self.monotonic()
+        self._calls.append(now)
 
     def hold(self, seconds: float) -> None:
         """A 429 asked to wait ``seconds``: no call before then."""
-        self.sleep(seconds)
-        self._next = self.monotonic() + self.gap
+        self._not_before = self.monotonic() + seconds
 
 
 Progress = Callable[[str, int, int], None]
@@ -138,17 +155,29 @@ def _wanted(ledger: Ledger, source: str, breakdown: str, days: Sequence[dt.date]
     return [day for day in days if not held.get(day) or day in late]
 
 
-def sync_activity(client: Any, ledger: Ledger, now: dt.datetime, report: SyncReport) -> None:
-    activity = client.get_activity()
-    days = activity_days(activity)
-    wanted = set(_wanted(ledger, "activity", ACTIVITY_BREAKDOWN, [d.day for d in days]))
-    report.written["activity"] += ledger.record_days(
-        "activity", ACTIVITY_BREAKDOWN, [d for d in days if d.day in wanted], now
-    )
+def record_activity(ledger: Ledger, activity: Activity, now: dt.datetime, *, by_workspace: bool = False) -> int:
+    """Write ``activity``'s days that the ledger lacks and the last LATE_DAYS again; the rows written.
+    (sync and serve's polls alike; ``by_workspace``: an answer of ``group_by="workspace"``.)"""
+    breakdown = ACTIVITY_WORKSPACE_BREAKDOWN if by_workspace else ACTIVITY_BREAKDOWN
+    days = activity_days(activity, by_workspace=by_workspace)
+    wanted = set(_wanted(ledger, "activity", breakdown, [d.day for d in days]))
+    return ledger.record_days("activity", breakdown, [d for d in days if d.day in wanted], now)
+
+
+@contextlib.contextmanager
+def _source(report: SyncReport, where: str) -> Iterator[None]:
+    """A source's failure is its own: noted in the report, the other sources still read. A ledger
+    that cannot be written stops the sync (LedgerError: the command's exit status 7 or 8)."""
+    try:
+        yield
+    except LedgerError:
+        raise
+    except OpenRouterCreditsError as error:
+        report.errors.append((where, error))
 
 
 def sync(
-    client: Any,
+    client: CreditsClient,
     ledger: Ledger,
     *,
     now: dt.datetime,
@@ -156,51 +185,46 @@ def sync(
     analytics: bool = True,
     sleep: Callable[[float], None] = time.sleep,
     monotonic: Callable[[], float] = time.monotonic,
+    row_limit: int = ANALYTICS_ROW_LIMIT,
 ) -> SyncReport:
-    """Read every source ``client`` (a ``CreditsClient``) can and write it to ``ledger``."""
+    """Read every source ``client`` can and write it to ``ledger``. ``row_limit``: the rows an
+    analytics answer may hold (the API's most, 10,000; less only to test the halving)."""
     report = SyncReport()
     step = progress or (lambda what, done, total: None)
     step("credits", 0, 1)
-    try:
+    with _source(report, "/credits"):
         credits = client.get_credits()
-    except OpenRouterCreditsError as error:
-        report.errors.append(("/credits", error))
-    else:
         ledger.record_credits(credits.total_credits, credits.total_usage, now)
     step("keys", 0, 1)
-    try:
+    with _source(report, "/keys"):
         keys = client.list_keys(include_disabled=True)
-        workspaces = _workspaces(client)
-    except OpenRouterCreditsError as error:
-        report.errors.append(("/keys", error))
-    else:
+        if not keys.complete and keys.workspaces_note:
+            report.notes.append(f"/keys: {keys.workspaces_note}")
+        workspaces = _workspaces(client)  # those without keys too (the keys' are written with them)
         if workspaces:
             ledger.record_workspaces(workspaces, now)
-        report.written["key-snapshots"] += ledger.record_keys(keys, now)
+        written = ledger.record_keys(keys, now)
+        report.written["key-snapshots"] += written
     step("activity", 0, 1)
-    try:
-        sync_activity(client, ledger, now, report)
-    except OpenRouterCreditsError as error:
-        report.errors.append(("/activity", error))
-    if analytics and hasattr(client, "query_analytics"):
+    with _source(report, "/activity"):
+        written = record_activity(ledger, client.get_activity(), now)
+        report.written["activity"] += written
+    with _source(report, "/activity?group_by=workspace"):
+        written = record_activity(ledger, client.get_activity(group_by="workspace"), now, by_workspace=True)
+        report.written["activity"] += written
+    if analytics:
         from ._analytics import sync_analytics
 
-        try:
-            sync_analytics(
-                client, ledger, now, report, step, Pacer(ANALYTICS_PER_MINUTE, monotonic=monotonic, sleep=sleep)
-            )
-        except OpenRouterCreditsError as error:
-            report.errors.append(("/analytics/query", error))
+        with _source(report, "/analytics/query"):
+            pacer = Pacer(ANALYTICS_PER_MINUTE, monotonic=monotonic, sleep=sleep)
+            sync_analytics(client, ledger, now, report, step, pacer, row_limit=row_limit)
     return report
 
 
-def _workspaces(client: Any) -> dict[str, str]:
-    """The account's workspaces by id, when the library lists them (else none)."""
-    lister = getattr(client, "list_workspaces", None)
-    if lister is None:
-        return {}
+def _workspaces(client: CreditsClient) -> dict[str, str]:
+    """The account's workspaces by id, with their names (none when they cannot be listed: the
+    listing of keys says whether it covers every workspace)."""
     try:
-        found = lister()
+        return {str(w.id): str(w.name or "") for w in client.list_workspaces() if w.id}
     except OpenRouterCreditsError:
-        return {}  # the listing of keys says whether it covers every workspace
-    return {str(getattr(w, "id", "")): str(getattr(w, "name", "")) for w in found if getattr(w, "id", None)}
+        return {}
