@@ -38,11 +38,14 @@ def _table(rows: Sequence[Sequence[str]], right: Sequence[bool]) -> list[str]:
     return lines
 
 
-def month_end(ledger: Ledger, now: dt.datetime) -> tuple[Range | None, str]:
-    """The current month's spend by its end, with its range (None when the ledger does not hold the
-    month's days since its first), and the forecast's method: the forecast of the ledger's days
-    (``_forecast``), as the view projects the month."""
+def month_end(ledger: Ledger, now: dt.datetime, current: Month) -> tuple[Range | None, str]:
+    """The current month's spend by its end, with its range, and the forecast's method: the forecast
+    of the ledger's days (``_forecast``) from now, after what the month (``current``) spent so far
+    when the ledger holds today's spend so far; else from today's start, after the month's completed
+    days. None when the ledger lacks a day of the month before today."""
     forecast = forecast_spend(spend_history(ledger, now.date()), at=now)
+    if current.usage_nano is not None and not current.gaps and current.end == now.date():
+        return forecast.month_end_spend(float(dollars(current.usage_nano))), forecast.method
     return forecast.month_end_spend(), forecast.method
 
 
@@ -74,7 +77,7 @@ def monthly(ledger: Ledger, now: dt.datetime, output: str) -> str:
         if all(t.usage_nano is not None for t in totals):
             same_days = sum(t.usage_nano or 0 for t in totals)
     changes = [_change(m, found[i - 1] if i else None, same_days) for i, m in enumerate(found)]
-    projected, method = month_end(ledger, now)
+    projected, method = month_end(ledger, now, current)
     records = [
         {
             "month": m.start.strftime("%Y-%m"),
