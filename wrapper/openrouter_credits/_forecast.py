@@ -50,6 +50,7 @@ __all__ = [
     "Forecast",
     "Range",
     "forecast_spend",
+    "method_words",
     "pace_forecast",
 ]
 
@@ -59,6 +60,11 @@ WINDOW_AVERAGE: Final = "window average"
 _DAY: Final = dt.timedelta(days=1)
 _WALKED: Final = 14  # days walked one by one before whole weeks are jumped (see Forecast._time_to)
 _NEVER: Final = 1e9  # days: an amount that lasts longer lasts past any calendar
+
+
+def method_words(method: str) -> str:
+    """How text names a forecast of ``method``: ``the weekday forecast``, ``the 7-day average``."""
+    return "the weekday forecast" if method == WEEKDAY else f"the {method}"
 
 
 class Range(NamedTuple):

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from .._defaults import DEFAULT_SPIKE_MIN_DOLLARS
-from .._forecast import AVERAGE, WEEKDAY
+from .._forecast import AVERAGE, WEEKDAY, method_words
 from .._format import money
 from .._money import exact_quotient
 from .._windows import utc
@@ -78,10 +78,8 @@ class Spike:
     def describe(self) -> str:
         """``today's spend $X by HH:MM UTC is N(times) the 7-day average ($Y a day)`` (``the weekday
         forecast ($Y for today)``)."""
-        if self.basis == WEEKDAY:
-            basis = f"the weekday forecast ({money(self.per_day)} for today)"
-        else:
-            basis = f"the {self.basis} ({money(self.per_day)} a day)"
+        per_day = f"{money(self.per_day)} for today" if self.basis == WEEKDAY else f"{money(self.per_day)} a day"
+        basis = f"{method_words(self.basis)} ({per_day})"
         ratio = self.ratio
         pace = f"{ratio:.1f}{TIMES} {basis}" if ratio is not None else f"above {basis}"
         return f"today's spend {money(self.today)} by {self.at:%H:%M} UTC is {pace}"
