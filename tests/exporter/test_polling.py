@@ -107,7 +107,10 @@ def test_days_below_alert(mock: MockServer, tmp_path: Path, receiver: str, expor
 
     run(scenario)
     assert Receiver.posts == [
-        {"text": "OpenRouter key solo has 3.5 days of credits left by the 7-day average, below its threshold of 7 days."}
+        {
+            "text": "OpenRouter key solo has 3.5 days of credits left by the 7-day average, below its threshold of "
+            "7 days."
+        }
     ]
 
 
