@@ -28,7 +28,7 @@ def top_of(daily: Sequence[DayForecast]) -> float:
 
 
 @functools.lru_cache(maxsize=4096)
-def _day(index: int, day: DayForecast, top: float, step: int, plot: int) -> str:
+def _band_day(index: int, day: DayForecast, top: float, step: int, plot: int) -> str:
     def y(value: float) -> float:
         return plot - (plot * value / top if top > 0 else 0.0)
 
@@ -45,7 +45,7 @@ def _day(index: int, day: DayForecast, top: float, step: int, plot: int) -> str:
 
 def band(forecast: Forecast, first: int, top: float, step: int, plot: int) -> str:
     """The forecast's days from slot ``first`` on, scaled to ``top`` dollars over ``plot`` pixels."""
-    return "".join(_day(first + n, day, top, step, plot) for n, day in enumerate(forecast.daily))
+    return "".join(_band_day(first + n, day, top, step, plot) for n, day in enumerate(forecast.daily))
 
 
 def days_left_words(left: DaysLeft | None, central: float | None) -> str:
