@@ -1,6 +1,6 @@
 """The whole account from one management key, for make bench: list_keys() of 1,000 keys at 200 ms of
-latency against one page, the CPU of pace and projection over 10,000 keys and of by_model() over
-6,000 rows, and the exporter with one discovering key of 1,000 keys (/metrics latency at 200
+latency against one page, the CPU of pace and projection over 10,000 keys, of their teams, and of
+by_model() over 6,000 rows, and the exporter with one discovering key of 1,000 keys (/metrics latency at 200
 scrapes/s, one poll's CPU, RSS over 1,000 polls).
 
     python bench/fleet.py [BASE_URL]      # prints its section of bench/results.md (no URL: a mock of its own)
@@ -81,7 +81,12 @@ def cpu() -> dict[str, float]:
         for n in range(ROWS)
     ]
     activity = Activity(rows, today)
-    pace, status, models = [], [], []
+    from openrouter_credits._apps.teams import Team, Teams, assign, team_spend
+    from openrouter_credits.testing._records import OTHER_WORKSPACE
+
+    teams = Teams((*(Team(f"team-{n}", keys=(f"key-{n}*", f"*-{n}9*")) for n in range(4)),
+                   Team("other", workspaces=(OTHER_WORKSPACE,))))  # fmt: skip
+    pace, status, models, grouped = [], [], [], []
     for _ in range(ROUNDS):
         started = time.process_time()
         for key in keys:
@@ -97,7 +102,15 @@ def cpu() -> dict[str, float]:
         activity.by_model()
         activity.by_provider()
         models.append(time.process_time() - started)
-    return {"pace": statistics.median(pace), "status": statistics.median(status), "models": statistics.median(models)}
+        started = time.process_time()
+        team_spend(keys, teams, assign(keys, teams))
+        grouped.append(time.process_time() - started)
+    return {
+        "pace": statistics.median(pace),
+        "status": statistics.median(status),
+        "models": statistics.median(models),
+        "teams": statistics.median(grouped),
+    }
 
 
 def exporter_figures(base_url: str, folder: Path) -> dict[str, Any]:
@@ -178,6 +191,7 @@ def section(base_url: str) -> list[str]:
         f"| the listing over one page | {ratio:.2f} x | at most 2.5 x |",
         f"| pace and projection of {PACE_KEYS:,} keys, CPU | {spent['pace'] * 1000:.1f} ms | at most 50 ms |",
         f"| exhaustion time and status of the same, CPU | {spent['status'] * 1000:.1f} ms | |",
+        f"| their teams (5: 8 globs, a workspace) and each team's spend, CPU | {spent['teams'] * 1000:.1f} ms | |",
         f"| by_model() and by_provider() over {ROWS:,} rows, CPU | {spent['models'] * 1000:.1f} ms | at most 50 ms |",
         f"| exporter, one discovering key: /metrics at {scrapes['rate']:.0f} scrapes/s, p99"
         f" | {scrapes['p99']:.2f} ms | |",

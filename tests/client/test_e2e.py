@@ -209,6 +209,7 @@ def test_control_endpoint(mode: str, mock: MockServer) -> None:
         "analytics_date_format": "timestamp",
         "analytics_rate_limit": 64,
         "refuse_workspaces": None,
+        "analytics_dimensions": None,
         "requests": 0,
     }
     assert mock.app.requests == []

@@ -2,7 +2,8 @@
 expression parses (promtool), and it names only metrics and labels the exporter exports.
 
 Every name is checked against the /metrics of a real ``serve`` against the mock, with a discovering
-management key (``[keys.NAME] discover = true``) for the listed keys' and per-model families.
+management key (``[keys.NAME] discover = true``) for the listed keys' and per-model families, and a
+``[teams.NAME]`` table for the team families.
 """
 
 from __future__ import annotations
@@ -77,7 +78,8 @@ def test_the_dashboard_is_importable_json() -> None:
     assert (variable["name"], variable["query"]["query"]) == ("key", "label_values(openrouter_credits_up, key)")
     titles = {panel["title"] for panel in board["panels"]}
     wanted = {"Remaining", "Spendable", "Days left", "Spend per day (forecast)", "Spend per day, last 30 days",
-              "Discovered keys: usage of their limit", "Spend per model (30 days)", "Up", "Poll errors"}  # fmt: skip
+              "Discovered keys: usage of their limit", "Spend per model (30 days)", "Up", "Poll errors",
+              "Spend per team (this month)"}  # fmt: skip
     assert wanted <= titles
 
 
@@ -112,14 +114,17 @@ def used_names() -> tuple[set[str], set[str]]:
 
 
 #: What a scrape shows once both keys were polled and the discovering one listed its keys and models.
-READY = ('openrouter_credits_up{key="team-a"} 1', 'openrouter_credits_up{key="team-b"} 1', "model_spend")
+READY = ('openrouter_credits_up{key="team-a"} 1', 'openrouter_credits_up{key="team-b"} 1', "model_spend", "team_spend")
 
 
 def live_families(mock: MockServer, tmp_path: Path) -> dict[str, set[str]]:
     """The families a real serve exports against the mock (a management and an ordinary key; one
     failed poll so the error counter has samples), with the labels of their samples."""
     config = two_keys(tmp_path)
-    config.write_text(config.read_text().replace("[keys.team-a]\n", "[keys.team-a]\ndiscover = true\n"))
+    config.write_text(
+        config.read_text().replace("[keys.team-a]\n", "[keys.team-a]\ndiscover = true\n")
+        + '\n[teams.platform]\nkeys = ["*"]\n'
+    )
     exporter = ServeProcess(mock, config)
     try:
         deadline = time.monotonic() + 15

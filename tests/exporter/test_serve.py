@@ -159,7 +159,10 @@ def test_rate_limit_waits_for_retry_after(mock: MockServer, tmp_path: Path) -> N
             '[keys.a]\napi_key_env = "A"\nbelow = "five"\n',
             "[keys.a]: below must be a number of dollars, 0 or more, not 'five'.",
         ),
-        ("[other]\nx = 1\n", "unknown table 'other'; the file holds [keys.NAME], [notify.NAME] and [defaults] tables."),
+        (
+            "[other]\nx = 1\n",
+            "unknown table 'other'; the file holds [keys.NAME], [notify.NAME], [teams.NAME] and [defaults] tables.",
+        ),
         ("", "no keys: add a [keys.NAME] table for each key to watch."),
         ("[keys\n", "not valid TOML"),
     ],

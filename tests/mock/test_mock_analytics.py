@@ -266,3 +266,28 @@ def test_management_keys_only(live: MockServer) -> None:
     meta = httpx.get(live.base_url + "/analytics/meta", headers={"Authorization": f"Bearer {ORDINARY}"})
     assert meta.json() == {"error": {"code": 403, "message": "Only management keys can perform this operation"}}
     assert httpx.get(live.base_url + "/analytics/query").status_code == 405
+
+
+def test_end_users(live: MockServer) -> None:
+    """The end-user dimension (what requests sent in ``user``): listed by meta as End User, the month's
+    rows by it sum to /activity's, requests without one answer null; offered or not as scripted (meta
+    and queries alike, from Python or /_mock/options)."""
+    headers = {"Authorization": f"Bearer {MANAGEMENT}"}
+    meta = httpx.get(live.base_url + "/analytics/meta", headers=headers).json()["data"]
+    assert {"name": "external_user", "display_label": "End User"} in meta["dimensions"]
+    by_user = rows(live, metrics=["total_usage"], dimensions=["external_user"], time_range=MONTH, granularity="month")
+    assert {row["external_user"] for row in by_user} == {"user-1042", "user-2213", "user-3371", None}
+    assert total(by_user) == total(rows(live, metrics=["total_usage"], time_range=MONTH))
+    answer = httpx.post(
+        live.base_url.removesuffix("/api/v1") + "/_mock/options", json={"analytics_dimensions": ["model", "user"]}
+    )
+    assert answer.json()["analytics_dimensions"] == ["model", "user"]
+    meta = httpx.get(live.base_url + "/analytics/meta", headers=headers).json()["data"]
+    assert [d["name"] for d in meta["dimensions"]] == ["model", "user"]
+    refused = ask(live, {"metrics": ["total_usage"], "dimensions": ["external_user"]})
+    assert refused.status_code == 400
+    assert "Unknown dimension 'external_user'" in refused.text
+    with pytest.raises(ValueError, match="no analytics dimension 'end_user'"):
+        live.app.set_analytics_dimensions(["end_user"])
+    live.app.set_analytics_dimensions(None)
+    assert rows(live, metrics=["total_usage"], dimensions=["external_user"], time_range=MONTH)

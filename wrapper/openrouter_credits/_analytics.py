@@ -42,6 +42,7 @@ __all__ = [
     "AnalyticsRow",
     "AnalyticsRows",
     "UnreadableRow",
+    "who_dimension",
 ]
 
 #: A query answers at most this many rows (``limit``; OpenRouter's default is 1,000).
@@ -433,3 +434,24 @@ def _quoted(value: object) -> str:
 def _written(moment: dt.datetime) -> str:
     """An aware time as the API's date-time: ``2026-05-01T00:00:00Z``."""
     return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+#: What spend is broken down by, by who spent it, as ``GET /analytics/meta`` may name the dimension:
+#: ``user`` the end user (what requests send in their ``user`` field), ``member`` the organization's
+#: member (OpenRouter's ``user`` dimension: its filters take a member's Clerk user id), ``app`` the app.
+WHO_NAMES: Final = {"user": ("external_user", "end_user"), "member": ("user", "member"), "app": ("app",)}
+_END_USER = re.compile(r"\b(end|external)[\s_-]*users?\b", re.IGNORECASE)
+
+
+def who_dimension(meta: AnalyticsMeta, who: str) -> str | None:
+    """The dimension of ``meta`` that breaks spend down by ``who`` (``user``, ``member`` or ``app``),
+    None when the API offers none. The end user's is the one whose name or display label says end
+    user or external user; a dimension that says so is never taken for the member's."""
+
+    def end_user(dimension: AnalyticsName) -> bool:
+        return bool(_END_USER.search(dimension.display_label) or _END_USER.search(dimension.name.replace("_", " ")))
+
+    if who == "user":
+        return next((d.name for d in meta.dimensions if end_user(d)), None)
+    names = WHO_NAMES[who]
+    return next((d.name for name in names for d in meta.dimensions if d.name == name and not end_user(d)), None)

@@ -23,6 +23,10 @@
     [defaults]
     notify = ["team-slack"]
 
+    [teams.platform]            # who spent it (_apps/teams.py reads the table)
+    keys = ["ci-*"]
+    workspaces = ["Production"]
+
 The key itself never goes in the file, nor does any other secret. Every problem is a
 ``ConfigurationError`` naming the file, the key's name and what to change; nothing is polled before
 the whole file has been read.
@@ -50,8 +54,18 @@ from .._defaults import (
 )
 from .._exceptions import ConfigurationError
 from .._settings import check_key
+from .teams import Teams, parse_teams
 
-__all__ = ["ConfigFile", "KeySpec", "key_from_text", "ledger_setting", "load_config", "load_keys", "read_key_file"]
+__all__ = [
+    "ConfigFile",
+    "KeySpec",
+    "key_from_text",
+    "ledger_setting",
+    "load_config",
+    "load_keys",
+    "read_key_file",
+    "teams_setting",
+]
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
 FIELDS = (
@@ -70,7 +84,7 @@ FIELDS = (
 )
 #: The settings that only a key with ``discover = true`` takes.
 DISCOVERY_FIELDS = ("top_models", "max_keys", "key_below_fraction", "key_will_exhaust")
-TABLES = ("keys", "notify", "defaults")
+TABLES = ("keys", "notify", "defaults", "teams")
 #: Settings at the file's top level, outside any table.
 TOP_LEVEL = ("ledger",)
 
@@ -122,6 +136,8 @@ class ConfigFile:
     #: Where serve writes what it polls, and sync and report read (``ledger = "..."``: a path or a
     #: postgresql:// URL, without a password); None when the file names none.
     ledger: str | None = None
+    #: The ``[teams.NAME]`` tables: which team each key of the account belongs to (``_apps.teams``).
+    teams: Teams = attrs.Factory(Teams)
 
 
 def key_from_text(text: str, where: str) -> str:
@@ -315,10 +331,11 @@ def load_config(path: str, environ: Mapping[str, str] | None = None) -> ConfigFi
     unknown = [name for name in document if name not in TABLES + TOP_LEVEL]
     if unknown:
         raise ConfigurationError(
-            f"--config {path}: unknown table {unknown[0]!r}; the file holds [keys.NAME], [notify.NAME] and "
-            "[defaults] tables."
+            f"--config {path}: unknown table {unknown[0]!r}; the file holds [keys.NAME], [notify.NAME], "
+            "[teams.NAME] and [defaults] tables."
         )
     ledger = _ledger(document, path)
+    teams = parse_teams(document.get("teams"), path)
     keys = document.get("keys")
     if not isinstance(keys, dict) or not keys:
         raise ConfigurationError(f"--config {path}: no keys: add a [keys.NAME] table for each key to watch.")
@@ -338,7 +355,7 @@ def load_config(path: str, environ: Mapping[str, str] | None = None) -> ConfigFi
                     f"--config {path}: {where}: notify names {name!r}, which is not a [notify.NAME] table; the "
                     f"channels are {', '.join(known)}."
                 )
-    return ConfigFile(specs, channels, default_notify, Path(path).parent, path, ledger)
+    return ConfigFile(specs, channels, default_notify, Path(path).parent, path, ledger, teams)
 
 
 def _ledger(document: Mapping[str, Any], path: str) -> str | None:
@@ -353,3 +370,9 @@ def _ledger(document: Mapping[str, Any], path: str) -> str | None:
 def ledger_setting(path: str) -> str | None:
     """The top-level ``ledger`` of the TOML file at ``path`` (the ledger's commands read only that)."""
     return _ledger(_read_document(path), path)
+
+
+def teams_setting(path: str) -> Teams:
+    """The ``[teams.NAME]`` tables of the TOML file at ``path`` (``keys``, ``spend`` and ``report`` read
+    only those: the file may hold only teams, or be serve's whole file, whose keys are not read)."""
+    return parse_teams(_read_document(path).get("teams"), path)

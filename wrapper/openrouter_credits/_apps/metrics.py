@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .._api_key import ApiKey
     from .._budgets import BudgetLayer
     from .._key_info import KeyInfo
+    from .teams import TeamSpend
 
 __all__ = [
     "ACCOUNT_KEY",
@@ -30,6 +31,7 @@ __all__ = [
     "OTHER",
     "PREFIX",
     "RESERVED_MARK",
+    "TEAM_SPEND",
     "Family",
     "account_key_metrics",
     "balance_metrics",
@@ -42,6 +44,7 @@ __all__ = [
     "refused",
     "rendered_samples",
     "reserved",
+    "team_spend_metrics",
 ]
 
 
@@ -371,12 +374,18 @@ def hash_labels(hashes: Iterable[str]) -> dict[str, str]:
 
 
 def account_key_metrics(
-    keys: Sequence[ApiKey], now: dt.datetime, labels: Mapping[str, str], *, max_keys: int | None = None
+    keys: Sequence[ApiKey],
+    now: dt.datetime,
+    labels: Mapping[str, str],
+    *,
+    max_keys: int | None = None,
+    teams: Mapping[str, str | None] | None = None,
 ) -> list[Family]:
     """The families of each listed key (``key_name``, ``key_hash``: the hash's first 12 hex digits, the
     whole hash where two keys share those; never a secret, which a listing does not carry), with
     ``labels``; beyond ``max_keys`` keys, the most spent this month are kept and the rest summed as
-    ``key_name="other"`` (usage only)."""
+    ``key_name="other"`` (usage only). With ``teams`` (each key's team by hash, ``_apps.teams``), a
+    ``team`` label too: absent for a key two teams claim, and on the ``other`` roll-up."""
     kept = list(keys)
     rest: list[ApiKey] = []
     if max_keys is not None and len(kept) > max_keys:
@@ -386,6 +395,9 @@ def account_key_metrics(
     hashes = hash_labels(key.hash_ for key in kept)
     for key in kept:
         own = {**labels, "key_name": key.name, "key_hash": hashes[key.hash_]}
+        team = None if teams is None else teams.get(key.hash_)
+        if team is not None:
+            own["team"] = team
         periods = {"day": key.usage_daily, "week": key.usage_weekly, "month": key.usage_monthly, "total": key.usage}
         samples["usage"] += [({**own, "period": period}, value) for period, value in periods.items()]
         values = {
@@ -429,4 +441,25 @@ def model_spend_metrics(spends: Sequence[Spend], labels: Mapping[str, str], *, t
         samples += [({**labels, "model": OTHER, "window": "7d"}, exact_sum(s.usage_7d for s in rest))]
     return Family(
         MODEL_SPEND, "Spend per model over the last 30 or 7 completed UTC days, in US dollars.", "gauge", samples
+    )
+
+
+TEAM_SPEND = f"{PREFIX}_team_spend_dollars"
+
+
+def team_spend_metrics(spends: Sequence[TeamSpend], labels: Mapping[str, str]) -> Family:
+    """``openrouter_credits_team_spend_dollars{team, window="day|week|month"}``: each team's listed
+    keys' usage today, this week and this month (``_apps.teams.team_spend``; ``unassigned``: the keys
+    no team claims). A team that claims a key another team claims too has no series: unknown."""
+    samples: list[tuple[Mapping[str, str], float]] = [
+        ({**labels, "team": spend.team, "window": window}, getattr(spend, window))
+        for spend in spends
+        for window in ("day", "week", "month")
+    ]
+    return Family(
+        TEAM_SPEND,
+        "Spend of each team's listed keys today, this week (from Monday) or this month (UTC), by team (unassigned: "
+        "the keys no team claims), in US dollars.",
+        "gauge",
+        samples,
     )

@@ -8,7 +8,8 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from .._forecast import Range, forecast_spend
 from .._format import money
@@ -17,6 +18,10 @@ from ..ledger._ledger import Ledger
 from ..ledger._nano import dollars, dollars_text
 from ..ledger._reports import Month, breakdown, day_totals, months
 from ._output import _bar
+
+if TYPE_CHECKING:
+    from .._apps.teams import Teams
+    from ..ledger._reports import Line
 
 __all__ = ["broken_down", "history", "month_end", "monthly", "reconciliation"]
 
@@ -129,18 +134,68 @@ def monthly(ledger: Ledger, now: dt.datetime, output: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def ledger_team(ledger: Ledger, teams: Teams) -> Callable[[str], tuple[str, str]]:
+    """A ledger line's key (a hash, ``label:NAME``, ``ambiguous:NAME`` or not broken down) as its team:
+    the one rule (``_apps.teams.team_of``) over what the ledger knows of the key. A key known by name
+    only is matched by name (its team unknown when a label, a hash or a workspace would decide); a
+    name two keys share, by the team of both when they agree."""
+    from .._apps.teams import UNKNOWN, KeyRef, team_of
+    from ..ledger._reports import NOT_BROKEN_DOWN, key_records
+
+    records, named = key_records(ledger)
+
+    def of_hash(key_hash: str, name: str | None = None) -> KeyRef:
+        record = records.get(key_hash)
+        if record is None:
+            return KeyRef(name, None, key_hash)
+        return KeyRef(
+            record.name, record.label or None, key_hash, record.workspace_id or None, record.workspace_name or None
+        )
+
+    def team(value: str) -> tuple[str, str]:
+        if value == NOT_BROKEN_DOWN:
+            return value, value
+        kind, _, name = value.partition(":")
+        if kind == "label":
+            found = team_of(KeyRef(name), teams)
+        elif kind == "ambiguous":
+            each = {team_of(of_hash(key_hash, name), teams) for key_hash in named.get(name, ())}
+            found = each.pop() if len(each) == 1 else UNKNOWN
+        else:
+            found = team_of(of_hash(value), teams)
+        return found, found
+
+    return team
+
+
 def broken_down(
-    ledger: Ledger, start: dt.date, end: dt.date, dimensions: Sequence[str], output: str, today: dt.date
+    ledger: Ledger,
+    start: dt.date,
+    end: dt.date,
+    dimensions: Sequence[str],
+    output: str,
+    today: dt.date,
+    *,
+    teams: Teams | None = None,
 ) -> str:
     """A period by ``dimensions`` (none: its total), the most spent first; then the total, which is
-    the sum of the lines, and the gaps."""
+    the sum of the lines, and the gaps. ``team`` breaks it down by the key and groups the keys by
+    ``teams``; with ``teams``, FOCUS's ``Tags`` say each row's team."""
     from ..ledger._focus import focus_csv
+    from ..ledger._reports import regrouped
 
+    asked = ["key" if dim == "team" else dim for dim in dimensions]
+    team = None if teams is None else ledger_team(ledger, teams)
     if output == "focus":
-        dims = list(dimensions) or ["key", "model"]
+        dims = asked or ["key", "model"]
         lines, gaps = breakdown(ledger, start, end, dims, by_day=True)
-        return focus_csv(lines, dims)
-    lines, gaps = breakdown(ledger, start, end, dimensions)
+        return focus_csv(
+            lines, dims, None if team is None else _team_tags(team, dims.index("key") if "key" in dims else None)
+        )
+    lines, gaps = breakdown(ledger, start, end, asked)
+    if "team" in dimensions:
+        assert team is not None
+        lines = regrouped(lines, list(dimensions).index("team"), team)
     total = sum(line.usage_nano for line in lines)
     if output == "json":
         return json.dumps({
@@ -185,6 +240,18 @@ def broken_down(
     if end >= today:
         text += "\nToday is counted so far."
     return text + "\n"
+
+
+def _team_tags(team: Callable[[str], tuple[str, str]], key: int | None) -> Callable[[Line], dict[str, str] | None]:
+    """FOCUS's Tags of a line: its key's team (None where the key, hence the team, is not known)."""
+    from .._apps.teams import UNKNOWN
+    from ..ledger._reports import NOT_BROKEN_DOWN
+
+    def tags(line: Line) -> dict[str, str] | None:
+        found = NOT_BROKEN_DOWN if key is None else team(line.values[key])[0]
+        return None if found in (NOT_BROKEN_DOWN, UNKNOWN) else {"team": found}
+
+    return tags
 
 
 def _days(days: Sequence[dt.date]) -> str:

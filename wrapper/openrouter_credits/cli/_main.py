@@ -66,7 +66,8 @@ exit codes:
   1    --below, --days-below or --spike tripped; keys --status found a key in one of the statuses
   2    usage or configuration error (no key, bad option, bad base URL)
   3    authentication or permission error (401, 403; an ordinary key for keys), or what --below,
-       --days-below or --spike needs cannot be known for this key
+       --days-below or --spike needs cannot be known for this key, or the analytics API gives no
+       breakdown by end user, member or app (spend --by user, member, app)
   4    network, timeout, rate limit (429) or server error (5xx), after retries
   5    invalid or unexpected response from the server
   6    the output could not be written (a full disk, a closed file)
@@ -176,8 +177,6 @@ def main(argv: Sequence[str] | None = None, *, clock: Callable[[], dt.datetime] 
         given = [flag for dest, flag in view.VIEW_OPTIONS.items() if getattr(args, dest, None) is not None]
         if given:
             p.error(f"{given[0]} is an option of the balance view, not of {args.command}: leave it out")
-        if args.command in ("spend", "keys") and getattr(args, "config", None):
-            p.error(f"--config is not an option of {args.command}, which reads one key: use --api-key-file")
     if args.debug:
         from .._logging import debug_logging
 

@@ -8,7 +8,7 @@ import argparse
 import datetime as dt
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import _defaults
@@ -16,6 +16,7 @@ from .._client import CreditsClient
 from .._exceptions import AuthenticationError, ConfigurationError, OpenRouterCreditsError, PermissionDeniedError
 from .._text import shown
 from ._common import EXIT_AUTH, EXIT_BELOW, EXIT_OK, add_common, client_options, exit_code, report, the_key
+from ._teams import CONFIG_HELP, add_config
 
 if TYPE_CHECKING:
     from .._api_key import ApiKey, KeyListing
@@ -58,6 +59,7 @@ def register(commands: Any) -> None:
     keys.add_argument(
         "--workspace", metavar="ID|NAME", help="only the keys of one workspace: its id (a UUID) or its name"
     )
+    keys.add_argument("--team", metavar="TEAM", help="only the keys of one team of --config (or unassigned)")
     keys.add_argument(
         "--status",
         type=_statuses,
@@ -65,6 +67,7 @@ def register(commands: Any) -> None:
         help="list only the keys in one of these statuses, and exit 1 when there is any (for cron)",
     )
     add_common(keys, config=False)
+    add_config(keys, CONFIG_HELP + ": a Team column")
     keys.set_defaults(run=run)
 
 
@@ -83,11 +86,13 @@ def _limit(key: ApiKey) -> str:
     return money(key.limit) + _PERIOD.get(key.limit_reset.strip().lower(), f" {shown(key.limit_reset)}")
 
 
-def keys_table(keys: Sequence[ApiKey], now: dt.datetime, *, workspaces: bool = False) -> str:
-    """One row per key: name, its workspace (with ``workspaces``), label, limit and window, used in
-    the window, left, resets in, today, this week, this month, status (``-`` where a key has no such
-    thing; ``unknown`` where not said). Names and labels are OpenRouter's text: shortened, their
-    control characters as escapes."""
+def keys_table(
+    keys: Sequence[ApiKey], now: dt.datetime, *, workspaces: bool = False, teams: Mapping[str, str | None] | None = None
+) -> str:
+    """One row per key: name, its workspace (with ``workspaces``), its team (with ``teams``: each
+    key's team by hash), label, limit and window, used in the window, left, resets in, today, this
+    week, this month, status (``-`` where a key has no such thing; ``unknown`` where not said). Names
+    and labels are OpenRouter's text: shortened, their control characters as escapes."""
     from .._api_key import workspace_of
     from .._format import money
     from ._output import duration
@@ -107,13 +112,15 @@ def keys_table(keys: Sequence[ApiKey], now: dt.datetime, *, workspaces: bool = F
         "Month",
         "Status",
     )
-    if workspaces:
-        header = (header[0], "Workspace", *header[1:])
+    extra = ("Workspace",) * workspaces + ("Team",) * (teams is not None)
+    header = (header[0], *extra, *header[1:])
     table = [header]
     for key in keys:
         reset = key.resets_at(now)
         limited = key.limit is not None
-        where = (shown(key.workspace_name or workspace_of(key) or "-"),) if workspaces else ()
+        where: tuple[str, ...] = (shown(key.workspace_name or workspace_of(key) or "-"),) if workspaces else ()
+        if teams is not None:
+            where += (teams.get(key.hash_) or "-",)
         table.append(
             (
                 shown(key.name),
@@ -130,7 +137,7 @@ def keys_table(keys: Sequence[ApiKey], now: dt.datetime, *, workspaces: bool = F
             )
         )
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
-    left_aligned = {0, 1, 2, len(header) - 1} if workspaces else {0, 1, len(header) - 1}
+    left_aligned = {*range(len(extra) + 2), len(header) - 1}
     lines = []
     for row in table:
         pairs = enumerate(zip(row, widths, strict=True))
@@ -197,10 +204,13 @@ def _check_chosen(listing: KeyListing, workspace: str | None) -> None:
         raise ConfigurationError(f"--workspace: the account has no workspace with the id {workspace}.")
 
 
-def key_json(key: ApiKey, now: dt.datetime, scope: tuple[str, str | None] | None = None) -> dict[str, Any]:
+def key_json(
+    key: ApiKey, now: dt.datetime, scope: tuple[str, str | None] | None = None, team: str | None = None
+) -> dict[str, Any]:
     """One key as ``--json`` prints it (``null`` where unknown or not applicable); with the listing's
     ``scope``, whether it was every workspace's keys: ``workspaces`` (``all``, ``one`` or ``default
-    only``) and ``workspaces_note`` (why only the default workspace's, else null)."""
+    only``) and ``workspaces_note`` (why only the default workspace's, else null); with ``team``
+    (teams configured), its team."""
     from .._api_key import workspace_of
     from ._output import rfc3339
 
@@ -230,6 +240,8 @@ def key_json(key: ApiKey, now: dt.datetime, scope: tuple[str, str | None] | None
     }
     if scope is not None:
         out["workspaces"], out["workspaces_note"] = scope
+    if team is not None:
+        out["team"] = team
     return out
 
 
@@ -240,8 +252,12 @@ def _scope(listing: KeyListing, one: bool) -> tuple[str, str | None]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .._apps.metrics import account_key_metrics, exposition
+    from .._apps.metrics import account_key_metrics, exposition, team_spend_metrics
+    from .._apps.teams import team_spend
+    from ._teams import assigned, chosen_team, teams_of
 
+    teams = teams_of(args)
+    team = None if args.team is None else chosen_team(teams, args.team)
     with CreditsClient(the_key(args), **client_options(args)) as client:  # type: ignore[arg-type]
         try:
             workspace = None if args.workspace is None else chosen_workspace(client, args.workspace)
@@ -263,19 +279,27 @@ def run(args: argparse.Namespace) -> int:
             return exit_code(error)
         now = client._now()
     _check_chosen(listed, workspace)
+    assignment = assigned(listed, teams) if teams else None
+    by_team = None if assignment is None else assignment.by_hash
     keys = sorted_keys(listed)
+    if team is not None and by_team is not None:
+        keys = [key for key in keys if by_team.get(key.hash_) == team]
     if args.status is not None:
         keys = [key for key in keys if key.status(now) in args.status]
     form = args.keys_format or "table"
     note = listing_note(listed)
     if form == "json":
         scope = _scope(listed, workspace is not None)
-        print(json.dumps([key_json(key, now, scope) for key in keys]))
+        teamed = {} if by_team is None else by_team
+        print(json.dumps([key_json(key, now, scope, teamed.get(key.hash_)) for key in keys]))
     elif form == "prometheus":
-        print(exposition(account_key_metrics(keys, now, {})), end="")
+        families = account_key_metrics(keys, now, {}, teams=by_team)
+        if assignment is not None:
+            families.append(team_spend_metrics(team_spend(listed, teams, assignment), {}))
+        print(exposition(families), end="")
     else:
         several = workspace is None and len(listed.workspaces or ()) > 1
-        print(keys_table(keys, now, workspaces=several))
+        print(keys_table(keys, now, workspaces=several, teams=by_team))
         if note is not None:
             print(note)
     if note is not None and form != "table":

@@ -23,7 +23,9 @@ LEDGER_HELP = (
     "the ledger: a file path or a postgresql:// URL (default: $OPENROUTER_CREDITS_LEDGER, else "
     "$XDG_DATA_HOME/openrouter-credits/ledger.sqlite3)"
 )
-DIMENSIONS = ("key", "model", "provider", "workspace")
+DIMENSIONS = ("key", "model", "provider", "workspace", "team")
+#: What --by takes from the analytics API, not the ledger (which does not hold them): one at a time.
+WHO = ("user", "member", "app")
 
 
 def _month(text: str) -> dt.date:
@@ -41,9 +43,17 @@ days_arg = argument(int, lambda v: 1 <= v <= 3660, "a number of days, 1 to 3660"
 
 def _dimensions(text: str) -> list[str]:
     names = [part.strip() for part in text.split(",") if part.strip()]
-    bad = [name for name in names if name not in DIMENSIONS]
+    bad = [name for name in names if name not in DIMENSIONS + WHO]
     if bad or not names:
-        raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(DIMENSIONS)} (two at once: key,model)")
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not one of {', '.join(DIMENSIONS + WHO)} (two at once: key,model)"
+        )
+    if len(names) > 1 and set(names) & set(WHO):
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: {', '.join(WHO)} come from the analytics API, one at a time: give it alone"
+        )
+    if {"key", "team"} <= set(names):
+        raise argparse.ArgumentTypeError(f"{text!r}: a key belongs to one team: give key or team")
     return names
 
 
@@ -53,7 +63,8 @@ def _ledger_options(p: argparse.ArgumentParser) -> None:
         "--config",
         metavar="FILE",
         default=argparse.SUPPRESS,
-        help='a TOML file whose top-level ledger = "..." names the ledger (as serve reads it)',
+        help='a TOML file whose top-level ledger = "..." names the ledger (as serve reads it); report reads its '
+        "[teams.NAME] tables too",
     )
 
 
@@ -75,10 +86,12 @@ def register(commands: Any) -> None:
 
     rep = commands.add_parser(
         "report",
-        help="spend per month from the ledger (--month, --by key|model|provider|workspace, --format focus)",
+        help="spend per month from the ledger (--month, --by key|model|provider|workspace|team, --format focus)",
         description="The last 12 months and this month so far, one row a month, from the ledger; --month or "
-        "--from/--to break a period down --by key, model, provider or workspace (two at once: --by key,model). "
-        "Days no source covered are gaps, never $0.",
+        "--from/--to break a period down --by key, model, provider, workspace or team (the [teams.NAME] of "
+        "--config; two at once: --by key,model). Days no source covered are gaps, never $0. --by user, member "
+        "or app asks the analytics API for the period (a management key; up to 365 days back): the ledger does "
+        "not hold them.",
         allow_abbrev=False,
     )
     _ledger_options(rep)
@@ -89,7 +102,11 @@ def register(commands: Any) -> None:
         "--to", dest="end", type=day_arg, metavar="YYYY-MM-DD", help="the last day of a range (default: today)"
     )
     rep.add_argument(
-        "--by", type=_dimensions, metavar="DIMENSION", help="key, model, provider or workspace; or two, key,model"
+        "--by",
+        type=_dimensions,
+        metavar="DIMENSION",
+        help="key, model, provider, workspace or team; or two, key,model; or user (the end user), member or app, "
+        "from the analytics API",
     )
     output = rep.add_mutually_exclusive_group()
     output.add_argument("--json", action="store_const", const="json", dest="output", help="print JSON")
@@ -101,6 +118,7 @@ def register(commands: Any) -> None:
     rep.add_argument(
         "--reconcile", action="store_true", help="the days whose sources disagree by more than 1 %% or $0.01, and why"
     )
+    add_common(rep, config=False)
     rep.set_defaults(run=run_report)
 
     history = commands.add_parser(
@@ -222,6 +240,16 @@ def run_report(args: argparse.Namespace) -> int:
         raise ConfigurationError("--format focus exports a period: add --month YYYY-MM or --from/--to.")
     if args.by is not None and period is None and not args.reconcile:
         raise ConfigurationError("--by breaks a period down: add --month YYYY-MM or --from/--to.")
+    by = args.by or []
+    if period is not None and set(by) & set(WHO):
+        return _report_who(args, by[0], period, output, today)
+    teams = None
+    if "team" in by or output == "focus":
+        from ._teams import needs_teams, teams_of
+
+        teams = teams_of(args)
+        if "team" in by:
+            needs_teams(teams, "--by team")
     with open_ledger(location_of(args), create=False) as ledger:
         if args.reconcile:
             start, end = period or (today - dt.timedelta(days=90), today - dt.timedelta(days=1))
@@ -229,8 +257,35 @@ def run_report(args: argparse.Namespace) -> int:
         elif period is None:
             text = out.monthly(ledger, now, output)
         else:
-            text = out.broken_down(ledger, period[0], period[1], args.by or [], output, today)
+            text = out.broken_down(ledger, period[0], period[1], by, output, today, teams=teams or None)
     sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _report_who(
+    args: argparse.Namespace, who: str, period: tuple[dt.date, dt.date], output: str, today: dt.date
+) -> int:
+    """``report --by user|member|app``: the period's spend per one, from the analytics API."""
+    from .._client import CreditsClient
+    from ._common import EXIT_AUTH
+    from ._who import Unavailable, who_report, who_spent
+
+    if output == "focus" or args.reconcile:
+        raise ConfigurationError(
+            f"--by {who} comes from the analytics API, not the ledger: it has no --format focus or --reconcile; "
+            "use --csv or --json."
+        )
+    start, end = period
+    with CreditsClient(the_key(args), **client_options(args)) as client:  # type: ignore[arg-type]
+        try:
+            found = who_spent(client, who, start, end + dt.timedelta(days=1), None, command="report")
+        except Unavailable as unavailable:
+            print(f"error: {unavailable}", file=sys.stderr)
+            return EXIT_AUTH
+        except OpenRouterCreditsError as error:
+            report(error, args, sys.stderr)
+            return exit_code(error)
+    sys.stdout.write(who_report(found, who, start, end, output, today))
     return EXIT_OK
 
 

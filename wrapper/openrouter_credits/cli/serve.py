@@ -185,6 +185,7 @@ def run(args: argparse.Namespace) -> int:
         state=state,
         terms=terms(args),
         ledger=ledger_writer,
+        teams=config.teams,
     )
     log = logging.getLogger(EXPORTER_LOGGER)
     soft, hard = raise_open_files_limit()

@@ -1,21 +1,37 @@
 """``openrouter-credits spend``: the last 30 completed UTC days of the account's spend as a chart;
-``--by`` model, provider or workspace."""
+``--by`` model, provider or workspace (``/activity``), team (the listed keys' usage grouped by the
+``[teams.NAME]`` of ``--config``), or user, member or app (the analytics API, ``_who``)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._activity import Spend
 from .._client import CreditsClient
 from .._exceptions import OpenRouterCreditsError
-from ._common import EXIT_OK, add_common, argument, client_options, exit_code, report, the_key, unicode_terminal
+from ._common import (
+    EXIT_AUTH,
+    EXIT_OK,
+    add_common,
+    argument,
+    client_options,
+    exit_code,
+    report,
+    the_key,
+    unicode_terminal,
+)
+from ._teams import add_config
+
+if TYPE_CHECKING:
+    from .._apps.teams import TeamSpend
 
 #: spend --by shows this many models (or providers), then the rest as one "other".
 TOP = 10
 positive_int = argument(int, lambda v: v >= 1, "a whole number, 1 or more")
+BY = ("model", "provider", "workspace", "team", "user", "member", "app")
 
 
 def register(commands: Any) -> None:
@@ -29,14 +45,16 @@ def register(commands: Any) -> None:
     spend.add_argument(
         "--json",
         action="store_true",
-        help="print the days as JSON: [{date, usage}, ...]; with --by, [{model, provider or workspace, usage, "
-        "usage_7d, requests, share}, ...]",
+        help="print the days as JSON: [{date, usage}, ...]; with --by, [{model (provider, workspace, user, member "
+        "or app), usage, usage_7d, requests, share}, ...]; --by team: [{team, usage_monthly, usage_weekly, "
+        "usage_daily, keys, share}, ...]",
     )
     spend.add_argument(
         "--by",
-        choices=("model", "provider", "workspace"),
-        help="the 30 days' spend per model (or provider, or workspace), the most spent first, the last 7 days "
-        "beside it",
+        choices=BY,
+        help="the 30 days' spend per model, provider or workspace (GET /activity), or per end user (what requests "
+        "send in user), member or app (the analytics API), the most spent first, the last 7 days beside it; team: "
+        "this month's, this week's and today's usage of the listed keys per team of --config",
     )
     spend.add_argument(
         "--top",
@@ -46,12 +64,17 @@ def register(commands: Any) -> None:
         help=f"with --by: the N most spent, then other (default {TOP})",
     )
     add_common(spend, config=False)
+    add_config(spend)
     spend.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ._output import spend_chart
 
+    if args.by == "team":
+        return _by_team(args)
+    if args.by in ("user", "member", "app"):
+        return _by_who(args)
     names: dict[str, str] | None = None
     with CreditsClient(the_key(args), **client_options(args)) as client:  # type: ignore[arg-type]
         try:
@@ -108,3 +131,107 @@ def named_spends(spends: list[Spend], names: dict[str, str]) -> list[Spend]:
         spend._replace(name=name if name not in taken else f"{name} ({spend.name[:8]})")
         for spend, name in zip(spends, named, strict=True)
     ]
+
+
+def _by_team(args: argparse.Namespace) -> int:
+    """``--by team``: every key of the account (as ``keys`` lists them), its usage this month, this
+    week and today summed per team (``_apps.teams``; ``unassigned``: the keys no team claims)."""
+    from .._apps.teams import team_spend
+    from ._teams import assigned, needs_teams, teams_of
+    from .keys import listing_note
+
+    teams = teams_of(args)
+    needs_teams(teams, "--by team")
+    with CreditsClient(the_key(args), **client_options(args)) as client:  # type: ignore[arg-type]
+        try:
+            listed = client.list_keys(include_disabled=True)
+        except OpenRouterCreditsError as error:
+            report(error, args, sys.stderr)
+            return exit_code(error)
+    spends = team_spend(listed, teams, assigned(listed, teams))
+    if args.json:
+        print(json.dumps(team_json(spends)))
+    else:
+        print(team_chart(spends, len(listed), unicode=unicode_terminal(sys.stdout)))
+    note = listing_note(listed)
+    if note is not None:
+        print(note, file=sys.stderr if args.json else sys.stdout)
+    return EXIT_OK
+
+
+def team_json(spends: list[TeamSpend]) -> list[dict[str, Any]]:
+    """``--by team --json``: each team, the most spent this month first, with its share of the month."""
+    from .._money import exact_sum
+
+    total = exact_sum(spend.month for spend in spends)
+    return [
+        {
+            "team": spend.team,
+            "usage_monthly": spend.month,
+            "usage_weekly": spend.week,
+            "usage_daily": spend.day,
+            "keys": spend.keys,
+            "share": None if total <= 0 else spend.month / total,
+        }
+        for spend in spends
+    ]
+
+
+def team_chart(spends: list[TeamSpend], keys: int, *, unicode: bool) -> str:
+    """A row per team (the most spent this month first): this month, its share, this week, today, a
+    bar; then the totals and what they count."""
+    from .._format import money
+    from .._money import exact_sum
+    from ._output import _bar
+
+    total = exact_sum(spend.month for spend in spends)
+    largest = max((spend.month for spend in spends), default=0.0)
+    cells = [("Team", "Month", "Share", "Week", "Today")]
+    for spend in spends:
+        share = "-" if total <= 0 else f"{spend.month / total:.1%}"
+        cells.append((spend.team, money(spend.month), share, money(spend.week), money(spend.day)))
+    widths = [max(len(row[i]) for row in cells) for i in range(5)]
+    lines = []
+    for index, row in enumerate(cells):
+        right = (cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True))
+        text = "  ".join([row[0].ljust(widths[0]), *right])
+        bar = "" if index == 0 else _bar(spends[index - 1].month, largest, unicode)
+        lines.append(f"{text}  {bar}".rstrip())
+    week = exact_sum(spend.week for spend in spends)
+    today = exact_sum(spend.day for spend in spends)
+    lines.append(
+        f"Total {money(total)} this month, {money(week)} this week, {money(today)} today (UTC), by the {keys} "
+        f"key{'s' if keys != 1 else ''} listed now"
+    )
+    return "\n".join(lines)
+
+
+def _by_who(args: argparse.Namespace) -> int:
+    """``--by user|member|app``: the analytics API's 30 completed days and the last 7, per one."""
+    import datetime as dt
+
+    from .._activity import completed_days
+    from ._output import share_chart
+    from ._who import Unavailable, who_json, who_spent
+
+    with CreditsClient(the_key(args), **client_options(args)) as client:  # type: ignore[arg-type]
+        days = completed_days(client._today())
+        try:
+            found = who_spent(client, args.by, days[0], days[-1] + dt.timedelta(days=1), days[-7], command="spend")
+        except Unavailable as unavailable:
+            print(f"error: {unavailable}", file=sys.stderr)
+            return EXIT_AUTH
+        except OpenRouterCreditsError as error:
+            report(error, args, sys.stderr)
+            return exit_code(error)
+    if args.json:
+        print(json.dumps(who_json(found, args.by, recent=True)))
+    else:
+        print(share_chart(found.spends, args.top, args.by, unicode=unicode_terminal(sys.stdout)))
+    if found.truncated:
+        print(
+            "note: the analytics API listed part of them (its limit is 10,000 rows): the rest are one line, "
+            '"(not listed)".',
+            file=sys.stderr,
+        )
+    return EXIT_OK

@@ -44,7 +44,9 @@ from .._apps.metrics import (
     merge_families,
     model_spend_metrics,
     rendered_samples,
+    team_spend_metrics,
 )
+from .._apps.teams import Teams, assign, team_spend, unmatched_workspaces
 from .._client import AsyncCreditsClient
 from .._exceptions import ConfigurationError, OpenRouterCreditsError
 from .._logging import EXPORTER_LOGGER
@@ -111,8 +113,13 @@ class Exporter:
         rng: random.Random | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         ledger: LedgerWriter | None = None,
+        teams: Teams | None = None,
     ) -> None:
         self.interval = interval
+        #: The ``[teams.NAME]`` tables: the listed keys' ``team`` label and each team's spend.
+        self.teams = teams or Teams()
+        #: The teams' mistakes the log has told of (a workspace no workspace has, two teams on one key).
+        self._told: set[str] = set()
         #: Where each poll's answers are written, when a ledger is named (``_ledger_hook``).
         self.ledger = ledger
         self.deadline = deadline
@@ -141,6 +148,11 @@ class Exporter:
             raise ConfigurationError(errors[0])
         for warning in warnings:
             logger.warning("%s", warning)
+        if self.teams and not any(spec.discover for spec in keys):
+            logger.warning(
+                "The teams of the file group the account's listed keys, and no key lists them: give one management "
+                "key discover = true"
+            )
         self.alerts = AlertBook(state)
         self.alerts.retain(self.states)
         self.outbox = Outbox(None if state is None else state.file("outbox.json"), clock=clock)
@@ -269,6 +281,7 @@ class Exporter:
             self._succeeded(state, balance)
             await self.check_alerts(state)
         self._report_calls(state, cause is None)
+        self._assign_teams(state)
         if state.listed is not None:
             self._note_workspaces(state)
             await self.check_key_alerts(state, state.listed)
@@ -284,6 +297,33 @@ class Exporter:
                 )
         self.render()
         return min(wait, _defaults.MAX_POLL_WAIT)
+
+    def set_teams(self, teams: Teams) -> None:
+        """Group the listed keys by ``teams`` from now on (a reload's); rendered at the next render."""
+        if teams != self.teams:
+            self.teams = teams
+            self._told.clear()
+            for state in self.states.values():
+                self._assign_teams(state, again=True)
+
+    def _assign_teams(self, state: KeyState, *, again: bool = False) -> None:
+        """Each listed key's team (the one rule, ``_apps.teams``), once per listing; the log says once
+        of a workspace a team names that no workspace has, and of a key two teams claim (whose teams'
+        spend is then left out: unknown)."""
+        if not self.teams or state.listed is None:
+            state.teams = None
+            return
+        if not again and state.teams is not None and state.teams_of is state.listed:
+            return
+        state.teams = assign(state.listed, self.teams)
+        state.teams_of = state.listed
+        state.team_spends = team_spend(state.listed, self.teams, state.teams)
+        told = [(logging.WARNING, text) for text in unmatched_workspaces(self.teams, state.listed.workspaces or ())]
+        told += [(logging.ERROR, str(conflict)) for conflict in state.teams.conflicts]
+        for level, message in told:
+            if message not in self._told:
+                self._told.add(message)
+                logger.log(level, "Key %s: %s", state.spec.name, message)
 
     def public_terms(self, spec: KeySpec) -> dict[str, str]:
         """How /healthz and the page, which anyone who reaches the exporter reads, name the settings:
@@ -467,7 +507,10 @@ class Exporter:
         last_success = None if state.last_success is None else round(state.last_success, 3)
         families = balance_metrics(state.balance, labels, up=state.up, last_success=last_success, calls=state.calls)
         if state.spec.discover and state.listed is not None:
-            families += account_key_metrics(state.listed, now, labels, max_keys=state.spec.max_keys)
+            teams = None if state.teams is None else state.teams.by_hash
+            families += account_key_metrics(state.listed, now, labels, max_keys=state.spec.max_keys, teams=teams)
+            if state.teams is not None:
+                families.append(team_spend_metrics(state.team_spends, labels))
         if state.spec.discover and state.activity is not None:
             families.append(model_spend_metrics(state.activity.by_model(), labels, top=state.spec.top_models))
         errors = [({**labels, "kind": kind}, float(count)) for kind, count in state.errors.items()]
@@ -510,7 +553,10 @@ class Exporter:
             from ._page import render_page, snapshot_of
 
             ledger = None if self.ledger is None else self.ledger.view
-            self._page = render_page(snapshot_of(self.states, self.clock(), unrendered=self._unrendered, ledger=ledger))
+            snapshot = snapshot_of(
+                self.states, self.clock(), unrendered=self._unrendered, ledger=ledger, teams=self.teams
+            )
+            self._page = render_page(snapshot)
         return self._page
 
     def health(self) -> tuple[int, str]:

@@ -44,6 +44,7 @@ from ._page_chart import _dollars, chart, days_left_words, month_words
 if TYPE_CHECKING:
     from .._activity import Activity
     from .._api_key import ApiKey
+    from .._apps.teams import Teams, TeamSpend
     from .._forecast import DaysLeft, Forecast, Range
     from ._page_ledger import LedgerView
     from ._poll import KeyState
@@ -150,6 +151,10 @@ class Snapshot:
     #: (watched key, why) for each discovering key whose listing holds only the default workspace's keys.
     default_only: tuple[tuple[str, str], ...] = ()
     ledger: LedgerView | None = None
+    #: (watched key, a team's spend) for each discovering key when ``[teams.NAME]`` tables are given;
+    #: (watched key, why) for each conflict that leaves teams' spend unknown.
+    teams: tuple[tuple[str, TeamSpend], ...] = ()
+    team_problems: tuple[tuple[str, str], ...] = ()
 
 
 def _view(name: str, state: KeyState, now: dt.datetime) -> KeyView:
@@ -226,11 +231,16 @@ def _each(items: Iterable[tuple[str, KeyState]], make: Callable[[str, KeyState],
 
 
 def snapshot_of(
-    states: Mapping[str, KeyState], at: float, *, unrendered: Collection[str] = (), ledger: LedgerView | None = None
+    states: Mapping[str, KeyState],
+    at: float,
+    *,
+    unrendered: Collection[str] = (),
+    ledger: LedgerView | None = None,
+    teams: Teams | None = None,
 ) -> Snapshot:
     """The page's data from the exporter's states at ``at`` (seconds since the epoch); the keys
     whose metrics could not be rendered (``unrendered``) show as failing; the ledger's view as its
-    writer last read it."""
+    writer last read it; each discovering key's spend per team of ``teams``."""
     now = dt.datetime.fromtimestamp(at, dt.UTC)
     views = []
     for name, state in states.items():
@@ -249,7 +259,21 @@ def snapshot_of(
         for name, state in states.items()
         if state.listed is not None and not getattr(state.listed, "complete", True)
     ]
-    return Snapshot(now, tuple(views), tuple(listed), tuple(models), tuple(default_only), ledger)
+    spends = [
+        (name, spend)
+        for name, state in states.items()
+        if teams and state.teams is not None and state.listed is not None
+        for spend in state.team_spends
+    ]
+    problems = [
+        (name, str(conflict))
+        for name, state in states.items()
+        if state.teams is not None
+        for conflict in state.teams.conflicts
+    ]
+    return Snapshot(
+        now, tuple(views), tuple(listed), tuple(models), tuple(default_only), ledger, tuple(spends), tuple(problems)
+    )
 
 
 def _listed(key: ApiKey) -> ListedKey:
@@ -402,6 +426,25 @@ def _top_models(models: Iterable[tuple[str, ModelSpend]]) -> str:
     )
 
 
+def _teams(spends: Iterable[tuple[str, TeamSpend]], problems: Iterable[tuple[str, str]]) -> str:
+    """Each team's spend today, this week and this month, as each discovering key lists the keys."""
+    rows = [
+        f'<tr><td class="name">{escape(spend.team)}</td><td>{escape(owner)}</td><td class=n>{money(spend.day)}</td>'
+        f"<td class=n>{money(spend.week)}</td><td class=n>{money(spend.month)}</td><td class=n>{spend.keys}</td></tr>"
+        for owner, spend in spends
+    ]
+    notes = [f'<p class="reason">{_text(why)} (listed by {escape(owner)})</p>' for owner, why in problems]
+    if not rows and not notes:
+        return ""
+    table = (
+        "<table><tr><th>Team</th><th>Listed by</th><th>Today</th><th>This week</th><th>This month</th><th>Keys</th>"
+        "</tr>" + "".join(rows) + "</table>"
+        if rows
+        else ""
+    )
+    return f'<section id="teams"><h2>Spend per team</h2>{table}{"".join(notes)}</section>'
+
+
 def _section(render: Callable[[], str], what: str) -> bytes:
     """One section as UTF-8; one that cannot be rendered is logged and says so, the others show."""
     try:
@@ -432,6 +475,7 @@ def render_page(snapshot: Snapshot) -> bytes:
         _section(functools.partial(_default_only, snapshot.default_only), "the note on the default workspace")
     )
     sections.append(_section(functools.partial(_top_models, snapshot.models), "the top models"))
+    sections.append(_section(functools.partial(_teams, snapshot.teams, snapshot.team_problems), "the spend per team"))
     if snapshot.ledger is not None:
         from ._page_ledger import ledger_section
 

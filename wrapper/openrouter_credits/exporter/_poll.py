@@ -27,6 +27,7 @@ from .._money import exact_sum
 
 if TYPE_CHECKING:
     from .._api_key import KeyListing
+    from .._apps.teams import Assignment, TeamSpend
     from .._client import AsyncCreditsClient
     from .._key_info import KeyInfo
 
@@ -69,6 +70,11 @@ class KeyState:
     incomplete: str | None = None
     #: The failed calls the log has told of (each logged once when it fails, once when it answers).
     logged_calls: set[str] = attrs.Factory(set)
+    #: Each listed key's team (``[teams.NAME]``), from the last listing; None without teams or listing.
+    teams: Assignment | None = None
+    #: The listing ``teams`` was made from (made again for each new listing), and each team's spend.
+    teams_of: KeyListing | None = None
+    team_spends: list[TeamSpend] = attrs.Factory(list)
 
     def failed_calls(self) -> dict[str, OpenRouterCreditsError]:
         """The calls whose last attempt failed, with their errors."""

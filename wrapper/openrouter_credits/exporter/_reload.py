@@ -89,6 +89,7 @@ class Reloader:
         except ConfigurationError as error:
             self.logger.error("SIGHUP: keeping the keys as they were: %s", error)
             return
+        self.exporter.set_teams(config.teams)
         if channels is None:
             await self.exporter.reload(config.keys)
         else:

@@ -4,14 +4,17 @@ with FOCUS's column names, as finance tools import it. Costs are exact decimals 
 OpenRouter is the provider and invoice issuer; the model is the service (``ServiceName``), the
 inference provider its publisher (``PublisherName``) where the source tells, the key the resource
 (``ResourceId`` its hash, ``ResourceName`` its name), the workspace the sub-account. Columns FOCUS
-names that OpenRouter has no figure for are empty; ``x_Source`` says which source a row comes from."""
+names that OpenRouter has no figure for are empty; ``x_Source`` says which source a row comes from.
+With ``tags`` (teams configured), FOCUS's ``Tags`` column too: a JSON object of key/value pairs
+(``{"team": "platform"}``), empty where a row's tags cannot be told."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 
 from ._nano import dollars_text
 from ._reports import NOT_BROKEN_DOWN, Line
@@ -37,11 +40,17 @@ def _month(day: dt.date) -> tuple[dt.date, dt.date]:
     return start, following
 
 
-def focus_csv(lines: Sequence[Line], dimensions: Sequence[str]) -> str:
-    """The FOCUS CSV of per-day ``lines`` (``breakdown(..., by_day=True)``) broken down by ``dimensions``."""
+def focus_csv(
+    lines: Sequence[Line],
+    dimensions: Sequence[str],
+    tags: Callable[[Line], Mapping[str, str] | None] | None = None,
+) -> str:
+    """The FOCUS CSV of per-day ``lines`` (``breakdown(..., by_day=True)``) broken down by ``dimensions``;
+    with ``tags``, each line's ``Tags`` (None: an empty cell)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(FOCUS_COLUMNS)
+    tagged = FOCUS_COLUMNS.index("x_Source")
+    writer.writerow(FOCUS_COLUMNS if tags is None else (*FOCUS_COLUMNS[:tagged], "Tags", *FOCUS_COLUMNS[tagged:]))
     for line in lines:
         assert line.day is not None
         value = dict(zip(dimensions, line.values, strict=True))
@@ -55,7 +64,7 @@ def focus_csv(lines: Sequence[Line], dimensions: Sequence[str]) -> str:
         start, end = _month(line.day)
         cost = dollars_text(line.usage_nano)
         model = told("model")
-        writer.writerow([
+        row = [
             "openrouter", "OpenRouter", "USD", _stamp(start), _stamp(end),
             _stamp(line.day), _stamp(line.day + dt.timedelta(days=1)), "Usage", "",
             f"OpenRouter usage{' of ' + model if model else ''}", "Usage-Based",
@@ -65,5 +74,9 @@ def focus_csv(lines: Sequence[Line], dimensions: Sequence[str]) -> str:
             key_id if ":" not in key_id else "", told("key", name), "API key" if key_id else "",
             told("workspace"), told("workspace", name), "+".join(sorted(line.sources)),
             "" if line.byok_nano is None else dollars_text(line.byok_nano),
-        ])  # fmt: skip
+        ]  # fmt: skip
+        if tags is not None:
+            found = tags(line)
+            row.insert(tagged, "" if found is None else json.dumps(dict(found)))
+        writer.writerow(row)
     return out.getvalue()

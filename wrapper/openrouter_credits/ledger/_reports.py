@@ -30,7 +30,9 @@ __all__ = [
     "breakdown",
     "choose",
     "day_totals",
+    "key_records",
     "months",
+    "regrouped",
 ]
 
 DIMENSIONS = ("key", "model", "provider", "workspace")
@@ -376,3 +378,47 @@ def breakdown(
     make = Line._make
     lines = [make(entry) for entry in order]
     return lines, gaps
+
+
+class KeyRecord(NamedTuple):
+    """A key the ledger has seen: its latest name, label, workspace (id and name, '' when not known)."""
+
+    name: str
+    label: str
+    workspace_id: str
+    workspace_name: str
+
+
+def key_records(ledger: Ledger) -> tuple[dict[str, KeyRecord], dict[str, list[str]]]:
+    """Every key seen, by hash; and the hashes each name was seen on (a label-only row's candidates)."""
+    workspaces = {str(w): str(n) for w, n in ledger.query("SELECT workspace_id, name FROM workspaces")}
+    records = {
+        str(h): KeyRecord(str(n), str(label or ""), str(w or ""), workspaces.get(str(w or ""), ""))
+        for h, n, label, w in ledger.query("SELECT key_hash, name, label, workspace_id FROM keys")
+    }
+    named: dict[str, list[str]] = defaultdict(list)
+    for h, n in ledger.query("SELECT key_hash, name FROM key_names"):
+        named[str(n)].append(str(h))
+    return records, dict(named)
+
+
+def regrouped(lines: Iterable[Line], position: int, group: Any) -> list[Line]:
+    """``lines`` with the value at ``position`` replaced by ``group(value)`` (a (value, name) pair),
+    lines that then share their values (and day) merged: sums exact, BYOK and requests unknown when
+    one part's is, sources joined; the most spent first (per day with ``by_day``), as ``breakdown``."""
+    merged: dict[tuple[Any, ...], Line] = {}
+    for line in lines:
+        value, name = group(line.values[position])
+        values = (*line.values[:position], value, *line.values[position + 1 :])
+        names = (*line.names[:position], name, *line.names[position + 1 :])
+        known = merged.get((*values, line.day))
+        if known is None:
+            merged[(*values, line.day)] = line._replace(values=values, names=names)
+            continue
+        merged[(*values, line.day)] = known._replace(
+            usage_nano=known.usage_nano + line.usage_nano,
+            byok_nano=None if known.byok_nano is None or line.byok_nano is None else known.byok_nano + line.byok_nano,
+            requests=None if known.requests is None or line.requests is None else known.requests + line.requests,
+            sources=known.sources | line.sources,
+        )
+    return sorted(merged.values(), key=lambda line: (line.day or dt.date.min, -line.usage_nano, line.names))

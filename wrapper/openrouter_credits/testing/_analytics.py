@@ -4,8 +4,10 @@ As OpenRouter's own documentation describes the API: metric names come from the 
 most 2 dimensions and 20 filters; ``granularity`` (here ``day``, ``week`` or ``month``) puts a
 ``date__<granularity>`` in each row; ``limit`` (1 to 10,000, default 1,000) with
 ``metadata.truncated``. Count metrics are sent as strings, cost metrics as numbers. The ``model``,
-``api_key_id``, ``workspace``, ``user`` and ``app`` dimensions answer display labels (key names may
-repeat: rows are grouped by the key, not its name), while filters take the ids (a key's hash, a
+``api_key_id``, ``workspace``, ``user`` (the organization's member) and ``app`` dimensions answer
+display labels (key names may repeat: rows are grouped by the key, not its name), ``external_user``
+(the end user: what requests send in ``user``) what the requests sent (null for none), while filters
+take the ids (a key's hash, a
 workspace's UUID, a member's id, an app's number, a model's slug). Volume and cost metrics reach 365
 days; ``provider``, ``openrouter_usage`` and ``byok_fees`` only 31 (per-generation data).
 
@@ -24,7 +26,7 @@ from typing import Any, NamedTuple
 from .._money import exact_decimal
 from ._history import APPS, MODEL_NAMES, Fact
 
-__all__ = ["ANALYTICS_DATE_FORMATS", "DEFAULT_LIMIT", "MAX_LIMIT", "META", "Lookups", "query"]
+__all__ = ["ANALYTICS_DATE_FORMATS", "DEFAULT_LIMIT", "MAX_LIMIT", "META", "Lookups", "meta", "query"]
 
 #: How ``date__<granularity>`` is written: both are seen from OpenRouter.
 ANALYTICS_DATE_FORMATS = {
@@ -87,8 +89,8 @@ class Dimension(NamedTuple):
     days: int
     #: The fact's underlying value: what rows are grouped by and filters compare (after resolution).
     value: Callable[[Fact], str]
-    #: The label a row answers for that value.
-    shown: Callable[[str, Lookups], str]
+    #: The label a row answers for that value (None: the dimension's unset bucket).
+    shown: Callable[[str, Lookups], str | None]
 
 
 def _as_is(value: str, lookups: Lookups) -> str:
@@ -102,6 +104,7 @@ DIMENSIONS: dict[str, Dimension] = {
         "API Key", LONG_RANGE_DAYS, lambda f: f.key_hash or "", lambda v, look: look.key_names.get(v, "")
     ),
     "user": Dimension("User", LONG_RANGE_DAYS, lambda f: f.user_id, lambda v, look: look.user_names.get(v, v)),
+    "external_user": Dimension("End User", LONG_RANGE_DAYS, lambda f: f.external_user, lambda v, _: v or None),
     "workspace": Dimension(
         "Workspace", LONG_RANGE_DAYS, lambda f: f.workspace_id, lambda v, look: look.workspace_names.get(v, v)
     ),
@@ -134,6 +137,15 @@ META: dict[str, Any] = {
 
 
 _ABSENT: Any = object()
+
+
+def meta(dimensions: Iterable[str] | None = None) -> dict[str, Any]:
+    """``GET /analytics/meta``'s ``data``: with ``dimensions``, only those dimensions offered (an API
+    that offers fewer, such as one without the end-user dimension)."""
+    if dimensions is None:
+        return META
+    offered = set(dimensions)
+    return {**META, "dimensions": [d for d in META["dimensions"] if d["name"] in offered]}
 
 
 class BadQuery(ValueError):
@@ -182,7 +194,7 @@ class _Filter(NamedTuple):
     unset: bool
 
 
-def _filters(body: Mapping[str, Any]) -> list[_Filter]:
+def _filters(body: Mapping[str, Any], known: Mapping[str, Dimension]) -> list[_Filter]:
     given = body.get("filters", [])
     if not isinstance(given, list):
         raise BadQuery("filters must be a list")
@@ -195,7 +207,7 @@ def _filters(body: Mapping[str, Any]) -> list[_Filter]:
         field, operator, value = item["field"], item["operator"], item["value"]
         if not isinstance(field, str) or not isinstance(operator, str):
             raise BadQuery(f"filters[{index}]: field and operator are names")
-        if field not in DIMENSIONS:
+        if field not in known:
             raise BadQuery(f"filters[{index}].field: unknown dimension {str(field)[:100]!r}")
         if operator not in OPERATORS:
             raise BadQuery(f"filters[{index}].operator: unknown operator {str(operator)[:100]!r}")
@@ -264,6 +276,8 @@ def _written(day: dt.date, form: str) -> str:
 
 
 def _sort_key(value: object) -> tuple[int, Any]:
+    if value is None:  # an unset bucket's label: before the others
+        return (-1, 0)
     if isinstance(value, str):
         try:
             return (0, int(value))
@@ -273,16 +287,30 @@ def _sort_key(value: object) -> tuple[int, Any]:
 
 
 def query(
-    body: object, facts: Sequence[Fact], lookups: Lookups, now: dt.datetime, date_format: str
+    body: object,
+    facts: Sequence[Fact],
+    lookups: Lookups,
+    now: dt.datetime,
+    date_format: str,
+    dimensions: Iterable[str] | None = None,
 ) -> tuple[int, dict[str, Any]]:
-    """The status and JSON of ``POST /analytics/query`` for ``body`` over ``facts`` at ``now``."""
+    """The status and JSON of ``POST /analytics/query`` for ``body`` over ``facts`` at ``now``; with
+    ``dimensions``, only those dimensions offered (as ``meta`` lists them)."""
+    known = DIMENSIONS if dimensions is None else {name: DIMENSIONS[name] for name in dimensions}
     try:
-        return 200, {"data": _run(body, facts, lookups, now, date_format)}
+        return 200, {"data": _run(body, facts, lookups, now, date_format, known)}
     except BadQuery as bad:
         return 400, {"error": {"code": 400, "message": str(bad)}}
 
 
-def _run(body: object, facts: Sequence[Fact], lookups: Lookups, now: dt.datetime, date_format: str) -> dict[str, Any]:
+def _run(
+    body: object,
+    facts: Sequence[Fact],
+    lookups: Lookups,
+    now: dt.datetime,
+    date_format: str,
+    known: Mapping[str, Dimension],
+) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise BadQuery("The request body must be a JSON object")
     if "metrics" not in body:
@@ -290,7 +318,7 @@ def _run(body: object, facts: Sequence[Fact], lookups: Lookups, now: dt.datetime
     metrics = _names(body, "metrics", METRICS, None)
     if not metrics:
         raise BadQuery("metrics needs at least one metric name")
-    dimensions = _names(body, "dimensions", DIMENSIONS, MAX_DIMENSIONS)
+    dimensions = _names(body, "dimensions", known, MAX_DIMENSIONS)
     for field in ("granularity", "limit", "group_limit", "order_by", "time_range", "dimensions", "filters"):
         if field in body and body[field] is None:
             raise BadQuery(f"{field} may be left out, not null")
@@ -300,7 +328,7 @@ def _run(body: object, facts: Sequence[Fact], lookups: Lookups, now: dt.datetime
     for field in ("classifier_dimensions", "classifier_filters"):
         if field in body:
             raise BadQuery(f"{field}: no classifier of this account has that classifier_id")
-    filters = _filters(body)
+    filters = _filters(body, known)
     limit = _count(body, "limit", DEFAULT_LIMIT)
     group_limit = _count(body, "group_limit", None)
     order = body.get("order_by")

@@ -41,7 +41,7 @@ ANALYTICS_WINDOW = 60.0
 #: A query's body is read up to this many bytes.
 MAX_QUERY_BYTES = 1 << 20
 #: Fields of a history row that /activity does not send (who spent it), besides workspace_id with group_by.
-_ATTRIBUTION = ("api_key_hash", "workspace_id", "user_id", "app_id")
+_ATTRIBUTION = ("api_key_hash", "workspace_id", "user_id", "app_id", "external_user")
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -150,7 +150,7 @@ class Answers(Scenario):
             return limited
         headers = [*JSON_TYPE, *limited]
         if endpoint == "analytics/meta":
-            return 200, headers, json.dumps({"data": _analytics.META}).encode()
+            return 200, headers, json.dumps({"data": _analytics.meta(self.analytics_dimensions)}).encode()
         try:
             request = json.loads(body) if body else None
         except (ValueError, RecursionError):
@@ -162,7 +162,12 @@ class Answers(Scenario):
         names.setdefault(str(RETIRED_KEY["hash"]), str(RETIRED_KEY["name"]))
         lookups = _analytics.Lookups(names, workspaces, {**USERS, "": ""})
         status, payload = _analytics.query(
-            request, facts([older, current], listing), lookups, self._clock(), self.analytics_date_format
+            request,
+            facts([older, current], listing),
+            lookups,
+            self._clock(),
+            self.analytics_date_format,
+            self.analytics_dimensions,
         )
         return status, headers, json.dumps(payload).encode()
 

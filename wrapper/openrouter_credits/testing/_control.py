@@ -145,6 +145,7 @@ class Controlled(Answers):
             "analytics_date_format",
             "analytics_rate_limit",
             "refuse_workspaces",
+            "analytics_dimensions",
         )
         unknown = sorted(set(args) - set(options))
         if unknown or not args:
@@ -161,6 +162,8 @@ class Controlled(Answers):
             self.set_analytics_rate_limit(args["analytics_rate_limit"])
         if "refuse_workspaces" in args:
             self.set_refuse_workspaces(args["refuse_workspaces"])
+        if "analytics_dimensions" in args:
+            self.set_analytics_dimensions(args["analytics_dimensions"])
         self.zero_credits_for_ordinary_keys = zero
 
     def _snapshot(self) -> dict[str, Any]:
@@ -200,6 +203,7 @@ class Controlled(Answers):
                 "analytics_date_format": self.analytics_date_format,
                 "analytics_rate_limit": self.analytics_rate_limit,
                 "refuse_workspaces": self.refuse_workspaces,
+                "analytics_dimensions": None if self.analytics_dimensions is None else list(self.analytics_dimensions),
                 "requests": len(self.requests),
             }
 

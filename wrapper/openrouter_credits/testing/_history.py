@@ -25,6 +25,7 @@ from ._records import DEFAULT_WORKSPACE, activity_row, default_activity, row_day
 
 __all__ = [
     "APPS",
+    "END_USERS",
     "HISTORY_DAYS",
     "MODEL_NAMES",
     "RETIRED_KEY",
@@ -49,6 +50,10 @@ RETIRED_KEY: Mapping[str, Any] = {
 
 #: The apps requests come from (analytics' ``app`` dimension: filters take the id, answers the title).
 APPS: Mapping[int, str] = {101: "Mock Chat", 102: "Mock Batch"}
+
+#: The end users requests name in their ``user`` field (analytics' ``external_user`` dimension), dealt to
+#: the rows in turn; "" for requests that sent none.
+END_USERS: tuple[str, ...] = ("user-1042", "user-2213", "", "user-3371", "user-1042")
 
 #: How analytics labels the mock's models (the ``model`` dimension answers display names).
 MODEL_NAMES: Mapping[str, str] = {
@@ -116,6 +121,7 @@ class Fact(NamedTuple):
     workspace_id: str
     user_id: str
     app_id: int
+    external_user: str
     usage: float
     byok_usage: float
     requests: int
@@ -156,6 +162,7 @@ def facts(lists: Sequence[Sequence[Mapping[str, Any]]], listing: Sequence[Mappin
                     str(row.get("workspace_id") or key.get("workspace_id") or DEFAULT_WORKSPACE),
                     str(row.get("user_id", key.get("creator_user_id", "")) or ""),
                     int(row.get("app_id") or list(APPS)[index % len(APPS)]),
+                    str(row.get("external_user", END_USERS[index % len(END_USERS)]) or ""),
                     float(_number(row, "usage")),
                     float(_number(row, "byok_usage_inference")),
                     int(_number(row, "requests")),

@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from ._analytics import ANALYTICS_DATE_FORMATS
+from ._analytics import ANALYTICS_DATE_FORMATS, DIMENSIONS
 from ._history import default_older, split_at_window
 from ._listing import Listings, workspace_record
 from ._records import (
@@ -82,6 +82,8 @@ class Scenario(Listings):
         self._analytics_calls: dict[str, tuple[float, int]] = {}
         self.refuse_workspaces: int | None = None
         """None, or the status (403 or 404) ``GET /workspaces`` answers: an account without workspaces."""
+        self.analytics_dimensions: tuple[str, ...] | None = None
+        """None (every one), or the analytics dimensions offered: meta lists only those, queries take only those."""
         accounts = {key: AccountBalance(float(c), float(u)) for key, (c, u) in provisioning_keys.items()}
         # A management key's own usage is 0: it cannot call models; the spend is the account's.
         keys = {key: KeyView(management=True) for key in accounts}
@@ -290,6 +292,20 @@ class Scenario(Listings):
             raise ValueError(f"refuse_workspaces is one of {', '.join(map(str, REFUSALS))} or null, not {status!r}")
         self.refuse_workspaces = status
 
+    def set_analytics_dimensions(self, names: Iterable[str] | None) -> None:
+        """Offer only these analytics dimensions (``GET /analytics/meta`` lists them, queries refuse the
+        others, as an API without them would); None offers every one again."""
+        if names is None:
+            self.analytics_dimensions = None
+            return
+        if isinstance(names, str) or not all(isinstance(name, str) for name in names):
+            raise ValueError("analytics_dimensions is a list of dimension names, or null")
+        chosen = tuple(names)
+        unknown = [name for name in chosen if name not in DIMENSIONS]
+        if unknown:
+            raise ValueError(f"no analytics dimension {unknown[0]!r}; the dimensions are {', '.join(DIMENSIONS)}")
+        self.analytics_dimensions = chosen
+
     def inject(
         self,
         kind: str,
@@ -350,7 +366,7 @@ class Scenario(Listings):
     def reset(self) -> None:
         """Back to how it started: the balances, keys, workspaces, activity and history and the date
         formats and rate limit it was made with, no pending faults, no latency, the 0/0 answer and the
-        refusal of workspaces off, and an empty request log."""
+        refusal of workspaces off, every analytics dimension offered, and an empty request log."""
         with self._lock:
             self._restore()
             for faults in self._faults.values():
@@ -362,6 +378,7 @@ class Scenario(Listings):
             self.analytics_rate_limit = self._initial_rate_limit
             self._analytics_calls.clear()
             self.refuse_workspaces = None
+            self.analytics_dimensions = None
             self.requests.clear()
 
     def _restore(self) -> None:
