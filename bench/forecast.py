@@ -34,10 +34,11 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
-from openrouter_credits._forecast import forecast_spend
+from openrouter_credits import forecast_spend
+from openrouter_credits._forecast_model import LONGEST_HISTORY
 
 HISTORY = 30
 FUTURE = 120
@@ -45,6 +46,7 @@ ORIGINS = (HISTORY, HISTORY + 9, HISTORY + 18, HISTORY + 27)
 LEVEL = 10.0  # dollars a day, the synthetic series' mean before noise
 NOISE = 0.25
 START = dt.date(2026, 1, 5)  # a Monday; each seed shifts it by 0 to 6 days
+MOCK_TODAY = dt.date(2026, 12, 1)  # the mock's year: the 365 days before
 
 
 class Case(NamedTuple):
@@ -95,39 +97,63 @@ def synthetic(kind: str, rng: random.Random) -> tuple[dt.date, list[float]]:
     return first, values
 
 
-def cases_of(first: dt.date, values: Sequence[float], origins: Sequence[int], rng: random.Random) -> Iterator[Case]:
+def cases_of(
+    first: dt.date,
+    values: Sequence[float | None],
+    origins: Iterable[int],
+    rng: random.Random,
+    history: int = HISTORY,
+) -> Iterator[Case]:
+    """A case at each origin: the ``history`` days before it (a gap, None, left out: it breaks the
+    forecast's run of days), and the days after it up to the first gap. An origin whose next 7 days
+    are not all known is left out (nothing to score)."""
     for origin in origins:
-        history = [(first + dt.timedelta(days=n), values[n]) for n in range(origin - HISTORY, origin)]
+        future: list[float] = []
+        for value in values[origin:]:
+            if value is None:
+                break
+            future.append(value)
+        if len(future) < 7:
+            continue
+        before = [(first + dt.timedelta(days=n), values[n]) for n in range(max(origin - history, 0), origin)]
+        known = [(day, value) for day, value in before if value is not None]
         at = dt.datetime.combine(first + dt.timedelta(days=origin), dt.time(), dt.UTC)
-        typical = statistics.fmean(values[origin - 28 : origin]) or 1.0  # the past only, as a user knows it
-        yield Case(history, list(values[origin:]), at, typical * 7 * rng.uniform(1, 4))
+        past = [value for _, value in known[-28:]]
+        typical = statistics.fmean(past) if past and any(past) else 1.0  # the past only, as a user knows it
+        yield Case(known, future, at, typical * 7 * rng.uniform(1, 4))
 
 
-def mock_series() -> tuple[dt.date, list[float]]:
-    """The mock's default activity (a function of the date) over 430 days from 1 November 2025: daily totals."""
-    from openrouter_credits.testing._records import default_activity
+def mock_series() -> tuple[dt.date, list[float | None]]:
+    """The mock's year of history (``default_history``: what ``POST /analytics/query`` answers for the
+    default account, the 30 days of ``/activity`` its last), daily totals, on MOCK_TODAY."""
+    from openrouter_credits.testing._history import HISTORY_DAYS, default_history
 
-    first = dt.date(2025, 11, 1)
     totals: dict[str, float] = {}
-    today = first + dt.timedelta(days=30)
-    while today <= first + dt.timedelta(days=430):
-        for row in default_activity(today):
-            totals[row["date"]] = totals.get(row["date"], 0.0) + row["usage"]
-        today += dt.timedelta(days=30)
-    days = [first + dt.timedelta(days=n) for n in range(430)]
+    for row in default_history(MOCK_TODAY):
+        totals[row["date"]] = totals.get(row["date"], 0.0) + row["usage"]
+    first = MOCK_TODAY - dt.timedelta(days=HISTORY_DAYS)
+    days = [first + dt.timedelta(days=n) for n in range(HISTORY_DAYS)]
     return first, [round(totals.get(day.isoformat(), 0.0), 6) for day in days]
 
 
-def ledger_series(path: str) -> tuple[dt.date, list[float]]:
-    """The daily totals of a ledger's SQLite file."""
-    import importlib.util
+def ledger_series(path: str) -> tuple[dt.date, list[float | None]]:
+    """The daily totals of a ledger (a file path or a postgresql:// URL), from its first day with a
+    source to yesterday: None for a gap (or a day covered only in part)."""
+    from openrouter_credits.ledger import LedgerError, open_ledger, resolve
+    from openrouter_credits.ledger._nano import dollars
+    from openrouter_credits.ledger._reports import day_totals
 
-    if importlib.util.find_spec("openrouter_credits._ledger") is None:
-        raise SystemExit(
-            f"bench/forecast.py: --ledger {path}: no ledger support yet (this openrouter_credits has no ledger "
-            "module); run without --ledger"
-        )
-    raise SystemExit(f"bench/forecast.py: --ledger {path}: reading a ledger's daily totals is not written yet")
+    today = dt.datetime.now(dt.UTC).date()
+    try:
+        with open_ledger(resolve(path), create=False) as ledger:
+            (first,) = ledger.query("SELECT MIN(day) FROM coverage", ())[0]
+            if first is None:
+                raise SystemExit(f"bench/forecast.py: --ledger {path}: the ledger holds no day yet (sync first)")
+            start = dt.date.fromisoformat(str(first)[:10])
+            totals = day_totals(ledger, start, today - dt.timedelta(days=1))
+    except LedgerError as error:
+        raise SystemExit(f"bench/forecast.py: --ledger {path}: {error}") from None
+    return start, [None if t.usage_nano is None or not t.complete else float(dollars(t.usage_nano)) for t in totals]
 
 
 def actual_days_left(future: Sequence[float], balance: float) -> float | None:
@@ -153,7 +179,7 @@ class Errors:
 
 def naive(case: Case) -> tuple[list[float], float | None]:
     """The 7-day average: every day the same; days left the balance over it."""
-    average = math.fsum(value for _, value in case.history[-7:]) / 7
+    average = math.fsum(value for _, value in case.history[-7:]) / 7 if case.history else 0.0
     return [average] * 7, (case.balance / average if average > 0 else None)
 
 
@@ -269,11 +295,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows.append((kind, cases))
     first, values = mock_series()
     rng = random.Random("mock")
-    rows.append(("mock", list(cases_of(first, values, range(HISTORY, len(values) - 90), rng))))
+    rows.append(("mock year", list(cases_of(first, values, range(LONGEST_HISTORY, len(values)), rng, LONGEST_HISTORY))))
     if args.ledger:
         first, values = ledger_series(args.ledger)
         rng = random.Random("ledger")
-        rows.append(("ledger", list(cases_of(first, values, range(HISTORY, len(values) - 28), rng))))
+        rows.append(("ledger", list(cases_of(first, values, range(HISTORY, len(values)), rng, LONGEST_HISTORY))))
     print("\n".join(table(rows)))
     return 0
 

@@ -15,8 +15,10 @@ import statistics
 import sys
 import time
 
+from openrouter_credits import forecast_spend
 from openrouter_credits._activity import DailySpend
-from openrouter_credits.exporter._page import KeyView, ListedKey, ModelSpend, Snapshot, _bar, _day_label, render_page
+from openrouter_credits.exporter._page import KeyView, ListedKey, ModelSpend, Snapshot, render_page
+from openrouter_credits.exporter._page_chart import _band_day, _bar, _day_label
 from openrouter_credits.exporter._page_ledger import LedgerView, MonthSpend
 
 KEYS = 50
@@ -29,6 +31,9 @@ BUDGET = 0.010
 def snapshot(rng: random.Random) -> Snapshot:
     today = dt.date(2026, 11, 30)
     days = [today - dt.timedelta(days=back) for back in range(30, 0, -1)]
+    at = dt.datetime.combine(today, dt.time(12), dt.UTC)
+    spends = [tuple(DailySpend(day, round(rng.uniform(0, 20), 6)) for day in days) for _ in range(KEYS)]
+    forecasts = [forecast_spend(spend, at=at) for spend in spends]  # each key's band beside its bars
     keys = tuple(
         KeyView(
             f"team-{n:02d}",
@@ -38,7 +43,10 @@ def snapshot(rng: random.Random) -> Snapshot:
             rng.uniform(0, 100),
             rng.uniform(0, 60),
             rng.uniform(0, 20),
-            tuple(DailySpend(day, round(rng.uniform(0, 20), 6)) for day in days),
+            spends[n],
+            forecast=forecasts[n],
+            days_left_range=forecasts[n].days_left(100.0),
+            month_end=forecasts[n].month_end_spend(),
         )
         for n in range(KEYS)
     )
@@ -64,6 +72,7 @@ def timed(data: Snapshot, *, cold: bool) -> tuple[list[float], int]:
         if cold:
             _bar.cache_clear()  # every bar drawn afresh, as after a restart
             _day_label.cache_clear()
+            _band_day.cache_clear()
         start = time.perf_counter()
         size = len(render_page(data))
         times.append(time.perf_counter() - start)

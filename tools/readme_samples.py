@@ -97,12 +97,15 @@ def view() -> str:
 
 
 def view_json() -> str:
-    """``--json`` of the default view, its 30 days and its key object elided (``[...]``, ``{...}``)."""
+    """``--json`` of the default view, its 30 days, the forecast's 7 and its key object elided (``[...]``,
+    ``{...}``)."""
     import json
 
     with _mock() as server:
         shown = json.loads(_run(server, "--json")[0])
     shown["daily_spend"] = [*shown["daily_spend"][:2], "..."]
+    if shown.get("forecast"):
+        shown["forecast"]["daily"] = [*shown["forecast"]["daily"][:1], "..."]
     shown["key"] = {name: shown["key"][name] for name in ("label", "is_management_key", "limit")} | {"...": "..."}
     text = json.dumps(shown, indent=2, ensure_ascii=False)
     return text.replace('"...": "..."', "...").replace('"..."\n', "...\n") + "\n"

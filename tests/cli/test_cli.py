@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import json
 import os
 import re
@@ -35,13 +36,27 @@ SECRETS = (KEY, INFERENCE, LIMITED, UNLIMITED)
 TABLE = """\
 Remaining      $17.50
 Spendable      $17.50
-Spend per day   $1.00  (7-day average)
-Days left        17.5
+Spend per day   $1.00  (weekday)
+Days left        17.5  (17.5 to 17.5)
+This month     {month}
 Total credits  $25.00
 Total usage     $7.50
 Keys: 3 (0 near or past their limit; openrouter-credits keys lists them)
 Top model of the last 7 days: openai/gpt-4.1 ($7.00)
 """
+
+
+def tables(since: date) -> set[str]:
+    """The view of $1 spent every day (no spread: each range a point), on the UTC day ``since`` or
+    today (a run can cross midnight): its This month row, $1 each day of the month."""
+    shown = set()
+    for day in (since, datetime.now(UTC).date()):
+        length = calendar.monthrange(day.year, day.month)[1]
+        month = f"{money(length)}  (projected by {length} {day:%b}: {money(length)} to {money(length)}; "
+        shown.add(TABLE.format(month=month + f"{money(day.day - 1)} so far)"))
+    return shown
+
+
 NOTE = (
     "note: this is not a management key, so it sees only its own limit and usage; the account's balance and "
     "spend need a management (provisioning) key: https://openrouter.ai/settings/management-keys\n"
@@ -88,9 +103,10 @@ def run(
 
 def test_table(mock: MockServer) -> None:
     """The default view: remaining, spendable, spend per day, days left, the totals and the key's view."""
+    since = datetime.now(UTC).date()
     result = run(mock)
     assert (result.returncode, result.stderr) == (0, "")
-    assert result.stdout == TABLE
+    assert result.stdout in tables(since)
 
 
 def test_json(mock: MockServer) -> None:
@@ -103,6 +119,26 @@ def test_json(mock: MockServer) -> None:
     assert {day["usage"] for day in daily} == {1.0}
     assert [date.fromisoformat(day["date"]) for day in daily] == sorted(date.fromisoformat(d["date"]) for d in daily)
     assert view["key"].pop("label").startswith("sk-or-v1-")
+    forecast = view.pop("forecast")
+    first = date.fromisoformat(forecast["daily"][0]["date"])
+    assert first == date.fromisoformat(daily[-1]["date"]) + timedelta(days=1)  # today, then 6 days more
+    month = calendar.monthrange(first.year, first.month)[1]
+    assert forecast == {
+        "method": "weekday",
+        "reason": None,
+        "history_days": 30,
+        "spend_per_day": 1.0,
+        "days_left": 17.5,
+        "low": 17.5,
+        "high": 17.5,
+        "month_end_spend": month,
+        "month_end_low": month,
+        "month_end_high": month,
+        "month_to_date": first.day - 1,
+        "daily": [
+            {"date": (first + timedelta(days=n)).isoformat(), "spend": 1.0, "low": 1.0, "high": 1.0} for n in range(7)
+        ],
+    }
     assert view == {
         "total_credits": 25.0,
         "total_usage": 7.5,
@@ -159,6 +195,8 @@ def test_prometheus(mock: MockServer) -> None:
     assert (result.returncode, result.stderr) == (0, "")
     samples = prometheus_samples(result.stdout)
     stamp = samples.pop("openrouter_credits_last_success_timestamp_seconds")
+    today = datetime.fromtimestamp(stamp, UTC)
+    month = float(calendar.monthrange(today.year, today.month)[1])  # $1 each day of this month
     assert abs(stamp - time.time()) < 60
     assert samples == {
         "openrouter_credits_purchased_dollars": 25.0,
@@ -168,6 +206,12 @@ def test_prometheus(mock: MockServer) -> None:
         "openrouter_credits_spendable_at_most_dollars": 17.5,
         "openrouter_credits_spend_per_day_dollars": 1.0,
         "openrouter_credits_time_left_seconds": 17.5 * 86400,
+        "openrouter_credits_time_left_low_seconds": 17.5 * 86400,  # $1 every day: no spread
+        "openrouter_credits_time_left_high_seconds": 17.5 * 86400,
+        "openrouter_credits_month_end_spend_dollars": month,
+        "openrouter_credits_month_end_spend_low_dollars": month,
+        "openrouter_credits_month_end_spend_high_dollars": month,
+        'openrouter_credits_forecast_info{method="weekday"}': 1.0,
         'openrouter_credits_key_usage_dollars{period="day"}': 0.0,
         'openrouter_credits_key_usage_dollars{period="week"}': 0.0,
         'openrouter_credits_key_usage_dollars{period="month"}': 0.0,
@@ -222,8 +266,10 @@ def test_prometheus_on_failure_writes_no_zero_balance(mock: MockServer) -> None:
 )
 def test_thresholds(mock: MockServer, args: tuple[str, ...], code: int, stderr: str) -> None:
     """--below compares spendable, --days-below the days left; either exits 1 when tripped."""
+    since = datetime.now(UTC).date()
     result = run(mock, *args)
-    assert (result.returncode, result.stdout, result.stderr) == (code, TABLE, stderr)
+    assert (result.returncode, result.stderr) == (code, stderr)
+    assert result.stdout in tables(since)
 
 
 def test_ordinary_key_with_a_limit(mock: MockServer) -> None:
@@ -236,6 +282,7 @@ def test_ordinary_key_with_a_limit(mock: MockServer) -> None:
         "Spendable      unknown  (at most $7.50, the account's balance needs a management key)\n"
         "Spend per day  unknown\n"
         "Days left      unknown\n"
+        "This month     unknown\n"
         "Total credits  unknown\n"
         "Total usage    unknown\n"
         "Key limit       $10.00  ($7.50 left)\n"
@@ -289,9 +336,9 @@ def test_zero_zero_answer_to_an_ordinary_key_is_unknown(mock: MockServer) -> Non
 @pytest.mark.parametrize(
     ("endpoint", "unknown", "count"),
     [
-        ("credits", ["Remaining", "Spendable", "Days left", "Total credits", "Total usage"], 8),
-        ("key", ["Key limit", "Key usage"], 8),  # not known to be a management key: no account lines
-        ("activity", ["Spend per day", "Days left"], 8),
+        ("credits", ["Remaining", "Spendable", "Days left", "Total credits", "Total usage"], 9),
+        ("key", ["Key limit", "Key usage"], 9),  # not known to be a management key: no account lines
+        ("activity", ["Spend per day", "Days left", "This month"], 9),
     ],
 )
 def test_one_call_failing_hides_nothing_else(mock: MockServer, endpoint: str, unknown: list[str], count: int) -> None:

@@ -39,12 +39,12 @@ def test_table(mock: MockServer) -> None:
     lines = result.stdout.splitlines()
     assert lines[0] == "Remaining      $17.50"
     assert lines[1] == "Spendable       $3.00  (capped by the key's api_key budget)"
-    assert lines[6] == "Key limit      $10.00  ($10.00 left)"
+    assert lines[7] == "Key limit      $10.00  ($10.00 left)"
     assert re.fullmatch(
         r"Key budget      \$5\.00  \(api_key budget, \$3\.00 left; resets daily, in (\d+ h )?\d+ m\)|"
         r"Key budget      \$5\.00  \(api_key budget, \$3\.00 left; resets daily, in less than 1 m\)",
-        lines[8],
-    ), lines[8]
+        lines[9],
+    ), lines[9]
 
 
 def test_json(mock: MockServer) -> None:

@@ -18,6 +18,7 @@ from openrouter_credits.cli import main
 from openrouter_credits.testing import MockOpenRouter, MockServer
 
 KEY = "sk-or-v1-debt-SECRET-management-8c2e"
+NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture(scope="module")
@@ -28,11 +29,10 @@ def server() -> Iterator[MockServer]:
 
 @pytest.fixture
 def in_debt(mock: MockServer) -> MockServer:
-    """$25.50 used of $25.00 bought, $1.00 spent every day around today (whichever day the run takes as today)."""
+    """$25.50 used of $25.00 bought, $1.00 spent every day (the view's clock at NOW)."""
     mock.app.set_balance(total_credits=25.0, total_usage=25.5)
     mock.app.set_key(KEY, usage=0.0)  # a management key's own usage, as the live API gives it
-    today = dt.datetime.now(dt.UTC).date()
-    mock.app.set_activity({(today - dt.timedelta(days=back)).isoformat(): 1.0 for back in range(-1, 40)})
+    mock.app.set_activity({(NOW.date() - dt.timedelta(days=back)).isoformat(): 1.0 for back in range(1, 40)})
     return mock
 
 
@@ -40,7 +40,7 @@ def view(
     mock: MockServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
 ) -> tuple[int, str, str]:
     monkeypatch.setenv("OPENROUTER_API_KEY", KEY)
-    code = main(["--base-url", mock.base_url, *args])
+    code = main(["--base-url", mock.base_url, *args], clock=lambda: NOW)
     out, err = capsys.readouterr()
     assert KEY not in out + err
     return code, out, err
@@ -49,8 +49,9 @@ def view(
 DEBT_TABLE = """\
 Remaining      -$0.50  (in debt)
 Spendable      -$0.50
-Spend per day   $1.00  (7-day average)
+Spend per day   $1.00  (weekday)
 Days left         0.0
+This month     $30.00  (projected by 30 Nov: $30.00 to $30.00; $24.00 so far)
 Total credits  $25.00
 Total usage    $25.50
 Keys: 1 (0 near or past their limit; openrouter-credits keys lists them)
@@ -189,9 +190,9 @@ def test_window_through_the_command(
     assert main(["--base-url", live_key]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert re.fullmatch(
-        r"Key limit +\$30\.00  \(\$12\.00 left; resets daily, in (\d+ h \d+ m|\d+ m|less than 1 m)\)", lines[6]
+        r"Key limit +\$30\.00  \(\$12\.00 left; resets daily, in (\d+ h \d+ m|\d+ m|less than 1 m)\)", lines[7]
     )
-    assert re.fullmatch(r"BYOK usage +\$17\.38  \(counted in the key's limit\)", lines[8])
+    assert re.fullmatch(r"BYOK usage +\$17\.38  \(counted in the key's limit\)", lines[9])
     assert main(["--base-url", live_key, "--json"]) == 0
     key = json.loads(capsys.readouterr().out)["key"]
     assert (key["limit_reset"], key["byok_usage"], key["include_byok_in_limit"]) == ("daily", 17.38, True)

@@ -1,5 +1,6 @@
-"""--spike: today's spend so far against the 7-day pace, prorated by the hour of the UTC day, in
-process (``main(argv, clock=...)``) against the live mock, at 01:00 and 23:00 UTC."""
+"""--spike: today's spend so far against what was expected of it by now (the account's forecast, or
+an ordinary key's 7-day pace prorated by the hour of the UTC day), in process (``main(argv,
+clock=...)``) against the live mock, at 01:00 and 23:00 UTC."""
 
 from __future__ import annotations
 
@@ -9,9 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from openrouter_credits._apps.spike import Spike
+from helpers import key_info
+from openrouter_credits import Activity, Credits
+from openrouter_credits._apps.spike import Spike, spike_of
+from openrouter_credits._balance import combine
 from openrouter_credits.cli._main import main
-from openrouter_credits.testing import MockOpenRouter, MockServer
+from openrouter_credits.testing import MockOpenRouter, MockServer, activity_row
+from openrouter_credits_client.models.activity_item import ActivityItem
 
 ORDINARY = "sk-or-v1-spike-SECRET-ordinary-6a1b"
 MANAGEMENT = "sk-or-v1-spike-SECRET-management-2c9d"
@@ -66,15 +71,23 @@ def test_spike_on_an_ordinary_key(
 def test_spike_of_a_management_key_counts_the_listed_keys(
     mock: MockServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A management key's own usage is 0: its spike is the account's keys' usage_daily sum ($3.00 by
-    12:00) against the account's 7-day average ($1.00 a day, $0.50 expected by then): 6x, exit 1;
-    when the keys cannot be listed, unknown with the listing's error, and its status (4 for a 503)."""
+    """A management key's own usage is 0: its spike is the account's keys' usage_daily sum against the
+    account's forecast of the day so far. Weekdays spend $1.20, weekends $0.50 ($1.00 a day on
+    average): on Wednesday $3.00 by 12:00 is 5x the $0.60 expected; on Sunday $1.00 by 12:00 is 4x
+    the $0.25 expected (exit 1), where the week's average ($0.50 by then) would have seen 2x. When
+    the keys cannot be listed, unknown with the listing's error, and its status (4 for a 503)."""
     monkeypatch.setenv("OPENROUTER_API_KEY", MANAGEMENT)
-    mock.app.set_activity({(DAY - dt.timedelta(days=back)).isoformat(): 1.0 for back in range(1, 31)})
+    days = [DAY + dt.timedelta(days=4 - back) for back in range(1, 35)]
+    mock.app.set_activity({day.isoformat(): 1.2 if day.weekday() < 5 else 0.5 for day in days})
     mock.app.set_keys([{"name": "a", "usage_daily": 2.0}, {"name": "b", "usage_daily": 1.0}])
     argv = ["--base-url", mock.base_url, "--spike", "3", "--max-retries", "0"]
     assert main(argv, clock=lambda: at(12)) == 1
-    spike = "spike: today's spend $3.00 by 12:00 UTC is 6.0\u00d7 the 7-day average ($1.00 a day)"
+    spike = "spike: today's spend $3.00 by 12:00 UTC is 5.0\u00d7 the weekday forecast ($1.20 for today)"
+    assert spike in capsys.readouterr().err.splitlines()
+    mock.app.set_keys([{"name": "a", "usage_daily": 0.6}, {"name": "b", "usage_daily": 0.4}])
+    sunday = at(12) + dt.timedelta(days=4)
+    assert main(argv, clock=lambda: sunday) == 1
+    spike = "spike: today's spend $1.00 by 12:00 UTC is 4.0\u00d7 the weekday forecast ($0.50 for today)"
     assert spike in capsys.readouterr().err.splitlines()
     mock.app.fail_next(1, status=503, endpoint="keys")
     assert main([*argv, "--json"], clock=lambda: at(12)) == 4
@@ -82,6 +95,18 @@ def test_spike_of_a_management_key_counts_the_listed_keys(
         "error: --spike needs today's spend, the sum of usage_daily over the account's keys, which could not be "
         "listed: OpenRouter failed to answer (HTTP 503: Injected fault: HTTP 503). Try again later."
     ) in capsys.readouterr().err
+
+
+def test_a_short_history_expects_the_7_day_average() -> None:
+    """Ten days of $2 (too few for the weekday model): the 7-day average, $1.00 expected by 12:00."""
+    noon = at(12)
+    rows = [ActivityItem.from_dict(activity_row(DAY - dt.timedelta(days=back), 2.0)) for back in range(1, 11)]
+    balance = combine(Credits(total_credits=10.0, total_usage=1.0), key_info(is_management_key=True),
+                      Activity(rows, DAY), {}, noon)  # fmt: skip
+    spike, _ = spike_of(balance, noon, today=4.0)
+    assert spike is not None
+    assert (spike.expected, spike.basis) == (pytest.approx(1.0), "7-day average")
+    assert spike.describe() == "today's spend $4.00 by 12:00 UTC is 4.0\u00d7 the 7-day average ($2.00 a day)"
 
 
 @pytest.mark.parametrize("value", ["1", "0", "-2", "nan"])

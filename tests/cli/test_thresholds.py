@@ -18,7 +18,7 @@ KEY = "sk-or-v1-thresholds-SECRET-management-5e7a"
 ORDINARY = "sk-or-v1-thresholds-SECRET-ordinary-0b3c"
 DAY = dt.date(2026, 11, 18)
 NOON = dt.datetime.combine(DAY, dt.time(12), tzinfo=dt.UTC)
-SPIKE = "today's spend $3.00 by 12:00 UTC is 6.0\u00d7 the 7-day average ($1.00 a day)"
+SPIKE = "today's spend $3.00 by 12:00 UTC is 6.0\u00d7 the weekday forecast ($1.00 for today)"
 
 
 @pytest.fixture(scope="module")
@@ -157,3 +157,24 @@ def test_a_tripped_below_does_not_hide_a_failed_call(
     lines = err.splitlines()
     assert lines[0].startswith("error: OpenRouter failed to answer (HTTP 503")
     assert lines[1:] == ["below: spendable $17.50 is under $20.00"]
+
+
+def test_days_below_conservative_compares_the_low_end_of_the_range(
+    mock: MockServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Spend that varies from day to day ($0.80 to $1.20, $1 a day on average): $17.50 lasts about
+    17.5 days, at the high end of the spend's range fewer. --days-below 17 passes on the central
+    value and trips with --conservative, whose line names the low end; --conservative alone is
+    refused (2)."""
+    wobble = {(DAY - dt.timedelta(days=back)): 1.0 + 0.2 * ((back % 3) - 1) for back in range(1, 31)}
+    mock.app.set_activity({day.isoformat(): usage for day, usage in wobble.items()})
+    assert view(mock, capsys, monkeypatch, "--days-below", "17") == (0, "")
+    code, err = view(mock, capsys, monkeypatch, "--days-below", "17", "--conservative")
+    match = re.fullmatch(r"days-below: (\d+\.\d) days left at the low end of its range is under 17\.0\n", err)
+    assert (code, bool(match)) == (1, True), err
+    assert match is not None
+    assert float(match.group(1)) < 17
+    assert view(mock, capsys, monkeypatch, "--conservative") == (
+        2,
+        "error: --conservative changes what --days-below compares: give --days-below DAYS too.\n",
+    )

@@ -93,12 +93,18 @@ def no_secret_in(value: object) -> None:
 
 @pytest.mark.usefixtures("month")
 def test_management_key(mode: str, mock: MockServer) -> None:
-    """Remaining from /credits, spend per day over the 7 completed days before today, days left."""
+    """Remaining from /credits; spend per day and days left from the forecast of the 30 days: the
+    weekday model, whose level the last week alone sets (it departs from the weeks before by far), a
+    week without a pattern to tell from noise: $5.10 over 7 days, every day alike."""
     result = balance(mode, mock)
     assert result.remaining == 17.5  # 25.00 bought, 7.50 used (the mock fixture's balance)
     assert result.spendable == 17.5  # a management key has no limit of its own
+    assert result.forecast is not None
+    assert (result.forecast.method, result.forecast.at) == ("weekday", NOW)
     assert result.spend_per_day == pytest.approx(5.1 / 7, abs=1e-12)
     assert result.days_left == pytest.approx(17.5 / (5.1 / 7), abs=1e-9)
+    assert result.days_left_range == result.forecast.days_left(17.5)
+    assert result.month_end_spend == result.forecast.month_end_spend()
     assert result.daily_spend is not None
     assert len(result.daily_spend) == 30
     assert result.daily_spend[0] == DailySpend(TODAY - dt.timedelta(days=30), 9.99)
@@ -153,12 +159,17 @@ def test_utc_day_boundaries(mock: MockServer, now: dt.datetime, first: str, last
 
 
 def test_a_week_without_spend_has_no_days_left(mode: str, mock: MockServer) -> None:
-    """Nothing spent in the last 7 days: spend per day 0, days left None with the reason, never 0."""
-    mock.app.set_activity({day(8): 5.0, day(20): 1.0})
+    """Spending began 10 days ago (too few for the weekday model) and nothing was spent in the last 7:
+    the 7-day average, $0 a day; days left None with the reason, never 0."""
+    mock.app.set_activity({day(8): 5.0, day(10): 1.0})
     result = balance(mode, mock)
+    assert result.forecast is not None
+    assert result.forecast.method == "7-day average"
     assert result.spend_per_day == 0.0
-    assert result.days_left is None
-    assert result.unknown == {"days_left": "nothing was spent in the last 7 completed days"}
+    assert (result.days_left, result.days_left_range) == (None, None)
+    reason = "nothing was spent in the last 7 completed days"
+    assert result.unknown == {"days_left": reason, "days_left_range": reason}
+    assert result.month_end_spend == (6.0, 6.0, 6.0)  # all of it in November, nothing more to come
 
 
 def test_ordinary_key_with_a_limit(mode: str, mock: MockServer) -> None:
@@ -176,7 +187,11 @@ def test_ordinary_key_with_a_limit(mode: str, mock: MockServer) -> None:
         "daily_spend": "the account's spend needs a management (provisioning) key",
         "spend_per_day": "the account's spend needs a management (provisioning) key",
         "days_left": "the account's balance needs a management (provisioning) key",
+        "days_left_range": "the account's balance needs a management (provisioning) key",
+        "forecast": "the account's spend needs a management (provisioning) key",
+        "month_end_spend": "the account's spend needs a management (provisioning) key",
     }
+    assert (result.forecast, result.days_left_range, result.month_end_spend) == (None, None, None)
     assert set(result.errors) == {"credits", "activity"}
     assert all(isinstance(error, PermissionDeniedError) for error in result.errors.values())
     no_secret_in(result)

@@ -280,6 +280,34 @@ def test_monthly_limit_across_the_months_end() -> None:
     assert feb.projected_at_reset(mid) == pytest.approx(56.0)
 
 
+def test_a_keys_own_history_makes_its_forecast() -> None:
+    """A weekly $90 limit, $30 used by Wednesday 00:00: its window's pace ($15 a day) spends the $60
+    left by Sunday 00:00 (will_exhaust) and projects $105 at Monday's reset. Its own days (a
+    ledger's: $16 on weekdays, $1 at weekends, three weeks) say the weekday model instead: $30 + 3 x
+    $16 + 2 x $1 = $80 by Monday, within the limit (ok); $49 left would be gone at Sunday 00:00."""
+    now = dt.datetime(2026, 11, 25, tzinfo=UTC)  # a Wednesday
+    days = [now.date() - dt.timedelta(days=back) for back in range(21, 0, -1)]
+    daily = [(day, 16.0 if day.weekday() < 5 else 1.0) for day in days]
+    key = api_key(limit=90.0, limit_remaining=60.0, limit_reset="weekly", usage_weekly=30.0)
+    paced = key.forecast(now)
+    assert paced is not None
+    assert (paced.method, paced.spend_per_day) == ("window average", pytest.approx(15.0))
+    assert key.projected_at_reset(now) == pytest.approx(105.0)
+    assert key.exhausts_at(now) == dt.datetime(2026, 11, 29, tzinfo=UTC)
+    assert key.status(now) == "will_exhaust"
+    forecast = key.forecast(now, daily=daily)
+    assert forecast is not None
+    assert forecast.method == "weekday"
+    assert [day.central for day in forecast.daily] == pytest.approx([16.0, 16.0, 16.0, 1.0, 1.0, 16.0, 16.0])
+    assert key.pace_per_day(now, daily=daily) == pytest.approx(82 / 7)
+    assert key.projected_at_reset(now, daily=daily) == pytest.approx(80.0)
+    assert key.exhausts_at(now, daily=daily) is None
+    assert key.status(now, daily=daily) == "ok"
+    tighter = api_key(limit=90.0, limit_remaining=49.0, limit_reset="weekly", usage_weekly=41.0)
+    assert tighter.exhausts_at(now, daily=daily) == dt.datetime(2026, 11, 29, tzinfo=UTC)
+    assert key.forecast(now, daily=[]) == paced  # no days: the window's pace
+
+
 def test_limit_without_reset() -> None:
     """A $100 limit without a reset, $90 used, $14 in the last 7 days: $2 a day, the $10 left gone in
     5 days (within 7: will_exhaust); at $7 a week in 10 days, and $10 is not below 10%: ok; $5 left

@@ -143,6 +143,23 @@ def test_a_one_day_spike_hardly_moves_the_forecast() -> None:
     assert forecast.spend_per_day == pytest.approx(1.0, rel=0.15)
 
 
+def test_spikes_widen_the_high_end_of_several_days_range() -> None:
+    """$1 a day give or take 10 %, and a $7 day on the 4th and the 9th of the 30 (before the last days,
+    whose errors the range is measured on): a day's range and the low ends stay as without them; the
+    week's high end takes the one spike a week holds at its 90th percentile (a 1 in 15 chance a day:
+    1 of 7 days), $6 over a $7 week, about +0.86; a day's does not."""
+    values = [1.0 + 0.1 * ((n % 3) - 1) for n in range(30)]
+    spiky = list(values)
+    spiky[3] = spiky[8] = 7.0
+    plain, spiked = forecast_spend(history(values), at=AT), forecast_spend(history(spiky), at=AT)
+    assert plain.span_bands is not None
+    assert spiked.span_bands is not None
+    (low, high), (spiked_low, spiked_high) = plain.span_bands[6], spiked.span_bands[6]
+    assert spiked_low == pytest.approx(low, abs=0.05)
+    assert spiked_high - high > 0.75  # the spike's 6/7, and the shape's small change
+    assert abs(spiked.span_bands[0][1] - plain.span_bands[0][1]) < 0.15  # one day: 93 % do not spike
+
+
 def test_a_shift_in_the_last_week_sets_the_level() -> None:
     """Three weeks at $1 a day, then a week at $2: the forecast follows the last week."""
     forecast = forecast_spend(history([1.0] * 21 + [2.0] * 7), at=AT)

@@ -200,7 +200,8 @@ def test_get_balance_with_a_bad_date(mode: str, mock: MockServer) -> None:
     error = result.errors["activity"]
     assert isinstance(error, ResponseValidationError)
     reason = f"the account's spend could not be read: {error}"
-    assert result.unknown == {"daily_spend": reason, "spend_per_day": reason, "days_left": reason}
+    projected = ("spend_per_day", "days_left", "days_left_range", "forecast", "month_end_spend")
+    assert result.unknown == {"daily_spend": reason, **dict.fromkeys(projected, reason)}
     assert "data[2].date is '24.11.2026', not a date (YYYY-MM-DD, YYYY-MM-DD HH:MM:SS or RFC 3339)" in reason
 
 

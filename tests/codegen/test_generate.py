@@ -273,7 +273,7 @@ def test_budgets_declared_by_the_document_reach_every_output(tmp_path: Path) -> 
         command = ["-m", "openrouter_credits", "--base-url", server.base_url]
         table = python(*command).stdout.splitlines()
         assert table[1] == "Spendable       $3.00  (capped by the key's api_key budget)"
-        assert table[8].startswith("Key budget      $5.00  (api_key budget, $3.00 left; resets daily, in ")
+        assert table[9].startswith("Key budget      $5.00  (api_key budget, $3.00 left; resets daily, in ")
         view = json.loads(python(*command, "--json").stdout)
         assert (view["spendable"], view["capped_by_budget"]) == (3.0, "api_key")
         assert [layer["scope"] for layer in view["key"]["budgets"]] == ["api_key", "workspace", "key_limit"]
@@ -524,11 +524,12 @@ def test_a_document_without_key_and_activity_gives_a_working_command(tmp_path: P
             17.5,
             None,
         )
-        assert (view["spend_per_day"], view["days_left"], view["daily_spend"]) == (None, None, None)
+        assert (view["spend_per_day"], view["days_left"], view["forecast"], view["daily_spend"]) == (None,) * 4
         assert view["unknown"] == {
             "key": no_key,
             "spendable": no_key,
             "daily_spend": no_activity,
+            "forecast": no_activity,
             "spend_per_day": no_activity,
             "days_left": no_activity,
         }

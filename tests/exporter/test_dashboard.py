@@ -77,7 +77,7 @@ def test_the_dashboard_is_importable_json() -> None:
     (variable,) = board["templating"]["list"]
     assert (variable["name"], variable["query"]["query"]) == ("key", "label_values(openrouter_credits_up, key)")
     titles = {panel["title"] for panel in board["panels"]}
-    wanted = {"Remaining", "Spendable", "Days left", "Spend per day (7-day average)", "Spend per day, last 30 days",
+    wanted = {"Remaining", "Spendable", "Days left", "Spend per day (forecast)", "Spend per day, last 30 days",
               "Discovered keys: usage of their limit", "Spend per model (30 days)", "Up", "Poll errors",
               "Spend per team (this month)"}  # fmt: skip
     assert wanted <= titles

@@ -20,6 +20,7 @@ from exporting import MANAGEMENT, ORDINARY, MakeExporter, ServeProcess, two_keys
 
 from openrouter_credits._activity import DailySpend
 from openrouter_credits._apps.config_file import KeySpec
+from openrouter_credits._forecast import forecast_spend
 from openrouter_credits.exporter import Exporter
 from openrouter_credits.exporter._page import KeyView, ListedKey, ModelSpend, Snapshot, render_page
 from openrouter_credits.testing import MockServer
@@ -37,6 +38,33 @@ def snapshot(**extra: object) -> Snapshot:
         KeyView("team-c", "failing", "auth: OpenRouter did not accept the key (401)."),
     )  # fmt: skip
     return Snapshot(AT, keys, **extra)  # type: ignore[arg-type]
+
+
+def test_the_chart_draws_the_forecast_as_a_band() -> None:
+    """With the balance's forecast: the 30 bars on narrower days, then the next 7 days as a band (low to
+    high, its range in the title) with a line at the central value; days left with its range, spend
+    per day with its method, the month's projected end."""
+    forecast = forecast_spend(DAYS, at=AT)
+    left, month = forecast.days_left(17.5), forecast.month_end_spend()
+    assert left is not None
+    assert month is not None
+    assert left.low is not None
+    assert left.high is not None
+    view = KeyView("team-a", "ok", None, 17.5, 17.5, left.central, forecast.spend_per_day, DAYS,
+                   forecast=forecast, days_left_range=left, month_end=month)  # fmt: skip
+    page = render_page(Snapshot(AT, (view,))).decode()
+    assert len(re.findall(r'<rect class="bar" x="\d+" y="[\d.]+" width="14"', page)) == 30  # 37 days in 600 px
+    bands = re.findall(r'<rect class="band" x="(\d+)"[^>]*><title>([^<]*)</title>', page)
+    assert [int(x) for x, _ in bands] == [16 * (30 + n) for n in range(7)]
+    first = forecast.daily[0]
+    assert first.low is not None
+    assert first.high is not None
+    assert bands[0][1] == f"2026-11-30, forecast: ${first.central:.2f} (${first.low:.2f} to ${first.high:.2f})"
+    assert len(re.findall(r'<line class="central"', page)) == 7
+    assert f'<dd class="days-left">{left.central:.1f} <small>{left.low:.1f} to {left.high:.1f}</small></dd>' in page
+    assert f"<dd>${forecast.spend_per_day:.2f} <small>weekday</small></dd>" in page
+    assert f'<p class="month">This month: ${month.central:.2f} projected by 30 Nov (' in page
+    assert '<text x="600" y="118" text-anchor="end">2026-12-06</text>' in page  # the band's last day
 
 
 def test_the_page_shows_each_keys_figures_state_and_chart() -> None:

@@ -107,7 +107,10 @@ def test_days_below_alert(mock: MockServer, tmp_path: Path, receiver: str, expor
 
     run(scenario)
     assert Receiver.posts == [
-        {"text": "OpenRouter key solo has 3.5 days of credits left, below its threshold of 7 days."}
+        {
+            "text": "OpenRouter key solo has 3.5 days of credits left by the 7-day average, below its threshold of "
+            "7 days."
+        }
     ]
 
 
@@ -334,5 +337,5 @@ def test_a_management_keys_spike_counts_the_listed_keys(
 
     run(scenario)
     assert [post["text"].split(", above")[0] for post in Receiver.posts] == [
-        "OpenRouter key acct: today's spend $1.25 by 01:00 UTC is 6.0\u00d7 the 7-day average ($5.00 a day)"
+        "OpenRouter key acct: today's spend $1.25 by 01:00 UTC is 6.0\u00d7 the weekday forecast ($5.00 for today)"
     ]

@@ -1,6 +1,6 @@
 """sync, report and history through the command (in-process main(argv)): totals equal the sum of
-their rows, FOCUS columns, gaps never $0, the view's This month line only with a ledger, and each
-fault of the ledger a sentence and its exit status."""
+their rows, FOCUS columns, gaps never $0, and each fault of the ledger a sentence and its exit
+status (the forecast from the ledger's history: test_ledger_forecast.py)."""
 
 from __future__ import annotations
 
@@ -93,19 +93,6 @@ def test_history_shows_gaps_as_gaps(env: Path, capsys: pytest.CaptureFixture[str
         ["2026-10-25", "$0.00"],
     ]
     assert lines[-1] == "Total $3.35 over 30 days, $0.11 a day on average; 2 days not in the ledger (gaps, not $0)"
-
-
-def test_the_views_this_month_line_only_with_a_ledger(
-    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Without a ledger the view is as it was; with one, it ends with This month (so far, at the pace)."""
-    _, before, _ = run([], capsys)
-    assert "This month" not in before
-    monkeypatch.setenv("OPENROUTER_CREDITS_LEDGER", str(env))
-    run(["sync", "--quiet", "--no-analytics"], capsys)
-    _, after, _ = run([], capsys)
-    assert after.startswith(before.rstrip("\n"))
-    assert after.splitlines()[-1] == "This month      $4.35  (so far; $5.55 at this pace by 30 Nov)"
 
 
 @pytest.mark.xdist_group("postgresql")  # with the other tests on PostgreSQL (conftest)

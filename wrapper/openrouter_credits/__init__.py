@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ._api_key import ApiKey, KeyListing
     from ._balance import Balance
     from ._credits import Credits
+    from ._forecast import DayForecast, DaysLeft, Forecast, Range, forecast_spend, pace_forecast
     from ._key_info import KeyInfo
     from ._workspaces import Workspace
 
@@ -55,12 +56,16 @@ __all__ = [
     "Credits",
     "CreditsClient",
     "DailySpend",
+    "DayForecast",
+    "DaysLeft",
+    "Forecast",
     "KeyInfo",
     "KeyListing",
     "MalformedBudgetError",
     "OpenRouterCreditsError",
     "OperationUnavailable",
     "PermissionDeniedError",
+    "Range",
     "RateLimitError",
     "ResponseValidationError",
     "ServerError",
@@ -68,8 +73,10 @@ __all__ = [
     "UnexpectedStatusError",
     "Workspace",
     "__version__",
+    "forecast_spend",
     "get_balance",
     "get_credits",
+    "pace_forecast",
 ]
 
 
@@ -104,4 +111,8 @@ def __getattr__(name: str) -> object:
         from ._balance import Balance
 
         return Balance
+    if name in ("DayForecast", "DaysLeft", "Forecast", "Range", "forecast_spend", "pace_forecast"):
+        from . import _forecast
+
+        return getattr(_forecast, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -5,7 +5,9 @@ Pure functions of the time they are given (``now``): nothing here does I/O.
 
 A key's limit window is the one ``limit_reset`` names (``_windows``): the usage of a daily limit's
 window is ``usage_daily``, of a weekly one ``usage_weekly``, of a monthly one ``usage_monthly``; a
-limit without a reset counts the key's whole ``usage``. The pace is an estimate, in plain floats.
+limit without a reset counts the key's whole ``usage``. Its pace, projection at the reset and
+exhaustion come from ``_forecast``: its own daily spend when the caller has it (a ledger's), else the
+window's pace so far; estimates, in plain floats.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from ._exceptions import (
     term,
 )
 from ._fields import read
+from ._forecast import Forecast, forecast_spend, pace_forecast
 from ._frozen import Frozen
 from ._windows import next_reset, utc, window_start
 
@@ -82,8 +85,6 @@ DORMANT_AFTER: Final = dt.timedelta(days=30)
 KeyStatus = Literal["disabled", "expired", "exhausted", "will_exhaust", "near_limit", "expires_soon", "dormant", "ok"]
 #: The statuses in the order ``ApiKey.status()`` decides them: the first that holds is the key's.
 STATUSES: Final[tuple[KeyStatus, ...]] = get_args(KeyStatus)
-
-_PERIOD_DAYS: Final = {"daily": 1, "weekly": 7}
 
 
 def parse_time(value: object) -> dt.datetime | None:
@@ -174,62 +175,96 @@ class ApiKey(Frozen, ListApiKeysResponse200DataItem):
         return next_reset(self.limit_reset, now)
 
     def _pace(self, now: dt.datetime) -> tuple[float | None, float | None, dt.datetime | None]:
-        """(window usage, pace per day, reset) at ``now``, each None when unknown: the one place the
-        window's bounds are worked out (once for pace, projection and exhaustion together)."""
+        """(window usage, the days its pace is measured over, reset) at ``now``, each None when unknown:
+        the one place the window's bounds are worked out. For a limit without a reset, the days are
+        the 7 of ``usage_weekly``'s pace (its usage the lifetime's)."""
         usage = self.window_usage
         if usage is None:
             return None, None, None
         if self.limit_reset is None:
-            weekly = _number(self.usage_weekly)
-            return usage, None if weekly is None else weekly / 7, None
+            return usage, 7.0, None
         now = utc(now)
         start = window_start(self.limit_reset, now)
         if start is None:
             return usage, None, None
-        reset = next_reset(self.limit_reset, now)
-        elapsed = (now - start) / DAY
-        return usage, (usage / elapsed if elapsed > 0 else None), reset
+        return usage, (now - start) / DAY, next_reset(self.limit_reset, now)
 
-    def pace_per_day(self, now: dt.datetime) -> float | None:
-        """Dollars a day the key spends against its limit: the window's usage divided by the days
-        elapsed in the window (fractional; None at the window's very first instant). For a limit
-        without a reset, the pace of the last 7 days: ``usage_weekly / 7``. None without a limit."""
-        return self._pace(now)[1]
+    def forecast(self, now: dt.datetime, *, daily: Sequence[tuple[dt.date, float]] | None = None) -> Forecast | None:
+        """The forecast of the key's spend from ``now`` (``_forecast``): of ``daily``, its own spend
+        of the completed UTC days before ``now`` (a ledger's days of this key; days from ``now``'s on
+        are left out) when given and not empty; else its window's pace, ``pace_forecast``: the
+        window's usage over the days elapsed in it (``usage_weekly / 7`` for a limit without a
+        reset), ``"window average"``, without a range. None without a limit, at the window's very
+        first instant, or when neither is known. Raises ValueError for a ``daily`` that is not a
+        history (see ``forecast_spend``)."""
+        now = utc(now)
+        return self._forecast(now, daily, self._pace(now))
 
-    def projected_at_reset(self, now: dt.datetime) -> float | None:
-        """The window's usage at its reset if the key keeps its pace; None without a reset or pace."""
-        usage, pace, reset = self._pace(now)
-        if usage is None or pace is None or reset is None:
+    def _forecast(
+        self,
+        now: dt.datetime,
+        daily: Sequence[tuple[dt.date, float]] | None,
+        bounds: tuple[float | None, float | None, dt.datetime | None],
+    ) -> Forecast | None:
+        if daily:
+            today = now.date()
+            return forecast_spend([day for day in daily if day[0] < today], at=now)
+        usage, days, _ = bounds
+        if usage is None or days is None or days <= 0:
             return None
-        return usage + pace * ((reset - utc(now)) / DAY)
+        spent = _number(self.usage_weekly) if self.limit_reset is None else usage
+        if spent is None or spent < 0:
+            return None
+        return pace_forecast(spent, days, at=now)
 
-    def exhausts_at(self, now: dt.datetime) -> dt.datetime | None:
-        """When the key reaches its limit at its pace: ``now`` when nothing is left; None when that
-        comes at or after the reset (or the pace is 0 or unknown). For a limit without a reset,
-        ``now + limit_left / pace`` however far."""
+    def pace_per_day(self, now: dt.datetime, *, daily: Sequence[tuple[dt.date, float]] | None = None) -> float | None:
+        """Dollars a day the key spends against its limit: the forecast's (``forecast``) central spend
+        of an average day; without ``daily``, the window's usage divided by the days elapsed in it
+        (fractional; None at the window's very first instant), for a limit without a reset
+        ``usage_weekly / 7``. None without a limit (and without ``daily``)."""
+        forecast = self.forecast(now, daily=daily)
+        return None if forecast is None else forecast.spend_per_day
+
+    def projected_at_reset(
+        self, now: dt.datetime, *, daily: Sequence[tuple[dt.date, float]] | None = None
+    ) -> float | None:
+        """The window's usage at its reset: its usage so far and the forecast's central spend from
+        ``now`` to the reset (``forecast``: the window's pace, without ``daily``); None without a
+        reset or a forecast."""
+        now = utc(now)
+        bounds = self._pace(now)
+        usage, _, reset = bounds
+        if usage is None or reset is None:
+            return None
+        forecast = self._forecast(now, daily, bounds)
+        return None if forecast is None else usage + forecast.spend_between(now, reset).central
+
+    def exhausts_at(
+        self, now: dt.datetime, *, daily: Sequence[tuple[dt.date, float]] | None = None
+    ) -> dt.datetime | None:
+        """When the key reaches its limit at the forecast's central spend (``forecast``: the window's
+        pace, without ``daily``): ``now`` when nothing is left; None when that comes at or after the
+        reset (or the forecast spends nothing, or is unknown). For a limit without a reset, however far."""
         left = self.limit_left
         now = utc(now)
         if left is None:
             return None
         if left <= 0:
             return now
-        _, pace, reset = self._pace(now)
-        if pace is None or pace <= 0:
-            return None
-        try:
-            when = now + dt.timedelta(days=left / pace)
-        except OverflowError:
-            return None
-        if reset is not None and when >= reset:
-            return None
-        return when
+        bounds = self._pace(now)
+        forecast = self._forecast(now, daily, bounds)
+        when = None if forecast is None else forecast.runs_out_at(left)
+        reset = bounds[2]
+        return None if when is None or (reset is not None and when >= reset) else when
 
-    def status(self, now: dt.datetime, *, near: float = 0.10) -> KeyStatus:
+    def status(
+        self, now: dt.datetime, *, near: float = 0.10, daily: Sequence[tuple[dt.date, float]] | None = None
+    ) -> KeyStatus:
         """The first of ``STATUSES`` that holds at ``now``: ``disabled``; ``expired``; ``exhausted``
-        (nothing left); ``will_exhaust`` (at its pace it reaches the limit before the reset, or within
-        7 days for a limit without a reset); ``near_limit`` (less than ``near`` of the limit left);
-        ``expires_soon`` (within 7 days); ``dormant`` (last used over 30 days ago, when the listing
-        says); else ``ok``."""
+        (nothing left); ``will_exhaust`` (at the forecast's central spend, ``exhausts_at``, it reaches
+        the limit before the reset, or within 7 days for a limit without a reset); ``near_limit``
+        (less than ``near`` of the limit left); ``expires_soon`` (within 7 days); ``dormant`` (last
+        used over 30 days ago, when the listing says); else ``ok``."""
         now = utc(now)
         if self.disabled:
             return "disabled"
@@ -239,7 +274,7 @@ class ApiKey(Frozen, ListApiKeysResponse200DataItem):
         left = self.limit_left
         if left is not None and left <= 0:
             return "exhausted"
-        exhausts = self.exhausts_at(now)
+        exhausts = self.exhausts_at(now, daily=daily)
         if exhausts is not None and (self.limit_reset is not None or exhausts - now <= SOON):
             return "will_exhaust"
         limit = _number(self.limit)

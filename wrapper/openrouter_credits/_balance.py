@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from ._activity import Activity, DailySpend
 from ._exceptions import AuthenticationError, OpenRouterCreditsError, OperationUnavailable, PermissionDeniedError
+from ._forecast import WEEKDAY, DaysLeft, Forecast, Range, forecast_spend
 from ._format import money
 from ._windows import utc
 
@@ -41,9 +42,17 @@ class Balance:
     - ``spendable_at_most``: ``spendable`` when known, else the most it can be by what is known (the
       account's remaining when ``/key`` failed; an ordinary key's limit and budgets, the account's
       balance being out of its sight); None when nothing bounds it;
-    - ``spend_per_day``: the spend of the 7 completed UTC days before today, divided by 7;
-    - ``days_left``: ``remaining / spend_per_day``; 0 when nothing remains, and for an account in debt
-      (usage above credits, ``remaining`` negative); None when nothing was spent;
+    - ``forecast``: the ``Forecast`` of the days to come, made at ``at`` from ``daily_spend`` (or a
+      longer history: ``reforecast``): its ``method`` is ``"weekday"`` with 14 days of spend or more,
+      else the 7-day average, ``reason`` saying why; every figure below comes from it;
+    - ``spend_per_day``: the forecast's central spend of an average day of the coming week (with
+      less than 14 days of spend, the spend of the 7 completed UTC days before today divided by 7);
+    - ``days_left``: how long ``remaining`` lasts at the forecast's central spend (``days_left_range``
+      its 80 % range: ``DaysLeft(central, low, high)``, ``high`` ``math.inf`` when the low end spends
+      nothing); 0 when nothing remains, and for an account in debt (usage above credits,
+      ``remaining`` negative); None when the forecast spends nothing;
+    - ``month_end_spend``: the calendar month's spend by its end (what the history spent of it, and
+      the forecast of the rest), with its range (``Range(central, low, high)``);
     - ``daily_spend``: the 30 days, oldest first;
     - ``credits``, ``key``, ``activity``: the three answers, None where a call failed or was refused;
     - ``at``: when the answers came (an aware UTC time, by the client's clock), the "now" of the
@@ -53,8 +62,8 @@ class Balance:
 
     ``get_balance(key_hash=...)`` (a management key) gives the balance of one key of the account: then
     ``listed_key`` is its entry in ``list_keys()`` (``key`` is None), ``spendable`` the smaller of its
-    limit left and ``remaining``, ``spend_per_day`` from its own activity, and ``days_left``
-    ``spendable / spend_per_day`` (errors ``"credits"``, ``"keys"``, ``"activity"``).
+    limit left and ``remaining``, the forecast from its own activity, and ``days_left`` how long
+    ``spendable`` lasts (errors ``"credits"``, ``"keys"``, ``"activity"``).
 
     Immutable; built by ``combine`` (``listed_key_balance`` for one listed key).
     """
@@ -65,9 +74,12 @@ class Balance:
         "credits",
         "daily_spend",
         "days_left",
+        "days_left_range",
         "errors",
+        "forecast",
         "key",
         "listed_key",
+        "month_end_spend",
         "remaining",
         "spend_per_day",
         "spendable",
@@ -88,6 +100,9 @@ class Balance:
     errors: Mapping[str, OpenRouterCreditsError]
     at: dt.datetime
     listed_key: ApiKey | None
+    forecast: Forecast | None
+    days_left_range: DaysLeft | None
+    month_end_spend: Range | None
 
     def __init__(
         self,
@@ -104,6 +119,9 @@ class Balance:
         spendable_at_most: float | None = None,
         at: dt.datetime | None = None,
         listed_key: ApiKey | None = None,
+        forecast: Forecast | None = None,
+        days_left_range: DaysLeft | None = None,
+        month_end_spend: Range | None = None,
     ) -> None:
         values = {
             "remaining": remaining,
@@ -119,6 +137,9 @@ class Balance:
             "errors": MappingProxyType(dict(errors)),
             "at": dt.datetime.now(dt.UTC) if at is None else utc(at),
             "listed_key": listed_key,
+            "forecast": forecast,
+            "days_left_range": days_left_range,
+            "month_end_spend": month_end_spend,
         }
         for name, value in values.items():
             object.__setattr__(self, name, value)
@@ -138,6 +159,33 @@ class Balance:
         if self.remaining is not None and layer.remaining_usd >= self.remaining:
             return None
         return layer
+
+    def reforecast(self, daily: Sequence[tuple[dt.date, float]]) -> Balance:
+        """This balance, its forecast made from ``daily`` instead of the 30 days of ``/activity``: the
+        spend of the completed UTC days before ``at``, oldest first (``DailySpend``s or pairs of a date
+        and dollars), such as a ledger's longer history (more weeks make the weekday model's shape
+        surer). ``spend_per_day``, ``days_left``, ``days_left_range`` and ``month_end_spend`` follow it;
+        ``daily_spend`` stays the 30 days of ``/activity``. Days from ``at``'s on are left out; a history
+        that is not one (days out of order, a spend below 0) leaves them unknown, saying why."""
+        unknown = dict(self.unknown)
+        if self.listed_key is not None or "listed_key" in unknown:
+            amount, name, whose = self.spendable, "spendable", _LISTED
+        else:
+            amount, name, whose = self.remaining, "remaining", _ACCOUNT
+        projected = _projections(amount, name, daily, None, self.at, unknown, whose)
+        return Balance(
+            remaining=self.remaining,
+            spendable=self.spendable,
+            spendable_at_most=self.spendable_at_most,
+            credits=self.credits,
+            key=self.key,
+            activity=self.activity,
+            unknown=unknown,
+            errors=self.errors,
+            at=self.at,
+            listed_key=self.listed_key,
+            **projected,
+        )
 
     def __repr__(self) -> str:
         shown = ("remaining", "spendable", "spend_per_day", "days_left")
@@ -206,7 +254,8 @@ def combine(
     at: dt.datetime | None = None,
 ) -> Balance:
     """One ``Balance`` from the three answers (None where a call failed, its error in ``errors``),
-    given ``at`` (now, unless told)."""
+    given ``at`` (now, unless told): the time its forecast starts from."""
+    at = _now(at)
     unknown: dict[str, str] = {}
     ordinary = key is not None and not key.is_management_key
     remaining: float | None = None
@@ -231,37 +280,97 @@ def combine(
         if spendable_at_most is None:
             unknown["spendable_at_most"] = reason
 
-    per_day = None if activity is None else activity.spend_per_day
-    if per_day is None:
-        unknown["spend_per_day"] = unknown["daily_spend"]
-    days_left = _days_left(remaining, "remaining", per_day, unknown, "nothing was spent in the last 7 completed days")
+    daily = None if activity is None else activity.daily_spend
+    projected = _projections(remaining, "remaining", daily, unknown.get("daily_spend"), at, unknown, _ACCOUNT)
     return Balance(
         remaining=remaining,
         spendable=spendable,
         spendable_at_most=spendable_at_most,
-        spend_per_day=per_day,
-        days_left=days_left,
         credits=credits,
         key=key,
         activity=activity,
         unknown=unknown,
         errors=errors,
         at=at,
+        **projected,
     )
 
 
-def _days_left(
-    amount: float | None, name: str, per_day: float | None, unknown: dict[str, str], idle: str
-) -> float | None:
-    """``amount`` (what is left, known as ``name``) over the spend per day: 0 when nothing is left (or
-    in debt), whatever the pace; None with the reason in ``unknown`` otherwise (``idle`` when nothing
-    was spent)."""
+#: The Balance's figures that come from the forecast (``_projections``), in the order of their reasons.
+_PROJECTED = ("forecast", "spend_per_day", "days_left", "days_left_range", "month_end_spend")
+#: Whose spend a balance forecasts, in its reasons: the account's, or a listed key's.
+_ACCOUNT = ("the account's", "nothing was spent in the last {days} completed days")
+_LISTED = ("the key's", "the key spent nothing in the last {days} completed days")
+
+
+class _Projected(TypedDict):
+    forecast: Forecast | None
+    spend_per_day: float | None
+    days_left: float | None
+    days_left_range: DaysLeft | None
+    month_end_spend: Range | None
+
+
+def _projections(
+    amount: float | None,
+    name: str,
+    daily: Sequence[tuple[dt.date, float]] | None,
+    why: str | None,
+    at: dt.datetime,
+    unknown: dict[str, str],
+    whose: tuple[str, str],
+) -> _Projected:
+    """The forecast of ``daily`` at ``at`` (None: unknown, for the reason ``why``) and what it says of
+    ``amount`` (what is left, known as ``name``): the Balance's keywords ``_PROJECTED``, each None
+    with its reason in ``unknown``. Days left are 0 when nothing is left (or in debt), whatever the
+    spend; None when the forecast spends nothing."""
+    for field in _PROJECTED:
+        unknown.pop(field, None)
+    forecast: Forecast | None = None
+    if daily is not None:
+        try:
+            forecast = forecast_spend([day for day in daily if day[0] < at.date()], at=at)
+        except ValueError as error:  # a history given directly (reforecast) that is not one
+            why = f"{whose[0]} daily spend cannot be forecast: {error}"
+    reason = why or f"{whose[0]} daily spend is unknown"
+    left: DaysLeft | None = None
     if amount is not None and amount <= 0:
-        return 0.0
-    if amount is not None and per_day:
-        return amount / per_day
-    unknown["days_left"] = unknown[name] if amount is None else unknown["spend_per_day"] if per_day is None else idle
-    return None
+        left = DaysLeft(0.0, 0.0, 0.0)
+    elif amount is None:
+        unknown["days_left"] = unknown[name]
+    elif forecast is None:
+        unknown["days_left"] = reason
+    else:
+        left = forecast.days_left(amount)
+        if left is None:
+            unknown["days_left"] = _idle(forecast, whose[1])
+    month = None if forecast is None else forecast.month_end_spend()
+    if forecast is None:
+        unknown["forecast"] = unknown["spend_per_day"] = reason
+    if left is None:
+        unknown["days_left_range"] = unknown["days_left"]
+    if month is None:
+        unknown["month_end_spend"] = (
+            reason if forecast is None else "the history does not reach back to the first day of this month"
+        )
+    return _Projected(
+        forecast=forecast,
+        spend_per_day=None if forecast is None else forecast.spend_per_day,
+        days_left=None if left is None else left.central,
+        days_left_range=left,
+        month_end_spend=month,
+    )
+
+
+def _idle(forecast: Forecast, nothing: str) -> str:
+    """Why ``forecast`` gives no days left: it spends nothing (or so little that no calendar ends)."""
+    if forecast.spend_per_day > 0:
+        return "the forecast spends so little that the amount outlasts any calendar"
+    if forecast.history_days == 0:
+        return forecast.reason or "there is no history of spend"
+    if forecast.method == WEEKDAY:
+        return "the weekday model forecasts no spend: nothing was spent in the days its level rests on"
+    return nothing.format(days=forecast.history_days)
 
 
 def api_errors(outcomes: Mapping[str, object]) -> dict[str, OpenRouterCreditsError]:
@@ -326,7 +435,7 @@ def listed_key_balance(
     ``list_keys()`` (``"keys"``) and that key's activity (or the error that left it unknown).
 
     What it may spend is the smaller of its limit left (as listed) and the account's remaining; how
-    long that lasts is ``spendable`` over the key's own 7-day average spend. Raises a 401 (the key is
+    long that lasts, the forecast of the key's own daily spend says. Raises a 401 (the key is
     not accepted), or the listing's error when neither ``/credits`` nor the listing answered.
     """
     errors = _known_errors(outcomes, activity_error, ("credits", "keys"))
@@ -369,18 +478,13 @@ def listed_key_balance(
         if not bounds:
             unknown["spendable_at_most"] = unknown["spendable"]
 
-    per_day = None if activity is None else activity.spend_per_day
-    if per_day is None:
-        unknown["spend_per_day"] = unknown["daily_spend"]
-    days_left = _days_left(
-        spendable, "spendable", per_day, unknown, "the key spent nothing in the last 7 completed days"
-    )
+    at = _now(at)
+    daily = None if activity is None else activity.daily_spend
+    projected = _projections(spendable, "spendable", daily, unknown.get("daily_spend"), at, unknown, _LISTED)
     return Balance(
         remaining=remaining,
         spendable=spendable,
         spendable_at_most=min(bounds) if bounds else None,
-        spend_per_day=per_day,
-        days_left=days_left,
         credits=credits,
         key=None,
         activity=activity,
@@ -388,4 +492,9 @@ def listed_key_balance(
         errors=errors,
         at=at,
         listed_key=listed,
+        **projected,
     )
+
+
+def _now(at: dt.datetime | None) -> dt.datetime:
+    return dt.datetime.now(dt.UTC) if at is None else utc(at)

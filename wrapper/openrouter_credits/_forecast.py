@@ -50,6 +50,7 @@ __all__ = [
     "Forecast",
     "Range",
     "forecast_spend",
+    "method_words",
     "pace_forecast",
 ]
 
@@ -59,6 +60,11 @@ WINDOW_AVERAGE: Final = "window average"
 _DAY: Final = dt.timedelta(days=1)
 _WALKED: Final = 14  # days walked one by one before whole weeks are jumped (see Forecast._time_to)
 _NEVER: Final = 1e9  # days: an amount that lasts longer lasts past any calendar
+
+
+def method_words(method: str) -> str:
+    """How text names a forecast of ``method``: ``the weekday forecast``, ``the 7-day average``."""
+    return "the weekday forecast" if method == WEEKDAY else f"the {method}"
 
 
 class Range(NamedTuple):
@@ -298,7 +304,7 @@ def forecast_spend(daily: Sequence[tuple[dt.date, float]], *, at: dt.datetime) -
     at = utc(at)
     history = _history(daily, at.date())
     if history is None:
-        return _flat(at, 0.0, 0, AVERAGE, "there is no history of spend", None, None, ranged=True)
+        return _flat(at, 0, "there is no history of spend", None, None)
     values = history.values
     began = spend_began(values)
     active = values[began:]
@@ -306,7 +312,7 @@ def forecast_spend(daily: Sequence[tuple[dt.date, float]], *, at: dt.datetime) -
     month_to_date = _month_to_date(history, at.date())
     if len(active) >= MIN_HISTORY_DAYS:
         pattern, level_days = weekday_pattern(active, weekday)
-        bands = error_bands(active, weekday, level_days)
+        bands = error_bands(active, weekday, level_days, pattern)
         if bands is not None:
             day_band, span_bands = bands
             return Forecast(
@@ -314,7 +320,7 @@ def forecast_spend(daily: Sequence[tuple[dt.date, float]], *, at: dt.datetime) -
             )
     if not active:
         reason = f"nothing was spent in the {len(values)} days of history"
-        return _flat(at, 0.0, len(values), AVERAGE, reason, history, month_to_date, ranged=True)
+        return _flat(at, len(values), reason, history, month_to_date)
     average, days = recent_average(active)
     if len(values) < MIN_HISTORY_DAYS:
         reason = f"only {len(values)} days of history; the weekday model needs {MIN_HISTORY_DAYS}"
@@ -329,22 +335,11 @@ def forecast_spend(daily: Sequence[tuple[dt.date, float]], *, at: dt.datetime) -
     return Forecast(method, reason, at, (average,) * 7, day_band, span_bands, days, history.last, month_to_date)
 
 
-def _flat(
-    at: dt.datetime,
-    per_day: float,
-    days: int,
-    method: str,
-    reason: str,
-    history: _History | None,
-    month_to_date: float | None,
-    *,
-    ranged: bool,
-) -> Forecast:
-    """The same spend every day: nothing, when nothing was spent (a range of nothing, ``ranged``), or a
-    pace without a range (``pace_forecast``)."""
-    day_band, span_bands = ((1.0, 1.0), ((1.0, 1.0),) * HORIZON_DAYS) if ranged else (None, None)
+def _flat(at: dt.datetime, days: int, reason: str, history: _History | None, month_to_date: float | None) -> Forecast:
+    """Nothing spent every day, with a range of nothing: no history, or one that spent nothing."""
+    bands = ((1.0, 1.0), ((1.0, 1.0),) * HORIZON_DAYS)
     end = None if history is None else history.last
-    return Forecast(method, reason, at, (per_day,) * 7, day_band, span_bands, days, end, month_to_date)
+    return Forecast(AVERAGE, reason, at, (0.0,) * 7, *bands, days, end, month_to_date)
 
 
 def pace_forecast(spent: float, days: float, *, at: dt.datetime) -> Forecast:
@@ -356,5 +351,7 @@ def pace_forecast(spent: float, days: float, *, at: dt.datetime) -> Forecast:
         raise ValueError(f"a pace needs a finite span of time above 0 days, not {days!r}")
     if not math.isfinite(spent) or spent < 0:
         raise ValueError(f"a pace needs a finite amount spent, 0 or more, not {spent!r}")
-    reason = "no daily history: the pace of the window so far, without a range"
-    return _flat(utc(at), spent / days, 0, WINDOW_AVERAGE, reason, None, None, ranged=False)
+    return Forecast(WINDOW_AVERAGE, _PACE_REASON, at, (spent / days,) * 7, None, None, 0)  # a key's path: direct
+
+
+_PACE_REASON: Final = "no daily history: the pace of the window so far, without a range"

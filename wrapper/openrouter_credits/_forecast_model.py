@@ -10,7 +10,8 @@
   the last days, its forecasts of the 7 days after each are compared with what was spent: a day's
   range spans the 10th to the 90th percentile of those ratios (widened for the few days they are
   measured on), several days' the normal sum of their spread (the days' noise averages out, the
-  level's error does not).
+  level's error does not), their high ends widened by the spikes of the whole history (how often,
+  how large: as many as the days are likely to hold, at the 90th percentile of a binomial count).
 - ``average`` and ``spread_bands``: the fallback, the exact average of the last 7 days (of the days
   since spending began, when fewer) and a range from the spread of those days.
 
@@ -29,6 +30,7 @@ __all__ = [
     "COVERAGE",
     "HORIZON_DAYS",
     "LEVEL_DAYS",
+    "LONGEST_HISTORY",
     "MIN_HISTORY_DAYS",
     "Band",
     "error_bands",
@@ -60,6 +62,9 @@ RESIDUAL_ORIGINS: Final = 28
 MAX_RATIO: Final = 1e6
 #: Errors needed to measure a range; with fewer the range comes from the spread of the days.
 MIN_RESIDUALS: Final = 6
+#: The most days of history the model reads: the shape's weeks before each of the refits' origins
+#: (a longer history changes nothing).
+LONGEST_HISTORY: Final = 7 * SHAPE_WEEKS + RESIDUAL_ORIGINS
 
 _Z: Final = 1.2815515655446004  # the standard normal's 90th percentile
 _LOW_Q: Final = (1 - COVERAGE) / 2
@@ -199,11 +204,38 @@ def _errors(values: Sequence[float], first_weekday: int, first: int) -> tuple[li
     return ratios, len(days)
 
 
-def error_bands(values: Sequence[float], first_weekday: int, level_days: int) -> tuple[Band, tuple[Band, ...]] | None:
+def _spikes(values: Sequence[float], first_weekday: int, pattern: Sequence[float]) -> tuple[float, float]:
+    """How often the history spiked and by how much: the share of its days that spent more than
+    ``SPIKE_CAP`` times the central forecast of their weekday (``pattern``), and their mean excess
+    over it, as multiples of it (0, 0 when none did)."""
+    excess = []
+    for t, value in enumerate(values):
+        central = pattern[(first_weekday + t) % 7]
+        if central > 0 and value > SPIKE_CAP * central:
+            excess.append(min(value / central, MAX_RATIO) - 1)
+    return (len(excess) / len(values), math.fsum(excess) / len(excess)) if excess else (0.0, 0.0)
+
+
+def _spike_quantile(days: int, rate: float) -> int:
+    """The fewest spikes that ``days`` days hold with probability ``_HIGH_Q`` or more, each day
+    spiking with probability ``rate`` (the binomial distribution)."""
+    below = 0.0
+    for count in range(days + 1):
+        below += math.comb(days, count) * rate**count * (1 - rate) ** (days - count)
+        if below >= _HIGH_Q:
+            return count
+    return days
+
+
+def error_bands(
+    values: Sequence[float], first_weekday: int, level_days: int, pattern: Sequence[float] | None = None
+) -> tuple[Band, tuple[Band, ...]] | None:
     """The 80 % range as multiples of the central forecast, from the model's errors on ``values``
     (spend on the first day): refitted at each of the last ``RESIDUAL_ORIGINS`` days (from the 14th,
     or from the 7th when that leaves fewer than 7 days or ``MIN_RESIDUALS`` errors), its forecasts of
-    the 7 days after each compared with what was spent. None with fewer than ``MIN_RESIDUALS`` errors."""
+    the 7 days after each compared with what was spent; several days' high ends widened by the
+    history's spikes (days above ``SPIKE_CAP`` times ``pattern``, the central forecast of their
+    weekday). None with fewer than ``MIN_RESIDUALS`` errors."""
     n = len(values)
     first = max(MIN_HISTORY_DAYS if n - MIN_HISTORY_DAYS >= 7 else 7, n - RESIDUAL_ORIGINS)
     ratios, days = _errors(values, first_weekday, first)
@@ -213,7 +245,14 @@ def error_bands(values: Sequence[float], first_weekday: int, level_days: int) ->
         return None
     # An error is the day's own noise and the level's error (1 / level_days of it): the first alone.
     spread = math.sqrt(math.fsum((ratio - 1) * (ratio - 1) for ratio in ratios) / len(ratios) / (1 + 1 / level_days))
-    return _around_one(_percentile_band(ratios, days)), _span_bands(spread, level_days)
+    spans = _span_bands(spread, level_days)
+    # Spikes are rare and one-sided, which a normal sum of the errors (those of the last days only)
+    # does not foresee: as many as k days hold at the range's high quantile, at their mean size over
+    # the whole history, widen the high end of k days' range.
+    rate, size = (0.0, 0.0) if pattern is None else _spikes(values, first_weekday, pattern)
+    if rate > 0:
+        spans = tuple((low, high + _spike_quantile(k, rate) * size / k) for k, (low, high) in enumerate(spans, start=1))
+    return _around_one(_percentile_band(ratios, days)), spans
 
 
 def spread_bands(days: Sequence[float], average: float) -> tuple[Band, tuple[Band, ...]]:

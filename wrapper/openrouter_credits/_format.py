@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["days", "money"]
+__all__ = ["day_range", "days", "money"]
 
 
 def money(amount: float) -> str:
@@ -21,3 +21,8 @@ def money(amount: float) -> str:
 def days(value: float) -> str:
     """Days with one decimal (``18.6``), ``less than 0.1`` below that."""
     return "less than 0.1" if 0 < value < 0.05 else f"{value:,.1f}"
+
+
+def day_range(low: float, high: float) -> str:
+    """A range of days: ``15.2 to 20.1``; ``15.2 or more`` when the high end never comes (``math.inf``)."""
+    return f"{days(low)} or more" if math.isinf(high) else f"{days(low)} to {days(high)}"

@@ -12,6 +12,8 @@ __all__ = ["next_reset", "utc", "window", "window_start"]
 
 def utc(moment: dt.datetime) -> dt.datetime:
     """``moment`` as an aware UTC time (a naive one is taken to be UTC already)."""
+    if moment.tzinfo is dt.UTC:
+        return moment  # the common case, on every key's path
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 

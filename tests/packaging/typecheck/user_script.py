@@ -104,3 +104,16 @@ async def runway_async(key: str) -> float | None:
 
 def one_balance() -> float | None:
     return openrouter_credits.get_balance().spendable
+
+
+def forecast_of(balance: openrouter_credits.Balance) -> str:
+    forecast: openrouter_credits.Forecast | None = balance.forecast
+    left: openrouter_credits.DaysLeft | None = balance.days_left_range
+    month: openrouter_credits.Range | None = balance.month_end_spend
+    if forecast is None or left is None or month is None:
+        return "unknown"
+    today: openrouter_credits.DayForecast = forecast.daily[0]
+    longer = openrouter_credits.forecast_spend(balance.daily_spend or (), at=balance.at)
+    paced: openrouter_credits.Forecast = openrouter_credits.pace_forecast(3.0, 0.5, at=balance.at)
+    figures = f"{left.central} ({left.low} to {left.high}), {month.central}, {today.central}"
+    return f"{forecast.method}: {figures}, {longer.method}, {paced.spend_per_day}"

@@ -4,7 +4,7 @@
     api_key_file = "/run/secrets/openrouter-team-a"   # or: api_key_env = "OPENROUTER_KEY_TEAM_A"
     below = 10.0        # optional alert thresholds
     days_below = 3
-    spike = 3.0         # alert when today's spend so far is 3x the 7-day pace (prorated by the hour)
+    spike = 3.0         # alert when today's spend so far is 3x what the forecast expects by now
     spike_min_dollars = 1.0     # ... and at least this much (default 1.0)
     notify = ["team-slack"]     # where its alerts go (default: [defaults] notify, else every channel)
 
@@ -101,7 +101,7 @@ class KeySpec:
     days_below: float | None = None
     notify: tuple[str, ...] | None = None
     origin: str | None = None
-    #: Alert when today's spend so far is above this multiple of the 7-day pace (``_apps.spike``).
+    #: Alert when today's spend so far is above this multiple of what was expected by now (``_apps.spike``).
     spike: float | None = None
     spike_min_dollars: float = DEFAULT_SPIKE_MIN_DOLLARS
     #: Export every key of the account (a management key's ``GET /keys``) and its spend per model.

@@ -154,12 +154,42 @@ METRICS = {
     ),
     "spend_per_day": (
         "spend_per_day_dollars",
-        "Average spend per day over the last 7 completed UTC days, in US dollars.",
+        "Forecast spend of an average day of the coming week (forecast_info names the method: weekday, or the "
+        "7-day average with too little history), in US dollars.",
     ),
-    # Prometheus wants base units: the days left, in seconds (promtool refuses a _days_left name).
+    # Prometheus wants base units: the days left, in seconds (promtool refuses a _days_left name). The
+    # range's ends are families of their own, not a label: a family's series add up to something (sum()
+    # over a bound label would add a forecast to its own range), and time_left_seconds stays what it was.
     "time_left": (
         "time_left_seconds",
-        "Time until the account's credits run out at the 7-day average spend, in seconds (days left x 86400).",
+        "Time until the account's credits run out at the forecast's central spend, in seconds (days left x 86400).",
+    ),
+    "time_left_low": (
+        "time_left_low_seconds",
+        "The low end of time_left_seconds' 80 % range (the credits spent at the high end of the forecast), in seconds.",
+    ),
+    "time_left_high": (
+        "time_left_high_seconds",
+        "The high end of time_left_seconds' 80 % range (at the low end of the forecast), in seconds; absent when "
+        "the low end spends nothing.",
+    ),
+    "month_end_spend": (
+        "month_end_spend_dollars",
+        "The account's spend this calendar month (UTC) by its end: what was spent and the forecast of the rest, "
+        "in US dollars.",
+    ),
+    "month_end_spend_low": (
+        "month_end_spend_low_dollars",
+        "The low end of month_end_spend_dollars' 80 % range, in US dollars.",
+    ),
+    "month_end_spend_high": (
+        "month_end_spend_high_dollars",
+        "The high end of month_end_spend_dollars' 80 % range, in US dollars.",
+    ),
+    "forecast_info": (
+        "forecast_info",
+        "1, with the method of the forecast behind spend_per_day, time_left and month_end_spend: weekday, or "
+        "7-day average (N-day average) when the history is too short for the weekday model.",
     ),
     "key_limit_remaining": (
         "key_limit_remaining_dollars",
@@ -267,7 +297,7 @@ def balance_metrics(
         _family("spendable", one(None if balance is None else balance.spendable)),
         _family("spendable_at_most", one(None if balance is None else balance.spendable_at_most)),
         _family("spend_per_day", one(None if balance is None else balance.spend_per_day)),
-        _family("time_left", one(None if balance is None or balance.days_left is None else balance.days_left * 86400)),
+        *_forecast_families(balance, labels),
         _family("key_limit_remaining", one(None if key is None else key.limit_left)),
         _family("key_limit_reset", one(None if resets_at is None else resets_at.timestamp())),
         _family("key_budget_remaining", budgets),
@@ -276,6 +306,30 @@ def balance_metrics(
         _family("call_up", [({**labels, "call": call}, 1.0 if ok else 0.0) for call, ok in calls.items()]),
         _family("last_success", one(last_success)),
     ]
+
+
+def _seconds(days: float | None) -> float | None:
+    """Days as seconds; None for unknown or for ever (absent: Prometheus has no "never")."""
+    return None if days is None or math.isinf(days) else days * 86400
+
+
+def _forecast_families(balance: Balance | None, labels: Mapping[str, str]) -> list[Family]:
+    """Days left (central, low, high) in seconds, the month's end (central, low, high) and the
+    forecast's method; each absent when unknown (or infinite)."""
+    left = None if balance is None else balance.days_left_range
+    month = None if balance is None else balance.month_end_spend
+    forecast = None if balance is None else balance.forecast
+    values = {
+        "time_left": _seconds(None if left is None else left.central),
+        "time_left_low": _seconds(None if left is None else left.low),
+        "time_left_high": _seconds(None if left is None else left.high),
+        "month_end_spend": None if month is None else month.central,
+        "month_end_spend_low": None if month is None else month.low,
+        "month_end_spend_high": None if month is None else month.high,
+    }
+    families = [_family(name, [] if value is None else [(labels, value)]) for name, value in values.items()]
+    method = [] if forecast is None else [({**labels, "method": forecast.method}, 1.0)]
+    return [*families, _family("forecast_info", method)]
 
 
 # --- the account's keys (a management key's listing) and its spend per model ----------------------------
@@ -292,7 +346,8 @@ ACCOUNT_KEY_METRICS = {
     "limit_reset": ("limit_reset_timestamp_seconds", "Unix time at which a listed key's limit next resets."),
     "projected": (
         "projected_usage_at_reset_dollars",
-        "A listed key's usage in its limit's window projected to the reset at the window's pace so far, in US dollars.",
+        "A listed key's usage in its limit's window projected to the reset (by its own days' forecast when a ledger "
+        "has them, else at the window's pace so far), in US dollars.",
     ),
     "disabled": ("disabled", "1 for a listed key that is disabled, else 0."),
 }

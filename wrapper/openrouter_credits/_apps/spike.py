@@ -1,4 +1,4 @@
-"""Spend spikes: today's spend so far against the 7-day average, prorated by the hour of the UTC day.
+"""Spend spikes: today's spend so far against what was expected of it by now.
 
 The one home of the rule, which the one-shot command (``--spike``) and the exporter's alerts share:
 
@@ -6,11 +6,12 @@ The one home of the rule, which the one-shot command (``--spike``) and the expor
   management key's own usage is 0 on OpenRouter (it cannot call models), so for it the caller passes
   ``today``: the sum of ``usage_daily`` over the account's keys (``/keys``), and without it the spike
   is unknown;
-- the 7-day average a day: the account's ``Balance.spend_per_day`` for a management key; an ordinary
-  key, which may not read ``/activity``, uses its ``usage_weekly / 7`` (OpenRouter's week is the
-  current UTC week from Monday, today included: early in the week this understates the pace, so a
-  spike is more likely then);
-- what is expected by now: that average times the fraction of the UTC day gone;
+- what is expected by now: for a management key, the account's forecast (``Balance.forecast``) from
+  the UTC day's midnight to now: the weekday model knows a Monday from a Sunday (each day's spend
+  spread evenly over its hours), the 7-day average when the history is short (its method named);
+  an ordinary key, which may not read ``/activity``, uses its ``usage_weekly / 7`` times the
+  fraction of the UTC day gone (OpenRouter's week is the current UTC week from Monday, today
+  included: early in the week this understates the pace, so a spike is more likely then);
 - a spike: today's spend is above ``multiple`` times what is expected, and at least ``min_dollars``
   (so that $0.02 against $0.005 expected pages nobody).
 
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from .._defaults import DEFAULT_SPIKE_MIN_DOLLARS
+from .._forecast import AVERAGE, WEEKDAY, method_words
 from .._format import money
 from .._money import exact_quotient
 from .._windows import utc
@@ -35,17 +37,22 @@ if TYPE_CHECKING:
 __all__ = ["TIMES", "Spike", "spike_of"]
 
 _DAY = 86_400.0
-#: The multiplication sign of "3.2x the 7-day average" (U+00D7).
+#: The multiplication sign of "3.2x the weekday forecast" (U+00D7).
 TIMES = "\u00d7"
 
 
 @attrs.frozen
 class Spike:
-    """Today's spend against the pace of the last 7 days, at ``at`` (an aware UTC time)."""
+    """Today's spend against what was expected of it by ``at`` (an aware UTC time): ``per_day``, what
+    the ``basis`` says the whole day spends, and ``by_now`` what it says is spent by ``at`` (None: the
+    day's spend prorated by the hour, ``per_day`` times the fraction of the day gone). ``basis`` is a
+    forecast's method (``"weekday"``, ``"7-day average"``, ...)."""
 
     today: float
     per_day: float
     at: dt.datetime
+    by_now: float | None = None
+    basis: str = AVERAGE
 
     @property
     def fraction(self) -> float:
@@ -55,8 +62,8 @@ class Spike:
 
     @property
     def expected(self) -> float:
-        """What the 7-day pace would have spent by now."""
-        return self.per_day * self.fraction
+        """What the basis would have spent by now."""
+        return self.per_day * self.fraction if self.by_now is None else self.by_now
 
     @property
     def ratio(self) -> float | None:
@@ -69,16 +76,20 @@ class Spike:
         return self.today >= min_dollars and self.today > multiple * self.expected and self.today > 0
 
     def describe(self) -> str:
-        """``today's spend $X by HH:MM UTC is N(times) the 7-day average ($Y a day)``."""
+        """``today's spend $X by HH:MM UTC is N(times) the 7-day average ($Y a day)`` (``the weekday
+        forecast ($Y for today)``)."""
+        per_day = f"{money(self.per_day)} for today" if self.basis == WEEKDAY else f"{money(self.per_day)} a day"
+        basis = f"{method_words(self.basis)} ({per_day})"
         ratio = self.ratio
-        pace = f"{ratio:.1f}{TIMES} the 7-day average" if ratio is not None else "above the 7-day average"
-        return f"today's spend {money(self.today)} by {self.at:%H:%M} UTC is {pace} ({money(self.per_day)} a day)"
+        pace = f"{ratio:.1f}{TIMES} {basis}" if ratio is not None else f"above {basis}"
+        return f"today's spend {money(self.today)} by {self.at:%H:%M} UTC is {pace}"
 
 
 def spike_of(balance: Balance, now: dt.datetime, *, today: float | None = None) -> tuple[Spike | None, str | None]:
-    """Today's spend and the 7-day average of ``balance``'s key at ``now``, or None and the reason it
-    cannot be known. ``today``: a management key's spend today (the sum of ``usage_daily`` over the
-    account's keys), which its own ``/key`` cannot tell."""
+    """Today's spend and what was expected of it by ``now`` (the account's forecast for a management
+    key, ``usage_weekly / 7`` prorated for an ordinary one), or None and the reason it cannot be
+    known. ``today``: a management key's spend today (the sum of ``usage_daily`` over the account's
+    keys), which its own ``/key`` cannot tell."""
     key = balance.key
     if key is None:
         return None, balance.unknown.get("key", "the key's usage could not be read")
@@ -88,17 +99,20 @@ def spike_of(balance: Balance, now: dt.datetime, *, today: float | None = None) 
                 "a management key's own usage is 0: today's spend is the sum over the account's keys, "
                 "which could not be listed"
             )
-        if balance.spend_per_day is None:
-            return None, balance.unknown.get("spend_per_day", "the account's spend per day is unknown")
-        per_day = balance.spend_per_day
-    else:
-        if today is None:
-            today = _dollars(key.usage_daily)
-        weekly = _dollars(key.usage_weekly)
-        if today is None or weekly is None:
-            return None, "OpenRouter did not say this key's daily and weekly usage"
-        per_day = exact_quotient(weekly, 7)
-    return Spike(today, per_day, utc(now)), None
+        forecast = balance.forecast
+        if forecast is None:
+            return None, balance.unknown.get("forecast", "the account's spend per day is unknown")
+        now = utc(now)
+        midnight = dt.datetime.combine(now.date(), dt.time(), dt.UTC)
+        by_now = forecast.spend_between(midnight, now).central
+        per_day = forecast.spend_between(midnight, midnight + dt.timedelta(days=1)).central
+        return Spike(today, per_day, now, by_now, forecast.method), None
+    if today is None:
+        today = _dollars(key.usage_daily)
+    weekly = _dollars(key.usage_weekly)
+    if today is None or weekly is None:
+        return None, "OpenRouter did not say this key's daily and weekly usage"
+    return Spike(today, exact_quotient(weekly, 7), utc(now)), None
 
 
 def _dollars(value: object) -> float | None:

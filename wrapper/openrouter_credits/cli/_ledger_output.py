@@ -4,7 +4,6 @@ exact decimal text; a gap is ``gap`` (table), null (JSON) or empty (CSV), never 
 
 from __future__ import annotations
 
-import calendar
 import csv
 import datetime as dt
 import io
@@ -12,7 +11,9 @@ import json
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from .._forecast import Range, forecast_spend
 from .._format import money
+from ..ledger._history import spend_history
 from ..ledger._ledger import Ledger
 from ..ledger._nano import dollars, dollars_text
 from ..ledger._reports import Month, breakdown, day_totals, months
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from .._apps.teams import Teams
     from ..ledger._reports import Line
 
-__all__ = ["broken_down", "history", "monthly", "reconciliation", "this_month"]
+__all__ = ["broken_down", "history", "month_end", "monthly", "reconciliation"]
 
 
 def _usd(nano: int | None) -> float | None:
@@ -42,34 +43,24 @@ def _table(rows: Sequence[Sequence[str]], right: Sequence[bool]) -> list[str]:
     return lines
 
 
-def _pace(month: Month, now: dt.datetime) -> int | None:
-    """The current month's spend at its pace so far, by its last day."""
-    if month.usage_nano is None:
-        return None
-    start = dt.datetime(month.start.year, month.start.month, 1, tzinfo=dt.UTC)
-    elapsed = (now - start).total_seconds() / 86400
-    counted = (month.end - month.start).days + 1
-    if month.end < now.date():  # today not covered: the pace of the completed days
-        elapsed = counted
-    if elapsed <= 0:
-        return None
-    length = calendar.monthrange(month.start.year, month.start.month)[1]
-    return round(month.usage_nano * length / elapsed)
+def month_end(ledger: Ledger, now: dt.datetime, current: Month) -> tuple[Range | None, str]:
+    """The current month's spend by its end, with its range, and the forecast's method: the forecast
+    of the ledger's days (``_forecast``) from now, after what the month (``current``) spent so far
+    when the ledger holds today's spend so far; else from today's start, after the month's completed
+    days. None when the ledger lacks a day of the month before today."""
+    forecast = forecast_spend(spend_history(ledger, now.date()), at=now)
+    if current.usage_nano is not None and not current.gaps and current.end == now.date():
+        return forecast.month_end_spend(float(dollars(current.usage_nano))), forecast.method
+    return forecast.month_end_spend(), forecast.method
 
 
-def this_month(ledger: Ledger, now: dt.datetime) -> str:
-    """``This month     $12.34  (so far; $30.00 at this pace by 30 Nov)``, from the ledger."""
-    current = months(ledger, now.date(), 0)[-1]
-    if current.usage_nano is None:
-        return "This month: unknown (the ledger has no day of this month yet: openrouter-credits sync)"
-    pace = _pace(current, now)
-    last = calendar.monthrange(current.start.year, current.start.month)[1]
-    notes = ["so far"]
-    if pace is not None:
-        notes.append(f"{_money(pace)} at this pace by {last} {current.start.strftime('%b')}")
-    if current.gaps:
-        notes.append(f"{current.gaps} day{'s' if current.gaps > 1 else ''} missing")
-    return f"This month {_money(current.usage_nano):>10}  ({'; '.join(notes)})"
+def _projection(projected: Range | None, method: str) -> str:
+    """``$5.90 projected ($5.20 to $6.60, weekday)``."""
+    if projected is None:
+        return ""
+    spread = "" if projected.low is None or projected.high is None else f"{money(projected.low)} to "
+    spread += "" if projected.high is None else f"{money(projected.high)}, "
+    return f"{money(projected.central)} projected ({spread}{method})"
 
 
 def _change(month: Month, previous: Month | None, previous_same_days: int | None) -> float | None:
@@ -91,6 +82,7 @@ def monthly(ledger: Ledger, now: dt.datetime, output: str) -> str:
         if all(t.usage_nano is not None for t in totals):
             same_days = sum(t.usage_nano or 0 for t in totals)
     changes = [_change(m, found[i - 1] if i else None, same_days) for i, m in enumerate(found)]
+    projected, method = month_end(ledger, now, current)
     records = [
         {
             "month": m.start.strftime("%Y-%m"),
@@ -101,7 +93,10 @@ def monthly(ledger: Ledger, now: dt.datetime, output: str) -> str:
             "gaps": m.gaps,
             "partial_days": m.partial,
             "so_far": m.current,
-            "projected": _usd(_pace(m, now)) if m.current else None,
+            "projected": None if projected is None or not m.current else projected.central,
+            "projected_low": None if projected is None or not m.current else projected.low,
+            "projected_high": None if projected is None or not m.current else projected.high,
+            "forecast_method": method if m.current else None,
         }
         for m, change in zip(found, changes, strict=True)
     ]
@@ -123,8 +118,7 @@ def monthly(ledger: Ledger, now: dt.datetime, output: str) -> str:
     for m, change in zip(found, changes, strict=True):
         notes = []
         if m.current:
-            pace = _pace(m, now)
-            notes.append("so far" + (f"; {_money(pace)} at this pace" if pace is not None else ""))
+            notes.append("; ".join(note for note in ("so far", _projection(projected, method)) if note))
         if m.gaps and m.usage_nano is not None:
             notes.append(f"{m.gaps} day{'s' if m.gaps > 1 else ''} missing")
         spend = "no data" if m.usage_nano is None else _money(m.usage_nano)

@@ -39,7 +39,7 @@ examples:
   openrouter-credits --format prometheus   for node_exporter's textfile collector
   openrouter-credits --below 5             exit 1 when less than $5 may be spent (cron, CI, alerting)
   openrouter-credits --days-below 7        exit 1 when the credits last less than 7 days at the current pace
-  openrouter-credits --spike 3             exit 1 when today's spend so far is 3x the 7-day pace (by the hour)
+  openrouter-credits --spike 3             exit 1 when today's spend so far is 3x what the forecast expects by now
   openrouter-credits --watch 60            poll every 60 s, one line per poll, until Ctrl-C
   openrouter-credits spend                 the last 30 days of spend as a chart
   openrouter-credits spend --by model      the 30 days' spend per model, the last 7 days beside it

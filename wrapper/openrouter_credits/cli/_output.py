@@ -6,14 +6,16 @@ Pure functions of their arguments; the command decides where the text goes. Unkn
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import _defaults
 from .._activity import ACTIVITY_DAYS, DailySpend, Spend
 from .._balance import Balance
-from .._format import days, money
+from .._format import day_range, days, money
 from .._logging import without_secrets
 from .._money import exact_sum
 from .._text import shown
@@ -26,6 +28,8 @@ __all__ = [
     "balance_json",
     "balance_table",
     "duration",
+    "forecast_json",
+    "forecast_note",
     "key_rows",
     "rfc3339",
     "share_chart",
@@ -35,7 +39,6 @@ __all__ = [
 ]
 
 UNKNOWN = "unknown"
-_AVERAGE = "  (7-day average)"
 
 
 def _or_unknown(value: float | None, render: Any = money) -> str:
@@ -56,14 +59,13 @@ def balance_table(balance: Balance) -> str:
     """The default view: what remains, what may be spent, at what pace, and the key's own view where it
     says something (an ordinary key, or a management key with a limit)."""
     credits = balance.credits
+    forecast = balance.forecast
     rows = [
         ("Remaining", _or_unknown(balance.remaining) + _debt(balance)),
         ("Spendable", _spendable(balance)),
-        (
-            "Spend per day",
-            _or_unknown(balance.spend_per_day) + ("  (7-day average)" if balance.spend_per_day is not None else ""),
-        ),
-        ("Days left", _days_left(balance)),
+        ("Spend per day", _or_unknown(balance.spend_per_day) + ("" if forecast is None else f"  ({forecast.method})")),
+        ("Days left", _days_left(balance, ranged=True)),
+        ("This month", _month_end(balance)),
         ("Total credits", UNKNOWN if credits is None else money(credits.total_credits)),
         ("Total usage", UNKNOWN if credits is None else money(credits.total_usage)),
     ]
@@ -157,21 +159,88 @@ def _spendable(balance: Balance) -> str:
     return _or_unknown(balance.spendable)
 
 
-def _days_left(balance: Balance) -> str:
+def _days_left(balance: Balance, *, ranged: bool = False) -> str:
+    """``12.4``, ``ranged`` with its 80 % range: ``12.4  (10.1 to 15.0)``; ``no spend``; ``unknown``."""
+    left = balance.days_left_range
+    if left is not None and ranged and left.central > 0 and left.low is not None and left.high is not None:
+        return f"{days(left.central)}  ({day_range(left.low, left.high)})"
     if balance.days_left is not None:
         return days(balance.days_left)
     if balance.remaining is not None and balance.spend_per_day == 0:
-        return "no spend"  # nothing spent in 7 days: no end in sight, which is not 0
+        return "no spend"  # the forecast spends nothing: no end in sight, which is not 0
     return UNKNOWN
 
 
+def _month_end(balance: Balance) -> str:
+    """``$31.00  (projected by 31 Dec: $29.10 to $32.90; $3.00 so far)``: the month's spend by its end."""
+    month, forecast = balance.month_end_spend, balance.forecast
+    if month is None or forecast is None:
+        return UNKNOWN
+    at = forecast.at
+    last = calendar.monthrange(at.year, at.month)[1]
+    notes = f"projected by {last} {at:%b}"
+    if month.low is not None and month.high is not None:
+        notes += f": {money(month.low)} to {money(month.high)}"
+    if forecast.month_to_date is not None:
+        notes += f"; {money(forecast.month_to_date)} so far"
+    return f"{money(month.central)}  ({notes})"
+
+
+def forecast_note(balance: Balance) -> str | None:
+    """One line when the forecast is not the weekday model: its method, and why."""
+    forecast = balance.forecast
+    if forecast is None or forecast.reason is None:
+        return None
+    return f"note: the forecast is the {forecast.method}: {forecast.reason}"
+
+
 def _unknown(balance: Balance) -> dict[str, str]:
-    """The reason for each null of the JSON view: the Balance's own, and the totals of ``/credits``."""
+    """The reason for each null of the JSON view: the Balance's own, the totals of ``/credits``, and
+    the forecast's figures (``forecast.month_end_spend``, ``forecast.high``) when it is known."""
     unknown = dict(balance.unknown)
     if balance.credits is None and "remaining" in unknown:
         unknown.setdefault("total_credits", unknown["remaining"])
         unknown.setdefault("total_usage", unknown["remaining"])
+    unknown.pop("days_left_range", None)  # the forecast's days_left, low and high: as days_left
+    month = unknown.pop("month_end_spend", None)
+    if balance.forecast is not None:
+        if month is not None:
+            unknown["forecast.month_end_spend"] = month
+        left = balance.days_left_range
+        if left is not None and left.high is not None and math.isinf(left.high):
+            unknown["forecast.high"] = "at the low end of the forecast nothing is spent: the amount never runs out"
     return unknown
+
+
+def _finite(value: float | None) -> float | None:
+    return None if value is None or math.isinf(value) else value
+
+
+def forecast_json(balance: Balance) -> dict[str, Any] | None:
+    """The forecast as the JSON view's ``forecast``: its method (and why, when it is not the weekday
+    model), spend per day, days left with its range (``low``, ``high``: null for for ever), the
+    month's end with its range, and each day of the coming week; None when it is unknown."""
+    forecast = balance.forecast
+    if forecast is None:
+        return None
+    left, month = balance.days_left_range, balance.month_end_spend
+    return {
+        "method": forecast.method,
+        "reason": forecast.reason,
+        "history_days": forecast.history_days,
+        "spend_per_day": forecast.spend_per_day,
+        "days_left": None if left is None else left.central,
+        "low": None if left is None else left.low,
+        "high": None if left is None else _finite(left.high),
+        "month_end_spend": None if month is None else month.central,
+        "month_end_low": None if month is None else month.low,
+        "month_end_high": None if month is None else month.high,
+        "month_to_date": forecast.month_to_date,
+        "daily": [
+            {"date": day.date.isoformat(), "spend": day.central, "low": day.low, "high": day.high}
+            for day in forecast.daily
+        ],
+    }
 
 
 def balance_json(balance: Balance | None, **more: object) -> dict[str, Any]:
@@ -192,6 +261,7 @@ def balance_json(balance: Balance | None, **more: object) -> dict[str, Any]:
         "spendable_at_most": balance.spendable_at_most,
         "spend_per_day": balance.spend_per_day,
         "days_left": balance.days_left,
+        "forecast": forecast_json(balance),
         "daily_spend": None
         if balance.daily_spend is None
         else [{"date": day.date.isoformat(), "usage": day.usage} for day in balance.daily_spend],
@@ -232,6 +302,7 @@ _JSON_FIELDS = (
     "spendable_at_most",
     "spend_per_day",
     "days_left",
+    "forecast",
     "daily_spend",
     "key",
     "capped_by_budget",

@@ -19,7 +19,15 @@ if TYPE_CHECKING:
     #: A management key's listing: its keys, the error that left them unknown, or None (not read).
     Listing = list[ApiKey] | OpenRouterCreditsError | None
 
-__all__ = ["THRESHOLD_NAMES", "call_failures", "check_thresholds", "is_management", "listing_failure", "worst_error"]
+__all__ = [
+    "THRESHOLD_NAMES",
+    "call_failures",
+    "check_thresholds",
+    "days_left_compared",
+    "is_management",
+    "listing_failure",
+    "worst_error",
+]
 
 
 def is_management(balance: Balance) -> bool:
@@ -47,6 +55,16 @@ def worst_error(balance: Balance, listing: Listing, thresholds: argparse.Namespa
     them), the first of those that give the highest exit status; None when none failed."""
     failed = [*call_failures(balance), listing_failure(balance, listing, thresholds)]
     return max((error for error in failed if error is not None), key=exit_code, default=None)
+
+
+def days_left_compared(balance: Balance, *, conservative: bool) -> tuple[float | None, str]:
+    """The days left a threshold compares, and how a message names them: the forecast's central value
+    (``balance.days_left``), or with ``conservative`` the low end of its 80 % range (`` at the low end
+    of the forecast's range``; the central value when no range is known)."""
+    left = balance.days_left_range
+    if conservative and left is not None and left.low is not None:
+        return left.low, " at the low end of its range"
+    return balance.days_left, ""
 
 
 #: How the thresholds are named in messages: the options, or a key's settings in --config.
@@ -104,18 +122,21 @@ def check_thresholds(
         figures, why = spike_of(balance, balance.at, today=today)
         minimum = getattr(args, "spike_min_dollars", None)
         if figures is None:
-            unknown.append(f"{names['spike']} needs today's spend and the 7-day average, which are unknown: {why}.")
+            unknown.append(
+                f"{names['spike']} needs today's spend and what was expected of it by now, which are unknown: {why}."
+            )
         elif figures.tripped(spike, DEFAULT_SPIKE_MIN_DOLLARS if minimum is None else minimum):
             print(f"spike: {figures.describe()}", file=stream)
             statuses.append(EXIT_BELOW)
     if args.days_below is not None:
         no_spend = balance.remaining is not None and balance.spend_per_day == 0
-        if balance.days_left is None and not no_spend:
+        left, which = days_left_compared(balance, conservative=bool(getattr(args, "conservative", None)))
+        if left is None and not no_spend:
             unknown.append(
                 f"{names['days_below']} needs the days left, which is unknown: {balance.unknown['days_left']}."
             )
-        elif balance.days_left is not None and balance.days_left < args.days_below:
-            print(f"days-below: {days(balance.days_left)} days left is under {days(args.days_below)}", file=stream)
+        elif left is not None and left < args.days_below:
+            print(f"days-below: {days(left)} days left{which} is under {days(args.days_below)}", file=stream)
             statuses.append(EXIT_BELOW)
     if unknown and not failed:
         for line in unknown:

@@ -14,6 +14,7 @@ from .._exceptions import ConfigurationError, OpenRouterCreditsError
 from ._common import EXIT_OK, add_common, argument, client_options, exit_code, report, the_key, worst
 
 if TYPE_CHECKING:
+    from .._balance import Balance
     from ..ledger import Location
 
 __all__ = ["register"]
@@ -300,17 +301,21 @@ def run_history(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def this_month_line(now: dt.datetime) -> str | None:
-    """The view's "This month" line when a ledger exists (None otherwise, or when it cannot be read)."""
+def with_ledger(balance: Balance) -> tuple[Balance, str | None]:
+    """The view's balance, its forecast made from the ledger's longer history (its days before the 30
+    of ``/activity``) when a ledger exists; else as it is. When the ledger cannot be read, a note
+    saying so."""
     from ..ledger import LedgerError, open_ledger, resolve
+    from ..ledger._history import spend_history
 
+    if balance.daily_spend is None:
+        return balance, None
     try:
         location = resolve(None)
         if not location.exists():
-            return None
+            return balance, None
         with open_ledger(location, create=False) as ledger:
-            from . import _ledger_output as out
-
-            return out.this_month(ledger, now)
+            history = spend_history(ledger, balance.at.date(), recent=balance.daily_spend)
     except (LedgerError, ConfigurationError) as error:
-        return f"This month: unknown (the ledger: {error})"
+        return balance, f"note: the forecast rests on the 30 days of /activity: the ledger could not be read ({error})"
+    return balance.reforecast(history), None

@@ -48,6 +48,7 @@ VIEW_OPTIONS = {
     "format": "--json/--format",
     "below": "--below",
     "days_below": "--days-below",
+    "conservative": "--conservative",
     "spike": "--spike",
     "spike_min_dollars": "--spike-min-dollars",
     "watch": "--watch",
@@ -71,10 +72,17 @@ def add_view_options(p: argparse.ArgumentParser) -> None:
         help="exit 1 when days left is below DAYS (with --config: instead of each key's days_below)",
     )
     p.add_argument(
+        "--conservative",
+        action="store_const",
+        const=True,
+        help="with --days-below: compare the low end of days left's 80 %% range (the credits spent at the high "
+        "end of the forecast) instead of its central value",
+    )
+    p.add_argument(
         "--spike",
         type=multiple,
         metavar="N",
-        help="exit 1 when today's spend so far is above N times the 7-day average, prorated by the hour (UTC)",
+        help="exit 1 when today's spend so far is above N times what the forecast expects by now (UTC day)",
     )
     p.add_argument(
         "--spike-min-dollars",
@@ -93,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
     if args.watch is not None and args.format == "prometheus":
         raise ConfigurationError("--watch prints lines or JSON; for Prometheus run it once per scrape or cron tick.")
     options = client_options(args)
+    if args.conservative and args.days_below is None and not args.config:
+        raise ConfigurationError("--conservative changes what --days-below compares: give --days-below DAYS too.")
     if args.config:
         if args.api_key_file:
             raise ConfigurationError("--config names the keys: leave out --api-key-file.")
@@ -193,10 +203,15 @@ def show_balance(balance: Balance, args: argparse.Namespace, listing: Listing = 
     """Print the view in the chosen format (for a management key's table, the account's lines under
     it, from ``listing``); the exit status: the highest of the thresholds' and the failed calls'."""
     from .._apps.metrics import balance_metrics, exposition
-    from ._output import balance_json, balance_table, statement
+    from ._output import balance_json, balance_table, forecast_note, statement
 
     named = terms(args)
     failures = call_failures(balance)
+    ledger_note = None
+    if is_management(balance):
+        from .ledger import with_ledger
+
+        balance, ledger_note = with_ledger(balance)
     if args.format == "json":
         failed = worst_error(balance, listing, args)
         print(json.dumps(balance_json(balance, error=None if failed is None else error_json(failed, named))))
@@ -206,15 +221,9 @@ def show_balance(balance: Balance, args: argparse.Namespace, listing: Listing = 
         print(balance_table(balance))
         for extra in account_lines(balance, listing, named) if is_management(balance) else ():
             print(extra)
-        if is_management(balance):
-            from .ledger import this_month_line
-
-            month = this_month_line(balance.at)
-            if month is not None:
-                print(month)
-        line = statement(balance)
-        if line:
-            print(line)
+        for line in (forecast_note(balance), ledger_note, statement(balance)):
+            if line:
+                print(line)
     for error in failures:
         report(error, args, sys.stderr)
     status = check_thresholds(balance, args, sys.stderr, listing=listing, named=named, failed=bool(failures))
@@ -298,6 +307,7 @@ def run_many(args: argparse.Namespace, specs: list[KeySpec], options: dict[str, 
         thresholds = argparse.Namespace(
             below=args.below if args.below is not None else spec.below,
             days_below=args.days_below if args.days_below is not None else spec.days_below,
+            conservative=args.conservative,
             spike=args.spike if args.spike is not None else spec.spike,
             spike_min_dollars=args.spike_min_dollars if args.spike_min_dollars is not None else spec.spike_min_dollars,
         )

@@ -22,6 +22,7 @@ import httpx
 
 from .._apps.spike import TIMES, Spike, spike_of
 from .._exceptions import ConfigurationError
+from .._forecast import method_words
 from .._format import money
 from .._logging import EXPORTER_LOGGER, register_secret
 from .._settings import require_private
@@ -156,8 +157,10 @@ def _spendable_check(balance: Balance, below: float | None) -> tuple[float | Non
     return (at_most if at_most < below or unseen else None), _may_spend_at_most
 
 
-def _days_of_credits(value: float) -> str:
-    return f"has {value:.1f} days of credits left"
+def _days_of_credits(method: str | None) -> Callable[[float], str]:
+    """``has 3.5 days of credits left by the weekday forecast``."""
+    by = "" if method is None else f" by {method_words(method)}"
+    return lambda value: f"has {value:.1f} days of credits left{by}"
 
 
 def _days(value: float) -> str:
@@ -189,9 +192,10 @@ def alerts_due(
     since the state in ``book``. ``now``: the time of the spike check (the balance's own time, unless
     told); ``today``: a management key's spend today (``_apps.spike``). For ``spike``, "below" means
     spiking."""
+    method = None if balance.forecast is None else balance.forecast.method
     checks: tuple[Check, ...] = (
         ("below", spec.below, *_spendable_check(balance, spec.below), money),
-        ("days_below", spec.days_below, balance.days_left, _days_of_credits, _days),
+        ("days_below", spec.days_below, balance.days_left, _days_of_credits(method), _days),
     )
     due = []
     if spec.spike is not None:

@@ -275,6 +275,8 @@ class Exporter:
             fresh_activity = state.activity if state.activity_at == now else None
             polled_at = dt.datetime.fromtimestamp(self.clock(), dt.UTC)
             await self.ledger.record(name, balance, fresh_keys, fresh_activity, polled_at)
+            if balance is not None:  # the forecast from the ledger's longer history
+                balance = await self.ledger.with_history(balance)
         if cause is not None:
             self._failed(state, cause)
         else:

@@ -4,7 +4,8 @@
 fails is logged once per kind of failure and the poll goes on (the next sync fills what is missing).
 After each write the same thread reads what the status page shows of the ledger (``view``: the
 last 12 months, and how the sources agreed over the last 30 days), so the page never reads the
-ledger on the event loop.
+ledger on the event loop. Each poll's forecast rests on the ledger's longer history
+(``with_history``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .._activity import DailySpend
+    from .._balance import Balance
     from ..ledger import Ledger
     from ._page_ledger import LedgerView
 
@@ -35,6 +38,8 @@ class LedgerWriter:
         self._failing: str | None = None
         #: What the status page shows of the ledger, as last read (None before the first write).
         self.view: LedgerView | None = None
+        #: The ledger's days before /activity's, as last read, with (the day read, /activity's first day).
+        self._older: tuple[tuple[dt.date, dt.date], list[DailySpend]] | None = None
 
     async def record(self, name: str, balance: Any, keys: Any, activity: Any, now: dt.datetime) -> None:
         """Write what the poll of key ``name`` read afresh (None: not read this time)."""
@@ -70,6 +75,25 @@ class LedgerWriter:
 
     def close(self) -> None:
         self.ledger.close()
+
+    async def with_history(self, balance: Balance) -> Balance:
+        """``balance``, its forecast made from the ledger's longer history: the ledger's days before
+        the 30 of ``/activity``, read in a thread once a UTC day (they change little), then those 30.
+        As it is when it has no daily spend or the ledger cannot be read (the write says so)."""
+        recent = balance.daily_spend
+        if not recent:
+            return balance
+        key = (balance.at.date(), recent[0].date)
+        if self._older is None or self._older[0] != key:
+            from ..ledger._history import spend_history
+
+            async with self._lock:
+                try:
+                    days = await asyncio.to_thread(spend_history, self.ledger, key[0], recent=recent)
+                except Exception:  # the ledger's errors and any other: the 30 days alone, never the poll's
+                    return balance
+            self._older = (key, days[: len(days) - len(recent)])
+        return balance.reforecast([*self._older[1], *recent])
 
 
 def ledger_view(ledger: Ledger, today: dt.date) -> LedgerView:

@@ -1,10 +1,12 @@
 """The status page, ``GET /``: one HTML page for people, from what the exporter already knows.
 
-For each key: remaining, spendable, days left, the key's own limit and usage (where the command
-shows them), its state (starting, ok, below a threshold or spiking, unchecked: a threshold whose
-figure is unknown, or failing, with the reason: the kind of failure, never a file's path) and 30
-days of spend as an SVG bar chart drawn here (one ``<rect class="bar">`` a day, a ``<title>``
-giving the date and amount). When a key discovers the account's
+For each key: remaining, spendable, days left (with its 80 % range), the key's own limit and usage
+(where the command shows them), its state (starting, ok, below a threshold or spiking, unchecked: a
+threshold whose figure is unknown, or failing, with the reason: the kind of failure, never a file's
+path), 30 days of spend as an SVG bar chart drawn here (one ``<rect class="bar">`` a day, a
+``<title>`` giving the date and amount) and the forecast of the next 7 beside them, a band of each
+day's range with a line at its central value (``_page_forecast``), and the month's projected end.
+When a key discovers the account's
 keys (``KeyState.listed``, filled by the discovery poll from ``GET /keys``) the page adds the keys
 closest to their limits; when spend per model is known (``KeyState.models``), the top models. Without
 that data those sections are simply absent.
@@ -30,18 +32,20 @@ from typing import TYPE_CHECKING, TypeVar
 
 import attrs
 
-from .._activity import ACTIVITY_DAYS, DailySpend
+from .._activity import DailySpend
 from .._apps.spike import spike_of
 from .._defaults import SHOWN_NAME_CHARS
 from .._format import days, money
 from .._logging import EXPORTER_LOGGER
 from .._money import exact_sum
 from .._text import printable, shorten
+from ._page_chart import _dollars, chart, days_left_words, month_words
 
 if TYPE_CHECKING:
     from .._activity import Activity
     from .._api_key import ApiKey
     from .._apps.teams import Teams, TeamSpend
+    from .._forecast import DaysLeft, Forecast, Range
     from ._page_ledger import LedgerView
     from ._poll import KeyState
 
@@ -53,11 +57,6 @@ T = TypeVar("T")
 #: How many discovered keys and models the page lists.
 TOP_KEYS = 20
 TOP_MODELS = 10
-
-CHART_WIDTH = 600
-CHART_HEIGHT = 120
-_PLOT = CHART_HEIGHT - 16  # the bars' height; the dates below
-_STEP = CHART_WIDTH // ACTIVITY_DAYS  # 20 px a day
 
 
 @attrs.frozen
@@ -98,6 +97,10 @@ class KeyView:
     spendable_at_most: float | None = None
     #: Whether the balance was read (its figures show); by default, unless starting or failing.
     known: bool | None = None
+    #: The balance's forecast, days left's range and the month's end (``Balance``), when known.
+    forecast: Forecast | None = None
+    days_left_range: DaysLeft | None = None
+    month_end: Range | None = None
 
     @property
     def balance_known(self) -> bool:
@@ -216,6 +219,9 @@ def _view(name: str, state: KeyState, now: dt.datetime) -> KeyView:
         note,
         spendable_at_most=balance.spendable_at_most,
         known=True,
+        forecast=balance.forecast,
+        days_left_range=balance.days_left_range,
+        month_end=balance.month_end_spend,
     )
 
 
@@ -304,6 +310,7 @@ h2{font-size:1.15em;margin:.2em 0}.state{font-size:.8em;padding:.1em .5em;border
 dl{display:grid;grid-template-columns:repeat(4,max-content);gap:0 1.5em;margin:.5em 0}dt{color:#646970}
 dd{margin:0;font-size:1.2em;font-variant-numeric:tabular-nums}.reason{margin:.3em 0;color:#50575e}
 rect.bar{fill:#3b82c4}rect.bar:hover{fill:#1d5a91}rect.none{fill:#a7aaad}svg text{font-size:11px;fill:#646970}
+rect.band{fill:#3b82c4;opacity:.25}line.central{stroke:#1d5a91;stroke-width:2}dd small{color:#646970;font-size:.7em}
 table{border-collapse:collapse;margin:.5em 0}th,td{padding:.2em .8em;text-align:left}
 td.name{max-width:30em;overflow-wrap:anywhere}
 td.n{text-align:right;font-variant-numeric:tabular-nums}tr:nth-child(even){background:#f6f7f7}
@@ -343,40 +350,6 @@ def _spendable(view: KeyView) -> str:
     return _amount(view.spendable)
 
 
-def _dollars(value: float) -> str:
-    """``money``, quicker for the common case (a chart has a bar a day for each key)."""
-    return f"${value:,.2f}" if value >= 0.005 else money(value)
-
-
-@functools.lru_cache(maxsize=64)
-def _day_label(day: dt.date) -> str:
-    return day.isoformat()
-
-
-@functools.lru_cache(maxsize=4096)
-def _bar(index: int, day: dt.date, usage: float, top: float) -> str:
-    """One day's bar (cached: past days' spend changes rarely, so a new poll redraws little)."""
-    height = _PLOT * usage / top if top > 0 and usage > 0 else 0.0
-    return (
-        f'<rect class="bar" x="{index * _STEP}" y="{_PLOT - height:.1f}" width="{_STEP - 2}" height="{height:.1f}">'
-        f"<title>{_day_label(day)}: {_dollars(usage)}</title></rect>"
-    )
-
-
-def _chart(daily: tuple[DailySpend, ...]) -> str:
-    """A bar a day, scaled to the largest day, the first and last dates below."""
-    top = max([day.usage for day in daily], default=0.0)
-    first, last = (_day_label(daily[0].date), _day_label(daily[-1].date)) if daily else ("", "")
-    return (
-        f'<svg class="chart" role="img" width="{CHART_WIDTH}" height="{CHART_HEIGHT}" '
-        f'viewBox="0 0 {CHART_WIDTH} {CHART_HEIGHT}" xmlns="http://www.w3.org/2000/svg">'
-        f"<desc>Spend per UTC day, the largest {_dollars(top)}</desc>"
-        + "".join([_bar(index, day.date, day.usage, top) for index, day in enumerate(daily)])
-        + f'<text x="0" y="{CHART_HEIGHT - 2}">{first}</text>'
-        f'<text x="{CHART_WIDTH}" y="{CHART_HEIGHT - 2}" text-anchor="end">{last}</text></svg>'
-    )
-
-
 def _own(own: OwnKey) -> str:
     """The key's own limit and usage, as the command's ``Key limit`` and ``Key usage`` rows."""
     limit = "none" if own.limit is None else money(own.limit)
@@ -400,19 +373,21 @@ def _key_section(view: KeyView) -> str:
     if view.reason:
         parts.append(f'<p class="reason">{_text(view.reason)}</p>')
     if view.balance_known:
-        left = "unknown" if view.days_left is None else days(view.days_left)
+        left = days_left_words(view.days_left_range, view.days_left)
+        method = "" if view.forecast is None else f" <small>{escape(view.forecast.method)}</small>"
         parts.append(
             f"<dl><dt>Remaining</dt><dt>Spendable</dt><dt>Days left</dt><dt>Spend per day</dt>"
             f'<dd class="remaining">{_amount(view.remaining)}</dd><dd class="spendable">{_spendable(view)}</dd>'
-            f'<dd class="days-left">{left}</dd><dd>{_amount(view.spend_per_day)}</dd></dl>'
+            f'<dd class="days-left">{left}</dd><dd>{_amount(view.spend_per_day)}{method}</dd></dl>'
         )
+        parts.append(month_words(view.month_end, view.forecast))
         if view.own is not None:
             parts.append(_own(view.own))
         if view.note:
             parts.append(f'<p class="note">{_text(view.note)}</p>')
         if view.daily is not None:
             total = exact_sum(day.usage for day in view.daily)
-            parts.append(f"<p>30-day spend: {money(total)}</p>{_chart(view.daily)}")
+            parts.append(f"<p>30-day spend: {money(total)}</p>{chart(view.daily, view.forecast)}")
         elif view.daily_unknown and view.note is None:
             parts.append(f'<p class="reason">30-day spend unknown: {_text(view.daily_unknown)}</p>')
     parts.append("</section>")

@@ -10,7 +10,8 @@ import datetime as dt
 
 import attrs
 
-from ._page import _PLOT, CHART_HEIGHT, _dollars, _text
+from ._page import _text
+from ._page_chart import _PLOT, CHART_HEIGHT, _dollars
 
 __all__ = ["LedgerView", "MonthSpend", "ledger_section"]
 

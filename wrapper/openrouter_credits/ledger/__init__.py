@@ -9,7 +9,7 @@ keeps, filled from every source the API has, reconciled between them, and report
 
 SQLite by default (``default_path()``), PostgreSQL by URL (the ``ledger-postgres`` extra). The
 library's top level never imports this package; the command imports it for its ledger commands
-(sync, report, history) and for the view's "This month" line when a ledger exists.
+(sync, report, history) and for the view's forecast, from its longer history, when a ledger exists.
 """
 
 from ._errors import LedgerError, LedgerRefused, LedgerUnavailable, NewerLedger, NotALedger

@@ -1,0 +1,129 @@
+"""The ledger's longer history behind the forecast: spend_history (gaps and partial days left out,
+/activity's days in place of the ledger's), the view's forecast resting on it, and report's month-end
+projection with its range (in process, the clock at NOW)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_ledger import NOW, Clock
+
+from openrouter_credits import DailySpend
+from openrouter_credits._forecast import forecast_spend
+from openrouter_credits.cli._main import main
+from openrouter_credits.ledger import Location, open_ledger
+from openrouter_credits.ledger._history import spend_history
+from openrouter_credits.ledger._nano import to_nano
+from openrouter_credits.ledger._store import Day, Row
+from openrouter_credits.testing import MockOpenRouter, MockServer
+
+TODAY = NOW.date()  # a Tuesday, 24 November 2026
+
+
+def weekly(day: dt.date) -> float:
+    """About $1.40 on weekdays and $0.30 at weekends, give or take 20 cents (whole cents)."""
+    return round((1.4 if day.weekday() < 5 else 0.3) + 0.1 * (day.toordinal() % 5 - 2), 2)
+
+
+def analytics_day(day: dt.date, usage: float, *, complete: bool = True) -> Day:
+    row = Row(key_id="", model="openai/gpt-4.1", provider="", endpoint="", workspace="", usage_nano=to_nano(usage),
+              byok_nano=None, requests=1, tokens=None)  # fmt: skip
+    return Day(day, [row], complete)
+
+
+def fill(path: Path, days: range, *, gap: dt.date | None = None, partial: dt.date | None = None) -> None:
+    """Analytics' answers for the days ``days`` back from TODAY, the weekly pattern; ``gap`` not
+    covered, ``partial`` covered in part."""
+    answered = []
+    for back in days:
+        day = TODAY - dt.timedelta(days=back)
+        if day != gap:
+            answered.append(analytics_day(day, weekly(day), complete=day != partial))
+    with open_ledger(Location(path=path)) as ledger:
+        ledger.record_days("analytics", "model", answered, NOW)
+
+
+def test_spend_history_leaves_gaps_and_partial_days_out(tmp_path: Path) -> None:
+    """The completed days the ledger holds whole, oldest first, up to the 84 the model reads; a gap or
+    a partial day left out; /activity's days in place of the ledger's from their first on."""
+    path = tmp_path / "ledger.sqlite3"
+    gap, partial = TODAY - dt.timedelta(days=50), TODAY - dt.timedelta(days=40)
+    fill(path, range(0, 120), gap=gap, partial=partial)
+    recent = [DailySpend(TODAY - dt.timedelta(days=back), 9.0) for back in range(10, 0, -1)]
+    with open_ledger(Location(path=path), create=False) as ledger:
+        alone = spend_history(ledger, TODAY)
+        joined = spend_history(ledger, TODAY, recent=recent)
+    assert alone[0].date == TODAY - dt.timedelta(days=84)
+    assert alone[-1] == DailySpend(TODAY - dt.timedelta(days=1), weekly(TODAY - dt.timedelta(days=1)))
+    assert [day.date for day in alone] == sorted(day.date for day in alone)
+    assert gap not in [day.date for day in alone]
+    assert partial not in [day.date for day in alone]
+    assert len(alone) == 84 - 2
+    assert joined[-10:] == recent
+    assert joined[:-10] == [day for day in alone if day.date < recent[0].date]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[MockServer]:
+    with MockServer(MockOpenRouter(clock=Clock(NOW))) as running:
+        yield running
+
+
+def view(mock: MockServer, capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, object]:
+    assert main(["--base-url", mock.base_url, "--json", *args], clock=lambda: NOW) == 0
+    forecast = json.loads(capsys.readouterr().out)["forecast"]
+    assert isinstance(forecast, dict)
+    return forecast
+
+
+def test_the_view_forecasts_from_the_ledgers_longer_history(
+    mock: MockServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Without a ledger, the weekday model over /activity's 30 days (4 weeks of shape); with a ledger
+    that remembers the 60 days before, over 84 days (8 weeks of shape): the ledger's days, then
+    /activity's."""
+    days = {TODAY - dt.timedelta(days=back): weekly(TODAY - dt.timedelta(days=back)) for back in range(1, 31)}
+    mock.app.set_activity({day.isoformat(): usage for day, usage in days.items()})
+    monkeypatch.setenv("OPENROUTER_API_KEY", mock.app.provisioning_key)
+    before = view(mock, capsys)
+    assert (before["method"], before["history_days"]) == ("weekday", 30)
+    path = tmp_path / "ledger.sqlite3"
+    fill(path, range(31, 91))
+    monkeypatch.setenv("OPENROUTER_CREDITS_LEDGER", str(path))
+    after = view(mock, capsys)
+    history = [DailySpend(TODAY - dt.timedelta(days=back), weekly(TODAY - dt.timedelta(days=back)))
+               for back in range(84, 0, -1)]  # fmt: skip
+    expected = forecast_spend(history, at=NOW)
+    assert (after["method"], after["history_days"]) == ("weekday", 84)
+    assert after["spend_per_day"] == pytest.approx(expected.spend_per_day)
+    assert after["daily"] != before["daily"]
+    assert after["daily"] == [
+        {"date": day.date.isoformat(), "spend": day.central, "low": day.low, "high": day.high} for day in expected.daily
+    ]
+
+
+def test_report_projects_the_month_with_its_range(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """report's current month: so far, and the forecast of the ledger's days to the month's end with
+    its 80 % range and method, in the table and in JSON."""
+    path = tmp_path / "ledger.sqlite3"
+    fill(path, range(1, 91))
+    assert main(["report", "--ledger", str(path), "--json"], clock=lambda: NOW) == 0
+    current = json.loads(capsys.readouterr().out)[-1]
+    with open_ledger(Location(path=path), create=False) as ledger:
+        projected = forecast_spend(spend_history(ledger, TODAY), at=NOW).month_end_spend()
+    assert projected is not None
+    assert projected.low is not None
+    assert projected.high is not None
+    assert projected.low < projected.central < projected.high
+    assert (current["month"], current["so_far"], current["forecast_method"]) == ("2026-11", True, "weekday")
+    assert (current["projected"], current["projected_low"], current["projected_high"]) == pytest.approx(projected)
+    assert main(["report", "--ledger", str(path)], clock=lambda: NOW) == 0
+    row = capsys.readouterr().out.splitlines()[-2]
+    assert row.startswith("2026-11")
+    assert row.endswith(
+        f"so far; ${projected.central:.2f} projected (${projected.low:.2f} to ${projected.high:.2f}, weekday)"
+    )
