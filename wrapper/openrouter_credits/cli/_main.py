@@ -22,7 +22,7 @@ from typing import NoReturn
 
 from .. import _defaults
 from .._exceptions import OpenRouterCreditsError
-from . import keys, ledger, serve, spend, view
+from . import guard, keys, ledger, serve, spend, view
 from ._common import (
     EXIT_INTERRUPTED,
     EXIT_OUTPUT,
@@ -101,6 +101,7 @@ def parser() -> argparse.ArgumentParser:
     spend.register(commands)
     keys.register(commands)
     serve.register(commands)
+    guard.register(commands)
     ledger.register(commands)
     p.set_defaults(run=view.run)
     return p
@@ -112,6 +113,15 @@ def _commands(p: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
         if isinstance(action, argparse._SubParsersAction):
             return dict(action.choices)
     return {}
+
+
+def _arguments(p: argparse.ArgumentParser) -> list[str]:
+    """The positional arguments ``p`` takes (its commands aside), by the names its usage shows."""
+    return [
+        str(action.metavar or action.dest)
+        for action in p._actions
+        if not action.option_strings and action.nargs != argparse.PARSER
+    ]
 
 
 def _closest(option: str, parser: argparse.ArgumentParser) -> str | None:
@@ -137,6 +147,7 @@ def refuse_unknown(p: argparse.ArgumentParser, argv: Sequence[str]) -> None:
     commands = _commands(p)
     parser, command = p, None
     value_next = False
+    arguments = 0  # the positional arguments the current command took so far
     for word in argv:
         if value_next:  # the value of the option before, whatever it looks like
             value_next = False
@@ -144,10 +155,16 @@ def refuse_unknown(p: argparse.ArgumentParser, argv: Sequence[str]) -> None:
         if word == "--":
             return
         if not word.startswith("-") or word == "-" or word[1:2].isdigit():
-            if command is None and word in commands:
-                parser, command = commands[word], word
+            if word in commands and (command is None or arguments == 0):
+                parser, command = commands[word], word if command is None else f"{command} {word}"
+                commands, arguments = _commands(parser), 0
+            elif command is not None and arguments < len(_arguments(parser)):
+                arguments += 1
             elif command is not None:
-                parser.error(f"unexpected argument {word!r}: {command} takes options only")
+                names = _arguments(parser)
+                takes = f"{' '.join(names)} and options" if names else "options only"
+                more = f", or one of {', '.join(commands)}" if commands else ""
+                parser.error(f"unexpected argument {word!r}: {command} takes {takes}{more}")
             continue  # argparse says what is wrong with it
         option, given, _ = word.partition("=")
         action = parser._option_string_actions.get(option)

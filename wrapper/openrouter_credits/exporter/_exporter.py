@@ -27,11 +27,9 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import os
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import _defaults
@@ -46,6 +44,7 @@ from .._apps.metrics import (
     rendered_samples,
     team_spend_metrics,
 )
+from .._apps.state_folder import default_state_dir
 from .._apps.teams import Teams, assign, team_spend, unmatched_workspaces
 from .._client import AsyncCreditsClient
 from .._exceptions import ConfigurationError, OpenRouterCreditsError
@@ -642,13 +641,6 @@ class Exporter:
 
     def stop(self) -> None:
         self._stop.set()
-
-
-def default_state_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """The user's state directory: $XDG_STATE_HOME/openrouter-credits, else ~/.local/state/openrouter-credits."""
-    environ = os.environ if environ is None else environ
-    base = environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "openrouter-credits"
 
 
 def _errors_family(samples: Sequence[tuple[Mapping[str, str], float]]) -> Family:
