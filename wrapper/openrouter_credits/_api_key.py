@@ -25,7 +25,6 @@ from openrouter_credits_client.models.list_api_keys_response_200_data_item impor
 from . import _defaults
 from ._exceptions import (
     APIStatusError,
-    AuthenticationError,
     ConfigurationError,
     OperationUnavailable,
     PermissionDeniedError,
@@ -462,15 +461,15 @@ def page_params(offset: int, *, include_disabled: bool, workspace_id: Any) -> di
     return params
 
 
-def refused_listing(error: AuthenticationError, doing: str = "list the account's keys") -> APIStatusError:
+def refused_listing(error: APIStatusError, doing: str = "list the account's keys") -> APIStatusError:
     """What a 401 to ``GET /keys`` (or ``GET`` and ``PATCH /keys/{hash}``: ``doing`` says which) means.
     OpenRouter refuses a key that is not a management key with a 401 there (the 403 of ``/credits``
     and ``/activity`` is not in those operations' document), saying the operation is for management
     keys: the key is fine, of the wrong kind, and that is a ``PermissionDeniedError`` saying which
     kind it needs and where to create one. Any other 401 (a key unknown, revoked, expired) is the
-    ``AuthenticationError`` it was."""
+    ``AuthenticationError`` it was. A 403 (``PermissionDeniedError``) is said in the same words."""
     said = error.message.lower()
-    if "management" not in said and "provisioning" not in said:
+    if not isinstance(error, PermissionDeniedError) and "management" not in said and "provisioning" not in said:
         return error
     description = (
         f"This key may not {doing} (HTTP {error.status_code}: {error.message}). That needs "

@@ -33,6 +33,7 @@ from ._exceptions import (
     AuthenticationError,
     ConfigurationError,
     OperationUnavailable,
+    PermissionDeniedError,
     term,
 )
 from ._key_update import UNCHANGED, KeyUpdate, LimitReset, Unchanged, check_key_hash
@@ -156,7 +157,7 @@ def _key_call_error(error: APIStatusError, key_hash: str, update: KeyUpdate | No
     no key of that hash."""
     from ._api_key import refused_listing, unknown_key
 
-    if isinstance(error, AuthenticationError):
+    if isinstance(error, AuthenticationError | PermissionDeniedError):
         return refused_listing(error, "read the account's keys" if update is None else "change the account's keys")
     return unknown_key(error, key_hash)
 

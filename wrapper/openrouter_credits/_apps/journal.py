@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
+from .._exceptions import OpenRouterCreditsError
 from .._logging import EXPORTER_LOGGER
 
 if TYPE_CHECKING:
@@ -69,13 +70,13 @@ CLI = "cli"
 OUTCOMES = ("done", "failed", "dry_run", "skipped")
 
 
-class JournalError(Exception):
+class JournalError(OpenRouterCreditsError):
     """The journal in the state directory cannot be written (or read) now: a full disk, a link or a
     FIFO planted at the file. A change is refused when its journal cannot be written; the command
-    exits with ``exit_status`` (8, as for a ledger that cannot be written now). A folder another user
-    owns or may write to is a ``ConfigurationError`` (``private_folder``)."""
+    exits as for a ledger that cannot be written now (``kind`` ``ledger_unavailable``: 8). A folder
+    another user owns or may write to is a ``ConfigurationError`` (``private_folder``)."""
 
-    exit_status = 8
+    kind = "ledger_unavailable"
 
 
 def _cut(text: str) -> str:

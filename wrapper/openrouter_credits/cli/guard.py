@@ -86,19 +86,13 @@ def log_table(entries: list[JournalEntry]) -> str:
 
 def run_log(args: argparse.Namespace) -> int:
     from .._apps.config_file import ledger_setting
-    from .._apps.journal import JournalError
-    from ..ledger import LedgerError
 
     config_ledger = ledger_setting(args.config) if args.config else None
+    journal, close = open_journal(args, config_ledger)  # the ledger's and the journal's errors: 7 or 8 (_main)
     try:
-        journal, close = open_journal(args, config_ledger)
-        try:
-            entries = journal.entries(last=args.last)
-        finally:
-            close()
-    except (JournalError, LedgerError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return error.exit_status
+        entries = journal.entries(last=args.last)
+    finally:
+        close()
     if args.log_json:
         print(json.dumps([entry.to_json() for entry in entries]))
     elif entries:

@@ -247,13 +247,11 @@ def run(args: argparse.Namespace) -> int:
         try:
             journal, close = open_journal(args)
         except (JournalError, LedgerError) as error:
-            print(f"error: {error} Nothing was changed.", file=sys.stderr)
-            return error.exit_status
+            report(error, args, sys.stderr)
+            print("Nothing was changed.", file=sys.stderr)
+            return exit_code(error)
         try:
             return _apply(args, client, key, update, journal, before, after, now)
-        except (JournalError, LedgerError) as error:
-            print(f"error: {error}", file=sys.stderr)
-            return error.exit_status
         finally:
             close()
 
@@ -276,8 +274,9 @@ def _apply(
     try:
         journal.check()
     except (JournalError, LedgerError) as error:
-        print(f"error: {error} Nothing was changed.", file=sys.stderr)
-        return error.exit_status
+        report(error, args, sys.stderr)
+        print("Nothing was changed.", file=sys.stderr)
+        return exit_code(error)
 
     def entry(outcome: str, reason: str) -> JournalEntry:
         return JournalEntry(
