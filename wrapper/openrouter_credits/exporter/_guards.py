@@ -257,7 +257,7 @@ class Guards:
                 reason,
                 when,
             )
-            await notify(account, self._alert(account, pending.guard, pending.key_hash, title, text, "info"))
+            await notify(account, self._alert(account, title, text, "info"))
 
     async def _restore_failed(
         self, account: KeySpec, pending: Pending, action: str, error: Exception, when: dt.datetime, notify: Notify
@@ -290,8 +290,6 @@ class Guards:
             account,
             self._alert(
                 account,
-                pending.guard,
-                pending.key_hash,
                 f"Guard {pending.guard} could not undo a change",
                 text,
                 "warning",
@@ -352,7 +350,7 @@ class Guards:
             f"holds back, and key {shown(key.name)} is not acted on for now."
         )
         logger.warning("%s", text)
-        await notify(account, self._alert(account, spec.name, "", f"Guard {spec.name} holds back", text, "warning"))
+        await notify(account, self._alert(account, f"Guard {spec.name} holds back", text, "warning"))
 
     async def _act(
         self,
@@ -399,7 +397,7 @@ class Guards:
                 decision.reason,
                 when,
             )
-            await notify(account, self._alert(account, spec.name, key.hash_, title, text, "warning"))
+            await notify(account, self._alert(account, title, text, "warning"))
             return
         if not await self._journal_ready(spec.name):
             return
@@ -424,7 +422,7 @@ class Guards:
                 f"{decision.reason}; {said}",
                 when,
             )
-            await notify(account, self._alert(account, spec.name, key.hash_, title, text, "warning"))
+            await notify(account, self._alert(account, title, text, "warning"))
             return
         self.episodes.setdefault(spec.name, set()).add(key.hash_)
         if decision.restore_at is not None:
@@ -449,7 +447,7 @@ class Guards:
         await self._journal(
             spec.name, account, key.hash_, key.name, action, "done", decision.before, after, decision.reason, when
         )
-        await notify(account, self._alert(account, spec.name, key.hash_, title, text, "warning"))
+        await notify(account, self._alert(account, title, text, "warning"))
 
     # --- journal, alerts, counts ----------------------------------------------------------------------
 
@@ -501,10 +499,9 @@ class Guards:
             logger.error("Guard %s: the journal entry could not be written to %s: %s", guard, self.journal.where, error)
 
     @staticmethod
-    def _alert(account: KeySpec, guard: str, key_hash: str, title: str, text: str, severity: Severity) -> Alert:
-        return Alert(
-            account.name, "guard", title, text, severity, about=f"{account.name}/{key_hash[:12]} guard {guard}"
-        )
+    def _alert(account: KeySpec, title: str, text: str, severity: Severity) -> Alert:
+        # Each is an event (an action, its failure, its undoing), never replaced by a newer one: about "".
+        return Alert(account.name, "guard", title, text, severity)
 
     @staticmethod
     def _count(table: dict[tuple[str, str], int], guard: str, action: str) -> None:
