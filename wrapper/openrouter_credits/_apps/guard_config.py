@@ -23,9 +23,12 @@ Pure: no I/O (the keys' secrets are already read by ``config_file``).
 from __future__ import annotations
 
 import fnmatch
+import functools
 import hashlib
 import math
-from collections.abc import Mapping, Sequence
+import re
+import uuid
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
@@ -42,10 +45,12 @@ __all__ = [
     "RESTORES",
     "WHENS",
     "GuardSpec",
+    "Selection",
     "guard_specs",
     "key_label_of",
     "matches_workspace",
     "pattern_matches",
+    "selection",
 ]
 
 When = Literal["spike", "will_exhaust", "over", "below_fraction"]
@@ -91,6 +96,11 @@ class GuardSpec:
     max_actions_per_hour: int = DEFAULT_MAX_ACTIONS_PER_HOUR
 
     @property
+    def selection(self) -> Selection:
+        """Its ``keys`` and ``workspaces``, compiled (once)."""
+        return selection(self.keys, self.workspaces)
+
+    @property
     def mode(self) -> str:
         return "dry run" if self.dry_run else "acting"
 
@@ -106,19 +116,63 @@ class GuardSpec:
         return f"{condition}: {self.action}, {undo}"
 
 
+@attrs.frozen
+class Selection:
+    """A guard's ``keys`` and ``workspaces``, compiled once: the globs of names and labels as one regular
+    expression, the hash prefixes (a pattern of ``HASH_PREFIX``'s form is also a glob of a name), the
+    workspaces' name globs and ids."""
+
+    globs: re.Pattern[str] | None
+    prefixes: tuple[str, ...]
+    workspace_globs: re.Pattern[str] | None
+    workspace_ids: frozenset[str]
+
+    def names_key(self, name: str | None, label: str | None, key_hash: str) -> bool:
+        """Whether the ``keys`` patterns name the key (a glob its name or label matches, or a hash prefix)."""
+        globs = self.globs
+        if globs is not None and any(text is not None and globs.match(text) for text in (name, label)):
+            return True
+        return bool(self.prefixes) and key_hash.lower().startswith(self.prefixes)
+
+    def names_workspace(self, name: str | None, workspace_id: Callable[[], str | None]) -> bool:
+        """Whether the ``workspaces`` patterns name the workspace (``workspace_id`` read only when an id is given)."""
+        if self.workspace_globs is not None and name is not None and self.workspace_globs.match(name):
+            return True
+        if not self.workspace_ids:
+            return False
+        found = workspace_id()
+        return found is not None and found.lower() in self.workspace_ids
+
+
+def _globs(patterns: Sequence[str]) -> re.Pattern[str] | None:
+    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns)) if patterns else None
+
+
+@functools.lru_cache(maxsize=256)
+def selection(keys: tuple[str, ...], workspaces: tuple[str, ...]) -> Selection:
+    """The compiled selection of ``keys`` and ``workspaces`` patterns (cached: a guard's is made once)."""
+    prefixes = tuple(p.lower() for p in keys if HASH_PREFIX.fullmatch(p))
+    ids = frozenset(p.lower() for p in workspaces if _is_uuid(p))
+    return Selection(_globs(keys), prefixes, _globs(workspaces), ids)
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
 def pattern_matches(pattern: str, name: str | None, label: str | None, key_hash: str) -> bool:
     """Whether a ``keys`` pattern names a key: a hash prefix (``HASH_PREFIX``) its hash starts with, or
     a glob (``fnmatch``, case-sensitive) its name or label matches."""
-    if HASH_PREFIX.fullmatch(pattern) and key_hash.lower().startswith(pattern.lower()):
-        return True
-    return any(text is not None and fnmatch.fnmatchcase(text, pattern) for text in (name, label))
+    return selection((pattern,), ()).names_key(name, label, key_hash)
 
 
 def matches_workspace(pattern: str, workspace_name: str | None, workspace_id: str | None) -> bool:
     """Whether a ``workspaces`` pattern names a workspace: its id, or a glob of its name."""
-    if workspace_id is not None and pattern.lower() == workspace_id.lower():
-        return True
-    return workspace_name is not None and fnmatch.fnmatchcase(workspace_name, pattern)
+    return selection((), (pattern,)).names_workspace(workspace_name, lambda: workspace_id)
 
 
 def key_label_of(secret: str) -> str | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Final
 
 from .._exceptions import ConfigurationError
@@ -24,7 +24,17 @@ from .._text import shown
 if TYPE_CHECKING:
     from .._api_key import ApiKey
 
-__all__ = ["HASH_PREFIX", "MIN_HASH_PREFIX", "KeyChoiceError", "choose", "described", "is_own", "rows", "short_hash"]
+__all__ = [
+    "HASH_PREFIX",
+    "MIN_HASH_PREFIX",
+    "KeyChoiceError",
+    "choose",
+    "described",
+    "is_own",
+    "own_test",
+    "rows",
+    "short_hash",
+]
 
 MIN_HASH_PREFIX: Final = 8
 #: A hash prefix: hex digits, at least ``MIN_HASH_PREFIX`` of them.
@@ -94,6 +104,14 @@ def choose(keys: Sequence[ApiKey], text: str, what: str = "KEY") -> ApiKey:
 
 def is_own(key: ApiKey, secret: str | None, own_label: str | None) -> bool:
     """Whether the listed ``key`` is the key ``secret`` (whose ``GET /key`` label is ``own_label``)."""
-    if secret and key.hash_.lower() == hashlib.sha256(secret.encode()).hexdigest():
-        return True
-    return bool(own_label) and key.label == own_label
+    return own_test(secret, own_label)(key)
+
+
+def own_test(secret: str | None, own_label: str | None) -> Callable[[ApiKey], bool]:
+    """``is_own`` for many keys: the key's hash worked out once."""
+    own_hash = hashlib.sha256(secret.encode()).hexdigest() if secret else None
+
+    def test(key: ApiKey) -> bool:
+        return (own_hash is not None and key.hash_.lower() == own_hash) or (bool(own_label) and key.label == own_label)
+
+    return test

@@ -25,10 +25,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from .._apps.guard_config import GuardSpec, matches_workspace, pattern_matches
+from .._api_key import workspace_of
+from .._apps.guard_config import GuardSpec
 from .._apps.journal import value_text
 from .._apps.key_choice import MIN_HASH_PREFIX
-from .._apps.spike import TIMES, key_spike
+from .._apps.spike import TIMES, Spike, key_spike
 from .._format import money
 from .._key_update import same_value
 from .._text import clean_text
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from .._api_key import ApiKey
 
 __all__ = [
+    "Figures",
     "Pending",
     "Plan",
     "Refusal",
@@ -86,17 +88,72 @@ class Refusal:
     why: str
 
 
-def selected(spec: GuardSpec, key: ApiKey) -> bool:
+def selected(spec: GuardSpec, key: ApiKey, memo: dict[tuple[str, ...], bool] | None = None) -> bool:
     """Whether ``spec``'s selection names ``key``: a ``keys`` pattern (if any) and a ``workspaces``
-    pattern (if any); both when both are given."""
-    from .._api_key import workspace_of
+    pattern (if any); both when both are given. ``memo``: the answers so far for this guard, by what
+    the selection reads of a key (kept from poll to poll: names seldom change)."""
+    if memo is None:
+        return _selected(spec, key)
+    ident = (key.hash_, key.name, key.label, key.workspace_name or "")
+    found = memo.get(ident)
+    if found is None:
+        found = memo[ident] = _selected(spec, key)
+    return found
 
-    if spec.keys and not any(pattern_matches(p, key.name, key.label, key.hash_) for p in spec.keys):
+
+def _selected(spec: GuardSpec, key: ApiKey) -> bool:
+    chosen = spec.selection
+    if spec.keys and not chosen.names_key(key.name, key.label, key.hash_):
         return False
     if spec.workspaces:
-        workspace_id = workspace_of(key)
-        return any(matches_workspace(p, key.workspace_name, workspace_id) for p in spec.workspaces)
+        return chosen.names_workspace(key.workspace_name, lambda: workspace_of(key))
     return True
+
+
+class Figures:
+    """What the conditions read of one key at one time, each worked out once for all the guards that
+    ask (a poll of 1,000 keys and five guards): its spike, its status."""
+
+    __slots__ = ("_ratio", "_spike", "_status", "_tripped", "key", "now")
+
+    def __init__(self, key: ApiKey, now: dt.datetime) -> None:
+        self.key = key
+        self.now = now
+        self._tripped: dict[tuple[float, float], bool] = {}
+
+    @property
+    def ratio(self) -> float | None:
+        """The spike's ratio (None: unknown, or nothing expected)."""
+        try:
+            return self._ratio
+        except AttributeError:
+            spike = self.spike
+            self._ratio: float | None = None if spike is None else spike.ratio
+            return self._ratio
+
+    def tripped(self, factor: float, minimum: float) -> bool:
+        """``Spike.tripped``, once per factor and minimum."""
+        found = self._tripped.get((factor, minimum))
+        if found is None:
+            spike = self.spike
+            found = self._tripped[(factor, minimum)] = spike is not None and spike.tripped(factor, minimum)
+        return found
+
+    @property
+    def spike(self) -> Spike | None:
+        try:
+            return self._spike
+        except AttributeError:
+            self._spike: Spike | None = key_spike(self.key.usage_daily, self.key.usage_weekly, self.now)
+            return self._spike
+
+    @property
+    def status(self) -> str:
+        try:
+            return self._status
+        except AttributeError:
+            self._status: str = self.key.status(self.now)
+            return self._status
 
 
 def _window_words(key: ApiKey) -> str:
@@ -108,21 +165,26 @@ def _when(at: dt.datetime, now: dt.datetime) -> str:
     return f"{at:%H:%M} UTC" if abs(at - now) < dt.timedelta(hours=23) else f"{at:%Y-%m-%d %H:%M} UTC"
 
 
-def trigger(spec: GuardSpec, key: ApiKey, now: dt.datetime) -> Trigger | None:
+def trigger(spec: GuardSpec, key: ApiKey, now: dt.datetime, figures: Figures | None = None) -> Trigger | None:
     """The guard's condition on ``key`` at ``now``, when it holds on known figures; None otherwise
-    (not holding, or a figure unknown)."""
+    (not holding, or a figure unknown). ``figures``: the key's, shared with other guards."""
+    figures = Figures(key, now) if figures is None else figures
     if spec.when == "spike":
-        spike = key_spike(key.usage_daily, key.usage_weekly, now)
-        if spike is None or spike.ratio is None:  # unknown, or nothing spent (the week holds today)
+        today = key.usage_daily
+        if not isinstance(today, int | float) or today < spec.spike_min_dollars:
+            return None  # under the guard's floor (or unknown): no spike to work out
+        ratio = figures.ratio
+        if ratio is None:  # unknown, or nothing spent (the week holds today)
             return None
         assert spec.factor is not None
-        if not spike.tripped(spec.factor, spec.spike_min_dollars):
+        if not figures.tripped(spec.factor, spec.spike_min_dollars):
             return None
-        return Trigger(f"{money(spike.today)} spent today by {spike.at:%H:%M} UTC, {spike.ratio:.1f}{TIMES} its pace")
-    limit, left = key.limit, key.limit_left
-    window = _window_words(key)
+        spike = figures.spike
+        assert spike is not None
+        return Trigger(f"{money(spike.today)} spent today by {spike.at:%H:%M} UTC, {ratio:.1f}{TIMES} its pace")
+    limit = key.limit
     if spec.when == "will_exhaust":
-        if key.status(now) != "will_exhaust" or limit is None:
+        if limit is None or figures.status != "will_exhaust":
             return None
         at = key.exhausts_at(now)
         reset = key.resets_at(now)
@@ -138,8 +200,9 @@ def trigger(spec: GuardSpec, key: ApiKey, now: dt.datetime) -> Trigger | None:
         assert spec.amount is not None
         if used is None or used <= spec.amount:
             return None
-        span = {"day": "today", "week": "this week", "month": "this month"}.get(window, "in all")
+        span = {"day": "today", "week": "this week", "month": "this month"}.get(_window_words(key), "in all")
         return Trigger(f"{money(used)} used {span}, over the guard's {money(spec.amount)}")
+    left = key.limit_left
     if left is None or not limit or left >= spec.fraction * limit:
         return None
     return Trigger(f"{money(left)} of its {money(limit)} limit left, under {spec.fraction * 100:g} %")
@@ -173,17 +236,23 @@ def _restore_at(spec: GuardSpec, key: ApiKey, now: dt.datetime) -> dt.datetime |
     return key.resets_at(now)
 
 
-def plan(spec: GuardSpec, key: ApiKey, now: dt.datetime, own: Callable[[ApiKey], bool]) -> Plan | Refusal | None:
+def plan(
+    spec: GuardSpec,
+    key: ApiKey,
+    now: dt.datetime,
+    own: Callable[[ApiKey], bool],
+    figures: Figures | None = None,
+    memo: dict[tuple[str, ...], bool] | None = None,
+) -> Plan | Refusal | None:
     """What the guard does about ``key`` at ``now`` (fresh data): a ``Plan``, a ``Refusal`` (a key it
     names but will not act on), or None (not its key, already stopped, or its condition does not
-    hold on known figures). ``own`` tells the key that polls."""
-    if not selected(spec, key):
+    hold on known figures). ``own`` tells the key that polls; ``figures``: the key's, shared; ``memo``:
+    the guard's selection so far (``selected``)."""
+    if key.disabled or not selected(spec, key, memo):  # a disabled key is stopped already
         return None
     if own(key):
         return Refusal(key, "it is the key that polls, which a guard never acts on")
-    if key.disabled:
-        return None
-    found = trigger(spec, key, now)
+    found = trigger(spec, key, now, figures)
     if found is None:
         return None
     fields = _change(spec, key)

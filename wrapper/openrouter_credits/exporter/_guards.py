@@ -33,12 +33,13 @@ from typing import TYPE_CHECKING, Any
 
 from .._apps.guard_config import GuardSpec
 from .._apps.journal import JournalEntry
-from .._apps.key_choice import is_own
+from .._apps.key_choice import own_test
 from .._exceptions import OpenRouterCreditsError
 from .._logging import EXPORTER_LOGGER
 from .._text import shown
 from ._alert import Alert, Severity
 from ._guard import (
+    Figures,
     Pending,
     Plan,
     Refusal,
@@ -147,6 +148,8 @@ class Guards:
         self.actions: dict[tuple[str, str], int] = {}
         self.failures: dict[tuple[str, str], int] = {}
         self._journal_failing = False
+        #: Each guard's selection of the keys seen (``_guard.selected``), bounded by the listing.
+        self._selections: dict[GuardSpec, dict[tuple[str, ...], bool]] = {}
         self.reload(specs)
 
     def reload(self, specs: Sequence[GuardSpec]) -> None:
@@ -156,6 +159,7 @@ class Guards:
         for table in (self.attempts, self.episodes, self._recent, self._problems):
             for name in [name for name in table if name not in self.specs]:
                 del table[name]
+        self._selections = {spec: memo for spec, memo in self._selections.items() if spec in specs}
         for spec in specs:
             for action in _counted_actions(spec):
                 self.actions.setdefault((spec.name, action), 0)
@@ -194,17 +198,39 @@ class Guards:
         names: dict[str, int] = {}
         for key in listing:
             names[key.name] = names.get(key.name, 0) + 1
-        secret = account.api_key
-
-        def own(key: ApiKey) -> bool:
-            return is_own(key, secret, own_label)
+        own = own_test(account.api_key, own_label)
 
         def ref(key_name: str, key_hash: str) -> str:
             return key_ref(key_name, key_hash, names.get(key_name, 0) == 1)
 
         await self._restores(account, by_hash, client, complete, now, when, notify, ref)
-        for spec in list(self.specs.values()):
-            await self._guard(spec, account, listing, client, now, when, own, notify, ref)
+        specs = list(self.specs.values())
+        episodes = [self.episodes.setdefault(spec.name, set()) for spec in specs]
+        owed = [{p.key_hash for p in self.pending if p.guard == spec.name} for spec in specs]
+        memos = [self._selections.setdefault(spec, {}) for spec in specs]
+        for key in listing:  # each key's figures worked out once, for all the guards
+            figures = Figures(key, when)
+            for spec, episode, owes, memo in zip(specs, episodes, owed, memos, strict=True):
+                decision = plan(spec, key, when, own, figures, memo)
+                if decision is None:
+                    if key.hash_ in episode and (
+                        not selected(spec, key, memo) or trigger(spec, key, when, figures) is None
+                    ):
+                        episode.discard(key.hash_)  # the condition cleared: the next one is a new episode
+                        self._file.changed()
+                    continue
+                if isinstance(decision, Refusal):
+                    self._refuse(spec, decision)
+                    continue
+                if key.hash_ in episode or key.hash_ in owes:
+                    continue
+                if not self._may_attempt(spec, now):
+                    await self._held(spec, account, key, now, notify)
+                    continue
+                await self._act(spec, account, decision, client, now, when, notify, ref)
+        for memo in memos:
+            if len(memo) > 2 * len(listing) + 100:  # keys gone or renamed: start the memo afresh
+                memo.clear()
         await self._file.flush()
 
     async def _restores(
@@ -296,40 +322,9 @@ class Guards:
             ),
         )
 
-    async def _guard(
-        self,
-        spec: GuardSpec,
-        account: KeySpec,
-        listing: Sequence[ApiKey],
-        client: AsyncCreditsClient,
-        now: float,
-        when: dt.datetime,
-        own: Callable[[ApiKey], bool],
-        notify: Notify,
-        ref: Callable[[str, str], str],
-    ) -> None:
-        episode = self.episodes.setdefault(spec.name, set())
-        owed = {p.key_hash for p in self.pending if p.guard == spec.name}
-        problems = self._problems.setdefault(spec.name, {})
-        for key in listing:
-            decision = plan(spec, key, when, own)
-            if decision is None:
-                if key.hash_ in episode and (not selected(spec, key) or trigger(spec, key, when) is None):
-                    episode.discard(key.hash_)  # the condition cleared: the next one is a new episode
-                    self._file.changed()
-                continue
-            if isinstance(decision, Refusal):
-                self._refuse(spec, decision, problems)
-                continue
-            if key.hash_ in episode or key.hash_ in owed:
-                continue
-            if not self._may_attempt(spec, now):
-                await self._held(spec, account, key, now, notify)
-                continue
-            await self._act(spec, account, decision, client, now, when, notify, ref)
-
-    def _refuse(self, spec: GuardSpec, refusal: Refusal, problems: dict[str, str]) -> None:
+    def _refuse(self, spec: GuardSpec, refusal: Refusal) -> None:
         said = (spec.name, refusal.key.hash_, refusal.why)
+        problems = self._problems.setdefault(spec.name, {})
         problems[refusal.key.hash_] = f"key {shown(refusal.key.name)}: {refusal.why}"
         if said not in self._refused:
             self._refused.add(said)
