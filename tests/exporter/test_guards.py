@@ -336,3 +336,36 @@ def test_no_guards_no_series(mock: MockServer, exporter: MakeExporter) -> None:
 
     found, page = asyncio.run(scenario())
     assert (found, b"guard-" in page) == ({}, False)
+
+
+def test_the_journal_in_a_ledger_and_a_corrupt_state_file(
+    mock: MockServer, exporter: MakeExporter, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With a ledger, a guard's changes go to its key_changes table; a guard.json that is not the
+    guards' state is moved aside with a warning, and the exporter starts without it."""
+    from openrouter_credits._apps.journal import LedgerJournal
+    from openrouter_credits.ledger import Location, open_ledger
+
+    mock.app.set_keys([scripted("ci-nightly", **SPIKING)])
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    (state / "guard.json").write_text('{"pending": [{"guard": 1}]}')
+
+    async def scenario() -> None:
+        with StateDir(state) as held, open_ledger(Location(path=tmp_path / "ledger.sqlite3")) as ledger:
+            with caplog.at_level(logging.WARNING, logger=EXPORTER_LOGGER):
+                watcher = exporter(ACCOUNT, state=held, guards=[guard(dry_run=False)], journal=LedgerJournal(ledger))
+            assert watcher.guards.pending == []
+            await watcher.poll("account")
+            await watcher.aclose()
+            [entry] = LedgerJournal(ledger).entries()
+            assert (entry.actor, entry.key_name, entry.action, entry.outcome) == (
+                "runaway",
+                "ci-nightly",
+                "disable",
+                "done",
+            )
+
+    asyncio.run(scenario())
+    assert any("guard.json was not of the expected shape" in record.getMessage() for record in caplog.records)
+    assert len(list(state.glob("guard.json.corrupt-*"))) == 1

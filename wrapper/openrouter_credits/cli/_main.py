@@ -3,6 +3,8 @@
     openrouter-credits [options]            what is left, what may be spent, and for how long
     openrouter-credits spend [options]      30 days of spend as a chart (--by model|provider)
     openrouter-credits keys [options]       every key of the account, the most spent first
+    openrouter-credits keys disable KEY     change one key (enable, set-limit, remove-limit), journaled
+    openrouter-credits guard log            the journal of changes to keys
     openrouter-credits serve [options]      a Prometheus exporter for one key or several
     openrouter-credits sync|report|history  the ledger: spend beyond 30 days, monthly reports
 
@@ -46,6 +48,9 @@ examples:
   openrouter-credits keys                  every key of the account: limit, window, left, status
   openrouter-credits keys --status near_limit,will_exhaust
                                            exit 1 when any key is near or bound to reach its limit
+  openrouter-credits keys disable ci-nightly
+                                           disable a key (shown, asked, journaled; --yes, --dry-run)
+  openrouter-credits guard log             the journal of changes to keys, serve's guards' and the command's
   openrouter-credits --config keys.toml    one row per key of the file (--json: a list)
   openrouter-credits serve --config keys.toml
                                            a Prometheus exporter on {_defaults.DEFAULT_LISTEN}, with alerts
@@ -63,7 +68,8 @@ known for a key shows as unknown (null in JSON, no series in Prometheus), never 
 
 exit codes:
   0    ok
-  1    --below, --days-below or --spike tripped; keys --status found a key in one of the statuses
+  1    --below, --days-below or --spike tripped; keys --status found a key in one of the statuses;
+       a change to a key was declined at the prompt
   2    usage or configuration error (no key, bad option, bad base URL)
   3    authentication or permission error (401, 403; an ordinary key for keys), or what --below,
        --days-below or --spike needs cannot be known for this key, or the analytics API gives no
@@ -73,8 +79,8 @@ exit codes:
   6    the output could not be written (a full disk, a closed file)
   7    the ledger cannot be used as named: not a ledger, written by a newer version, PostgreSQL
        refused the login (change --ledger or upgrade)
-  8    the ledger cannot be read or written now: read-only or full disk, PostgreSQL down, busy too
-       long; nothing was half-written (try again: sync resumes)
+  8    the ledger (or the journal of changes to keys) cannot be read or written now: read-only or
+       full disk, PostgreSQL down, busy too long; nothing was half-written (try again: sync resumes)
   130  interrupted (Ctrl-C)
   141  the reader of the output went away (| head): nothing is printed, as for other Unix tools
 When several apply (a threshold tripped and a call failed, several keys of --config), each is said on

@@ -45,8 +45,9 @@ def register(commands: Any) -> None:
         description="Poll each key every --interval seconds and serve the results at /metrics (Prometheus "
         "text), /healthz and a status page for people at /; alert (a webhook, or the [notify.NAME] channels of "
         "--config) when a key crosses its below or days_below threshold or its spend spikes (spike: today's "
-        "spend so far against the 7-day pace), and when it recovers. SIGHUP reloads --config; SIGTERM or Ctrl-C "
-        "stops it.",
+        "spend so far against the 7-day pace), and when it recovers; with [guard.NAME] tables in --config, "
+        "disable (or cap) a key of the account that spikes or is bound to pass its limit, and undo it at the "
+        "reset (a dry run unless dry_run = false). SIGHUP reloads --config; SIGTERM or Ctrl-C stops it.",
         allow_abbrev=False,
     )
     add_common(serve, config=True)
@@ -82,8 +83,8 @@ def register(commands: Any) -> None:
     serve.add_argument(
         "--state-dir",
         metavar="DIR",
-        help="where the alert state is kept (default: $XDG_STATE_HOME/openrouter-credits, else "
-        "~/.local/state/openrouter-credits)",
+        help="where the alert state, the guards' restores and (without a ledger) the journal of changes to keys "
+        "are kept (default: $XDG_STATE_HOME/openrouter-credits, else ~/.local/state/openrouter-credits)",
     )
     serve.add_argument(
         "--below",

@@ -379,7 +379,7 @@ class Guards:
             self._file.changed()
             self._count(self.actions, spec.name, f"would_{action}")
             title, text = words(dry_run=True)
-            logger.info("Guard %s (dry run): %s", spec.name, text)
+            logger.info("Guard %s: %s", spec.name, text)
             await self._journal(
                 spec.name,
                 account,
