@@ -14,21 +14,19 @@ import io
 import logging
 import os
 import re
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conftest import MANAGEMENT, mock_app  # noqa: E402
+from conftest import MANAGEMENT, mock_app
 
-from openrouter_credits._apps.config_file import KeySpec  # noqa: E402
-from openrouter_credits._apps.guard_config import GuardSpec  # noqa: E402
-from openrouter_credits._apps.journal import FileJournal  # noqa: E402
-from openrouter_credits._logging import EXPORTER_LOGGER  # noqa: E402
-from openrouter_credits.cli._main import main  # noqa: E402
-from openrouter_credits.exporter import Exporter  # noqa: E402
-from openrouter_credits.testing import MockServer  # noqa: E402
+from openrouter_credits._apps.config_file import KeySpec
+from openrouter_credits._apps.guard_config import GuardSpec
+from openrouter_credits._apps.journal import FileJournal
+from openrouter_credits._logging import EXPORTER_LOGGER
+from openrouter_credits.cli._main import main
+from openrouter_credits.exporter import Exporter
+from openrouter_credits.testing import MockServer
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 #: Friday 2027-01-15, 09:00 UTC.
