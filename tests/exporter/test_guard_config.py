@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from conftest import MANAGEMENT, MakeExporter, write_config
+from exporting import MANAGEMENT, MakeExporter, write_config
 
 from openrouter_credits._apps.config_file import load_config
 from openrouter_credits._apps.guard_config import GuardSpec, key_label_of

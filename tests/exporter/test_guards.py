@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MANAGEMENT, ORDINARY, Clock, MakeExporter, Receiver, delivering
+from exporting import MANAGEMENT, ORDINARY, Clock, MakeExporter, Receiver, delivering
 from prometheus_client.parser import text_string_to_metric_families
 
 from openrouter_credits import AuthenticationError, CreditsClient

@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from conftest import MANAGEMENT, mock_app
+from exporting import MANAGEMENT, mock_app
 
 from openrouter_credits._apps.config_file import KeySpec
 from openrouter_credits._apps.guard_config import GuardSpec

@@ -161,7 +161,8 @@ def test_rate_limit_waits_for_retry_after(mock: MockServer, tmp_path: Path) -> N
         ),
         (
             "[other]\nx = 1\n",
-            "unknown table 'other'; the file holds [keys.NAME], [notify.NAME], [teams.NAME], [guard.NAME] and [defaults] tables.",
+            "unknown table 'other'; the file holds [keys.NAME], [notify.NAME], [teams.NAME], [guard.NAME] and "
+            "[defaults] tables.",
         ),
         ("", "no keys: add a [keys.NAME] table for each key to watch."),
         ("[keys\n", "not valid TOML"),
