@@ -36,7 +36,7 @@ ACCOUNT = KeySpec("account", MANAGEMENT, discover=True)
 FIVE = [
     GuardSpec("spiking", ("key-*",), when="spike", factor=5.0),
     GuardSpec("exhausting", ("key-0*", "key-1*"), when="will_exhaust"),
-    GuardSpec("over", (), ("Default",), when="over", amount=30.0, action="limit"),
+    GuardSpec("over", (), ("Default",), when="over", amount=30.0, action="limit"),  # every key of Default
     GuardSpec("low", ("key-2*", "key-3*"), when="below_fraction", fraction=0.05),
     GuardSpec("other", ("key-*",), ("Other",), when="spike", factor=3.0, restore="never"),
 ]

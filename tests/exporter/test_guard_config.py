@@ -62,7 +62,8 @@ def test_defaults_and_settings(tmp_path: Path) -> None:
         ('keys = ["ci-*"]\nwhen = "spike"\nfactor = 5\ndry_run = "no"\n', "[guard.g]: dry_run must be true or false"),
         ('keys = ["ci-*"]\nwhen = "spike"\nfactor = 5\nmax_actions_per_hour = 0\n', "max_actions_per_hour must be a"),
         ('keys = ["ci-*"]\nwhen = "spike"\nfactor = 5\ncolour = "red"\n', "[guard.g]: unknown setting 'colour'"),
-        ('keys = "ci-*"\nwhen = "spike"\nfactor = 5\n', "[guard.g]: keys must be a list of non-empty strings"),
+        ('keys = "ci-*"\nwhen = "spike"\nfactor = 5\n', "[guard.g]: keys must be a list of strings, such as keys"),
+        ('keys = ["ci-[0-9"]\nwhen = "spike"\nfactor = 5\n', "[guard.g]: keys: 'ci-[0-9' is not a glob: a '[' opens"),
         ('keys = ["*"]\nwhen = "spike"\nfactor = 5\n', "[guard.g]: keys names '*', which matches [keys.account], the"),
         ('keys = ["acc*"]\nwhen = "spike"\nfactor = 5\n', "which matches [keys.account], the key that polls"),
     ],
@@ -75,12 +76,12 @@ def test_mistakes_are_refused_naming_the_table_and_setting(tmp_path: Path, table
 
 
 def test_a_glob_of_the_polling_keys_label_or_hash_is_refused(tmp_path: Path) -> None:
-    """The polling key's label (as OpenRouter writes it) and hash are matched too."""
+    """The polling key's label (as OpenRouter writes it) and hash are matched too, as a team's keys."""
     import hashlib
 
     label = key_label_of(MANAGEMENT)
     assert label == "sk-or-v1-exp...1f2e"
-    for pattern in ("sk-or-v1-exp*", hashlib.sha256(MANAGEMENT.encode()).hexdigest()[:10]):
+    for pattern in (label, hashlib.sha256(MANAGEMENT.encode()).hexdigest()[:10]):
         with pytest.raises(ConfigurationError, match=r"matches \[keys\.account\], the key that polls"):
             loaded(tmp_path, f'[guard.g]\nkeys = ["{pattern}"]\nwhen = "spike"\nfactor = 5\n')
 

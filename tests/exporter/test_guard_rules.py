@@ -17,8 +17,8 @@ from openrouter_credits.exporter._guard import (
     Plan,
     Refusal,
     acted_words,
+    command_ref,
     failed_words,
-    key_ref,
     plan,
     restore_step,
     restored_words,
@@ -54,18 +54,22 @@ def nobody(key: ApiKey) -> bool:
 SPIKING = {"usage_daily": 14.2, "usage_weekly": 20.0, "usage_monthly": 40.0, "usage": 60.0}
 
 
-def test_selection_by_glob_label_hash_prefix_and_workspace() -> None:
-    """Globs match the name or the label; 8 hex digits or more a hash prefix; workspaces by name glob
-    or id, and both must hold when both are given."""
+def test_selection_as_a_teams() -> None:
+    """A guard names keys as a [teams.NAME] table does: name globs, labels, hash prefixes of 8 hex
+    digits or more, or every key of a workspace named by its name or id."""
     ci = key("ci-nightly", label="sk-or-v1-abc...wxyz", workspace_id=RESEARCH, workspace_name="Research")
     assert selected(guard(), ci)
     assert not selected(guard(keys=("agent-*",)), ci)
-    assert selected(guard(keys=("sk-or-v1-abc*",)), ci)
+    assert selected(guard(keys=("sk-or-v1-abc...wxyz",)), ci)
     assert selected(guard(keys=(ci.hash_[:8],)), ci)
     assert not selected(guard(keys=(ci.hash_[:7],)), ci)  # too short for a prefix: a glob of the name
-    assert selected(guard(keys=(), workspaces=("Res*",)), ci)
+    assert selected(guard(keys=(), workspaces=("research",)), ci)
     assert selected(guard(keys=(), workspaces=(RESEARCH.upper(),)), ci)
-    assert not selected(guard(workspaces=("Default",)), ci)
+    assert selected(guard(keys=("agent-*",), workspaces=("Research",)), ci)  # either names it
+    assert not selected(guard(keys=("agent-*",), workspaces=("Default",)), ci)
+    memo: dict[tuple[str, ...], bool] = {}
+    assert selected(guard(), ci, memo)
+    assert list(memo.values()) == [True]
 
 
 def test_spike_disables_until_midnight() -> None:
@@ -222,5 +226,5 @@ def test_words() -> None:
     )
     _, left = restored_words(pending(), "changed", midnight, midnight)
     assert left.startswith("Key ci-nightly (workspace Research) was changed since guard runaway-ci disabled it")
-    assert key_ref("ci nightly; rm -rf /", "ab" * 32, True) == "abababababab"
-    assert key_ref("ci", "ab" * 32, False) == "abababababab"
+    assert command_ref("ci nightly; rm -rf /", "ab" * 32, True) == "abababababab"
+    assert command_ref("ci", "ab" * 32, False) == "abababababab"

@@ -1,8 +1,8 @@
 """``[guard.NAME]`` tables of the ``--config`` file: what a guard of ``serve`` watches and what it does.
 
     [guard.runaway-ci]
-    keys = ["ci-*", "agent-*"]          # name (or label) globs, or hash prefixes (8 hex digits or more)
-    workspaces = ["Research"]           # workspace names (globs) or ids; with keys, a key must match both
+    keys = ["ci-*", "agent-*"]          # name globs, labels, or hash prefixes (8 hex digits or more)
+    workspaces = ["Research"]           # workspace names or ids: every key of the workspace too
     when = "spike"                      # or "will_exhaust", "over" (with amount), "below_fraction" (with fraction)
     factor = 5.0                        # spike: today's spend more than 5x the 7-day pace by this hour
     action = "disable"                  # or "limit": set the limit to what the window has used
@@ -22,20 +22,16 @@ Pure: no I/O (the keys' secrets are already read by ``config_file``).
 
 from __future__ import annotations
 
-import fnmatch
-import functools
 import hashlib
 import math
-import re
-import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
 from .._defaults import DEFAULT_SPIKE_MIN_DOLLARS
 from .._exceptions import ConfigurationError
-from .key_choice import HASH_PREFIX
+from .teams import KeyRef, Team, key_patterns
 
 if TYPE_CHECKING:
     from .config_file import KeySpec
@@ -45,12 +41,9 @@ __all__ = [
     "RESTORES",
     "WHENS",
     "GuardSpec",
-    "Selection",
     "guard_specs",
     "key_label_of",
-    "matches_workspace",
-    "pattern_matches",
-    "selection",
+    "names_key",
 ]
 
 When = Literal["spike", "will_exhaust", "over", "below_fraction"]
@@ -78,9 +71,10 @@ DEFAULT_FRACTION: Final = 0.1
 
 @attrs.frozen
 class GuardSpec:
-    """One ``[guard.NAME]``: the keys it names (``keys``: globs of names or labels, or hash prefixes;
-    ``workspaces``: globs of workspace names, or ids), the condition (``when`` and its figure), the
-    action, whether it undoes it at the window's reset, and whether it only says what it would do."""
+    """One ``[guard.NAME]``: the keys it names, as a ``[teams.NAME]`` table names them (``keys``: name
+    globs, labels or hash prefixes; ``workspaces``: names or ids: ``names_key``), the condition
+    (``when`` and its figure), the action, whether it undoes it at the window's reset, and whether it
+    only says what it would do."""
 
     name: str
     keys: tuple[str, ...] = ()
@@ -96,9 +90,10 @@ class GuardSpec:
     max_actions_per_hour: int = DEFAULT_MAX_ACTIONS_PER_HOUR
 
     @property
-    def selection(self) -> Selection:
-        """Its ``keys`` and ``workspaces``, compiled (once)."""
-        return selection(self.keys, self.workspaces)
+    def team(self) -> Team:
+        """Its selection as a team's (``keys`` and ``workspaces``): the keys it names are the keys such a
+        team claims (``names_key``)."""
+        return Team(self.name, self.keys, self.workspaces)
 
     @property
     def mode(self) -> str:
@@ -116,63 +111,10 @@ class GuardSpec:
         return f"{condition}: {self.action}, {undo}"
 
 
-@attrs.frozen
-class Selection:
-    """A guard's ``keys`` and ``workspaces``, compiled once: the globs of names and labels as one regular
-    expression, the hash prefixes (a pattern of ``HASH_PREFIX``'s form is also a glob of a name), the
-    workspaces' name globs and ids."""
-
-    globs: re.Pattern[str] | None
-    prefixes: tuple[str, ...]
-    workspace_globs: re.Pattern[str] | None
-    workspace_ids: frozenset[str]
-
-    def names_key(self, name: str | None, label: str | None, key_hash: str) -> bool:
-        """Whether the ``keys`` patterns name the key (a glob its name or label matches, or a hash prefix)."""
-        globs = self.globs
-        if globs is not None and any(text is not None and globs.match(text) for text in (name, label)):
-            return True
-        return bool(self.prefixes) and key_hash.lower().startswith(self.prefixes)
-
-    def names_workspace(self, name: str | None, workspace_id: Callable[[], str | None]) -> bool:
-        """Whether the ``workspaces`` patterns name the workspace (``workspace_id`` read only when an id is given)."""
-        if self.workspace_globs is not None and name is not None and self.workspace_globs.match(name):
-            return True
-        if not self.workspace_ids:
-            return False
-        found = workspace_id()
-        return found is not None and found.lower() in self.workspace_ids
-
-
-def _globs(patterns: Sequence[str]) -> re.Pattern[str] | None:
-    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns)) if patterns else None
-
-
-@functools.lru_cache(maxsize=256)
-def selection(keys: tuple[str, ...], workspaces: tuple[str, ...]) -> Selection:
-    """The compiled selection of ``keys`` and ``workspaces`` patterns (cached: a guard's is made once)."""
-    prefixes = tuple(p.lower() for p in keys if HASH_PREFIX.fullmatch(p))
-    ids = frozenset(p.lower() for p in workspaces if _is_uuid(p))
-    return Selection(_globs(keys), prefixes, _globs(workspaces), ids)
-
-
-def _is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True
-
-
-def pattern_matches(pattern: str, name: str | None, label: str | None, key_hash: str) -> bool:
-    """Whether a ``keys`` pattern names a key: a hash prefix (``HASH_PREFIX``) its hash starts with, or
-    a glob (``fnmatch``, case-sensitive) its name or label matches."""
-    return selection((pattern,), ()).names_key(name, label, key_hash)
-
-
-def matches_workspace(pattern: str, workspace_name: str | None, workspace_id: str | None) -> bool:
-    """Whether a ``workspaces`` pattern names a workspace: its id, or a glob of its name."""
-    return selection((), (pattern,)).names_workspace(workspace_name, lambda: workspace_id)
+def names_key(spec: GuardSpec, key: KeyRef) -> bool:
+    """Whether ``spec`` names ``key``: as a team claims a key (``teams.Team.claims``, the one rule of
+    which keys a ``keys`` or ``workspaces`` pattern names); a key it cannot tell about is not named."""
+    return spec.team.claims(key) is True
 
 
 def key_label_of(secret: str) -> str | None:
@@ -187,14 +129,6 @@ def key_label_of(secret: str) -> str | None:
 
 def _where(path: str, name: str) -> str:
     return f"--config {path}: [guard.{name}]"
-
-
-def _patterns(value: Any, field: str, where: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
-        raise ConfigurationError(f'{where}: {field} must be a list of non-empty strings, such as ["ci-*"].')
-    return tuple(item.strip() for item in value)
 
 
 def _number(value: Any, field: str, where: str, *, low: float, above: bool, expected: str) -> float:
@@ -223,8 +157,7 @@ def _spec(name: str, table: Any, path: str) -> GuardSpec:
     unknown = [field for field in table if field not in FIELDS]
     if unknown:
         raise ConfigurationError(f"{where}: unknown setting {unknown[0]!r}; the settings are {', '.join(FIELDS)}.")
-    keys = _patterns(table.get("keys"), "keys", where)
-    workspaces = _patterns(table.get("workspaces"), "workspaces", where)
+    keys, workspaces = key_patterns(table, where)
     if not keys and not workspaces:
         raise ConfigurationError(
             f"{where}: names no keys: give keys = [...] (name globs or hash prefixes) or workspaces = [...]."
@@ -278,9 +211,10 @@ def _polling_key_matched(spec: GuardSpec, key: KeySpec) -> str | None:
     key gives, or its hash), or None."""
     secret = key.api_key or ""
     label = key_label_of(secret) if secret else None
-    key_hash = hashlib.sha256(secret.encode()).hexdigest() if secret else ""
+    key_hash = hashlib.sha256(secret.encode()).hexdigest() if secret else None
+    polling = KeyRef(key.name, label, key_hash)
     for pattern in spec.keys:
-        if pattern_matches(pattern, key.name, label, key_hash):
+        if Team(spec.name, (pattern,)).claims(polling):
             return pattern
     return None
 

@@ -1,14 +1,15 @@
 """What a guard decides about one listed key, from fresh data and the time it is given: pure, no I/O.
 
 - ``plan()``: whether the guard acts on a key now. Only a key its selection names (``keys`` and
-  ``workspaces``), never the key that polls, never a key already disabled; only when its condition
-  holds on known figures (an unknown figure never triggers): ``spike`` (today's spend against the
-  7-day pace, ``_apps.spike``), ``will_exhaust`` (``ApiKey.status``), ``over`` (the window's usage
-  above ``amount``) or ``below_fraction`` (less than ``fraction`` of the limit left). The action:
-  ``disable``, or ``limit`` (the limit set to what the window has used, never raised). With
-  ``restore = "at_reset"`` the change is undone at the window's reset: the next 00:00 UTC for a
-  spike (today's spend), the key's limit window for the others; a key whose limit never resets has
-  no such reset, and the guard refuses to act on it (``Refusal``).
+  ``workspaces``, read as a ``[teams.NAME]`` table's), never the key that polls, never a key already
+  disabled; only when its condition holds on known figures (an unknown figure never triggers):
+  ``spike`` (today's spend against the 7-day pace, ``_apps.spike``), ``will_exhaust``
+  (``ApiKey.status``), ``over`` (the window's usage above ``amount``) or ``below_fraction`` (less
+  than ``fraction`` of the limit left). The action: ``disable``, or ``limit`` (the limit set to what
+  the window has used, never raised). With ``restore = "at_reset"`` the change is undone at the
+  window's reset: the next 00:00 UTC for a spike (today's spend), the key's limit window for the
+  others; a key whose limit never resets has no such reset, and the guard refuses to act on it
+  (``Refusal``).
 - ``restore_step()``: what to do with a change the guard owes undoing (``Pending``): wait for its
   time, undo it when the key still has every field as the guard set it, leave it when a person
   changed the key since (or the key is gone).
@@ -25,11 +26,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from .._api_key import workspace_of
-from .._apps.guard_config import GuardSpec
+from .._apps.guard_config import GuardSpec, names_key
 from .._apps.journal import value_text
 from .._apps.key_choice import MIN_HASH_PREFIX
 from .._apps.spike import TIMES, Spike, key_spike
+from .._apps.teams import key_ref
 from .._format import money
 from .._key_update import same_value
 from .._text import clean_text
@@ -45,8 +46,8 @@ __all__ = [
     "Refusal",
     "Trigger",
     "acted_words",
+    "command_ref",
     "failed_words",
-    "key_ref",
     "plan",
     "restore_step",
     "restored_words",
@@ -89,25 +90,17 @@ class Refusal:
 
 
 def selected(spec: GuardSpec, key: ApiKey, memo: dict[tuple[str, ...], bool] | None = None) -> bool:
-    """Whether ``spec``'s selection names ``key``: a ``keys`` pattern (if any) and a ``workspaces``
-    pattern (if any); both when both are given. ``memo``: the answers so far for this guard, by what
-    the selection reads of a key (kept from poll to poll: names seldom change)."""
+    """Whether ``spec`` names ``key``, as a ``[teams.NAME]`` table names keys (``names_key``: a ``keys``
+    pattern or a ``workspaces`` name or id; a key it cannot tell about is not named). ``memo``: the
+    answers so far for this guard, by what the rule reads of a key (kept from poll to poll: names
+    seldom change)."""
     if memo is None:
-        return _selected(spec, key)
-    ident = (key.hash_, key.name, key.label, key.workspace_name or "")
+        return names_key(spec, key_ref(key))
+    ident = (key.hash_, key.name, key.label, str(getattr(key, "workspace_id", "")), key.workspace_name or "")
     found = memo.get(ident)
     if found is None:
-        found = memo[ident] = _selected(spec, key)
+        found = memo[ident] = names_key(spec, key_ref(key))
     return found
-
-
-def _selected(spec: GuardSpec, key: ApiKey) -> bool:
-    chosen = spec.selection
-    if spec.keys and not chosen.names_key(key.name, key.label, key.hash_):
-        return False
-    if spec.workspaces:
-        return chosen.names_workspace(key.workspace_name, lambda: workspace_of(key))
-    return True
 
 
 class Figures:
@@ -329,7 +322,7 @@ def restore_step(pending: Pending, key: ApiKey | None, now: float) -> Step:
 # --- words ------------------------------------------------------------------------------------------
 
 
-def key_ref(key_name: str, key_hash: str, unique: bool) -> str:
+def command_ref(key_name: str, key_hash: str, unique: bool) -> str:
     """How a command line names the key: its name when plain and unique, else its hash prefix."""
     if unique and _PLAIN_NAME.fullmatch(key_name):
         return key_name

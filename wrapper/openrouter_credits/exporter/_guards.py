@@ -44,8 +44,8 @@ from ._guard import (
     Plan,
     Refusal,
     acted_words,
+    command_ref,
     failed_words,
-    key_ref,
     plan,
     restore_step,
     restored_words,
@@ -201,7 +201,7 @@ class Guards:
         own = own_test(account.api_key, own_label)
 
         def ref(key_name: str, key_hash: str) -> str:
-            return key_ref(key_name, key_hash, names.get(key_name, 0) == 1)
+            return command_ref(key_name, key_hash, names.get(key_name, 0) == 1)
 
         await self._restores(account, by_hash, client, complete, now, when, notify, ref)
         specs = list(self.specs.values())
