@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Final
 
 from .._exceptions import ConfigurationError
 from .._text import shown
+from .teams import HASH_PREFIX_DIGITS
 
 if TYPE_CHECKING:
     from .._api_key import ApiKey
@@ -36,7 +37,8 @@ __all__ = [
     "short_hash",
 ]
 
-MIN_HASH_PREFIX: Final = 8
+#: As a team's ``keys`` take a hash prefix (``teams``): this many hex digits or more.
+MIN_HASH_PREFIX: Final = HASH_PREFIX_DIGITS
 #: A hash prefix: hex digits, at least ``MIN_HASH_PREFIX`` of them.
 HASH_PREFIX: Final = re.compile(f"[0-9a-fA-F]{{{MIN_HASH_PREFIX},}}")
 #: How many hex digits of a hash messages show.
