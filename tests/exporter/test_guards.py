@@ -371,3 +371,30 @@ def test_the_journal_in_a_ledger_and_a_corrupt_state_file(
     asyncio.run(scenario())
     assert any("guard.json was not of the expected shape" in record.getMessage() for record in caplog.records)
     assert len(list(state.glob("guard.json.corrupt-*"))) == 1
+
+
+def test_serve_runs_a_guard(mock: MockServer, tmp_path: Path) -> None:
+    """serve as a process: a [guard.NAME] table read, the spiking key named in its log as what the dry
+    run would disable, counted on /metrics, journaled in the state directory, nothing sent."""
+    from exporting import ServeProcess, write_config
+
+    mock.app.set_keys([scripted("ci-nightly", usage_daily=50.0, usage_weekly=50.0)])  # a spike at any hour
+    config = write_config(
+        tmp_path,
+        '[keys.account]\napi_key_env = "SERVE_KEY_A"\ndiscover = true\n\n'
+        '[guard.runaway]\nkeys = ["ci-*"]\nwhen = "spike"\nfactor = 1.5\n',
+    )
+    state = tmp_path / "state"
+    serving = ServeProcess(mock, config, "--state-dir", str(state))
+    try:
+        found = serving.wait_for(
+            lambda s: s.get("openrouter_credits_guard_actions_total{action=would_disable,guard=runaway}") == 1.0
+        )
+    finally:
+        status, log, _ = serving.stop()
+    assert status == 0
+    assert found["openrouter_credits_guard_dry_run{guard=runaway}"] == 1.0
+    assert "INFO Guard runaway: Would disable key ci-nightly (workspace Default): $50.00 spent today by " in log
+    assert [(e["outcome"], e["key_name"]) for e in journal(state)] == [("dry_run", "ci-nightly")]
+    assert patches(mock) == []
+    assert MANAGEMENT not in log
