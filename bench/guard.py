@@ -34,11 +34,11 @@ MANAGEMENT = "sk-or-v1-bench-guard-management-0000"
 NOW = dt.datetime(2027, 1, 15, 9, tzinfo=dt.UTC).timestamp()
 ACCOUNT = KeySpec("account", MANAGEMENT, discover=True)
 FIVE = [
-    GuardSpec("spiking", ("key-*",), when="spike", factor=5.0),
-    GuardSpec("exhausting", ("key-0*", "key-1*"), when="will_exhaust"),
-    GuardSpec("over", (), ("Default",), when="over", amount=30.0, action="limit"),  # every key of Default
-    GuardSpec("low", ("key-2*", "key-3*"), when="below_fraction", fraction=0.05),
-    GuardSpec("other", ("key-*",), ("Other",), when="spike", factor=3.0, restore="never"),
+    GuardSpec("spiking", ("key-*",), when="spike", factor=5.0),  # every key
+    GuardSpec("exhausting", ("key-0*",), when="will_exhaust"),  # every key (key-0000 to key-0999)
+    GuardSpec("over", (), ("Default",), when="over", amount=30.0, action="limit"),  # every key of Default: 900
+    GuardSpec("low", ("key-02*", "key-03*"), when="below_fraction", fraction=0.05),  # 200
+    GuardSpec("other", (), ("Other",), when="spike", factor=3.0, restore="never"),  # every key of Other: 100
 ]
 SPIKE = {"usage_daily": 14.2, "usage_weekly": 20.0}
 

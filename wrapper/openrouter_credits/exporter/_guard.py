@@ -64,21 +64,30 @@ _PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
 
 @attrs.frozen
 class Trigger:
-    """Why a guard acts on a key now (``reason``, in words) and, for a spike, the day it is about."""
+    """That a guard's condition holds on a key now; ``reason`` says why, in words (made when asked:
+    a poll asks only of the keys acted on)."""
 
-    reason: str
+    words: Callable[[], str]
+
+    @property
+    def reason(self) -> str:
+        return self.words()
 
 
 @attrs.frozen
 class Plan:
-    """An action to take: set ``fields`` of ``key`` (they were ``before``); undo at ``restore_at``
-    (None: never)."""
+    """An action to take: set ``fields`` of ``key`` (they were ``before``), because of ``trigger``;
+    undo at ``restore_at`` (None: never)."""
 
     key: ApiKey
-    reason: str
+    trigger: Trigger
     fields: Mapping[str, Any]
     before: Mapping[str, Any]
     restore_at: dt.datetime | None
+
+    @property
+    def reason(self) -> str:
+        return self.trigger.reason
 
 
 @attrs.frozen
@@ -174,31 +183,36 @@ def trigger(spec: GuardSpec, key: ApiKey, now: dt.datetime, figures: Figures | N
             return None
         spike = figures.spike
         assert spike is not None
-        return Trigger(f"{money(spike.today)} spent today by {spike.at:%H:%M} UTC, {ratio:.1f}{TIMES} its pace")
+        return Trigger(lambda: f"{money(spike.today)} spent today by {spike.at:%H:%M} UTC, {ratio:.1f}{TIMES} its pace")
     limit = key.limit
     if spec.when == "will_exhaust":
         if limit is None or figures.status != "will_exhaust":
             return None
-        at = key.exhausts_at(now)
-        reset = key.resets_at(now)
-        if at is None:
-            return None
-        period = (key.limit_reset or "").strip().lower()
-        limit_words = f"its {money(limit)} {period + ' ' if period else ''}limit"
-        if reset is not None:
-            return Trigger(f"bound to reach {limit_words} at {_when(at, now)}, before it resets at {_when(reset, now)}")
-        return Trigger(f"bound to reach {limit_words} at {_when(at, now)} at its pace")
+        return Trigger(lambda: _exhausting_words(key, limit, now))
     if spec.when == "over":
         used = key.window_usage
         assert spec.amount is not None
         if used is None or used <= spec.amount:
             return None
+        amount = spec.amount
         span = {"day": "today", "week": "this week", "month": "this month"}.get(_window_words(key), "in all")
-        return Trigger(f"{money(used)} used {span}, over the guard's {money(spec.amount)}")
+        return Trigger(lambda: f"{money(used)} used {span}, over the guard's {money(amount)}")
     left = key.limit_left
     if left is None or not limit or left >= spec.fraction * limit:
         return None
-    return Trigger(f"{money(left)} of its {money(limit)} limit left, under {spec.fraction * 100:g} %")
+    fraction = spec.fraction
+    return Trigger(lambda: f"{money(left)} of its {money(limit)} limit left, under {fraction * 100:g} %")
+
+
+def _exhausting_words(key: ApiKey, limit: float, now: dt.datetime) -> str:
+    at = key.exhausts_at(now)
+    reset = key.resets_at(now)
+    period = (key.limit_reset or "").strip().lower()
+    limit_words = f"its {money(limit)} {period + ' ' if period else ''}limit"
+    when = "soon" if at is None else f"at {_when(at, now)}"
+    if reset is not None:
+        return f"bound to reach {limit_words} {when}, before it resets at {_when(reset, now)}"
+    return f"bound to reach {limit_words} {when} at its pace"
 
 
 def _counted_usage(key: ApiKey) -> float | None:
@@ -261,7 +275,7 @@ def plan(
                 "key out of its keys",
             )
     before = {field: getattr(key, field) for field in fields}
-    return Plan(key, found.reason, fields, before, restore_at)
+    return Plan(key, found, fields, before, restore_at)
 
 
 @attrs.frozen

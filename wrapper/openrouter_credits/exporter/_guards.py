@@ -211,18 +211,18 @@ class Guards:
         for key in listing:  # each key's figures worked out once, for all the guards
             figures = Figures(key, when)
             for spec, episode, owes, memo in zip(specs, episodes, owed, memos, strict=True):
-                decision = plan(spec, key, when, own, figures, memo)
-                if decision is None:
+                if key.hash_ in episode or key.hash_ in owes:  # acted on already: has the condition cleared?
                     if key.hash_ in episode and (
                         not selected(spec, key, memo) or trigger(spec, key, when, figures) is None
                     ):
-                        episode.discard(key.hash_)  # the condition cleared: the next one is a new episode
+                        episode.discard(key.hash_)  # the next time it holds is a new episode
                         self._file.changed()
+                    continue
+                decision = plan(spec, key, when, own, figures, memo)
+                if decision is None:
                     continue
                 if isinstance(decision, Refusal):
                     self._refuse(spec, decision)
-                    continue
-                if key.hash_ in episode or key.hash_ in owes:
                     continue
                 if not self._may_attempt(spec, now):
                     await self._held(spec, account, key, now, notify)
