@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
-from .._defaults import DEFAULT_SPIKE_MIN_DOLLARS
+from .._defaults import DEFAULT_GUARD_FRACTION as DEFAULT_FRACTION
+from .._defaults import DEFAULT_MAX_ACTIONS_PER_HOUR, DEFAULT_SPIKE_MIN_DOLLARS
 from .._exceptions import ConfigurationError
 from .teams import KeyRef, Team, key_patterns
 
@@ -65,8 +66,6 @@ FIELDS: Final = (
     "dry_run",
     "max_actions_per_hour",
 )
-DEFAULT_MAX_ACTIONS_PER_HOUR: Final = 5
-DEFAULT_FRACTION: Final = 0.1
 
 
 @attrs.frozen

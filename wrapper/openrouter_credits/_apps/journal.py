@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
+from .._defaults import MAX_JOURNAL_BYTES
 from .._exceptions import OpenRouterCreditsError
 from .._logging import EXPORTER_LOGGER
 
@@ -59,8 +60,6 @@ logger = logging.getLogger(EXPORTER_LOGGER)
 
 JOURNAL_FILE = "journal.jsonl"
 LOCK_FILE = "journal.lock"
-#: The journal file is rotated past this size (an entry is a few hundred bytes: about 20,000 of them).
-MAX_JOURNAL_BYTES = 8 * 1024 * 1024
 #: An entry's text fields are cut to this many characters (a key's name comes from OpenRouter).
 MAX_FIELD_CHARS = 1000
 
