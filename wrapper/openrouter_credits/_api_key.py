@@ -475,9 +475,14 @@ def refused_listing(error: APIStatusError, doing: str = "list the account's keys
         f"This key may not {doing} (HTTP {error.status_code}: {error.message}). That needs "
         f"a management (provisioning) key; create one at {_defaults.MANAGEMENT_KEYS_URL}."
     )
+    return _restated(error, PermissionDeniedError, description)
+
+
+def _restated(error: APIStatusError, cls: type[APIStatusError], description: str) -> APIStatusError:
+    """``error`` as a ``cls`` saying ``description`` (with its request id), its details kept."""
     if error.request_id:
         description += f" (request id {error.request_id})"
-    return PermissionDeniedError(
+    return cls(
         description,
         status_code=error.status_code,
         message=error.message,
@@ -498,14 +503,4 @@ def unknown_key(error: APIStatusError, key_hash: str) -> APIStatusError:
         f"OpenRouter has no key with the hash {shown!r} (HTTP 404: {error.message}). Check the hash: "
         "list_keys() gives each key's (ApiKey.hash_)."
     )
-    if error.request_id:
-        description += f" (request id {error.request_id})"
-    return UnexpectedStatusError(
-        description,
-        status_code=error.status_code,
-        message=error.message,
-        body=error.body,
-        request_id=error.request_id,
-        retry_after=error.retry_after,
-        url=error.url,
-    )
+    return _restated(error, UnexpectedStatusError, description)
