@@ -14,9 +14,7 @@ import enum
 import math
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final, Literal
-
-import attrs
+from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple
 
 from ._exceptions import ConfigurationError, term
 
@@ -106,9 +104,10 @@ _CHECKS: dict[str, Callable[[object], object]] = {
 }
 
 
-@attrs.frozen
-class KeyUpdate:
-    """The fields to change (``FIELDS``), each with its new value; at least one."""
+class KeyUpdate(NamedTuple):
+    """The fields to change (``FIELDS``), each with its new value; at least one. (A named tuple, not
+    an attrs class: the client imports this module, and ``import openrouter_credits`` leaves attrs
+    to the first result that needs it.)"""
 
     fields: Mapping[str, Any]
 
