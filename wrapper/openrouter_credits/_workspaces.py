@@ -1,9 +1,9 @@
 """The account's workspaces: what ``list_workspaces()`` returns (``Workspace``, the generated
-``GET /workspaces`` item, frozen) and the paging rule of the listing.
+``GET /workspaces`` item, frozen) and the plan of the listing (``_plan``): page after page.
 
 OpenRouter lists keys one workspace at a time (``GET /keys`` without ``workspace_id`` lists the
 default workspace's), so listing every key of an account starts here: ``list_keys()`` reads the
-workspaces, then each one's keys (see ``_api_key.KeyListing``).
+workspaces, then each one's keys (see ``_listing``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from openrouter_credits_client.models.workspace import Workspace as GeneratedWor
 
 from ._api_key import parse_time
 from ._frozen import Frozen
+from ._plan import Plan, Request
 
 __all__ = [
     "WORKSPACES_PAGE_SIZE",
@@ -26,6 +27,7 @@ __all__ = [
     "WorkspacePage",
     "merge_workspaces",
     "names",
+    "workspace_listing",
     "workspace_page_params",
 ]
 
@@ -62,6 +64,18 @@ def workspace_page_params(offset: int) -> dict[str, Any]:
     if offset:
         params["offset"] = offset
     return params
+
+
+def workspace_listing() -> Plan[list[Workspace]]:
+    """The plan of ``list_workspaces()``: the pages one after another (``limit`` 100) while they come
+    back full, each workspace once; a page that fails fails the listing (its error raised)."""
+    pages: list[WorkspacePage] = []
+    while not pages or len(pages[-1].workspaces) >= WORKSPACES_PAGE_SIZE:
+        (outcome,) = yield [Request("workspaces", workspace_page_params(len(pages) * WORKSPACES_PAGE_SIZE))]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        pages.append(outcome)  # type: ignore[arg-type]
+    return merge_workspaces(pages)
 
 
 def merge_workspaces(pages: Iterable[WorkspacePage]) -> list[Workspace]:
