@@ -5,10 +5,13 @@ Helpers to import (the key, handlers, the harness) are in ``helpers``."""
 from __future__ import annotations
 
 import atexit
+import contextlib
+import os
 import shutil
 import tempfile
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -16,13 +19,28 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 from openrouter_credits.testing import MockServer
 
-# Tests write nothing into the checkout: no hypothesis example database, and its other caches in a
-# temporary folder (the pytest cache is off in pyproject.toml; tests' own files go under tmp_path).
+# Tests write nothing into the checkout: no hypothesis example database, and its other caches in the
+# system's temporary folder (the pytest cache is off in pyproject.toml; tests' own files go under
+# tmp_path). Those caches are the tables of which characters each codec encodes, which hypothesis
+# takes a second or more of CPU to work out: kept between runs and shared by the xdist workers (it
+# writes each whole, by a rename), each process would otherwise work them out again.
 settings.register_profile("project", database=None)
 settings.load_profile("project")
-_HYPOTHESIS_HOME = tempfile.mkdtemp(prefix="openrouter-credits-hypothesis-")
-set_hypothesis_home_dir(_HYPOTHESIS_HOME)
-atexit.register(shutil.rmtree, _HYPOTHESIS_HOME, True)
+
+
+def _hypothesis_home() -> str:
+    """This user's folder for hypothesis's caches; a fresh one (removed at exit) where that is not ours."""
+    shared = Path(tempfile.gettempdir()) / f"openrouter-credits-hypothesis-{os.getuid()}"
+    with contextlib.suppress(OSError):
+        shared.mkdir(mode=0o700, exist_ok=True)
+        if not shared.is_symlink() and shared.stat().st_uid == os.getuid():
+            return str(shared)
+    fresh = tempfile.mkdtemp(prefix="openrouter-credits-hypothesis-")
+    atexit.register(shutil.rmtree, fresh, True)
+    return fresh
+
+
+set_hypothesis_home_dir(_hypothesis_home())
 
 
 @pytest.fixture(params=["sync", "async"])
