@@ -8,6 +8,7 @@ import atexit
 import contextlib
 import os
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -41,6 +42,31 @@ def _hypothesis_home() -> str:
 
 
 set_hypothesis_home_dir(_hypothesis_home())
+
+
+def _bytecode_outside_the_checkout() -> None:
+    """Where the environment turns bytecode off (PYTHONDONTWRITEBYTECODE, as container images often
+    do), every interpreter the tests start (each xdist worker, each run of the command, each script)
+    compiles every module it imports from source, and each worker rewrites and compiles the ~250
+    modules of pytest's plugins: a fifth of the suite's CPU. Bytecode goes to a cache of this user's
+    in the system's temporary folder instead (PYTHONPYCACHEPREFIX, for the interpreters started from
+    here on: the xdist workers start after this file is read), never into the checkout or a venv."""
+    if not (sys.dont_write_bytecode or os.environ.get("PYTHONDONTWRITEBYTECODE")) or sys.pycache_prefix:
+        return
+    prefix = Path(tempfile.gettempdir()) / f"openrouter-credits-bytecode-{os.getuid()}"
+    try:
+        prefix.mkdir(mode=0o700, exist_ok=True)
+        if prefix.is_symlink() or prefix.stat().st_uid != os.getuid():
+            return
+    except OSError:
+        return
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = str(prefix)
+    sys.pycache_prefix = str(prefix)
+    sys.dont_write_bytecode = False
+
+
+_bytecode_outside_the_checkout()
 
 
 @pytest.fixture(params=["sync", "async"])
