@@ -18,8 +18,8 @@
 
 Time, sleep and randomness are injected (``clock``, ``monotonic``, ``rng``) so that polling, jitter,
 alerts and staleness are tested in virtual time; ``client_clock`` is the clients' time (the days of
-``/activity``, the time each balance and its forecast are answered at). Keys and webhook URLs carry secrets: neither appears
-in metrics, logs, /healthz or errors.
+``/activity``, the time each balance and its forecast are answered at). Keys and webhook URLs carry
+secrets: neither appears in metrics, logs, /healthz or errors.
 """
 
 from __future__ import annotations
