@@ -135,7 +135,8 @@ def _run(
     clock: Clock | None = None,
 ) -> tuple[str, str]:
     """``openrouter-credits ARGV`` in process against ``server`` (in ``folder``: its data home and
-    working directory, where ``teams.toml`` is): (stdout, stderr). Raises unless it exits ``status``."""
+    working directory, where ``teams.toml`` is): (stdout, stderr). Raises unless it exits ``status``,
+    and, exiting 0, unless it says nothing on stderr."""
     out, err = io.StringIO(), io.StringIO()
     with contextlib.ExitStack() as stack:
         if folder is None:
@@ -148,7 +149,7 @@ def _run(
                 code = main(list(argv), clock=clock or Clock())
             except SystemExit as exit:  # a usage error
                 code = exit.code if isinstance(exit.code, int) else 2
-    if code != status:
+    if code != status or (status == 0 and err.getvalue()):
         raise AssertionError(f"openrouter-credits {' '.join(argv)} exited {code}, not {status}: {err.getvalue()}")
     return out.getvalue().replace(folder, SHOWN_DATA_HOME), err.getvalue()
 
