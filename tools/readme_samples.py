@@ -206,14 +206,16 @@ def spike() -> str:
         return _run(server, "--spike", "3", status=1)[1]
 
 
+def _budgeted(app: MockOpenRouter) -> None:
+    """``web``'s ``/key``: its $10 limit (as the listing has it), and a guardrail's daily $5 budget, $2
+    of it spent."""
+    app.set_key(DEFAULT_INFERENCE_KEY, limit=10.0)
+    app.set_budgets(DEFAULT_INFERENCE_KEY, guardrail={"limit": 5, "spend": 2, "reset_interval": "daily"})
+
+
 def view_ordinary() -> str:
     """``web``'s own view: its $10 limit, and a guardrail's daily $5 budget, $2 of it spent."""
-
-    def budgeted(app: MockOpenRouter) -> None:
-        app.set_key(DEFAULT_INFERENCE_KEY, limit=10.0)
-        app.set_budgets(DEFAULT_INFERENCE_KEY, guardrail={"limit": 5, "spend": 2, "reset_interval": "daily"})
-
-    with _mock(budgeted) as server:
+    with _mock(_budgeted) as server:
         return _run(server, key=DEFAULT_INFERENCE_KEY)[0]
 
 
@@ -359,11 +361,7 @@ def metrics() -> str:
         finally:
             await watcher.aclose()
 
-    def budgeted(app: MockOpenRouter) -> None:
-        app.set_key(DEFAULT_INFERENCE_KEY, limit=10.0)
-        app.set_budgets(DEFAULT_INFERENCE_KEY, guardrail={"limit": 5, "spend": 2, "reset_interval": "daily"})
-
-    with _mock(budgeted, clock) as server:
+    with _mock(_budgeted, clock) as server:
         text = asyncio.run(scrape(server))
     blocks: dict[str, list[str]] = {}
     for line in text.splitlines():
