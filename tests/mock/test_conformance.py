@@ -28,10 +28,10 @@ from openrouter_credits.testing._analytics import META
 ROOT = Path(__file__).resolve().parents[2]
 from conformance import ACCEPTED, MOCKED, REFUSES_SOME_VALID_DATA, documents, mock_app  # noqa: E402
 
-#: Per test (56 of them: 2 documents, 2 transports, 2 tokens, 7 operations): about 3,000 requests in
-#: all. The three operations without a query to vary (or whose answer depends on little of it) need fewer.
+#: Per test (72 of them: 2 documents, 2 transports, 2 tokens, 9 operations): about 3,300 requests in
+#: all. The operations without a query to vary (or whose answer depends on little of it) need fewer.
 EXAMPLES = 60
-FEWER = {"/analytics/meta": 8, "/workspaces": 15, "/analytics/query": 25}
+FEWER = {"/analytics/meta": 8, "/workspaces": 15, "/analytics/query": 25, "/keys/{hash}": 15}
 ASGI_BASE = "http://127.0.0.1/api/v1"
 VALID = {"Authorization": f"Bearer {DEFAULT_PROVISIONING_KEY}"}
 #: The operations the mock serves, cut from openapi.yaml as upstream wrote them and as normalised.
@@ -75,6 +75,16 @@ def with_body(case: Any, body: dict[str, Any]) -> Any:
     return case
 
 
+def with_hash(case: Any, key_hash: str) -> Any:
+    case.path_parameters = {**(case.path_parameters or {}), "hash": key_hash}
+    return case
+
+
+#: The hashes of the keys the mock lists: mixed into the generated ones (which name no key: a 404),
+#: so that the 200's body of GET and PATCH /keys/{hash} is checked too.
+HASHES = [key["hash"] for key in mock_app().listed_keys()]
+
+
 def all_checks() -> list[Any]:
     checks = CHECKS.get_all()
     assert len(checks) >= 10, [c.__name__ for c in checks]
@@ -100,6 +110,9 @@ def cases(document: str, method: str, path: str, app: Any, negative: bool) -> st
     if path == "/analytics/query" and not negative:
         positive = strategies[0]
         strategies.append(st.tuples(positive, valid_queries()).map(lambda pair: with_body(*pair)))
+    if path == "/keys/{hash}" and not negative:
+        positive = strategies[0]
+        strategies.append(st.tuples(positive, st.sampled_from(HASHES)).map(lambda pair: with_hash(*pair)))
     return st.one_of(strategies)
 
 
@@ -115,9 +128,12 @@ def test_conformance(
 ) -> None:
     """The document's operation against the mock, every schemathesis check: positive data with the
     valid token, positive and negative data with generated tokens."""
-    base_url = ASGI_BASE if transport == "asgi" else request.getfixturevalue("live").base_url
+    server = None if transport == "asgi" else request.getfixturevalue("live")
+    base_url = ASGI_BASE if server is None else server.base_url
     app = APP if transport == "asgi" else None
     seen: set[int] = set()
+    if method == "PATCH":  # it changes the mock's keys: the other tests get the mock as it was made
+        request.addfinalizer((APP if server is None else server.app).reset)
 
     @given(case=cases(document, method, path, app, negative=not token))
     @settings(

@@ -15,6 +15,7 @@ from .. import _defaults
 from .._client import CreditsClient
 from .._exceptions import AuthenticationError, ConfigurationError, OpenRouterCreditsError, PermissionDeniedError
 from .._text import shown
+from . import key_changes
 from ._common import EXIT_AUTH, EXIT_BELOW, EXIT_OK, add_common, client_options, exit_code, report, the_key
 from ._teams import CONFIG_HELP, add_config
 
@@ -69,6 +70,7 @@ def register(commands: Any) -> None:
     add_common(keys, config=False)
     add_config(keys, CONFIG_HELP + ": a Team column")
     keys.set_defaults(run=run)
+    key_changes.register(keys)
 
 
 def sorted_keys(keys: Sequence[ApiKey]) -> list[ApiKey]:
