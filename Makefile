@@ -67,7 +67,7 @@ $(BENCH_VENV)/.installed: bench/requirements.txt
 
 # The project is installed as users get it (a wheel, byte-compiled like every other contender),
 # afresh on each run so the figures are for the code in the tree.
-bench: $(BENCH_VENV)/.installed ## benchmarks (client, default view, activity, exporter, serve under abuse and in an alert storm, the status page's render, the ledger, the forecast's backtest) against bare httpx and the official SDK; writes bench/results.md
+bench: $(BENCH_VENV)/.installed ## benchmarks (client, default view, activity, exporter, serve under abuse and in an alert storm, the status page's render, the ledger, the forecast's backtest, the guards) against bare httpx and the official SDK; writes bench/results.md
 	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --force-reinstall .
 	$(BENCH_VENV)/bin/python bench/run.py
 	cd bench && ../$(BENCH_VENV)/bin/python serve_abuse.py
@@ -75,6 +75,7 @@ bench: $(BENCH_VENV)/.installed ## benchmarks (client, default view, activity, e
 	$(BENCH_VENV)/bin/python bench/page.py
 	$(BENCH_VENV)/bin/python bench/ledger.py
 	$(BENCH_VENV)/bin/python bench/forecast.py
+	$(BENCH_VENV)/bin/python bench/guard.py
 
 mock: $(STAMP) ## run the mock OpenRouter on 127.0.0.1:8080 (PORT=... for another) until Ctrl-C
 	$(BIN)/openrouter-credits-mock --port $(PORT)

@@ -333,6 +333,35 @@ def schema_from_example(doc: Doc, report: Report) -> None:
                 report(f"{where}: no properties declared; took them from the example ({', '.join(example)})")
 
 
+def _enums(node: Any, where: tuple[str | int, ...] = ()) -> Any:
+    """Yield ``(json path parts, schema)`` for every mapping below ``node`` that has an ``enum`` list."""
+    stack: list[tuple[tuple[str | int, ...], Any]] = [(where, node)]
+    while stack:
+        parts, item = stack.pop()
+        if isinstance(item, dict):
+            if isinstance(item.get("enum"), list):
+                yield parts, item
+            stack.extend(((*parts, key), value) for key, value in reversed(item.items()) if key != "example")
+        elif isinstance(item, list):
+            stack.extend(((*parts, index), value) for index, value in reversed(list(enumerate(item))))
+
+
+def nullable_enums(doc: Doc, report: Report) -> None:
+    """An ``enum`` that lists ``null`` in a schema whose ``type`` allows null (``PATCH /keys/{hash}``'s
+    ``limit_reset``: ``type: [string, null]``, ``enum: [daily, weekly, monthly, null]``) becomes ``anyOf``
+    the enum without null, or null: the generator makes three identical enum classes of the first
+    form (and drops the null if only null is taken out of the enum); of this one, one enum, nullable."""
+    for parts, schema in _enums(doc):
+        types = schema.get("type")
+        if not (isinstance(types, list) and "null" in types and None in schema["enum"]):
+            continue
+        values = [value for value in schema.pop("enum") if value is not None]
+        others = [kind for kind in types if kind != "null"]
+        schema.pop("type")
+        schema["anyOf"] = [{"type": others[0] if len(others) == 1 else others, "enum": values}, {"type": "null"}]
+        report(f"{jpath(*parts)}: an enum listing null made one enum or null (anyOf)")
+
+
 REPAIRS: tuple[Callable[[Doc, Report], None], ...] = (
     flatten_tags,
     canonicalise_tags,
@@ -341,6 +370,7 @@ REPAIRS: tuple[Callable[[Doc, Report], None], ...] = (
     copy_global_security,
     schema_from_example,
     deprecated_not_required,
+    nullable_enums,
     canonical_schema_names,
 )
 

@@ -702,7 +702,7 @@ def test_removed_response_leaves_nothing(tmp_path: Path) -> None:
 def test_removed_operation_leaves_no_module(tmp_path: Path) -> None:
     """An operation the document no longer has leaves no module or model behind."""
     doc = document(UPSTREAM / "openrouter-api-2025-10-22.yaml")
-    del doc["paths"]["/key"], doc["paths"]["/keys"]
+    del doc["paths"]["/key"], doc["paths"]["/keys"], doc["paths"]["/keys/{hash}"]
     result, package = regenerate(tmp_path, doc)
     assert result.returncode == 0, result.stderr
     assert not (package / "api" / "api_keys").exists()

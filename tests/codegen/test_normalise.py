@@ -228,6 +228,8 @@ SELECTED = selection.operations_from_config(selection.load_config(ROOT / "genera
                 "$.paths['/key'].get: GET /key is not in the document; not generated",
                 "$.paths['/activity'].get: GET /activity is not in the document; not generated",
                 "$.paths['/keys'].get: GET /keys is not in the document; not generated",
+                "$.paths['/keys/{hash}'].get: GET /keys/{hash} is not in the document; not generated",
+                "$.paths['/keys/{hash}'].patch: PATCH /keys/{hash} is not in the document; not generated",
                 "$.paths['/workspaces'].get: GET /workspaces is not in the document; not generated",
                 "$.paths['/analytics/query'].post: POST /analytics/query is not in the document; not generated",
                 "$.paths['/analytics/meta'].get: GET /analytics/meta is not in the document; not generated",
@@ -245,17 +247,21 @@ SELECTED = selection.operations_from_config(selection.load_config(ROOT / "genera
                 "$.paths['/workspaces'].get: GET /workspaces is not in the document; not generated",
                 "$.paths['/analytics/query'].post: POST /analytics/query is not in the document; not generated",
                 "$.paths['/analytics/meta'].get: GET /analytics/meta is not in the document; not generated",
-                "$.paths: kept the 4 selected operation(s) of 20",
+                "$.paths: kept the 6 selected operation(s) of 20",
                 "$.components: pruned 134 component(s)",
                 "$.paths['/credits'].get.tags[0]: renamed tag 'Credits' to 'credits'",
                 "$.paths['/key'].get.tags[0]: renamed tag 'API Keys' to 'api_keys'",
                 "$.paths['/activity'].get.tags[0]: renamed tag 'Analytics' to 'analytics'",
                 "$.paths['/keys'].get.tags[0]: renamed tag 'API Keys' to 'api_keys'",
+                "$.paths['/keys/{hash}'].get.tags[0]: renamed tag 'API Keys' to 'api_keys'",
+                "$.paths['/keys/{hash}'].patch.tags[0]: renamed tag 'API Keys' to 'api_keys'",
                 "$.paths['/keys'].get.operationId: renamed 'list' to 'listApiKeys'",
                 "$.paths['/credits'].get.security: copied the document-level security",
                 "$.paths['/key'].get.security: copied the document-level security",
                 "$.paths['/activity'].get.security: copied the document-level security",
                 "$.paths['/keys'].get.security: copied the document-level security",
+                "$.paths['/keys/{hash}'].get.security: copied the document-level security",
+                "$.paths['/keys/{hash}'].patch.security: copied the document-level security",
                 "$.paths['/credits'].get.responses['200'].content['application/json'].schema: no properties declared;",
                 "$.paths['/key'].get.responses['200'].content['application/json'].schema.properties.data.required: "
                 "deprecated 'rate_limit' no longer required",
@@ -266,17 +272,23 @@ SELECTED = selection.operations_from_config(selection.load_config(ROOT / "genera
                 "$.components.schemas.GetCurrentKeyResponse200Data.properties.rate_limit: moved the inline",
                 "$.paths['/activity'].get.responses['200'].content['application/json'].schema: moved the inline",
                 "$.paths['/keys'].get.responses['200'].content['application/json'].schema: moved the inline",
+                "$.paths['/keys/{hash}'].get.responses['200'].content['application/json'].schema: moved the inline",
+                "$.components.schemas.GetKeyResponse200.properties.data: moved the inline schema",
+                "$.paths['/keys/{hash}'].patch.responses['200'].content['application/json'].schema: moved the",
+                "$.components.schemas.UpdateKeysResponse200.properties.data: moved the inline schema",
             ],
         ),
         (
             ROOT / "openapi.yaml",
             [
-                "$.paths: kept the 7 selected operation(s) of 97",
+                "$.paths: kept the 9 selected operation(s) of 97",
                 "$.components: pruned 776 component(s)",
                 "$.paths['/credits'].get.tags[0]: renamed tag 'Credits' to 'credits'",
                 "$.paths['/key'].get.tags[0]: renamed tag 'API Keys' to 'api_keys'",
                 "$.paths['/activity'].get.tags[0]: renamed tag 'Analytics' to 'analytics'",
                 "$.paths['/keys'].get.tags[0]: renamed tag 'API Keys' to 'api_keys'",
+                "$.paths['/keys/{hash}'].get.tags[0]: renamed tag 'API Keys' to 'api_keys'",
+                "$.paths['/keys/{hash}'].patch.tags[0]: renamed tag 'API Keys' to 'api_keys'",
                 "$.paths['/workspaces'].get.tags[0]: renamed tag 'Workspaces' to 'workspaces'",
                 "$.paths['/analytics/query'].post.tags[0]: renamed tag 'Analytics' to 'analytics'",
                 "$.paths['/analytics/meta'].get.tags[0]: renamed tag 'Analytics' to 'analytics'",
@@ -285,11 +297,15 @@ SELECTED = selection.operations_from_config(selection.load_config(ROOT / "genera
                 "$.paths['/key'].get.security: copied the document-level security",
                 "$.paths['/activity'].get.security: copied the document-level security",
                 "$.paths['/keys'].get.security: copied the document-level security",
+                "$.paths['/keys/{hash}'].get.security: copied the document-level security",
+                "$.paths['/keys/{hash}'].patch.security: copied the document-level security",
                 "$.paths['/workspaces'].get.security: copied the document-level security",
                 "$.paths['/analytics/query'].post.security: copied the document-level security",
                 "$.paths['/analytics/meta'].get.security: copied the document-level security",
                 "$.paths['/key'].get.responses['200'].content['application/json'].schema.properties.data.required: "
                 "deprecated 'is_provisioning_key', 'rate_limit' no longer required",
+                "$.paths['/keys/{hash}'].patch.requestBody.content['application/json'].schema.properties.limit_reset: "
+                "an enum listing null made one enum or null (anyOf)",
                 "$.paths['/credits'].get.responses['200'].content['application/json'].schema: moved the inline",
                 "$.components.schemas.GetCreditsResponse200.properties.data: moved the inline schema",
                 "$.paths['/key'].get.responses['200'].content['application/json'].schema: moved the inline",
@@ -297,6 +313,10 @@ SELECTED = selection.operations_from_config(selection.load_config(ROOT / "genera
                 "$.components.schemas.GetCurrentKeyResponse200Data.properties.rate_limit: moved the inline",
                 "$.components.schemas.ActivityResponse: renamed to 'GetUserActivityResponse200'",
                 "$.paths['/keys'].get.responses['200'].content['application/json'].schema: moved the inline",
+                "$.paths['/keys/{hash}'].get.responses['200'].content['application/json'].schema: moved the inline",
+                "$.components.schemas.GetKeyResponse200.properties.data: moved the inline schema",
+                "$.paths['/keys/{hash}'].patch.responses['200'].content['application/json'].schema: moved the",
+                "$.components.schemas.UpdateKeysResponse200.properties.data: moved the inline schema",
                 "$.components.schemas.ListWorkspacesResponse: renamed to 'ListWorkspacesResponse200'",
                 "$.paths['/analytics/query'].post.responses['200'].content['application/json'].schema: moved the",
                 "$.components.schemas.QueryAnalyticsResponse200.properties.data: moved the inline schema",
@@ -337,6 +357,29 @@ def test_deprecated_property_stops_being_required() -> None:
     out, lines = run(doc)
     assert out["components"]["schemas"]["GetCreditsResponse200Data"]["required"] == ["total_credits", "total_usage"]
     assert lines == ["$.components.schemas.GetCreditsResponse200Data.required: deprecated 'old' no longer required"]
+
+
+def test_enum_listing_null_becomes_one_nullable_enum() -> None:
+    """An enum that lists null in a schema whose type allows null becomes anyOf the enum and null (one
+    generated enum, nullable); an enum without null, or whose type does not allow it, is left alone."""
+    doc = canonical_doc()
+    data = doc["components"]["schemas"]["GetCreditsResponse200Data"]
+    data["properties"]["reset"] = {"type": ["string", "null"], "enum": ["daily", "weekly", None], "example": "daily"}
+    data["properties"]["kind"] = {"type": ["string", "null"], "enum": ["a", "b"]}
+    data["properties"]["odd"] = {"type": "string", "enum": ["a", None]}
+    out, lines = run(doc)
+    properties = out["components"]["schemas"]["GetCreditsResponse200Data"]["properties"]
+    assert properties["reset"] == {
+        "anyOf": [{"type": "string", "enum": ["daily", "weekly"]}, {"type": "null"}],
+        "example": "daily",
+    }
+    assert properties["kind"] == {"type": ["string", "null"], "enum": ["a", "b"]}
+    assert properties["odd"] == {"type": "string", "enum": ["a", None]}
+    assert lines == [
+        "$.components.schemas.GetCreditsResponse200Data.properties.reset: an enum listing null made one enum or "
+        "null (anyOf)"
+    ]
+    assert run(out) == (out, [])
 
 
 def test_example_only_schema_gets_the_example_shape() -> None:
@@ -418,7 +461,7 @@ def test_main_writes_canonical_json(tmp_path: Path, capsys: pytest.CaptureFixtur
     target = tmp_path / "out.json"
     assert normalise.main([str(ROOT / "openapi.yaml"), str(target)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert len(out) == 31
+    assert len(out) == 40
     assert all(line.startswith("normalise: $") for line in out)
     doc = json.loads(target.read_text())
     assert operation(doc)["tags"] == ["credits"]
@@ -429,5 +472,6 @@ def test_main_writes_canonical_json(tmp_path: Path, capsys: pytest.CaptureFixtur
         "/credits",
         "/key",
         "/keys",
+        "/keys/{hash}",
         "/workspaces",
     ]

@@ -137,6 +137,8 @@ def test_project_config_selects_the_operations() -> None:
         ("GET /key", False),
         ("GET /activity", False),
         ("GET /keys", False),
+        ("GET /keys/{hash}", False),
+        ("PATCH /keys/{hash}", False),
         ("GET /workspaces", False),
         ("POST /analytics/query", False),
         ("GET /analytics/meta", False),

@@ -161,10 +161,15 @@ def test_rate_limit_waits_for_retry_after(mock: MockServer, tmp_path: Path) -> N
         ),
         (
             "[other]\nx = 1\n",
-            "unknown table 'other'; the file holds [keys.NAME], [notify.NAME], [teams.NAME] and [defaults] tables.",
+            "unknown table 'other'; the file holds [keys.NAME], [notify.NAME], [teams.NAME], [guard.NAME] and "
+            "[defaults] tables.",
         ),
         ("", "no keys: add a [keys.NAME] table for each key to watch."),
         ("[keys\n", "not valid TOML"),
+        (
+            '[keys.a]\napi_key_env = "A"\ndiscover = true\n[guard.g]\nkeys = ["ci-*"]\nwhen = "spike"\nfactor = 1\n',
+            "[guard.g]: factor must be a multiple above 1 (such as 5), not 1.",
+        ),
     ],
 )
 def test_config_errors(tmp_path: Path, text: str, message: str) -> None:

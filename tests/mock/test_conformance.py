@@ -28,14 +28,14 @@ from openrouter_credits.testing._analytics import META
 ROOT = Path(__file__).resolve().parents[2]
 from conformance import ACCEPTED, MOCKED, REFUSES_SOME_VALID_DATA, documents, mock_app  # noqa: E402
 
-#: Examples per test (56 of them: 2 documents, 2 transports, 2 tokens, 7 operations), each set where
+#: Examples per test (72 of them: 2 documents, 2 transports, 2 tokens, 9 operations), each set where
 #: more examples stopped running new lines of the mock (traced per example, both documents and
 #: transports, at 60 and at 200 examples a test). With generated tokens every answer is the 401, and
 #: the mock's lines stop growing by the 6th example of every operation. With the valid token: GET
 #: /credits, /key and /analytics/meta have nothing to vary (one example runs all their lines), /workspaces
 #: stops by the 4th, /keys by the 13th, /activity by the 23rd (with rows grouped by workspace sent
 #: besides: see given_cases); an analytics query still finds new lines up to the 192nd example of 200,
-#: so its 25 are a sample, not a bound. About 1,400 requests in all.
+#: so its 25 are a sample, not a bound; GET and PATCH /keys/{hash} have a hash and a small body to vary. About 1,400 requests in all.
 VALID_TOKEN_EXAMPLES = {
     "/credits": 5,
     "/key": 5,
@@ -44,6 +44,7 @@ VALID_TOKEN_EXAMPLES = {
     "/keys": 30,
     "/activity": 40,
     "/analytics/query": 25,
+    "/keys/{hash}": 15,
 }
 GENERATED_TOKEN_EXAMPLES = 15
 ASGI_BASE = "http://127.0.0.1/api/v1"
@@ -89,6 +90,16 @@ def with_body(case: Any, body: dict[str, Any]) -> Any:
     return case
 
 
+def with_hash(case: Any, key_hash: str) -> Any:
+    case.path_parameters = {**(case.path_parameters or {}), "hash": key_hash}
+    return case
+
+
+#: The hashes of the keys the mock lists: mixed into the generated ones (which name no key: a 404),
+#: so that the 200's body of GET and PATCH /keys/{hash} is checked too.
+HASHES = [key["hash"] for key in mock_app().listed_keys()]
+
+
 def all_checks() -> list[Any]:
     checks = CHECKS.get_all()
     assert len(checks) >= 10, [c.__name__ for c in checks]
@@ -118,6 +129,9 @@ def cases(operation: Any, path: str, negative: bool) -> st.SearchStrategy[Any]:
     if path == "/analytics/query" and not negative:
         positive = strategies[0]
         strategies.append(st.tuples(positive, valid_queries()).map(lambda pair: with_body(*pair)))
+    if path == "/keys/{hash}" and not negative:
+        positive = strategies[0]
+        strategies.append(st.tuples(positive, st.sampled_from(HASHES)).map(lambda pair: with_hash(*pair)))
     return st.one_of(strategies)
 
 
@@ -142,10 +156,13 @@ def test_conformance(
 ) -> None:
     """The document's operation against the mock, every schemathesis check: positive data with the
     valid token, positive and negative data with generated tokens."""
-    base_url = ASGI_BASE if transport == "asgi" else request.getfixturevalue("live").base_url
+    server = None if transport == "asgi" else request.getfixturevalue("live")
+    base_url = ASGI_BASE if server is None else server.base_url
     app = APP if transport == "asgi" else None
     seen: set[int] = set()
     operation = operation_of(document, method, path, app)
+    if method == "PATCH":  # it changes the mock's keys: the other tests get the mock as it was made
+        request.addfinalizer((APP if server is None else server.app).reset)
 
     @given(case=cases(operation, path, negative=not token))
     @settings(

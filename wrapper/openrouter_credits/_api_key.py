@@ -25,7 +25,6 @@ from openrouter_credits_client.models.list_api_keys_response_200_data_item impor
 from . import _defaults
 from ._exceptions import (
     APIStatusError,
-    AuthenticationError,
     ConfigurationError,
     OperationUnavailable,
     PermissionDeniedError,
@@ -61,6 +60,7 @@ __all__ = [
     "page_params",
     "parse_time",
     "refused_listing",
+    "unknown_key",
     "workspace_of",
     "workspace_refusal",
     "workspace_uuid",
@@ -461,22 +461,28 @@ def page_params(offset: int, *, include_disabled: bool, workspace_id: Any) -> di
     return params
 
 
-def refused_listing(error: AuthenticationError) -> APIStatusError:
-    """What a 401 to ``GET /keys`` means. OpenRouter refuses a key that is not a management key with a
-    401 there (the 403 of ``/credits`` and ``/activity`` is not in that operation's document), saying
-    the operation is for management keys: the key is fine, of the wrong kind, and that is a
-    ``PermissionDeniedError`` saying which kind it needs and where to create one. Any other 401 (a
-    key unknown, revoked, expired) is the ``AuthenticationError`` it was."""
+def refused_listing(error: APIStatusError, doing: str = "list the account's keys") -> APIStatusError:
+    """What a 401 to ``GET /keys`` (or ``GET`` and ``PATCH /keys/{hash}``: ``doing`` says which) means.
+    OpenRouter refuses a key that is not a management key with a 401 there (the 403 of ``/credits``
+    and ``/activity`` is not in those operations' document), saying the operation is for management
+    keys: the key is fine, of the wrong kind, and that is a ``PermissionDeniedError`` saying which
+    kind it needs and where to create one. Any other 401 (a key unknown, revoked, expired) is the
+    ``AuthenticationError`` it was. A 403 (``PermissionDeniedError``) is said in the same words."""
     said = error.message.lower()
-    if "management" not in said and "provisioning" not in said:
+    if not isinstance(error, PermissionDeniedError) and "management" not in said and "provisioning" not in said:
         return error
     description = (
-        f"This key may not list the account's keys (HTTP {error.status_code}: {error.message}). That needs "
+        f"This key may not {doing} (HTTP {error.status_code}: {error.message}). That needs "
         f"a management (provisioning) key; create one at {_defaults.MANAGEMENT_KEYS_URL}."
     )
+    return _restated(error, PermissionDeniedError, description)
+
+
+def _restated(error: APIStatusError, cls: type[APIStatusError], description: str) -> APIStatusError:
+    """``error`` as a ``cls`` saying ``description`` (with its request id), its details kept."""
     if error.request_id:
         description += f" (request id {error.request_id})"
-    return PermissionDeniedError(
+    return cls(
         description,
         status_code=error.status_code,
         message=error.message,
@@ -485,3 +491,16 @@ def refused_listing(error: AuthenticationError) -> APIStatusError:
         retry_after=error.retry_after,
         url=error.url,
     )
+
+
+def unknown_key(error: APIStatusError, key_hash: str) -> APIStatusError:
+    """What a 404 to ``GET`` or ``PATCH /keys/{hash}`` means: the account has no key with that hash (the
+    document declares the 404 for it), said so in a sentence; another status is the error it was."""
+    if error.status_code != 404:
+        return error
+    shown = key_hash if len(key_hash) <= 64 else key_hash[:63] + "…"
+    description = (
+        f"OpenRouter has no key with the hash {shown!r} (HTTP 404: {error.message}). Check the hash: "
+        "list_keys() gives each key's (ApiKey.hash_)."
+    )
+    return _restated(error, UnexpectedStatusError, description)

@@ -19,13 +19,24 @@ from ._call.operations import (
     ANALYTICS_QUERY,
     CREDITS,
     KEY,
+    KEY_BY_HASH,
     KEYS,
+    UPDATE_KEY,
     WORKSPACES,
     Operation,
     analytics_query,
 )
 from ._call.retry import Call
-from ._exceptions import APITimeoutError, AuthenticationError, ConfigurationError, OperationUnavailable, term
+from ._exceptions import (
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    ConfigurationError,
+    OperationUnavailable,
+    PermissionDeniedError,
+    term,
+)
+from ._key_update import UNCHANGED, KeyUpdate, LimitReset, Unchanged, check_key_hash
 from ._settings import Settings
 from ._windows import utc
 
@@ -129,6 +140,26 @@ def _workspaces_or_refusal(found: object) -> tuple[list[Workspace] | None, str |
     if reason is None:
         raise error
     return None, reason
+
+
+def _key_call(key_hash: str, update: KeyUpdate | None) -> tuple[Operation[ApiKey], dict[str, Any]]:
+    """``GET /keys/{hash}`` (no ``update``) or ``PATCH /keys/{hash}``, loaded (``OperationUnavailable``
+    when the API document in use lacks it), with the call's parameters."""
+    if update is None:
+        KEY_BY_HASH.load()
+        return KEY_BY_HASH, {"hash_": key_hash}
+    UPDATE_KEY.load()
+    return UPDATE_KEY, {"hash_": key_hash, "body": update.body()}
+
+
+def _key_call_error(error: APIStatusError, key_hash: str, update: KeyUpdate | None) -> APIStatusError:
+    """A failed ``GET`` or ``PATCH /keys/{hash}`` in the caller's words: an ordinary key's refusal, or
+    no key of that hash."""
+    from ._api_key import refused_listing, unknown_key
+
+    if isinstance(error, AuthenticationError | PermissionDeniedError):
+        return refused_listing(error, "read the account's keys" if update is None else "change the account's keys")
+    return unknown_key(error, key_hash)
 
 
 class _Exchange:
@@ -304,6 +335,50 @@ class CreditsClient(_ClientBase):
         today = self._today()
         rows = self._call(ACTIVITY, **params, **group_by_params(group_by))
         return Activity(rows, today)
+
+    def get_key_by_hash(self, key_hash: str) -> ApiKey:
+        """One key of the account by its hash (``GET /keys/{hash}``, a management key), as
+        ``list_keys()`` has it (its ``workspace_name`` is None: the call does not say it). A hash no key
+        has raises an ``UnexpectedStatusError`` (404) saying so."""
+        key_hash = check_key_hash(key_hash)
+        operation, params = _key_call(key_hash, None)
+        try:
+            return self._call(operation, **params)
+        except APIStatusError as error:
+            raise _key_call_error(error, key_hash, None) from None
+
+    def update_key(
+        self,
+        key_hash: str,
+        *,
+        disabled: bool | Unchanged = UNCHANGED,
+        limit: float | Unchanged | None = UNCHANGED,
+        limit_reset: LimitReset | Unchanged | None = UNCHANGED,
+        include_byok_in_limit: bool | Unchanged = UNCHANGED,
+        name: str | Unchanged = UNCHANGED,
+    ) -> ApiKey:
+        """Change one key of the account (``PATCH /keys/{hash}``, a management key) and return it as
+        it is now. Only the fields given are sent: ``limit=None`` removes the key's limit, leaving
+        ``limit`` out keeps it; ``limit_reset`` is ``"daily"``, ``"weekly"``, ``"monthly"`` or None
+        (never). Every value is checked before any I/O (a ``ConfigurationError`` naming it).
+
+        Each value is absolute, not a step from the key's state, so the request is idempotent: sent
+        twice it leaves the key as sent once. A 5xx, a 429 or a network error is therefore retried
+        as a read is (``max_retries``, within the ``deadline``), and a caller may send the same change
+        again after any failure. A hash no key has raises an ``UnexpectedStatusError`` (404)."""
+        key_hash = check_key_hash(key_hash)
+        update = KeyUpdate.of(
+            disabled=disabled,
+            limit=limit,
+            limit_reset=limit_reset,
+            include_byok_in_limit=include_byok_in_limit,
+            name=name,
+        )
+        operation, params = _key_call(key_hash, update)
+        try:
+            return self._call(operation, **params)
+        except APIStatusError as error:
+            raise _key_call_error(error, key_hash, update) from None
 
     def list_keys(self, *, include_disabled: bool = False, workspace_id: str | UUID | None = None) -> KeyListing:
         """Every key of the account (a management key): the workspaces (``GET /workspaces``), then each
@@ -591,6 +666,42 @@ class AsyncCreditsClient(_ClientBase):
         today = self._today()
         rows = await self._call(ACTIVITY, **params, **group_by_params(group_by))
         return Activity(rows, today)
+
+    async def get_key_by_hash(self, key_hash: str) -> ApiKey:
+        """One key of the account by its hash (``GET /keys/{hash}``), as ``CreditsClient.get_key_by_hash()``."""
+        key_hash = check_key_hash(key_hash)
+        operation, params = _key_call(key_hash, None)
+        try:
+            return await self._call(operation, **params)
+        except APIStatusError as error:
+            raise _key_call_error(error, key_hash, None) from None
+
+    async def update_key(
+        self,
+        key_hash: str,
+        *,
+        disabled: bool | Unchanged = UNCHANGED,
+        limit: float | Unchanged | None = UNCHANGED,
+        limit_reset: LimitReset | Unchanged | None = UNCHANGED,
+        include_byok_in_limit: bool | Unchanged = UNCHANGED,
+        name: str | Unchanged = UNCHANGED,
+    ) -> ApiKey:
+        """Change one key of the account (``PATCH /keys/{hash}``) and return it as it is now, as
+        ``CreditsClient.update_key()``: only the fields given are sent (``limit=None`` removes the
+        limit); idempotent, so retried on a 5xx, a 429 or a network error."""
+        key_hash = check_key_hash(key_hash)
+        update = KeyUpdate.of(
+            disabled=disabled,
+            limit=limit,
+            limit_reset=limit_reset,
+            include_byok_in_limit=include_byok_in_limit,
+            name=name,
+        )
+        operation, params = _key_call(key_hash, update)
+        try:
+            return await self._call(operation, **params)
+        except APIStatusError as error:
+            raise _key_call_error(error, key_hash, update) from None
 
     async def list_keys(self, *, include_disabled: bool = False, workspace_id: str | UUID | None = None) -> KeyListing:
         """Every key of the account, as ``CreditsClient.list_keys()``: the workspaces, then each one's

@@ -117,3 +117,13 @@ SMTP_STARTTLS_PORT = 587
 SMTP_PLAIN_PORT = 25
 #: A channel's secret file (``*_file``) larger than this holds no secret.
 MAX_SECRET_FILE_BYTES = 8192
+
+# --- changes to keys: the command's and serve's guards ([guard.NAME]) --------------------------------
+
+#: A guard makes at most this many attempts an hour (``max_actions_per_hour``), failed, done or dry run.
+DEFAULT_MAX_ACTIONS_PER_HOUR = 5
+#: ``when = "below_fraction"`` acts under this fraction of a key's limit left (``fraction``).
+DEFAULT_GUARD_FRACTION = 0.1
+#: The journal of changes to keys in the state directory is rotated past this size (an entry is a few
+#: hundred bytes: about 20,000 of them); a read takes at most this much of each of its two files.
+MAX_JOURNAL_BYTES = 8 * 1024 * 1024

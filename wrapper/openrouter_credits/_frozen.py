@@ -21,9 +21,15 @@ from ._fields import may_be_unset
 
 __all__ = ["Frozen"]
 
-#: Per class: its fields the generated model has, those that may be Unset, and the wrapper's own
-#: fields (``ApiKey.workspace_name``) with their defaults (looked up once).
-_FIELDS: dict[type, tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, Any], ...]]] = {}
+#: Per class and generated model it is made from: its fields the generated model has, those that may
+#: be Unset, and the others (the wrapper's own, ``ApiKey.workspace_name``, and any the model lacks)
+#: with their defaults, None for a field without one (looked up once).
+_FIELDS: dict[tuple[type, type], tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, Any], ...]]] = {}
+
+
+def _default(value: Any) -> Any:
+    """A field's value when the model it is made from lacks it: its default, None for none (or Unset)."""
+    return None if value is attrs.NOTHING or isinstance(value, Unset) else value
 
 
 class Frozen:
@@ -49,17 +55,22 @@ class Frozen:
 
     @classmethod
     def from_generated(cls, model: Any) -> Self:
-        """A copy of ``model``, an instance of the generated class this one extends, with each
-        optional field the answer lacks None rather than ``Unset``, and the wrapper's own fields at
-        their defaults (on every call's path: the field names are looked up once per class, and the
-        frozen instance is filled in directly)."""
-        fields = _FIELDS.get(cls)
+        """A copy of ``model``, an instance of the generated class this one extends (or of another
+        generated model of the same object: ``GET /keys/{hash}``'s answer for an ``ApiKey``), with
+        each optional field the answer lacks None rather than ``Unset``, and the wrapper's own fields
+        at their defaults (on every call's path: the field names are looked up once per class and
+        model, and the frozen instance is filled in directly)."""
+        fields = _FIELDS.get((cls, type(model)))
         if fields is None:
             every = attrs.fields(cast(Any, cls))
             generated = {f.name for f in attrs.fields(type(model))}
             names = tuple(f.name for f in every if f.name in generated)
-            own = tuple((f.name, f.default) for f in every if f.name not in generated)
-            fields = _FIELDS[cls] = (names, may_be_unset(cls), own)
+            optional = may_be_unset(cls)
+            if type(model) not in cls.__mro__:  # another model of the object: its optional fields too
+                optional = tuple(dict.fromkeys((*optional, *may_be_unset(type(model)))))
+            optional = tuple(name for name in optional if name in generated)
+            own = tuple((f.name, _default(f.default)) for f in every if f.name not in generated)
+            fields = _FIELDS[(cls, type(model))] = (names, optional, own)
         names, optional, own = fields
         new = cls.__new__(cls)
         for name in names:

@@ -50,6 +50,8 @@ from .get_current_key_response_200_data import GetCurrentKeyResponse200Data
 from .get_current_key_response_200_data_rate_limit import (
     GetCurrentKeyResponse200DataRateLimit,
 )
+from .get_key_response_200 import GetKeyResponse200
+from .get_key_response_200_data import GetKeyResponse200Data
 from .get_user_activity_group_by import GetUserActivityGroupBy
 from .get_user_activity_response_200 import GetUserActivityResponse200
 from .internal_server_response import InternalServerResponse
@@ -115,6 +117,10 @@ from .unauthorized_response_error_data_metadata_type_0 import (
 from .unauthorized_response_openrouter_metadata_type_0 import (
     UnauthorizedResponseOpenrouterMetadataType0,
 )
+from .update_keys_body import UpdateKeysBody
+from .update_keys_body_limit_reset_type_0 import UpdateKeysBodyLimitResetType0
+from .update_keys_response_200 import UpdateKeysResponse200
+from .update_keys_response_200_data import UpdateKeysResponse200Data
 from .workspace import Workspace
 
 __all__ = (
@@ -142,6 +148,8 @@ __all__ = (
     "GetCurrentKeyResponse200",
     "GetCurrentKeyResponse200Data",
     "GetCurrentKeyResponse200DataRateLimit",
+    "GetKeyResponse200",
+    "GetKeyResponse200Data",
     "GetUserActivityGroupBy",
     "GetUserActivityResponse200",
     "InternalServerResponse",
@@ -179,5 +187,9 @@ __all__ = (
     "UnauthorizedResponseErrorData",
     "UnauthorizedResponseErrorDataMetadataType0",
     "UnauthorizedResponseOpenrouterMetadataType0",
+    "UpdateKeysBody",
+    "UpdateKeysBodyLimitResetType0",
+    "UpdateKeysResponse200",
+    "UpdateKeysResponse200Data",
     "Workspace",
 )

@@ -27,6 +27,12 @@
     keys = ["ci-*"]
     workspaces = ["Production"]
 
+    [guard.runaway-ci]          # a guard of serve: acts on the keys [keys.account] lists (guard_config.py)
+    keys = ["ci-*"]
+    when = "spike"
+    factor = 5.0
+    action = "disable"
+
 The key itself never goes in the file, nor does any other secret. Every problem is a
 ``ConfigurationError`` naming the file, the key's name and what to change; nothing is polled before
 the whole file has been read.
@@ -54,6 +60,7 @@ from .._defaults import (
 )
 from .._exceptions import ConfigurationError
 from .._settings import check_key
+from .guard_config import GuardSpec, guard_specs
 from .teams import Teams, parse_teams
 
 __all__ = [
@@ -84,7 +91,7 @@ FIELDS = (
 )
 #: The settings that only a key with ``discover = true`` takes.
 DISCOVERY_FIELDS = ("top_models", "max_keys", "key_below_fraction", "key_will_exhaust")
-TABLES = ("keys", "notify", "defaults", "teams")
+TABLES = ("keys", "notify", "defaults", "teams", "guard")
 #: Settings at the file's top level, outside any table.
 TOP_LEVEL = ("ledger",)
 
@@ -138,6 +145,8 @@ class ConfigFile:
     ledger: str | None = None
     #: The ``[teams.NAME]`` tables: which team each key of the account belongs to (``_apps.teams``).
     teams: Teams = attrs.Factory(Teams)
+    #: The ``[guard.NAME]`` tables: what serve's guards watch and do (``guard_config``).
+    guards: tuple[GuardSpec, ...] = ()
 
 
 def key_from_text(text: str, where: str) -> str:
@@ -332,7 +341,7 @@ def load_config(path: str, environ: Mapping[str, str] | None = None) -> ConfigFi
     if unknown:
         raise ConfigurationError(
             f"--config {path}: unknown table {unknown[0]!r}; the file holds [keys.NAME], [notify.NAME], "
-            "[teams.NAME] and [defaults] tables."
+            "[teams.NAME], [guard.NAME] and [defaults] tables."
         )
     ledger = _ledger(document, path)
     teams = parse_teams(document.get("teams"), path)
@@ -355,7 +364,8 @@ def load_config(path: str, environ: Mapping[str, str] | None = None) -> ConfigFi
                     f"--config {path}: {where}: notify names {name!r}, which is not a [notify.NAME] table; the "
                     f"channels are {', '.join(known)}."
                 )
-    return ConfigFile(specs, channels, default_notify, Path(path).parent, path, ledger, teams)
+    guards = guard_specs(document.get("guard", {}), specs, path)
+    return ConfigFile(specs, channels, default_notify, Path(path).parent, path, ledger, teams, guards)
 
 
 def _ledger(document: Mapping[str, Any], path: str) -> str | None:

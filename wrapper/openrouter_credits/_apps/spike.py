@@ -34,7 +34,7 @@ from .._windows import utc
 if TYPE_CHECKING:
     from .._balance import Balance
 
-__all__ = ["TIMES", "Spike", "spike_of"]
+__all__ = ["TIMES", "Spike", "key_spike", "spike_of"]
 
 _DAY = 86_400.0
 #: The multiplication sign of "3.2x the weekday forecast" (U+00D7).
@@ -107,12 +107,21 @@ def spike_of(balance: Balance, now: dt.datetime, *, today: float | None = None) 
         by_now = forecast.spend_between(midnight, now).central
         per_day = forecast.spend_between(midnight, midnight + dt.timedelta(days=1)).central
         return Spike(today, per_day, now, by_now, forecast.method), None
-    if today is None:
-        today = _dollars(key.usage_daily)
-    weekly = _dollars(key.usage_weekly)
-    if today is None or weekly is None:
+    spike = key_spike(key.usage_daily if today is None else today, key.usage_weekly, now)
+    if spike is None:
         return None, "OpenRouter did not say this key's daily and weekly usage"
-    return Spike(today, exact_quotient(weekly, 7), utc(now)), None
+    return spike, None
+
+
+def key_spike(usage_daily: object, usage_weekly: object, now: dt.datetime) -> Spike | None:
+    """The spike of a key that calls models (an ordinary key's ``/key``, or a key of the account as
+    ``GET /keys`` lists it): its ``usage_daily`` against ``usage_weekly / 7`` prorated by the hour;
+    None when either is not a number of dollars."""
+    today = _dollars(usage_daily)
+    weekly = _dollars(usage_weekly)
+    if today is None or weekly is None:
+        return None
+    return Spike(today, exact_quotient(weekly, 7), utc(now))
 
 
 def _dollars(value: object) -> float | None:

@@ -49,6 +49,7 @@ __all__ = [
     "TeamSpend",
     "Teams",
     "assign",
+    "key_patterns",
     "key_ref",
     "parse_teams",
     "team_of",
@@ -348,6 +349,22 @@ def _strings(value: Any, setting: str, where: str, example: str) -> tuple[str, .
     return items
 
 
+def key_patterns(table: Mapping[str, Any], where: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The ``keys`` and ``workspaces`` of a table that names keys as a team does (a guard's too),
+    checked as a team's are: lists of printable strings, each glob a glob, none twice. Either may be
+    empty."""
+    keys = _strings(table.get("keys"), "keys", where, '["ci-*"]')
+    workspaces = _strings(table.get("workspaces"), "workspaces", where, '["Production"]')
+    for pattern in keys:
+        problem = _glob_problem(pattern)
+        if problem is not None:
+            raise ConfigurationError(f"{where}: keys: {pattern!r} is not a glob: {problem}.")
+    for setting, items in (("keys", keys), ("workspaces", workspaces)):
+        if len(set(items)) != len(items):
+            raise ConfigurationError(f"{where}: {setting} names one twice: {', '.join(map(repr, items))}.")
+    return keys, workspaces
+
+
 def _team(name: str, table: Any, where: str) -> Team:
     if not NAME.fullmatch(name):
         raise ConfigurationError(
@@ -365,19 +382,11 @@ def _team(name: str, table: Any, where: str) -> Team:
             f"{where}: unknown setting {shown(unknown[0], 40)!r}; the settings are keys (name globs, labels or hash "
             "prefixes) and workspaces (names or ids)."
         )
-    keys = _strings(table.get("keys"), "keys", where, '["ci-*"]')
-    workspaces = _strings(table.get("workspaces"), "workspaces", where, '["Production"]')
+    keys, workspaces = key_patterns(table, where)
     if not keys and not workspaces:
         raise ConfigurationError(
             f"{where}: an empty team: give keys (name globs, labels or hash prefixes) or workspaces (names or ids)."
         )
-    for pattern in keys:
-        problem = _glob_problem(pattern)
-        if problem is not None:
-            raise ConfigurationError(f"{where}: keys: {pattern!r} is not a glob: {problem}.")
-    for setting, items in (("keys", keys), ("workspaces", workspaces)):
-        if len(set(items)) != len(items):
-            raise ConfigurationError(f"{where}: {setting} names one twice: {', '.join(map(repr, items))}.")
     return Team(name, keys, workspaces)
 
 

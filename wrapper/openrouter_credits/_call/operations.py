@@ -27,6 +27,8 @@ __all__ = [
     "CREDITS",
     "KEY",
     "KEYS",
+    "KEY_BY_HASH",
+    "UPDATE_KEY",
     "WORKSPACES",
     "AsyncSender",
     "Detailed",
@@ -97,7 +99,17 @@ class Operation(Generic[T]):
     not by ``import openrouter_credits``: the command line's start-up is measured against bare httpx.
     """
 
-    __slots__ = ("_convert", "_endpoint", "_module", "_result_module", "max_bytes", "method", "path", "what")
+    __slots__ = (
+        "_convert",
+        "_endpoint",
+        "_module",
+        "_result_module",
+        "idempotent",
+        "max_bytes",
+        "method",
+        "path",
+        "what",
+    )
 
     def __init__(
         self,
@@ -108,8 +120,13 @@ class Operation(Generic[T]):
         result_module: str,
         max_bytes: int = _defaults.MAX_RESPONSE_BYTES,
         method: str = "GET",
+        idempotent: bool | None = None,
     ) -> None:
         self.method = method
+        #: Whether sending the request twice leaves the account as sending it once, so that a failed
+        #: attempt (a 5xx, a network error: the request may have been carried out) may be sent again.
+        #: By the method unless told (GET and HEAD are; POST and PATCH are not in general).
+        self.idempotent = method in ("GET", "HEAD") if idempotent is None else idempotent
         self.path = path
         self.what = what
         self.max_bytes = max_bytes
@@ -246,6 +263,34 @@ KEYS: Operation[tuple[ApiKey, ...]] = Operation(
 )
 
 
+def _listed_key(parsed: Any) -> ApiKey:
+    from .._api_key import ApiKey
+
+    return ApiKey.from_generated(parsed.data)
+
+
+#: ``GET /keys/{hash}`` (``hash_`` is the call's): one key of the account, as the listing has it.
+KEY_BY_HASH: Operation[ApiKey] = Operation(
+    "/keys/{hash}",
+    "the key",
+    "openrouter_credits_client.api.api_keys.get_key",
+    _listed_key,
+    "openrouter_credits._api_key",
+)
+#: ``PATCH /keys/{hash}`` (``hash_`` and the ``UpdateKeysBody`` are the call's): the key changed, as
+#: it is now. Its values are absolute (``disabled: true``, ``limit: 20``), never a step from the key's
+#: state: a retried PATCH leaves the key as one PATCH does, so a 5xx or a network error is retried.
+UPDATE_KEY: Operation[ApiKey] = Operation(
+    "/keys/{hash}",
+    "the change to the key",
+    "openrouter_credits_client.api.api_keys.update_keys",
+    _listed_key,
+    "openrouter_credits._api_key",
+    method="PATCH",
+    idempotent=True,
+)
+
+
 def _workspaces(parsed: Any) -> WorkspacePage:
     from .._workspaces import Workspace, WorkspacePage
 
@@ -292,6 +337,7 @@ ANALYTICS_QUERY: Operation[AnalyticsRows] = Operation(
     "openrouter_credits._analytics",
     max_bytes=_defaults.MAX_ANALYTICS_BYTES,
     method="POST",
+    idempotent=True,  # a query reads: asked twice, it changes nothing
 )
 
 

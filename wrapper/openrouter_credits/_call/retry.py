@@ -55,6 +55,13 @@ def retry_delay(
     return delay if delay < time_left else None
 
 
+def _never_sent(error: OpenRouterCreditsError) -> bool:
+    """Whether the server surely did not act on the request: it refused it as rate limited (429). Only
+    then is a request that is not idempotent sent again (a 5xx or a broken connection may come after
+    the server acted on it)."""
+    return isinstance(error, APIStatusError) and error.status_code == 429
+
+
 class Call(Generic[T]):
     """The state of one call of ``operation``; the clients do the I/O it asks for."""
 
@@ -102,7 +109,8 @@ class Call(Generic[T]):
         import random  # only a failed attempt needs it
 
         time_left = self.deadline_at - time.monotonic()
-        delay = retry_delay(error, self.attempt - 1, self.settings.max_retries, time_left, random.random())
+        retries = self.settings.max_retries if self.operation.idempotent or _never_sent(error) else 0
+        delay = retry_delay(error, self.attempt - 1, retries, time_left, random.random())
         if delay is None:
             if self.attempt > 1:
                 error.add_note_to_message(f"after {self.attempt} attempts")

@@ -3,6 +3,8 @@
     openrouter-credits [options]            what is left, what may be spent, and for how long
     openrouter-credits spend [options]      30 days of spend as a chart (--by model|provider)
     openrouter-credits keys [options]       every key of the account, the most spent first
+    openrouter-credits keys disable KEY     change one key (enable, set-limit, remove-limit), journaled
+    openrouter-credits guard log            the journal of changes to keys
     openrouter-credits serve [options]      a Prometheus exporter for one key or several
     openrouter-credits sync|report|history  the ledger: spend beyond 30 days, monthly reports
 
@@ -22,7 +24,7 @@ from typing import NoReturn
 
 from .. import _defaults
 from .._exceptions import OpenRouterCreditsError
-from . import keys, ledger, serve, spend, view
+from . import guard, keys, ledger, serve, spend, view
 from ._common import (
     EXIT_INTERRUPTED,
     EXIT_OUTPUT,
@@ -46,6 +48,9 @@ examples:
   openrouter-credits keys                  every key of the account: limit, window, left, status
   openrouter-credits keys --status near_limit,will_exhaust
                                            exit 1 when any key is near or bound to reach its limit
+  openrouter-credits keys disable ci-nightly
+                                           disable a key (shown, asked, journaled; --yes, --dry-run)
+  openrouter-credits guard log             the journal of changes to keys, serve's guards' and the command's
   openrouter-credits --config keys.toml    one row per key of the file (--json: a list)
   openrouter-credits serve --config keys.toml
                                            a Prometheus exporter on {_defaults.DEFAULT_LISTEN}, with alerts
@@ -63,7 +68,8 @@ known for a key shows as unknown (null in JSON, no series in Prometheus), never 
 
 exit codes:
   0    ok
-  1    --below, --days-below or --spike tripped; keys --status found a key in one of the statuses
+  1    --below, --days-below or --spike tripped; keys --status found a key in one of the statuses;
+       a change to a key was declined at the prompt
   2    usage or configuration error (no key, bad option, bad base URL)
   3    authentication or permission error (401, 403; an ordinary key for keys), or what --below,
        --days-below or --spike needs cannot be known for this key, or the analytics API gives no
@@ -73,8 +79,8 @@ exit codes:
   6    the output could not be written (a full disk, a closed file)
   7    the ledger cannot be used as named: not a ledger, written by a newer version, PostgreSQL
        refused the login (change --ledger or upgrade)
-  8    the ledger cannot be read or written now: read-only or full disk, PostgreSQL down, busy too
-       long; nothing was half-written (try again: sync resumes)
+  8    the ledger (or the journal of changes to keys) cannot be read or written now: read-only or
+       full disk, PostgreSQL down, busy too long; nothing was half-written (try again: sync resumes)
   130  interrupted (Ctrl-C)
   141  the reader of the output went away (| head): nothing is printed, as for other Unix tools
 When several apply (a threshold tripped and a call failed, several keys of --config), each is said on
@@ -101,6 +107,7 @@ def parser() -> argparse.ArgumentParser:
     spend.register(commands)
     keys.register(commands)
     serve.register(commands)
+    guard.register(commands)
     ledger.register(commands)
     p.set_defaults(run=view.run)
     return p
@@ -112,6 +119,15 @@ def _commands(p: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
         if isinstance(action, argparse._SubParsersAction):
             return dict(action.choices)
     return {}
+
+
+def _arguments(p: argparse.ArgumentParser) -> list[str]:
+    """The positional arguments ``p`` takes (its commands aside), by the names its usage shows."""
+    return [
+        str(action.metavar or action.dest)
+        for action in p._actions
+        if not action.option_strings and action.nargs != argparse.PARSER
+    ]
 
 
 def _closest(option: str, parser: argparse.ArgumentParser) -> str | None:
@@ -137,6 +153,7 @@ def refuse_unknown(p: argparse.ArgumentParser, argv: Sequence[str]) -> None:
     commands = _commands(p)
     parser, command = p, None
     value_next = False
+    arguments = 0  # the positional arguments the current command took so far
     for word in argv:
         if value_next:  # the value of the option before, whatever it looks like
             value_next = False
@@ -144,10 +161,16 @@ def refuse_unknown(p: argparse.ArgumentParser, argv: Sequence[str]) -> None:
         if word == "--":
             return
         if not word.startswith("-") or word == "-" or word[1:2].isdigit():
-            if command is None and word in commands:
-                parser, command = commands[word], word
+            if word in commands and (command is None or arguments == 0):
+                parser, command = commands[word], word if command is None else f"{command} {word}"
+                commands, arguments = _commands(parser), 0
+            elif command is not None and arguments < len(_arguments(parser)):
+                arguments += 1
             elif command is not None:
-                parser.error(f"unexpected argument {word!r}: {command} takes options only")
+                names = _arguments(parser)
+                takes = f"{' '.join(names)} and options" if names else "options only"
+                more = f", or one of {', '.join(commands)}" if commands else ""
+                parser.error(f"unexpected argument {word!r}: {command} takes {takes}{more}")
             continue  # argparse says what is wrong with it
         option, given, _ = word.partition("=")
         action = parser._option_string_actions.get(option)

@@ -15,6 +15,7 @@ from .. import _defaults
 from .._client import CreditsClient
 from .._exceptions import AuthenticationError, ConfigurationError, OpenRouterCreditsError, PermissionDeniedError
 from .._text import shown
+from . import key_changes
 from ._common import EXIT_AUTH, EXIT_BELOW, EXIT_OK, add_common, client_options, exit_code, report, the_key
 from ._teams import CONFIG_HELP, add_config
 
@@ -69,6 +70,7 @@ def register(commands: Any) -> None:
     add_common(keys, config=False)
     add_config(keys, CONFIG_HELP + ": a Team column")
     keys.set_defaults(run=run)
+    key_changes.register(keys)
 
 
 def sorted_keys(keys: Sequence[ApiKey]) -> list[ApiKey]:
@@ -212,6 +214,7 @@ def key_json(
     only``) and ``workspaces_note`` (why only the default workspace's, else null); with ``team``
     (teams configured), its team."""
     from .._api_key import workspace_of
+    from .._format import estimate_dollars
     from ._output import rfc3339
 
     out = {
@@ -233,8 +236,8 @@ def key_json(
         "workspace_name": key.workspace_name,
         "last_used_at": rfc3339(key.last_used_at),
         "window_usage": key.window_usage,
-        "pace_per_day": key.pace_per_day(now),
-        "projected_at_reset": key.projected_at_reset(now),
+        "pace_per_day": estimate_dollars(key.pace_per_day(now)),
+        "projected_at_reset": estimate_dollars(key.projected_at_reset(now)),
         "exhausts_at": rfc3339(key.exhausts_at(now)),
         "status": key.status(now),
     }

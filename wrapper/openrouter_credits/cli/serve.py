@@ -45,8 +45,9 @@ def register(commands: Any) -> None:
         description="Poll each key every --interval seconds and serve the results at /metrics (Prometheus "
         "text), /healthz and a status page for people at /; alert (a webhook, or the [notify.NAME] channels of "
         "--config) when a key crosses its below or days_below threshold or its spend spikes (spike: today's "
-        "spend so far against the 7-day pace), and when it recovers. SIGHUP reloads --config; SIGTERM or Ctrl-C "
-        "stops it.",
+        "spend so far against the 7-day pace), and when it recovers; with [guard.NAME] tables in --config, "
+        "disable (or cap) a key of the account that spikes or is bound to pass its limit, and undo it at the "
+        "reset (a dry run unless dry_run = false). SIGHUP reloads --config; SIGTERM or Ctrl-C stops it.",
         allow_abbrev=False,
     )
     add_common(serve, config=True)
@@ -82,8 +83,8 @@ def register(commands: Any) -> None:
     serve.add_argument(
         "--state-dir",
         metavar="DIR",
-        help="where the alert state is kept (default: $XDG_STATE_HOME/openrouter-credits, else "
-        "~/.local/state/openrouter-credits)",
+        help="where the alert state, the guards' restores and (without a ledger) the journal of changes to keys "
+        "are kept (default: $XDG_STATE_HOME/openrouter-credits, else ~/.local/state/openrouter-credits)",
     )
     serve.add_argument(
         "--below",
@@ -167,6 +168,21 @@ def _ledger_writer(args: argparse.Namespace, config: ConfigFile) -> Any:
     return LedgerWriter(open_ledger(resolve(args.ledger, config.ledger, origin)))
 
 
+def _journal(args: argparse.Namespace, config: ConfigFile, state_dir: Path) -> tuple[Any, Any]:
+    """Where the guards journal their changes: the ledger when one is named (a connection of its own:
+    the poll writes go on apart), else the state directory; and what closes it."""
+    from .._apps.journal import FileJournal, LedgerJournal
+    from ..ledger._location import configured
+
+    if not configured(args.ledger, config.ledger):
+        return FileJournal(state_dir), lambda: None
+    from ..ledger import open_ledger, resolve
+
+    origin = f"ledger in {config.path}" if config.path else "ledger in the config file"
+    ledger = open_ledger(resolve(args.ledger, config.ledger, origin))
+    return LedgerJournal(ledger), ledger.close
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the exporter until SIGTERM or SIGINT (exit 0); SIGHUP reloads --config."""
     import asyncio
@@ -207,6 +223,11 @@ def run(args: argparse.Namespace) -> int:
         configure(logging.INFO)
     host, port = args.listen
     state = StateDir(Path(args.state_dir) if args.state_dir else default_state_dir())
+    try:
+        journal, close_journal = _journal(args, config, state.path)  # the ledger's errors: 7 or 8 (_main)
+    except BaseException:
+        state.close()
+        raise
     exporter = Exporter(
         keys,
         interval=args.interval,
@@ -221,6 +242,8 @@ def run(args: argparse.Namespace) -> int:
         terms=terms(args),
         ledger=ledger_writer,
         teams=config.teams,
+        guards=config.guards,
+        journal=journal,
     )
     log = logging.getLogger(EXPORTER_LOGGER)
     soft, hard = raise_open_files_limit()
@@ -264,6 +287,7 @@ def run(args: argparse.Namespace) -> int:
         asyncio.run(main())
     finally:
         state.close()
+        close_journal()
         if ledger_writer is not None:
             ledger_writer.close()
     log.info("Stopped")

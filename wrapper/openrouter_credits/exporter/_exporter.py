@@ -17,8 +17,9 @@
   before their states move.
 
 Time, sleep and randomness are injected (``clock``, ``monotonic``, ``rng``) so that polling, jitter,
-alerts and staleness are tested in virtual time. Keys and webhook URLs carry secrets: neither appears
-in metrics, logs, /healthz or errors.
+alerts and staleness are tested in virtual time; ``client_clock`` is the clients' time (the days of
+``/activity``, the time each balance and its forecast are answered at). Keys and webhook URLs carry
+secrets: neither appears in metrics, logs, /healthz or errors.
 """
 
 from __future__ import annotations
@@ -27,11 +28,9 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import os
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import _defaults
@@ -46,14 +45,17 @@ from .._apps.metrics import (
     rendered_samples,
     team_spend_metrics,
 )
+from .._apps.state_folder import default_state_dir
 from .._apps.teams import Teams, assign, team_spend, unmatched_workspaces
 from .._client import AsyncCreditsClient
 from .._exceptions import ConfigurationError, OpenRouterCreditsError
 from .._logging import EXPORTER_LOGGER
 from .._text import printable
+from ._alert import Alert
 from ._alerts import AlertBook, Due, alerts_due, key_alerts_due, listed_key_state, route_problems, routes_of
 from ._channels import Channel
 from ._delivery import Deliverer
+from ._guards import Guards
 from ._ledger_hook import LedgerWriter
 from ._notify_tables import webhook_channel
 from ._outbox import Outbox
@@ -61,6 +63,8 @@ from ._poll import KeyState, poll_key
 from ._statedir import StateDir
 
 if TYPE_CHECKING:
+    from .._apps.guard_config import GuardSpec
+    from .._apps.journal import Journal
     from ._http import Limits
 
 __all__ = ["Exporter", "default_state_dir"]
@@ -115,6 +119,8 @@ class Exporter:
         ledger: LedgerWriter | None = None,
         teams: Teams | None = None,
         client_clock: Callable[[], dt.datetime] | None = None,
+        guards: Sequence[GuardSpec] = (),
+        journal: Journal | None = None,
     ) -> None:
         self.interval = interval
         #: The ``[teams.NAME]`` tables: the listed keys' ``team`` label and each team's spend.
@@ -135,7 +141,7 @@ class Exporter:
         self._options: dict[str, Any] = {"base_url": base_url, "deadline": deadline, "max_retries": max_retries}
         if timeout is not None:
             self._options["timeout"] = timeout
-        if client_clock is not None:  # the clients' time (the days of /activity); their own by default
+        if client_clock is not None:  # the clients' time (the days of /activity, the balance's); their own by default
             self._options["clock"] = client_clock
         self.states: dict[str, KeyState] = {}
         self.clients: dict[str, AsyncCreditsClient] = {}
@@ -158,6 +164,9 @@ class Exporter:
             )
         self.alerts = AlertBook(state)
         self.alerts.retain(self.states)
+        #: The [guard.NAME] tables at work; their changes go to ``journal`` (the ledger's, else the
+        #: state directory's; given by serve), their pending restores to the state directory.
+        self.guards = Guards(guards, state, journal, clock=clock)
         self.outbox = Outbox(None if state is None else state.file("outbox.json"), clock=clock)
         self.deliverer = Deliverer(self.outbox, self.channels)
         self._delivery: asyncio.Task[None] | None = None
@@ -182,6 +191,7 @@ class Exporter:
         *,
         channels: Mapping[str, Channel] | None = None,
         default_notify: Sequence[str] | None = None,
+        guards: Sequence[GuardSpec] | None = None,
     ) -> None:
         """Poll ``keys`` from now on: new keys start polling, removed keys' series go, a key whose
         settings changed starts afresh; the others keep their state and schedule. With ``channels``
@@ -210,6 +220,8 @@ class Exporter:
             self.states = {name: self.states[name] for name in wanted}  # the file's order
             self._unrendered &= set(self.states)
             self.alerts.retain(self.states)
+            if guards is not None:
+                self.guards.reload(guards)
             if channels is not None:
                 await self._replace_channels(channels, default_notify)
             self.render()
@@ -288,6 +300,8 @@ class Exporter:
         if state.listed is not None:
             self._note_workspaces(state)
             await self.check_key_alerts(state, state.listed)
+            if cause is None and state.listed_at == now:  # fresh data only: a failed or stale poll never acts
+                await self.run_guards(state, balance)
             if len(state.listed) > state.spec.max_keys and not state.warned_max_keys:
                 state.warned_max_keys = True
                 logger.warning(
@@ -480,6 +494,31 @@ class Exporter:
             await asyncio.sleep(0)
         await self._queue(spec, due)
 
+    async def run_guards(self, state: KeyState, balance: Any) -> None:
+        """The guards' work on a discovering key's fresh listing (``_guards``): restores due, actions."""
+        listed = state.listed
+        assert listed is not None
+        key = getattr(balance, "key", None)
+        await self.guards.run(
+            state.spec,
+            listed,
+            self.clients[state.spec.name],
+            own_label=getattr(key, "label", None),
+            complete=listed.complete,
+            notify=self._notify,
+        )
+
+    async def _notify(self, spec: KeySpec, alert: Alert) -> None:
+        """One alert (a guard's) to ``spec``'s channels, through the outbox (written before it goes)."""
+        routes = self._routes(spec)
+        if not routes:
+            return
+        entries = self.outbox.put_all([(alert, routes)], held=True)
+        try:
+            await self.outbox.flush()
+        finally:
+            self.outbox.release(entries)
+
     async def _queue(self, spec: KeySpec, due: list[Due]) -> None:
         """Put ``due`` in the outbox, written (off the event loop) before the states move: a crash between
         the two repeats an alert rather than losing one; held from delivery until the states are written
@@ -525,6 +564,7 @@ class Exporter:
         return [
             *merge_families(self.key_families(name, state, now) for name, state in self.states.items()),
             *self.deliverer.families(),
+            *self.guards.families(),
         ]
 
     def render(self) -> None:
@@ -547,6 +587,8 @@ class Exporter:
                     logger.info("Key %s: its metrics are rendered again", name)
                 self._unrendered.discard(name)
         parts.append(rendered_samples(self.deliverer.families()))
+        if self.guards.specs or self.guards.pending:
+            parts.append(rendered_samples(self.guards.families()))
         self._metrics = joined_exposition(parts)
         self._page = None
 
@@ -557,7 +599,12 @@ class Exporter:
 
             ledger = None if self.ledger is None else self.ledger.view
             snapshot = snapshot_of(
-                self.states, self.clock(), unrendered=self._unrendered, ledger=ledger, teams=self.teams
+                self.states,
+                self.clock(),
+                unrendered=self._unrendered,
+                ledger=ledger,
+                teams=self.teams,
+                guards=self.guards.views(),
             )
             self._page = render_page(snapshot)
         return self._page
@@ -633,6 +680,7 @@ class Exporter:
             self._tasks.clear()
             await self.outbox.flush()  # the last changes, before the process goes
             await self.alerts.flush()
+            await self.guards.flush()
             await self.aclose()
 
     async def aclose(self) -> None:
@@ -642,13 +690,6 @@ class Exporter:
 
     def stop(self) -> None:
         self._stop.set()
-
-
-def default_state_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """The user's state directory: $XDG_STATE_HOME/openrouter-credits, else ~/.local/state/openrouter-credits."""
-    environ = os.environ if environ is None else environ
-    base = environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "openrouter-credits"
 
 
 def _errors_family(samples: Sequence[tuple[Mapping[str, str], float]]) -> Family:

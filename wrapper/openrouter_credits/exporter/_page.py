@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from .._api_key import ApiKey
     from .._apps.teams import Teams, TeamSpend
     from .._forecast import DaysLeft, Forecast, Range
+    from ._guards import GuardView
     from ._page_ledger import LedgerView
     from ._poll import KeyState
 
@@ -157,6 +158,8 @@ class Snapshot:
     #: (watched key, why) for each conflict that leaves teams' spend unknown.
     teams: tuple[tuple[str, TeamSpend], ...] = ()
     team_problems: tuple[tuple[str, str], ...] = ()
+    #: The guards of the config file (``_guards.GuardView``): their mode and last actions.
+    guards: tuple[GuardView, ...] = ()
 
 
 def _view(name: str, state: KeyState, now: dt.datetime) -> KeyView:
@@ -243,10 +246,11 @@ def snapshot_of(
     unrendered: Collection[str] = (),
     ledger: LedgerView | None = None,
     teams: Teams | None = None,
+    guards: tuple[GuardView, ...] = (),
 ) -> Snapshot:
     """The page's data from the exporter's states at ``at`` (seconds since the epoch); the keys
     whose metrics could not be rendered (``unrendered``) show as failing; the ledger's view as its
-    writer last read it; each discovering key's spend per team of ``teams``."""
+    writer last read it; each discovering key's spend per team of ``teams``; the ``guards``."""
     now = dt.datetime.fromtimestamp(at, dt.UTC)
     views = []
     for name, state in states.items():
@@ -278,7 +282,15 @@ def snapshot_of(
         for conflict in state.teams.conflicts
     ]
     return Snapshot(
-        now, tuple(views), tuple(listed), tuple(models), tuple(default_only), ledger, tuple(spends), tuple(problems)
+        now,
+        tuple(views),
+        tuple(listed),
+        tuple(models),
+        tuple(default_only),
+        ledger,
+        tuple(spends),
+        tuple(problems),
+        guards,
     )
 
 
@@ -493,4 +505,8 @@ def render_page(snapshot: Snapshot) -> bytes:
         from ._page_ledger import ledger_section
 
         sections.append(_section(functools.partial(ledger_section, snapshot.ledger), "the ledger"))
+    if snapshot.guards:
+        from ._page_guards import guards_section
+
+        sections.append(_section(functools.partial(guards_section, snapshot.guards), "the guards"))
     return b"".join([head.encode(), *sections, b"</body></html>"])

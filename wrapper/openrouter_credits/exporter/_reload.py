@@ -5,8 +5,8 @@
   stalls /metrics or a poll.
 - Requests coalesce: a SIGHUP while a reload runs makes one more reload after it, however many came
   (a hundred SIGHUPs in a second make two reloads, the last of them reading the file as it is now).
-- The keys are reloaded (``Exporter.reload``); the channels too when the ``[notify.NAME]`` tables or
-  ``[defaults] notify`` changed: delivery then starts afresh on them.
+- The keys and the guards are reloaded (``Exporter.reload``); the channels too when the
+  ``[notify.NAME]`` tables or ``[defaults] notify`` changed: delivery then starts afresh on them.
 - A file with a mistake keeps everything as it was and logs one error line.
 """
 
@@ -91,9 +91,11 @@ class Reloader:
             return
         self.exporter.set_teams(config.teams)
         if channels is None:
-            await self.exporter.reload(config.keys)
+            await self.exporter.reload(config.keys, guards=config.guards)
         else:
-            await self.exporter.reload(config.keys, channels=channels, default_notify=config.default_notify)
+            await self.exporter.reload(
+                config.keys, channels=channels, default_notify=config.default_notify, guards=config.guards
+            )
             self._channels_read = read
         self.done += 1
 

@@ -39,6 +39,7 @@ from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 from .. import _defaults
+from .._apps.state_folder import private_folder
 from .._exceptions import ConfigurationError
 from .._logging import EXPORTER_LOGGER
 
@@ -174,40 +175,8 @@ class StateDir:
         self.path = Path(path)
         self._clock = clock
         self._lock_fd: int | None = None
-        try:
-            self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        except FileExistsError:
-            raise ConfigurationError(
-                f"--state-dir {self.path} is a file, not a folder: name a folder (it is created if missing)."
-            ) from None
-        except OSError as exc:
-            raise ConfigurationError(
-                f"--state-dir {self.path} cannot be created: {exc.strerror or exc}; name a folder this user may write."
-            ) from None
-        self._check_owner()
+        private_folder(self.path)  # refused when another user owns it or may write to it
         self._lock()
-
-    def _check_owner(self) -> None:
-        """Refuse a folder that another user owns or may write to: whoever can write there could plant
-        alerts in the outbox for the channels to send, or links for the exporter to write through."""
-        try:
-            found = os.stat(self.path)
-        except OSError as exc:
-            raise ConfigurationError(f"--state-dir {self.path} cannot be read: {exc.strerror or exc}.") from None
-        if not stat.S_ISDIR(found.st_mode):
-            raise ConfigurationError(
-                f"--state-dir {self.path} is a file, not a folder: name a folder (it is created if missing)."
-            )
-        if found.st_uid != os.geteuid():
-            raise ConfigurationError(
-                f"--state-dir {self.path} belongs to another user (uid {found.st_uid}): name a folder of this "
-                "user's own (it is created, mode 700, if missing)."
-            )
-        if found.st_mode & 0o022:
-            raise ConfigurationError(
-                f"--state-dir {self.path} may be written by other users (mode {found.st_mode & 0o777:03o}): "
-                f"run chmod 700 {self.path}"
-            )
 
     def _lock(self) -> None:
         lock = self.path / LOCK_NAME

@@ -24,6 +24,10 @@ The tables (money in whole nano-dollars, ``_nano``: sums are exact integers; day
   lifetime usage at 00:00 UTC of a day (its usage minus its ``usage_daily`` at any time that day);
   both by the key's number in ``key_refs``; ``keys``, ``key_names``, ``workspaces``: what was seen.
 - ``daily_spend`` (a view): each day's total from the best source that covered it (for Grafana).
+- ``key_changes`` (version 4): the journal of every change made to a key of the account, by the
+  command (``keys disable``, ...) or by a guard of ``serve``: when, who (``cli`` or the guard's
+  name), the key's hash and name, the action and its outcome, the fields before and after (JSON),
+  and why.
 """
 
 from __future__ import annotations
@@ -184,8 +188,19 @@ _V3 = [
     JOIN coverage c ON c.source = se.source AND c.breakdown = se.breakdown AND c.day = s.day""",
 ]
 
+#: Schema 4: the journal of changes to the account's keys (the command's and the guards').
+_V4 = [
+    """CREATE TABLE key_changes (
+        change_id TEXT PRIMARY KEY, changed_at {time} NOT NULL, actor TEXT NOT NULL,
+        account TEXT NOT NULL DEFAULT '', key_hash TEXT NOT NULL, key_name TEXT NOT NULL DEFAULT '',
+        action TEXT NOT NULL, outcome TEXT NOT NULL, before_json TEXT NOT NULL, after_json TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT ''
+    )""",
+    "CREATE INDEX key_changes_changed_at ON key_changes (changed_at)",
+]
+
 #: The migrations, in order: version N is reached by running MIGRATIONS[N - 1].
-MIGRATIONS: Sequence[Sequence[str]] = (_V1, _V2, _V3)
+MIGRATIONS: Sequence[Sequence[str]] = (_V1, _V2, _V3, _V4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -14,7 +14,8 @@ import attrs
 
 from . import _analytics
 from ._history import RETIRED_KEY, attributed_hashes, facts
-from ._records import DEFAULT_WORKSPACE, ENDPOINTS, USERS, Fault, row_day, served_date
+from ._listing import patch_fields
+from ._records import DEFAULT_WORKSPACE, ENDPOINTS, KEY_ENDPOINTS, USERS, Fault, row_day, served_date
 from ._scenario import Scenario
 
 __all__ = ["JSON_TYPE", "Answer", "Answers", "Scope", "error_body"]
@@ -72,12 +73,14 @@ def _query(scope: Scope, known: tuple[str, ...]) -> dict[str, list[str]] | Answe
 class Answers(Scenario):
     """The API side of the mock: one answer per request, from the scenario."""
 
-    async def _api(self, scope: Scope, endpoint: str, receive: Receive) -> Answer:
-        """One endpoint: method, latency, a pending fault, the key, then the answer."""
+    async def _api(self, scope: Scope, endpoint: str, receive: Receive, key_hash: str | None = None) -> Answer:
+        """One endpoint (``key_hash``: the hash in the path of ``/keys/{hash}``): method, latency, a
+        pending fault, the key, then the answer."""
         method = ENDPOINTS[endpoint]
         if scope["method"] != method:
-            return 405, [*JSON_TYPE, (b"allow", method.encode())], error_body(405, "Method Not Allowed")
-        body = await _read(receive) if method == "POST" else b""
+            allowed = ", ".join(KEY_ENDPOINTS) if key_hash is not None else method
+            return 405, [*JSON_TYPE, (b"allow", allowed.encode())], error_body(405, "Method Not Allowed")
+        body = await _read(receive) if method in ("POST", "PATCH") else b""
         with self._lock:
             faults = self._faults[endpoint]
             fault = faults.popleft() if faults else None
@@ -95,7 +98,7 @@ class Answers(Scenario):
             data = None if balance is None else attrs.asdict(balance)
             listing = self._listing_now() if endpoint not in ("key", "credits") else []
             rows = None if balance is None else self._activity_now(token)
-        if view is None:
+        if view is None or view.disabled:  # a disabled key's own calls are refused as an unknown key's
             return 401, JSON_TYPE, error_body(401, UNKNOWN_KEY)
         if endpoint == "key":
             return 200, JSON_TYPE, json.dumps({"data": view.data(token, self._clock())}).encode()
@@ -105,9 +108,11 @@ class Answers(Scenario):
             if data is None:
                 return 403, JSON_TYPE, error_body(403, MANAGEMENT_ONLY)
             return 200, JSON_TYPE, json.dumps({"data": data}).encode()
-        if endpoint in ("keys", "workspaces"):
-            if balance is None:  # the document gives /keys and /workspaces no 403
+        if endpoint in ("keys", "workspaces", *KEY_ENDPOINTS.values()):
+            if balance is None:  # the document gives /keys, /keys/{hash} and /workspaces no 403
                 return 401, JSON_TYPE, error_body(401, MANAGEMENT_ONLY)
+            if key_hash is not None:
+                return self._key_answer(key_hash, body if method == "PATCH" else None)
             if endpoint == "workspaces":
                 return self._workspaces_answer(scope)
             return self._keys_answer(scope, listing)
@@ -119,6 +124,24 @@ class Answers(Scenario):
             return 403, JSON_TYPE, error_body(403, ACTIVITY_MANAGEMENT_ONLY)
         assert rows is not None
         return self._activity_answer(scope, rows, listing)
+
+    def _key_answer(self, key_hash: str, body: bytes | None) -> Answer:
+        """``GET /keys/{hash}`` (``body`` None) or ``PATCH /keys/{hash}`` with its body: the key as it is
+        (after the change); a hash no key has is a 404, a body the document does not allow a 400."""
+        if body is not None:
+            try:
+                request = json.loads(body) if body else None
+            except (ValueError, RecursionError):
+                return 400, JSON_TYPE, error_body(400, "The request body is not JSON")
+            changes = patch_fields(request)
+            if isinstance(changes, str):
+                return 400, JSON_TYPE, error_body(400, changes)
+            key = self.update_listed_key(key_hash, changes)
+        else:
+            key = self.key_by_hash(key_hash)
+        if key is None:
+            return 404, JSON_TYPE, error_body(404, f"API key not found: {key_hash[:100]}")
+        return 200, JSON_TYPE, json.dumps({"data": key}).encode()
 
     def _workspaces_answer(self, scope: Scope) -> Answer:
         """``GET /workspaces``: pages of ``limit`` (50 unless asked, at most 100) by ``offset``, with

@@ -13,7 +13,7 @@ from typing import Any
 
 from ._answers import JSON_TYPE, Receive, Scope, error_body
 from ._control import CONTROL_PREFIX, Controlled
-from ._records import ENDPOINTS, Fault
+from ._records import ENDPOINTS, KEY_ENDPOINTS, Fault
 
 __all__ = ["MockOpenRouter"]
 
@@ -53,10 +53,14 @@ class MockOpenRouter(Controlled):
             self._in_flight += 1
         try:
             endpoint = path[len(API_PREFIX) :].rstrip("/") if path.startswith(API_PREFIX) else None
+            key_hash = None
+            if endpoint is not None and endpoint.startswith("keys/") and "/" not in endpoint[5:]:
+                key_hash = endpoint[5:]  # GET or PATCH /keys/{hash}
+                endpoint = KEY_ENDPOINTS.get(method, KEY_ENDPOINTS["GET"])
             if path.startswith(CONTROL_PREFIX):
                 status, headers, body = await self._control(scope, receive)
             elif endpoint in ENDPOINTS:
-                status, headers, body = await self._api(scope, endpoint, receive)
+                status, headers, body = await self._api(scope, endpoint, receive, key_hash)
             else:
                 status, headers, body = 404, JSON_TYPE, error_body(404, f"Not Found: {path}")
             if not path.startswith(CONTROL_PREFIX):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import hashlib
+import json
+import math
 import re
 import threading
 import uuid
@@ -21,16 +23,21 @@ import attrs
 from ._history import spent
 from ._records import (
     DEFAULT_WORKSPACE,
+    LIMIT_RESETS,
     OTHER_WORKSPACE,
     USAGE_FIELDS,
     USERS,
     KeyView,
     amount,
     key_label,
+    limit_left,
     shown_label,
 )
 
-__all__ = ["Listings", "generated_keys", "listed_key", "workspace_keys", "workspace_record"]
+__all__ = ["Listings", "generated_keys", "listed_key", "patch_fields", "workspace_keys", "workspace_record"]
+
+#: The fields of an ordinary key's view that its listing shows besides its usage.
+_VIEW_FIELDS = ("limit", "limit_reset", "disabled", "include_byok_in_limit")
 
 
 class Listings:
@@ -68,13 +75,86 @@ class Listings:
         listing = []
         for key, view in self._keys.items():
             if not view.management:
-                usage = attrs.asdict(view, filter=lambda a, _: a.name in USAGE_FIELDS or a.name == "limit")
+                fields = attrs.asdict(view, filter=lambda a, _: a.name in USAGE_FIELDS or a.name in _VIEW_FIELDS)
                 listing.append(
                     listed_key(
-                        key_label(key), hash=hashlib.sha256(key.encode()).hexdigest(), label=shown_label(key), **usage
+                        view.name or key_label(key),
+                        hash=hashlib.sha256(key.encode()).hexdigest(),
+                        label=shown_label(key),
+                        updated_at=view.updated_at,
+                        **fields,
                     )
                 )
         return listing
+
+    def _listed_by_hash(self, key_hash: str) -> dict[str, Any] | str | None:
+        """The listed key of ``key_hash`` (call with the lock held): a scripted key's record, the key
+        itself for an ordinary key of the mock (whose view the listing shows), None for none."""
+        record: dict[str, Any]
+        for record in (*(self._listing or ()), *self._workspace_listing):
+            if record["hash"] == key_hash:
+                return record
+        if self._listing is None:
+            for key, view in self._keys.items():
+                if not view.management and hashlib.sha256(key.encode()).hexdigest() == key_hash:
+                    return key
+        return None
+
+    def key_by_hash(self, key_hash: str) -> dict[str, Any] | None:
+        """The key ``GET /keys/{hash}`` answers with (disabled or not), None for a hash no key has."""
+        with self._lock:
+            return self._by_hash_now(key_hash)
+
+    def _by_hash_now(self, key_hash: str) -> dict[str, Any] | None:
+        """The key of ``key_hash`` as ``GET /keys`` lists it now (call with the lock held)."""
+        return next((copy.deepcopy(key) for key in self._listing_now() if key["hash"] == key_hash), None)
+
+    def update_listed_key(self, key_hash: str, changes: Mapping[str, Any]) -> dict[str, Any] | None:
+        """Apply ``PATCH /keys/{hash}``'s checked ``changes`` (``patch_fields``) to the key of
+        ``key_hash``, as OpenRouter does: ``limit_remaining`` follows a new limit or window, a
+        disabled key is listed as disabled and its own calls get a 401. The key as it is now, None
+        for a hash no key has."""
+        now = self._clock().astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        with self._lock:
+            found = self._listed_by_hash(key_hash)
+            if found is None:
+                return None
+            if isinstance(found, str):
+                view = self._keys[found]
+                for name, value in changes.items():
+                    setattr(view, name, value)
+                view.updated_at = now
+            else:
+                found.update(changes)
+                if found["limit"] is None:
+                    found["limit_remaining"] = None
+                elif not _follows_spend(found):  # else filled in with its figures (with_spend)
+                    found["limit_remaining"] = limit_left(found)
+                found["updated_at"] = now
+            return self._by_hash_now(key_hash)
+
+    def set_listed_key(self, key: str, **fields: Any) -> None:
+        """Change one scripted listed key (``set_keys``, ``add_keys``, ``add_workspace``), by its hash or
+        its name (the first key of that name): its usage as time passes (``usage_daily``, ...), or any
+        other field of the document; ``limit_remaining`` follows unless given."""
+        unknown = sorted(set(fields) - set(_LISTED_FIELDS) - {"last_used_at"})
+        if unknown:
+            raise ValueError(f"a listed key has no field {unknown[0]!r}; its fields are {', '.join(_LISTED_FIELDS)}")
+        for name in ("usage", "usage_daily", "usage_weekly", "usage_monthly"):
+            if name in fields:
+                fields[name] = amount(name, fields[name])
+        with self._lock:
+            records = [*(self._listing or ()), *self._workspace_listing]
+            found = next((r for r in records if r["hash"] == key), None) or next(
+                (r for r in records if r["name"] == key), None
+            )
+            if found is None:
+                raise ValueError(f"no scripted listed key has the hash or name {key[:64]!r}")
+            found.update(fields)
+            if "limit_remaining" not in fields:
+                found["limit_remaining"] = (
+                    None if found["limit"] is None or _follows_spend(found) else limit_left(found)
+                )
 
     def listed_keys(self) -> list[dict[str, Any]]:
         """What ``GET /keys`` lists now (disabled keys included), in order."""
@@ -237,20 +317,13 @@ def listed_key(name: str, **fields: Any) -> dict[str, Any]:
     if key["limit"] is not None:
         key["limit"] = amount("limit", key["limit"])
         if "limit_remaining" not in fields and not _follows_spend(key):
-            key["limit_remaining"] = _limit_left(key)
+            key["limit_remaining"] = limit_left(key)
     return key
 
 
 def _follows_spend(key: Mapping[str, Any]) -> bool:
     """Whether some usage figure of a listed key follows the account's spend (is None until filled in)."""
     return any(key[field] is None for field in USAGE_FIELDS)
-
-
-def _limit_left(key: Mapping[str, Any]) -> float:
-    """What a listed key's limit leaves of its window, from its window's usage."""
-    window = {"daily": "usage_daily", "weekly": "usage_weekly", "monthly": "usage_monthly"}
-    used = key[window.get(key["limit_reset"] or "", "usage")]
-    return round(max(float(key["limit"]) - float(used), 0.0), 6)
 
 
 def with_spend(
@@ -269,7 +342,7 @@ def with_spend(
             own = figures.get(str(key["hash"]), {})
             key = {**key, **{name: own.get(name, 0.0) for name in USAGE_FIELDS if key[name] is None}}
             if key["limit"] is not None:
-                key["limit_remaining"] = _limit_left(key)
+                key["limit_remaining"] = limit_left(key)
         filled.append(dict(key))
     return filled
 
@@ -354,3 +427,39 @@ def workspace_keys(workspace: Mapping[str, Any], count: int) -> list[dict[str, A
         )
         for i in range(count)
     ]
+
+
+def _amount_or_null(value: object) -> bool:
+    if value is None:
+        return True
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and value >= 0
+
+
+def _flag(value: object) -> bool:
+    return isinstance(value, bool)
+
+
+#: What ``PATCH /keys/{hash}`` takes: each field's check, and what a wrong value is said to be.
+_PATCH_FIELDS: dict[str, tuple[Callable[[object], bool], str]] = {
+    "name": (lambda value: isinstance(value, str), "a string"),
+    "disabled": (_flag, "true or false"),
+    "limit": (_amount_or_null, "a number of dollars, 0 or more, or null"),
+    "limit_reset": (lambda value: value is None or value in LIMIT_RESETS, "daily, weekly, monthly or null"),
+    "include_byok_in_limit": (_flag, "true or false"),
+}
+
+
+def patch_fields(body: object) -> dict[str, Any] | str:
+    """The changes of a ``PATCH /keys/{hash}`` body (a JSON object; fields the document does not
+    declare are ignored, as the schema allows them), or why it is refused (a 400)."""
+    if not isinstance(body, dict):
+        return "The request body must be a JSON object"
+    changes: dict[str, Any] = {}
+    for name, (valid, expected) in _PATCH_FIELDS.items():
+        if name not in body:
+            continue
+        value = body[name]
+        if not valid(value):
+            return f"{name} must be {expected}, not {json.dumps(value)[:100]}"
+        changes[name] = float(value) if name == "limit" and value is not None else value
+    return changes

@@ -20,6 +20,8 @@ __all__ = [
     "DEFAULT_WORKSPACE_NAME",
     "ENDPOINTS",
     "FAULT_KINDS",
+    "KEY_ENDPOINTS",
+    "LIMIT_RESETS",
     "OTHER_WORKSPACE",
     "USAGE_FIELDS",
     "USERS",
@@ -32,6 +34,7 @@ __all__ = [
     "default_activity",
     "effective_budget",
     "key_label",
+    "limit_left",
     "provider_name",
     "row_day",
     "served_date",
@@ -47,7 +50,11 @@ ENDPOINTS = {
     "workspaces": "GET",
     "analytics/query": "POST",
     "analytics/meta": "GET",
+    "keys/{hash}": "GET",
+    "PATCH keys/{hash}": "PATCH",
 }
+#: The endpoints whose path holds a key's hash (``keys/<hash>``), by method.
+KEY_ENDPOINTS = {"GET": "keys/{hash}", "PATCH": "PATCH keys/{hash}"}
 
 #: What a fault does to one response.
 FAULT_KINDS = {
@@ -178,13 +185,26 @@ def effective_budget(layers: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 #: A key's usage figures, as ``GET /key`` and ``GET /keys`` name them.
 USAGE_FIELDS = ("usage", "usage_daily", "usage_weekly", "usage_monthly")
+#: The windows a key's limit resets in (null: never), as ``PATCH /keys/{hash}`` takes them.
+LIMIT_RESETS = ("daily", "weekly", "monthly")
+#: The usage a limit of each window counts (a limit that never resets counts the lifetime usage).
+WINDOW_USAGE = {"daily": "usage_daily", "weekly": "usage_weekly", "monthly": "usage_monthly"}
+
+
+def limit_left(key: Mapping[str, Any]) -> float:
+    """What a key's ``limit`` leaves of its ``limit_reset`` window, from its window's usage (its
+    lifetime ``usage`` for a limit that never resets)."""
+    used = key[WINDOW_USAGE.get(key["limit_reset"] or "", "usage")]
+    return round(max(float(key["limit"]) - float(used), 0.0), 6)
 
 
 @attrs.define
 class KeyView:
-    """What ``GET /key`` says of a key: its limit (None: no limit) and its usage, in dollars, and the
-    budgets of a guardrail on it and of its workspace (None: none). A usage figure that is None
-    follows the account's spend: what the account's activity dealt to the key (``_history.spent``)."""
+    """What ``GET /key`` says of a key: its limit (None: no limit), the window it resets in, and its
+    usage, in dollars, and the budgets of a guardrail on it and of its workspace (None: none). A usage
+    figure that is None follows the account's spend: what the account's activity dealt to the key
+    (``_history.spent``). What ``PATCH /keys/{hash}`` changed of it: its name (None: the mock's),
+    ``disabled`` (its own calls then get a 401), ``include_byok_in_limit``, ``updated_at``."""
 
     management: bool
     limit: float | None = None
@@ -195,6 +215,11 @@ class KeyView:
     is_free_tier: bool = False
     guardrail: Budget | None = None
     workspace: Budget | None = None
+    limit_reset: str | None = None
+    disabled: bool = False
+    include_byok_in_limit: bool = False
+    name: str | None = None
+    updated_at: str | None = None
 
     def figures(self, spent: Mapping[str, float] | None = None) -> dict[str, float]:
         """The key's usage figures: as set, else (None) from ``spent`` (what the account's spend
@@ -223,8 +248,8 @@ class KeyView:
         if self.workspace is not None:
             layers.append(self.workspace.layer("workspace", now, budget_id=f"budget-{DEFAULT_WORKSPACE[:8]}"))
         if self.limit is not None:
-            used = self.figures()["usage"] if usage is None else usage
-            layers.append(_layer("key_limit", self.limit, used, None, now, False))
+            used = self.figures()[WINDOW_USAGE.get(self.limit_reset or "", "usage")] if usage is None else usage
+            layers.append(_layer("key_limit", self.limit, used, self.limit_reset, now, self.include_byok_in_limit))
         return layers
 
     def data(
@@ -236,20 +261,25 @@ class KeyView:
         ``workspace_id``); its ``label`` is the one ``GET /keys`` lists it with, and the figures that
         follow the account's spend are ``spent``'s."""
         figures = self.figures(spent)
-        remaining = None if self.limit is None else max(self.limit - figures["usage"], 0.0)
-        layers = self.budgets(key_label(key), dt.datetime.now(dt.UTC) if now is None else now, figures["usage"])
+        window = figures[WINDOW_USAGE.get(self.limit_reset or "", "usage")]
+        remaining = (
+            None
+            if self.limit is None
+            else limit_left({"limit": self.limit, "limit_reset": self.limit_reset, **figures})
+        )
+        layers = self.budgets(key_label(key), dt.datetime.now(dt.UTC) if now is None else now, window)
         free = FREE_MODEL_DAILY_REQUESTS[self.is_free_tier]
         return {
             "label": shown_label(key),
             "limit": self.limit,
             "limit_remaining": remaining,
-            "limit_reset": None,
+            "limit_reset": self.limit_reset,
             **figures,
             "byok_usage": 0.0,
             "byok_usage_daily": 0.0,
             "byok_usage_weekly": 0.0,
             "byok_usage_monthly": 0.0,
-            "include_byok_in_limit": False,
+            "include_byok_in_limit": self.include_byok_in_limit,
             "is_free_tier": self.is_free_tier,
             "is_management_key": self.management,
             "is_provisioning_key": self.management,
