@@ -35,7 +35,8 @@ from conformance import ACCEPTED, MOCKED, REFUSES_SOME_VALID_DATA, documents, mo
 #: /credits, /key and /analytics/meta have nothing to vary (one example runs all their lines), /workspaces
 #: stops by the 4th, /keys by the 13th, /activity by the 23rd (with rows grouped by workspace sent
 #: besides: see given_cases); an analytics query still finds new lines up to the 192nd example of 200,
-#: so its 25 are a sample, not a bound; GET and PATCH /keys/{hash} have a hash and a small body to vary. About 1,400 requests in all.
+#: so its 25 are a sample, not a bound; GET and PATCH /keys/{hash} have a hash and a small body to
+#: vary. About 1,700 requests in all.
 VALID_TOKEN_EXAMPLES = {
     "/credits": 5,
     "/key": 5,
