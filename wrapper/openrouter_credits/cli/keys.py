@@ -215,6 +215,7 @@ def key_json(
     only``) and ``workspaces_note`` (why only the default workspace's, else null); with ``team``
     (teams configured), its team."""
     from .._api_key import workspace_of
+    from .._format import estimate_dollars
     from ._output import rfc3339
 
     out = {
@@ -236,8 +237,8 @@ def key_json(
         "workspace_name": key.workspace_name,
         "last_used_at": rfc3339(key.last_used_at),
         "window_usage": key.window_usage,
-        "pace_per_day": key.pace_per_day(now),
-        "projected_at_reset": key.projected_at_reset(now),
+        "pace_per_day": estimate_dollars(key.pace_per_day(now)),
+        "projected_at_reset": estimate_dollars(key.projected_at_reset(now)),
         "exhausts_at": rfc3339(key.exhausts_at(now)),
         "status": key.status(now),
     }

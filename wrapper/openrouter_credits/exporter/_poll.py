@@ -103,7 +103,11 @@ async def poll_key(
     With ``discover``, ``/keys`` too, at most every ``keys_interval`` (one minute at least) and not
     before a 429 on it allows (its Retry-After capped at ``MAX_POLL_WAIT``): its failure alone drops
     the listing (``state.listed`` None) and is counted, but fails neither the poll nor the balance
-    (the poll is incomplete: ``state.calls["keys"]`` False)."""
+    (the poll is incomplete: ``state.calls["keys"]`` False).
+
+    The balance is answered at the client's time (its ``clock``, as ``get_balance()`` does): the
+    days of ``/activity`` and the forecast's "now" from one clock."""
+    at = client._now()
     calls: dict[str, Any] = {"credits": client.get_credits(), "key": client.get_key()}
     if (
         state.activity_at is None
@@ -147,7 +151,7 @@ async def poll_key(
     cause: OpenRouterCreditsError | None = None
     try:
         balance = balance_from(
-            {"credits": outcomes["credits"], "key": outcomes["key"]}, state.activity, state.activity_error
+            {"credits": outcomes["credits"], "key": outcomes["key"]}, state.activity, state.activity_error, at
         )
     except OpenRouterCreditsError as raised:
         cause = raised
