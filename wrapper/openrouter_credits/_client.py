@@ -201,8 +201,8 @@ class CreditsClient(SyncConnection):
 
     def list_workspaces(self) -> list[Workspace]:
         """Every workspace of the account (``GET /workspaces``, all pages; a management key)."""
+        from ._listing import workspace_listing
         from ._plan import drive
-        from ._workspaces import workspace_listing
 
         return drive(workspace_listing(), self._start)
 
@@ -356,8 +356,8 @@ class AsyncCreditsClient(AsyncConnection):
 
     async def list_workspaces(self) -> list[Workspace]:
         """Every workspace of the account (``GET /workspaces``, all pages; a management key)."""
+        from ._listing import workspace_listing
         from ._plan import adrive
-        from ._workspaces import workspace_listing
 
         return await adrive(workspace_listing(), self._send)
 

@@ -37,21 +37,25 @@ from ._plan import Plan, Request, together
 
 if TYPE_CHECKING:
     from ._api_key import ApiKey
-    from ._workspaces import Workspace
+    from ._workspaces import Workspace, WorkspacePage
 
 __all__ = [
     "KEYS_MAX_PAGES",
     "KEYS_PAGES_AT_ONCE",
     "KEYS_PAGE_SIZE",
+    "WORKSPACES_PAGE_SIZE",
     "KeyListing",
     "assembled",
     "default_workspace",
     "key_listing",
     "merge_pages",
+    "merge_workspaces",
     "more_pages",
     "named",
     "page_params",
     "refused_listing",
+    "workspace_listing",
+    "workspace_page_params",
     "workspace_refusal",
     "workspace_uuid",
     "workspaces_to_list",
@@ -180,8 +184,6 @@ class _KeyListing:
 def _workspaces_or_refusal() -> Plan[list[Workspace] | str]:
     """The account's workspaces, or why only the default workspace's keys can be listed (a refusal,
     an operation the document lacks: ``workspace_refusal``); another failure raised."""
-    from ._workspaces import workspace_listing
-
     try:
         return (yield from workspace_listing())
     except OpenRouterCreditsError as error:
@@ -339,3 +341,39 @@ def refused_listing(error: APIStatusError, doing: str = "list the account's keys
         f"a management (provisioning) key; create one at {_defaults.MANAGEMENT_KEYS_URL}."
     )
     return restated(error, PermissionDeniedError, description)
+
+
+#: ``GET /workspaces`` answers at most this many workspaces a page (``limit``, whose default is 50).
+WORKSPACES_PAGE_SIZE: Final = 100
+
+
+def workspace_page_params(offset: int) -> dict[str, Any]:
+    """The query parameters of the page at ``offset`` (the generated endpoint's keywords)."""
+    params: dict[str, Any] = {"limit": WORKSPACES_PAGE_SIZE}
+    if offset:
+        params["offset"] = offset
+    return params
+
+
+def workspace_listing() -> Plan[list[Workspace]]:
+    """The plan of ``list_workspaces()``: the pages one after another (``limit`` 100) while they come
+    back full, each workspace once; a page that fails fails the listing (its error raised)."""
+    pages: list[WorkspacePage] = []
+    while not pages or len(pages[-1].workspaces) >= WORKSPACES_PAGE_SIZE:
+        (outcome,) = yield [Request("workspaces", workspace_page_params(len(pages) * WORKSPACES_PAGE_SIZE))]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        pages.append(outcome)  # type: ignore[arg-type]
+    return merge_workspaces(pages)
+
+
+def merge_workspaces(pages: Iterable[WorkspacePage]) -> list[Workspace]:
+    """The workspaces of the pages in order, each ``id`` once."""
+    seen: set[uuid.UUID] = set()
+    out: list[Workspace] = []
+    for page in pages:
+        for workspace in page.workspaces:
+            if workspace.id not in seen:
+                seen.add(workspace.id)
+                out.append(workspace)
+    return out

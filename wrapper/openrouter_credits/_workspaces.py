@@ -1,5 +1,6 @@
 """The account's workspaces: what ``list_workspaces()`` returns (``Workspace``, the generated
-``GET /workspaces`` item, frozen) and the plan of the listing (``_plan``): page after page.
+``GET /workspaces`` item, frozen). The plan of the listing is ``_listing``'s, which can start
+without the generated model: a document without ``GET /workspaces`` has none.
 
 OpenRouter lists keys one workspace at a time (``GET /keys`` without ``workspace_id`` lists the
 default workspace's), so listing every key of an account starts here: ``list_keys()`` reads the
@@ -9,9 +10,8 @@ workspaces, then each one's keys (see ``_listing``).
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from collections.abc import Iterable, Sequence
-from typing import Any, Final, NamedTuple
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import attrs
 
@@ -19,20 +19,12 @@ from openrouter_credits_client.models.workspace import Workspace as GeneratedWor
 
 from ._api_key import parse_time
 from ._frozen import Frozen
-from ._plan import Plan, Request
 
 __all__ = [
-    "WORKSPACES_PAGE_SIZE",
     "Workspace",
     "WorkspacePage",
-    "merge_workspaces",
     "names",
-    "workspace_listing",
-    "workspace_page_params",
 ]
-
-#: ``GET /workspaces`` answers at most this many workspaces a page (``limit``, whose default is 50).
-WORKSPACES_PAGE_SIZE: Final = 100
 
 
 @attrs.frozen(repr=False, eq=True, hash=False)
@@ -56,38 +48,6 @@ class WorkspacePage(NamedTuple):
 
     workspaces: tuple[Workspace, ...]
     total_count: int
-
-
-def workspace_page_params(offset: int) -> dict[str, Any]:
-    """The query parameters of the page at ``offset`` (the generated endpoint's keywords)."""
-    params: dict[str, Any] = {"limit": WORKSPACES_PAGE_SIZE}
-    if offset:
-        params["offset"] = offset
-    return params
-
-
-def workspace_listing() -> Plan[list[Workspace]]:
-    """The plan of ``list_workspaces()``: the pages one after another (``limit`` 100) while they come
-    back full, each workspace once; a page that fails fails the listing (its error raised)."""
-    pages: list[WorkspacePage] = []
-    while not pages or len(pages[-1].workspaces) >= WORKSPACES_PAGE_SIZE:
-        (outcome,) = yield [Request("workspaces", workspace_page_params(len(pages) * WORKSPACES_PAGE_SIZE))]
-        if isinstance(outcome, BaseException):
-            raise outcome
-        pages.append(outcome)  # type: ignore[arg-type]
-    return merge_workspaces(pages)
-
-
-def merge_workspaces(pages: Iterable[WorkspacePage]) -> list[Workspace]:
-    """The workspaces of the pages in order, each ``id`` once."""
-    seen: set[uuid.UUID] = set()
-    out: list[Workspace] = []
-    for page in pages:
-        for workspace in page.workspaces:
-            if workspace.id not in seen:
-                seen.add(workspace.id)
-                out.append(workspace)
-    return out
 
 
 def names(workspaces: Sequence[Workspace]) -> dict[str, str]:
