@@ -13,7 +13,7 @@ import pytest
 from helpers import key_data, key_info
 from openrouter_credits import Activity, Balance, Credits, CreditsClient
 from openrouter_credits._apps.metrics import balance_metrics, exposition
-from openrouter_credits._balance import combine
+from openrouter_credits._combine import combine
 from openrouter_credits._windows import next_reset
 from openrouter_credits.cli._output import balance_json, balance_table
 

@@ -20,7 +20,8 @@ from ._common import EXIT_AUTH, EXIT_BELOW, EXIT_OK, add_common, client_options,
 from ._teams import CONFIG_HELP, add_config
 
 if TYPE_CHECKING:
-    from .._api_key import ApiKey, KeyListing
+    from .._api_key import ApiKey
+    from .._listing import KeyListing
 
 __all__ = ["chosen_workspace", "key_json", "keys_table", "listing_note", "register", "run", "sorted_keys"]
 
@@ -166,7 +167,7 @@ def chosen_workspace(client: CreditsClient, text: str) -> str:
     the option when none or several match, or when names cannot be looked up."""
     import uuid
 
-    from .._api_key import workspace_refusal
+    from .._listing import workspace_refusal
 
     try:
         return str(uuid.UUID(text))

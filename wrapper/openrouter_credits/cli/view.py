@@ -36,9 +36,9 @@ from ._thresholds import (
 )
 
 if TYPE_CHECKING:
-    from .._api_key import KeyListing
     from .._apps.config_file import KeySpec
     from .._balance import Balance
+    from .._listing import KeyListing
 
     #: A management key's listing: its keys, the error that left them unknown, or None (not read).
     Listing = KeyListing | OpenRouterCreditsError | None
@@ -141,7 +141,7 @@ def fetch(client: CreditsClient, *, listing: bool) -> tuple[Balance, Listing]:
         return client.get_balance(), None
     from concurrent.futures import ThreadPoolExecutor
 
-    from .._client import WORKER_THREAD_PREFIX
+    from .._plan import WORKER_THREAD_PREFIX
 
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=WORKER_THREAD_PREFIX)
     try:

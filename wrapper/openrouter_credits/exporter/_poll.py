@@ -15,7 +15,8 @@ from .. import _defaults
 from .._activity import Activity
 from .._apps.config_file import KeySpec
 from .._apps.metrics import refused
-from .._balance import Balance, api_errors, balance_from
+from .._balance import Balance
+from .._combine import api_errors, balance_from
 from .._exceptions import (
     ERROR_KINDS,
     OpenRouterCreditsError,
@@ -26,10 +27,10 @@ from .._exceptions import (
 from .._money import exact_sum
 
 if TYPE_CHECKING:
-    from .._api_key import KeyListing
     from .._apps.teams import Assignment, TeamSpend
     from .._client import AsyncCreditsClient
     from .._key_info import KeyInfo
+    from .._listing import KeyListing
 
 __all__ = ["KeyState", "poll_key"]
 
