@@ -10,20 +10,24 @@ operation survives. The normalised document is kept at build/openapi.normalised.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import hashlib
-import json
+import importlib.util
+import io
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "openrouter_credits_client"
 TEMPLATES = ROOT / "templates"
 TEMPLATE_HASHES = TEMPLATES / "upstream.sha256"
+#: Where the normalised document is kept for reading.
+BUILD = ROOT / "build"
 MAX_DIFF_LINES = 200
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -32,10 +36,12 @@ import selection  # noqa: E402
 
 
 def upstream_templates() -> Path:
-    """The pinned generator's own templates folder."""
-    import openapi_python_client
-
-    return Path(openapi_python_client.__file__).parent / "templates"
+    """The pinned generator's own templates folder (found, not imported: a drift check that stops
+    `make generate` does not wait for the generator to load)."""
+    spec = importlib.util.find_spec("openapi_python_client")
+    if spec is None or spec.origin is None:
+        raise SystemExit("generate: openapi-python-client is not installed (make setup installs it)")
+    return Path(spec.origin).parent / "templates"
 
 
 def recorded_templates() -> dict[str, str]:
@@ -73,41 +79,49 @@ def record_templates(upstream: Path) -> None:
     TEMPLATE_HASHES.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def generate_into(spec: Path, config: Path, workdir: Path, report: normalise.Report) -> Path:
-    """Generate the package under ``workdir``; return the package folder."""
-    normalised = ROOT / "build" / "openapi.normalised.json"
+def generate_into(spec: Path, config: Path, workdir: Path, report: normalise.Report, build: Path = BUILD) -> Path:
+    """Generate the package under ``workdir``; return the package folder. The normalised document is
+    kept in ``build``."""
+    normalised = build / "openapi.normalised.json"
     if normalise.run(spec, normalised, config, report) != 0:
         raise SystemExit(1)
+    # The generator runs in this process, as its command line would run it (``generate --path
+    # NORMALISED --config SETTINGS --meta setup --fail-on-warning --custom-template-path templates``):
+    # one interpreter and one import of it less for each generation.
+    from openapi_python_client import generate
+    from openapi_python_client.config import Config, ConfigFile, MetaType
+
     # The generator gets its own settings, without the project's select_operations.
     settings = {k: v for k, v in selection.load_config(config).items() if k != selection.CONFIG_KEY}
-    generator_config = workdir / "generator-config.json"
-    generator_config.write_text(json.dumps(settings), encoding="utf-8")
     project = workdir / "project"
-    # The venv's bin folder first, so the generator's ruff hooks run the pinned ruff.
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    command = [
-        str(Path(sys.executable).parent / "openapi-python-client"),
-        "generate",
-        "--path",
-        str(normalised),
-        "--config",
-        str(generator_config),
-        # A metadata type other than "none" makes the generator write py.typed; only the package
-        # folder is kept from the project it writes.
-        "--meta",
-        "setup",
-        "--output-path",
-        str(project),
-        "--fail-on-warning",
-        "--custom-template-path",
-        str(TEMPLATES),
-    ]
-    result = subprocess.run(command, env=env, cwd=workdir, capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.stderr.write(result.stdout + result.stderr)
+    # A metadata type other than "none" makes the generator write py.typed; only the package folder
+    # is kept from the project it writes.
+    generator_config = Config.from_sources(ConfigFile(**settings), MetaType.SETUP, normalised, "utf-8", False, project)
+    # The venv's bin folder first, so the generator's ruff hooks run the pinned ruff; its progress line
+    # is not ours to print.
+    with _bin_first_on_path(), contextlib.redirect_stdout(io.StringIO()):
+        errors = generate(config=generator_config, custom_template_path=TEMPLATES.resolve())
+    if errors:  # --fail-on-warning: a warning fails the generation too
+        for error in errors:
+            print(f"generate: {error.header}", file=sys.stderr)
+            if error.detail:
+                print(f"  {error.detail}", file=sys.stderr)
         print("generate: openapi-python-client failed (output above)", file=sys.stderr)
         raise SystemExit(1)
     return project / PACKAGE
+
+
+@contextlib.contextmanager
+def _bin_first_on_path() -> Iterator[None]:
+    before = os.environ.get("PATH")
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{before or ''}"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["PATH"]
+        else:
+            os.environ["PATH"] = before
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -152,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spec", type=Path, default=ROOT / "openapi.yaml")
     parser.add_argument("--config", type=Path, default=ROOT / "generator-config.yaml")
     parser.add_argument("--out", type=Path, default=ROOT / "generated", help="folder holding the package")
+    parser.add_argument("--build", type=Path, default=BUILD, help="folder keeping the normalised document")
     parser.add_argument(
         "--record-templates",
         action="store_true",
@@ -176,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="openrouter-credits-generate-") as tmp:
         fresh = generate_into(
-            args.spec.resolve(), args.config.resolve(), Path(tmp), lambda line: print(f"normalise: {line}")
+            args.spec.resolve(), args.config.resolve(), Path(tmp), lambda line: print(f"normalise: {line}"), args.build
         )
         target = args.out / PACKAGE
         if args.check:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import json
+import math
 import os
 import re
 import selectors
@@ -21,7 +22,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from helpers import script_figures
-from openrouter_credits._format import money
+from openrouter_credits._format import estimate_days, estimate_dollars, estimate_seconds, money
 from openrouter_credits._money import exact_difference
 from openrouter_credits.testing import MockOpenRouter, MockServer
 
@@ -563,6 +564,30 @@ def test_watch_json_lines(mock: MockServer) -> None:
 def test_money(value: float, text: str) -> None:
     """Two decimals, more only where two would show a non-zero amount as 0.00."""
     assert money(value) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "dollars", "days", "seconds"),
+    [
+        (0.06999999999999999, 0.07, 0.07, 6048.0),
+        (249.3806397760127, 249.38064, 249.38, 21546432.0),
+        (2.0807533942067993, 2.08075339, 2.08, 179712.0),
+        (0.08196022962932764, 0.0819602296, 0.08, 6912.0),
+        (1234567.891234, 1234567.89, 1234567.89, 106666665696.0),
+        (0.0, 0.0, 0.0, 0.0),
+        (None, None, None, None),
+        (math.inf, math.inf, math.inf, None),
+    ],
+)
+def test_estimates_as_numbers(
+    value: float | None, dollars: float | None, days: float | None, seconds: float | None
+) -> None:
+    """An estimate in JSON and Prometheus: dollars to 9 significant digits, days to 0.01 and seconds
+    whole (a hundredth of a day is 864 s), without binary noise; unknown stays None, for ever inf
+    (JSON's null, an absent series)."""
+    assert estimate_dollars(value) == dollars
+    assert estimate_days(value) == days
+    assert estimate_seconds(value) == seconds
 
 
 def test_cli_imports_no_server_code() -> None:

@@ -82,7 +82,8 @@ def test_debt_in_json(in_debt: MockServer, capsys: pytest.CaptureFixture[str], m
 def test_debt_in_prometheus(
     in_debt: MockServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The remaining gauge negative, the time left 0 (a series, not absent: it is known)."""
+    """The remaining gauge negative, the time left 0 (a series, not absent: it is known); the fetch's
+    time the view's clock's."""
     code, out, _ = view(in_debt, capsys, monkeypatch, "--format", "prometheus")
     samples = {
         s.name: s.value for family in text_string_to_metric_families(out) for s in family.samples if not s.labels
@@ -91,6 +92,7 @@ def test_debt_in_prometheus(
     assert samples["openrouter_credits_remaining_dollars"] == -0.5
     assert samples["openrouter_credits_spendable_dollars"] == -0.5
     assert samples["openrouter_credits_time_left_seconds"] == 0
+    assert samples["openrouter_credits_last_success_timestamp_seconds"] == NOW.timestamp()
 
 
 @pytest.mark.parametrize(

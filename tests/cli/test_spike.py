@@ -13,7 +13,7 @@ import pytest
 from helpers import key_info
 from openrouter_credits import Activity, Credits
 from openrouter_credits._apps.spike import Spike, spike_of
-from openrouter_credits._balance import combine
+from openrouter_credits._combine import combine
 from openrouter_credits.cli._main import main
 from openrouter_credits.testing import MockOpenRouter, MockServer, activity_row
 from openrouter_credits_client.models.activity_item import ActivityItem

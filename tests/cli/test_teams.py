@@ -147,13 +147,14 @@ def cli(
     return code, out, err
 
 
+#: The Research keys' usage is what the mock's activity deals them (the default month, to 25 November).
 KEYS_TABLE = """\
-Name          Workspace  Team        Label                Limit  Used  Left  Resets in  Today   Week   Month  Status
-research-000  Research   research    sk-or-v1-c7e...5ea9   none     -     -          -  $0.50  $2.50  $10.00  ok
-research-001  Research   research    sk-or-v1-f2e...c125   none     -     -          -  $0.50  $2.50  $10.00  ok
-web           Default    unassigned  sk-or-v1-111...1111   none     -     -          -  $1.00  $2.00   $4.00  ok
-deploy        Default    platform    sk-or-v1-333...3333   none     -     -          -  $0.25  $3.00   $3.00  ok
-ci-build      Default    platform    sk-or-v1-222...2222   none     -     -          -  $0.00  $0.00   $1.00  ok
+Name          Workspace  Team        Label                Limit  Used  Left  Resets in  Today   Week  Month  Status
+web           Default    unassigned  sk-or-v1-111...1111   none     -     -          -  $1.00  $2.00  $4.00  ok
+deploy        Default    platform    sk-or-v1-333...3333   none     -     -          -  $0.25  $3.00  $3.00  ok
+ci-build      Default    platform    sk-or-v1-222...2222   none     -     -          -  $0.00  $0.00  $1.00  ok
+research-000  Research   research    sk-or-v1-c7e...5ea9   none     -     -          -  $0.00  $0.06  $0.36  ok
+research-001  Research   research    sk-or-v1-f2e...c125   none     -     -          -  $0.00  $0.04  $0.32  ok
 5 keys
 """
 
@@ -171,7 +172,7 @@ def test_keys_with_teams(
     code, out, _ = cli(mock, capsys, monkeypatch, "keys", "--config", str(path), "--format", "prometheus")
     assert 'openrouter_credits_account_key_disabled{key_name="web",key_hash="111111111111",team="unassigned"} 0' in out
     assert 'openrouter_credits_team_spend_dollars{team="platform",window="month"} 4' in out
-    assert 'openrouter_credits_team_spend_dollars{team="research",window="week"} 5' in out
+    assert 'openrouter_credits_team_spend_dollars{team="research",window="week"} 0.1' in out
     code, out, _ = cli(mock, capsys, monkeypatch, "keys", "--json")
     assert "team" not in json.loads(out)[0]  # without teams, no team
 
@@ -201,11 +202,11 @@ def test_keys_team_mistakes(
 
 
 SPEND_TEAMS = """\
-Team         Month  Share   Week  Today
-research    $20.00  71.4%  $5.00  $1.00  ########################################
-platform     $4.00  14.3%  $3.00  $0.25  ########
-unassigned   $4.00  14.3%  $2.00  $1.00  ########
-Total $28.00 this month, $10.00 this week, $2.25 today (UTC), by the 5 keys listed now
+Team        Month  Share   Week  Today
+platform    $4.00  46.1%  $3.00  $0.25  ########################################
+unassigned  $4.00  46.1%  $2.00  $1.00  ########################################
+research    $0.68   7.8%  $0.10  $0.00  #######
+Total $8.68 this month, $5.10 this week, $1.25 today (UTC), by the 5 keys listed now
 """
 
 
@@ -217,8 +218,8 @@ def test_spend_by_team(
     mock, path = account
     assert cli(mock, capsys, monkeypatch, "spend", "--by", "team", "--config", str(path)) == (0, SPEND_TEAMS, "")
     code, out, _ = cli(mock, capsys, monkeypatch, "spend", "--by", "team", "--config", str(path), "--json")
-    assert json.loads(out)[1] == {"team": "platform", "usage_monthly": 4.0, "usage_weekly": 3.0, "usage_daily": 0.25,
-                                  "keys": 2, "share": 4.0 / 28.0}  # fmt: skip
+    assert json.loads(out)[0] == {"team": "platform", "usage_monthly": 4.0, "usage_weekly": 3.0, "usage_daily": 0.25,
+                                  "keys": 2, "share": 4.0 / 8.68}  # fmt: skip
     code, out, err = cli(mock, capsys, monkeypatch, "spend", "--by", "team")
     assert (code, out) == (2, "")
     assert err.startswith("error: --by team needs teams: add [teams.NAME] tables")

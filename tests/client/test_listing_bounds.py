@@ -15,7 +15,8 @@ from test_fleet import WORKSPACE, key_dict, workspace_dict
 
 from helpers import KEY
 from openrouter_credits import APITimeoutError, AsyncCreditsClient, CreditsClient, ResponseValidationError
-from openrouter_credits._api_key import KEYS_MAX_PAGES, KEYS_PAGE_SIZE, ApiKey, more_pages
+from openrouter_credits._api_key import ApiKey
+from openrouter_credits._listing import KEYS_MAX_PAGES, KEYS_PAGE_SIZE, more_pages
 from openrouter_credits_client.models.list_api_keys_response_200_data_item import ListApiKeysResponse200DataItem
 
 URL = "https://openrouter.ai/api/v1/keys"

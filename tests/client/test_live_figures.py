@@ -13,11 +13,13 @@ import pytest
 from helpers import key_data, key_info
 from openrouter_credits import Activity, Balance, Credits, CreditsClient
 from openrouter_credits._apps.metrics import balance_metrics, exposition
-from openrouter_credits._balance import combine
+from openrouter_credits._combine import combine
 from openrouter_credits._windows import next_reset
 from openrouter_credits.cli._output import balance_json, balance_table
 
 TODAY = dt.date(2026, 11, 25)
+#: The balances' time: the forecast's "now" (its days are the completed ones before TODAY).
+NOON = dt.datetime.combine(TODAY, dt.time(12), dt.UTC)
 
 
 class _Row:
@@ -43,7 +45,7 @@ def week_of(usage: float) -> Activity:
 )
 def test_debt_leaves_no_days(credits: float, usage: float, per_day: float, remaining: float, days_left: float) -> None:
     """Usage above credits: remaining negative, as it is; days left 0, whatever the pace."""
-    balance = combine(Credits(total_credits=credits, total_usage=usage), None, week_of(per_day), {})
+    balance = combine(Credits(total_credits=credits, total_usage=usage), None, week_of(per_day), {}, NOON)
     assert (balance.remaining, balance.days_left) == (remaining, days_left)
     assert "days_left" not in balance.unknown
 

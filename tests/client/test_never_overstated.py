@@ -7,7 +7,7 @@ import pytest
 
 from helpers import key_info
 from openrouter_credits import Credits, PermissionDeniedError, ServerError
-from openrouter_credits._balance import combine
+from openrouter_credits._combine import combine
 
 CREDITS = Credits(total_credits=25.0, total_usage=7.5)  # $17.50 remaining
 

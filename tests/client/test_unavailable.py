@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from openrouter_credits import ConfigurationError, OperationUnavailable
-from openrouter_credits._balance import combine
 from openrouter_credits._call.operations import Operation
+from openrouter_credits._combine import combine
 from openrouter_credits._credits import Credits
 from openrouter_credits_client.models import GetCreditsResponse200Data
 

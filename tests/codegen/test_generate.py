@@ -1,5 +1,9 @@
-"""Regeneration in a temporary copy of the project: upstream's documents generate, spec changes flow
-through to the generated package and the wrapper, nothing stale stays, the template overrides hold."""
+"""Regeneration in a temporary folder: upstream's documents generate, spec changes flow through to the
+generated package and the wrapper, nothing stale stays, the template overrides hold.
+
+tools/generate.py runs in this process (as `make generate` runs it, less make's and a new
+interpreter's start); `make generate` itself runs in a copy of the project for the reference page
+and for the template drift check."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,11 +38,22 @@ def reference() -> dict[str, Any]:
     return yaml.safe_load(REFERENCE_PAGE.read_text())  # type: ignore[no-any-return]
 
 
+@functools.cache
+def _parsed(source: Path) -> str:
+    return json.dumps(yaml.load(source.read_bytes(), Loader=yaml.CSafeLoader), default=str)
+
+
+def document(source: Path) -> dict[str, Any]:
+    """The YAML document at ``source``, parsed once per process (a large one takes half a second): a
+    copy of its own for each caller to change."""
+    return json.loads(_parsed(source))  # type: ignore[no-any-return]
+
+
 def project_copy(tmp_path: Path) -> Path:
     """What `make generate` reads and writes, copied (with mtimes, so make sees .venv as current)."""
     project = tmp_path / "project"
     project.mkdir()
-    for name in ("tools", "templates", "generated", "wrapper"):
+    for name in ("tools", "templates", "generated"):
         shutil.copytree(ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("Makefile", "generator-config.yaml", "requirements-dev.txt", "pyproject.toml"):
         shutil.copy2(ROOT / name, project / name)
@@ -55,19 +71,60 @@ def make(project: Path, *targets: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def regenerate(tmp_path: Path, doc: dict[str, Any] | str | bytes) -> tuple[subprocess.CompletedProcess[str], Path]:
-    """Put ``doc`` in openapi.yaml of a project copy, as the README says, and run `make generate`."""
-    project = project_copy(tmp_path)
+def generate_py(*argv: str) -> subprocess.CompletedProcess[str]:
+    """tools/generate.py with ``argv``, run in this process as `make generate` runs it (without make's
+    and a new interpreter's start): its exit status and what it printed."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        try:
+            code = generate.main(list(argv))
+        except SystemExit as stop:
+            if not isinstance(stop.code, int):
+                print(stop.code, file=sys.stderr)
+            code = stop.code if isinstance(stop.code, int) else 1
+    return subprocess.CompletedProcess(["tools/generate.py", *argv], code, stdout.getvalue(), stderr.getvalue())
+
+
+#: What generating gave: tools/generate.py's exit status and output, and where the package is.
+Generation = tuple[subprocess.CompletedProcess[str], Path]
+
+
+def regenerate(tmp_path: Path, doc: dict[str, Any] | str | bytes) -> Generation:
+    """Generate from ``doc`` (written to a file, as openapi.yaml is) into ``tmp_path``/generated."""
+    spec = tmp_path / "openapi.yaml"
     if isinstance(doc, dict):
         doc = json.dumps(doc)  # JSON is YAML, and much quicker to write
-    (project / "openapi.yaml").write_bytes(doc.encode() if isinstance(doc, str) else doc)
-    return make(project, "generate"), project / "generated" / PACKAGE
+    spec.write_bytes(doc.encode() if isinstance(doc, str) else doc)
+    out = tmp_path / "generated"
+    return generate_py("--spec", str(spec), "--out", str(out), "--build", str(tmp_path / "build")), out / PACKAGE
 
 
-def generate_py(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """tools/generate.py in the copy, as make runs it (for its own exit status; make says 2)."""
-    command = [sys.executable, str(project / "tools" / "generate.py"), *args]
-    return subprocess.run(command, capture_output=True, text=True, check=False, timeout=300)
+@pytest.fixture(scope="module")
+def generated(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[Path], Generation]:
+    """``generated(source)``: the document at ``source`` generated once for the module's tests that
+    read it (a test that changes the package works on a copy). The reference page's goes the README's
+    way: put in openapi.yaml of a project copy, then `make generate`."""
+    made: dict[Path, Generation] = {}
+
+    def generate_once(source: Path) -> Generation:
+        if source not in made:
+            tmp_path = tmp_path_factory.mktemp("generated")
+            if source == REFERENCE_PAGE:
+                project = project_copy(tmp_path)
+                shutil.copy(source, project / "openapi.yaml")
+                made[source] = make(project, "generate"), project / "generated" / PACKAGE
+            else:
+                made[source] = regenerate(tmp_path, source.read_bytes())
+        return made[source]
+
+    return generate_once
+
+
+#: The tests that read one document's generated package run on one xdist worker, which generates it once.
+ON_REFERENCE_PAGE = pytest.mark.xdist_group("codegen-reference-page")
+ON_2026_04_10 = pytest.mark.xdist_group("codegen-2026-04-10")
 
 
 def signatures(module: Path) -> dict[str, str]:
@@ -106,17 +163,17 @@ def test_committed_package_has_the_expected_shape() -> None:
 @pytest.mark.parametrize(
     "source",
     [
-        REFERENCE_PAGE,
+        pytest.param(REFERENCE_PAGE, marks=ON_REFERENCE_PAGE),
         UPSTREAM / "openrouter-api-2025-10-22.yaml",
-        UPSTREAM / "openrouter-api-2026-04-10.yaml",
+        pytest.param(UPSTREAM / "openrouter-api-2026-04-10.yaml", marks=ON_2026_04_10),
         ROOT / "openapi.yaml",
     ],
     ids=["reference-page", "2025-10-22", "2026-04-10", "published-2026-08-22"],
 )
-def test_upstream_document_generates(tmp_path: Path, source: Path) -> None:
+def test_upstream_document_generates(source: Path, generated: Callable[[Path], Generation]) -> None:
     """Each upstream document, put in openapi.yaml by hand: `make generate` exits 0, the credits endpoint
     keeps its import path, functions, model and fields, and the optional operations come where they exist."""
-    result, package = regenerate(tmp_path, source.read_bytes())
+    result, package = generated(source)
     assert result.returncode == 0, result.stdout + result.stderr
     committed = ROOT / "generated" / PACKAGE
     assert signatures(package / ENDPOINT) == signatures(committed / ENDPOINT)
@@ -127,7 +184,7 @@ def test_upstream_document_generates(tmp_path: Path, source: Path) -> None:
         "additional_properties": "dict[str, Any]",
     }
     assert fields(package / "models" / "get_credits_response_200.py")["data"] == "GetCreditsResponse200Data"
-    doc = yaml.load(source.read_bytes(), Loader=yaml.CSafeLoader)
+    doc = document(source)
     for method, path, module in (
         ("GET", "/key", "api/api_keys/get_current_key.py"),
         ("GET", "/activity", "api/analytics/get_user_activity.py"),
@@ -149,8 +206,7 @@ def test_added_optional_property_reaches_the_client(tmp_path: Path) -> None:
     data["properties"]["limit_remaining"] = {"type": ["number", "null"], "format": "double"}
     result, package = regenerate(tmp_path, doc)
     assert result.returncode == 0, result.stderr
-    project = package.parent.parent
-    script = project / "user.py"
+    script = tmp_path / "user.py"
     script.write_text(
         "import httpx\n"
         "from openrouter_credits import CreditsClient\n"
@@ -162,15 +218,17 @@ def test_added_optional_property_reaches_the_client(tmp_path: Path) -> None:
         "limit: float | None | Unset = credits.limit_remaining\n"
         "print(limit, dict(credits.extra))\n"
     )
-    env = {**os.environ, "PYTHONPATH": f"{project / 'generated'}{os.pathsep}{project / 'wrapper'}"}
+    env = {**os.environ, "PYTHONPATH": f"{package.parent}{os.pathsep}{ROOT / 'wrapper'}"}
     run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, check=False)
     assert (run.returncode, run.stdout, run.stderr) == (0, "4.25 {}\n", "")
     mypy_env = {**env, "MYPYPATH": env["PYTHONPATH"]}
-    mypy = [str(Path(sys.executable).parent / "mypy"), "--strict", "--no-incremental", str(script)]
-    checked = subprocess.run(mypy, capture_output=True, text=True, env=mypy_env, cwd=project, check=False)
+    # A cache of its own: the second run checks the changed script against what the first one read.
+    cache = ["--cache-dir", str(tmp_path / "mypy-cache")]
+    mypy = [str(Path(sys.executable).parent / "mypy"), "--strict", *cache, str(script)]
+    checked = subprocess.run(mypy, capture_output=True, text=True, env=mypy_env, cwd=tmp_path, check=False)
     assert checked.returncode == 0, checked.stdout
     script.write_text(script.read_text().replace("limit: float | None | Unset", "limit: str"))
-    checked = subprocess.run(mypy, capture_output=True, text=True, env=mypy_env, cwd=project, check=False)
+    checked = subprocess.run(mypy, capture_output=True, text=True, env=mypy_env, cwd=tmp_path, check=False)
     assert 'Incompatible types in assignment (expression has type "float | Unset | None"' in checked.stdout
 
 
@@ -228,6 +286,47 @@ print(balance.spendable, balance.budget.scope, [layer.scope for layer in key.bud
 """
 
 
+#: Appended to a script run in a regenerated copy: after the script's own lines, each command of the
+#: list in the last argument in-process (``main(argv)``), its status, output and errors as JSON.
+COMMANDS_AFTER = """
+import contextlib as _contextlib, io as _io, json as _json, sys as _sys
+from openrouter_credits.cli import main as _command
+
+_results = []
+for _argv in _json.loads(_sys.argv[-1]):
+    _out, _err = _io.StringIO(), _io.StringIO()
+    with _contextlib.redirect_stdout(_out), _contextlib.redirect_stderr(_err):
+        _code = _command(_argv)
+    _results.append([_code, _out.getvalue(), _err.getvalue()])
+print(_json.dumps(_results))
+"""
+
+
+def run_in_copy(
+    tmp_path: Path, package: Path, script: str, key: str, base_url: str, commands: list[list[str]]
+) -> tuple[list[str], list[tuple[int, str, str]]]:
+    """In one interpreter that imports the regenerated ``package`` (and this checkout's wrapper), with
+    ``key`` in OPENROUTER_API_KEY: ``script`` (a user's script in ``tmp_path``, given the key and
+    ``base_url``), then each of ``commands`` against ``base_url``. The script's lines, and each
+    command's (status, output, errors)."""
+    path = tmp_path / "user.py"
+    path.write_text(script + COMMANDS_AFTER)
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENROUTER_API_KEY", "OPENROUTER_BASE_URL")}
+    env |= {"PYTHONPATH": f"{package.parent}{os.pathsep}{ROOT / 'wrapper'}", "OPENROUTER_API_KEY": key}
+    argvs = json.dumps([[*argv, "--base-url", base_url] for argv in commands])
+    ran = subprocess.run(
+        [sys.executable, str(path), key, base_url, argvs],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=120,
+    )
+    assert (ran.returncode, ran.stderr) == (0, ""), ran.stderr
+    *lines, results = ran.stdout.splitlines()
+    return lines, [(code, out, err) for code, out, err in json.loads(results)]
+
+
 def test_budgets_declared_by_the_document_reach_every_output(tmp_path: Path) -> None:
     """Our document with ``budgets`` and ``effective_budget`` added to the /key schema: after `make
     generate` they are typed attributes of the generated model, and a guardrail below the key's own
@@ -235,7 +334,7 @@ def test_budgets_declared_by_the_document_reach_every_output(tmp_path: Path) -> 
     --json and --format prometheus (the same wrapper, reading the typed attributes)."""
     from openrouter_credits.testing import MockOpenRouter, MockServer
 
-    doc = yaml.load((ROOT / "openapi.yaml").read_bytes(), Loader=yaml.CSafeLoader)
+    doc = json.loads(selected_document())  # our document's operations, as `make generate` selects them first
     data = doc["paths"]["/key"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["properties"]
     data = data["data"]
     doc["components"]["schemas"]["KeyBudget"] = KEY_BUDGET
@@ -247,40 +346,24 @@ def test_budgets_declared_by_the_document_reach_every_output(tmp_path: Path) -> 
     model = fields(package / "models" / "get_current_key_response_200_data.py")
     assert model["budgets"] == "list[KeyBudget]"
     assert model["effective_budget"] == "KeyBudget | None"
-    project = package.parent.parent
-    (project / "user.py").write_text(BUDGET_SCRIPT)
-    env = {**os.environ, "PYTHONPATH": f"{project / 'generated'}{os.pathsep}{project / 'wrapper'}"}
-    env.pop("OPENROUTER_BASE_URL", None)
     key = "sk-or-v1-codegen-SECRET-budgets-93ab"
     with MockServer(MockOpenRouter(provisioning_keys={key: (25.0, 7.5)}, inference_keys=[])) as server:
         server.app.set_key(key, limit=10.0, usage=0.0)
         server.app.set_budgets(key, guardrail={"limit": 5.0, "spend": 2.0, "reset_interval": "daily"}, workspace=50.0)
-
-        def python(*args: str) -> subprocess.CompletedProcess[str]:
-            ran = subprocess.run(
-                [sys.executable, *args],
-                capture_output=True,
-                text=True,
-                env={**env, "OPENROUTER_API_KEY": key},
-                check=False,
-            )
-            assert (ran.returncode, ran.stderr) == (0, ""), ran.stderr
-            return ran
-
-        assert python(str(project / "user.py"), key, server.base_url).stdout == (
-            "3.0 api_key ['api_key', 'workspace', 'key_limit']\n"
-        )
-        command = ["-m", "openrouter_credits", "--base-url", server.base_url]
-        table = python(*command).stdout.splitlines()
-        assert table[1] == "Spendable       $3.00  (capped by the key's api_key budget)"
-        assert table[9].startswith("Key budget      $5.00  (api_key budget, $3.00 left; resets daily, in ")
-        view = json.loads(python(*command, "--json").stdout)
-        assert (view["spendable"], view["capped_by_budget"]) == (3.0, "api_key")
-        assert [layer["scope"] for layer in view["key"]["budgets"]] == ["api_key", "workspace", "key_limit"]
-        assert view["key"]["effective_budget"]["remaining_usd"] == 3.0
-        metrics = python(*command, "--format", "prometheus").stdout
-        assert "\nopenrouter_credits_spendable_dollars 3\n" in metrics
-        assert '\nopenrouter_credits_key_budget_remaining_dollars{scope="api_key"} 3\n' in metrics
+        commands = [[], ["--json"], ["--format", "prometheus"]]
+        shown, ran = run_in_copy(tmp_path, package, BUDGET_SCRIPT, key, server.base_url, commands)
+    assert shown == ["3.0 api_key ['api_key', 'workspace', 'key_limit']"]
+    assert [(code, err) for code, _, err in ran] == [(0, "")] * 3
+    table = ran[0][1].splitlines()
+    assert table[1] == "Spendable       $3.00  (capped by the key's api_key budget)"
+    assert table[9].startswith("Key budget      $5.00  (api_key budget, $3.00 left; resets daily, in ")
+    view = json.loads(ran[1][1])
+    assert (view["spendable"], view["capped_by_budget"]) == (3.0, "api_key")
+    assert [layer["scope"] for layer in view["key"]["budgets"]] == ["api_key", "workspace", "key_limit"]
+    assert view["key"]["effective_budget"]["remaining_usd"] == 3.0
+    metrics = ran[2][1]
+    assert "\nopenrouter_credits_spendable_dollars 3\n" in metrics
+    assert '\nopenrouter_credits_key_budget_remaining_dollars{scope="api_key"} 3\n' in metrics
 
 
 #: The newer shapes of our operations, as the official SDK 1.3.84 reads them (pydantic's JSON Schema).
@@ -297,7 +380,7 @@ def selected_document() -> str:
     `make generate` selects them first): JSON, quick to copy and to write."""
     import selection
 
-    doc = yaml.load((ROOT / "openapi.yaml").read_bytes(), Loader=yaml.CSafeLoader)
+    doc = document(ROOT / "openapi.yaml")
     wanted = selection.operations_from_config(selection.load_config(ROOT / "generator-config.yaml"))
     return json.dumps(selection.select(doc, wanted, lambda message: None))
 
@@ -484,76 +567,61 @@ asyncio.run(main())
 """
 
 
-def test_a_document_without_key_and_activity_gives_a_working_command(tmp_path: Path) -> None:
+@ON_REFERENCE_PAGE
+def test_a_document_without_key_and_activity_gives_a_working_command(
+    tmp_path: Path, generated: Callable[[Path], Generation]
+) -> None:
     """Generated from the reference page's document (only GET /credits): the command exits 0, with
     the key's part and the spend unknown and the reason "the API document in use has no GET /key";
     get_key() and get_activity() raise a ConfigurationError saying so; never ModuleNotFoundError."""
     from openrouter_credits.testing import MockOpenRouter, MockServer
 
-    result, package = regenerate(tmp_path, REFERENCE_PAGE.read_bytes())
+    result, package = generated(REFERENCE_PAGE)
     assert result.returncode == 0, result.stdout + result.stderr
     assert not (package / "api" / "api_keys").exists()
     assert not (package / "api" / "analytics").exists()
-    project = package.parent.parent
-    (project / "user.py").write_text(WITHOUT_KEY_SCRIPT)
-    # The copy's generated package, and this checkout's wrapper.
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENROUTER_API_KEY", "OPENROUTER_BASE_URL")}
-    env["PYTHONPATH"] = f"{project / 'generated'}{os.pathsep}{ROOT / 'wrapper'}"
     key = "sk-or-v1-codegen-SECRET-nokey-5e7f"
     no_key = "the API document in use has no GET /key"
     no_activity = "the API document in use has no GET /activity"
     with MockServer(MockOpenRouter(provisioning_keys={key: (25.0, 7.5)}, inference_keys=[])) as server:
-
-        def python(*args: str) -> subprocess.CompletedProcess[str]:
-            return subprocess.run(
-                [sys.executable, *args],
-                capture_output=True,
-                text=True,
-                env={**env, "OPENROUTER_API_KEY": key},
-                check=False,
-                timeout=60,
-            )
-
-        command = ["-m", "openrouter_credits", "--base-url", server.base_url]
-        ran = python(*command, "--json")
-        assert (ran.returncode, ran.stderr) == (0, ""), ran.stderr
-        view = json.loads(ran.stdout)
-        assert (view["remaining"], view["spendable"], view["spendable_at_most"], view["key"]) == (
-            17.5,
-            None,
-            17.5,
-            None,
-        )
-        assert (view["spend_per_day"], view["days_left"], view["forecast"], view["daily_spend"]) == (None,) * 4
-        assert view["unknown"] == {
-            "key": no_key,
-            "spendable": no_key,
-            "daily_spend": no_activity,
-            "forecast": no_activity,
-            "spend_per_day": no_activity,
-            "days_left": no_activity,
-        }
-        ran = python(*command)
-        assert (ran.returncode, ran.stderr) == (0, ""), ran.stderr
-        table = [" ".join(line.split()) for line in ran.stdout.splitlines()]
-        assert table[:2] == ["Remaining $17.50", "Spendable unknown (at most $17.50)"]
-        assert "Key limit unknown" in table
-        ran = python(*command, "--format", "prometheus")
-        assert (ran.returncode, ran.stderr) == (0, ""), ran.stderr
-        assert "\nopenrouter_credits_remaining_dollars 17.5\n" in ran.stdout
-        assert "spendable_dollars" not in ran.stdout
-        ran = python(*command, "spend")
-        assert ran.returncode == 2
-        assert ran.stderr.startswith("error: The API document in use has no GET /activity: ")
-        assert "Traceback" not in ran.stderr
-        ran = python(str(project / "user.py"), key, server.base_url)
-        assert (ran.returncode, ran.stderr) == (0, ""), ran.stderr
-        lines = ran.stdout.splitlines()
-        assert lines[0].startswith("The API document in use has no GET /key: openrouter_credits_client was generated")
-        assert lines[1].startswith("The API document in use has no GET /activity: ")
-        assert lines[2] == lines[3]
-        assert lines[2].startswith("Balance(remaining=17.5, spendable=None, spend_per_day=None, days_left=None, ")
-        assert f"'key': '{no_key}'" in lines[2]
+        commands = [["--json"], [], ["--format", "prometheus"], ["spend"]]
+        lines, ran = run_in_copy(tmp_path, package, WITHOUT_KEY_SCRIPT, key, server.base_url, commands)
+    (code, out, err), *_ = ran
+    assert (code, err) == (0, ""), err
+    view = json.loads(out)
+    assert (view["remaining"], view["spendable"], view["spendable_at_most"], view["key"]) == (
+        17.5,
+        None,
+        17.5,
+        None,
+    )
+    assert (view["spend_per_day"], view["days_left"], view["forecast"], view["daily_spend"]) == (None,) * 4
+    assert view["unknown"] == {
+        "key": no_key,
+        "spendable": no_key,
+        "daily_spend": no_activity,
+        "forecast": no_activity,
+        "spend_per_day": no_activity,
+        "days_left": no_activity,
+    }
+    code, out, err = ran[1]
+    assert (code, err) == (0, ""), err
+    table = [" ".join(line.split()) for line in out.splitlines()]
+    assert table[:2] == ["Remaining $17.50", "Spendable unknown (at most $17.50)"]
+    assert "Key limit unknown" in table
+    code, out, err = ran[2]
+    assert (code, err) == (0, ""), err
+    assert "\nopenrouter_credits_remaining_dollars 17.5\n" in out
+    assert "spendable_dollars" not in out
+    code, out, err = ran[3]
+    assert code == 2
+    assert err.startswith("error: The API document in use has no GET /activity: ")
+    assert "Traceback" not in err
+    assert lines[0].startswith("The API document in use has no GET /key: openrouter_credits_client was generated")
+    assert lines[1].startswith("The API document in use has no GET /activity: ")
+    assert lines[2] == lines[3]
+    assert lines[2].startswith("Balance(remaining=17.5, spendable=None, spend_per_day=None, days_left=None, ")
+    assert f"'key': '{no_key}'" in lines[2]
 
 
 #: In a copy generated from a document with GET /keys but without GET /workspaces and the analytics
@@ -586,43 +654,39 @@ asyncio.run(main())
 """
 
 
-def test_a_document_without_workspaces_lists_the_default_workspace_and_says_so(tmp_path: Path) -> None:
+@ON_2026_04_10
+def test_a_document_without_workspaces_lists_the_default_workspace_and_says_so(
+    tmp_path: Path, generated: Callable[[Path], Generation]
+) -> None:
     """Generated from a document without GET /workspaces and the analytics operations (2026-04-10):
     list_keys() gives the default workspace's keys and says why it is only those; the analytics calls
     raise OperationUnavailable; `keys` prints the note; nowhere a ModuleNotFoundError."""
     from openrouter_credits.testing import MockOpenRouter, MockServer
 
-    result, package = regenerate(tmp_path, (UPSTREAM / "openrouter-api-2026-04-10.yaml").read_bytes())
+    result, package = generated(UPSTREAM / "openrouter-api-2026-04-10.yaml")
     assert result.returncode == 0, result.stdout + result.stderr
     assert not (package / "api" / "workspaces").exists()
     assert not (package / "api" / "analytics" / "query_analytics.py").exists()
-    project = package.parent.parent
-    (project / "user.py").write_text(WITHOUT_WORKSPACES_SCRIPT)
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENROUTER_API_KEY", "OPENROUTER_BASE_URL")}
-    env["PYTHONPATH"] = f"{project / 'generated'}{os.pathsep}{ROOT / 'wrapper'}"
     key = "sk-or-v1-codegen-SECRET-noworkspaces-6f8a"
     # The 2026-04-10 document gives a listed key a limit (a number, not null).
     app = MockOpenRouter(provisioning_keys={key: (25.0, 7.5)}, inference_keys={"sk-or-v1-codegen-ordinary-1234": 10.0})
     app.add_workspace("Research", keys=3)
     reason = "the API document in use has no GET /workspaces"
     with MockServer(app) as server:
-        run = {"capture_output": True, "text": True, "env": {**env, "OPENROUTER_API_KEY": key}, "timeout": 60}
-        ran = subprocess.run([sys.executable, str(project / "user.py"), key, server.base_url], check=False, **run)
-        assert (ran.returncode, ran.stderr) == (0, ""), ran.stderr
-        assert ran.stdout.splitlines() == [
-            f"1 False {reason}",
-            "the API document in use has no GET /analytics/meta",
-            reason,
-            "the API document in use has no POST /analytics/query",
-            f"1 False {reason}",
-        ]
-        command = [sys.executable, "-m", "openrouter_credits", "keys", "--base-url", server.base_url]
-        ran = subprocess.run(command, check=False, **run)
-        assert (ran.returncode, ran.stderr) == (0, ""), ran.stderr
-        assert ran.stdout.splitlines()[-2:] == [
-            "1 key",
-            f"note: only the default workspace's keys are listed: {reason}. Other workspaces' keys are not counted.",
-        ]
+        lines, ran = run_in_copy(tmp_path, package, WITHOUT_WORKSPACES_SCRIPT, key, server.base_url, [["keys"]])
+    assert lines == [
+        f"1 False {reason}",
+        "the API document in use has no GET /analytics/meta",
+        reason,
+        "the API document in use has no POST /analytics/query",
+        f"1 False {reason}",
+    ]
+    ((code, out, err),) = ran
+    assert (code, err) == (0, ""), err
+    assert out.splitlines()[-2:] == [
+        "1 key",
+        f"note: only the default workspace's keys are listed: {reason}. Other workspaces' keys are not counted.",
+    ]
 
 
 def test_removed_response_leaves_nothing(tmp_path: Path) -> None:
@@ -637,7 +701,7 @@ def test_removed_response_leaves_nothing(tmp_path: Path) -> None:
 
 def test_removed_operation_leaves_no_module(tmp_path: Path) -> None:
     """An operation the document no longer has leaves no module or model behind."""
-    doc = yaml.load((UPSTREAM / "openrouter-api-2025-10-22.yaml").read_bytes(), Loader=yaml.CSafeLoader)
+    doc = document(UPSTREAM / "openrouter-api-2025-10-22.yaml")
     del doc["paths"]["/key"], doc["paths"]["/keys"], doc["paths"]["/keys/{hash}"]
     result, package = regenerate(tmp_path, doc)
     assert result.returncode == 0, result.stderr
@@ -650,9 +714,8 @@ def test_document_without_credits_fails_cleanly(tmp_path: Path) -> None:
     """A document without GET /credits: a sentence naming it, exit 1, no traceback."""
     doc = reference()
     doc["paths"]["/keys"] = doc["paths"].pop("/credits")
-    result, package = regenerate(tmp_path, doc)
-    assert result.returncode != 0
-    assert generate_py(package.parent.parent).returncode == 1
+    result, _ = regenerate(tmp_path, doc)
+    assert result.returncode == 1
     assert "GET /credits is not in the document" in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -713,9 +776,9 @@ def test_broken_document_fails_cleanly(tmp_path: Path) -> None:
         "$ref": "#/components/schemas/Nowhere"
     }
     before = sorted(p.relative_to(ROOT / "generated") for p in (ROOT / "generated").rglob("*.py"))
+    shutil.copytree(ROOT / "generated", tmp_path / "generated", ignore=shutil.ignore_patterns("__pycache__"))
     result, package = regenerate(tmp_path, doc)
-    assert result.returncode != 0
-    assert generate_py(package.parent.parent).returncode == 1
+    assert result.returncode == 1
     assert "$.components.schemas.Nowhere: referenced as '#/components/schemas/Nowhere' but not defined" in (
         result.stderr
     )
@@ -726,22 +789,25 @@ def test_broken_document_fails_cleanly(tmp_path: Path) -> None:
 @pytest.mark.parametrize("text", ["openapi: [\n", "just a string\n"])
 def test_unreadable_document_fails_cleanly(tmp_path: Path, text: str) -> None:
     """Text that is not a YAML mapping fails with one clear line and exit 1."""
-    result, package = regenerate(tmp_path, text)
-    assert result.returncode != 0
-    assert generate_py(package.parent.parent).returncode == 1
+    result, _ = regenerate(tmp_path, text)
+    assert result.returncode == 1
     assert "cannot be used to generate the client" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_check_reports_drift(tmp_path: Path) -> None:
+@ON_REFERENCE_PAGE
+def test_check_reports_drift(tmp_path: Path, generated: Callable[[Path], Generation]) -> None:
     """--check fails with a readable summary when generated/ differs from what the spec produces."""
-    result, package = regenerate(tmp_path, reference())
+    result, made = generated(REFERENCE_PAGE)
     assert result.returncode == 0
+    package = tmp_path / "generated" / PACKAGE
+    shutil.copytree(made, package)
     endpoint = package / ENDPOINT
     endpoint.write_text(endpoint.read_text().replace('"url": "/credits"', '"url": "/credit"'))
     (package / "models" / "extra.py").write_text("")
     (package / "types.py").unlink()
-    check = generate_py(package.parent.parent, "--check")
+    out, build = str(package.parent), str(tmp_path / "build")
+    check = generate_py("--check", "--spec", str(REFERENCE_PAGE), "--out", out, "--build", build)
     assert check.returncode == 1
     assert "  missing from generated/: types.py" in check.stdout
     assert "  stale in generated/ (the spec no longer produces it): models/extra.py" in check.stdout

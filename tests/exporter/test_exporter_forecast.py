@@ -64,3 +64,26 @@ def test_serve_forecasts_from_the_ledgers_longer_history(
         await with_ledger.aclose()
 
     asyncio.run(scenario())
+
+
+def test_the_forecast_is_made_at_the_clients_time(mock: MockServer, exporter: MakeExporter) -> None:
+    """The balance of a poll, and so its forecast and time_left, is answered at the clients' clock
+    (``client_clock``), as ``get_balance()`` is: the same figures at every run, not the real time's."""
+    at = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
+    mock.app.set_activity({(at.date() - dt.timedelta(days=back)).isoformat(): 0.5 for back in range(30, 0, -1)})
+    shown = []
+
+    async def scenario() -> None:
+        for _ in range(2):
+            watcher = exporter(KeySpec("acct", MANAGEMENT), client_clock=lambda: at)
+            await watcher.poll("acct")
+            balance = watcher.states["acct"].balance
+            assert balance is not None
+            assert balance.at == at
+            metrics = watcher.route("GET", "/metrics")[1].decode()
+            shown.append([line for line in metrics.splitlines() if line.startswith("openrouter_credits_time_left")])
+            await watcher.aclose()
+
+    asyncio.run(scenario())
+    assert shown[0] == shown[1]
+    assert len(shown[0]) == 3

@@ -266,7 +266,10 @@ def test_the_page_in_a_browser(mock: MockServer, tmp_path: Path) -> None:
     exporter = ServeProcess(mock, two_keys(tmp_path, below=20.0), "--state-dir", str(tmp_path / "state"))
     try:
         deadline = time.monotonic() + 15
-        while b"$7.50" not in httpx.get(exporter.url + "/").content and time.monotonic() < deadline:
+        while time.monotonic() < deadline:  # both keys polled: team-b's $7.50 and team-a's $17.50
+            page = httpx.get(exporter.url + "/").content
+            if b"$7.50" in page and b"$17.50" in page:
+                break
             time.sleep(0.1)
         dom = browse(exporter.url + "/", "--dump-dom")
         shot = tmp_path / "page.png"

@@ -136,8 +136,8 @@ def test_the_default_figures_tell_one_story() -> None:
     account's total usage, and each listed key's figures are what the activity dealt to it: the week's
     since Monday and the month's since the 1st are its activity of those days plus today's, its
     lifetime usage holds all of it, and /key tells the ordinary key the figures /keys lists it with. So
-    a management key's spike (today's from the listing, the average from /activity) reads the same
-    spend as the ordinary key's own figures."""
+    a management key's spike (today's from the listing, what was expected by now from the forecast of
+    /activity's days) reads the same spend as the ordinary key's own figures."""
     from openrouter_credits import CreditsClient
     from openrouter_credits._apps.spike import spike_of
     from openrouter_credits._money import exact_sum
@@ -178,7 +178,8 @@ def test_the_default_figures_tell_one_story() -> None:
     assert exact_sum(key.usage_daily for key in listed) > 0
     spike, why = spike_of(balance, now, today=exact_sum(key.usage_daily for key in listed))
     assert spike is not None, why
-    assert spike.per_day == balance.activity.spend_per_day
+    assert balance.forecast is not None
+    assert (spike.basis, spike.per_day) == ("weekday", balance.forecast.daily[0].central)  # today's forecast
     assert spike.ratio is not None
     assert 0.5 < spike.ratio < 2  # the default story has no spike: today's pace is the week's
 

@@ -1,5 +1,6 @@
 """docs/pypi.md, the package index's page, says what the program does: every command and option it
-shows exists, the output it shows is what the command prints, and its Python runs."""
+shows exists and its Python runs (the output it shows is tools/readme_samples.py's, held by
+tests/packaging/test_readme_samples.py)."""
 
 from __future__ import annotations
 
@@ -57,16 +58,6 @@ def test_every_command_and_option_shown_exists() -> None:
                 assert word in known, (words, word)
     for option in re.findall(r"`(--[a-z-]+)", PAGE):
         assert option in options_of(None), option
-
-
-def test_the_output_shown_is_what_the_command_prints() -> None:
-    """The view shown is the README's, which tests/cli/test_readme_view.py holds to what the command
-    prints for the default mock's account at a fixed time."""
-    readme = (ROOT / "README.md").read_text()
-    match = re.search(r"With a management \(provisioning\) key:\n\n```\n(.*?)```", readme, re.S)
-    assert match is not None
-    shown = next(block for block in blocks("") if block.startswith("Remaining"))
-    assert shown == match.group(1)
 
 
 def test_the_python_shown_runs(tmp_path: Path) -> None:

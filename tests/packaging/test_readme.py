@@ -165,66 +165,6 @@ def test_make_demo_runs_as_the_readme_says() -> None:
     assert demo.stdout.rstrip().endswith("Mock OpenRouter stopped.")
 
 
-WHO_SPENT = "### Who spent it: teams, end users, members and apps\n"
-
-
-def who_spent_blocks() -> list[str]:
-    """The fenced blocks of the README's "Who spent it" section, in order (the teams file first)."""
-    text = README.read_text()
-    start = text.index(WHO_SPENT)
-    section = text[start : text.index("\n## ", start)]
-    return re.findall(r"```[a-z]*\n(.*?)```", section, re.S)
-
-
-def sessions(block: str) -> list[tuple[list[str], str]]:
-    """``$ openrouter-credits ARGS`` lines of a block, each with the output shown under it."""
-    found: list[tuple[list[str], str]] = []
-    for line in block.splitlines(keepends=True):
-        if line.startswith("$ openrouter-credits"):
-            found.append((line.split()[2:], ""))
-        else:
-            found[-1] = (found[-1][0], found[-1][1] + line)
-    return found
-
-
-README_KEYS: list[dict[str, object]] = [
-    {"name": "web", "hash": "1" * 64, "label": "sk-or-v1-111...1111", "usage": 22.0, "usage_monthly": 22.0,
-     "usage_weekly": 6.0, "usage_daily": 1.0},
-    {"name": "ci-build", "hash": "2" * 64, "label": "sk-or-v1-222...2222", "usage": 9.0, "usage_monthly": 9.0,
-     "usage_weekly": 3.0, "usage_daily": 0.5},
-    {"name": "deploy-api", "hash": "3" * 64, "label": "sk-or-v1-333...3333", "usage": 4.0, "usage_monthly": 4.0,
-     "usage_weekly": 1.0, "usage_daily": 0.25},
-]  # fmt: skip
-
-
-def test_who_spent_samples_are_what_the_mock_gives(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The section's teams file, keys and spend samples and its error line are the command's output
-    against the mock (three keys in the default workspace, one in Production, two in Research)."""
-    import datetime as dt
-
-    from openrouter_credits.cli import main
-    from openrouter_credits.testing import MockOpenRouter, MockServer
-
-    now = dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC)
-    teams, shown, by_user, error = who_spent_blocks()[:4]
-    (tmp_path / "teams.toml").write_text(teams)
-    monkeypatch.chdir(tmp_path)
-    app = MockOpenRouter(provisioning_keys={KEY: (25.0, 7.5)}, inference_keys=[], clock=lambda: now)
-    with MockServer(app) as mock:
-        app.set_keys(README_KEYS)
-        app.add_workspace("Production", keys=1)
-        app.add_workspace("Research", keys=2)
-        monkeypatch.setenv("OPENROUTER_API_KEY", KEY)
-        for args, expected in sessions(shown) + sessions(by_user):
-            assert main([*args, "--base-url", mock.base_url], clock=lambda: now) == 0
-            assert capsys.readouterr() == (expected, ""), args
-        app.set_analytics_dimensions(["model", "api_key_id", "user", "app"])
-        assert main(["spend", "--by", "user", "--base-url", mock.base_url], clock=lambda: now) == 3
-        assert capsys.readouterr() == ("", error)
-
-
 def test_every_channel_setting_is_documented() -> None:
     """The README's table of channel settings names each setting every kind reads, its secret's
     ``_env`` and ``_file`` forms, and says where alerts go without [defaults] and what notify-url is."""

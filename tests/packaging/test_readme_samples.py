@@ -1,5 +1,6 @@
-"""Every sample output the README shows of a command against the mock is what the command prints
-(``tools/readme_samples.py`` makes them on a fixed clock; ``--write`` puts them in the README)."""
+"""Every sample output README.md and docs/pypi.md show of a command against the mock is what the command
+prints (``tools/readme_samples.py`` makes them all, on one clock, and checks each command's exit status;
+``--write`` puts them in the pages)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from types import ModuleType
 import pytest
 
 from helpers import ROOT
+
+WRITE = "python tools/readme_samples.py --write"
 
 
 def tool() -> ModuleType:
@@ -23,17 +26,19 @@ def tool() -> ModuleType:
 
 
 SAMPLES = tool()
+CASES = [(page.relative_to(ROOT).as_posix(), name) for page, names in SAMPLES.PAGES.items() for name in names]
 
 
 def test_every_sample_is_marked() -> None:
-    """Each sample the tool makes has its block in the README, and no block names one it does not make."""
-    assert set(SAMPLES.shown(SAMPLES.README.read_text())) == set(SAMPLES.SAMPLES)
+    """Each page has a block for each sample it should show, and no block names one the tool does not make."""
+    assert SAMPLES.problems() == []
+    assert {name for _, name in CASES} == set(SAMPLES.SAMPLES)
 
 
-@pytest.mark.parametrize("name", sorted(SAMPLES.SAMPLES))
-def test_the_sample_is_what_the_command_prints(name: str) -> None:
-    shown = SAMPLES.shown(SAMPLES.README.read_text())[name]
-    assert shown == SAMPLES.made([name])[name], f"run: python tools/readme_samples.py --write ({name})"
+@pytest.mark.parametrize(("page", "name"), CASES, ids=[f"{page}:{name}" for page, name in CASES])
+def test_the_sample_is_what_the_command_prints(page: str, name: str) -> None:
+    shown = SAMPLES.shown((ROOT / page).read_text()).get(name)
+    assert shown == SAMPLES.make(name), f"{page}'s sample {name} is not what the code prints: run {WRITE}"
 
 
 def test_rewrite_replaces_only_the_marked_blocks() -> None:
@@ -42,3 +47,10 @@ def test_rewrite_replaces_only_the_marked_blocks() -> None:
     assert SAMPLES.rewrite(text, {"x": "new\n", "y": "one\ntwo\n"}) == (
         "a\n<!-- sample: x -->\n```\nnew\n```\n\n  <!-- sample: y -->\n  ```\n  one\n  two\n  ```\n```\nz\n```\n"
     )
+
+
+def test_a_command_that_exits_otherwise_makes_no_sample() -> None:
+    """A sample's command is held to its exit status: one that fails where it should succeed (or the
+    reverse) stops the tool, saying so, rather than writing its output as a sample."""
+    with SAMPLES._mock() as server, pytest.raises(AssertionError, match=r"exited 1, not 0: below: spendable"):
+        SAMPLES._run(server, "--below", "20")

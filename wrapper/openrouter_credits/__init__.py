@@ -31,11 +31,12 @@ from ._exceptions import (
 if TYPE_CHECKING:
     from ._activity import Activity, DailySpend, Spend
     from ._analytics import AnalyticsMeta, AnalyticsMetric, AnalyticsResult, AnalyticsRow
-    from ._api_key import ApiKey, KeyListing
+    from ._api_key import ApiKey
     from ._balance import Balance
     from ._credits import Credits
     from ._forecast import DayForecast, DaysLeft, Forecast, Range, forecast_spend, pace_forecast
     from ._key_info import KeyInfo
+    from ._listing import KeyListing
     from ._workspaces import Workspace
 
 __all__ = [
@@ -91,10 +92,14 @@ def __getattr__(name: str) -> object:
         from ._key_info import KeyInfo
 
         return KeyInfo
-    if name in ("ApiKey", "KeyListing"):
-        from . import _api_key
+    if name == "ApiKey":
+        from ._api_key import ApiKey
 
-        return getattr(_api_key, name)
+        return ApiKey
+    if name == "KeyListing":
+        from ._listing import KeyListing
+
+        return KeyListing
     if name == "Workspace":
         from ._workspaces import Workspace
 

@@ -26,8 +26,10 @@ __all__ = [
     "DatedRows",
     "Spend",
     "UndatedRow",
+    "activity_params",
     "completed_days",
     "group_by_params",
+    "renamed_key_hash",
     "spend_per_day",
     "utc_date",
 ]
@@ -201,6 +203,41 @@ def _spend_by(activity: Activity, field: str) -> list[Spend]:
     ]
     spends.sort(key=lambda spend: (-spend.usage, spend.name))
     return spends
+
+
+def activity_params(key_hash: str | None, group_by: str | None = None) -> dict[str, object]:
+    """``get_activity()``'s options as the generated endpoint's keywords: ``key_hash`` (an
+    ``ApiKey.hash_``: that key's activity alone) and ``group_by`` (``group_by_params``), each checked
+    before any I/O (a ConfigurationError)."""
+    params: dict[str, object] = {}
+    if key_hash is not None:
+        if not isinstance(key_hash, str) or not key_hash.strip():
+            from ._exceptions import ConfigurationError, term
+
+            raise ConfigurationError(f"{term('key_hash')} must be a key's hash (ApiKey.hash_), a non-empty string.")
+        params["api_key_hash"] = key_hash.strip()
+    return {**params, **group_by_params(group_by)}
+
+
+def renamed_key_hash(key_hash: str | None, api_key_hash: str | None) -> str | None:
+    """``key_hash``, or what the caller of ``get_activity()`` gave under its old name (``api_key_hash``,
+    deprecated: one name for one value across the API, as ``get_balance(key_hash=...)`` has it)."""
+    if api_key_hash is None:
+        return key_hash
+    import warnings
+
+    from ._exceptions import ConfigurationError, term
+
+    warnings.warn(
+        "get_activity(api_key_hash=...) is deprecated: pass key_hash=..., as get_balance() takes it.",
+        DeprecationWarning,
+        stacklevel=3,  # the caller's line
+    )
+    if key_hash is not None:
+        raise ConfigurationError(
+            f"Give the key's hash once, as {term('key_hash')}; api_key_hash is its old name, deprecated."
+        )
+    return api_key_hash
 
 
 def group_by_params(group_by: str | None) -> dict[str, object]:

@@ -1,5 +1,6 @@
-"""The account's keys: what ``list_keys()`` returns (``ApiKey``, the generated ``GET /keys`` item with
-the wrapper's additions), the paging rule of the listing, and each key's window, pace and status.
+"""A key of the account as ``list_keys()`` returns it (``ApiKey``, the generated ``GET /keys`` item with
+the wrapper's additions): its window, pace, projection and status, and its workspace. The listing
+itself, and its paging, is ``_listing``'s.
 
 Pure functions of the time they are given (``now``): nothing here does I/O.
 
@@ -15,66 +16,29 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final, Literal, get_args
+from collections.abc import Sequence
+from typing import Final, Literal, get_args
 
 import attrs
 
 from openrouter_credits_client.models.list_api_keys_response_200_data_item import ListApiKeysResponse200DataItem
 
-from . import _defaults
-from ._exceptions import (
-    APIStatusError,
-    ConfigurationError,
-    OperationUnavailable,
-    PermissionDeniedError,
-    ResponseValidationError,
-    UnexpectedStatusError,
-    term,
-)
 from ._fields import read
 from ._forecast import Forecast, forecast_spend, pace_forecast
 from ._frozen import Frozen
 from ._windows import next_reset, utc, window_start
 
-if TYPE_CHECKING:
-    from ._workspaces import Workspace
-
 __all__ = [
     "DAY",
     "DORMANT_AFTER",
-    "KEYS_MAX_PAGES",
-    "KEYS_PAGES_AT_ONCE",
-    "KEYS_PAGE_SIZE",
     "SOON",
     "STATUSES",
     "ApiKey",
-    "KeyListing",
     "KeyStatus",
-    "assembled",
     "canonical_id",
-    "default_workspace",
-    "merge_pages",
-    "more_pages",
-    "named",
-    "page_params",
     "parse_time",
-    "refused_listing",
-    "unknown_key",
     "workspace_of",
-    "workspace_refusal",
-    "workspace_uuid",
-    "workspaces_to_list",
 ]
-
-#: ``GET /keys`` answers pages of this many keys (by ``offset``): a page this full may have a next one.
-KEYS_PAGE_SIZE: Final = 100
-#: Once the first page is full, ``list_keys()`` asks for this many pages at once, batch after batch
-#: while they all come back full: 1,000 keys take two round trips.
-KEYS_PAGES_AT_ONCE: Final = 10
-#: ``list_keys()`` reads no more pages than this (100,000 keys): a listing still going on after them
-#: fails (a ``ResponseValidationError``), never passed off as whole, never read for ever.
-KEYS_MAX_PAGES: Final = 1000
 
 DAY: Final = dt.timedelta(days=1)
 #: A key that expires, or is projected to reach a limit without a reset, within this is flagged.
@@ -288,57 +252,6 @@ class ApiKey(Frozen, ListApiKeysResponse200DataItem):
         return "ok"
 
 
-class KeyListing(list[ApiKey]):
-    """What ``list_keys()`` returns: a list of ``ApiKey``s that says how whole it is.
-
-    ``complete`` is True when the listing is what was asked for (every workspace's keys, or the one
-    workspace named); False when ``GET /workspaces`` was refused or is not in the API document in
-    use, so that only the default workspace's keys could be listed (``GET /keys`` without
-    ``workspace_id``): ``workspaces_note`` then says why, never a partial count passed off as the
-    account's. ``workspaces`` is the account's workspaces when they could be read (else None), and
-    ``default_workspace_id`` the default one's id, when the listing could tell it."""
-
-    complete: bool
-    workspaces_note: str | None
-    workspaces: tuple[Workspace, ...] | None
-    default_workspace_id: str | None
-
-    def __init__(
-        self,
-        keys: Iterable[ApiKey] = (),
-        *,
-        complete: bool = True,
-        workspaces_note: str | None = None,
-        workspaces: Iterable[Workspace] | None = None,
-        default_workspace_id: str | None = None,
-    ) -> None:
-        super().__init__(keys)
-        self.complete = complete
-        self.workspaces_note = workspaces_note
-        self.workspaces = None if workspaces is None else tuple(workspaces)
-        self.default_workspace_id = default_workspace_id
-
-    def __repr__(self) -> str:
-        extra = "" if self.complete else f", complete=False, workspaces_note={self.workspaces_note!r}"
-        return f"KeyListing({super().__repr__()}{extra})"
-
-
-#: What ``GET /workspaces`` answers an account without workspaces (the document declares neither).
-_REFUSED_STATUSES = frozenset({403, 404})
-
-
-def workspace_refusal(error: BaseException) -> str | None:
-    """Why only the default workspace's keys can be listed, when ``error`` (what ``GET /workspaces``
-    raised) means the account or the API document has no workspaces to list; None for another
-    failure, which fails the listing."""
-    if isinstance(error, OperationUnavailable):
-        return error.reason
-    if isinstance(error, PermissionDeniedError | UnexpectedStatusError) and error.status_code in _REFUSED_STATUSES:
-        said = f": {error.message}" if error.message else ""
-        return f"GET /workspaces was refused (HTTP {error.status_code}{said})"
-    return None
-
-
 def canonical_id(value: object) -> str | None:
     """A workspace id as one string for each workspace (a UUID's canonical form), None for none."""
     if isinstance(value, uuid.UUID):
@@ -351,156 +264,7 @@ def canonical_id(value: object) -> str | None:
         return value
 
 
-def workspaces_to_list(workspaces: Sequence[Workspace], default_keys: Sequence[ApiKey]) -> list[uuid.UUID]:
-    """The ids of the workspaces whose keys ``GET /keys?workspace_id=`` must list: all but the one
-    the default listing (``default_keys``, its first page) shows to be the default workspace. When
-    that listing cannot tell (no keys, or keys without a workspace), every workspace is listed."""
-    default = default_workspace(default_keys)
-    return [workspace.id for workspace in workspaces if str(workspace.id) != default]
-
-
-def default_workspace(default_keys: Sequence[ApiKey]) -> str | None:
-    """The default workspace's id, as the default listing's keys show it (None when they do not)."""
-    seen = {workspace_of(key) for key in default_keys}
-    return next(iter(seen)) if len(seen) == 1 else None
-
-
-def named(keys: Iterable[ApiKey], names: Mapping[str, str]) -> list[ApiKey]:
-    """The keys, each with its workspace's name (None for a workspace not in ``names``)."""
-    return [key.in_workspace(names.get(workspace_of(key) or "")) for key in keys]
-
-
 def workspace_of(key: ApiKey) -> str | None:
     """The id of the key's workspace (``canonical_id``), None when the listing does not say (the API
     document in use may not declare ``workspace_id``)."""
     return canonical_id(getattr(key, "workspace_id", None))
-
-
-def assembled(
-    pages: Iterable[Sequence[ApiKey]],
-    *,
-    include_disabled: bool,
-    workspaces: Sequence[Workspace] | None,
-    refusal: str | None = None,
-    default_keys: Sequence[ApiKey] = (),
-) -> KeyListing:
-    """The listing of the pages read: each key once, with its workspace's name when the workspaces
-    were read; incomplete, saying why, when ``refusal`` (see ``workspace_refusal``) left only the
-    default workspace's keys to list."""
-    keys = merge_pages(pages, include_disabled=include_disabled)
-    if workspaces is not None:
-        names = {str(workspace.id): workspace.name for workspace in workspaces}
-        keys = named(keys, names)
-    return KeyListing(
-        keys,
-        complete=refusal is None,
-        workspaces_note=refusal,
-        workspaces=workspaces,
-        default_workspace_id=default_workspace(default_keys),
-    )
-
-
-def merge_pages(pages: Iterable[Sequence[ApiKey]], *, include_disabled: bool) -> list[ApiKey]:
-    """The keys of the pages in order, each ``hash_`` once (a key that moved between pages while they
-    were read is kept where first seen); disabled keys only when ``include_disabled``."""
-    seen: set[str] = set()
-    keys: list[ApiKey] = []
-    for page in pages:
-        for key in page:
-            if key.hash_ in seen or (key.disabled and not include_disabled):
-                continue
-            seen.add(key.hash_)
-            keys.append(key)
-    return keys
-
-
-def more_pages(batch: Sequence[Sequence[ApiKey]], seen: set[str], read: int, url: str) -> bool:
-    """Whether the listing goes on after ``batch`` (the pages just read; ``read`` pages in all): only
-    while each of its pages came back full and listed a key not listed before (``seen``, the hashes
-    so far, which this adds to): a listing that gives the same keys at every offset ends there.
-    Raises ``ResponseValidationError`` (``url``: the listing's) past ``KEYS_MAX_PAGES``."""
-    for page in batch:
-        new = {key.hash_ for key in page} - seen
-        seen |= new
-        if len(page) < KEYS_PAGE_SIZE or not new:
-            return False
-    if read >= KEYS_MAX_PAGES:
-        raise ResponseValidationError(
-            f"OpenRouter listed keys on {read:,} full pages ({read * KEYS_PAGE_SIZE:,} keys) and more, past the "
-            f"{KEYS_MAX_PAGES:,} pages list_keys() reads: the listing is not complete.",
-            status_code=200,
-            body="",
-            request_id=None,
-            url=url,
-        )
-    return True
-
-
-def workspace_uuid(workspace_id: object) -> uuid.UUID | None:
-    """``workspace_id`` as the UUID the endpoint takes; raises ConfigurationError, before any I/O,
-    for something that is not one."""
-    if workspace_id is None or isinstance(workspace_id, uuid.UUID):
-        return workspace_id
-    try:
-        return uuid.UUID(str(workspace_id))
-    except ValueError:
-        raise ConfigurationError(
-            f"{term('workspace_id')} must be a workspace's UUID, not {str(workspace_id)[:64]!r}."
-        ) from None
-
-
-def page_params(offset: int, *, include_disabled: bool, workspace_id: Any) -> dict[str, Any]:
-    """The query parameters of the page at ``offset`` (the generated endpoint's keywords)."""
-    params: dict[str, Any] = {}
-    if offset:
-        params["offset"] = offset
-    if include_disabled:
-        params["include_disabled"] = "true"
-    if workspace_id is not None:
-        params["workspace_id"] = workspace_id
-    return params
-
-
-def refused_listing(error: APIStatusError, doing: str = "list the account's keys") -> APIStatusError:
-    """What a 401 to ``GET /keys`` (or ``GET`` and ``PATCH /keys/{hash}``: ``doing`` says which) means.
-    OpenRouter refuses a key that is not a management key with a 401 there (the 403 of ``/credits``
-    and ``/activity`` is not in those operations' document), saying the operation is for management
-    keys: the key is fine, of the wrong kind, and that is a ``PermissionDeniedError`` saying which
-    kind it needs and where to create one. Any other 401 (a key unknown, revoked, expired) is the
-    ``AuthenticationError`` it was. A 403 (``PermissionDeniedError``) is said in the same words."""
-    said = error.message.lower()
-    if not isinstance(error, PermissionDeniedError) and "management" not in said and "provisioning" not in said:
-        return error
-    description = (
-        f"This key may not {doing} (HTTP {error.status_code}: {error.message}). That needs "
-        f"a management (provisioning) key; create one at {_defaults.MANAGEMENT_KEYS_URL}."
-    )
-    return _restated(error, PermissionDeniedError, description)
-
-
-def _restated(error: APIStatusError, cls: type[APIStatusError], description: str) -> APIStatusError:
-    """``error`` as a ``cls`` saying ``description`` (with its request id), its details kept."""
-    if error.request_id:
-        description += f" (request id {error.request_id})"
-    return cls(
-        description,
-        status_code=error.status_code,
-        message=error.message,
-        body=error.body,
-        request_id=error.request_id,
-        retry_after=error.retry_after,
-        url=error.url,
-    )
-
-
-def unknown_key(error: APIStatusError, key_hash: str) -> APIStatusError:
-    """What a 404 to ``GET`` or ``PATCH /keys/{hash}`` means: the account has no key with that hash (the
-    document declares the 404 for it), said so in a sentence; another status is the error it was."""
-    if error.status_code != 404:
-        return error
-    shown = key_hash if len(key_hash) <= 64 else key_hash[:63] + "…"
-    description = (
-        f"OpenRouter has no key with the hash {shown!r} (HTTP 404: {error.message}). Check the hash: "
-        "list_keys() gives each key's (ApiKey.hash_)."
-    )
-    return _restated(error, UnexpectedStatusError, description)

@@ -45,6 +45,7 @@ __all__ = [
     "ResponseValidationError",
     "ServerError",
     "UnexpectedStatusError",
+    "restated",
 ]
 
 
@@ -175,6 +176,22 @@ class APIStatusError(OpenRouterCreditsError):
         self.request_id = request_id
         self.retry_after = retry_after
         self.url = url
+
+
+def restated(error: APIStatusError, cls: type[APIStatusError], description: str) -> APIStatusError:
+    """``error`` as a ``cls`` saying ``description`` (with its request id), its details kept: the one
+    way to say an answer in the caller's words (a refused listing, a key no hash matches)."""
+    if error.request_id:
+        description += f" (request id {error.request_id})"
+    return cls(
+        description,
+        status_code=error.status_code,
+        message=error.message,
+        body=error.body,
+        request_id=error.request_id,
+        retry_after=error.retry_after,
+        url=error.url,
+    )
 
 
 class AuthenticationError(APIStatusError):

@@ -1,4 +1,5 @@
-"""A change to one key of the account (``update_key()``: ``PATCH /keys/{hash}``), checked before any I/O.
+"""One key of the account by its hash: a change to it (``update_key()``: ``PATCH /keys/{hash}``),
+checked before any I/O, and what a failed ``GET`` or ``PATCH /keys/{hash}`` means.
 
 Only the fields given are sent: ``UNCHANGED`` (the default of each) leaves a field as it is, so that
 ``limit=None`` can mean what the API means by it (no limit) and not "leave the limit". Every value is
@@ -14,16 +15,32 @@ import enum
 import math
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple
 
-import attrs
-
-from ._exceptions import ConfigurationError, term
+from ._exceptions import (
+    APIStatusError,
+    AuthenticationError,
+    ConfigurationError,
+    PermissionDeniedError,
+    UnexpectedStatusError,
+    restated,
+    term,
+)
 
 if TYPE_CHECKING:
     from ._api_key import ApiKey
 
-__all__ = ["FIELDS", "LIMIT_RESETS", "UNCHANGED", "KeyUpdate", "Unchanged", "check_key_hash"]
+__all__ = [
+    "FIELDS",
+    "LIMIT_RESETS",
+    "UNCHANGED",
+    "KeyUpdate",
+    "Unchanged",
+    "check_key_hash",
+    "key_call_error",
+    "same_value",
+    "unknown_key",
+]
 
 
 class Unchanged(enum.Enum):
@@ -106,9 +123,10 @@ _CHECKS: dict[str, Callable[[object], object]] = {
 }
 
 
-@attrs.frozen
-class KeyUpdate:
-    """The fields to change (``FIELDS``), each with its new value; at least one."""
+class KeyUpdate(NamedTuple):
+    """The fields to change (``FIELDS``), each with its new value; at least one. (A named tuple, not
+    an attrs class: the client imports this module, and ``import openrouter_credits`` leaves attrs
+    to the first result that needs it.)"""
 
     fields: Mapping[str, Any]
 
@@ -160,3 +178,26 @@ def same_value(a: object, b: object) -> bool:
     if isinstance(a, int | float) and isinstance(b, int | float):
         return abs(float(a) - float(b)) < 1e-9
     return a == b
+
+
+def key_call_error(error: APIStatusError, key_hash: str, update: KeyUpdate | None) -> APIStatusError:
+    """A failed ``GET`` (``update`` None) or ``PATCH /keys/{hash}`` in the caller's words: an ordinary
+    key's refusal (``_listing.refused_listing``), or no key of that hash."""
+    from ._listing import refused_listing
+
+    if isinstance(error, AuthenticationError | PermissionDeniedError):
+        return refused_listing(error, "read the account's keys" if update is None else "change the account's keys")
+    return unknown_key(error, key_hash)
+
+
+def unknown_key(error: APIStatusError, key_hash: str) -> APIStatusError:
+    """What a 404 to ``GET`` or ``PATCH /keys/{hash}`` means: the account has no key with that hash (the
+    document declares the 404 for it), said so in a sentence; another status is the error it was."""
+    if error.status_code != 404:
+        return error
+    shown = key_hash if len(key_hash) <= 64 else key_hash[:63] + "…"
+    description = (
+        f"OpenRouter has no key with the hash {shown!r} (HTTP 404: {error.message}). Check the hash: "
+        "list_keys() gives each key's (ApiKey.hash_)."
+    )
+    return restated(error, UnexpectedStatusError, description)

@@ -1,17 +1,17 @@
 """The account's workspaces: what ``list_workspaces()`` returns (``Workspace``, the generated
-``GET /workspaces`` item, frozen) and the paging rule of the listing.
+``GET /workspaces`` item, frozen). The plan of the listing is ``_listing``'s, which can start
+without the generated model: a document without ``GET /workspaces`` has none.
 
 OpenRouter lists keys one workspace at a time (``GET /keys`` without ``workspace_id`` lists the
 default workspace's), so listing every key of an account starts here: ``list_keys()`` reads the
-workspaces, then each one's keys (see ``_api_key.KeyListing``).
+workspaces, then each one's keys (see ``_listing``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from collections.abc import Iterable, Sequence
-from typing import Any, Final, NamedTuple
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import attrs
 
@@ -21,16 +21,10 @@ from ._api_key import parse_time
 from ._frozen import Frozen
 
 __all__ = [
-    "WORKSPACES_PAGE_SIZE",
     "Workspace",
     "WorkspacePage",
-    "merge_workspaces",
     "names",
-    "workspace_page_params",
 ]
-
-#: ``GET /workspaces`` answers at most this many workspaces a page (``limit``, whose default is 50).
-WORKSPACES_PAGE_SIZE: Final = 100
 
 
 @attrs.frozen(repr=False, eq=True, hash=False)
@@ -54,26 +48,6 @@ class WorkspacePage(NamedTuple):
 
     workspaces: tuple[Workspace, ...]
     total_count: int
-
-
-def workspace_page_params(offset: int) -> dict[str, Any]:
-    """The query parameters of the page at ``offset`` (the generated endpoint's keywords)."""
-    params: dict[str, Any] = {"limit": WORKSPACES_PAGE_SIZE}
-    if offset:
-        params["offset"] = offset
-    return params
-
-
-def merge_workspaces(pages: Iterable[WorkspacePage]) -> list[Workspace]:
-    """The workspaces of the pages in order, each ``id`` once."""
-    seen: set[uuid.UUID] = set()
-    out: list[Workspace] = []
-    for page in pages:
-        for workspace in page.workspaces:
-            if workspace.id not in seen:
-                seen.add(workspace.id)
-                out.append(workspace)
-    return out
 
 
 def names(workspaces: Sequence[Workspace]) -> dict[str, str]:

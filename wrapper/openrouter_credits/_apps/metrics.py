@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from .._balance import Balance
 from .._exceptions import OpenRouterCreditsError, OperationUnavailable, PermissionDeniedError
+from .._format import estimate_dollars, estimate_seconds
 
 if TYPE_CHECKING:
     from .._activity import Spend
@@ -296,7 +297,7 @@ def balance_metrics(
         _family("remaining", one(None if balance is None else balance.remaining)),
         _family("spendable", one(None if balance is None else balance.spendable)),
         _family("spendable_at_most", one(None if balance is None else balance.spendable_at_most)),
-        _family("spend_per_day", one(None if balance is None else balance.spend_per_day)),
+        _family("spend_per_day", one(None if balance is None else estimate_dollars(balance.spend_per_day))),
         *_forecast_families(balance, labels),
         _family("key_limit_remaining", one(None if key is None else key.limit_left)),
         _family("key_limit_reset", one(None if resets_at is None else resets_at.timestamp())),
@@ -308,11 +309,6 @@ def balance_metrics(
     ]
 
 
-def _seconds(days: float | None) -> float | None:
-    """Days as seconds; None for unknown or for ever (absent: Prometheus has no "never")."""
-    return None if days is None or math.isinf(days) else days * 86400
-
-
 def _forecast_families(balance: Balance | None, labels: Mapping[str, str]) -> list[Family]:
     """Days left (central, low, high) in seconds, the month's end (central, low, high) and the
     forecast's method; each absent when unknown (or infinite)."""
@@ -320,12 +316,12 @@ def _forecast_families(balance: Balance | None, labels: Mapping[str, str]) -> li
     month = None if balance is None else balance.month_end_spend
     forecast = None if balance is None else balance.forecast
     values = {
-        "time_left": _seconds(None if left is None else left.central),
-        "time_left_low": _seconds(None if left is None else left.low),
-        "time_left_high": _seconds(None if left is None else left.high),
-        "month_end_spend": None if month is None else month.central,
-        "month_end_spend_low": None if month is None else month.low,
-        "month_end_spend_high": None if month is None else month.high,
+        "time_left": estimate_seconds(None if left is None else left.central),
+        "time_left_low": estimate_seconds(None if left is None else left.low),
+        "time_left_high": estimate_seconds(None if left is None else left.high),
+        "month_end_spend": None if month is None else estimate_dollars(month.central),
+        "month_end_spend_low": None if month is None else estimate_dollars(month.low),
+        "month_end_spend_high": None if month is None else estimate_dollars(month.high),
     }
     families = [_family(name, [] if value is None else [(labels, value)]) for name, value in values.items()]
     method = [] if forecast is None else [({**labels, "method": forecast.method}, 1.0)]
@@ -411,7 +407,7 @@ def account_key_metrics(
             "limit": key.limit,
             "limit_remaining": key.limit_left,
             "limit_reset": None if (at := key.resets_at(now)) is None else at.timestamp(),
-            "projected": key.projected_at_reset(now),
+            "projected": estimate_dollars(key.projected_at_reset(now)),
             "disabled": 1.0 if key.disabled else 0.0,
         }
         for name, value in values.items():

@@ -13,7 +13,8 @@ from .. import _defaults
 
 if TYPE_CHECKING:
     from .._activity import DatedRows
-    from .._analytics import AnalyticsMeta, AnalyticsQuery, AnalyticsResult, AnalyticsRows
+    from .._analytics import AnalyticsMeta, AnalyticsResult, AnalyticsRows
+    from .._analytics_query import AnalyticsQuery
     from .._api_key import ApiKey
     from .._credits import Credits
     from .._key_info import KeyInfo

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from .._forecast import Range, forecast_spend
-from .._format import money
+from .._format import estimate_dollars, money
 from ..ledger._history import spend_history
 from ..ledger._ledger import Ledger
 from ..ledger._nano import dollars, dollars_text
@@ -93,9 +93,9 @@ def monthly(ledger: Ledger, now: dt.datetime, output: str) -> str:
             "gaps": m.gaps,
             "partial_days": m.partial,
             "so_far": m.current,
-            "projected": None if projected is None or not m.current else projected.central,
-            "projected_low": None if projected is None or not m.current else projected.low,
-            "projected_high": None if projected is None or not m.current else projected.high,
+            "projected": None if projected is None or not m.current else estimate_dollars(projected.central),
+            "projected_low": None if projected is None or not m.current else estimate_dollars(projected.low),
+            "projected_high": None if projected is None or not m.current else estimate_dollars(projected.high),
             "forecast_method": method if m.current else None,
         }
         for m, change in zip(found, changes, strict=True)

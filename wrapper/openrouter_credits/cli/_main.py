@@ -229,7 +229,7 @@ def _calls_in_flight() -> bool:
     """Whether a call's worker thread is still waiting for an answer (the interpreter would join it)."""
     import threading
 
-    from .._client import WORKER_THREAD_PREFIX
+    from .._plan import WORKER_THREAD_PREFIX
 
     return any(t.name.startswith(WORKER_THREAD_PREFIX) and t.is_alive() for t in threading.enumerate())
 

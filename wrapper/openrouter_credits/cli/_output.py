@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from .. import _defaults
 from .._activity import ACTIVITY_DAYS, DailySpend, Spend
 from .._balance import Balance
-from .._format import day_range, days, money
+from .._format import day_range, days, estimate_days, estimate_dollars, money
 from .._logging import without_secrets
 from .._money import exact_sum
 from .._text import shown
@@ -228,16 +228,21 @@ def forecast_json(balance: Balance) -> dict[str, Any] | None:
         "method": forecast.method,
         "reason": forecast.reason,
         "history_days": forecast.history_days,
-        "spend_per_day": forecast.spend_per_day,
-        "days_left": None if left is None else left.central,
-        "low": None if left is None else left.low,
-        "high": None if left is None else _finite(left.high),
-        "month_end_spend": None if month is None else month.central,
-        "month_end_low": None if month is None else month.low,
-        "month_end_high": None if month is None else month.high,
+        "spend_per_day": estimate_dollars(forecast.spend_per_day),
+        "days_left": None if left is None else estimate_days(left.central),
+        "low": None if left is None else estimate_days(left.low),
+        "high": None if left is None else estimate_days(_finite(left.high)),
+        "month_end_spend": None if month is None else estimate_dollars(month.central),
+        "month_end_low": None if month is None else estimate_dollars(month.low),
+        "month_end_high": None if month is None else estimate_dollars(month.high),
         "month_to_date": forecast.month_to_date,
         "daily": [
-            {"date": day.date.isoformat(), "spend": day.central, "low": day.low, "high": day.high}
+            {
+                "date": day.date.isoformat(),
+                "spend": estimate_dollars(day.central),
+                "low": estimate_dollars(day.low),
+                "high": estimate_dollars(day.high),
+            }
             for day in forecast.daily
         ],
     }
@@ -259,8 +264,8 @@ def balance_json(balance: Balance | None, **more: object) -> dict[str, Any]:
         "remaining": balance.remaining,
         "spendable": balance.spendable,
         "spendable_at_most": balance.spendable_at_most,
-        "spend_per_day": balance.spend_per_day,
-        "days_left": balance.days_left,
+        "spend_per_day": estimate_dollars(balance.spend_per_day),
+        "days_left": estimate_days(balance.days_left),
         "forecast": forecast_json(balance),
         "daily_spend": None
         if balance.daily_spend is None

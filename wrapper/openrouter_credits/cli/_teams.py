@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 from .._exceptions import ConfigurationError
 
 if TYPE_CHECKING:
-    from .._api_key import ApiKey, KeyListing
+    from .._api_key import ApiKey
     from .._apps.teams import Assignment, Teams
+    from .._listing import KeyListing
 
 __all__ = ["CONFIG_HELP", "add_config", "assigned", "chosen_team", "needs_teams", "teams_of"]
 

@@ -38,10 +38,11 @@ from ._common import (
 )
 
 if TYPE_CHECKING:
-    from .._api_key import ApiKey, KeyListing
+    from .._api_key import ApiKey
     from .._apps.journal import Journal
     from .._client import CreditsClient
     from .._key_update import KeyUpdate
+    from .._listing import KeyListing
 
 __all__ = ["ACTIONS", "register", "run"]
 
@@ -171,7 +172,7 @@ def _read(client: CreditsClient) -> tuple[KeyListing, str | None]:
     """The account's keys (disabled ones too) and the label of the key the command runs with, at once."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from .._client import WORKER_THREAD_PREFIX
+    from .._plan import WORKER_THREAD_PREFIX
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix=WORKER_THREAD_PREFIX) as pool:
         own = pool.submit(client.get_key)

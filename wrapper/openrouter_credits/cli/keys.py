@@ -20,7 +20,8 @@ from ._common import EXIT_AUTH, EXIT_BELOW, EXIT_OK, add_common, client_options,
 from ._teams import CONFIG_HELP, add_config
 
 if TYPE_CHECKING:
-    from .._api_key import ApiKey, KeyListing
+    from .._api_key import ApiKey
+    from .._listing import KeyListing
 
 __all__ = ["chosen_workspace", "key_json", "keys_table", "listing_note", "register", "run", "sorted_keys"]
 
@@ -166,7 +167,7 @@ def chosen_workspace(client: CreditsClient, text: str) -> str:
     the option when none or several match, or when names cannot be looked up."""
     import uuid
 
-    from .._api_key import workspace_refusal
+    from .._listing import workspace_refusal
 
     try:
         return str(uuid.UUID(text))
@@ -214,6 +215,7 @@ def key_json(
     only``) and ``workspaces_note`` (why only the default workspace's, else null); with ``team``
     (teams configured), its team."""
     from .._api_key import workspace_of
+    from .._format import estimate_dollars
     from ._output import rfc3339
 
     out = {
@@ -235,8 +237,8 @@ def key_json(
         "workspace_name": key.workspace_name,
         "last_used_at": rfc3339(key.last_used_at),
         "window_usage": key.window_usage,
-        "pace_per_day": key.pace_per_day(now),
-        "projected_at_reset": key.projected_at_reset(now),
+        "pace_per_day": estimate_dollars(key.pace_per_day(now)),
+        "projected_at_reset": estimate_dollars(key.projected_at_reset(now)),
         "exhausts_at": rfc3339(key.exhausts_at(now)),
         "status": key.status(now),
     }

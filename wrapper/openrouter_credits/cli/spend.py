@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
 def workspace_names(client: CreditsClient) -> dict[str, str] | None:
     """``{id: name}`` of the account's workspaces; None when they cannot be listed (refused, or not in
     the API document in use): the chart then shows their ids."""
-    from .._api_key import workspace_refusal
+    from .._listing import workspace_refusal
 
     try:
         return {str(w.id): w.name for w in client.list_workspaces()}

@@ -36,9 +36,9 @@ from ._thresholds import (
 )
 
 if TYPE_CHECKING:
-    from .._api_key import KeyListing
     from .._apps.config_file import KeySpec
     from .._balance import Balance
+    from .._listing import KeyListing
 
     #: A management key's listing: its keys, the error that left them unknown, or None (not read).
     Listing = KeyListing | OpenRouterCreditsError | None
@@ -141,7 +141,7 @@ def fetch(client: CreditsClient, *, listing: bool) -> tuple[Balance, Listing]:
         return client.get_balance(), None
     from concurrent.futures import ThreadPoolExecutor
 
-    from .._client import WORKER_THREAD_PREFIX
+    from .._plan import WORKER_THREAD_PREFIX
 
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=WORKER_THREAD_PREFIX)
     try:
@@ -216,7 +216,7 @@ def show_balance(balance: Balance, args: argparse.Namespace, listing: Listing = 
         failed = worst_error(balance, listing, args)
         print(json.dumps(balance_json(balance, error=None if failed is None else error_json(failed, named))))
     elif args.format == "prometheus":
-        print(exposition(balance_metrics(balance, {}, up=True, last_success=round(time.time(), 3))), end="")
+        print(exposition(balance_metrics(balance, {}, up=True, last_success=_fetched(balance))), end="")
     else:
         print(balance_table(balance))
         for extra in account_lines(balance, listing, named) if is_management(balance) else ():
@@ -228,6 +228,11 @@ def show_balance(balance: Balance, args: argparse.Namespace, listing: Listing = 
         report(error, args, sys.stderr)
     status = check_thresholds(balance, args, sys.stderr, listing=listing, named=named, failed=bool(failures))
     return worst([status, *(exit_code(error) for error in failures)])
+
+
+def _fetched(balance: Balance) -> float:
+    """When the answers of a successful fetch came (the client's clock), as a Unix time."""
+    return round(balance.at.timestamp(), 3)
 
 
 def watch(client: CreditsClient, args: argparse.Namespace, sleep: Callable[[float], None] = time.sleep) -> int:
@@ -340,9 +345,10 @@ def run_many(args: argparse.Namespace, specs: list[KeySpec], options: dict[str, 
             for spec, balance, _, error in results
         ]))  # fmt: skip
     elif args.format == "prometheus":
-        now = round(time.time(), 3)
         print(exposition(merge_families(
-            balance_metrics(balance, {"key": spec.name}, up=balance is not None, last_success=now if balance else None)
+            balance_metrics(
+                balance, {"key": spec.name}, up=balance is not None, last_success=_fetched(balance) if balance else None
+            )
             for spec, balance, _, _ in results
         )), end="")  # fmt: skip
     else:

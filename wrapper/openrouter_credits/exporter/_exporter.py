@@ -14,8 +14,9 @@ holds its parts together and runs them.
   and schedule; new channels restart delivery (``_delivery``) on the same outbox.
 
 Time, sleep and randomness are injected (``clock``, ``monotonic``, ``rng``) so that polling, jitter,
-alerts and staleness are tested in virtual time. Keys and webhook URLs carry secrets: neither appears
-in metrics, logs, /healthz or errors.
+alerts and staleness are tested in virtual time; ``client_clock`` is the clients' time (the days of
+``/activity``, the time each balance and its forecast are answered at). Keys and webhook URLs carry
+secrets: neither appears in metrics, logs, /healthz or errors.
 """
 
 from __future__ import annotations
@@ -115,7 +116,7 @@ class Exporter:
         self._options: dict[str, Any] = {"base_url": base_url, "deadline": deadline, "max_retries": max_retries}
         if timeout is not None:
             self._options["timeout"] = timeout
-        if client_clock is not None:  # the clients' time (the days of /activity); their own by default
+        if client_clock is not None:  # the clients' time (the days of /activity, the balance's); their own by default
             self._options["clock"] = client_clock
         self.states: dict[str, KeyState] = {}
         self.clients: dict[str, AsyncCreditsClient] = {}

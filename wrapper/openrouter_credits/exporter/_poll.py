@@ -15,7 +15,8 @@ from .. import _defaults
 from .._activity import Activity
 from .._apps.config_file import KeySpec
 from .._apps.metrics import refused
-from .._balance import Balance, api_errors, balance_from
+from .._balance import Balance
+from .._combine import api_errors, balance_from
 from .._exceptions import (
     ERROR_KINDS,
     OpenRouterCreditsError,
@@ -26,10 +27,10 @@ from .._exceptions import (
 from .._money import exact_sum
 
 if TYPE_CHECKING:
-    from .._api_key import KeyListing
     from .._apps.teams import Assignment, TeamSpend
     from .._client import AsyncCreditsClient
     from .._key_info import KeyInfo
+    from .._listing import KeyListing
 
 __all__ = ["KeyState", "poll_key"]
 
@@ -102,7 +103,11 @@ async def poll_key(
     With ``discover``, ``/keys`` too, at most every ``keys_interval`` (one minute at least) and not
     before a 429 on it allows (its Retry-After capped at ``MAX_POLL_WAIT``): its failure alone drops
     the listing (``state.listed`` None) and is counted, but fails neither the poll nor the balance
-    (the poll is incomplete: ``state.calls["keys"]`` False)."""
+    (the poll is incomplete: ``state.calls["keys"]`` False).
+
+    The balance is answered at the client's time (its ``clock``, as ``get_balance()`` does): the
+    days of ``/activity`` and the forecast's "now" from one clock."""
+    at = client._now()
     calls: dict[str, Any] = {"credits": client.get_credits(), "key": client.get_key()}
     if (
         state.activity_at is None
@@ -146,7 +151,7 @@ async def poll_key(
     cause: OpenRouterCreditsError | None = None
     try:
         balance = balance_from(
-            {"credits": outcomes["credits"], "key": outcomes["key"]}, state.activity, state.activity_error
+            {"credits": outcomes["credits"], "key": outcomes["key"]}, state.activity, state.activity_error, at
         )
     except OpenRouterCreditsError as raised:
         cause = raised
