@@ -94,8 +94,8 @@ def interrupt(proc: subprocess.Popen[bytes]) -> float:
 
 
 def test_ctrl_c_during_a_call(slow_server: str) -> None:
-    """SIGINT while the three calls wait for a slow server: exit 130 within a second, not after the
-    server answers."""
+    """SIGINT while the three calls wait for a slow server: exit 130 at once, not after the server
+    answers."""
     while _Slow.received.acquire(blocking=False):
         pass
     proc, main = on_a_terminal("--base-url", slow_server, "--deadline", "30", key=KEY)
@@ -106,7 +106,7 @@ def test_ctrl_c_during_a_call(slow_server: str) -> None:
     finally:
         os.close(main)
     assert proc.returncode == 130
-    assert elapsed < 1.0
+    assert elapsed < SLOW / 2  # at once: not when the server answers (a loaded machine may take a second)
 
 
 def test_ctrl_c_at_the_key_prompt(slow_server: str) -> None:
@@ -119,7 +119,7 @@ def test_ctrl_c_at_the_key_prompt(slow_server: str) -> None:
     finally:
         os.close(main)
     assert proc.returncode == 130
-    assert elapsed < 1.0
+    assert elapsed < SLOW / 2  # at once: not when the server answers (a loaded machine may take a second)
 
 
 def test_python_m_exits_at_once_too(slow_server: str) -> None:
@@ -137,4 +137,4 @@ def test_python_m_exits_at_once_too(slow_server: str) -> None:
         elapsed = interrupt(proc)
     finally:
         os.close(main)
-    assert (proc.returncode, elapsed < 1.0) == (130, True)
+    assert (proc.returncode, elapsed < SLOW / 2) == (130, True)

@@ -14,21 +14,17 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
-import httpx
 
 from .._apps.spike import TIMES, Spike, spike_of
-from .._exceptions import ConfigurationError
 from .._forecast import method_words
 from .._format import money
-from .._logging import EXPORTER_LOGGER, register_secret
-from .._settings import require_private
+from .._logging import EXPORTER_LOGGER
 from .._text import clean_text
 from ._alert import Alert
-from ._channels import redact_url
 from ._statedir import StateFile
 
 if TYPE_CHECKING:
@@ -37,90 +33,12 @@ if TYPE_CHECKING:
     from .._balance import Balance
     from ._statedir import StateDir
 
-__all__ = [
-    "NOTIFY_URL_ENV",
-    "AlertBook",
-    "Due",
-    "alerts_due",
-    "check_notify_url",
-    "key_alerts_due",
-    "listed_key_state",
-    "redact_url",
-    "route_problems",
-    "routes_of",
-]
+__all__ = ["AlertBook", "Due", "alerts_due", "key_alerts_due", "listed_key_state"]
 
 logger = logging.getLogger(EXPORTER_LOGGER)
 
-#: Where a webhook URL can come from without showing in the process list.
-NOTIFY_URL_ENV = "OPENROUTER_CREDITS_NOTIFY_URL"
-#: --notify-url's channel, as a key's ``notify`` names it.
-NOTIFY_URL_CHANNEL = "notify-url"
 #: A listed key's name is shortened to this many characters in alerts.
 MAX_NAME = 80
-
-
-def check_notify_url(url: str, name: str = "--notify-url") -> str:
-    """The webhook URL, checked: absolute https (plain http only to loopback); ``name`` is its source."""
-    register_secret(url)
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError):
-        raise ConfigurationError(f"{name} is not a valid URL: it must start with https://.") from None
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise ConfigurationError(f"{name} must start with https:// (such as https://hooks.slack.com/services/...).")
-    require_private(parsed, f"{name} {redact_url(url)}", "its token")
-    return url
-
-
-# --- where a key's alerts go ---------------------------------------------------------------------------
-
-
-def routes_of(spec: KeySpec, channels: Collection[str], default_notify: Sequence[str]) -> tuple[str, ...]:
-    """The channels a key's alerts go to: its ``notify``, else the defaults; only those that exist."""
-    names = spec.notify if spec.notify is not None else default_notify
-    return tuple(name for name in names if name in channels)
-
-
-def _thresholds(spec: KeySpec) -> list[str]:
-    listed = [("key_below_fraction", spec.key_below_fraction is not None), ("key_will_exhaust", spec.key_will_exhaust)]
-    own = [("below", spec.below is not None), ("days_below", spec.days_below is not None)]
-    own.append(("spike", spec.spike is not None))
-    return [name for name, given in own + listed if given]
-
-
-def route_problems(
-    specs: Iterable[KeySpec], channels: Collection[str], default_notify: Sequence[str] | None
-) -> tuple[list[str], list[str]]:
-    """(errors, warnings) about where alerts go: a ``notify`` naming a channel that does not exist, such
-    as --notify-url's when it is not given (an error: its alerts would wait for ever); a key with
-    thresholds whose alerts go to no channel (a warning: it may be watched on /metrics alone). Each
-    names the key (or ``[defaults]``) and the setting."""
-    errors: list[str] = []
-    warnings: list[str] = []
-    defaults = tuple(channels) if default_notify is None else tuple(default_notify)
-    given = [(f"[keys.{spec.name}]", spec.notify) for spec in specs] + [("[defaults]", default_notify)]
-    for where, names in given:
-        for name in names or ():
-            if name == NOTIFY_URL_CHANNEL and name not in channels:
-                errors.append(
-                    f"{where}: notify names {name!r}, which is not given: give --notify-url (or "
-                    "$OPENROUTER_CREDITS_NOTIFY_URL), or take it out of notify."
-                )
-            elif name not in channels:
-                known = ", ".join(channels) or "none"
-                errors.append(
-                    f"{where}: notify names {name!r}, which is not a configured channel (the channels: {known})."
-                )
-    for spec in specs:
-        thresholds = _thresholds(spec)
-        if thresholds and not routes_of(spec, channels, defaults):
-            where = "notify = [] sends them nowhere" if spec.notify == () else "no channel is configured"
-            warnings.append(
-                f"Key {spec.name}: {', '.join(thresholds)} set, but its alerts go to no channel ({where}): add a "
-                "[notify.NAME] table, or give --notify-url (or $OPENROUTER_CREDITS_NOTIFY_URL)"
-            )
-    return errors, warnings
 
 
 # --- the alerts a poll calls for ----------------------------------------------------------------------

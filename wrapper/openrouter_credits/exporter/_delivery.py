@@ -100,6 +100,22 @@ class Deliverer:
         """Stop listening to the outbox: a reload's new deliverer takes over."""
         self.outbox.unsubscribe(self._on_change)
 
+    def replaced(self, channels: Mapping[str, Channel]) -> Deliverer:
+        """A reload's deliverer: this one's settings and outbox, for ``channels``; this one detached."""
+        self.detach()
+        return Deliverer(
+            self.outbox,
+            channels,
+            timeout=self.timeout,
+            retries=self.retries,
+            backoff=self.backoff,
+            sleep=self.sleep,
+            clock=self.clock,
+            logger=self.logger,
+            log_every=self.log_every,
+            group_limit=self.group_limit,
+        )
+
     def _on_change(self, channel: str) -> None:
         if channel in self._wake:
             self._wake[channel].set()

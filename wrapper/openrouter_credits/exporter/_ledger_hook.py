@@ -15,6 +15,8 @@ import datetime as dt
 import logging
 from typing import TYPE_CHECKING, Any
 
+from .._logging import EXPORTER_LOGGER
+
 if TYPE_CHECKING:
     from .._activity import DailySpend
     from .._balance import Balance
@@ -26,7 +28,7 @@ __all__ = ["AGREEMENT_DAYS", "LedgerWriter", "ledger_view"]
 #: The days over which the status page says how the ledger's sources agreed.
 AGREEMENT_DAYS = 30
 
-logger = logging.getLogger("openrouter_credits.exporter")
+logger = logging.getLogger(EXPORTER_LOGGER)
 
 
 class LedgerWriter:

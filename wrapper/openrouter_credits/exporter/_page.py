@@ -3,28 +3,28 @@
 For each key: remaining, spendable, days left (with its 80 % range), the key's own limit and usage
 (where the command shows them), its state (starting, ok, below a threshold or spiking, unchecked: a
 threshold whose figure is unknown, or failing, with the reason: the kind of failure, never a file's
-path), 30 days of spend as an SVG bar chart drawn here (one ``<rect class="bar">`` a day, a
-``<title>`` giving the date and amount) and the forecast of the next 7 beside them, a band of each
-day's range with a line at its central value (``_page_forecast``), and the month's projected end.
-When a key discovers the account's
-keys (``KeyState.listed``, filled by the discovery poll from ``GET /keys``) the page adds the keys
-closest to their limits; when spend per model is known (``KeyState.models``), the top models. Without
-that data those sections are simply absent.
+path), 30 days of spend as an SVG bar chart (one ``<rect class="bar">`` a day, a ``<title>`` giving
+the date and amount) and the forecast of the next 7 beside them, a band of each day's range with a
+line at its central value (``_page_chart``), and the month's projected end. When a key discovers the
+account's keys (``KeyState.listed``, filled by the discovery poll from ``GET /keys``) the page adds
+the keys closest to their limits; when spend per model is known, the top models; with
+``[teams.NAME]`` tables, the spend per team (``_page_sections``); with a ledger, its months
+(``_page_ledger``); with guards, theirs (``_page_guards``). Without that data those sections are
+simply absent.
 
 No JavaScript, no external assets (the style is inline), never a key (only names the file gives, and
-the labels OpenRouter lists). Names from OpenRouter are shortened (the whole name in a ``title``),
-isolated (``<bdi>``: a right-to-left name cannot reorder what is around it) and their control
-characters shown as escapes. Each section is rendered on its own: one that fails says so, and the
-others show. ``snapshot_of`` takes the states; ``render_page`` is a pure function of
-the snapshot, rendered at most once per poll by the exporter (like /metrics), in about a millisecond
-for 50 keys and 1,000 discovered keys (``bench/page.py``).
+the labels OpenRouter lists). Names from OpenRouter are shortened, isolated and escaped
+(``_page_text``). Each section is rendered on its own: one that fails says so, and the others show.
+This module holds the page's data (``Snapshot``, made from the exporter's states by ``snapshot_of``)
+and puts the page together (``render_page``, a pure function of the snapshot), rendered at most once
+per poll by the exporter (like /metrics), in about a millisecond for 50 keys and 1,000 discovered
+keys (``bench/page.py``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-import heapq
 import logging
 from collections.abc import Callable, Collection, Iterable, Mapping
 from html import escape
@@ -34,12 +34,10 @@ import attrs
 
 from .._activity import DailySpend
 from .._apps.spike import spike_of
-from .._defaults import SHOWN_NAME_CHARS
 from .._format import days, money
 from .._logging import EXPORTER_LOGGER
-from .._money import exact_sum
-from .._text import printable, shorten
-from ._page_chart import _dollars, chart, days_left_words, month_words
+from ._page_sections import closest_keys, default_only_notes, key_section, teams_section, top_models
+from ._page_text import STATE_WORDS
 
 if TYPE_CHECKING:
     from .._activity import Activity
@@ -54,10 +52,6 @@ __all__ = ["KeyView", "OwnKey", "Snapshot", "render_page", "snapshot_of"]
 
 logger = logging.getLogger(EXPORTER_LOGGER)
 T = TypeVar("T")
-
-#: How many discovered keys and models the page lists.
-TOP_KEYS = 20
-TOP_MODELS = 10
 
 
 @attrs.frozen
@@ -328,147 +322,6 @@ td.name{max-width:30em;overflow-wrap:anywhere}
 td.n{text-align:right;font-variant-numeric:tabular-nums}tr:nth-child(even){background:#f6f7f7}
 """
 
-_STATE_WORDS = {
-    "starting": "starting",
-    "ok": "ok",
-    "below": "below threshold",
-    "unchecked": "threshold unchecked",
-    "failing": "failing",
-}
-
-
-def _name(name: str) -> str:
-    """A name from OpenRouter as the page shows it: its control characters as escapes, shortened
-    (the whole name in a ``title``), isolated from the text around it (``<bdi>``)."""
-    whole = printable(name)
-    short = shorten(whole, SHOWN_NAME_CHARS)
-    title = "" if short == whole else f' title="{escape(whole)}"'
-    return f"<bdi{title}>{escape(short)}</bdi>"
-
-
-def _text(text: str) -> str:
-    """A reason or a note (which may quote OpenRouter's text): one line, escaped."""
-    return escape(printable(text))
-
-
-def _amount(value: float | None) -> str:
-    return "unknown" if value is None else money(value)
-
-
-def _spendable(view: KeyView) -> str:
-    """Spendable, else what it is at most (``at most $7.50``), else unknown."""
-    if view.spendable is None and view.spendable_at_most is not None:
-        return f"at most {money(view.spendable_at_most)}"
-    return _amount(view.spendable)
-
-
-def _own(own: OwnKey) -> str:
-    """The key's own limit and usage, as the command's ``Key limit`` and ``Key usage`` rows."""
-    limit = "none" if own.limit is None else money(own.limit)
-    if own.limit is not None and own.reset:
-        limit += f" {escape(printable(own.reset))}"
-    left = "-" if own.limit is None else _amount(own.left)
-    return (
-        '<dl class="own"><dt>Key limit</dt><dt>Limit left</dt><dt>Key usage</dt><dt>Today, week, month</dt>'
-        f'<dd class="key-limit">{limit}</dd><dd class="key-left">{left}</dd>'
-        f'<dd class="key-usage">{money(own.usage)}</dd>'
-        f"<dd>{money(own.usage_daily)}, {money(own.usage_weekly)}, {money(own.usage_monthly)}</dd></dl>"
-    )
-
-
-def _key_section(view: KeyView) -> str:
-    name = escape(view.name)
-    parts = [
-        f'<section class="key" id="key-{name}"><h2>{name}'
-        f'<span class="state {view.state}">{_STATE_WORDS[view.state]}</span></h2>'
-    ]
-    if view.reason:
-        parts.append(f'<p class="reason">{_text(view.reason)}</p>')
-    if view.balance_known:
-        left = days_left_words(view.days_left_range, view.days_left)
-        method = "" if view.forecast is None else f" <small>{escape(view.forecast.method)}</small>"
-        parts.append(
-            f"<dl><dt>Remaining</dt><dt>Spendable</dt><dt>Days left</dt><dt>Spend per day</dt>"
-            f'<dd class="remaining">{_amount(view.remaining)}</dd><dd class="spendable">{_spendable(view)}</dd>'
-            f'<dd class="days-left">{left}</dd><dd>{_amount(view.spend_per_day)}{method}</dd></dl>'
-        )
-        parts.append(month_words(view.month_end, view.forecast))
-        if view.own is not None:
-            parts.append(_own(view.own))
-        if view.note:
-            parts.append(f'<p class="note">{_text(view.note)}</p>')
-        if view.daily is not None:
-            total = exact_sum(day.usage for day in view.daily)
-            parts.append(f"<p>30-day spend: {money(total)}</p>{chart(view.daily, view.forecast)}")
-        elif view.daily_unknown and view.note is None:
-            parts.append(f'<p class="reason">30-day spend unknown: {_text(view.daily_unknown)}</p>')
-    parts.append("</section>")
-    return "".join(parts)
-
-
-def _closest(listed: Iterable[tuple[str, ListedKey]]) -> str:
-    limited = [(key.used, owner, key) for owner, key in listed if key.used is not None]
-    if not limited:
-        return ""
-    rows = [
-        f'<tr><td class="name">{_name(key.name)}</td><td>{escape(owner)}</td><td class=n>{money(key.usage)}</td>'
-        f"<td class=n>{money(key.limit or 0.0)}</td><td class=n>{_amount(key.limit_remaining)}</td>"
-        f"<td class=n>{used * 100:.0f}%</td></tr>"
-        for used, owner, key in heapq.nlargest(TOP_KEYS, limited, key=lambda item: item[0])
-    ]
-    return (
-        '<section id="listed"><h2>Keys closest to their limits</h2><table><tr><th>Key</th><th>Listed by</th>'
-        "<th>Usage</th><th>Limit</th><th>Left</th><th>Used</th></tr>" + "".join(rows) + "</table></section>"
-    )
-
-
-def _default_only(notes: Iterable[tuple[str, str]]) -> str:
-    """Under the listed keys: whose listing is only the default workspace's keys, and why."""
-    return "".join(
-        f'<p class="reason">The keys {escape(owner)} lists are only the default workspace\'s: {escape(why)}.</p>'
-        for owner, why in notes
-    )
-
-
-def _top_models(models: Iterable[tuple[str, ModelSpend]]) -> str:
-    """The models that cost most over the longest window known, summed over the watched keys."""
-    by_window: dict[str, dict[str, float]] = {}
-    for _, spend in models:
-        totals = by_window.setdefault(spend.window, {})
-        totals[spend.model] = totals.get(spend.model, 0.0) + spend.dollars
-    if not by_window:
-        return ""
-    window = "30d" if "30d" in by_window else max(by_window)
-    ranked = heapq.nlargest(TOP_MODELS, by_window[window].items(), key=lambda item: item[1])
-    rows = [
-        f'<tr><td class="name">{_name(model)}</td><td class=n>{_dollars(dollars)}</td></tr>'
-        for model, dollars in ranked
-    ]
-    return (
-        f'<section id="models"><h2>Top models ({escape(window)})</h2><table><tr><th>Model</th><th>Spend</th></tr>'
-        + "".join(rows)
-        + "</table></section>"
-    )
-
-
-def _teams(spends: Iterable[tuple[str, TeamSpend]], problems: Iterable[tuple[str, str]]) -> str:
-    """Each team's spend today, this week and this month, as each discovering key lists the keys."""
-    rows = [
-        f'<tr><td class="name">{escape(spend.team)}</td><td>{escape(owner)}</td><td class=n>{money(spend.day)}</td>'
-        f"<td class=n>{money(spend.week)}</td><td class=n>{money(spend.month)}</td><td class=n>{spend.keys}</td></tr>"
-        for owner, spend in spends
-    ]
-    notes = [f'<p class="reason">{_text(why)} (listed by {escape(owner)})</p>' for owner, why in problems]
-    if not rows and not notes:
-        return ""
-    table = (
-        "<table><tr><th>Team</th><th>Listed by</th><th>Today</th><th>This week</th><th>This month</th><th>Keys</th>"
-        "</tr>" + "".join(rows) + "</table>"
-        if rows
-        else ""
-    )
-    return f'<section id="teams"><h2>Spend per team</h2>{table}{"".join(notes)}</section>'
-
 
 def _section(render: Callable[[], str], what: str) -> bytes:
     """One section as UTF-8; one that cannot be rendered is logged and says so, the others show."""
@@ -482,8 +335,8 @@ def _section(render: Callable[[], str], what: str) -> bytes:
 
 def render_page(snapshot: Snapshot) -> bytes:
     """The page, UTF-8 HTML: a pure function of ``snapshot``."""
-    counts = {state: sum(view.state == state for view in snapshot.keys) for state in _STATE_WORDS}
-    summary = ", ".join(f"{count} {_STATE_WORDS[state]}" for state, count in counts.items() if count)
+    counts = {state: sum(view.state == state for view in snapshot.keys) for state in STATE_WORDS}
+    summary = ", ".join(f"{count} {STATE_WORDS[state]}" for state, count in counts.items() if count)
     head = (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -494,13 +347,15 @@ def render_page(snapshot: Snapshot) -> bytes:
         f'{snapshot.at:%Y-%m-%d %H:%M:%S} UTC. <a href="/metrics">/metrics</a> '
         f'<a href="/healthz">/healthz</a></p>'
     )
-    sections = [_section(functools.partial(_key_section, view), f"key {view.name}") for view in snapshot.keys]
-    sections.append(_section(functools.partial(_closest, snapshot.listed), "the keys closest to their limits"))
+    sections = [_section(functools.partial(key_section, view), f"key {view.name}") for view in snapshot.keys]
+    sections.append(_section(functools.partial(closest_keys, snapshot.listed), "the keys closest to their limits"))
     sections.append(
-        _section(functools.partial(_default_only, snapshot.default_only), "the note on the default workspace")
+        _section(functools.partial(default_only_notes, snapshot.default_only), "the note on the default workspace")
     )
-    sections.append(_section(functools.partial(_top_models, snapshot.models), "the top models"))
-    sections.append(_section(functools.partial(_teams, snapshot.teams, snapshot.team_problems), "the spend per team"))
+    sections.append(_section(functools.partial(top_models, snapshot.models), "the top models"))
+    sections.append(
+        _section(functools.partial(teams_section, snapshot.teams, snapshot.team_problems), "the spend per team")
+    )
     if snapshot.ledger is not None:
         from ._page_ledger import ledger_section
 

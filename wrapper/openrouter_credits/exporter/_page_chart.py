@@ -13,6 +13,7 @@ from html import escape
 from .._activity import ACTIVITY_DAYS, DailySpend
 from .._forecast import DayForecast, DaysLeft, Forecast, Range
 from .._format import day_range, days, money
+from ._page_text import dollars
 
 __all__ = ["CHART_HEIGHT", "CHART_WIDTH", "band", "chart", "days_left_words", "month_words", "top_of"]
 
@@ -70,11 +71,6 @@ def month_words(month: Range | None, forecast: Forecast | None) -> str:
     )
 
 
-def _dollars(value: float) -> str:
-    """``money``, quicker for the common case (a chart has a bar a day for each key)."""
-    return f"${value:,.2f}" if value >= 0.005 else money(value)
-
-
 @functools.lru_cache(maxsize=64)
 def _day_label(day: dt.date) -> str:
     return day.isoformat()
@@ -86,7 +82,7 @@ def _bar(index: int, day: dt.date, usage: float, top: float, step: int = _STEP) 
     height = _PLOT * usage / top if top > 0 and usage > 0 else 0.0
     return (
         f'<rect class="bar" x="{index * step}" y="{_PLOT - height:.1f}" width="{step - 2}" height="{height:.1f}">'
-        f"<title>{_day_label(day)}: {_dollars(usage)}</title></rect>"
+        f"<title>{_day_label(day)}: {dollars(usage)}</title></rect>"
     )
 
 
@@ -102,7 +98,7 @@ def chart(daily: tuple[DailySpend, ...], forecast: Forecast | None = None) -> st
     return (
         f'<svg class="chart" role="img" width="{CHART_WIDTH}" height="{CHART_HEIGHT}" '
         f'viewBox="0 0 {CHART_WIDTH} {CHART_HEIGHT}" xmlns="http://www.w3.org/2000/svg">'
-        f"<desc>Spend per UTC day{escape(what)}, the largest {_dollars(top)}</desc>"
+        f"<desc>Spend per UTC day{escape(what)}, the largest {dollars(top)}</desc>"
         + "".join([_bar(index, day.date, day.usage, top, step) for index, day in enumerate(daily)])
         + ("" if forecast is None else band(forecast, len(daily), top, step, _PLOT))
         + f'<text x="0" y="{CHART_HEIGHT - 2}">{first}</text>'

@@ -10,7 +10,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from .._apps.journal import changes_text
-from ._page import _name, _text
+from ._page_text import shown_name, shown_text
 
 if TYPE_CHECKING:
     from ._guards import GuardView
@@ -29,11 +29,11 @@ def guards_section(guards: Iterable[GuardView]) -> str:
             f'<span class="state {mode}">{escape(guard.mode)}</span></h2><p>{escape(guard.rule)}; '
             f"{guard.pending} change(s) to undo.</p>"
         )
-        problems = "".join(f'<p class="reason">Not acting on {_text(problem)}</p>' for problem in guard.problems)
+        problems = "".join(f'<p class="reason">Not acting on {shown_text(problem)}</p>' for problem in guard.problems)
         rows = [
-            f"<tr><td>{entry.at:%Y-%m-%d %H:%M} UTC</td><td class=name>{_name(entry.key_name)}</td>"
+            f"<tr><td>{entry.at:%Y-%m-%d %H:%M} UTC</td><td class=name>{shown_name(entry.key_name)}</td>"
             f"<td>{escape(entry.action)}</td><td>{escape(entry.outcome)}</td>"
-            f"<td>{_text(changes_text(entry.before, entry.after))}</td><td>{_text(entry.reason)}</td></tr>"
+            f"<td>{shown_text(changes_text(entry.before, entry.after))}</td><td>{shown_text(entry.reason)}</td></tr>"
             for entry in reversed(guard.last)
         ]
         table = (

@@ -10,8 +10,8 @@ import datetime as dt
 
 import attrs
 
-from ._page import _text
-from ._page_chart import _PLOT, CHART_HEIGHT, _dollars
+from ._page_chart import _PLOT, CHART_HEIGHT
+from ._page_text import dollars, shown_text
 
 __all__ = ["LedgerView", "MonthSpend", "ledger_section"]
 
@@ -64,7 +64,7 @@ def _month_bar(index: int, month: MonthSpend, top: float) -> str:
     height = _PLOT * month.usage / top if top > 0 and month.usage > 0 else 0.0
     return (
         f'<rect class="bar" x="{x}" y="{_PLOT - height:.1f}" width="{MONTH_STEP - 4}" height="{height:.1f}">'
-        f"<title>{label}: {_dollars(month.usage)}{said}</title></rect>"
+        f"<title>{label}: {dollars(month.usage)}{said}</title></rect>"
     )
 
 
@@ -74,14 +74,14 @@ def ledger_section(view: LedgerView) -> str:
     if view.unreadable is not None:
         return (
             '<section id="ledger"><h2>The ledger</h2><p class="reason">The ledger could not be read '
-            f"({_text(view.unreadable)}): see the log.</p></section>"
+            f"({shown_text(view.unreadable)}): see the log.</p></section>"
         )
     top = max([month.usage or 0.0 for month in view.months], default=0.0)
     width = MONTH_STEP * len(view.months)
     first, last = (view.months[0].month, view.months[-1].month) if view.months else (None, None)
     chart = (
         f'<svg class="chart" role="img" width="{width}" height="{CHART_HEIGHT}" viewBox="0 0 {width} {CHART_HEIGHT}" '
-        f'xmlns="http://www.w3.org/2000/svg"><desc>Spend per month, the largest {_dollars(top)}</desc>'
+        f'xmlns="http://www.w3.org/2000/svg"><desc>Spend per month, the largest {dollars(top)}</desc>'
         + "".join([_month_bar(index, month, top) for index, month in enumerate(view.months)])
         + (f'<text x="0" y="{CHART_HEIGHT - 2}">{first:%Y-%m}</text><text x="{width}" y="{CHART_HEIGHT - 2}" '
            f'text-anchor="end">{last:%Y-%m}</text>' if first and last else "")
