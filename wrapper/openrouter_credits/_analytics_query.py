@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from . import _defaults
 from ._analytics import MAX_QUOTED
 from ._exceptions import ConfigurationError, term
 from ._windows import utc
@@ -25,7 +26,7 @@ __all__ = ["DEFAULT_QUERY_LIMIT", "MAX_DIMENSIONS", "MAX_FILTERS", "MAX_QUERY_RO
 
 #: A query answers at most this many rows (``limit``; OpenRouter's default is 1,000).
 MAX_QUERY_ROWS: Final = 10_000
-DEFAULT_QUERY_LIMIT: Final = MAX_QUERY_ROWS
+DEFAULT_QUERY_LIMIT: Final = _defaults.DEFAULT_QUERY_LIMIT
 MAX_DIMENSIONS: Final = 2
 MAX_FILTERS: Final = 20
 

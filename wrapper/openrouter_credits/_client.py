@@ -220,7 +220,7 @@ class CreditsClient(SyncConnection):
         end: dt.date | dt.datetime,
         granularity: str | None = "day",
         filters: Iterable[Mapping[str, Any]] | None = None,
-        limit: int = 10_000,
+        limit: int = _defaults.DEFAULT_QUERY_LIMIT,
     ) -> AnalyticsResult:
         """One analytics query (``POST /analytics/query``, beta; a management key): ``metrics`` (names
         from ``analytics_meta()``) per ``dimensions`` (at most 2) per ``granularity`` bucket (None:
@@ -374,7 +374,7 @@ class AsyncCreditsClient(AsyncConnection):
         end: dt.date | dt.datetime,
         granularity: str | None = "day",
         filters: Iterable[Mapping[str, Any]] | None = None,
-        limit: int = 10_000,
+        limit: int = _defaults.DEFAULT_QUERY_LIMIT,
     ) -> AnalyticsResult:
         """One analytics query (``POST /analytics/query``), as ``CreditsClient.query_analytics()``."""
         operation, body = _analytics_call(

@@ -16,6 +16,10 @@ DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 DEFAULT_DEADLINE = 30.0
 DEFAULT_MAX_RETRIES = 2
 
+#: An analytics query asks for up to this many rows (``limit``): the most the API answers (its own
+#: default is 1,000).
+DEFAULT_QUERY_LIMIT = 10_000
+
 #: Backoff when the server does not say how long to wait: 0.5 s, 1 s, 2 s, ... capped at 8 s, less
 #: up to a quarter of random jitter.
 INITIAL_RETRY_DELAY = 0.5
