@@ -64,7 +64,9 @@ class MakeExporter(Protocol):
 
 @contextlib.asynccontextmanager
 async def delivering(watcher: Exporter) -> AsyncIterator[None]:
-    """The exporter's delivery task running; on leaving, the outbox drained (bounded) and it stopped."""
+    """The exporter's delivery task running; on leaving, the outbox drained (bounded), it stopped, and
+    the outbox's file written (as serve does before it exits: a delivery not yet written would be sent
+    again by the next run)."""
     task = asyncio.create_task(watcher.deliverer.run())
     try:
         yield
@@ -72,6 +74,7 @@ async def delivering(watcher: Exporter) -> AsyncIterator[None]:
         await watcher.deliverer.drain(5)
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+        await watcher.outbox.flush()
 
 
 # --- webhook receivers -----------------------------------------------------------------------------

@@ -251,7 +251,7 @@ def test_a_persons_change_is_left_alone_and_restores_survive_a_restart(
     found = asyncio.run(second())
     assert [(k["name"], k["limit"]) for k in mock.app.listed_keys()] == [("ci-a", 100.0), ("ci-b", 30.0)]
     said = sorted(texts())  # two deliverers, one a run: the order of the runs' alerts is not the test's
-    assert len(said) == 4
+    assert len(said) == 4, "\n".join(said)
     assert said[1].startswith("Limited key ci-a (workspace Default) to $14.20, what its window has used (it was $100")
     assert said[3] == (
         "Restored the limit of key ci-a (workspace Default) to $100.00: its window reset at 00:00 UTC (guard runaway "
