@@ -15,7 +15,7 @@ from ledger_mock import NOW, Clock
 
 from openrouter_credits import CreditsClient
 from openrouter_credits.ledger import Location, NewerLedger, NotALedger, open_ledger, sync
-from openrouter_credits.ledger._db import connect
+from openrouter_credits.ledger._db import Transaction, connect
 from openrouter_credits.ledger._nano import NANO
 from openrouter_credits.ledger._reports import breakdown, day_totals, months
 from openrouter_credits.ledger._schema import SCHEMA_VERSION, migrate
@@ -149,36 +149,42 @@ def test_writers_at_once_never_double_count(mock: MockServer, location: Location
         assert ledger.query(totals) == held
 
 
+def _schema_1_rows(tx: Transaction) -> None:
+    """The rows of schema 1's tables that both older ledgers hold: a credits snapshot, key ``a…`` named
+    ci (and ``c…`` of the same name), its hourly snapshot and its day's mark."""
+    tx.execute(
+        "INSERT INTO credits_snapshots (hour, taken_at, total_credits_nano, total_usage_nano) "
+        "VALUES ('2026-11-01T00', '2026-11-01T00:00:00Z', 25000000000, 7500000000)"
+    )
+    tx.execute(
+        "INSERT INTO keys (key_hash, name, label, workspace_id, created_day, disabled, first_seen, last_seen) "
+        "VALUES (?, 'ci', '', 'ws-1', NULL, 0, '2026-11-21T06:00:00Z', '2026-11-21T06:00:00Z')",
+        ("a" * 64,),
+    )
+    tx.executemany(  # two keys named ci: analytics' rows of that name are ambiguous
+        "INSERT INTO key_names (key_hash, name, first_seen, last_seen) "
+        "VALUES (?, 'ci', '2026-11-21T06:00:00Z', '2026-11-21T06:00:00Z')",
+        [("a" * 64,), ("c" * 64,)],
+    )
+    tx.execute(
+        "INSERT INTO key_snapshots (key_hash, hour, taken_at, name, workspace_id, usage_nano, usage_daily_nano, "
+        "byok_nano, byok_daily_nano, disabled) VALUES (?, '2026-11-21T06', '2026-11-21T06:00:00Z', 'ci', "
+        "'ws-1', 10000000000, 750000000, NULL, NULL, 0)",
+        ("a" * 64,),
+    )
+    tx.execute(
+        "INSERT INTO key_marks (key_hash, day, usage_nano, byok_nano, taken_at) "
+        "VALUES (?, '2026-11-21', 9250000000, NULL, '2026-11-21T06:00:00Z')",
+        ("a" * 64,),
+    )
+
+
 def test_an_older_ledger_opens_and_a_newer_one_is_refused(location: Location) -> None:
     """A ledger at schema 1 is migrated forward with its rows; one from a newer version is refused."""
     db = connect(location)
     migrate(db, upto=1)
     with db.write() as tx:
-        tx.execute(
-            "INSERT INTO credits_snapshots (hour, taken_at, total_credits_nano, total_usage_nano) "
-            "VALUES ('2026-11-01T00', '2026-11-01T00:00:00Z', 25000000000, 7500000000)"
-        )
-        tx.execute(
-            "INSERT INTO keys (key_hash, name, label, workspace_id, created_day, disabled, first_seen, last_seen) "
-            "VALUES (?, 'ci', '', 'ws-1', NULL, 0, '2026-11-21T06:00:00Z', '2026-11-21T06:00:00Z')",
-            ("a" * 64,),
-        )
-        tx.executemany(  # two keys named ci: analytics' rows of that name are ambiguous
-            "INSERT INTO key_names (key_hash, name, first_seen, last_seen) "
-            "VALUES (?, 'ci', '2026-11-21T06:00:00Z', '2026-11-21T06:00:00Z')",
-            [("a" * 64,), ("c" * 64,)],
-        )
-        tx.execute(
-            "INSERT INTO key_snapshots (key_hash, hour, taken_at, name, workspace_id, usage_nano, usage_daily_nano, "
-            "byok_nano, byok_daily_nano, disabled) VALUES (?, '2026-11-21T06', '2026-11-21T06:00:00Z', 'ci', "
-            "'ws-1', 10000000000, 750000000, NULL, NULL, 0)",
-            ("a" * 64,),
-        )
-        tx.execute(
-            "INSERT INTO key_marks (key_hash, day, usage_nano, byok_nano, taken_at) "
-            "VALUES (?, '2026-11-21', 9250000000, NULL, '2026-11-21T06:00:00Z')",
-            ("a" * 64,),
-        )
+        _schema_1_rows(tx)
     db.close()
     with open_ledger(location) as ledger:
         assert ledger.query("SELECT value FROM ledger_meta WHERE name = 'schema_version'") == [(str(SCHEMA_VERSION),)]
@@ -217,31 +223,7 @@ def _v2_ledger(location: Location) -> None:
             "SUM(requests), MAX(fetched_at) FROM spend WHERE source = ? GROUP BY source, breakdown, day",
             [("activity",), ("analytics",), ("key-snapshots",)],
         )
-        tx.execute(
-            "INSERT INTO credits_snapshots (hour, taken_at, total_credits_nano, total_usage_nano) "
-            "VALUES ('2026-11-01T00', '2026-11-01T00:00:00Z', 25000000000, 7500000000)"
-        )
-        tx.execute(
-            "INSERT INTO keys (key_hash, name, label, workspace_id, created_day, disabled, first_seen, last_seen) "
-            "VALUES (?, 'ci', '', 'ws-1', NULL, 0, '2026-11-21T06:00:00Z', '2026-11-21T06:00:00Z')",
-            ("a" * 64,),
-        )
-        tx.executemany(  # two keys named ci: analytics' rows of that name are ambiguous
-            "INSERT INTO key_names (key_hash, name, first_seen, last_seen) "
-            "VALUES (?, 'ci', '2026-11-21T06:00:00Z', '2026-11-21T06:00:00Z')",
-            [("a" * 64,), ("c" * 64,)],
-        )
-        tx.execute(
-            "INSERT INTO key_snapshots (key_hash, hour, taken_at, name, workspace_id, usage_nano, usage_daily_nano, "
-            "byok_nano, byok_daily_nano, disabled) VALUES (?, '2026-11-21T06', '2026-11-21T06:00:00Z', 'ci', "
-            "'ws-1', 10000000000, 750000000, NULL, NULL, 0)",
-            ("a" * 64,),
-        )
-        tx.execute(
-            "INSERT INTO key_marks (key_hash, day, usage_nano, byok_nano, taken_at) "
-            "VALUES (?, '2026-11-21', 9250000000, NULL, '2026-11-21T06:00:00Z')",
-            ("a" * 64,),
-        )
+        _schema_1_rows(tx)
     db.close()
 
 
