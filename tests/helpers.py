@@ -1,9 +1,10 @@
-"""What tests import: a test key, the documented 200, and a harness that drives the sync or the async
-client against a small httpx.MockTransport handler."""
+"""What tests import: a test key, the documented 200, a harness that drives the sync or the async
+client against a small httpx.MockTransport handler, and a virtual clock."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,20 @@ def script_figures(app: Any, *keys: str) -> None:
         limit = app.key_view(key).limit
         usage = ORDINARY_FIGURES["usage"] if limit is None else min(ORDINARY_FIGURES["usage"], limit)
         app.set_key(key, **{**ORDINARY_FIGURES, "usage": usage, "usage_monthly": usage})
+
+
+class Clock:
+    """Virtual time for the mock and the clients: ``now`` is moved by the test; ``rewind()`` puts it
+    back where it started."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.start = self.now = start
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def rewind(self) -> None:
+        self.now = self.start
 
 
 def ok(request: httpx.Request) -> httpx.Response:

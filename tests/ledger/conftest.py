@@ -10,9 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ledger_mock import Clock
+from ledger_mock import NOW
 from postgres import acquire, release, wait_ready
 
+from helpers import Clock
 from openrouter_credits.ledger import Location
 from openrouter_credits.testing import MockOpenRouter, MockServer
 
@@ -20,7 +21,7 @@ from openrouter_credits.testing import MockOpenRouter, MockServer
 @pytest.fixture(scope="session")
 def clock() -> Clock:
     """The mock's and the clients' clock: each test's set-up puts it back where it wants it."""
-    return Clock()
+    return Clock(NOW)
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ledger_mock import NOW, Clock
+from ledger_mock import NOW
 
+from helpers import Clock
 from openrouter_credits import CreditsClient
 from openrouter_credits.ledger import Location, NewerLedger, NotALedger, open_ledger, sync
 from openrouter_credits.ledger._db import Transaction, connect
