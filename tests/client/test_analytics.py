@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from helpers import KEY
+from helpers import KEY, Clock
 from openrouter_credits import (
     AnalyticsMeta,
     AnalyticsResult,
@@ -36,17 +36,8 @@ TODAY = NOW.date()
 MONTH_START = TODAY - dt.timedelta(days=30)
 
 
-class Clock:
-    """The mock's idea of now, moved by the tests that need it to."""
-
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
-CLOCK = Clock()
+#: The mock's idea of now, moved by the tests that need it to.
+CLOCK = Clock(NOW)
 
 
 @pytest.fixture(scope="module")
@@ -58,9 +49,9 @@ def server() -> Iterator[MockServer]:
 
 @pytest.fixture
 def live(mock: MockServer) -> Iterator[MockServer]:
-    CLOCK.now = NOW
+    CLOCK.rewind()
     yield mock
-    CLOCK.now = NOW
+    CLOCK.rewind()
 
 
 def call(mock: MockServer, mode: str, method: str, *, key: str = MANAGEMENT, **arguments: Any) -> Any:
