@@ -1,11 +1,15 @@
 """What tests import: a test key, the documented 200, a harness that drives the sync or the async
-client against a small httpx.MockTransport handler, and a virtual clock."""
+client against a small httpx.MockTransport handler, a virtual clock, and a server of the test's own on
+loopback."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
-from collections.abc import Callable
+import http.server
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -115,3 +119,17 @@ def key_data(**fields: Any) -> dict[str, Any]:
 def key_info(**fields: Any) -> KeyInfo:
     """What ``GET /key`` says of an ordinary key without a limit, with ``fields`` changed."""
     return KeyInfo(**key_data(**fields))
+
+
+@contextlib.contextmanager
+def on_loopback(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """``handler`` answering on a free port of 127.0.0.1 for the block's duration: its base URL."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(5)

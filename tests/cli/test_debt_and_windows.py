@@ -8,12 +8,12 @@ import datetime as dt
 import http.server
 import json
 import re
-import threading
 from collections.abc import Iterator
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from helpers import on_loopback
 from openrouter_credits.cli import main
 from openrouter_credits.testing import MockOpenRouter, MockServer
 
@@ -169,12 +169,8 @@ class _LiveKey(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def live_key() -> Iterator[str]:
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _LiveKey)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/api/v1"
-    httpd.shutdown()
-    httpd.server_close()
+    with on_loopback(_LiveKey) as base:
+        yield base + "/api/v1"
 
 
 def midnights() -> set[dt.datetime]:
