@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from openrouter_credits import AsyncCreditsClient, Credits, CreditsClient, KeyInfo
+from openrouter_credits import AsyncCreditsClient, Credits, CreditsClient, KeyInfo, KeyListing
 
 #: The repository's top folder.
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,6 +91,25 @@ class Harness:
                 return await client.get_credits()
 
         return asyncio.run(main())
+
+
+def list_keys(mode: str, handler: Handler, **options: Any) -> KeyListing:
+    """``list_keys(**options)`` of the sync or the async client, against ``handler``, without retries."""
+    if mode == "sync":
+        with (
+            httpx.Client(transport=httpx.MockTransport(handler)) as http,
+            CreditsClient(KEY, http_client=http, max_retries=0) as client,
+        ):
+            return client.list_keys(**options)
+
+    async def main() -> KeyListing:
+        async with (
+            httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http,
+            AsyncCreditsClient(KEY, http_client=http, max_retries=0) as client,
+        ):
+            return await client.list_keys(**options)
+
+    return asyncio.run(main())
 
 
 def key_data(**fields: Any) -> dict[str, Any]:
