@@ -15,6 +15,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from helpers import key_data
 from openrouter_credits import (
     AsyncCreditsClient,
     Balance,
@@ -150,27 +151,9 @@ def key_body(**changes: Any) -> dict[str, Any]:
         "guardrail_id": "gr-1",
     }
     workspace = {**layer, "scope": "workspace", "remaining_usd": 40.0, "guardrail_id": None, "budget_id": "b-1"}
-    data = {
-        "label": "sk-or-v1-abc...def",
-        "limit": None,
-        "limit_remaining": None,
-        "limit_reset": None,
-        "usage": 0.0,
-        "usage_daily": 0.0,
-        "usage_weekly": 0.0,
-        "usage_monthly": 0.0,
-        "byok_usage": 0.0,
-        "byok_usage_daily": 0.0,
-        "byok_usage_weekly": 0.0,
-        "byok_usage_monthly": 0.0,
-        "include_byok_in_limit": False,
-        "is_free_tier": False,
-        "is_management_key": True,
-        "creator_user_id": None,
-        "budgets": [layer, workspace],
-        "effective_budget": layer,
-        **changes,
-    }
+    unused = {"usage": 0.0, "usage_daily": 0.0, "usage_weekly": 0.0, "usage_monthly": 0.0}
+    layers = {"budgets": [layer, workspace], "effective_budget": layer}
+    data = key_data(**{**unused, "is_management_key": True, **layers, **changes})
     return {"data": data}
 
 
