@@ -93,6 +93,19 @@ class Harness:
         return asyncio.run(main())
 
 
+def client_call(mode: str, key: str, method: str, options: dict[str, Any], /, *args: Any, **kwargs: Any) -> Any:
+    """``client.<method>(*args, **kwargs)`` on a fresh sync or async client of ``key`` made with ``options``."""
+    if mode == "sync":
+        with CreditsClient(key, **options) as client:
+            return getattr(client, method)(*args, **kwargs)
+
+    async def main() -> Any:
+        async with AsyncCreditsClient(key, **options) as client:
+            return await getattr(client, method)(*args, **kwargs)
+
+    return asyncio.run(main())
+
+
 def list_keys(mode: str, handler: Handler, **options: Any) -> KeyListing:
     """``list_keys(**options)`` of the sync or the async client, against ``handler``, without retries."""
     if mode == "sync":

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from helpers import KEY, Clock
+from helpers import KEY, Clock, client_call
 from openrouter_credits import (
     AnalyticsMeta,
     AnalyticsResult,
@@ -56,16 +56,7 @@ def live(mock: MockServer) -> Iterator[MockServer]:
 
 def call(mock: MockServer, mode: str, method: str, *, key: str = MANAGEMENT, **arguments: Any) -> Any:
     """``client.<method>(**arguments)`` with the sync or the async client, no retries."""
-    options: dict[str, Any] = {"base_url": mock.base_url, "max_retries": 0, "clock": CLOCK}
-    if mode == "sync":
-        with CreditsClient(key, **options) as client:
-            return getattr(client, method)(**arguments)
-
-    async def main() -> Any:
-        async with AsyncCreditsClient(key, **options) as client:
-            return await getattr(client, method)(**arguments)
-
-    return asyncio.run(main())
+    return client_call(mode, key, method, {"base_url": mock.base_url, "max_retries": 0, "clock": CLOCK}, **arguments)
 
 
 def test_meta(live: MockServer, mode: str) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from helpers import KEY, list_keys
+from helpers import KEY, client_call, list_keys
 from openrouter_credits import (
     Activity,
     ApiKey,
@@ -470,27 +470,12 @@ def fleet(mock: MockServer) -> MockServer:
 
 
 def balance_of(mode: str, mock: MockServer, key_hash: str, key: str = MANAGEMENT) -> Any:
-    if mode == "sync":
-        with CreditsClient(key, base_url=mock.base_url, clock=lambda: NOW, max_retries=0) as client:
-            return client.get_balance(key_hash=key_hash)
-
-    async def main() -> Any:
-        async with AsyncCreditsClient(key, base_url=mock.base_url, clock=lambda: NOW, max_retries=0) as client:
-            return await client.get_balance(key_hash=key_hash)
-
-    return asyncio.run(main())
+    options = {"base_url": mock.base_url, "clock": lambda: NOW, "max_retries": 0}
+    return client_call(mode, key, "get_balance", options, key_hash=key_hash)
 
 
 def list_with(mode: str, mock: MockServer, key: str) -> Any:
-    if mode == "sync":
-        with CreditsClient(key, base_url=mock.base_url, max_retries=0) as client:
-            return client.list_keys()
-
-    async def main() -> Any:
-        async with AsyncCreditsClient(key, base_url=mock.base_url, max_retries=0) as client:
-            return await client.list_keys()
-
-    return asyncio.run(main())
+    return client_call(mode, key, "list_keys", {"base_url": mock.base_url, "max_retries": 0})
 
 
 def test_listing_with_an_ordinary_key(mock: MockServer, mode: str) -> None:

@@ -4,7 +4,6 @@ may spend, in the library and the exporter; a malformed layer is an invalid answ
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import re
@@ -15,9 +14,8 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from helpers import key_data
+from helpers import client_call, key_data
 from openrouter_credits import (
-    AsyncCreditsClient,
     Balance,
     CreditsClient,
     KeyInfo,
@@ -65,16 +63,9 @@ def guarded(mock: MockServer) -> None:
 
 
 def balance(mode: str, mock: MockServer) -> Balance:
-    options: dict[str, Any] = {"base_url": mock.base_url, "clock": lambda: NOW, "max_retries": 0}
-    if mode == "sync":
-        with CreditsClient(MANAGEMENT, **options) as client:
-            return client.get_balance()
-
-    async def main() -> Balance:
-        async with AsyncCreditsClient(MANAGEMENT, **options) as client:
-            return await client.get_balance()
-
-    return asyncio.run(main())
+    return client_call(
+        mode, MANAGEMENT, "get_balance", {"base_url": mock.base_url, "clock": lambda: NOW, "max_retries": 0}
+    )
 
 
 def test_a_guardrail_below_the_limit_and_the_account_caps_spendable(mode: str, mock: MockServer) -> None:
