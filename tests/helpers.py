@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from openrouter_credits import AsyncCreditsClient, Credits, CreditsClient, KeyInfo, KeyListing
+from openrouter_credits.testing import MockOpenRouter, MockServer
 
 #: The repository's top folder.
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,6 +152,15 @@ def key_data(**fields: Any) -> dict[str, Any]:
 def key_info(**fields: Any) -> KeyInfo:
     """What ``GET /key`` says of an ordinary key without a limit, with ``fields`` changed."""
     return KeyInfo(**key_data(**fields))
+
+
+@contextlib.contextmanager
+def account_mock(management: str, ordinary: str, clock: Callable[[], dt.datetime]) -> Iterator[MockServer]:
+    """A live mock on ``clock`` for the block's duration, that knows the management key ``management``
+    ($25.00 bought, $7.50 used) and the ordinary key ``ordinary``."""
+    app = MockOpenRouter(provisioning_keys={management: (25.0, 7.5)}, inference_keys=[ordinary], clock=clock)
+    with MockServer(app) as running:
+        yield running
 
 
 @contextlib.contextmanager

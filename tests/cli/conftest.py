@@ -9,11 +9,11 @@ from collections.abc import Iterator
 import pytest
 from commanding import KEY, NOW, ORDINARY
 
-from openrouter_credits.testing import MockOpenRouter, MockServer
+from helpers import account_mock
+from openrouter_credits.testing import MockServer
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[MockServer]:
-    app = MockOpenRouter(provisioning_keys={KEY: (25.0, 7.5)}, inference_keys=[ORDINARY], clock=lambda: NOW)
-    with MockServer(app) as running:
+    with account_mock(KEY, ORDINARY, lambda: NOW) as running:
         yield running

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from helpers import KEY, Clock, client_call
+from helpers import KEY, Clock, account_mock, client_call
 from openrouter_credits import (
     AnalyticsMeta,
     AnalyticsResult,
@@ -27,7 +27,7 @@ from openrouter_credits import (
     RateLimitError,
     ResponseValidationError,
 )
-from openrouter_credits.testing import MockOpenRouter, MockServer
+from openrouter_credits.testing import MockServer
 
 MANAGEMENT = "sk-or-v1-analytics-SECRET-management-3c9d"
 ORDINARY = "sk-or-v1-analytics-SECRET-ordinary-4e0f"
@@ -42,8 +42,7 @@ CLOCK = Clock(NOW)
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[MockServer]:
-    app = MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, inference_keys=[ORDINARY], clock=CLOCK)
-    with MockServer(app) as running:
+    with account_mock(MANAGEMENT, ORDINARY, CLOCK) as running:
         yield running
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from helpers import client_call
+from helpers import account_mock, client_call
 from openrouter_credits import (
     Activity,
     AuthenticationError,
@@ -28,7 +28,7 @@ from openrouter_credits import (
 )
 from openrouter_credits._activity import utc_date
 from openrouter_credits._call.operations import ACTIVITY
-from openrouter_credits.testing import MockOpenRouter, MockServer, activity_row
+from openrouter_credits.testing import MockServer, activity_row
 from openrouter_credits_client import AuthenticatedClient
 from openrouter_credits_client.api.analytics import get_user_activity
 from openrouter_credits_client.models import GetUserActivityResponse200
@@ -48,8 +48,7 @@ def day(back: int) -> str:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[MockServer]:
-    app = MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, inference_keys=[ORDINARY], clock=lambda: NOW)
-    with MockServer(app) as running:
+    with account_mock(MANAGEMENT, ORDINARY, lambda: NOW) as running:
         yield running
 
 

@@ -9,13 +9,13 @@ from collections.abc import Iterator
 import pytest
 from mocking import CLOCK, MANAGEMENT, ORDINARY
 
-from openrouter_credits.testing import MockOpenRouter, MockServer
+from helpers import account_mock
+from openrouter_credits.testing import MockServer
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[MockServer]:
-    app = MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, inference_keys=[ORDINARY], clock=CLOCK)
-    with MockServer(app) as running:
+    with account_mock(MANAGEMENT, ORDINARY, CLOCK) as running:
         yield running
 
 
