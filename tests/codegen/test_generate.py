@@ -842,8 +842,8 @@ def test_client_repr_hides_the_token() -> None:
     made = AuthenticatedClient(base_url="https://openrouter.ai/api/v1", token="sk-or-v1-secret")
     assert "sk-or-v1-secret" not in repr(made)
     assert repr(made).startswith("AuthenticatedClient(raise_on_unexpected_status=False, _base_url='https://openrouter")
-    made.get_httpx_client().close()
-    assert made._headers == {"Authorization": "Bearer sk-or-v1-secret"}
+    with made.get_httpx_client() as http:  # the first request's client: the headers carry the token now
+        assert http.headers["Authorization"] == "Bearer sk-or-v1-secret"
     assert "sk-or-v1-secret" not in repr(made)
 
 
