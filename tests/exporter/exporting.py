@@ -61,6 +61,18 @@ class MakeExporter(Protocol):
     def __call__(self, *specs: KeySpec, **options: Any) -> Exporter: ...
 
 
+def polled(exporter: MakeExporter, spec: KeySpec, **options: Any) -> Exporter:
+    """An exporter of ``spec`` (made with ``options``) after one poll of its key, its clients closed."""
+
+    async def scenario() -> Exporter:
+        watcher = exporter(spec, **options)
+        await watcher.poll(spec.name)
+        await watcher.aclose()
+        return watcher
+
+    return asyncio.run(scenario())
+
+
 @contextlib.asynccontextmanager
 async def delivering(watcher: Exporter) -> AsyncIterator[None]:
     """The exporter's delivery task running; on leaving, the outbox drained (bounded) and it stopped."""

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from exporting import MANAGEMENT, ORDINARY, Clock, MakeExporter, Receiver, delivering
+from exporting import MANAGEMENT, ORDINARY, Clock, MakeExporter, Receiver, delivering, polled
 from prometheus_client.parser import text_string_to_metric_families
 
 from openrouter_credits._apps.config_file import KeySpec, load_config
@@ -56,13 +56,7 @@ def test_listed_keys_exported(mock: MockServer, exporter: MakeExporter) -> None:
     yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)  # the client keeps the real clock
     mock.app.set_activity([activity_row(yesterday, u, model=m) for m, u in (("a/x", 3.0), ("b/y", 2.0), ("c/z", 1.0))])
 
-    async def scenario() -> dict[str, Any]:
-        watcher = exporter(spec(top_models=2))
-        await watcher.poll("acct")
-        await watcher.aclose()
-        return families(watcher)
-
-    found = asyncio.run(scenario())
+    found = families(polled(exporter, spec(top_models=2)))
     usage = samples(found, "openrouter_credits_account_key_usage_dollars")
     assert usage[(("key", "acct"), ("key_hash", "aaaaaaaaaaaa"), ("key_name", "alpha"), ("period", "total"))] == 50.0
     assert len(usage) == 12
