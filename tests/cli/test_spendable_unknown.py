@@ -8,15 +8,14 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from commanding import KEY, in_process
 
-from openrouter_credits.cli import main
 from openrouter_credits.testing import MockOpenRouter, MockServer
-
-KEY = "sk-or-v1-spendable-SECRET-management-3f1a"
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[MockServer]:
+    """A mock of the management key alone (an ordinary key in the account changes the view's table)."""
     with MockServer(MockOpenRouter(provisioning_keys={KEY: (25.0, 7.5)})) as running:
         yield running
 
@@ -24,11 +23,7 @@ def server() -> Iterator[MockServer]:
 def view(
     mock: MockServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
 ) -> tuple[int, str, str]:
-    monkeypatch.setenv("OPENROUTER_API_KEY", KEY)
-    code = main(["--base-url", mock.base_url, "--max-retries", "0", *args])
-    out, err = capsys.readouterr()
-    assert KEY not in out + err
-    return code, out, err
+    return in_process(mock, capsys, monkeypatch, "--max-retries", "0", *args, now=None)
 
 
 def test_table_and_json(mock: MockServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
