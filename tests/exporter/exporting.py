@@ -73,6 +73,22 @@ def polled(exporter: MakeExporter, spec: KeySpec, **options: Any) -> Exporter:
     return asyncio.run(scenario())
 
 
+def families(watcher: Exporter) -> dict[str, Any]:
+    """The families of the exporter's /metrics, by name; the keys nowhere in it."""
+    text = watcher.route("GET", "/metrics")[1].decode()
+    assert MANAGEMENT not in text
+    assert ORDINARY not in text
+    return {family.name: family for family in text_string_to_metric_families(text)}
+
+
+def samples(found: dict[str, Any], name: str) -> dict[tuple[tuple[str, str], ...], float]:
+    """The values of the samples ``name`` among ``found`` (``families()``), by their sorted labels."""
+    family = found.get(name.removesuffix("_total"))
+    if family is None:
+        return {}
+    return {tuple(sorted(s.labels.items())): s.value for s in family.samples if s.name == name}
+
+
 @contextlib.asynccontextmanager
 async def delivering(watcher: Exporter) -> AsyncIterator[None]:
     """The exporter's delivery task running; on leaving, the outbox drained (bounded) and it stopped."""

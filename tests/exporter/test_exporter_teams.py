@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from exporting import MANAGEMENT, MakeExporter, polled
-from test_discovery import families, samples
+from exporting import MANAGEMENT, MakeExporter, families, polled, samples
 
 from openrouter_credits._apps.config_file import KeySpec, load_config
 from openrouter_credits._apps.teams import Team, Teams
