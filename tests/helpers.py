@@ -1,16 +1,22 @@
-"""What tests import: a test key, the documented 200, and a harness that drives the sync or the async
-client against a small httpx.MockTransport handler."""
+"""What tests import: a test key, the documented 200, a harness that drives the sync or the async
+client against a small httpx.MockTransport handler, a virtual clock, and a server of the test's own on
+loopback."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+import datetime as dt
+import http.server
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from openrouter_credits import AsyncCreditsClient, Credits, CreditsClient, KeyInfo
+from openrouter_credits import AsyncCreditsClient, Credits, CreditsClient, KeyInfo, KeyListing
+from openrouter_credits.testing import MockOpenRouter, MockServer
 
 #: The repository's top folder.
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +37,20 @@ def script_figures(app: Any, *keys: str) -> None:
         limit = app.key_view(key).limit
         usage = ORDINARY_FIGURES["usage"] if limit is None else min(ORDINARY_FIGURES["usage"], limit)
         app.set_key(key, **{**ORDINARY_FIGURES, "usage": usage, "usage_monthly": usage})
+
+
+class Clock:
+    """Virtual time for the mock and the clients: ``now`` is moved by the test; ``rewind()`` puts it
+    back where it started."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.start = self.now = start
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def rewind(self) -> None:
+        self.now = self.start
 
 
 def ok(request: httpx.Request) -> httpx.Response:
@@ -74,6 +94,38 @@ class Harness:
         return asyncio.run(main())
 
 
+def client_call(mode: str, key: str, method: str, options: dict[str, Any], /, *args: Any, **kwargs: Any) -> Any:
+    """``client.<method>(*args, **kwargs)`` on a fresh sync or async client of ``key`` made with ``options``."""
+    if mode == "sync":
+        with CreditsClient(key, **options) as client:
+            return getattr(client, method)(*args, **kwargs)
+
+    async def main() -> Any:
+        async with AsyncCreditsClient(key, **options) as client:
+            return await getattr(client, method)(*args, **kwargs)
+
+    return asyncio.run(main())
+
+
+def list_keys(mode: str, handler: Handler, **options: Any) -> KeyListing:
+    """``list_keys(**options)`` of the sync or the async client, against ``handler``, without retries."""
+    if mode == "sync":
+        with (
+            httpx.Client(transport=httpx.MockTransport(handler)) as http,
+            CreditsClient(KEY, http_client=http, max_retries=0) as client,
+        ):
+            return client.list_keys(**options)
+
+    async def main() -> KeyListing:
+        async with (
+            httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http,
+            AsyncCreditsClient(KEY, http_client=http, max_retries=0) as client,
+        ):
+            return await client.list_keys(**options)
+
+    return asyncio.run(main())
+
+
 def key_data(**fields: Any) -> dict[str, Any]:
     """The ``data`` of ``GET /key`` for an ordinary key without a limit, with ``fields`` changed."""
     return {
@@ -100,3 +152,26 @@ def key_data(**fields: Any) -> dict[str, Any]:
 def key_info(**fields: Any) -> KeyInfo:
     """What ``GET /key`` says of an ordinary key without a limit, with ``fields`` changed."""
     return KeyInfo(**key_data(**fields))
+
+
+@contextlib.contextmanager
+def account_mock(management: str, ordinary: str, clock: Callable[[], dt.datetime]) -> Iterator[MockServer]:
+    """A live mock on ``clock`` for the block's duration, that knows the management key ``management``
+    ($25.00 bought, $7.50 used) and the ordinary key ``ordinary``."""
+    app = MockOpenRouter(provisioning_keys={management: (25.0, 7.5)}, inference_keys=[ordinary], clock=clock)
+    with MockServer(app) as running:
+        yield running
+
+
+@contextlib.contextmanager
+def on_loopback(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """``handler`` answering on a free port of 127.0.0.1 for the block's duration: its base URL."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(5)

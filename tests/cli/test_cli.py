@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from commanding import COMMAND, answered_on_a_terminal, read_rest
 from prometheus_client.parser import text_string_to_metric_families
 
 from helpers import script_figures
@@ -26,7 +27,6 @@ from openrouter_credits._format import estimate_days, estimate_dollars, estimate
 from openrouter_credits._money import exact_difference
 from openrouter_credits.testing import MockOpenRouter, MockServer
 
-COMMAND = str(Path(sys.executable).parent / "openrouter-credits")
 KEY = "sk-or-v1-cli-SECRET-provisioning-5d1c"
 INFERENCE = "sk-or-v1-cli-SECRET-inference-77ab"
 
@@ -712,39 +712,10 @@ def test_key_file_mistakes(mock: MockServer, tmp_path: Path) -> None:
 
 def test_key_from_a_terminal_is_asked_without_echo(mock: MockServer) -> None:
     """--api-key-file - on a terminal prompts on stderr and does not echo what is typed."""
-    import pty
-
-    main, child = pty.openpty()
     env = {k: v for k, v in os.environ.items() if k != "OPENROUTER_API_KEY"}
-    proc = subprocess.Popen(
-        [COMMAND, "--base-url", mock.base_url, "--json", "--api-key-file", "-"],
-        stdin=child,
-        stdout=subprocess.PIPE,
-        stderr=child,
-        env=env,
-    )
-    os.close(child)
-    seen = b""
-    try:
-        deadline = time.monotonic() + 20
-        while b"(not shown): " not in seen and time.monotonic() < deadline:
-            seen += os.read(main, 1024)
-        os.write(main, KEY.encode() + b"\n")
-        out, _ = proc.communicate(timeout=30)
-        while True:  # the rest of what the terminal shows, until the child's side closes
-            try:
-                chunk = os.read(main, 1024)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen += chunk
-    finally:
-        os.close(main)
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == 0
+    argv = [COMMAND, "--base-url", mock.base_url, "--json", "--api-key-file", "-"]
+    code, out, seen = answered_on_a_terminal(argv, env, b"(not shown): ", KEY.encode() + b"\n")
+    assert code == 0
     assert json.loads(out)["remaining"] == 17.5
     assert seen.startswith(b"OpenRouter API key (not shown): ")
     assert KEY.encode() not in seen
@@ -806,16 +777,8 @@ def test_spend_chart_in_utf8_on_a_terminal(mock: MockServer) -> None:
     env = {**os.environ, "OPENROUTER_API_KEY": KEY, "PYTHONIOENCODING": "utf-8"}
     proc = subprocess.Popen([COMMAND, "--base-url", mock.base_url, "spend"], stdout=child, stderr=child, env=env)
     os.close(child)
-    seen = b""
     try:
-        while True:
-            try:
-                chunk = os.read(main, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen += chunk
+        seen = read_rest(main)
         proc.wait(timeout=30)
     finally:
         os.close(main)

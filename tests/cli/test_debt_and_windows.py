@@ -8,23 +8,17 @@ import datetime as dt
 import http.server
 import json
 import re
-import threading
 from collections.abc import Iterator
 
 import pytest
+from commanding import KEY, in_process
 from prometheus_client.parser import text_string_to_metric_families
 
+from helpers import on_loopback
 from openrouter_credits.cli import main
-from openrouter_credits.testing import MockOpenRouter, MockServer
+from openrouter_credits.testing import MockServer
 
-KEY = "sk-or-v1-debt-SECRET-management-8c2e"
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[MockServer]:
-    with MockServer(MockOpenRouter(provisioning_keys={KEY: (25.0, 7.5)})) as running:
-        yield running
 
 
 @pytest.fixture
@@ -39,11 +33,7 @@ def in_debt(mock: MockServer) -> MockServer:
 def view(
     mock: MockServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
 ) -> tuple[int, str, str]:
-    monkeypatch.setenv("OPENROUTER_API_KEY", KEY)
-    code = main(["--base-url", mock.base_url, *args], clock=lambda: NOW)
-    out, err = capsys.readouterr()
-    assert KEY not in out + err
-    return code, out, err
+    return in_process(mock, capsys, monkeypatch, *args, now=NOW)
 
 
 DEBT_TABLE = """\
@@ -169,12 +159,8 @@ class _LiveKey(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def live_key() -> Iterator[str]:
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _LiveKey)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/api/v1"
-    httpd.shutdown()
-    httpd.server_close()
+    with on_loopback(_LiveKey) as base:
+        yield base + "/api/v1"
 
 
 def midnights() -> set[dt.datetime]:

@@ -9,13 +9,12 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from helpers import key_data
+from helpers import key_data, on_loopback
 from openrouter_credits.testing import activity_row
 
 COMMAND = str(Path(sys.executable).parent / "openrouter-credits")
@@ -73,12 +72,8 @@ class _Echo(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def echo_server() -> Iterator[str]:
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Echo)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with on_loopback(_Echo) as base:
+        yield base
 
 
 @pytest.mark.parametrize("key", [PLAIN_KEY, SHAPED_KEY])

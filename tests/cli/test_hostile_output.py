@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from commanding import in_process
 
 from hostile_names import LONG, NEWLINE_NAME, RTL_NAME, SURROGATE_NAME, TERMINAL_NAME
-from openrouter_credits.cli import main
 from openrouter_credits.testing import MockOpenRouter, MockServer, activity_row
 
 KEY = "sk-or-v1-hostile-SECRET-management-7c2d"
@@ -69,11 +69,7 @@ def test_hostile_names_in_a_real_process(hostile: MockServer, args: tuple[str, .
 
 
 def cli(mock: MockServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> Any:
-    monkeypatch.setenv("OPENROUTER_API_KEY", KEY)
-    code = main([*args, "--base-url", mock.base_url])
-    out, err = capsys.readouterr()
-    assert KEY not in out + err
-    return code, out, err
+    return in_process(mock, capsys, monkeypatch, *args, key=KEY, now=None, secrets=())
 
 
 def test_the_views_top_model_is_shown_safely(

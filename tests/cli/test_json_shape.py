@@ -7,35 +7,25 @@ from __future__ import annotations
 import argparse
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from commanding import KEY, in_process
 
 from openrouter_credits import CreditsClient
-from openrouter_credits.cli import main
 from openrouter_credits.cli.view import watch
-from openrouter_credits.testing import MockOpenRouter, MockServer
+from openrouter_credits.testing import MockServer
 
-KEY = "sk-or-v1-shape-SECRET-management-c81d"
 UNKNOWN_KEY = "sk-or-v1-shape-SECRET-nobody-0000"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[MockServer]:
-    with MockServer(MockOpenRouter(provisioning_keys={KEY: (25.0, 7.5)})) as running:
-        yield running
 
 
 def view(
     mock: MockServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str, key: str = KEY
 ) -> tuple[int, Any, str]:
-    monkeypatch.setenv("OPENROUTER_API_KEY", key)
-    code = main(["--base-url", mock.base_url, "--max-retries", "0", "--json", *args])
-    out, err = capsys.readouterr()
-    assert KEY not in out + err
-    assert UNKNOWN_KEY not in out + err
+    code, out, err = in_process(
+        mock, capsys, monkeypatch, "--max-retries", "0", "--json", *args, key=key, now=None, secrets=(KEY, UNKNOWN_KEY)
+    )
     return code, json.loads(out), err
 
 

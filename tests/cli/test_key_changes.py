@@ -6,34 +6,21 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from commanding import COMMAND, KEY, ORDINARY, answered_on_a_terminal
 
 from openrouter_credits.cli import main
-from openrouter_credits.testing import MockOpenRouter, MockServer
+from openrouter_credits.testing import MockServer
 
-KEY = "sk-or-v1-changes-SECRET-management-5e5e"
-ORDINARY = "sk-or-v1-changes-SECRET-ordinary-6f6f"
-COMMAND = str(Path(sys.executable).parent / "openrouter-credits")
 H1, H2, H3 = "1a2b3c4d" + "1" * 56, "9f8e7d6c" + "2" * 56, "9f8e7d6c" + "3" * 56
 KEYS: list[dict[str, Any]] = [
     {"name": "ci-nightly", "hash": H1, "label": "sk-or-v1-1a2...1111", "limit": 20.0, "usage": 30.0},
     {"name": "ci", "hash": H2, "label": "sk-or-v1-9f8...2222"},
     {"name": "ci", "hash": H3, "label": "sk-or-v1-9f8...3333", "disabled": True},
 ]
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[MockServer]:
-    app = MockOpenRouter(provisioning_keys={KEY: (25.0, 7.5)}, inference_keys=[ORDINARY])
-    with MockServer(app) as running:
-        yield running
 
 
 @pytest.fixture
@@ -244,36 +231,9 @@ def test_journal_in_a_ledger(
 
 def on_a_terminal(mock: MockServer, state: Path, answer: bytes, *args: str) -> tuple[int, bytes, bytes]:
     """The command as a process on a terminal (a pty for stdin and stderr): ``answer`` typed at its prompt."""
-    import pty
-
-    main_fd, child = pty.openpty()
     env = {**os.environ, "OPENROUTER_API_KEY": KEY, "OPENROUTER_BASE_URL": mock.base_url}
     env.pop("OPENROUTER_CREDITS_LEDGER", None)
-    proc = subprocess.Popen(
-        [COMMAND, *args, "--state-dir", str(state)], stdin=child, stdout=subprocess.PIPE, stderr=child, env=env
-    )
-    os.close(child)
-    seen = b""
-    try:
-        deadline = time.monotonic() + 20
-        while b"[y/N] " not in seen and time.monotonic() < deadline:
-            seen += os.read(main_fd, 1024)
-        os.write(main_fd, answer)
-        out, _ = proc.communicate(timeout=30)
-        while True:
-            try:
-                chunk = os.read(main_fd, 1024)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen += chunk
-    finally:
-        os.close(main_fd)
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    return proc.returncode, out, seen
+    return answered_on_a_terminal([COMMAND, *args, "--state-dir", str(state)], env, b"[y/N] ", answer)
 
 
 def test_asks_on_a_terminal(account: MockServer, tmp_path: Path) -> None:

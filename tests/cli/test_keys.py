@@ -9,14 +9,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from commanding import KEY, ORDINARY, in_process
 from prometheus_client.parser import text_string_to_metric_families
 
 from openrouter_credits.cli import main
 from openrouter_credits.cli.keys import keys_table
 from openrouter_credits.testing import MockOpenRouter, MockServer, activity_row
 
-KEY = "sk-or-v1-keys-SECRET-management-3f1a"
-ORDINARY = "sk-or-v1-keys-SECRET-ordinary-9b2c"
 #: Keys whose table does not depend on the time of day: limits without a reset, or none.
 KEYS: list[dict[str, Any]] = [
     {"name": "small", "hash": "1" * 64, "label": "sk-or-v1-111...1111", "usage": 1.0, "usage_monthly": 1.0},
@@ -54,24 +53,20 @@ gone    sk-or-v1-444...4444           none       -       -          -  $0.00   $
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[MockServer]:
-    app = MockOpenRouter(provisioning_keys={KEY: (25.0, 7.5)}, inference_keys=[ORDINARY])
-    with MockServer(app) as running:
+    """A mock on the real clock: the views' windows and estimates are checked against today."""
+    with MockServer(MockOpenRouter(provisioning_keys={KEY: (25.0, 7.5)}, inference_keys=[ORDINARY])) as running:
         yield running
+
+
+def cli(mock: MockServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> Any:
+    """The command in process, on the real clock."""
+    return in_process(mock, capsys, monkeypatch, *args, now=None)
 
 
 @pytest.fixture
 def account(mock: MockServer) -> MockServer:
     mock.app.set_keys(KEYS)
     return mock
-
-
-def cli(mock: MockServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> Any:
-    monkeypatch.setenv("OPENROUTER_API_KEY", KEY)
-    code = main([*args, "--base-url", mock.base_url])
-    out, err = capsys.readouterr()
-    for secret in (KEY, ORDINARY):
-        assert secret not in out + err
-    return code, out, err
 
 
 def test_table(account: MockServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,18 +4,14 @@ note, JSON and view line when only the default workspace's keys can be listed, s
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from commanding import in_process
 
-from openrouter_credits.cli import main
-from openrouter_credits.testing import MockOpenRouter, MockServer
+from openrouter_credits.testing import MockServer
 
-KEY = "sk-or-v1-cliws-SECRET-management-0a1b"
-NOW = dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC)
 KEYS: list[dict[str, Any]] = [
     {"name": "web", "hash": "1" * 64, "label": "sk-or-v1-111...1111", "usage": 4.0, "usage_monthly": 4.0},
     {"name": "batch", "hash": "2" * 64, "label": "sk-or-v1-222...2222", "usage": 1.0, "usage_monthly": 1.0},
@@ -23,26 +19,11 @@ KEYS: list[dict[str, Any]] = [
 REFUSED = "GET /workspaces was refused (HTTP 403: Workspaces are not available for this account)"
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[MockServer]:
-    app = MockOpenRouter(provisioning_keys={KEY: (25.0, 7.5)}, inference_keys=[], clock=lambda: NOW)
-    with MockServer(app) as running:
-        yield running
-
-
 @pytest.fixture
 def account(mock: MockServer) -> MockServer:
     mock.app.set_keys(KEYS)
     mock.app.add_workspace("Research", keys=2, workspace_id="00000000-0000-4000-8000-0000000000aa")
     return mock
-
-
-def cli(mock: MockServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str) -> Any:
-    monkeypatch.setenv("OPENROUTER_API_KEY", KEY)
-    code = main([*args, "--base-url", mock.base_url], clock=lambda: NOW)
-    out, err = capsys.readouterr()
-    assert KEY not in out + err
-    return code, out, err
 
 
 TABLE = """\
@@ -60,7 +41,7 @@ def test_every_workspace(
 ) -> None:
     """Every workspace's keys, the most spent this month first, with a Workspace column (the Research
     keys' figures: what the mock's default month dealt them; a Wednesday, which it leaves without spend)."""
-    assert cli(account, capsys, monkeypatch, "keys") == (0, TABLE, "")
+    assert in_process(account, capsys, monkeypatch, "keys") == (0, TABLE, "")
 
 
 @pytest.mark.parametrize("chosen", ["Research", "research", "00000000-0000-4000-8000-0000000000aa"])
@@ -68,7 +49,7 @@ def test_one_workspace(
     account: MockServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, chosen: str
 ) -> None:
     """--workspace by name, slug or id: that workspace's keys, without the column."""
-    code, out, err = cli(account, capsys, monkeypatch, "keys", "--workspace", chosen)
+    code, out, err = in_process(account, capsys, monkeypatch, "keys", "--workspace", chosen)
     assert (code, err) == (0, "")
     lines = out.splitlines()
     assert lines[0].split()[:2] == ["Name", "Label"]
@@ -80,7 +61,7 @@ def test_workspace_names_that_repeat(
 ) -> None:
     """Two workspaces named alike: a usage error asking for one's id."""
     account.app.add_workspace("research", slug="research-2", workspace_id="00000000-0000-4000-8000-0000000000bb")
-    code, out, err = cli(account, capsys, monkeypatch, "keys", "--workspace", "RESEARCH")
+    code, out, err = in_process(account, capsys, monkeypatch, "keys", "--workspace", "RESEARCH")
     assert (code, out) == (2, "")
     assert err == (
         "error: --workspace: 2 workspaces are named 'RESEARCH': give one's id "
@@ -95,25 +76,25 @@ def test_default_workspace_only(
     "workspaces": "default only" with the reason on each key (and the note on stderr); the default
     view's Keys line says so; --workspace NAME cannot be looked up (give the id)."""
     account.app.set_refuse_workspaces(403)
-    code, out, err = cli(account, capsys, monkeypatch, "keys")
+    code, out, err = in_process(account, capsys, monkeypatch, "keys")
     assert (code, err) == (0, "")
     note = f"note: only the default workspace's keys are listed: {REFUSED}. Other workspaces' keys are not counted."
     assert out.splitlines()[-2:] == ["2 keys", note]
-    code, out, err = cli(account, capsys, monkeypatch, "keys", "--json")
+    code, out, err = in_process(account, capsys, monkeypatch, "keys", "--json")
     assert (code, err) == (0, note + "\n")
     keys = json.loads(out)
     assert [(k["name"], k["workspaces"], k["workspaces_note"], k["workspace_name"]) for k in keys] == [
         ("web", "default only", REFUSED, None),
         ("batch", "default only", REFUSED, None),
     ]
-    code, out, err = cli(account, capsys, monkeypatch)
+    code, out, err = in_process(account, capsys, monkeypatch)
     assert code == 0
     keys_line = next(line for line in out.splitlines() if line.startswith("Keys: "))
     assert keys_line == (
         f"Keys: 2 (0 near or past their limit; openrouter-credits keys lists them); only the default workspace's: "
         f"{REFUSED}"
     )
-    code, out, err = cli(account, capsys, monkeypatch, "keys", "--workspace", "Research")
+    code, out, err = in_process(account, capsys, monkeypatch, "keys", "--workspace", "Research")
     assert (code, out) == (2, "")
     assert err.startswith("error: --workspace 'Research' is not a workspace's id (a UUID), and names cannot be")
 
@@ -122,7 +103,7 @@ def test_view_counts_every_workspace(
     account: MockServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The default view's Keys line counts every workspace's keys, and says in how many workspaces."""
-    code, out, _ = cli(account, capsys, monkeypatch)
+    code, out, _ = in_process(account, capsys, monkeypatch)
     assert code == 0
     assert "Keys: 4 in 2 workspaces (0 near or past their limit; openrouter-credits keys lists them)" in out
 
@@ -140,8 +121,8 @@ def test_spend_by_workspace(
 ) -> None:
     """spend --by workspace: /activity per workspace, named; the JSON with each workspace's id; by id,
     with a note, when the names cannot be read."""
-    assert cli(account, capsys, monkeypatch, "spend", "--by", "workspace") == (0, SPEND, "")
-    code, out, _ = cli(account, capsys, monkeypatch, "spend", "--by", "workspace", "--json")
+    assert in_process(account, capsys, monkeypatch, "spend", "--by", "workspace") == (0, SPEND, "")
+    code, out, _ = in_process(account, capsys, monkeypatch, "spend", "--by", "workspace", "--json")
     rows = json.loads(out)
     assert [(r["workspace"], r["workspace_id"]) for r in rows] == [
         ("Default", "00000000-0000-4000-8000-000000000000"),
@@ -149,7 +130,7 @@ def test_spend_by_workspace(
     ]
     assert sum(r["usage"] for r in rows) == pytest.approx(2.07)
     account.app.set_refuse_workspaces(404)
-    code, out, err = cli(account, capsys, monkeypatch, "spend", "--by", "workspace")
+    code, out, err = in_process(account, capsys, monkeypatch, "spend", "--by", "workspace")
     assert code == 0
     assert out.splitlines()[1].startswith("00000000-0000-4000-8000-000000000000  ")
     assert err == "note: workspaces are shown by id: their names could not be read.\n"

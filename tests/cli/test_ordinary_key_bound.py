@@ -10,11 +10,11 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from commanding import in_process
 from prometheus_client.parser import text_string_to_metric_families
 
 from openrouter_credits import CreditsClient
 from openrouter_credits._apps.config_file import KeySpec
-from openrouter_credits.cli import main
 from openrouter_credits.exporter._alerts import AlertBook, alerts_due
 from openrouter_credits.testing import MockOpenRouter, MockServer
 
@@ -42,11 +42,7 @@ def _three_dollars_left(mock: MockServer) -> None:
 def run(
     mock: MockServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
 ) -> tuple[int, str, str]:
-    monkeypatch.setenv("OPENROUTER_API_KEY", ORDINARY)
-    code = main(["--base-url", mock.base_url, "--max-retries", "0", *args], clock=lambda: NOW)
-    out, err = capsys.readouterr()
-    assert ORDINARY not in out + err
-    return code, out, err
+    return in_process(mock, capsys, monkeypatch, "--max-retries", "0", *args, key=ORDINARY, now=NOW, secrets=())
 
 
 def test_the_table_says_at_most(

@@ -4,18 +4,18 @@ JSON, and --below says so rather than comparing the account's remaining. In proc
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 
 import pytest
+from commanding import KEY, in_process
 
-from openrouter_credits.cli import main
 from openrouter_credits.testing import MockOpenRouter, MockServer
-
-KEY = "sk-or-v1-spendable-SECRET-management-3f1a"
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[MockServer]:
+    """A mock of the management key alone (an ordinary key in the account changes the view's table)."""
     with MockServer(MockOpenRouter(provisioning_keys={KEY: (25.0, 7.5)})) as running:
         yield running
 
@@ -23,11 +23,7 @@ def server() -> Iterator[MockServer]:
 def view(
     mock: MockServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
 ) -> tuple[int, str, str]:
-    monkeypatch.setenv("OPENROUTER_API_KEY", KEY)
-    code = main(["--base-url", mock.base_url, "--max-retries", "0", *args])
-    out, err = capsys.readouterr()
-    assert KEY not in out + err
-    return code, out, err
+    return in_process(mock, capsys, monkeypatch, "--max-retries", "0", *args, now=None)
 
 
 def test_table_and_json(mock: MockServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -44,34 +40,38 @@ def test_table_and_json(mock: MockServer, capsys: pytest.CaptureFixture[str], mo
     assert document["unknown"]["spendable"].startswith("the key's own limit could not be read: OpenRouter failed")
 
 
-def test_below_a_failed_key_call(
-    mock: MockServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("status", "below", "code", "says"),
+    [
+        pytest.param(  # not compared with the remaining: the failure's status (4)
+            503, "5", 4, r"error: OpenRouter failed to answer \(HTTP 503: .*\n", id="failed-not-compared"
+        ),
+        pytest.param(  # spendable cannot be known for this key: exit 3 saying why
+            403,
+            "5",
+            3,
+            re.escape(
+                "error: --below needs what this key may spend, which is unknown: the key's own limit needs a "
+                "management (provisioning) key.\n"
+            ),
+            id="refused-unknown",
+        ),
+        pytest.param(  # unknown but at most $17.50: --below 20 trips all the same
+            403, "20", 1, re.escape("below: spendable is at most $17.50, under $20.00\n"), id="refused-at-most"
+        ),
+    ],
+)
+def test_below_when_key_fails(
+    mock: MockServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    status: int,
+    below: str,
+    code: int,
+    says: str,
 ) -> None:
-    """--below 5 with /key failing: not compared with the remaining; the failure's status (4)."""
-    mock.app.fail_next(1, status=503, endpoint="key")
-    code, _, err = view(mock, capsys, monkeypatch, "--below", "5")
-    assert code == 4
-    assert "below:" not in err
-
-
-def test_below_a_key_view_refused(
-    mock: MockServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """/key refused (403): spendable cannot be known for this key, so --below exits 3 saying why."""
-    mock.app.fail_next(1, status=403, endpoint="key")
-    code, _, err = view(mock, capsys, monkeypatch, "--below", "5")
-    assert code == 3
-    assert err == (
-        "error: --below needs what this key may spend, which is unknown: the key's own limit needs a management "
-        "(provisioning) key.\n"
-    )
-
-
-def test_below_what_it_is_at_most(
-    mock: MockServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Spendable unknown but at most $17.50: --below 20 trips all the same (exit 1)."""
-    mock.app.fail_next(1, status=403, endpoint="key")
-    code, _, err = view(mock, capsys, monkeypatch, "--below", "20")
-    assert code == 1
-    assert err == "below: spendable is at most $17.50, under $20.00\n"
+    """--below with /key failing (503) or refused (403): never compared with the account's remaining."""
+    mock.app.fail_next(1, status=status, endpoint="key")
+    got, _, err = view(mock, capsys, monkeypatch, "--below", below)
+    assert got == code
+    assert re.fullmatch(says, err, flags=re.DOTALL), err

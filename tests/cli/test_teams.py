@@ -4,22 +4,18 @@ mistakes as sentences (exit 2), and keys --config and spend --by team against th
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from commanding import KEY, in_process
 
 from openrouter_credits._apps.config_file import load_config, teams_setting
 from openrouter_credits._apps.teams import UNASSIGNED, UNKNOWN, KeyRef, Team, TeamConflict, Teams, team_of
 from openrouter_credits._exceptions import ConfigurationError
-from openrouter_credits.cli import main
-from openrouter_credits.testing import MockOpenRouter, MockServer
+from openrouter_credits.testing import MockServer
 
-KEY = "sk-or-v1-teams-SECRET-management-5e6f"
-NOW = dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC)
 RESEARCH = "00000000-0000-4000-8000-0000000000aa"
 DEFAULT = "00000000-0000-4000-8000-000000000000"
 KEYS: list[dict[str, Any]] = [
@@ -121,13 +117,6 @@ def test_a_file_of_keys_and_teams(tmp_path: Path) -> None:
 # --- keys and spend --by team, against the live mock --------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[MockServer]:
-    app = MockOpenRouter(provisioning_keys={KEY: (25.0, 7.5)}, inference_keys=[], clock=lambda: NOW)
-    with MockServer(app) as running:
-        yield running
-
-
 @pytest.fixture
 def account(mock: MockServer, tmp_path: Path) -> tuple[MockServer, Path]:
     mock.app.set_keys(KEYS)
@@ -135,16 +124,6 @@ def account(mock: MockServer, tmp_path: Path) -> tuple[MockServer, Path]:
     path = tmp_path / "teams.toml"
     path.write_text(TEAMS)
     return mock, path
-
-
-def cli(
-    mock: MockServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
-) -> tuple[int, str, str]:
-    monkeypatch.setenv("OPENROUTER_API_KEY", KEY)
-    code = main([*args, "--base-url", mock.base_url], clock=lambda: NOW)
-    out, err = capsys.readouterr()
-    assert KEY not in out + err
-    return code, out, err
 
 
 #: The Research keys' usage is what the mock's activity deals them (the default month, to 25 November).
@@ -165,15 +144,15 @@ def test_keys_with_teams(
     """keys --config: a Team column; --team one team's keys; --json each key's team; Prometheus a team
     label on each listed key's series and each team's spend."""
     mock, path = account
-    assert cli(mock, capsys, monkeypatch, "keys", "--config", str(path)) == (0, KEYS_TABLE, "")
-    code, out, _ = cli(mock, capsys, monkeypatch, "keys", "--config", str(path), "--team", "platform", "--json")
+    assert in_process(mock, capsys, monkeypatch, "keys", "--config", str(path)) == (0, KEYS_TABLE, "")
+    code, out, _ = in_process(mock, capsys, monkeypatch, "keys", "--config", str(path), "--team", "platform", "--json")
     assert (code, [(k["name"], k["team"]) for k in json.loads(out)]) == (0, [("deploy", "platform"),
                                                                                ("ci-build", "platform")])  # fmt: skip
-    code, out, _ = cli(mock, capsys, monkeypatch, "keys", "--config", str(path), "--format", "prometheus")
+    code, out, _ = in_process(mock, capsys, monkeypatch, "keys", "--config", str(path), "--format", "prometheus")
     assert 'openrouter_credits_account_key_disabled{key_name="web",key_hash="111111111111",team="unassigned"} 0' in out
     assert 'openrouter_credits_team_spend_dollars{team="platform",window="month"} 4' in out
     assert 'openrouter_credits_team_spend_dollars{team="research",window="week"} 0.1' in out
-    code, out, _ = cli(mock, capsys, monkeypatch, "keys", "--json")
+    code, out, _ = in_process(mock, capsys, monkeypatch, "keys", "--json")
     assert "team" not in json.loads(out)[0]  # without teams, no team
 
 
@@ -184,7 +163,7 @@ def test_keys_team_mistakes(
     --team without teams, or a team the file lacks: exit 2 saying what to do."""
     mock, path = account
     path.write_text(TEAMS + '\n[teams.web]\nkeys = ["w*", "d*"]\nworkspaces = ["Staging"]\n')
-    code, out, err = cli(mock, capsys, monkeypatch, "keys", "--config", str(path))
+    code, out, err = in_process(mock, capsys, monkeypatch, "keys", "--config", str(path))
     assert (code, out) == (2, "")
     assert err.splitlines() == [
         f"warning: --config {path}: [teams.web]: workspaces names 'Staging', which no workspace of the account has "
@@ -192,11 +171,11 @@ def test_keys_team_mistakes(
         f"error: --config {path}: [teams.platform] and [teams.web] both claim the key deploy (sk-or-v1-333...3333): "
         "a key belongs to one team; narrow the keys or workspaces of one of them.",
     ]
-    code, _, err = cli(mock, capsys, monkeypatch, "keys", "--team", "platform")
+    code, _, err = in_process(mock, capsys, monkeypatch, "keys", "--team", "platform")
     assert (code, err) == (2, "error: --team needs teams: add [teams.NAME] tables (keys = [...], workspaces = [...]) "
                               "to a file given with --config FILE.\n")  # fmt: skip
     path.write_text(TEAMS)
-    code, _, err = cli(mock, capsys, monkeypatch, "keys", "--config", str(path), "--team", "sales")
+    code, _, err = in_process(mock, capsys, monkeypatch, "keys", "--config", str(path), "--team", "sales")
     assert (code, err) == (2, "error: --team: 'sales' is not a team; the teams are platform, research, unassigned, "
                               "(unknown).\n")  # fmt: skip
 
@@ -216,10 +195,10 @@ def test_spend_by_team(
     """spend --by team: the listed keys' usage per team, the most spent this month first; JSON with each
     team's keys and share; without teams, exit 2."""
     mock, path = account
-    assert cli(mock, capsys, monkeypatch, "spend", "--by", "team", "--config", str(path)) == (0, SPEND_TEAMS, "")
-    code, out, _ = cli(mock, capsys, monkeypatch, "spend", "--by", "team", "--config", str(path), "--json")
+    assert in_process(mock, capsys, monkeypatch, "spend", "--by", "team", "--config", str(path)) == (0, SPEND_TEAMS, "")
+    code, out, _ = in_process(mock, capsys, monkeypatch, "spend", "--by", "team", "--config", str(path), "--json")
     assert json.loads(out)[0] == {"team": "platform", "usage_monthly": 4.0, "usage_weekly": 3.0, "usage_daily": 0.25,
                                   "keys": 2, "share": 4.0 / 8.68}  # fmt: skip
-    code, out, err = cli(mock, capsys, monkeypatch, "spend", "--by", "team")
+    code, out, err = in_process(mock, capsys, monkeypatch, "spend", "--by", "team")
     assert (code, out) == (2, "")
     assert err.startswith("error: --by team needs teams: add [teams.NAME] tables")

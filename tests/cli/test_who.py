@@ -7,39 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from commanding import KEY, ORDINARY, in_process
 
 from openrouter_credits import CreditsClient, OperationUnavailable
 from openrouter_credits._analytics import AnalyticsMeta, AnalyticsName, who_dimension
-from openrouter_credits.cli import main
 from openrouter_credits.cli._who import NOT_LISTED, Unavailable, who_spent
-from openrouter_credits.testing import MockOpenRouter, MockServer
-
-KEY = "sk-or-v1-who-SECRET-management-7a8b"
-ORDINARY = "sk-or-v1-who-SECRET-ordinary-9c0d"
-NOW = dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC)
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[MockServer]:
-    app = MockOpenRouter(provisioning_keys={KEY: (25.0, 7.5)}, inference_keys=[ORDINARY], clock=lambda: NOW)
-    with MockServer(app) as running:
-        yield running
-
-
-def cli(
-    mock: MockServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str, key: str = KEY
-) -> tuple[int, str, str]:
-    monkeypatch.setenv("OPENROUTER_API_KEY", key)
-    code = main([*args, "--base-url", mock.base_url], clock=lambda: NOW)
-    out, err = capsys.readouterr()
-    assert KEY not in out + err
-    return code, out, err
-
+from openrouter_credits.testing import MockServer
 
 USERS = """\
 User            30 days  Share  7 days
@@ -56,16 +33,16 @@ def test_spend_by_end_user(
 ) -> None:
     """The analytics API's end-user dimension over the 30 completed days and the last 7: the same total
     as spend --by model; requests without a user as their own line; JSON with requests and shares."""
-    assert cli(mock, capsys, monkeypatch, "spend", "--by", "user") == (0, USERS, "")
-    _, by_model, _ = cli(mock, capsys, monkeypatch, "spend", "--by", "model")
+    assert in_process(mock, capsys, monkeypatch, "spend", "--by", "user") == (0, USERS, "")
+    _, by_model, _ = in_process(mock, capsys, monkeypatch, "spend", "--by", "model")
     assert by_model.splitlines()[-1] == USERS.splitlines()[-1]
-    _, out, _ = cli(mock, capsys, monkeypatch, "spend", "--by", "user", "--json")
+    _, out, _ = in_process(mock, capsys, monkeypatch, "spend", "--by", "user", "--json")
     rows = json.loads(out)
     assert [(r["user"], r["usage"], r["usage_7d"]) for r in rows][2] == ("(no user sent)", 0.42, 0.06)
     assert sum(r["requests"] for r in rows) == sum(
         row["requests"] for row in mock.app.activity(mock.app.provisioning_key)
     )
-    _, out, _ = cli(mock, capsys, monkeypatch, "spend", "--by", "user", "--top", "1")
+    _, out, _ = in_process(mock, capsys, monkeypatch, "spend", "--by", "user", "--top", "1")
     assert [line.split()[0] for line in out.splitlines()[1:3]] == ["user-1042", "other"]
 
 
@@ -73,10 +50,10 @@ def test_spend_by_member_and_app(
     mock: MockServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """--by member: the organization's member (OpenRouter's user dimension); --by app: the app."""
-    code, out, _ = cli(mock, capsys, monkeypatch, "spend", "--by", "member")
+    code, out, _ = in_process(mock, capsys, monkeypatch, "spend", "--by", "member")
     assert code == 0
     assert [line.split()[0] for line in out.splitlines()[1:-1]] == ["mock@example.com"]
-    code, out, _ = cli(mock, capsys, monkeypatch, "spend", "--by", "app", "--json")
+    code, out, _ = in_process(mock, capsys, monkeypatch, "spend", "--by", "app", "--json")
     assert [row["app"] for row in json.loads(out)] == ["Mock Chat", "Mock Batch"]
 
 
@@ -86,47 +63,47 @@ def test_no_end_user_dimension(
     """Meta without an end-user dimension, analytics refused (403), or an ordinary key: exit 3 and a
     sentence, never an empty table; a server error is not passed off as one (exit 4)."""
     mock.app.set_analytics_dimensions(["model", "api_key_id", "user", "app"])
-    code, out, err = cli(mock, capsys, monkeypatch, "spend", "--by", "user")
+    code, out, err = in_process(mock, capsys, monkeypatch, "spend", "--by", "user")
     assert (code, out) == (3, "")
     assert err == (
         "error: spend --by user needs the analytics API's end user (what requests send in their user field) "
         "dimension, and GET /analytics/meta lists none (its dimensions: model, api_key_id, user, app): OpenRouter "
         "cannot tell spend per end-user here.\n"
     )
-    assert cli(mock, capsys, monkeypatch, "spend", "--by", "member")[0] == 0  # the member's is there
+    assert in_process(mock, capsys, monkeypatch, "spend", "--by", "member")[0] == 0  # the member's is there
     mock.app.set_analytics_dimensions(None)
     mock.app.fail_next(status=403, endpoint="analytics/meta")
-    code, out, err = cli(mock, capsys, monkeypatch, "spend", "--by", "app")
+    code, out, err = in_process(mock, capsys, monkeypatch, "spend", "--by", "app")
     assert (code, out) == (3, "")
     assert "and the analytics API refused this key (HTTP 403: " in err
-    code, out, err = cli(mock, capsys, monkeypatch, "spend", "--by", "user", key=ORDINARY)
+    code, out, err = in_process(mock, capsys, monkeypatch, "spend", "--by", "user", key=ORDINARY)
     assert (code, out) == (3, "")
     assert "refused this key (HTTP 403: Only management keys can perform this operation)" in err
     mock.app.fail_next(status=500, endpoint="analytics/query")
-    code, out, err = cli(mock, capsys, monkeypatch, "spend", "--by", "user", "--max-retries", "0")
+    code, out, err = in_process(mock, capsys, monkeypatch, "spend", "--by", "user", "--max-retries", "0")
     assert (code, out) == (4, "")
 
 
 def test_report_by_user(mock: MockServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """report --by user: a period from the analytics API (no ledger needed); CSV totals exact; it goes
     alone, with a period, and has no FOCUS export."""
-    code, out, _ = cli(
+    code, out, _ = in_process(
         mock, capsys, monkeypatch, "report", "--from", "2026-11-01", "--to", "2026-11-24", "--by", "user"
     )
     assert code == 0
     assert out.splitlines()[-1] == "Total $1.68 from 2026-11-01 to 2026-11-24, from the analytics API"
-    code, out, _ = cli(mock, capsys, monkeypatch, "report", "--month", "2026-11", "--by", "member", "--csv")
+    code, out, _ = in_process(mock, capsys, monkeypatch, "report", "--month", "2026-11", "--by", "member", "--csv")
     assert out.splitlines()[0] == "member,usage,requests"
     assert out.splitlines()[-1] == "total,1.68,"
     with pytest.raises(SystemExit) as usage:
-        cli(mock, capsys, monkeypatch, "report", "--by", "user,model", "--month", "2026-11")
+        in_process(mock, capsys, monkeypatch, "report", "--by", "user,model", "--month", "2026-11")
     assert usage.value.code == 2
     assert "user, member, app come from the analytics API, one at a time: give it alone" in capsys.readouterr().err
     for args, says in [
         (["--by", "user"], "--by breaks a period down: add --month YYYY-MM or --from/--to."),
         (["--by", "user", "--month", "2026-11", "--format", "focus"], "it has no --format focus or --reconcile"),
     ]:
-        code, out, err = cli(mock, capsys, monkeypatch, "report", *args)
+        code, out, err = in_process(mock, capsys, monkeypatch, "report", *args)
         assert (code, out) == (2, "")
         assert says in err
 

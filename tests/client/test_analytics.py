@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from helpers import KEY
+from helpers import KEY, Clock, account_mock, client_call
 from openrouter_credits import (
     AnalyticsMeta,
     AnalyticsResult,
@@ -27,7 +27,7 @@ from openrouter_credits import (
     RateLimitError,
     ResponseValidationError,
 )
-from openrouter_credits.testing import MockOpenRouter, MockServer
+from openrouter_credits.testing import MockServer
 
 MANAGEMENT = "sk-or-v1-analytics-SECRET-management-3c9d"
 ORDINARY = "sk-or-v1-analytics-SECRET-ordinary-4e0f"
@@ -36,45 +36,26 @@ TODAY = NOW.date()
 MONTH_START = TODAY - dt.timedelta(days=30)
 
 
-class Clock:
-    """The mock's idea of now, moved by the tests that need it to."""
-
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
-CLOCK = Clock()
+#: The mock's idea of now, moved by the tests that need it to.
+CLOCK = Clock(NOW)
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[MockServer]:
-    app = MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, inference_keys=[ORDINARY], clock=CLOCK)
-    with MockServer(app) as running:
+    with account_mock(MANAGEMENT, ORDINARY, CLOCK) as running:
         yield running
 
 
 @pytest.fixture
 def live(mock: MockServer) -> Iterator[MockServer]:
-    CLOCK.now = NOW
+    CLOCK.rewind()
     yield mock
-    CLOCK.now = NOW
+    CLOCK.rewind()
 
 
 def call(mock: MockServer, mode: str, method: str, *, key: str = MANAGEMENT, **arguments: Any) -> Any:
     """``client.<method>(**arguments)`` with the sync or the async client, no retries."""
-    options: dict[str, Any] = {"base_url": mock.base_url, "max_retries": 0, "clock": CLOCK}
-    if mode == "sync":
-        with CreditsClient(key, **options) as client:
-            return getattr(client, method)(**arguments)
-
-    async def main() -> Any:
-        async with AsyncCreditsClient(key, **options) as client:
-            return await getattr(client, method)(**arguments)
-
-    return asyncio.run(main())
+    return client_call(mode, key, method, {"base_url": mock.base_url, "max_retries": 0, "clock": CLOCK}, **arguments)
 
 
 def test_meta(live: MockServer, mode: str) -> None:

@@ -6,14 +6,14 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from helpers import KEY
+from helpers import KEY, client_call, list_keys
 from openrouter_credits import (
     Activity,
     ApiKey,
@@ -21,7 +21,6 @@ from openrouter_credits import (
     AuthenticationError,
     ConfigurationError,
     CreditsClient,
-    KeyListing,
     PermissionDeniedError,
     ServerError,
     Spend,
@@ -102,29 +101,6 @@ class Keys:
         return httpx.Response(200, json={"data": listed[offset : offset + 100]})
 
 
-def sync_list(handler: Callable[[httpx.Request], httpx.Response], **options: Any) -> KeyListing:
-    with (
-        httpx.Client(transport=httpx.MockTransport(handler)) as http,
-        CreditsClient(KEY, http_client=http, max_retries=0) as client,
-    ):
-        return client.list_keys(**options)
-
-
-def async_list(handler: Callable[[httpx.Request], httpx.Response], **options: Any) -> KeyListing:
-    async def main() -> KeyListing:
-        async with (
-            httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http,
-            AsyncCreditsClient(KEY, http_client=http, max_retries=0) as client,
-        ):
-            return await client.list_keys(**options)
-
-    return asyncio.run(main())
-
-
-LISTERS = {"sync": sync_list, "async": async_list}
-
-
-@pytest.mark.parametrize("mode", LISTERS)
 @pytest.mark.parametrize(
     ("count", "offsets"),
     [
@@ -142,7 +118,7 @@ def test_list_keys_pages(mode: str, count: int, offsets: list[int]) -> None:
     """Every key, once, in order; after a full first page the next ten pages at once (1,000 keys: two
     round trips), and another ten only while all came back full."""
     handler = Keys([key_dict(i) for i in range(count)])
-    keys = LISTERS[mode](handler)
+    keys = list_keys(mode, handler)
     assert [k.name for k in keys] == [f"key-{i:04d}" for i in range(count)]
     assert all(isinstance(k, ApiKey) for k in keys)
     assert sorted(handler.offsets) == offsets
@@ -151,26 +127,24 @@ def test_list_keys_pages(mode: str, count: int, offsets: list[int]) -> None:
     assert {k.workspace_name for k in keys} <= {"Default"}
 
 
-@pytest.mark.parametrize("mode", LISTERS)
 def test_a_failing_page_fails_the_listing(mode: str) -> None:
     """A page that fails raises its error: never a short list passed off as whole."""
     handler = Keys([key_dict(i) for i in range(450)], fail_offset=300)
     with pytest.raises(ServerError) as caught:
-        LISTERS[mode](handler)
+        list_keys(mode, handler)
     assert caught.value.status_code == 500
 
 
-@pytest.mark.parametrize("mode", LISTERS)
 def test_include_disabled(mode: str) -> None:
     """Disabled keys only when asked for (the query says so); the filter holds either way."""
     keys = [key_dict(i, disabled=i % 3 == 0) for i in range(150)]
     handler = Keys(keys)
-    without = LISTERS[mode](handler)
+    without = list_keys(mode, handler)
     assert len(without) == 100
     assert not any(k.disabled for k in without)
     assert all("include_disabled" not in q for q in handler.queries)
     handler = Keys(keys)
-    with_them = LISTERS[mode](handler, include_disabled=True)
+    with_them = list_keys(mode, handler, include_disabled=True)
     assert len(with_them) == 150
     assert sum(k.disabled for k in with_them) == 50
     assert all(q.get("include_disabled") == "true" for q in handler.queries)
@@ -188,11 +162,11 @@ def test_workspace_id_and_dedup() -> None:
         offset = int(request.url.params.get("offset", "0"))
         return httpx.Response(200, json={"data": shifted[offset : offset + 100]})
 
-    listed = sync_list(handler, workspace_id=WORKSPACE)
+    listed = list_keys("sync", handler, workspace_id=WORKSPACE)
     assert [k.name for k in listed] == [f"key-{i:04d}" for i in range(101)]
     assert {k.workspace_name for k in listed} == {"Production"}
     with pytest.raises(ConfigurationError, match="workspace_id"):
-        sync_list(handler, workspace_id="not-a-uuid")
+        list_keys("sync", handler, workspace_id="not-a-uuid")
 
 
 def test_api_key_is_immutable_and_typed() -> None:
@@ -496,30 +470,14 @@ def fleet(mock: MockServer) -> MockServer:
 
 
 def balance_of(mode: str, mock: MockServer, key_hash: str, key: str = MANAGEMENT) -> Any:
-    if mode == "sync":
-        with CreditsClient(key, base_url=mock.base_url, clock=lambda: NOW, max_retries=0) as client:
-            return client.get_balance(key_hash=key_hash)
-
-    async def main() -> Any:
-        async with AsyncCreditsClient(key, base_url=mock.base_url, clock=lambda: NOW, max_retries=0) as client:
-            return await client.get_balance(key_hash=key_hash)
-
-    return asyncio.run(main())
+    options = {"base_url": mock.base_url, "clock": lambda: NOW, "max_retries": 0}
+    return client_call(mode, key, "get_balance", options, key_hash=key_hash)
 
 
 def list_with(mode: str, mock: MockServer, key: str) -> Any:
-    if mode == "sync":
-        with CreditsClient(key, base_url=mock.base_url, max_retries=0) as client:
-            return client.list_keys()
-
-    async def main() -> Any:
-        async with AsyncCreditsClient(key, base_url=mock.base_url, max_retries=0) as client:
-            return await client.list_keys()
-
-    return asyncio.run(main())
+    return client_call(mode, key, "list_keys", {"base_url": mock.base_url, "max_retries": 0})
 
 
-@pytest.mark.parametrize("mode", LISTERS)
 def test_listing_with_an_ordinary_key(mock: MockServer, mode: str) -> None:
     """An ordinary key, which OpenRouter answers /keys with a 401 "only management keys": a
     PermissionDeniedError (the key is fine, of the wrong kind) saying a management key is needed and
@@ -543,14 +501,12 @@ def test_listing_with_an_ordinary_key(mock: MockServer, mode: str) -> None:
         balance_of(mode, mock, H, key=DEFAULT_INFERENCE_KEY)  # /credits 403, /keys 401: that one raised
 
 
-@pytest.mark.parametrize("mode", LISTERS)
 def test_listing_with_a_key_openrouter_does_not_know(mock: MockServer, mode: str) -> None:
     """A key OpenRouter does not know at all stays an AuthenticationError asking for a current key."""
     with pytest.raises(AuthenticationError, match="Check that OPENROUTER_API_KEY or api_key holds a current key"):
         list_with(mode, mock, "sk-or-v1-fleet-SECRET-nobody-0000")
 
 
-@pytest.mark.parametrize("mode", LISTERS)
 def test_balance_of_one_key(fleet: MockServer, mode: str) -> None:
     """Spendable: the smaller of its $6 left and the account's $17.50; $1 a day from its own rows: 6 days."""
     balance = balance_of(mode, fleet, H)
@@ -560,7 +516,6 @@ def test_balance_of_one_key(fleet: MockServer, mode: str) -> None:
     assert balance.activity.total == 7.0
 
 
-@pytest.mark.parametrize("mode", LISTERS)
 def test_balance_of_an_unlisted_key(fleet: MockServer, mode: str) -> None:
     """A hash no key has: what it may spend is unknown (at most the account's remaining), with why."""
     balance = balance_of(mode, fleet, "f" * 64)
@@ -570,7 +525,6 @@ def test_balance_of_an_unlisted_key(fleet: MockServer, mode: str) -> None:
     assert balance.days_left is None
 
 
-@pytest.mark.parametrize("mode", LISTERS)
 def test_balance_of_a_key_when_the_listing_fails(fleet: MockServer, mode: str) -> None:
     """/keys failing: spendable unknown with the listing's error; the account's remaining still known."""
     fleet.app.fail_next(1, status=500, endpoint="keys")

@@ -4,7 +4,6 @@ may spend, in the library and the exporter; a malformed layer is an invalid answ
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import re
@@ -15,8 +14,8 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from helpers import client_call, key_data
 from openrouter_credits import (
-    AsyncCreditsClient,
     Balance,
     CreditsClient,
     KeyInfo,
@@ -64,16 +63,9 @@ def guarded(mock: MockServer) -> None:
 
 
 def balance(mode: str, mock: MockServer) -> Balance:
-    options: dict[str, Any] = {"base_url": mock.base_url, "clock": lambda: NOW, "max_retries": 0}
-    if mode == "sync":
-        with CreditsClient(MANAGEMENT, **options) as client:
-            return client.get_balance()
-
-    async def main() -> Balance:
-        async with AsyncCreditsClient(MANAGEMENT, **options) as client:
-            return await client.get_balance()
-
-    return asyncio.run(main())
+    return client_call(
+        mode, MANAGEMENT, "get_balance", {"base_url": mock.base_url, "clock": lambda: NOW, "max_retries": 0}
+    )
 
 
 def test_a_guardrail_below_the_limit_and_the_account_caps_spendable(mode: str, mock: MockServer) -> None:
@@ -150,27 +142,9 @@ def key_body(**changes: Any) -> dict[str, Any]:
         "guardrail_id": "gr-1",
     }
     workspace = {**layer, "scope": "workspace", "remaining_usd": 40.0, "guardrail_id": None, "budget_id": "b-1"}
-    data = {
-        "label": "sk-or-v1-abc...def",
-        "limit": None,
-        "limit_remaining": None,
-        "limit_reset": None,
-        "usage": 0.0,
-        "usage_daily": 0.0,
-        "usage_weekly": 0.0,
-        "usage_monthly": 0.0,
-        "byok_usage": 0.0,
-        "byok_usage_daily": 0.0,
-        "byok_usage_weekly": 0.0,
-        "byok_usage_monthly": 0.0,
-        "include_byok_in_limit": False,
-        "is_free_tier": False,
-        "is_management_key": True,
-        "creator_user_id": None,
-        "budgets": [layer, workspace],
-        "effective_budget": layer,
-        **changes,
-    }
+    unused = {"usage": 0.0, "usage_daily": 0.0, "usage_weekly": 0.0, "usage_monthly": 0.0}
+    layers = {"budgets": [layer, workspace], "effective_budget": layer}
+    data = key_data(**{**unused, "is_management_key": True, **layers, **changes})
     return {"data": data}
 
 

@@ -4,7 +4,6 @@ OpenRouter's own error bodies; against the live mock with the clock injected, sy
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 import re
@@ -15,13 +14,12 @@ from typing import Any
 import httpx
 import pytest
 
+from helpers import account_mock, client_call
 from openrouter_credits import (
     Activity,
-    AsyncCreditsClient,
     AuthenticationError,
     Balance,
     Credits,
-    CreditsClient,
     DailySpend,
     KeyInfo,
     PermissionDeniedError,
@@ -30,7 +28,7 @@ from openrouter_credits import (
 )
 from openrouter_credits._activity import utc_date
 from openrouter_credits._call.operations import ACTIVITY
-from openrouter_credits.testing import MockOpenRouter, MockServer, activity_row
+from openrouter_credits.testing import MockServer, activity_row
 from openrouter_credits_client import AuthenticatedClient
 from openrouter_credits_client.api.analytics import get_user_activity
 from openrouter_credits_client.models import GetUserActivityResponse200
@@ -50,50 +48,23 @@ def day(back: int) -> str:
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[MockServer]:
-    app = MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, inference_keys=[ORDINARY], clock=lambda: NOW)
-    with MockServer(app) as running:
+    with account_mock(MANAGEMENT, ORDINARY, lambda: NOW) as running:
         yield running
 
 
 def activity(mode: str, mock: MockServer, key: str = MANAGEMENT, **options: Any) -> Activity:
     """One get_activity() through a fresh sync or async client, the clock at NOW."""
-    options = {"base_url": mock.base_url, "clock": lambda: NOW, **options}
-    if mode == "sync":
-        with CreditsClient(key, **options) as client:
-            return client.get_activity()
-
-    async def main() -> Activity:
-        async with AsyncCreditsClient(key, **options) as client:
-            return await client.get_activity()
-
-    return asyncio.run(main())
+    return client_call(mode, key, "get_activity", {"base_url": mock.base_url, "clock": lambda: NOW, **options})
 
 
 def balance(mode: str, mock: MockServer, key: str = MANAGEMENT) -> Balance:
     """One get_balance() through a fresh sync or async client, the clock at NOW."""
-    options: dict[str, Any] = {"base_url": mock.base_url, "clock": lambda: NOW, "max_retries": 0}
-    if mode == "sync":
-        with CreditsClient(key, **options) as client:
-            return client.get_balance()
-
-    async def main() -> Balance:
-        async with AsyncCreditsClient(key, **options) as client:
-            return await client.get_balance()
-
-    return asyncio.run(main())
+    return client_call(mode, key, "get_balance", {"base_url": mock.base_url, "clock": lambda: NOW, "max_retries": 0})
 
 
 def key_info(mode: str, mock: MockServer, key: str = MANAGEMENT) -> KeyInfo:
     """One get_key() through a fresh sync or async client."""
-    if mode == "sync":
-        with CreditsClient(key, base_url=mock.base_url) as client:
-            return client.get_key()
-
-    async def main() -> KeyInfo:
-        async with AsyncCreditsClient(key, base_url=mock.base_url) as client:
-            return await client.get_key()
-
-    return asyncio.run(main())
+    return client_call(mode, key, "get_key", {"base_url": mock.base_url})
 
 
 def activity_requests(mock: MockServer) -> list[int]:

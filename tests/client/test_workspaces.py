@@ -9,17 +9,15 @@ import asyncio
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import httpx
 import pytest
 
-from helpers import KEY
+from helpers import KEY, list_keys
 from openrouter_credits import (
     AsyncCreditsClient,
     AuthenticationError,
     CreditsClient,
-    KeyListing,
     ServerError,
     Workspace,
 )
@@ -83,24 +81,6 @@ class Account:
         )
 
 
-def listing(mode: str, handler: Callable[[httpx.Request], httpx.Response], **options: Any) -> KeyListing:
-    if mode == "sync":
-        with (
-            httpx.Client(transport=httpx.MockTransport(handler)) as http,
-            CreditsClient(KEY, http_client=http, max_retries=0) as client,
-        ):
-            return client.list_keys(**options)
-
-    async def main() -> KeyListing:
-        async with (
-            httpx.AsyncClient(transport=httpx.MockTransport(handler)) as http,
-            AsyncCreditsClient(KEY, http_client=http, max_retries=0) as client,
-        ):
-            return await client.list_keys(**options)
-
-    return asyncio.run(main())
-
-
 THREE = [(DEFAULT, "Default"), (RESEARCH, "Research"), (EMPTY, "Empty")]
 
 
@@ -108,7 +88,7 @@ def test_every_workspace(mode: str) -> None:
     """245 keys in the default workspace and 40 in another: 285 listed, each once with its workspace's
     name; the default workspace's keys are read without workspace_id and not asked for again."""
     account = Account(THREE, {DEFAULT: 245, RESEARCH: 40})
-    keys = listing(mode, account)
+    keys = list_keys(mode, account)
     assert len(keys) == 285
     assert len({key.hash_ for key in keys}) == 285
     assert [key.workspace_name for key in keys].count("Research") == 40
@@ -129,7 +109,7 @@ def test_every_workspace(mode: str) -> None:
 def test_refused_workspaces_say_so(mode: str, status: int) -> None:
     """GET /workspaces refused: the default workspace's keys, and the listing says it is only that."""
     account = Account(THREE, {DEFAULT: 3, RESEARCH: 40}, refuse=status)
-    keys = listing(mode, account)
+    keys = list_keys(mode, account)
     assert len(keys) == 3
     assert not keys.complete
     assert keys.workspaces_note == f"GET /workspaces was refused (HTTP {status}: No workspaces)"
@@ -141,10 +121,10 @@ def test_refused_workspaces_say_so(mode: str, status: int) -> None:
 def test_one_workspace_asked(mode: str) -> None:
     """workspace_id: that workspace's keys, with its name; complete even when /workspaces is refused."""
     account = Account(THREE, {DEFAULT: 3, RESEARCH: 40})
-    keys = listing(mode, account, workspace_id=uuid.UUID(RESEARCH))
+    keys = list_keys(mode, account, workspace_id=uuid.UUID(RESEARCH))
     assert (len(keys), keys.complete, {k.workspace_name for k in keys}) == (40, True, {"Research"})
     account = Account(THREE, {DEFAULT: 3, RESEARCH: 40}, refuse=403)
-    keys = listing(mode, account, workspace_id=RESEARCH)
+    keys = list_keys(mode, account, workspace_id=RESEARCH)
     assert (len(keys), keys.complete, {k.workspace_name for k in keys}) == (40, True, {None})
 
 
@@ -157,7 +137,7 @@ def test_a_failing_page_fails_the_listing(mode: str, fail: tuple[str, int], erro
     """A page of any workspace that fails fails the listing: never a count short of a workspace."""
     account = Account(THREE, {DEFAULT: 150, RESEARCH: 40}, fail=fail)
     with pytest.raises(error):
-        listing(mode, account)
+        list_keys(mode, account)
 
 
 def test_a_failing_workspaces_listing_fails_the_listing(mode: str) -> None:
@@ -174,15 +154,15 @@ def test_a_failing_workspaces_listing_fails_the_listing(mode: str) -> None:
         return handler
 
     with pytest.raises(ServerError):
-        listing(mode, broken(500))
+        list_keys(mode, broken(500))
     with pytest.raises(AuthenticationError):
-        listing(mode, broken(401))
+        list_keys(mode, broken(401))
 
 
 def test_no_key_tells_the_default(mode: str) -> None:
     """A default workspace without keys: every workspace is asked for by its id (nothing twice)."""
     account = Account(THREE, {RESEARCH: 2})
-    keys = listing(mode, account)
+    keys = list_keys(mode, account)
     assert [key.workspace_name for key in keys] == ["Research", "Research"]
     assert keys.default_workspace_id is None
     assert account.keys_asked() == sorted([("", 0), (DEFAULT, 0), (RESEARCH, 0), (EMPTY, 0)])
@@ -197,7 +177,7 @@ def test_workspaces_are_listed_at_once() -> None:
         {DEFAULT: 1, **dict.fromkeys(ids, 1)},
         barrier=threading.Barrier(4, timeout=10),
     )
-    assert len(listing("sync", account)) == 5
+    assert len(list_keys("sync", account)) == 5
 
 
 def test_list_workspaces_pages(mode: str) -> None:

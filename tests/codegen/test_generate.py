@@ -302,6 +302,16 @@ print(_json.dumps(_results))
 """
 
 
+def python_with(package: Path, key: str, *argv: str) -> str:
+    """``python *argv`` in an interpreter that imports the regenerated ``package`` (and this
+    checkout's wrapper), with ``key`` in OPENROUTER_API_KEY: what it prints (it exits 0, quietly)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENROUTER_API_KEY", "OPENROUTER_BASE_URL")}
+    env |= {"PYTHONPATH": f"{package.parent}{os.pathsep}{ROOT / 'wrapper'}", "OPENROUTER_API_KEY": key}
+    ran = subprocess.run([sys.executable, *argv], capture_output=True, text=True, env=env, check=False, timeout=120)
+    assert (ran.returncode, ran.stderr) == (0, ""), ran.stderr
+    return ran.stdout
+
+
 def run_in_copy(
     tmp_path: Path, package: Path, script: str, key: str, base_url: str, commands: list[list[str]]
 ) -> tuple[list[str], list[tuple[int, str, str]]]:
@@ -311,19 +321,8 @@ def run_in_copy(
     command's (status, output, errors)."""
     path = tmp_path / "user.py"
     path.write_text(script + COMMANDS_AFTER)
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENROUTER_API_KEY", "OPENROUTER_BASE_URL")}
-    env |= {"PYTHONPATH": f"{package.parent}{os.pathsep}{ROOT / 'wrapper'}", "OPENROUTER_API_KEY": key}
     argvs = json.dumps([[*argv, "--base-url", base_url] for argv in commands])
-    ran = subprocess.run(
-        [sys.executable, str(path), key, base_url, argvs],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=120,
-    )
-    assert (ran.returncode, ran.stderr) == (0, ""), ran.stderr
-    *lines, results = ran.stdout.splitlines()
+    *lines, results = python_with(package, key, str(path), key, base_url, argvs).splitlines()
     return lines, [(code, out, err) for code, out, err in json.loads(results)]
 
 
@@ -507,20 +506,9 @@ def test_a_newer_document_regenerates_cleanly(tmp_path: Path, variant: str) -> N
             {"name": "new", "external_user": None, **never},
         ]
     )  # fmt: skip
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENROUTER_API_KEY", "OPENROUTER_BASE_URL")}
-    env["PYTHONPATH"] = f"{package.parent}{os.pathsep}{ROOT / 'wrapper'}"
-    env["OPENROUTER_API_KEY"] = key
     with MockServer(app) as server, pytest.MonkeyPatch.context() as patch:
-        ran = subprocess.run(
-            [sys.executable, "-c", COMMANDS_SCRIPT, server.base_url, key, now.isoformat(), json.dumps(COMMANDS)],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=False,
-            timeout=120,
-        )
-        assert (ran.returncode, ran.stderr) == (0, ""), ran.stderr
-        regenerated = json.loads(ran.stdout)
+        argv = ["-c", COMMANDS_SCRIPT, server.base_url, key, now.isoformat(), json.dumps(COMMANDS)]
+        regenerated = json.loads(python_with(package, key, *argv))
         patch.setenv("OPENROUTER_API_KEY", key)
         today = []  # the same commands with today's package, in this process
         for argv in COMMANDS:
@@ -854,8 +842,8 @@ def test_client_repr_hides_the_token() -> None:
     made = AuthenticatedClient(base_url="https://openrouter.ai/api/v1", token="sk-or-v1-secret")
     assert "sk-or-v1-secret" not in repr(made)
     assert repr(made).startswith("AuthenticatedClient(raise_on_unexpected_status=False, _base_url='https://openrouter")
-    made.get_httpx_client().close()
-    assert made._headers == {"Authorization": "Bearer sk-or-v1-secret"}
+    with made.get_httpx_client() as http:  # the first request's client: the headers carry the token now
+        assert http.headers["Authorization"] == "Bearer sk-or-v1-secret"
     assert "sk-or-v1-secret" not in repr(made)
 
 

@@ -219,6 +219,37 @@ UPSTREAM = ROOT / "tests" / "data" / "upstream"
 SELECTED = selection.operations_from_config(selection.load_config(ROOT / "generator-config.yaml"))
 
 
+#: The selected operations in the order normalise reports them, each with its tag in the upstream
+#: documents and the tag it is renamed to.
+TAGGED = [
+    ("/credits", "get", "Credits", "credits"),
+    ("/key", "get", "API Keys", "api_keys"),
+    ("/activity", "get", "Analytics", "analytics"),
+    ("/keys", "get", "API Keys", "api_keys"),
+    ("/keys/{hash}", "get", "API Keys", "api_keys"),
+    ("/keys/{hash}", "patch", "API Keys", "api_keys"),
+    ("/workspaces", "get", "Workspaces", "workspaces"),
+    ("/analytics/query", "post", "Analytics", "analytics"),
+    ("/analytics/meta", "get", "Analytics", "analytics"),
+]
+
+
+def renamed_tags(count: int) -> list[str]:
+    """The report's lines for the tags of the first ``count`` operations of TAGGED."""
+    return [
+        f"$.paths['{path}'].{method}.tags[0]: renamed tag '{old}' to '{new}'"
+        for path, method, old, new in TAGGED[:count]
+    ]
+
+
+def copied_security(count: int) -> list[str]:
+    """The report's lines for the security copied onto the first ``count`` operations of TAGGED."""
+    return [
+        f"$.paths['{path}'].{method}.security: copied the document-level security"
+        for path, method, _, _ in TAGGED[:count]
+    ]
+
+
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
@@ -249,19 +280,9 @@ SELECTED = selection.operations_from_config(selection.load_config(ROOT / "genera
                 "$.paths['/analytics/meta'].get: GET /analytics/meta is not in the document; not generated",
                 "$.paths: kept the 6 selected operation(s) of 20",
                 "$.components: pruned 134 component(s)",
-                "$.paths['/credits'].get.tags[0]: renamed tag 'Credits' to 'credits'",
-                "$.paths['/key'].get.tags[0]: renamed tag 'API Keys' to 'api_keys'",
-                "$.paths['/activity'].get.tags[0]: renamed tag 'Analytics' to 'analytics'",
-                "$.paths['/keys'].get.tags[0]: renamed tag 'API Keys' to 'api_keys'",
-                "$.paths['/keys/{hash}'].get.tags[0]: renamed tag 'API Keys' to 'api_keys'",
-                "$.paths['/keys/{hash}'].patch.tags[0]: renamed tag 'API Keys' to 'api_keys'",
+                *renamed_tags(6),
                 "$.paths['/keys'].get.operationId: renamed 'list' to 'listApiKeys'",
-                "$.paths['/credits'].get.security: copied the document-level security",
-                "$.paths['/key'].get.security: copied the document-level security",
-                "$.paths['/activity'].get.security: copied the document-level security",
-                "$.paths['/keys'].get.security: copied the document-level security",
-                "$.paths['/keys/{hash}'].get.security: copied the document-level security",
-                "$.paths['/keys/{hash}'].patch.security: copied the document-level security",
+                *copied_security(6),
                 "$.paths['/credits'].get.responses['200'].content['application/json'].schema: no properties declared;",
                 "$.paths['/key'].get.responses['200'].content['application/json'].schema.properties.data.required: "
                 "deprecated 'rate_limit' no longer required",
@@ -283,25 +304,9 @@ SELECTED = selection.operations_from_config(selection.load_config(ROOT / "genera
             [
                 "$.paths: kept the 9 selected operation(s) of 97",
                 "$.components: pruned 776 component(s)",
-                "$.paths['/credits'].get.tags[0]: renamed tag 'Credits' to 'credits'",
-                "$.paths['/key'].get.tags[0]: renamed tag 'API Keys' to 'api_keys'",
-                "$.paths['/activity'].get.tags[0]: renamed tag 'Analytics' to 'analytics'",
-                "$.paths['/keys'].get.tags[0]: renamed tag 'API Keys' to 'api_keys'",
-                "$.paths['/keys/{hash}'].get.tags[0]: renamed tag 'API Keys' to 'api_keys'",
-                "$.paths['/keys/{hash}'].patch.tags[0]: renamed tag 'API Keys' to 'api_keys'",
-                "$.paths['/workspaces'].get.tags[0]: renamed tag 'Workspaces' to 'workspaces'",
-                "$.paths['/analytics/query'].post.tags[0]: renamed tag 'Analytics' to 'analytics'",
-                "$.paths['/analytics/meta'].get.tags[0]: renamed tag 'Analytics' to 'analytics'",
+                *renamed_tags(9),
                 "$.paths['/keys'].get.operationId: renamed 'list' to 'listApiKeys'",
-                "$.paths['/credits'].get.security: copied the document-level security",
-                "$.paths['/key'].get.security: copied the document-level security",
-                "$.paths['/activity'].get.security: copied the document-level security",
-                "$.paths['/keys'].get.security: copied the document-level security",
-                "$.paths['/keys/{hash}'].get.security: copied the document-level security",
-                "$.paths['/keys/{hash}'].patch.security: copied the document-level security",
-                "$.paths['/workspaces'].get.security: copied the document-level security",
-                "$.paths['/analytics/query'].post.security: copied the document-level security",
-                "$.paths['/analytics/meta'].get.security: copied the document-level security",
+                *copied_security(9),
                 "$.paths['/key'].get.responses['200'].content['application/json'].schema.properties.data.required: "
                 "deprecated 'is_provisioning_key', 'rate_limit' no longer required",
                 "$.paths['/keys/{hash}'].patch.requestBody.content['application/json'].schema.properties.limit_reset: "

@@ -9,7 +9,6 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -17,7 +16,8 @@ from typing import Any, ClassVar
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+from helpers import ROOT, on_loopback
+
 UPSTREAM = ROOT / "tests" / "data" / "upstream"
 
 
@@ -40,15 +40,8 @@ class Documents(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def server() -> Iterator[str]:
     """A document server on 127.0.0.1 for the test; its base URL."""
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Documents)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(5)
+    with on_loopback(Documents) as base:
+        yield base
 
 
 def project(tmp_path: Path, spec: Path) -> Path:

@@ -1,6 +1,6 @@
 """The exporter's tests' fixtures: the live mock that knows the keys (``server``, which
 the ``mock`` fixture resets around each test), virtual time and in-process exporters against the mock
-(``clock``, ``exporter``, ``delivering``), webhook receivers on loopback (``receiver``, ``receiving``),
+(``clock``, ``exporter``, ``delivering``), webhook receivers on loopback (``receiver``),
 and ``serve`` in a process of its own (``ServeProcess``, ``two_keys``)."""
 
 from __future__ import annotations
@@ -16,10 +16,9 @@ from exporting import (
     MakeExporter,
     Receiver,
     mock_app,
-    receiving,
 )
 
-from helpers import script_figures
+from helpers import on_loopback, script_figures
 from openrouter_credits._apps.config_file import KeySpec
 from openrouter_credits.exporter import Exporter
 from openrouter_credits.testing import MockServer
@@ -62,5 +61,5 @@ def receiver() -> Iterator[str]:
     """The URL of a fresh receiver (its posts in ``Receiver.posts``), with a token in its path."""
     Receiver.posts = []
     Receiver.status = 200
-    with receiving(Receiver) as base:
+    with on_loopback(Receiver) as base:
         yield f"{base}/hooks/{TOKEN}"

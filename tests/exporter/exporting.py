@@ -12,9 +12,8 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
@@ -62,6 +61,34 @@ class MakeExporter(Protocol):
     def __call__(self, *specs: KeySpec, **options: Any) -> Exporter: ...
 
 
+def polled(exporter: MakeExporter, spec: KeySpec, **options: Any) -> Exporter:
+    """An exporter of ``spec`` (made with ``options``) after one poll of its key, its clients closed."""
+
+    async def scenario() -> Exporter:
+        watcher = exporter(spec, **options)
+        await watcher.poll(spec.name)
+        await watcher.aclose()
+        return watcher
+
+    return asyncio.run(scenario())
+
+
+def families(watcher: Exporter) -> dict[str, Any]:
+    """The families of the exporter's /metrics, by name; the keys nowhere in it."""
+    text = watcher.route("GET", "/metrics")[1].decode()
+    assert MANAGEMENT not in text
+    assert ORDINARY not in text
+    return {family.name: family for family in text_string_to_metric_families(text)}
+
+
+def samples(found: dict[str, Any], name: str) -> dict[tuple[tuple[str, str], ...], float]:
+    """The values of the samples ``name`` among ``found`` (``families()``), by their sorted labels."""
+    family = found.get(name.removesuffix("_total"))
+    if family is None:
+        return {}
+    return {tuple(sorted(s.labels.items())): s.value for s in family.samples if s.name == name}
+
+
 @contextlib.asynccontextmanager
 async def delivering(watcher: Exporter) -> AsyncIterator[None]:
     """The exporter's delivery task running; on leaving, the outbox drained (bounded), it stopped, and
@@ -78,20 +105,6 @@ async def delivering(watcher: Exporter) -> AsyncIterator[None]:
 
 
 # --- webhook receivers -----------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def receiving(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
-    """``handler`` answering on a free port of 127.0.0.1 for the block's duration: its base URL."""
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(5)
 
 
 class Receiver(http.server.BaseHTTPRequestHandler):

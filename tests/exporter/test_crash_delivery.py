@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from exporting import ServeProcess, receiving, two_keys
+from exporting import ServeProcess, two_keys
 
+from helpers import on_loopback
 from openrouter_credits.testing import MockServer
 
 ALERT = "OpenRouter key team-a may spend $17.50, below its threshold of $20.00."
@@ -54,7 +55,7 @@ class CrashReceiver(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def crash_receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     CrashReceiver.mode, CrashReceiver.victim, CrashReceiver.posts, CrashReceiver.refused = "accept", None, [], 0
-    with receiving(CrashReceiver) as base:
+    with on_loopback(CrashReceiver) as base:
         url = f"{base}/hooks/crash"
         monkeypatch.setenv("OPENROUTER_CREDITS_NOTIFY_URL", url)  # serve reads it (ServeProcess passes the environment)
         yield url

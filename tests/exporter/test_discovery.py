@@ -11,13 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from exporting import MANAGEMENT, ORDINARY, Clock, MakeExporter, Receiver, delivering
-from prometheus_client.parser import text_string_to_metric_families
+from exporting import MANAGEMENT, Clock, MakeExporter, Receiver, delivering, families, polled, samples
 
 from openrouter_credits._apps.config_file import KeySpec, load_config
 from openrouter_credits._exceptions import ConfigurationError
 from openrouter_credits._logging import EXPORTER_LOGGER
-from openrouter_credits.exporter import Exporter
 from openrouter_credits.testing import MockServer, activity_row
 
 KEYS: list[dict[str, Any]] = [
@@ -25,20 +23,6 @@ KEYS: list[dict[str, Any]] = [
     {"name": "beta", "hash": "b" * 64, "limit": 10.0, "limit_reset": None, "usage": 9.5, "usage_monthly": 3.0},
     {"name": "gamma", "hash": "c" * 64, "disabled": True, "usage_monthly": 1.0},
 ]
-
-
-def families(watcher: Exporter) -> dict[str, Any]:
-    text = watcher.route("GET", "/metrics")[1].decode()
-    assert MANAGEMENT not in text
-    assert ORDINARY not in text
-    return {family.name: family for family in text_string_to_metric_families(text)}
-
-
-def samples(found: dict[str, Any], name: str) -> dict[tuple[tuple[str, str], ...], float]:
-    family = found.get(name.removesuffix("_total"))
-    if family is None:
-        return {}
-    return {tuple(sorted(s.labels.items())): s.value for s in family.samples if s.name == name}
 
 
 def keys_requests(mock: MockServer) -> int:
@@ -56,13 +40,7 @@ def test_listed_keys_exported(mock: MockServer, exporter: MakeExporter) -> None:
     yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)  # the client keeps the real clock
     mock.app.set_activity([activity_row(yesterday, u, model=m) for m, u in (("a/x", 3.0), ("b/y", 2.0), ("c/z", 1.0))])
 
-    async def scenario() -> dict[str, Any]:
-        watcher = exporter(spec(top_models=2))
-        await watcher.poll("acct")
-        await watcher.aclose()
-        return families(watcher)
-
-    found = asyncio.run(scenario())
+    found = families(polled(exporter, spec(top_models=2)))
     usage = samples(found, "openrouter_credits_account_key_usage_dollars")
     assert usage[(("key", "acct"), ("key_hash", "aaaaaaaaaaaa"), ("key_name", "alpha"), ("period", "total"))] == 50.0
     assert len(usage) == 12

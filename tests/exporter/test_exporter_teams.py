@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from exporting import MANAGEMENT, MakeExporter
-from test_discovery import families, samples
+from exporting import MANAGEMENT, MakeExporter, families, polled, samples
 
 from openrouter_credits._apps.config_file import KeySpec, load_config
 from openrouter_credits._apps.teams import Team, Teams
@@ -102,14 +101,8 @@ def test_two_teams_on_one_key(mock: MockServer, exporter: MakeExporter, caplog: 
 def test_teams_without_a_discovering_key(exporter: MakeExporter, caplog: pytest.LogCaptureFixture) -> None:
     """Teams group listed keys: with no key listing them, a warning at start, and no team series."""
 
-    async def scenario() -> dict[str, Any]:
-        watcher = exporter(KeySpec("acct", MANAGEMENT), teams=TEAMS)
-        await watcher.poll("acct")
-        await watcher.aclose()
-        return families(watcher)
-
     with caplog.at_level(logging.WARNING, logger=EXPORTER_LOGGER):
-        found = asyncio.run(scenario())
+        found = families(polled(exporter, KeySpec("acct", MANAGEMENT), teams=TEAMS))
     assert not [name for name in found if "team" in name]
     assert any("no key lists them: give one management key discover = true" in r.getMessage() for r in caplog.records)
 

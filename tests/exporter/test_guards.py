@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from exporting import MANAGEMENT, ORDINARY, Clock, MakeExporter, Receiver, delivering
+from exporting import MANAGEMENT, ORDINARY, Clock, MakeExporter, Receiver, delivering, polled
 from prometheus_client.parser import text_string_to_metric_families
 
 from openrouter_credits import AuthenticationError, CreditsClient
@@ -330,13 +330,8 @@ def test_the_key_that_polls_is_never_touched(
 def test_no_guards_no_series(mock: MockServer, exporter: MakeExporter) -> None:
     """Without [guard.NAME] tables, /metrics has no guard series and the page no guard section."""
 
-    async def scenario() -> tuple[dict[str, float], bytes]:
-        watcher = exporter(ACCOUNT)
-        await watcher.poll("account")
-        await watcher.aclose()
-        return metrics(watcher), watcher.page()
-
-    found, page = asyncio.run(scenario())
+    watcher = polled(exporter, ACCOUNT)
+    found, page = metrics(watcher), watcher.page()
     assert (found, b"guard-" in page) == ({}, False)
 
 

@@ -12,7 +12,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from exporting import MANAGEMENT, ORDINARY, Clock, MakeExporter, Receiver, delivering
+from exporting import MANAGEMENT, ORDINARY, Clock, MakeExporter, Receiver, delivering, polled
 from hypothesis import HealthCheck, given, settings
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -135,13 +135,7 @@ def test_any_names_give_one_well_formed_exposition_and_page(
     rows = [activity_row("2026-11-20", 1.0 + n, model=name) for n, name in enumerate((model, "other", "~other"))]
     mock.app.set_activity(rows)
 
-    async def scenario() -> Exporter:
-        watcher = exporter(discovering(top_models=2))
-        await watcher.poll("acct")
-        await watcher.aclose()
-        return watcher
-
-    watcher = asyncio.run(scenario())
+    watcher = polled(exporter, discovering(top_models=2))
     found = samples(watcher)
     series = Counter((name, tuple(sorted(labels.items()))) for name, labels, _ in found)
     assert max(series.values()) == 1, [s for s, n in series.items() if n > 1]
@@ -163,13 +157,7 @@ def test_a_model_named_other_and_shared_hash_prefixes(mock: MockServer, exporter
     )
     mock.app.set_activity([activity_row("2026-11-20", u, model=m) for m, u in (("other", 3.0), ("a", 2.0), ("b", 1.0))])
 
-    async def scenario() -> Exporter:
-        watcher = exporter(discovering(top_models=2))
-        await watcher.poll("acct")
-        await watcher.aclose()
-        return watcher
-
-    found = samples(asyncio.run(scenario()))
+    found = samples(polled(exporter, discovering(top_models=2)))
     models = {
         labels["model"]: v
         for name, labels, v in found

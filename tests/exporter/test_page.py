@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from exporting import MANAGEMENT, ORDINARY, MakeExporter, ServeProcess, two_keys
+from exporting import MANAGEMENT, ORDINARY, MakeExporter, ServeProcess, polled, two_keys
 
 from openrouter_credits._activity import DailySpend
 from openrouter_credits._apps.config_file import KeySpec
@@ -161,13 +161,7 @@ def test_a_threshold_that_cannot_be_checked_is_not_ok(mock: MockServer, exporter
     unchecked' with the reason, never a green ok."""
     mock.app.set_key(ORDINARY, limit=None)
 
-    async def scenario() -> str:
-        watcher = exporter(KeySpec("open", ORDINARY, below=5.0))
-        await watcher.poll("open")
-        await watcher.aclose()
-        return page_of(watcher)
-
-    page = asyncio.run(scenario())
+    page = page_of(polled(exporter, KeySpec("open", ORDINARY, below=5.0)))
     assert '<h2>open<span class="state unchecked">threshold unchecked</span></h2>' in page
     assert '<p class="reason">below cannot be checked: this key has no limit, and the account' in page
     assert "1 threshold unchecked." in page
@@ -178,13 +172,7 @@ def test_an_ordinary_keys_card_shows_its_own_limit_and_usage(mock: MockServer, e
     saying why the account's figures are unknown."""
     mock.app.set_key(ORDINARY, limit=10.0, usage=2.5, usage_daily=0.5, usage_weekly=1.5, usage_monthly=2.5)
 
-    async def scenario() -> str:
-        watcher = exporter(KeySpec("team-b", ORDINARY))
-        await watcher.poll("team-b")
-        await watcher.aclose()
-        return page_of(watcher)
-
-    page = asyncio.run(scenario())
+    page = page_of(polled(exporter, KeySpec("team-b", ORDINARY)))
     assert '<dd class="key-limit">$10.00</dd><dd class="key-left">$7.50</dd><dd class="key-usage">$2.50</dd>' in page
     assert "<dd>$0.50, $1.50, $2.50</dd>" in page
     assert '<p class="note">This is not a management key: the account&#x27;s balance needs a management' in page
@@ -202,14 +190,8 @@ def test_a_failing_key_shows_its_name_and_kind_never_its_files(
         origin=f"the key file {path} named by [keys.team-c] in keys.toml",
     )
 
-    async def scenario() -> Exporter:
-        watcher = exporter(spec)
-        await watcher.poll("team-c")
-        await watcher.aclose()
-        return watcher
-
     with caplog.at_level(logging.INFO):
-        watcher = asyncio.run(scenario())
+        watcher = polled(exporter, spec)
     page, health = page_of(watcher), watcher.health()[1]
     for shown in (page, health):
         assert "private-folder" not in shown

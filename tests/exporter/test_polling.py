@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import datetime as dt
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -98,9 +99,9 @@ def test_days_below_alert(mock: MockServer, tmp_path: Path, receiver: str, expor
     spec = KeySpec("solo", MANAGEMENT, days_below=7.0)
 
     async def scenario() -> None:
-        watcher = exporter(spec, notify_url=receiver)
-        today = watcher.clients["solo"]._today()
-        mock.app.set_activity({(today.fromordinal(today.toordinal() - d)).isoformat(): 5.0 for d in range(1, 8)})
+        now = dt.datetime.now(dt.UTC)  # the mock's clock is the real one: the clients' is pinned to it
+        watcher = exporter(spec, notify_url=receiver, client_clock=lambda: now)
+        mock.app.set_activity({(now.date() - dt.timedelta(days=d)).isoformat(): 5.0 for d in range(1, 8)})
         async with delivering(watcher):
             await watcher.poll("solo")
         await watcher.aclose()
@@ -218,7 +219,7 @@ def test_a_long_rate_limit_wait_takes_the_figures_away(mock: MockServer, exporte
 
         watcher.sleep = sleep
         mock.app.fail_next(1, status=429, retry_after=600, endpoint="credits")
-        await watcher._poll_forever("team-a")
+        await watcher.run("127.0.0.1", 0)  # polls until the third sleep stops it
         await watcher.aclose()
 
     run(scenario)

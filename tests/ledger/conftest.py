@@ -1,6 +1,7 @@
 """Ledgers for the tests: a SQLite file, or a schema of its own on the real PostgreSQL server that
 ``postgres.py`` starts once per test run (a database per xdist worker); and one live mock for all
-the ledger's tests (per worker), on a virtual clock (``ledger_mock``)."""
+the ledger's tests (per worker), on a virtual clock (``ledger_mock``), and the account it scripts
+(``account``)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ledger_mock import Clock
+from ledger_mock import NOW
 from postgres import acquire, release, wait_ready
 
+from helpers import Clock
 from openrouter_credits.ledger import Location
 from openrouter_credits.testing import MockOpenRouter, MockServer
 
@@ -20,7 +22,7 @@ from openrouter_credits.testing import MockOpenRouter, MockServer
 @pytest.fixture(scope="session")
 def clock() -> Clock:
     """The mock's and the clients' clock: each test's set-up puts it back where it wants it."""
-    return Clock()
+    return Clock(NOW)
 
 
 @pytest.fixture(scope="session")
@@ -28,6 +30,21 @@ def server(clock: Clock) -> Iterator[MockServer]:
     """The live mock of every ledger test (each test's set-up resets it)."""
     with MockServer(MockOpenRouter(clock=clock)) as running:
         yield running
+
+
+@pytest.fixture
+def account(server: MockServer, clock: Clock) -> Iterator[MockServer]:
+    """The live mock, reset, at NOW: $3.55 of activity from 20 to 23 November, and two keys (ci and
+    batch, hashes a… and b…)."""
+    clock.now = NOW
+    server.app.reset()
+    server.app.set_activity({"2026-11-20": 1.25, "2026-11-21": 0.1, "2026-11-22": 0.2, "2026-11-23": 2.0})
+    server.app.set_keys([
+        {"name": "ci", "hash": "a" * 64, "usage": 10.0, "usage_daily": 1.0},
+        {"name": "batch", "hash": "b" * 64, "usage": 5.0, "usage_daily": 0.0},
+    ])  # fmt: skip
+    yield server
+    server.app.reset()
 
 
 @pytest.fixture(scope="session")

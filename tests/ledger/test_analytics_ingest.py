@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ledger_mock import NOW, Clock
+from ledger_mock import NOW
 
+from helpers import Clock
 from openrouter_credits import CreditsClient
 from openrouter_credits.ledger import Location, open_ledger, sync
 from openrouter_credits.ledger._nano import to_nano

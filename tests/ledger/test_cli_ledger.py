@@ -15,9 +15,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from ledger_mock import NOW, Clock
+from ledger_mock import NOW
 from postgres import LOCKED_ROLE
 
+from helpers import Clock
 from openrouter_credits.cli._main import main
 from openrouter_credits.testing import MockServer
 

@@ -7,15 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from ledger_mock import NOW, Clock
+from ledger_mock import NOW, sync_ledger
 
-from openrouter_credits import CreditsClient
-from openrouter_credits.ledger import Location, NewerLedger, NotALedger, open_ledger, sync
-from openrouter_credits.ledger._db import connect
+from helpers import Clock
+from openrouter_credits.ledger import Location, NewerLedger, NotALedger, open_ledger
+from openrouter_credits.ledger._db import Transaction, connect
 from openrouter_credits.ledger._nano import NANO
 from openrouter_credits.ledger._reports import breakdown, day_totals, months
 from openrouter_credits.ledger._schema import SCHEMA_VERSION, migrate
@@ -25,54 +24,18 @@ from openrouter_credits.testing import MockServer
 TODAY = NOW.date()
 
 
-@pytest.fixture
-def mock(server: MockServer, clock: Clock) -> Iterator[MockServer]:
-    clock.now = NOW
-    server.app.reset()
-    server.app.set_activity({"2026-11-20": 1.25, "2026-11-21": 0.1, "2026-11-22": 0.2, "2026-11-23": 2.0})
-    server.app.set_keys([
-        {"name": "ci", "hash": "a" * 64, "usage": 10.0, "usage_daily": 1.0},
-        {"name": "batch", "hash": "b" * 64, "usage": 5.0, "usage_daily": 0.0},
-    ])  # fmt: skip
-    yield server
-    server.app.reset()
-
-
-class Paced:
-    """The analytics pacer's time (64 queries a minute), virtual: no test waits it out."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-    def monotonic(self) -> float:
-        return self.now
-
-
-def _sync(mock: MockServer, location: Location, now: dt.datetime) -> None:
-    paced = Paced()
-    with (
-        CreditsClient(mock.app.provisioning_key, base_url=mock.base_url, max_retries=0, clock=lambda: now) as client,
-        open_ledger(location) as ledger,
-    ):
-        report = sync(client, ledger, now=now, sleep=paced.sleep, monotonic=paced.monotonic)
-    assert report.errors == []
-
-
 def _dollars(nano: int | None) -> float | None:
     return None if nano is None else nano / NANO
 
 
-def test_sync_twice_counts_each_dollar_once(mock: MockServer, location: Location) -> None:
+def test_sync_twice_counts_each_dollar_once(account: MockServer, location: Location) -> None:
     """Two syncs of the same answers leave the same figures: November's completed days sum to the
     activity's $3.55 exactly (the analytics of the same days not counted again); the days before
     /activity's 30 are analytics' (the mock's scripted account spent nothing then: $0, not a gap)."""
-    _sync(mock, location, NOW)
+    sync_ledger(account, location, NOW)
     with open_ledger(location) as ledger:
         first = ledger.query("SELECT COUNT(*), SUM(usage_nano) FROM spend")
-    _sync(mock, location, NOW)
+    sync_ledger(account, location, NOW)
     with open_ledger(location) as ledger:
         assert ledger.query("SELECT COUNT(*), SUM(usage_nano) FROM spend") == first
         totals = {t.day: t for t in day_totals(ledger, dt.date(2026, 10, 20), TODAY - dt.timedelta(days=1))}
@@ -85,18 +48,18 @@ def test_sync_twice_counts_each_dollar_once(mock: MockServer, location: Location
     assert (november.usage_nano, november.gaps, november.partial) == (4_550_000_000, 0, 1)
 
 
-def test_each_keys_day_from_its_snapshots(mock: MockServer, location: Location, clock: Clock) -> None:
+def test_each_keys_day_from_its_snapshots(account: MockServer, location: Location, clock: Clock) -> None:
     """A listing a day: a key's spend on a day is its lifetime usage at the next midnight less at
     this one (usage minus usage_daily); a key created that day started from 0."""
-    _sync(mock, location, NOW)
+    sync_ledger(account, location, NOW)
     next_day = NOW + dt.timedelta(days=1, hours=-6)
     clock.now = next_day
-    mock.app.set_keys([
+    account.app.set_keys([
         {"name": "ci", "hash": "a" * 64, "usage": 13.0, "usage_daily": 0.5},  # 12.5 at midnight: $3.50 on the 24th
         {"name": "batch", "hash": "b" * 64, "usage": 5.25, "usage_daily": 0.25},  # $0 on the 24th
         {"name": "new", "hash": "c" * 64, "usage": 0.75, "usage_daily": 0.5, "created_at": "2026-11-24T15:00:00Z"},
     ])  # fmt: skip
-    _sync(mock, location, next_day)
+    sync_ledger(account, location, next_day)
     with open_ledger(location) as ledger:
         lines, gaps = breakdown(ledger, TODAY, TODAY, ["key"])
         partial = breakdown(ledger, TODAY + dt.timedelta(days=1), TODAY + dt.timedelta(days=1), ["key"])[0]
@@ -109,7 +72,7 @@ def test_each_keys_day_from_its_snapshots(mock: MockServer, location: Location, 
     assert {line.names[0]: _dollars(line.usage_nano) for line in partial} == {"ci": 0.5, "batch": 0.25, "new": 0.5}
 
 
-def test_writers_at_once_never_double_count(mock: MockServer, location: Location) -> None:
+def test_writers_at_once_never_double_count(account: MockServer, location: Location) -> None:
     """Four writers (each its own connection, as four processes) syncing the same answers, analytics
     included, into a new ledger at once (creating it, naming the same models and keys) leave what
     one sync leaves; a sync after them changes nothing."""
@@ -119,7 +82,7 @@ def test_writers_at_once_never_double_count(mock: MockServer, location: Location
     def writer() -> None:
         try:
             start.wait(timeout=10)
-            _sync(mock, location, NOW)
+            sync_ledger(account, location, NOW)
         except BaseException as error:
             failures.append(error)
 
@@ -144,9 +107,39 @@ def test_writers_at_once_never_double_count(mock: MockServer, location: Location
         # and workspace's rows, the two keys' snapshots.
         assert ledger.query("SELECT COUNT(*) FROM facets") == [(1 + 1 + 2 + 1 + 1 + 2,)]
         held = ledger.query(totals)
-    _sync(mock, location, NOW)
+    sync_ledger(account, location, NOW)
     with open_ledger(location) as ledger:
         assert ledger.query(totals) == held
+
+
+def _schema_1_rows(tx: Transaction) -> None:
+    """The rows of schema 1's tables that both older ledgers hold: a credits snapshot, key ``a…`` named
+    ci (and ``c…`` of the same name), its hourly snapshot and its day's mark."""
+    tx.execute(
+        "INSERT INTO credits_snapshots (hour, taken_at, total_credits_nano, total_usage_nano) "
+        "VALUES ('2026-11-01T00', '2026-11-01T00:00:00Z', 25000000000, 7500000000)"
+    )
+    tx.execute(
+        "INSERT INTO keys (key_hash, name, label, workspace_id, created_day, disabled, first_seen, last_seen) "
+        "VALUES (?, 'ci', '', 'ws-1', NULL, 0, '2026-11-21T06:00:00Z', '2026-11-21T06:00:00Z')",
+        ("a" * 64,),
+    )
+    tx.executemany(  # two keys named ci: analytics' rows of that name are ambiguous
+        "INSERT INTO key_names (key_hash, name, first_seen, last_seen) "
+        "VALUES (?, 'ci', '2026-11-21T06:00:00Z', '2026-11-21T06:00:00Z')",
+        [("a" * 64,), ("c" * 64,)],
+    )
+    tx.execute(
+        "INSERT INTO key_snapshots (key_hash, hour, taken_at, name, workspace_id, usage_nano, usage_daily_nano, "
+        "byok_nano, byok_daily_nano, disabled) VALUES (?, '2026-11-21T06', '2026-11-21T06:00:00Z', 'ci', "
+        "'ws-1', 10000000000, 750000000, NULL, NULL, 0)",
+        ("a" * 64,),
+    )
+    tx.execute(
+        "INSERT INTO key_marks (key_hash, day, usage_nano, byok_nano, taken_at) "
+        "VALUES (?, '2026-11-21', 9250000000, NULL, '2026-11-21T06:00:00Z')",
+        ("a" * 64,),
+    )
 
 
 def test_an_older_ledger_opens_and_a_newer_one_is_refused(location: Location) -> None:
@@ -154,31 +147,7 @@ def test_an_older_ledger_opens_and_a_newer_one_is_refused(location: Location) ->
     db = connect(location)
     migrate(db, upto=1)
     with db.write() as tx:
-        tx.execute(
-            "INSERT INTO credits_snapshots (hour, taken_at, total_credits_nano, total_usage_nano) "
-            "VALUES ('2026-11-01T00', '2026-11-01T00:00:00Z', 25000000000, 7500000000)"
-        )
-        tx.execute(
-            "INSERT INTO keys (key_hash, name, label, workspace_id, created_day, disabled, first_seen, last_seen) "
-            "VALUES (?, 'ci', '', 'ws-1', NULL, 0, '2026-11-21T06:00:00Z', '2026-11-21T06:00:00Z')",
-            ("a" * 64,),
-        )
-        tx.executemany(  # two keys named ci: analytics' rows of that name are ambiguous
-            "INSERT INTO key_names (key_hash, name, first_seen, last_seen) "
-            "VALUES (?, 'ci', '2026-11-21T06:00:00Z', '2026-11-21T06:00:00Z')",
-            [("a" * 64,), ("c" * 64,)],
-        )
-        tx.execute(
-            "INSERT INTO key_snapshots (key_hash, hour, taken_at, name, workspace_id, usage_nano, usage_daily_nano, "
-            "byok_nano, byok_daily_nano, disabled) VALUES (?, '2026-11-21T06', '2026-11-21T06:00:00Z', 'ci', "
-            "'ws-1', 10000000000, 750000000, NULL, NULL, 0)",
-            ("a" * 64,),
-        )
-        tx.execute(
-            "INSERT INTO key_marks (key_hash, day, usage_nano, byok_nano, taken_at) "
-            "VALUES (?, '2026-11-21', 9250000000, NULL, '2026-11-21T06:00:00Z')",
-            ("a" * 64,),
-        )
+        _schema_1_rows(tx)
     db.close()
     with open_ledger(location) as ledger:
         assert ledger.query("SELECT value FROM ledger_meta WHERE name = 'schema_version'") == [(str(SCHEMA_VERSION),)]
@@ -217,31 +186,7 @@ def _v2_ledger(location: Location) -> None:
             "SUM(requests), MAX(fetched_at) FROM spend WHERE source = ? GROUP BY source, breakdown, day",
             [("activity",), ("analytics",), ("key-snapshots",)],
         )
-        tx.execute(
-            "INSERT INTO credits_snapshots (hour, taken_at, total_credits_nano, total_usage_nano) "
-            "VALUES ('2026-11-01T00', '2026-11-01T00:00:00Z', 25000000000, 7500000000)"
-        )
-        tx.execute(
-            "INSERT INTO keys (key_hash, name, label, workspace_id, created_day, disabled, first_seen, last_seen) "
-            "VALUES (?, 'ci', '', 'ws-1', NULL, 0, '2026-11-21T06:00:00Z', '2026-11-21T06:00:00Z')",
-            ("a" * 64,),
-        )
-        tx.executemany(  # two keys named ci: analytics' rows of that name are ambiguous
-            "INSERT INTO key_names (key_hash, name, first_seen, last_seen) "
-            "VALUES (?, 'ci', '2026-11-21T06:00:00Z', '2026-11-21T06:00:00Z')",
-            [("a" * 64,), ("c" * 64,)],
-        )
-        tx.execute(
-            "INSERT INTO key_snapshots (key_hash, hour, taken_at, name, workspace_id, usage_nano, usage_daily_nano, "
-            "byok_nano, byok_daily_nano, disabled) VALUES (?, '2026-11-21T06', '2026-11-21T06:00:00Z', 'ci', "
-            "'ws-1', 10000000000, 750000000, NULL, NULL, 0)",
-            ("a" * 64,),
-        )
-        tx.execute(
-            "INSERT INTO key_marks (key_hash, day, usage_nano, byok_nano, taken_at) "
-            "VALUES (?, '2026-11-21', 9250000000, NULL, '2026-11-21T06:00:00Z')",
-            ("a" * 64,),
-        )
+        _schema_1_rows(tx)
     db.close()
 
 

@@ -10,8 +10,7 @@ import re
 
 import psycopg
 import pytest
-from ledger_mock import NOW
-from test_ledger import _sync, mock  # noqa: F401 - the mock's fixture
+from ledger_mock import NOW, sync_ledger
 
 from helpers import ROOT
 from openrouter_credits.ledger import Location, open_ledger
@@ -29,8 +28,8 @@ def expand(sql: str) -> str:
 
 
 @pytest.fixture
-def synced(mock: MockServer, pg_url: str) -> str:  # noqa: F811 - the mock fixture, imported above
-    _sync(mock, Location(url=pg_url), NOW)
+def synced(account: MockServer, pg_url: str) -> str:
+    sync_ledger(account, Location(url=pg_url), NOW)
     return pg_url
 
 

@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_ledger import NOW, Clock
+from ledger_mock import NOW
 
+from helpers import Clock
 from openrouter_credits import DailySpend
 from openrouter_credits._forecast import forecast_spend
 from openrouter_credits._format import estimate_dollars

@@ -12,10 +12,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from ledger_mock import sync_ledger
 
-from openrouter_credits import CreditsClient
 from openrouter_credits.cli._main import main
-from openrouter_credits.ledger import Location, open_ledger, sync
+from openrouter_credits.ledger import Location
 from openrouter_credits.testing import MockOpenRouter, MockServer
 
 NOW = dt.datetime(2026, 12, 4, 12, 0, tzinfo=dt.UTC)
@@ -39,18 +39,6 @@ Total $1.90 from 2026-11-01 to 2026-11-30
 """
 
 
-class Paced:
-    """The analytics pacer's time, virtual."""
-
-    now = 0.0
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-    def monotonic(self) -> float:
-        return self.now
-
-
 @pytest.fixture(scope="module")
 def synced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[MockServer, Path, Path]]:
     """A ledger filled from the default mock's year (its keys in two workspaces), once for the module."""
@@ -62,13 +50,7 @@ def synced(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[MockServe
             {"name": "ci-build", "hash": "2" * 64, "usage": 1.0, "usage_monthly": 1.0},
         ])  # fmt: skip
         app.add_workspace("Research", keys=1, workspace_id="00000000-0000-4000-8000-0000000000aa")
-        location = Location(path=folder / "ledger.sqlite3")
-        paced = Paced()
-        with (
-            CreditsClient(app.provisioning_key, base_url=mock.base_url, clock=lambda: NOW) as client,
-            open_ledger(location) as ledger,
-        ):
-            assert sync(client, ledger, now=NOW, sleep=paced.sleep, monotonic=paced.monotonic).errors == []
+        sync_ledger(mock, Location(path=folder / "ledger.sqlite3"), NOW)
         config = folder / "teams.toml"
         config.write_text(TEAMS)
         yield mock, folder / "ledger.sqlite3", config

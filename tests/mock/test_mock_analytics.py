@@ -6,45 +6,17 @@ days), the year of history behind them (the same days as /activity give the same
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
+from mocking import CLOCK, MANAGEMENT, NOW, ORDINARY
 
 from openrouter_credits.testing import MockOpenRouter, MockServer
 
-MANAGEMENT = "sk-or-v1-mockan-SECRET-management-83cc"
-ORDINARY = "sk-or-v1-mockan-SECRET-ordinary-94dd"
-NOW = dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC)
 MONTH = {"start": "2026-10-26T00:00:00Z", "end": "2026-11-25T00:00:00Z"}
 YEAR = {"start": "2025-11-25T00:00:00Z", "end": "2026-11-25T00:00:00Z"}
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
-CLOCK = Clock()
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[MockServer]:
-    app = MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, inference_keys=[ORDINARY], clock=CLOCK)
-    with MockServer(app) as running:
-        yield running
-
-
-@pytest.fixture
-def live(mock: MockServer) -> Iterator[MockServer]:
-    CLOCK.now = NOW
-    yield mock
-    CLOCK.now = NOW
 
 
 def ask(mock: MockServer, body: dict[str, Any], key: str = MANAGEMENT) -> httpx.Response:
@@ -61,9 +33,9 @@ def total(found: list[dict[str, Any]], metric: str = "total_usage") -> Decimal:
     return sum((Decimal(repr(row[metric])) for row in found), Decimal(0))
 
 
-def test_meta(live: MockServer) -> None:
+def test_meta(mock: MockServer) -> None:
     """The documented shape; count metrics are numbers to show, cost metrics currency."""
-    response = httpx.get(live.base_url + "/analytics/meta", headers={"Authorization": f"Bearer {MANAGEMENT}"})
+    response = httpx.get(mock.base_url + "/analytics/meta", headers={"Authorization": f"Bearer {MANAGEMENT}"})
     meta = response.json()["data"]
     formats = {m["name"]: m["display_format"] for m in meta["metrics"]}
     assert (formats["request_count"], formats["total_usage"]) == ("number", "currency")
@@ -73,11 +45,11 @@ def test_meta(live: MockServer) -> None:
     assert response.headers["x-ratelimit-limit"] == "64"
 
 
-def test_shapes(live: MockServer) -> None:
+def test_shapes(mock: MockServer) -> None:
     """Counts are strings, amounts numbers, dates 2026-11-24T00:00:00.000Z, models their display names;
     rows newest first; the metadata counts them."""
     answer = ask(
-        live,
+        mock,
         {
             "metrics": ["request_count", "total_usage"],
             "dimensions": ["model"],
@@ -91,34 +63,34 @@ def test_shapes(live: MockServer) -> None:
     assert isinstance(first["total_usage"], float)
     assert {row["model"] for row in answer["data"]} == {"OpenAI: GPT-4.1", "Anthropic: Claude Sonnet 4"}
     assert answer["metadata"] == {"query_time_ms": 1, "row_count": len(answer["data"]), "truncated": False}
-    live.app.set_analytics_date_format("date")
-    assert rows(live, metrics=["request_count"], granularity="day", time_range=MONTH)[0]["date__day"] == "2026-11-24"
+    mock.app.set_analytics_date_format("date")
+    assert rows(mock, metrics=["request_count"], granularity="day", time_range=MONTH)[0]["date__day"] == "2026-11-24"
 
 
-def test_same_days_as_activity(live: MockServer) -> None:
+def test_same_days_as_activity(mock: MockServer) -> None:
     """The 30 days of /activity and the analytics of those days: the same spend, to the cent, per
     model and in all; and per key hash, as /activity?api_key_hash= deals the rows."""
     headers = {"Authorization": f"Bearer {MANAGEMENT}"}
-    activity = httpx.get(live.base_url + "/activity", headers=headers).json()["data"]
+    activity = httpx.get(mock.base_url + "/activity", headers=headers).json()["data"]
     spent = sum((Decimal(repr(row["usage"])) for row in activity), Decimal(0))
-    assert total(rows(live, metrics=["total_usage"], time_range=MONTH)) == spent
-    by_model = rows(live, metrics=["request_count"], dimensions=["model"], time_range=MONTH)
+    assert total(rows(mock, metrics=["total_usage"], time_range=MONTH)) == spent
+    by_model = rows(mock, metrics=["request_count"], dimensions=["model"], time_range=MONTH)
     assert sum(int(row["request_count"]) for row in by_model) == sum(row["requests"] for row in activity)
 
 
-def test_a_year(live: MockServer) -> None:
+def test_a_year(mock: MockServer) -> None:
     """365 days of history: the year before the month spends less, all of it within the account's
     $7.50, most of it by a key since deleted ("retired")."""
-    year = total(rows(live, metrics=["total_usage"], time_range=YEAR))
-    month = total(rows(live, metrics=["total_usage"], time_range=MONTH))
+    year = total(rows(mock, metrics=["total_usage"], time_range=YEAR))
+    month = total(rows(mock, metrics=["total_usage"], time_range=MONTH))
     assert Decimal(5) < year <= Decimal("7.50")
     assert month < year - month
     keys = {
         row["api_key_id"]: row
-        for row in rows(live, metrics=["total_usage"], dimensions=["api_key_id"], time_range=YEAR)
+        for row in rows(mock, metrics=["total_usage"], dimensions=["api_key_id"], time_range=YEAR)
     }
     assert set(keys) == {"retired", MockOpenRouter.label(ORDINARY)}
-    assert {row["user"] for row in rows(live, metrics=["total_usage"], dimensions=["user"], time_range=YEAR)} == {
+    assert {row["user"] for row in rows(mock, metrics=["total_usage"], dimensions=["user"], time_range=YEAR)} == {
         "",
         "mock@example.com",
     }
@@ -161,27 +133,27 @@ def test_a_year(live: MockServer) -> None:
         ),
     ],
 )
-def test_refused(live: MockServer, body: dict[str, Any], says: str) -> None:
+def test_refused(mock: MockServer, body: dict[str, Any], says: str) -> None:
     """What the API refuses is a 400 in OpenRouter's error shape, saying why."""
-    response = ask(live, body)
+    response = ask(mock, body)
     assert response.status_code == 400
     assert says in response.json()["error"]["message"]
 
 
-def test_provider_within_31_days(live: MockServer) -> None:
+def test_provider_within_31_days(mock: MockServer) -> None:
     """A per-generation dimension answers within 31 days: providers as they are, not labels."""
-    found = rows(live, metrics=["total_usage"], dimensions=["provider"], time_range=MONTH)
+    found = rows(mock, metrics=["total_usage"], dimensions=["provider"], time_range=MONTH)
     assert {row["provider"] for row in found} == {"OpenAI", "Anthropic"}
 
 
-def test_limit_group_limit_and_order(live: MockServer) -> None:
+def test_limit_group_limit_and_order(mock: MockServer) -> None:
     """limit (truncated when more), group_limit per dimension value, order_by a metric or the date."""
-    answer = ask(live, {"metrics": ["request_count"], "granularity": "day", "time_range": MONTH, "limit": 3}).json()
+    answer = ask(mock, {"metrics": ["request_count"], "granularity": "day", "time_range": MONTH, "limit": 3}).json()
     assert (len(answer["data"]["data"]), answer["data"]["metadata"]["truncated"]) == (3, True)
-    two = rows(live, metrics=["total_usage"], dimensions=["model"], granularity="day", time_range=MONTH, group_limit=2)
+    two = rows(mock, metrics=["total_usage"], dimensions=["model"], granularity="day", time_range=MONTH, group_limit=2)
     assert len(two) == 4
     oldest = rows(
-        live,
+        mock,
         metrics=["total_usage"],
         granularity="day",
         time_range=MONTH,
@@ -189,7 +161,7 @@ def test_limit_group_limit_and_order(live: MockServer) -> None:
     )
     assert oldest[0]["date__day"] < oldest[-1]["date__day"]
     cheapest = rows(
-        live,
+        mock,
         metrics=["total_usage"],
         dimensions=["model"],
         time_range=MONTH,
@@ -198,25 +170,25 @@ def test_limit_group_limit_and_order(live: MockServer) -> None:
     assert [row["model"] for row in cheapest] == ["Anthropic: Claude Sonnet 4", "OpenAI: GPT-4.1"]
 
 
-def test_filters_take_ids(live: MockServer) -> None:
+def test_filters_take_ids(mock: MockServer) -> None:
     """Filters take the model's slug or permaslug, the key's hash, the workspace's UUID; a hash no key
     has matches nothing, with a warning."""
     slug = rows(
-        live,
+        mock,
         metrics=["total_usage"],
         filters=[{"field": "model", "operator": "eq", "value": "openai/gpt-4.1"}],
         time_range=MONTH,
     )
     perma = rows(
-        live,
+        mock,
         metrics=["total_usage"],
         time_range=MONTH,
         filters=[{"field": "model", "operator": "in", "value": ["openai/gpt-4.1-2025-01-01"]}],
     )
     assert slug == perma
-    assert Decimal(0) < total(slug) < total(rows(live, metrics=["total_usage"], time_range=MONTH))
+    assert Decimal(0) < total(slug) < total(rows(mock, metrics=["total_usage"], time_range=MONTH))
     answer = ask(
-        live,
+        mock,
         {
             "metrics": ["total_usage"],
             "time_range": MONTH,
@@ -227,26 +199,26 @@ def test_filters_take_ids(live: MockServer) -> None:
     assert answer["data"]["warnings"] == [f"Could not resolve api_key_id {'0' * 64!r}: no key of this account has it"]
 
 
-def test_set_history(live: MockServer) -> None:
+def test_set_history(mock: MockServer) -> None:
     """A scripted history: analytics answers from all of it, /activity from its 30 days; None restores
     the default year; POST /_mock/history does the same."""
-    live.app.set_history({"2026-02-10": 4.0, "2026-11-20": 1.5})
-    assert total(rows(live, metrics=["total_usage"], time_range=YEAR)) == Decimal("5.5")
+    mock.app.set_history({"2026-02-10": 4.0, "2026-11-20": 1.5})
+    assert total(rows(mock, metrics=["total_usage"], time_range=YEAR)) == Decimal("5.5")
     headers = {"Authorization": f"Bearer {MANAGEMENT}"}
-    assert [row["usage"] for row in httpx.get(live.base_url + "/activity", headers=headers).json()["data"]] == [1.5]
-    url = live.base_url.removesuffix("/api/v1") + "/_mock/history"
+    assert [row["usage"] for row in httpx.get(mock.base_url + "/activity", headers=headers).json()["data"]] == [1.5]
+    url = mock.base_url.removesuffix("/api/v1") + "/_mock/history"
     state = httpx.post(url, json={"rows": [{"date": "2026-03-01", "usage": 2.0, "model": "x/y"}]}).json()
     assert state["history_rows"] == {MockOpenRouter.label(MANAGEMENT): 1}
-    assert total(rows(live, metrics=["total_usage"], time_range=YEAR)) == Decimal("2")
-    live.app.set_history(None)
-    assert total(rows(live, metrics=["total_usage"], time_range=YEAR)) > Decimal(5)
+    assert total(rows(mock, metrics=["total_usage"], time_range=YEAR)) == Decimal("2")
+    mock.app.set_history(None)
+    assert total(rows(mock, metrics=["total_usage"], time_range=YEAR)) > Decimal(5)
 
 
-def test_rate_limit(live: MockServer) -> None:
+def test_rate_limit(mock: MockServer) -> None:
     """64 requests a minute (meta and queries together), then 429 as OpenRouter sends it, with
     X-RateLimit-Reset at the minute's end and no Retry-After; the next minute answers again."""
     headers = {"Authorization": f"Bearer {MANAGEMENT}"}
-    with httpx.Client(base_url=live.base_url, headers=headers) as http:
+    with httpx.Client(base_url=mock.base_url, headers=headers) as http:
         statuses = [http.get("/analytics/meta").status_code for _ in range(63)]
         statuses.append(http.post("/analytics/query", json={"metrics": ["request_count"]}).status_code)
         assert statuses == [200] * 64
@@ -260,34 +232,34 @@ def test_rate_limit(live: MockServer) -> None:
         assert http.get("/analytics/meta").status_code == 200
 
 
-def test_management_keys_only(live: MockServer) -> None:
+def test_management_keys_only(mock: MockServer) -> None:
     """An ordinary key: 403 from both, OpenRouter's message."""
-    assert ask(live, {"metrics": ["total_usage"]}, key=ORDINARY).status_code == 403
-    meta = httpx.get(live.base_url + "/analytics/meta", headers={"Authorization": f"Bearer {ORDINARY}"})
+    assert ask(mock, {"metrics": ["total_usage"]}, key=ORDINARY).status_code == 403
+    meta = httpx.get(mock.base_url + "/analytics/meta", headers={"Authorization": f"Bearer {ORDINARY}"})
     assert meta.json() == {"error": {"code": 403, "message": "Only management keys can perform this operation"}}
-    assert httpx.get(live.base_url + "/analytics/query").status_code == 405
+    assert httpx.get(mock.base_url + "/analytics/query").status_code == 405
 
 
-def test_end_users(live: MockServer) -> None:
+def test_end_users(mock: MockServer) -> None:
     """The end-user dimension (what requests sent in ``user``): listed by meta as End User, the month's
     rows by it sum to /activity's, requests without one answer null; offered or not as scripted (meta
     and queries alike, from Python or /_mock/options)."""
     headers = {"Authorization": f"Bearer {MANAGEMENT}"}
-    meta = httpx.get(live.base_url + "/analytics/meta", headers=headers).json()["data"]
+    meta = httpx.get(mock.base_url + "/analytics/meta", headers=headers).json()["data"]
     assert {"name": "external_user", "display_label": "End User"} in meta["dimensions"]
-    by_user = rows(live, metrics=["total_usage"], dimensions=["external_user"], time_range=MONTH, granularity="month")
+    by_user = rows(mock, metrics=["total_usage"], dimensions=["external_user"], time_range=MONTH, granularity="month")
     assert {row["external_user"] for row in by_user} == {"user-1042", "user-2213", "user-3371", None}
-    assert total(by_user) == total(rows(live, metrics=["total_usage"], time_range=MONTH))
+    assert total(by_user) == total(rows(mock, metrics=["total_usage"], time_range=MONTH))
     answer = httpx.post(
-        live.base_url.removesuffix("/api/v1") + "/_mock/options", json={"analytics_dimensions": ["model", "user"]}
+        mock.base_url.removesuffix("/api/v1") + "/_mock/options", json={"analytics_dimensions": ["model", "user"]}
     )
     assert answer.json()["analytics_dimensions"] == ["model", "user"]
-    meta = httpx.get(live.base_url + "/analytics/meta", headers=headers).json()["data"]
+    meta = httpx.get(mock.base_url + "/analytics/meta", headers=headers).json()["data"]
     assert [d["name"] for d in meta["dimensions"]] == ["model", "user"]
-    refused = ask(live, {"metrics": ["total_usage"], "dimensions": ["external_user"]})
+    refused = ask(mock, {"metrics": ["total_usage"], "dimensions": ["external_user"]})
     assert refused.status_code == 400
     assert "Unknown dimension 'external_user'" in refused.text
     with pytest.raises(ValueError, match="no analytics dimension 'end_user'"):
-        live.app.set_analytics_dimensions(["end_user"])
-    live.app.set_analytics_dimensions(None)
-    assert rows(live, metrics=["total_usage"], dimensions=["external_user"], time_range=MONTH)
+        mock.app.set_analytics_dimensions(["end_user"])
+    mock.app.set_analytics_dimensions(None)
+    assert rows(mock, metrics=["total_usage"], dimensions=["external_user"], time_range=MONTH)

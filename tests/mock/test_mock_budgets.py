@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,13 +11,11 @@ from typing import Any
 
 import httpx
 import pytest
+from mocking import MANAGEMENT, NOW, ORDINARY, control, get
 
 from helpers import script_figures
 from openrouter_credits.testing import MockOpenRouter, MockServer
 
-MANAGEMENT = "sk-or-v1-mockbudget-SECRET-management-71cc"
-ORDINARY = "sk-or-v1-mockbudget-SECRET-ordinary-82dd"
-NOW = dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC)  # a Wednesday
 SHAPES = Path(__file__).resolve().parents[3] / "shared" / "upstream" / "sdk-1.3.84-shapes.json"
 
 
@@ -32,13 +29,9 @@ def server() -> Iterator[MockServer]:
 
 
 def key_data(mock: MockServer, key: str = MANAGEMENT) -> dict[str, Any]:
-    response = httpx.get(mock.base_url + "/key", headers={"Authorization": f"Bearer {key}"})
+    response = get(mock, "/key", key=key)
     assert response.status_code == 200, response.text
     return response.json()["data"]  # type: ignore[no-any-return]
-
-
-def control(mock: MockServer, action: str, body: dict[str, Any]) -> httpx.Response:
-    return httpx.post(mock.base_url.removesuffix("/api/v1") + "/_mock/" + action, json=body)
 
 
 def test_the_newer_key_fields_are_sent(mock: MockServer) -> None:

@@ -4,27 +4,16 @@ wrong type a 400, and only the fields sent change."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from mocking import MANAGEMENT, ORDINARY
 
-from openrouter_credits.testing import MockOpenRouter, MockServer
+from openrouter_credits.testing import MockServer
 
-MANAGEMENT = "sk-or-v1-keychanges-SECRET-management-11aa"
-ORDINARY = "sk-or-v1-keychanges-SECRET-ordinary-22bb"
 ORDINARY_HASH = hashlib.sha256(ORDINARY.encode()).hexdigest()
-NOW = dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC)
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[MockServer]:
-    app = MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, inference_keys=[ORDINARY], clock=lambda: NOW)
-    with MockServer(app) as running:
-        yield running
 
 
 def call(mock: MockServer, method: str, path: str, key: str = MANAGEMENT, **kwargs: Any) -> httpx.Response:

@@ -5,30 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from mocking import MANAGEMENT, ORDINARY, get
 
 from openrouter_credits import CreditsClient, RateLimitError
 from openrouter_credits.testing import MockOpenRouter, MockServer, activity_row
 
-MANAGEMENT = "sk-or-v1-mockkeys-SECRET-management-71cc"
-ORDINARY = "sk-or-v1-mockkeys-SECRET-ordinary-82dd"
-NOW = dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC)
 OTHER = "00000000-0000-4000-8000-000000000001"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[MockServer]:
-    app = MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, inference_keys=[ORDINARY], clock=lambda: NOW)
-    with MockServer(app) as running:
-        yield running
-
-
-def get(mock: MockServer, path: str, key: str = MANAGEMENT, **params: str) -> httpx.Response:
-    return httpx.get(mock.base_url + path, headers={"Authorization": f"Bearer {key}"}, params=params)
 
 
 def names(response: httpx.Response) -> list[str]:

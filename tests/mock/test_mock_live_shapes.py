@@ -4,18 +4,14 @@ management key's own usage of 0, OpenRouter's own error bodies, and its 429 with
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from mocking import NOW, ORDINARY, control, get
 
 from openrouter_credits.testing import ACTIVITY_DATE_FORMATS, FAULT_KINDS, MockOpenRouter, MockServer
 
-MANAGEMENT = "sk-or-v1-mockshapes-SECRET-management-51aa"
-ORDINARY = "sk-or-v1-mockshapes-SECRET-ordinary-62bb"
-NOW = dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC)
 #: NOW in milliseconds since the epoch.
 NOW_MS = 1_795_599_000_000
 DAILY = {"2026-11-20": 1.5, "2026-11-21": 0.25}
@@ -26,24 +22,9 @@ WRITTEN = {
 }
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[MockServer]:
-    app = MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, inference_keys=[ORDINARY], clock=lambda: NOW)
-    with MockServer(app) as running:
-        yield running
-
-
-def get(mock: MockServer, path: str, key: str = MANAGEMENT, **params: str) -> httpx.Response:
-    return httpx.get(mock.base_url + path, headers={"Authorization": f"Bearer {key}"}, params=params)
-
-
 def dates(response: httpx.Response) -> list[str]:
     assert response.status_code == 200, response.text
     return [row["date"] for row in response.json()["data"]]
-
-
-def control(mock: MockServer, action: str, body: dict[str, Any]) -> httpx.Response:
-    return httpx.post(mock.base_url.removesuffix("/api/v1") + "/_mock/" + action, json=body)
 
 
 # --- activity dates -----------------------------------------------------------------------------

@@ -5,7 +5,6 @@ generated from a newer document than ours, so the fields the live API sends now)
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,14 +13,12 @@ from typing import Any
 import httpx
 import jsonschema_rs
 import pytest
+from mocking import MANAGEMENT, NOW, ORDINARY
 
 from openrouter_credits.testing import MockOpenRouter, MockServer
 
 SHAPES = json.loads((Path(__file__).resolve().parents[1] / "data" / "upstream" / "sdk-1.3.84-shapes.json").read_text())
-MANAGEMENT = "sk-or-v1-sdkshapes-SECRET-management-5a1e"
-ORDINARY = "sk-or-v1-sdkshapes-SECRET-ordinary-6b2f"
 LIMITED = "sk-or-v1-sdkshapes-SECRET-limited-7c3a"
-NOW = dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC)
 
 
 @pytest.fixture(scope="module")

@@ -4,34 +4,12 @@ workspace_id, each listed key with its workspace, scripting from Python and POST
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Iterator
-from typing import Any
-
-import httpx
 import pytest
+from mocking import ORDINARY, control, get
 
-from openrouter_credits.testing import MockOpenRouter, MockServer
+from openrouter_credits.testing import MockServer
 
-MANAGEMENT = "sk-or-v1-mockws-SECRET-management-61aa"
-ORDINARY = "sk-or-v1-mockws-SECRET-ordinary-72bb"
-NOW = dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC)
 DEFAULT = "00000000-0000-4000-8000-000000000000"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[MockServer]:
-    app = MockOpenRouter(provisioning_keys={MANAGEMENT: (25.0, 7.5)}, inference_keys=[ORDINARY], clock=lambda: NOW)
-    with MockServer(app) as running:
-        yield running
-
-
-def get(mock: MockServer, path: str, key: str = MANAGEMENT, **params: str) -> httpx.Response:
-    return httpx.get(mock.base_url + path, headers={"Authorization": f"Bearer {key}"}, params=params)
-
-
-def control(mock: MockServer, action: str, body: dict[str, Any]) -> httpx.Response:
-    return httpx.post(mock.base_url.removesuffix("/api/v1") + "/_mock/" + action, json=body)
 
 
 def test_one_default_workspace(mock: MockServer) -> None:
