@@ -14,6 +14,7 @@ import pytest
 from commanding import KEY, in_process
 
 from openrouter_credits import CreditsClient
+from openrouter_credits.cli._main import main
 from openrouter_credits.cli.view import watch
 from openrouter_credits.testing import MockServer
 
@@ -126,3 +127,27 @@ def test_watch_prints_a_line_for_a_failed_poll(mock: MockServer, capsys: pytest.
     assert list(first) == list(second)
     assert (first["remaining"], first["error"]) == (17.5, None)
     assert (second["remaining"], second["change"], second["error"]["kind"]) == (None, None, "server")
+
+
+@pytest.mark.parametrize(("from_env", "named"), [(False, "--base-url"), (True, "OPENROUTER_BASE_URL")])
+def test_unknown_reasons_name_the_commands_settings(
+    mock: MockServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, from_env: bool, named: str
+) -> None:
+    """A failed call's words in ``unknown`` name the setting as the command knows it (the option, or the
+    variable the base URL came from), as stderr does: never the library's ``base_url``."""
+    mock.app.inject("not-json", endpoint="credits")
+    monkeypatch.setenv("OPENROUTER_API_KEY", KEY)
+    argv = ["--max-retries", "0", "--json"]
+    if from_env:
+        monkeypatch.setenv("OPENROUTER_BASE_URL", mock.base_url)
+    else:
+        argv += ["--base-url", mock.base_url]
+    code = main(argv)
+    out, err = capsys.readouterr()
+    document = json.loads(out)
+    reason = document["unknown"]["remaining"]
+    assert reason.startswith("the account's balance could not be read: OpenRouter sent HTTP 200")
+    assert f"Check {named}, or try again later" in reason
+    assert "base_url" not in out
+    assert f"Check {named}, or try again later" in err
+    assert code == 5

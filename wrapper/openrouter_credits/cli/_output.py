@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import _defaults
@@ -194,10 +194,11 @@ def forecast_note(balance: Balance) -> str | None:
     return f"note: the forecast is the {forecast.method}: {forecast.reason}"
 
 
-def _unknown(balance: Balance) -> dict[str, str]:
+def _unknown(balance: Balance, named: Mapping[str, str] | None) -> dict[str, str]:
     """The reason for each null of the JSON view: the Balance's own, the totals of ``/credits``, and
-    the forecast's figures (``forecast.month_end_spend``, ``forecast.high``) when it is known."""
-    unknown = dict(balance.unknown)
+    the forecast's figures (``forecast.month_end_spend``, ``forecast.high``) when it is known. A
+    failed call's message in a reason names the settings as ``named`` does (the command's options)."""
+    unknown = {field: _restated(reason, balance, named) for field, reason in balance.unknown.items()}
     if balance.credits is None and "remaining" in unknown:
         unknown.setdefault("total_credits", unknown["remaining"])
         unknown.setdefault("total_usage", unknown["remaining"])
@@ -210,6 +211,18 @@ def _unknown(balance: Balance) -> dict[str, str]:
         if left is not None and left.high is not None and math.isinf(left.high):
             unknown["forecast.high"] = "at the low end of the forecast nothing is spent: the amount never runs out"
     return unknown
+
+
+def _restated(reason: str, balance: Balance, named: Mapping[str, str] | None) -> str:
+    """``reason`` with each failed call's message (in the library's words: ``base_url``) in the words
+    of ``named`` (``--base-url``, ``OPENROUTER_BASE_URL``)."""
+    if named is None:
+        return reason
+    for error in balance.errors.values():
+        said = str(error)
+        if said and said in reason:
+            reason = reason.replace(said, error.describe(named))
+    return reason
 
 
 def _finite(value: float | None) -> float | None:
@@ -248,10 +261,11 @@ def forecast_json(balance: Balance) -> dict[str, Any] | None:
     }
 
 
-def balance_json(balance: Balance | None, **more: object) -> dict[str, Any]:
+def balance_json(balance: Balance | None, named: Mapping[str, str] | None = None, **more: object) -> dict[str, Any]:
     """The view as JSON: the three totals as before, what was added, ``null`` for unknown, and
-    ``unknown`` with the reason for each. None (a fetch that failed): the same keys, every one null,
-    for the reason the caller's ``error`` gives."""
+    ``unknown`` with the reason for each (a failed call's message naming the settings as ``named``
+    does). None (a fetch that failed): the same keys, every one null, for the reason the caller's
+    ``error`` gives."""
     if balance is None:
         return {**dict.fromkeys(_JSON_FIELDS), "unknown": dict.fromkeys(_JSON_FIELDS, FAILED), **more}
     credits = balance.credits
@@ -290,7 +304,7 @@ def balance_json(balance: Balance | None, **more: object) -> dict[str, Any]:
             "effective_budget": None if effective is None else effective.as_json(balance.at),
         },
         "capped_by_budget": None if balance.budget is None else balance.budget.scope,
-        "unknown": _unknown(balance),
+        "unknown": _unknown(balance, named),
         **more,
     }
 

@@ -214,7 +214,7 @@ def show_balance(balance: Balance, args: argparse.Namespace, listing: Listing = 
         balance, ledger_note = with_ledger(balance)
     if args.format == "json":
         failed = worst_error(balance, listing, args)
-        print(json.dumps(balance_json(balance, error=None if failed is None else error_json(failed, named))))
+        print(json.dumps(balance_json(balance, named, error=None if failed is None else error_json(failed, named))))
     elif args.format == "prometheus":
         print(exposition(balance_metrics(balance, {}, up=True, last_success=_fetched(balance))), end="")
     else:
@@ -249,8 +249,8 @@ def watch(client: CreditsClient, args: argparse.Namespace, sleep: Callable[[floa
                 if args.format == "json":  # the poll's line all the same, in the one shape of the JSON view
                     from ._output import balance_json
 
-                    fields = {"time": stamp, "change": None, "error": error_json(error, terms(args))}
-                    print(json.dumps(balance_json(None, **fields)), flush=True)
+                    failed = error_json(error, terms(args))
+                    print(json.dumps(balance_json(None, time=stamp, change=None, error=failed)), flush=True)
             else:
                 for failure in call_failures(balance):
                     print(f"{stamp} error: {failure.describe(terms(args))}", file=sys.stderr, flush=True)
@@ -277,8 +277,9 @@ def _watch_line(balance: Balance, args: argparse.Namespace, stamp: str, previous
     delta = None if previous is None or now is None else exact_difference(now, previous)
     if args.format == "json":
         failed = worst_error(balance, None, args)
-        error = None if failed is None else error_json(failed, terms(args))
-        return json.dumps(balance_json(balance, time=stamp, change=delta, error=error))
+        named = terms(args)
+        error = None if failed is None else error_json(failed, named)
+        return json.dumps(balance_json(balance, named, time=stamp, change=delta, error=error))
 
     def amount(value: float | None) -> str:
         return "unknown" if value is None else money(value)
@@ -339,7 +340,7 @@ def run_many(args: argparse.Namespace, specs: list[KeySpec], options: dict[str, 
         print(json.dumps([
             {
                 "name": spec.name,
-                **balance_json(balance),
+                **balance_json(balance, spec.terms(terms(args))),
                 "error": None if error is None else error_json(error, spec.terms(terms(args))),
             }
             for spec, balance, _, error in results
