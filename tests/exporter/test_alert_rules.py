@@ -102,6 +102,35 @@ def test_the_one_shot_prometheus_says_up_0_on_a_partial_failure(
     assert "openrouter_credits_remaining_dollars 17.5\n" in out
 
 
+def test_every_call_failing(
+    mock: MockServer, exporter: MakeExporter, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every call answering 503, as the README says: serve writes up 0 and call_up 0 for each call
+    made, no figure; the one-shot --format prometheus writes up 0 alone, and exits 4."""
+    for endpoint in ("credits", "key", "activity"):
+        mock.app.fail_next(100, status=503, endpoint=endpoint)
+
+    async def scenario() -> Exporter:
+        watcher = exporter(KeySpec("account", MANAGEMENT))
+        await watcher.poll("account")
+        await watcher.aclose()
+        return watcher
+
+    found = series(asyncio.run(scenario()))
+    assert {name: value for name, value in found.items() if "_up{" in name} == {
+        'openrouter_credits_up{key="account"}': 0,
+        'openrouter_credits_call_up{call="credits",key="account"}': 0,
+        'openrouter_credits_call_up{call="key",key="account"}': 0,
+        'openrouter_credits_call_up{call="activity",key="account"}': 0,
+    }
+    assert not [name for name in found if "dollars{" in name]
+    monkeypatch.setenv("OPENROUTER_API_KEY", MANAGEMENT)
+    code = main(["--format", "prometheus", "--base-url", mock.base_url, "--max-retries", "0"])
+    out = capsys.readouterr().out
+    assert code == 4
+    assert [line for line in out.splitlines() if not line.startswith("#")] == ["openrouter_credits_up 0"]
+
+
 def promtool() -> str:
     tool = shutil.which("promtool")
     if tool is None:
