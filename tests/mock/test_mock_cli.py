@@ -14,17 +14,23 @@ import pytest
 MOCK = str(Path(sys.executable).parent / "openrouter-credits-mock")
 
 
-def start(*args: str) -> tuple[subprocess.Popen[str], list[str]]:
-    proc = subprocess.Popen([MOCK, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+PYTHON_M = (sys.executable, "-m", "openrouter_credits.testing")
+
+
+def start(*args: str, command: tuple[str, ...] = (MOCK,)) -> tuple[subprocess.Popen[str], list[str]]:
+    proc = subprocess.Popen([*command, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None
     banner = [proc.stdout.readline() for _ in range(4)]
     return proc, banner
 
 
-@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
-def test_serves_and_stops_cleanly(stop: signal.Signals) -> None:
-    """It prints the base URL and demo keys, answers at that URL, and exits 0 on SIGTERM or Ctrl-C."""
-    proc, banner = start("--port", "0", "--credits", "30", "--usage", "12.5")
+@pytest.mark.parametrize(
+    ("stop", "command"), [(signal.SIGTERM, (MOCK,)), (signal.SIGINT, (MOCK,)), (signal.SIGTERM, PYTHON_M)]
+)
+def test_serves_and_stops_cleanly(stop: signal.Signals, command: tuple[str, ...]) -> None:
+    """It prints the base URL and demo keys, answers at that URL, and exits 0 on SIGTERM or Ctrl-C;
+    ``python -m openrouter_credits.testing`` is the same command."""
+    proc, banner = start("--port", "0", "--credits", "30", "--usage", "12.5", command=command)
     try:
         assert banner[0].startswith("Mock OpenRouter at http://127.0.0.1:")
         base_url = banner[0].split(" at ", 1)[1].strip()
