@@ -301,18 +301,29 @@ def run_history(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def with_ledger(balance: Balance) -> tuple[Balance, str | None]:
+def view_location(args: argparse.Namespace) -> Location:
+    """The ledger of the balance view, named as the ledger's commands name it: ``--ledger``, else the
+    ``ledger`` of ``--config``, else $OPENROUTER_CREDITS_LEDGER, else the default file (``resolve``)."""
+    from ..ledger import resolve
+
+    value, origin = config_ledger(getattr(args, "config", None))
+    return resolve(getattr(args, "view_ledger", None), value, origin)
+
+
+def with_ledger(balance: Balance, location: Location | None = None) -> tuple[Balance, str | None]:
     """The view's balance, its forecast made from the ledger's longer history (its days before the 30
-    of ``/activity``) when a ledger exists; else as it is. When the ledger cannot be read, a note
-    saying so."""
+    of ``/activity``) when ``location`` (by default, the default one) holds a ledger; else as it is.
+    Only ``/activity`` counts here (not ``/key``): without its days there is nothing to forecast. The
+    default ledger is used when it exists; a ledger named (an option, a file, the environment) that
+    cannot be read, or the default one when it cannot, leaves the 30 days with a note saying why."""
     from ..ledger import LedgerError, open_ledger, resolve
     from ..ledger._history import spend_history
 
-    if balance.daily_spend is None:
+    if not balance.daily_spend:
         return balance, None
     try:
-        location = resolve(None)
-        if not location.exists():
+        location = resolve(None) if location is None else location
+        if not location.named and not location.exists():
             return balance, None
         with open_ledger(location, create=False) as ledger:
             history = spend_history(ledger, balance.at.date(), recent=balance.daily_spend)
