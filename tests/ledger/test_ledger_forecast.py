@@ -198,7 +198,8 @@ def test_report_projects_the_month_with_its_range(tmp_path: Path, capsys: pytest
     assert (current["month"], current["so_far"], current["forecast_method"]) == ("2026-11", True, "weekday")
     assert (current["projected"], current["projected_low"], current["projected_high"]) == pytest.approx(projected)
     assert main(["report", "--ledger", str(path)], clock=lambda: NOW) == 0
-    row = capsys.readouterr().out.splitlines()[-2]
+    *_, row, _, footnote = capsys.readouterr().out.splitlines()
+    assert footnote == "Change is from the month before; 2026-11 so far is from the same days of 2026-10 (1 to 23)"
     assert row.startswith("2026-11")
     assert row.endswith(
         f"so far; ${projected.central:.2f} projected (${projected.low:.2f} to ${projected.high:.2f}, weekday)"

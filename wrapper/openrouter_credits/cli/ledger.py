@@ -212,16 +212,27 @@ def run_sync(args: argparse.Namespace) -> int:
 
 
 def _period(args: argparse.Namespace, today: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The period of --month or --from/--to: one that starts after today is a usage error; a --to
+    after today is cut to today, said on stderr (the month so far, as --month of this month)."""
     if args.month is not None:
         if args.end is not None:
             raise ConfigurationError("--to goes with --from, not with --month.")
         start = args.month
+        if start > today:
+            raise ConfigurationError(
+                f"--month {start:%Y-%m} has not begun (today is {today}): give a month up to {today:%Y-%m}."
+            )
         following = (start + dt.timedelta(days=32)).replace(day=1)
         return start, min(following - dt.timedelta(days=1), today)
     if args.start is not None:
+        if args.start > today:
+            raise ConfigurationError(f"--from {args.start} is after today ({today}): give a day up to today.")
         end = args.end or today
         if end < args.start:
             raise ConfigurationError(f"--to {end} is before --from {args.start}: give the earlier day to --from.")
+        if end > today:
+            print(f"note: --to {end} is after today: the report ends today, {today} (so far).", file=sys.stderr)
+            end = today
         return args.start, end
     if args.end is not None:
         raise ConfigurationError("--to needs --from.")
@@ -257,7 +268,10 @@ def run_report(args: argparse.Namespace) -> int:
         elif period is None:
             text = out.monthly(ledger, now, output)
         else:
-            text = out.broken_down(ledger, period[0], period[1], by, output, today, teams=teams or None)
+            text = out.broken_down(
+                ledger, period[0], period[1], by, output, today, teams=teams or None,
+                warn=lambda note: print(note, file=sys.stderr),
+            )  # fmt: skip
     sys.stdout.write(text)
     return EXIT_OK
 
