@@ -102,7 +102,8 @@ def test_a_period_not_in_the_ledger_is_no_data(env: Path, capsys: pytest.Capture
 @pytest.mark.parametrize(
     ("period", "says"),
     [
-        (["--month", "2099-01"], "error: --month 2099-01 has not begun (today is 2026-11-24): give a month up to 2026-11."),
+        (["--month", "2099-01"],
+         "error: --month 2099-01 has not begun (today is 2026-11-24): give a month up to 2026-11."),
         (["--from", "2099-01-01"], "error: --from 2099-01-01 is after today (2026-11-24): give a day up to today."),
         (["--from", "2026-11-20", "--to", "2026-11-19"],
          "error: --to 2026-11-19 is before --from 2026-11-20: give the earlier day to --from."),

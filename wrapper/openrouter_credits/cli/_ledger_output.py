@@ -241,7 +241,8 @@ def broken_down(
         return out.getvalue()
     period = f"{start.isoformat()} to {end.isoformat()}"
     if total is None:
-        return f"{period}: no data: none of its {days} day{'s' if days > 1 else ''} is in the ledger (unknown, not $0)\n"
+        plural = "s" if days > 1 else ""
+        return f"{period}: no data: none of its {days} day{plural} is in the ledger (unknown, not $0)\n"
     if not dimensions:
         text = f"{period}: {_money(total)}"
     else:
