@@ -61,7 +61,8 @@ def test_report_totals_are_the_sum_of_their_rows(env: Path, capsys: pytest.Captu
     assert found["gaps"] == []
     status, out, _ = run(["report", "--ledger", str(env), "--month", "2026-11", "--by", "model", "--csv"], capsys)
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert sum(Decimal(r["usage"]) for r in rows[:-1]) == Decimal(rows[-1]["usage"]) == Decimal("4.35")
+    assert sum(Decimal(r["usage"]) for r in rows) == Decimal("4.35")  # no total row: the column sums
+    assert {r["gap"] for r in rows} == {""}
 
 
 def test_focus_export(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -80,6 +81,67 @@ def test_focus_export(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
         ("2026-11-23T00:00:00Z", "openai/gpt-4.1", "2.00"),
     ]
     assert {r["BillingCurrency"] for r in rows} == {"USD"}
+
+
+def test_a_period_not_in_the_ledger_is_no_data(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A period none of whose days is in the ledger: "no data", a null total with every day a gap, a
+    CSV of gap rows; never $0."""
+    run(["sync", "--ledger", str(env), "--quiet", "--no-analytics"], capsys)
+    report = ["report", "--ledger", str(env), "--month", "2020-01"]
+    assert run(report, capsys) == (
+        0, "2020-01-01 to 2020-01-31: no data: none of its 31 days is in the ledger (unknown, not $0)\n", ""
+    )  # fmt: skip
+    status, out, _ = run([*report, "--by", "key", "--json"], capsys)
+    found = json.loads(out)
+    assert (status, found["rows"], found["total"], len(found["gaps"])) == (0, [], None, 31)
+    status, out, _ = run([*report, "--csv"], capsys)
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["usage"], r["gap"]) for r in rows] == [("", f"2020-01-{day:02}") for day in range(1, 32)]
+
+
+@pytest.mark.parametrize(
+    ("period", "says"),
+    [
+        (["--month", "2099-01"],
+         "error: --month 2099-01 has not begun (today is 2026-11-24): give a month up to 2026-11."),
+        (["--from", "2099-01-01"], "error: --from 2099-01-01 is after today (2026-11-24): give a day up to today."),
+        (["--from", "2026-11-20", "--to", "2026-11-19"],
+         "error: --to 2026-11-19 is before --from 2026-11-20: give the earlier day to --from."),
+    ],
+)  # fmt: skip
+def test_a_period_after_today_is_a_usage_error(
+    env: Path, capsys: pytest.CaptureFixture[str], period: list[str], says: str
+) -> None:
+    """A period that starts after today, or ends before it starts: exit 2, naming the option."""
+    assert run(["report", "--ledger", str(env), *period], capsys) == (2, "", says + "\n")
+
+
+def test_a_to_after_today_ends_the_report_today(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--to after today: the period is cut to today, and stderr says so."""
+    run(["sync", "--ledger", str(env), "--quiet", "--no-analytics"], capsys)
+    status, out, err = run(
+        ["report", "--ledger", str(env), "--from", "2026-11-20", "--to", "2027-01-31", "--json"], capsys
+    )
+    assert (status, json.loads(out)["to"]) == (0, "2026-11-24")
+    assert err == "note: --to 2027-01-31 is after today: the report ends today, 2026-11-24 (so far).\n"
+
+
+def test_csv_and_focus_say_the_gaps(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A period with days not in the ledger: the CSV's gap rows (a date in gap, amounts empty) are the
+    JSON's gaps, after the data rows; FOCUS (which has no row for unknown) says them on stderr."""
+    run(["sync", "--ledger", str(env), "--quiet", "--no-analytics"], capsys)
+    period = ["report", "--ledger", str(env), "--from", "2026-10-20", "--to", "2026-11-23", "--by", "model"]
+    gaps = json.loads(run([*period, "--json"], capsys)[1])["gaps"]
+    assert gaps == ["2026-10-20", "2026-10-21", "2026-10-22", "2026-10-23", "2026-10-24"]
+    rows = list(csv.DictReader(io.StringIO(run([*period, "--csv"], capsys)[1])))
+    assert [r["gap"] for r in rows if r["gap"]] == gaps
+    assert {(r["model"], r["usage"], r["byok_usage"], r["requests"]) for r in rows if r["gap"]} == {("", "", "", "")}
+    assert sum(Decimal(r["usage"]) for r in rows if not r["gap"]) == Decimal("3.35")
+    status, _, err = run([*period, "--format", "focus"], capsys)
+    assert (status, err) == (
+        0, "note: 5 days not in the ledger (gaps, not $0) have no rows in the export: 2026-10-20, 2026-10-21, "
+        "2026-10-22, 2026-10-23, 2026-10-24\n",
+    )  # fmt: skip
 
 
 def test_history_shows_gaps_as_gaps(env: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -114,6 +114,74 @@ def test_the_view_forecasts_from_the_ledgers_longer_history(
     ]
 
 
+def _named(way: str, path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The ledger at ``path`` named ``way``: the arguments that name it (with the environment set)."""
+    if way == "--ledger":
+        return ["--ledger", str(path)]
+    if way == "env":
+        monkeypatch.setenv("OPENROUTER_CREDITS_LEDGER", str(path))
+    elif way == "default":
+        monkeypatch.setenv("XDG_DATA_HOME", str(path.parent.parent))
+    elif way == "--config":
+        config = tmp_path / "keys.toml"
+        config.write_text(f'ledger = "{path}"\n[keys.main]\napi_key_env = "OPENROUTER_API_KEY"\n')
+        return ["--config", str(config)]
+    return []
+
+
+@pytest.mark.parametrize("way", ["--ledger", "--config", "env", "default"])
+@pytest.mark.parametrize("key_fails", [False, True], ids=["key-answers", "key-fails"])
+def test_the_view_finds_the_ledger_wherever_it_is_named(
+    mock: MockServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    way: str,
+    key_fails: bool,
+) -> None:
+    """One rule: --ledger, the config file's ledger, $OPENROUTER_CREDITS_LEDGER or the default file
+    give the view's forecast the ledger's 84 days, whether /key answers or not (the history is
+    /activity's and the ledger's, not /key's)."""
+    mock.app.set_activity({
+        (TODAY - dt.timedelta(days=back)).isoformat(): weekly(TODAY - dt.timedelta(days=back)) for back in range(1, 31)
+    })  # fmt: skip
+    monkeypatch.setenv("OPENROUTER_API_KEY", mock.app.provisioning_key)
+    monkeypatch.delenv("OPENROUTER_CREDITS_LEDGER", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "elsewhere"))
+    path = tmp_path / "data" / "openrouter-credits" / "ledger.sqlite3"
+    path.parent.mkdir(parents=True)
+    fill(path, range(31, 91))
+    args = _named(way, path, tmp_path, monkeypatch)
+    if key_fails:
+        mock.app.fail_next(5, status=503, endpoint="key")
+    code = main(["--base-url", mock.base_url, "--json", "--max-retries", "0", *args], clock=lambda: NOW)
+    shown = json.loads(capsys.readouterr().out)
+    forecast = (shown[0] if way == "--config" else shown)["forecast"]
+    assert code == (4 if key_fails else 0)
+    assert (forecast["method"], forecast["history_days"]) == ("weekday", 84)
+
+
+def test_a_ledger_named_but_missing_is_said_and_the_default_one_missing_is_not(
+    mock: MockServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A ledger named that is not there: the 30 days, and a note saying why; the default ledger not
+    there yet: the 30 days, silently; a ledger named wrongly: a usage error before any call."""
+    monkeypatch.setenv("OPENROUTER_API_KEY", mock.app.provisioning_key)
+    monkeypatch.delenv("OPENROUTER_CREDITS_LEDGER", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    missing = tmp_path / "nowhere.sqlite3"
+    assert main(["--base-url", mock.base_url, "--ledger", str(missing)], clock=lambda: NOW) == 0
+    out = capsys.readouterr().out
+    assert f"30 days of /activity: the ledger could not be read (There is no ledger at {missing} yet" in out
+    assert main(["--base-url", mock.base_url], clock=lambda: NOW) == 0
+    assert "ledger" not in capsys.readouterr().out
+    assert main(["--base-url", mock.base_url, "--ledger", "ftp://host/x"], clock=lambda: NOW) == 2
+    assert capsys.readouterr().err == "error: --ledger: ftp:// is not a ledger; use a file path or postgresql://.\n"
+    with pytest.raises(SystemExit, match="2"):
+        main(["--ledger", str(missing), "report"], clock=lambda: NOW)
+    assert "give it after, report --ledger" in capsys.readouterr().err
+
+
 def test_report_projects_the_month_with_its_range(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """report's current month: so far, and the forecast of the ledger's days to the month's end with
     its 80 % range and method, in the table and in JSON."""
@@ -130,7 +198,8 @@ def test_report_projects_the_month_with_its_range(tmp_path: Path, capsys: pytest
     assert (current["month"], current["so_far"], current["forecast_method"]) == ("2026-11", True, "weekday")
     assert (current["projected"], current["projected_low"], current["projected_high"]) == pytest.approx(projected)
     assert main(["report", "--ledger", str(path)], clock=lambda: NOW) == 0
-    row = capsys.readouterr().out.splitlines()[-2]
+    *_, row, _, footnote = capsys.readouterr().out.splitlines()
+    assert footnote == "Change is from the month before; 2026-11 so far is from the same days of 2026-10 (1 to 23)"
     assert row.startswith("2026-11")
     assert row.endswith(
         f"so far; ${projected.central:.2f} projected (${projected.low:.2f} to ${projected.high:.2f}, weekday)"

@@ -75,10 +75,12 @@ def monthly(ledger: Ledger, now: dt.datetime, output: str) -> str:
     found = months(ledger, now.date())
     current = found[-1]
     same_days = None
+    compared = ""  # the current month's change is from the same days of the month before: which
     if len(found) > 1 and current.usage_nano is not None:
         previous = found[-2]
-        end = previous.start + dt.timedelta(days=(current.end - current.start).days)
-        totals = day_totals(ledger, previous.start, min(end, previous.end))
+        end = min(previous.start + dt.timedelta(days=(current.end - current.start).days), previous.end)
+        compared = f"{current.start:%Y-%m} so far is from the same days of {previous.start:%Y-%m} (1 to {end.day})"
+        totals = day_totals(ledger, previous.start, end)
         if all(t.usage_nano is not None for t in totals):
             same_days = sum(t.usage_nano or 0 for t in totals)
     changes = [_change(m, found[i - 1] if i else None, same_days) for i, m in enumerate(found)]
@@ -131,6 +133,8 @@ def monthly(ledger: Ledger, now: dt.datetime, output: str) -> str:
     known = [m.usage_nano for m in found if m.usage_nano is not None]
     total = sum(known)
     lines.append(f"Total {_money(total)} over {len(known)} month{'s' if len(known) != 1 else ''} with data")
+    if changes[-1] is not None:
+        lines.append(f"Change is from the month before; {compared}")
     return "\n".join(lines) + "\n"
 
 
@@ -177,10 +181,12 @@ def broken_down(
     today: dt.date,
     *,
     teams: Teams | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> str:
     """A period by ``dimensions`` (none: its total), the most spent first; then the total, which is
     the sum of the lines, and the gaps. ``team`` breaks it down by the key and groups the keys by
-    ``teams``; with ``teams``, FOCUS's ``Tags`` say each row's team."""
+    ``teams``; with ``teams``, FOCUS's ``Tags`` say each row's team. A period none of whose days is
+    in the ledger has no total (null, "no data"); ``warn`` hears of FOCUS's missing days."""
     from ..ledger._focus import focus_csv
     from ..ledger._reports import regrouped
 
@@ -189,6 +195,11 @@ def broken_down(
     if output == "focus":
         dims = asked or ["key", "model"]
         lines, gaps = breakdown(ledger, start, end, dims, by_day=True)
+        if gaps and warn is not None:  # FOCUS has no row for "unknown": a missing day is said here, not as $0
+            warn(
+                f"note: {len(gaps)} day{'s' if len(gaps) > 1 else ''} not in the ledger (gaps, not $0) have no rows "
+                f"in the export: {_days(gaps)}"
+            )
         return focus_csv(
             lines, dims, None if team is None else _team_tags(team, dims.index("key") if "key" in dims else None)
         )
@@ -196,7 +207,9 @@ def broken_down(
     if "team" in dimensions:
         assert team is not None
         lines = regrouped(lines, list(dimensions).index("team"), team)
-    total = sum(line.usage_nano for line in lines)
+    days = (end - start).days + 1
+    # Unknown is not $0: a period no day of which is in the ledger has no total.
+    total = None if len(gaps) == days else sum(line.usage_nano for line in lines)
     if output == "json":
         return json.dumps({
             "from": start.isoformat(), "to": end.isoformat(), "by": list(dimensions),
@@ -212,20 +225,24 @@ def broken_down(
             "total": _usd(total), "gaps": [day.isoformat() for day in gaps],
         }) + "\n"  # fmt: skip
     if output == "csv":
+        # Data rows only (no total row: a finance tool sums the column), then a row per day not in the
+        # ledger: its date in ``gap``, its amounts empty (unknown, never 0).
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow([*dimensions, "usage", "byok_usage", "requests", "sources"])
+        writer.writerow([*dimensions, "usage", "byok_usage", "requests", "sources", "gap"])
         for line in lines:
             writer.writerow([
                 *line.names, dollars_text(line.usage_nano),
                 "" if line.byok_nano is None else dollars_text(line.byok_nano),
-                "" if line.requests is None else line.requests, "+".join(sorted(line.sources)),
+                "" if line.requests is None else line.requests, "+".join(sorted(line.sources)), "",
             ])  # fmt: skip
-        writer.writerow(
-            [*(["total"] + [""] * (len(dimensions) - 1) if dimensions else []), dollars_text(total), "", "", ""]
-        )
+        for day in gaps:
+            writer.writerow([*[""] * len(dimensions), "", "", "", "", day.isoformat()])
         return out.getvalue()
     period = f"{start.isoformat()} to {end.isoformat()}"
+    if total is None:
+        plural = "s" if days > 1 else ""
+        return f"{period}: no data: none of its {days} day{plural} is in the ledger (unknown, not $0)\n"
     if not dimensions:
         text = f"{period}: {_money(total)}"
     else:

@@ -198,6 +198,8 @@ def main(argv: Sequence[str] | None = None, *, clock: Callable[[], dt.datetime] 
     args.clock = clock
     if args.command is not None:
         given = [flag for dest, flag in view.VIEW_OPTIONS.items() if getattr(args, dest, None) is not None]
+        if given == ["--ledger"] and "--ledger" in _commands(p)[args.command]._option_string_actions:
+            p.error(f"{given[0]} before the command's name is the view's: give it after, {args.command} {given[0]}")
         if given:
             p.error(f"{given[0]} is an option of the balance view, not of {args.command}: leave it out")
     if args.debug:

@@ -180,7 +180,7 @@ def who_json(found: WhoSpent, who: str, *, recent: bool) -> list[dict[str, Any]]
 
 def who_report(found: WhoSpent, who: str, start: dt.date, end: dt.date, output: str, today: dt.date) -> str:
     """``report --by user|member|app``: the period's spend per one as a table (with each one's share),
-    JSON or CSV, the most spent first; then the total, the sum of the lines."""
+    JSON or CSV, the most spent first; then the total, the sum of the lines (not in CSV: the column sums)."""
     import csv
     import io
     import json
@@ -203,7 +203,6 @@ def who_report(found: WhoSpent, who: str, start: dt.date, end: dt.date, output: 
         for spend in found.spends:
             requests = spend.requests if found.requests_known else ""
             writer.writerow([spend.name, dollars_text(to_nano(spend.usage)), requests])
-        writer.writerow(["total", dollars_text(to_nano(total)), ""])
         return out.getvalue()
     from .._text import shown
 

@@ -212,16 +212,27 @@ def run_sync(args: argparse.Namespace) -> int:
 
 
 def _period(args: argparse.Namespace, today: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The period of --month or --from/--to: one that starts after today is a usage error; a --to
+    after today is cut to today, said on stderr (the month so far, as --month of this month)."""
     if args.month is not None:
         if args.end is not None:
             raise ConfigurationError("--to goes with --from, not with --month.")
         start = args.month
+        if start > today:
+            raise ConfigurationError(
+                f"--month {start:%Y-%m} has not begun (today is {today}): give a month up to {today:%Y-%m}."
+            )
         following = (start + dt.timedelta(days=32)).replace(day=1)
         return start, min(following - dt.timedelta(days=1), today)
     if args.start is not None:
+        if args.start > today:
+            raise ConfigurationError(f"--from {args.start} is after today ({today}): give a day up to today.")
         end = args.end or today
         if end < args.start:
             raise ConfigurationError(f"--to {end} is before --from {args.start}: give the earlier day to --from.")
+        if end > today:
+            print(f"note: --to {end} is after today: the report ends today, {today} (so far).", file=sys.stderr)
+            end = today
         return args.start, end
     if args.end is not None:
         raise ConfigurationError("--to needs --from.")
@@ -257,7 +268,10 @@ def run_report(args: argparse.Namespace) -> int:
         elif period is None:
             text = out.monthly(ledger, now, output)
         else:
-            text = out.broken_down(ledger, period[0], period[1], by, output, today, teams=teams or None)
+            text = out.broken_down(
+                ledger, period[0], period[1], by, output, today, teams=teams or None,
+                warn=lambda note: print(note, file=sys.stderr),
+            )  # fmt: skip
     sys.stdout.write(text)
     return EXIT_OK
 
@@ -301,18 +315,29 @@ def run_history(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def with_ledger(balance: Balance) -> tuple[Balance, str | None]:
+def view_location(args: argparse.Namespace) -> Location:
+    """The ledger of the balance view, named as the ledger's commands name it: ``--ledger``, else the
+    ``ledger`` of ``--config``, else $OPENROUTER_CREDITS_LEDGER, else the default file (``resolve``)."""
+    from ..ledger import resolve
+
+    value, origin = config_ledger(getattr(args, "config", None))
+    return resolve(getattr(args, "view_ledger", None), value, origin)
+
+
+def with_ledger(balance: Balance, location: Location | None = None) -> tuple[Balance, str | None]:
     """The view's balance, its forecast made from the ledger's longer history (its days before the 30
-    of ``/activity``) when a ledger exists; else as it is. When the ledger cannot be read, a note
-    saying so."""
+    of ``/activity``) when ``location`` (by default, the default one) holds a ledger; else as it is.
+    Only ``/activity`` counts here (not ``/key``): without its days there is nothing to forecast. The
+    default ledger is used when it exists; a ledger named (an option, a file, the environment) that
+    cannot be read, or the default one when it cannot, leaves the 30 days with a note saying why."""
     from ..ledger import LedgerError, open_ledger, resolve
     from ..ledger._history import spend_history
 
-    if balance.daily_spend is None:
+    if not balance.daily_spend:
         return balance, None
     try:
-        location = resolve(None)
-        if not location.exists():
+        location = resolve(None) if location is None else location
+        if not location.named and not location.exists():
             return balance, None
         with open_ledger(location, create=False) as ledger:
             history = spend_history(ledger, balance.at.date(), recent=balance.daily_spend)

@@ -52,6 +52,7 @@ VIEW_OPTIONS = {
     "spike": "--spike",
     "spike_min_dollars": "--spike-min-dollars",
     "watch": "--watch",
+    "view_ledger": "--ledger",
 }
 
 
@@ -93,6 +94,13 @@ def add_view_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--watch", type=interval_seconds, metavar="SECONDS", help="poll every SECONDS (1 or more) until Ctrl-C"
     )
+    p.add_argument(
+        "--ledger",
+        dest="view_ledger",
+        metavar="FILE|URL",
+        help='the ledger whose longer history the forecast rests on (default: ledger = "..." of --config, else '
+        "$OPENROUTER_CREDITS_LEDGER, else the default ledger when it exists)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -103,6 +111,9 @@ def run(args: argparse.Namespace) -> int:
     options = client_options(args)
     if args.conservative and args.days_below is None and not args.config:
         raise ConfigurationError("--conservative changes what --days-below compares: give --days-below DAYS too.")
+    from .ledger import view_location
+
+    args.ledger_location = view_location(args)  # a ledger named wrongly is a usage error, before any call
     if args.config:
         if args.api_key_file:
             raise ConfigurationError("--config names the keys: leave out --api-key-file.")
@@ -207,11 +218,9 @@ def show_balance(balance: Balance, args: argparse.Namespace, listing: Listing = 
 
     named = terms(args)
     failures = call_failures(balance)
-    ledger_note = None
-    if is_management(balance):
-        from .ledger import with_ledger
+    from .ledger import with_ledger
 
-        balance, ledger_note = with_ledger(balance)
+    balance, ledger_note = with_ledger(balance, getattr(args, "ledger_location", None))
     if args.format == "json":
         failed = worst_error(balance, listing, args)
         print(json.dumps(balance_json(balance, named, error=None if failed is None else error_json(failed, named))))
@@ -252,14 +261,17 @@ def watch(client: CreditsClient, args: argparse.Namespace, sleep: Callable[[floa
                     failed = error_json(error, terms(args))
                     print(json.dumps(balance_json(None, time=stamp, change=None, error=failed)), flush=True)
             else:
+                from .ledger import with_ledger
+
+                balance, ledger_note = with_ledger(balance, getattr(args, "ledger_location", None))
                 for failure in call_failures(balance):
                     print(f"{stamp} error: {failure.describe(terms(args))}", file=sys.stderr, flush=True)
                 if not noted:
                     from ._output import statement
 
-                    note = statement(balance)
-                    if note:
-                        print(note, file=sys.stderr, flush=True)
+                    for note in (ledger_note, statement(balance)):
+                        if note:
+                            print(note, file=sys.stderr, flush=True)
                     noted = True
                 print(_watch_line(balance, args, stamp, previous), flush=True)
                 previous = balance.spendable_at_most if balance.spendable_at_most is not None else previous
@@ -305,8 +317,10 @@ def run_many(args: argparse.Namespace, specs: list[KeySpec], options: dict[str, 
     thresholds. Messages about a key name its table and setting in the file."""
     from .._apps.metrics import balance_metrics, exposition, merge_families
     from ._output import balance_json, key_rows
+    from .ledger import with_ledger
 
     results: list[tuple[KeySpec, Balance | None, int, OpenRouterCreditsError | None]] = []
+    noted: set[str] = set()
     for spec in specs:
         named = spec.terms(terms(args))
         stream = cast(TextIO, _Prefixed(sys.stderr, spec.name))
@@ -324,6 +338,10 @@ def run_many(args: argparse.Namespace, specs: list[KeySpec], options: dict[str, 
                 print(f"error: {spec.name}: {error.describe(named)}", file=sys.stderr)
                 results.append((spec, None, exit_code(error), error))
                 continue
+        balance, ledger_note = with_ledger(balance, args.ledger_location)
+        if ledger_note is not None and ledger_note not in noted:
+            print(ledger_note, file=sys.stderr)  # once: the ledger is the same for every key
+            noted.add(ledger_note)
         names = {
             setting: option if getattr(args, setting) is not None else f"{setting} of [keys.{spec.name}]"
             for setting, option in THRESHOLD_NAMES.items()

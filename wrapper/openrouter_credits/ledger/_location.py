@@ -22,6 +22,8 @@ __all__ = ["LEDGER_ENV", "Location", "default_path", "resolve"]
 
 LEDGER_ENV = "OPENROUTER_CREDITS_LEDGER"
 _SCHEMES = ("postgresql://", "postgres://")
+#: The ``origin`` of the ledger no setting named.
+DEFAULT_ORIGIN = "the default ledger"
 
 
 def default_path(environ: Mapping[str, str] | None = None) -> Path:
@@ -48,7 +50,7 @@ class Location:
     path: Path | None = None
     url: str | None = attrs.field(default=None, repr=False)
     #: Where the setting came from, for messages (``--ledger``, ``ledger in keys.toml``, ...).
-    origin: str = "the default ledger"
+    origin: str = DEFAULT_ORIGIN
 
     @property
     def is_postgresql(self) -> bool:
@@ -58,6 +60,11 @@ class Location:
     def shown(self) -> str:
         """How messages name it: the file, or the URL without a password."""
         return _without_password(self.url) if self.url is not None else str(self.path)
+
+    @property
+    def named(self) -> bool:
+        """Whether a setting named it (``--ledger``, the config file, the environment), not the default."""
+        return self.origin != DEFAULT_ORIGIN
 
     def exists(self) -> bool:
         """Whether there is a ledger to read (a PostgreSQL one is taken to exist once named)."""
