@@ -5,6 +5,7 @@ retried PATCH leaves the key as one PATCH does; 404, an ordinary key's refusal, 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import time
 from collections.abc import Iterator
@@ -199,9 +200,16 @@ def server() -> Iterator[MockServer]:
         yield running
 
 
-def test_a_retried_patch_leaves_the_key_as_one_patch(mock: MockServer) -> None:
+def test_a_retried_patch_leaves_the_key_as_one_patch() -> None:
     """Against the mock over loopback: the first PATCH's answer is lost after the mock applied it, the
-    client sends it again, and the key is what one PATCH makes of it."""
+    client sends it again, and the key is what one PATCH makes of it (the mock's clock stands still:
+    ``updated_at`` is the PATCH's time, and the real one would tick between the two runs)."""
+    now = dt.datetime(2026, 11, 18, 12, 0, tzinfo=dt.UTC)
+    with MockServer(MockOpenRouter(clock=lambda: now)) as mock:
+        _retried_and_once(mock)
+
+
+def _retried_and_once(mock: MockServer) -> None:
     mock.app.set_keys([{"name": "ci-nightly", "limit": 20.0, "limit_reset": "daily", "usage_daily": 5.0}])
     key_hash = mock.app.listed_keys()[0]["hash"]
     transport = LosesFirstAnswer()
