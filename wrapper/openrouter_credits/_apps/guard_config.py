@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
@@ -32,6 +32,7 @@ import attrs
 from .._defaults import DEFAULT_GUARD_FRACTION as DEFAULT_FRACTION
 from .._defaults import DEFAULT_MAX_ACTIONS_PER_HOUR, DEFAULT_SPIKE_MIN_DOLLARS
 from .._exceptions import ConfigurationError
+from .._format import money
 from .teams import KeyRef, Team, key_patterns
 
 if TYPE_CHECKING:
@@ -99,15 +100,20 @@ class GuardSpec:
         return "dry run" if self.dry_run else "acting"
 
     def rule(self) -> str:
-        """``spike above 5x the 7-day pace: disable, undone at the reset``: the guard in words."""
-        condition = {
-            "spike": f"spending today over {self.factor:g}x its 7-day pace",
-            "will_exhaust": "bound to reach its limit before the reset",
-            "over": f"its window's usage over ${self.amount or 0:,.2f}",
-            "below_fraction": f"under {self.fraction * 100:g} % of its limit left",
-        }[self.when]
+        """``spending today over 5x its 7-day pace: disable, undone at the window's reset``: the guard in
+        words, its condition from its own ``when``'s figure."""
+        condition = _CONDITIONS[self.when](self)
         undo = "undone at the window's reset" if self.restore == "at_reset" else "never undone"
         return f"{condition}: {self.action}, {undo}"
+
+
+#: Each ``when``'s condition in words, built from its own figure alone (the others are None).
+_CONDITIONS: Final[dict[str, Callable[[GuardSpec], str]]] = {
+    "spike": lambda spec: f"spending today over {spec.factor:g}x its 7-day pace",
+    "will_exhaust": lambda spec: "bound to reach its limit before the reset",
+    "over": lambda spec: f"its window's usage over {money(spec.amount or 0.0)}",
+    "below_fraction": lambda spec: f"under {spec.fraction * 100:g} % of its limit left",
+}
 
 
 def names_key(spec: GuardSpec, key: KeyRef) -> bool:
