@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 __all__ = ["chosen_workspace", "key_json", "keys_table", "listing_note", "register", "run", "sorted_keys"]
 
 NEEDS_MANAGEMENT = "listing keys needs a management key"
+
+
 def _statuses(text: str) -> list[str]:
     from .._api_key import STATUSES
 
