@@ -350,11 +350,11 @@ def snapshot_of(
     try:
         guard_views = guards()
     except Exception:
-        _failed("the guards", failing)
+        _failed("the guards' state", failing)
         guard_views = ()
-        unshown.append("the guards")
+        unshown.append("the guards' state")
     else:
-        _shown("the guards", failing)
+        _shown("the guards' state", failing)
     return Snapshot(
         now,
         tuple(views),
