@@ -33,6 +33,7 @@ from .._defaults import DEFAULT_GUARD_FRACTION as DEFAULT_FRACTION
 from .._defaults import DEFAULT_MAX_ACTIONS_PER_HOUR, DEFAULT_SPIKE_MIN_DOLLARS
 from .._exceptions import ConfigurationError
 from .._format import money
+from .._text import toml_value
 from .teams import KeyRef, Team, key_patterns
 
 if TYPE_CHECKING:
@@ -139,13 +140,13 @@ def _where(path: str, name: str) -> str:
 def _number(value: Any, field: str, where: str, *, low: float, above: bool, expected: str) -> float:
     bad = isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value)
     if bad or (value <= low if above else value < low):
-        raise ConfigurationError(f"{where}: {field} must be {expected}, not {value!r}.")
+        raise ConfigurationError(f"{where}: {field} must be {expected}, not {toml_value(value)}.")
     return float(value)
 
 
 def _choice(value: Any, field: str, where: str, choices: Sequence[str]) -> Any:
     if value not in choices:
-        raise ConfigurationError(f"{where}: {field} = {value!r} is not one of {', '.join(choices)}.")
+        raise ConfigurationError(f"{where}: {field} = {toml_value(value)} is not one of {', '.join(choices)}.")
     return value
 
 
@@ -195,7 +196,7 @@ def _spec(name: str, table: Any, path: str) -> GuardSpec:
         fraction = table["fraction"]
         if isinstance(fraction, bool) or not isinstance(fraction, int | float) or not 0 < fraction <= 1:
             raise ConfigurationError(
-                f"{where}: fraction must be a fraction above 0, up to 1 (0.1 is 10 %), not {fraction!r}."
+                f"{where}: fraction must be a fraction above 0, up to 1 (0.1 is 10 %), not {toml_value(fraction)}."
             )
         fraction = float(fraction)
     minimum = DEFAULT_SPIKE_MIN_DOLLARS
@@ -204,10 +205,12 @@ def _spec(name: str, table: Any, path: str) -> GuardSpec:
                           expected="an amount of dollars, 0 or more")  # fmt: skip
     dry_run = table.get("dry_run", True)
     if not isinstance(dry_run, bool):
-        raise ConfigurationError(f"{where}: dry_run must be true or false, not {dry_run!r}.")
+        raise ConfigurationError(f"{where}: dry_run must be true or false, not {toml_value(dry_run)}.")
     most = table.get("max_actions_per_hour", DEFAULT_MAX_ACTIONS_PER_HOUR)
     if isinstance(most, bool) or not isinstance(most, int) or most < 1:
-        raise ConfigurationError(f"{where}: max_actions_per_hour must be a whole number, 1 or more, not {most!r}.")
+        raise ConfigurationError(
+            f"{where}: max_actions_per_hour must be a whole number, 1 or more, not {toml_value(most)}."
+        )
     return GuardSpec(name, keys, workspaces, when, factor, minimum, amount, fraction, action, restore, dry_run, most)
 
 
