@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from commanding import in_process
 from test_cli import COMMAND, INFERENCE, KEY, LIMITED
 
 from helpers import script_figures
@@ -184,3 +185,68 @@ def test_help_describes_every_option() -> None:
     serve_help = " ".join(run("serve", "--help").stdout.split())
     assert "(default: 127.0.0.1:9877, this machine only)" in serve_help
     assert "(default: $XDG_STATE_HOME/openrouter-credits, else ~/.local/state/openrouter-credits)" in serve_help
+
+
+KEY_TABLE = '[keys.a]\napi_key_env = "CFG_A"\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (KEY_TABLE + "below = true\n", "[keys.a]: below must be a number of dollars, 0 or more, not true."),
+        (KEY_TABLE + 'spike = "lots"\n', 'spike must be a multiple of the 7-day average above 1 (such as 3), '
+                                         'not "lots".'),
+        ("keys = 5\n", 'keys must be a table of [keys.NAME] tables, one per key to watch ([keys.team-a] with '
+                       'api_key_env = "..."), not 5.'),
+        ('keys = ["a"]\n', "keys must be a table of [keys.NAME] tables, one per key to watch"),
+        (KEY_TABLE + 'notify = ["nope"]\n', '[keys.a]: notify names "nope", which is not a [notify.NAME] table: the '
+                                           'file has no channel: add a [notify.NAME] table (or give --notify-url and '
+                                           'name its channel, "notify-url").'),
+        (KEY_TABLE + 'notify = ["nope"]\n[notify.ops]\nkind = "webhook"\nurl_env = "CFG_URL"\n',
+         '[keys.a]: notify names "nope", which is not a [notify.NAME] table: the file\'s channels are ops (or give '
+         '--notify-url and name its channel, "notify-url").'),
+    ],
+)  # fmt: skip
+def test_config_values_are_named_as_toml_spells_them(
+    mock: MockServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    text: str,
+    message: str,
+) -> None:
+    """A wrong value is quoted as the file spells it (true, "text"), a wrong type is named as such, and
+    notify naming a channel the file lacks says which channels there are, or how to add one."""
+    monkeypatch.setenv("CFG_A", KEY)
+    path = config(tmp_path, text)
+    code, out, err = in_process(mock, capsys, monkeypatch, "--config", str(path), key=KEY, secrets=(KEY,))
+    assert (code, out) == (2, "")
+    assert f"error: --config {path}: " in err
+    assert message in err
+    assert "True" not in err
+    assert "'" not in err.replace("file's", "")
+
+
+def test_a_device_is_not_a_key_file(
+    mock: MockServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--api-key-file /dev/zero: not a regular file (never chmod advice for a device); a folder too;
+    a pipe (``<(pass show ...)``) is read as a file is, with no advice about its mode."""
+    code, out, err = in_process(mock, capsys, monkeypatch, "--api-key-file", "/dev/zero")
+    assert (code, out) == (2, "")
+    assert err == (
+        "error: --api-key-file: /dev/zero is not a regular file: it is a character device: give the file that "
+        "holds the key (- reads standard input).\n"
+    )
+    code, _, err = in_process(mock, capsys, monkeypatch, "--api-key-file", str(tmp_path))
+    assert (code, err) == (2, f"error: --api-key-file: {tmp_path} is not a regular file: it is a folder: give "
+                              "the file that holds the key (- reads standard input).\n")  # fmt: skip
+    read, write = os.pipe()
+    os.write(write, KEY.encode() + b"\n")
+    os.close(write)
+    try:
+        code, out, err = in_process(mock, capsys, monkeypatch, "--api-key-file", f"/dev/fd/{read}", "--json")
+    finally:
+        os.close(read)
+    assert (code, err) == (0, "")
+    assert json.loads(out)["remaining"] == 17.5

@@ -120,7 +120,7 @@ def test_spend_by_workspace(
     account: MockServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """spend --by workspace: /activity per workspace, named; the JSON with each workspace's id; by id,
-    with a note, when the names cannot be read."""
+    with a note saying why (the refusal's words), when the names cannot be read."""
     assert in_process(account, capsys, monkeypatch, "spend", "--by", "workspace") == (0, SPEND, "")
     code, out, _ = in_process(account, capsys, monkeypatch, "spend", "--by", "workspace", "--json")
     rows = json.loads(out)
@@ -129,8 +129,11 @@ def test_spend_by_workspace(
         ("Research", "00000000-0000-4000-8000-0000000000aa"),
     ]
     assert sum(r["usage"] for r in rows) == pytest.approx(2.07)
-    account.app.set_refuse_workspaces(404)
+    account.app.set_refuse_workspaces(403)
     code, out, err = in_process(account, capsys, monkeypatch, "spend", "--by", "workspace")
     assert code == 0
     assert out.splitlines()[1].startswith("00000000-0000-4000-8000-000000000000  ")
-    assert err == "note: workspaces are shown by id: their names could not be read.\n"
+    assert err == (
+        "note: workspaces are shown by id: their names could not be read: GET /workspaces was refused (HTTP 403: "
+        "Workspaces are not available for this account).\n"
+    )

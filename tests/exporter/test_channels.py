@@ -715,7 +715,7 @@ ERRORS = [
     (
         '[notify.tg]\nkind = "telegram"\nbot_token_env = "TG"\nchat_id = true',
         {"TG": "1:XyZsecret"},
-        "--config keys.toml: [notify.tg]: chat_id must be a chat's number or a channel's @name, not True.",
+        "--config keys.toml: [notify.tg]: chat_id must be a chat's number or a channel's @name, not true.",
     ),
     (
         '[notify.tg]\nkind = "telegram"\nbot_token_env = "TG"\nchat_id = 5',
@@ -727,7 +727,7 @@ ERRORS = [
         '[notify.mail]\nkind = "email"\nhost = "smtp.example.com"\nfrom = "a@example.org"\nto = "b@example.org"',
         {},
         '--config keys.toml: [notify.mail]: to must be a list of email addresses (to = ["ops@example.org"]), '
-        "not 'b@example.org'.",
+        'not "b@example.org".',
     ),
     (
         '[notify.mail]\nkind = "email"\nhost = "smtp.example.com"\nfrom = "a@example.org"\nto = ["b@example.org"]\n'

@@ -89,7 +89,10 @@ def test_the_page_shows_each_keys_figures_state_and_chart() -> None:
 def test_discovered_keys_and_models_when_known() -> None:
     """The keys closest to their limits (most used first, labels escaped) and the top models."""
     listed = (
-        *(("team-a", ListedKey(f"app-{n}", usage=n, limit=10.0, limit_remaining=10.0 - n)) for n in range(1, 10)),
+        *(
+            ("team-a", ListedKey(f"app-{n}", usage=50.0, limit=10.0, limit_remaining=10.0 - n, window_usage=n))
+            for n in range(1, 10)
+        ),
         ("team-a", ListedKey("<b>no-limit</b>", usage=50.0)),
     )
     models = (
@@ -102,7 +105,7 @@ def test_discovered_keys_and_models_when_known() -> None:
     section = page[page.index('id="listed"') :]
     assert section.index("app-9") < section.index("app-8") < section.index("app-1")
     assert (
-        '<td class="name"><bdi>app-9</bdi></td><td>team-a</td><td class=n>$9.00</td><td class=n>$10.00</td>'
+        '<td class="name"><bdi>app-9</bdi></td><td>team-a</td><td class=n>$9.00</td><td class=n>$10.00 total</td>'
         "<td class=n>$1.00</td>"
     ) in page
     assert "no-limit" not in page  # no limit: not close to one

@@ -16,7 +16,7 @@ import pytest
 from exporting import MANAGEMENT, ORDINARY, TOKEN, Clock, MakeExporter, Receiver, delivering
 
 from openrouter_credits._apps.config_file import KeySpec
-from openrouter_credits._logging import LIBRARY_LOGGER
+from openrouter_credits._logging import EXPORTER_LOGGER, LIBRARY_LOGGER
 from openrouter_credits.exporter._statedir import StateDir
 from openrouter_credits.testing import MockServer
 
@@ -94,8 +94,11 @@ def test_an_unknown_figure_moves_no_alert_state(
     assert Receiver.posts == [{"text": BELOW}]
 
 
-def test_days_below_alert(mock: MockServer, tmp_path: Path, receiver: str, exporter: MakeExporter) -> None:
-    """days_below: $35 over the last 7 days, $17.50 left: 3.5 days, below 7."""
+def test_days_below_alert(
+    mock: MockServer, tmp_path: Path, receiver: str, exporter: MakeExporter, caplog: pytest.LogCaptureFixture
+) -> None:
+    """days_below: $35 over the last 7 days, $17.50 left: 3.5 days, below 7; its title (the log's
+    line) with both figures."""
     spec = KeySpec("solo", MANAGEMENT, days_below=7.0)
 
     async def scenario() -> None:
@@ -106,7 +109,10 @@ def test_days_below_alert(mock: MockServer, tmp_path: Path, receiver: str, expor
             await watcher.poll("solo")
         await watcher.aclose()
 
-    run(scenario)
+    with caplog.at_level(logging.INFO, logger=EXPORTER_LOGGER):
+        run(scenario)
+    sent = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Alert sent to")]
+    assert [line.split(": ", 1)[1] for line in sent] == ["solo has 3.5 days left, under its threshold of 7 days"]
     assert Receiver.posts == [
         {
             "text": "OpenRouter key solo has 3.5 days of credits left by the 7-day average, below its threshold of "

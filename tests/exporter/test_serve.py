@@ -157,7 +157,7 @@ def test_rate_limit_waits_for_retry_after(mock: MockServer, tmp_path: Path) -> N
         ("[keys.a]\nbelow = 5\n", "[keys.a]: give exactly one of api_key_file and api_key_env."),
         (
             '[keys.a]\napi_key_env = "A"\nbelow = "five"\n',
-            "[keys.a]: below must be a number of dollars, 0 or more, not 'five'.",
+            '[keys.a]: below must be a number of dollars, 0 or more, not "five".',
         ),
         (
             "[other]\nx = 1\n",

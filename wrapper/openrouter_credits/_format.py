@@ -22,6 +22,7 @@ __all__ = [
     "estimate_days",
     "estimate_dollars",
     "estimate_seconds",
+    "limit_words",
     "money",
 ]
 
@@ -40,6 +41,21 @@ def money(amount: float) -> str:
             decimals += 1
     text = f"{abs(amount):,.{decimals}f}"
     return f"-${text}" if amount < 0 else f"${text}"
+
+
+#: A limit's window (``limit_reset``) after its amount.
+_PERIOD = {"daily": "/day", "weekly": "/week", "monthly": "/month"}
+
+
+def limit_words(limit: float, reset: str | None) -> str:
+    """A key's limit with its window: ``$10.00/day``, ``/week``, ``/month``; ``$10.00 total`` for a
+    limit that never resets; a window this version does not know as OpenRouter names it (shortened,
+    printable: ``$10.00 hourly``)."""
+    from ._text import shown
+
+    if reset is None:
+        return f"{money(limit)} total"
+    return money(limit) + _PERIOD.get(reset.strip().lower(), f" {shown(reset)}")
 
 
 def days(value: float) -> str:

@@ -25,7 +25,7 @@ from typing import Any
 
 from ._defaults import SHOWN_NAME_CHARS
 
-__all__ = ["ELLIPSIS", "clean_text", "fit", "printable", "shorten", "shown", "valid", "valid_json"]
+__all__ = ["ELLIPSIS", "clean_text", "fit", "printable", "shorten", "shown", "toml_value", "valid", "valid_json"]
 
 ELLIPSIS = "…"
 
@@ -102,6 +102,36 @@ def shorten(text: str, limit: int) -> str:
 def shown(name: str, limit: int = SHOWN_NAME_CHARS) -> str:
     """A name from outside as a log line or the terminal shows it: shortened, then made printable."""
     return printable(shorten(name, limit))
+
+
+#: The most items of a list or table ``toml_value`` shows.
+_TOML_ITEMS = 5
+
+
+def toml_value(value: object) -> str:
+    """A value read from a TOML file as TOML spells it, for a message about the file: ``true``,
+    ``"text"`` (shortened, printable), ``5``, ``inf``, ``[1, "a"]``, ``{a = 1}``, a date as written
+    (lists and tables up to ``_TOML_ITEMS`` items)."""
+    import json
+    import math
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return printable(json.dumps(shorten(value, 40), ensure_ascii=False))
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        items = [toml_value(item) for item in value[:_TOML_ITEMS]]
+        return "[" + ", ".join(items + ["..."] * (len(value) > _TOML_ITEMS)) + "]"
+    if isinstance(value, dict):
+        pairs = [f"{shown(str(key), 40)} = {toml_value(item)}" for key, item in list(value.items())[:_TOML_ITEMS]]
+        return "{" + ", ".join(pairs + ["..."] * (len(value) > _TOML_ITEMS)) + "}"
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return shown(str(value), 40)
 
 
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")

@@ -45,9 +45,9 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
@@ -60,10 +60,12 @@ from .._defaults import (
 )
 from .._exceptions import ConfigurationError
 from .._settings import check_key
+from .._text import toml_value
 from .guard_config import GuardSpec, guard_specs
 from .teams import Teams, parse_teams
 
 __all__ = [
+    "NOTIFY_URL_CHANNEL",
     "ConfigFile",
     "KeySpec",
     "key_from_text",
@@ -158,9 +160,38 @@ def _print_warning(message: str) -> None:
     print(f"warning: {message}", file=sys.stderr)
 
 
+#: What a secret's file may not be, by the kind its mode gives: a device streams for ever, a folder
+#: holds no text. A pipe (``--api-key-file <(pass show openrouter)``) is read as a file is.
+_NOT_FILES: Final = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                     (stat.S_ISDIR, "a folder"), (stat.S_ISSOCK, "a socket"))  # fmt: skip
+
+
+def not_a_file(path: str) -> str | None:
+    """Why ``path`` cannot hold a secret (``is not a regular file: it is a character device``), None
+    when it may (a regular file, a pipe) or does not exist (opening it says so)."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    kind = next((kind for test, kind in _NOT_FILES if test(mode)), None)
+    return None if kind is None else f"is not a regular file: it is {kind}"
+
+
+def readable_by_others(mode: int) -> bool:
+    """Whether a secret's file of ``mode`` can be read by other users (a regular file only: a pipe's
+    mode says nothing of who may read what went through it)."""
+    return stat.S_ISREG(mode) and bool(mode & 0o077)
+
+
 def read_key_file(path: str, where: str, warn: Callable[[str], None] = _print_warning) -> str:
     """The key in the file at ``path``; ``where`` says in messages who named the file. A file other
-    users can read is used, with a warning (as ssh warns of a private key's mode)."""
+    users can read is used, with a warning (as ssh warns of a private key's mode); a device or a
+    folder is refused."""
+    refused = not_a_file(path)
+    if refused is not None:
+        raise ConfigurationError(
+            f"{where}: {path} {refused}: give the file that holds the key (- reads standard input)."
+        )
     try:
         with open(path, encoding="utf-8") as handle:
             mode = os.fstat(handle.fileno()).st_mode
@@ -168,7 +199,7 @@ def read_key_file(path: str, where: str, warn: Callable[[str], None] = _print_wa
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
         raise ConfigurationError(f"{where}: cannot read the key file {path}: {reason}.") from None
-    if mode & 0o077:
+    if readable_by_others(mode):
         warn(
             f"{where}: the key file {path} can be read by other users (mode {mode & 0o777:03o}); run: chmod 600 {path}"
         )
@@ -180,7 +211,7 @@ def _threshold(value: Any, field: str, where: str) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
         unit = "dollars" if field in ("below", "spike_min_dollars") else "days"
-        raise ConfigurationError(f"{where}: {field} must be a number of {unit}, 0 or more, not {value!r}.")
+        raise ConfigurationError(f"{where}: {field} must be a number of {unit}, 0 or more, not {toml_value(value)}.")
     return float(value)
 
 
@@ -254,7 +285,7 @@ def _spike(value: Any, where: str) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 1:
         raise ConfigurationError(
-            f"{where}: spike must be a multiple of the 7-day average above 1 (such as 3), not {value!r}."
+            f"{where}: spike must be a multiple of the 7-day average above 1 (such as 3), not {toml_value(value)}."
         )
     return float(value)
 
@@ -263,7 +294,7 @@ def _flag(value: Any, field: str, where: str) -> bool:
     if value is None:
         return False
     if not isinstance(value, bool):
-        raise ConfigurationError(f"{where}: {field} must be true or false, not {value!r}.")
+        raise ConfigurationError(f"{where}: {field} must be true or false, not {toml_value(value)}.")
     return value
 
 
@@ -271,7 +302,7 @@ def _count(value: Any, field: str, where: str, default: int) -> int:
     if value is None:
         return default
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigurationError(f"{where}: {field} must be a whole number, 1 or more, not {value!r}.")
+        raise ConfigurationError(f"{where}: {field} must be a whole number, 1 or more, not {toml_value(value)}.")
     return value
 
 
@@ -346,7 +377,12 @@ def load_config(path: str, environ: Mapping[str, str] | None = None) -> ConfigFi
     ledger = _ledger(document, path)
     teams = parse_teams(document.get("teams"), path)
     keys = document.get("keys")
-    if not isinstance(keys, dict) or not keys:
+    if keys is not None and not isinstance(keys, dict):
+        raise ConfigurationError(
+            f"--config {path}: keys must be a table of [keys.NAME] tables, one per key to watch "
+            f'([keys.team-a] with api_key_env = "..."), not {toml_value(keys)}.'
+        )
+    if not keys:
         raise ConfigurationError(f"--config {path}: no keys: add a [keys.NAME] table for each key to watch.")
     channels = document.get("notify", {})
     if not isinstance(channels, dict) or not all(isinstance(table, dict) for table in channels.values()):
@@ -356,16 +392,25 @@ def load_config(path: str, environ: Mapping[str, str] | None = None) -> ConfigFi
         raise ConfigurationError(f"--config {path}: [defaults] takes one setting, notify.")
     default_notify = _names(defaults.get("notify"), "notify", f"--config {path}: [defaults]")
     specs = tuple(_spec(name, table, path, environ) for name, table in keys.items())
-    known = [*channels, "notify-url"]
     for where, names in [(f"[keys.{s.name}]", s.notify) for s in specs] + [("[defaults]", default_notify)]:
         for name in names or ():
-            if name not in known:
-                raise ConfigurationError(
-                    f"--config {path}: {where}: notify names {name!r}, which is not a [notify.NAME] table; the "
-                    f"channels are {', '.join(known)}."
-                )
+            if name not in channels and name != NOTIFY_URL_CHANNEL:
+                raise ConfigurationError(f"--config {path}: {where}: {_no_channel(name, channels)}")
     guards = guard_specs(document.get("guard", {}), specs, path)
     return ConfigFile(specs, channels, default_notify, Path(path).parent, path, ledger, teams, guards)
+
+
+#: --notify-url's channel, as a key's ``notify`` names it (``serve``'s alert routes check it is given).
+NOTIFY_URL_CHANNEL = "notify-url"
+
+
+def _no_channel(name: str, channels: Collection[str]) -> str:
+    """Why ``notify`` may not name ``name``: the channels the file has, or how to add one."""
+    named = f"notify names {toml_value(name)}, which is not a [notify.NAME] table"
+    via = f'or give --notify-url and name its channel, "{NOTIFY_URL_CHANNEL}"'
+    if channels:
+        return f"{named}: the file's channels are {', '.join(channels)} ({via})."
+    return f"{named}: the file has no channel: add a [notify.NAME] table ({via})."
 
 
 def _ledger(document: Mapping[str, Any], path: str) -> str | None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
@@ -32,6 +32,8 @@ import attrs
 from .._defaults import DEFAULT_GUARD_FRACTION as DEFAULT_FRACTION
 from .._defaults import DEFAULT_MAX_ACTIONS_PER_HOUR, DEFAULT_SPIKE_MIN_DOLLARS
 from .._exceptions import ConfigurationError
+from .._format import money
+from .._text import toml_value
 from .teams import KeyRef, Team, key_patterns
 
 if TYPE_CHECKING:
@@ -99,15 +101,20 @@ class GuardSpec:
         return "dry run" if self.dry_run else "acting"
 
     def rule(self) -> str:
-        """``spike above 5x the 7-day pace: disable, undone at the reset``: the guard in words."""
-        condition = {
-            "spike": f"spending today over {self.factor:g}x its 7-day pace",
-            "will_exhaust": "bound to reach its limit before the reset",
-            "over": f"its window's usage over ${self.amount or 0:,.2f}",
-            "below_fraction": f"under {self.fraction * 100:g} % of its limit left",
-        }[self.when]
+        """``spending today over 5x its 7-day pace: disable, undone at the window's reset``: the guard in
+        words, its condition from its own ``when``'s figure."""
+        condition = _CONDITIONS[self.when](self)
         undo = "undone at the window's reset" if self.restore == "at_reset" else "never undone"
         return f"{condition}: {self.action}, {undo}"
+
+
+#: Each ``when``'s condition in words, built from its own figure alone (the others are None).
+_CONDITIONS: Final[dict[str, Callable[[GuardSpec], str]]] = {
+    "spike": lambda spec: f"spending today over {spec.factor:g}x its 7-day pace",
+    "will_exhaust": lambda spec: "bound to reach its limit before the reset",
+    "over": lambda spec: f"its window's usage over {money(spec.amount or 0.0)}",
+    "below_fraction": lambda spec: f"under {spec.fraction * 100:g} % of its limit left",
+}
 
 
 def names_key(spec: GuardSpec, key: KeyRef) -> bool:
@@ -133,13 +140,13 @@ def _where(path: str, name: str) -> str:
 def _number(value: Any, field: str, where: str, *, low: float, above: bool, expected: str) -> float:
     bad = isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value)
     if bad or (value <= low if above else value < low):
-        raise ConfigurationError(f"{where}: {field} must be {expected}, not {value!r}.")
+        raise ConfigurationError(f"{where}: {field} must be {expected}, not {toml_value(value)}.")
     return float(value)
 
 
 def _choice(value: Any, field: str, where: str, choices: Sequence[str]) -> Any:
     if value not in choices:
-        raise ConfigurationError(f"{where}: {field} = {value!r} is not one of {', '.join(choices)}.")
+        raise ConfigurationError(f"{where}: {field} = {toml_value(value)} is not one of {', '.join(choices)}.")
     return value
 
 
@@ -189,7 +196,7 @@ def _spec(name: str, table: Any, path: str) -> GuardSpec:
         fraction = table["fraction"]
         if isinstance(fraction, bool) or not isinstance(fraction, int | float) or not 0 < fraction <= 1:
             raise ConfigurationError(
-                f"{where}: fraction must be a fraction above 0, up to 1 (0.1 is 10 %), not {fraction!r}."
+                f"{where}: fraction must be a fraction above 0, up to 1 (0.1 is 10 %), not {toml_value(fraction)}."
             )
         fraction = float(fraction)
     minimum = DEFAULT_SPIKE_MIN_DOLLARS
@@ -198,10 +205,12 @@ def _spec(name: str, table: Any, path: str) -> GuardSpec:
                           expected="an amount of dollars, 0 or more")  # fmt: skip
     dry_run = table.get("dry_run", True)
     if not isinstance(dry_run, bool):
-        raise ConfigurationError(f"{where}: dry_run must be true or false, not {dry_run!r}.")
+        raise ConfigurationError(f"{where}: dry_run must be true or false, not {toml_value(dry_run)}.")
     most = table.get("max_actions_per_hour", DEFAULT_MAX_ACTIONS_PER_HOUR)
     if isinstance(most, bool) or not isinstance(most, int) or most < 1:
-        raise ConfigurationError(f"{where}: max_actions_per_hour must be a whole number, 1 or more, not {most!r}.")
+        raise ConfigurationError(
+            f"{where}: max_actions_per_hour must be a whole number, 1 or more, not {toml_value(most)}."
+        )
     return GuardSpec(name, keys, workspaces, when, factor, minimum, amount, fraction, action, restore, dry_run, most)
 
 

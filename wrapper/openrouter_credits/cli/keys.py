@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 __all__ = ["chosen_workspace", "key_json", "keys_table", "listing_note", "register", "run", "sorted_keys"]
 
 NEEDS_MANAGEMENT = "listing keys needs a management key"
-_PERIOD = {"daily": "/day", "weekly": "/week", "monthly": "/month"}
 
 
 def _statuses(text: str) -> list[str]:
@@ -80,13 +79,9 @@ def sorted_keys(keys: Sequence[ApiKey]) -> list[ApiKey]:
 
 
 def _limit(key: ApiKey) -> str:
-    from .._format import money
+    from .._format import limit_words
 
-    if key.limit is None:
-        return "none"
-    if key.limit_reset is None:
-        return f"{money(key.limit)} total"
-    return money(key.limit) + _PERIOD.get(key.limit_reset.strip().lower(), f" {shown(key.limit_reset)}")
+    return "none" if key.limit is None else limit_words(key.limit, key.limit_reset)
 
 
 def keys_table(

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .._activity import Spend
 from .._client import CreditsClient
 from .._exceptions import OpenRouterCreditsError
+from .._text import printable
 from ._common import (
     EXIT_AUTH,
     EXIT_OK,
@@ -76,11 +77,12 @@ def run(args: argparse.Namespace) -> int:
     if args.by in ("user", "member", "app"):
         return _by_who(args)
     names: dict[str, str] | None = None
+    unnamed = ""
     with CreditsClient(the_key(args), **client_options(args)) as client:  # type: ignore[arg-type]
         try:
             activity = client.get_activity(group_by="workspace" if args.by == "workspace" else None)
             if args.by == "workspace":
-                names = workspace_names(client)
+                names, unnamed = workspace_names(client)
         except OpenRouterCreditsError as error:
             report(error, args, sys.stderr)
             return exit_code(error)
@@ -100,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(share_chart(spends, args.top, args.by, unicode=unicode_terminal(sys.stdout)))
         if args.by == "workspace" and names is None:
-            print("note: workspaces are shown by id: their names could not be read.", file=sys.stderr)
+            print(f"note: workspaces are shown by id: their names could not be read: {unnamed}.", file=sys.stderr)
     elif args.json:
         print(json.dumps([{"date": day.date.isoformat(), "usage": day.usage} for day in activity.daily_spend]))
     else:
@@ -108,17 +110,19 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def workspace_names(client: CreditsClient) -> dict[str, str] | None:
-    """``{id: name}`` of the account's workspaces; None when they cannot be listed (refused, or not in
-    the API document in use): the chart then shows their ids."""
+def workspace_names(client: CreditsClient) -> tuple[dict[str, str] | None, str]:
+    """(``{id: name}`` of the account's workspaces, ""); (None, why) when they cannot be listed
+    (refused: ``GET /workspaces was refused (HTTP 403: ...)``, or not in the API document in use), as
+    the keys listing's note says it: the chart then shows their ids."""
     from .._listing import workspace_refusal
 
     try:
-        return {str(w.id): w.name for w in client.list_workspaces()}
+        return {str(w.id): w.name for w in client.list_workspaces()}, ""
     except OpenRouterCreditsError as error:
-        if workspace_refusal(error) is None:
+        why = workspace_refusal(error)
+        if why is None:
             raise
-        return None
+        return None, printable(why)
 
 
 def named_spends(spends: list[Spend], names: dict[str, str]) -> list[Spend]:

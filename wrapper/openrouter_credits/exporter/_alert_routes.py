@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from .._apps.config_file import NOTIFY_URL_CHANNEL
 from .._exceptions import ConfigurationError
 from .._logging import register_secret
 from .._settings import require_private
@@ -29,8 +30,6 @@ __all__ = ["NOTIFY_URL_CHANNEL", "NOTIFY_URL_ENV", "AlertRoutes", "check_notify_
 
 #: Where a webhook URL can come from without showing in the process list.
 NOTIFY_URL_ENV = "OPENROUTER_CREDITS_NOTIFY_URL"
-#: --notify-url's channel, as a key's ``notify`` names it.
-NOTIFY_URL_CHANNEL = "notify-url"
 
 
 def check_notify_url(url: str, name: str = "--notify-url") -> str:

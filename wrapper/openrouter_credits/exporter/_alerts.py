@@ -21,7 +21,7 @@ import attrs
 
 from .._apps.spike import TIMES, Spike, spike_of
 from .._forecast import method_words
-from .._format import money
+from .._format import days, money
 from .._logging import EXPORTER_LOGGER
 from .._text import clean_text
 from ._alert import Alert
@@ -88,12 +88,21 @@ def _days(value: float) -> str:
 Check = tuple[str, float | None, float | None, Callable[[float], str], Callable[[float], str]]
 
 
-def _own_alert(spec: KeySpec, threshold: str, below: bool, text: str) -> Due:
-    what = threshold.replace("_", " ")
+def _title_of(name: str, threshold: str, below: bool, value: float | None, limit: float | None) -> str:
+    """An alert's short title: ``team-a is below its threshold``, ``team-a has 3.5 days left, under
+    its threshold of 7 days``, ``team-a's spend is spiking``, ``team-a recovered (...)``."""
     if threshold == "spike":
-        title = f"{spec.name}'s spend is spiking" if below else f"{spec.name} recovered (spike)"
-    else:
-        title = f"{spec.name} is {what} its threshold" if below else f"{spec.name} recovered ({what})"
+        return f"{name}'s spend is spiking" if below else f"{name} recovered (spike)"
+    if threshold == "days_below" and value is not None and limit is not None:
+        left = f"{days(value)} days left"
+        return f"{name} has {left}, under its threshold of {_days(limit)}" if below else f"{name} recovered ({left})"
+    return f"{name} is below its threshold" if below else f"{name} recovered (below)"
+
+
+def _own_alert(
+    spec: KeySpec, threshold: str, below: bool, text: str, value: float | None = None, limit: float | None = None
+) -> Due:
+    title = _title_of(spec.name, threshold, below, value, limit)
     state = threshold if below else "recovered"
     alert = Alert(spec.name, state, title, text, "warning" if below else "info", about=f"{spec.name} {threshold}")
     return Due(spec.name, (threshold,), below, alert)
@@ -133,7 +142,7 @@ def alerts_due(
             text = f"OpenRouter key {spec.name} {describe(value)}, below its threshold of {unit(limit)}."
         else:
             text = f"OpenRouter key {spec.name} recovered: it {describe(value)} (threshold {unit(limit)})."
-        due.append(_own_alert(spec, threshold, below, text))
+        due.append(_own_alert(spec, threshold, below, text, value, limit))
     return due
 
 

@@ -153,6 +153,8 @@ class Exporter:
         self._unrendered: set[str] = set()
         self._metrics = b""
         self._page: bytes | None = None
+        #: The parts of the page that could not be shown last time (a bug): logged once each.
+        self._page_failing: set[str] = set()
         self._stop = asyncio.Event()
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._started = False
@@ -343,18 +345,17 @@ class Exporter:
     def page(self) -> bytes:
         """The status page (``_page``), rendered once per poll and kept until the next."""
         if self._page is None:
-            from ._page import render_page, snapshot_of
+            from ._page import page
 
-            ledger = None if self.ledger is None else self.ledger.view
-            snapshot = snapshot_of(
+            self._page = page(
                 self.states,
                 self.clock(),
+                failing=self._page_failing,
                 unrendered=self._unrendered,
-                ledger=ledger,
+                ledger=None if self.ledger is None else self.ledger.view,
                 teams=self.teams,
-                guards=self.guards.views(),
+                guards=self.guards.views,
             )
-            self._page = render_page(snapshot)
         return self._page
 
     def health(self) -> tuple[int, str]:

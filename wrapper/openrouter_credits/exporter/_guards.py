@@ -61,19 +61,26 @@ logger = logging.getLogger(EXPORTER_LOGGER)
 
 
 class GuardView:
-    """A guard as the status page shows it: its rule, mode, restores owed, problems and last actions."""
+    """A guard as the status page shows it: its rule, mode, restores owed, problems and last actions.
+    Its rule is put in words when the page's guard section is rendered (where a failure is that
+    section's alone)."""
 
-    __slots__ = ("last", "mode", "name", "pending", "problems", "rule")
+    __slots__ = ("last", "name", "pending", "problems", "spec")
 
-    def __init__(
-        self, name: str, mode: str, rule: str, pending: int, problems: Sequence[str], last: Sequence[JournalEntry]
-    ) -> None:
-        self.name = name
-        self.mode = mode
-        self.rule = rule
+    def __init__(self, spec: GuardSpec, pending: int, problems: Sequence[str], last: Sequence[JournalEntry]) -> None:
+        self.spec = spec
+        self.name = spec.name
         self.pending = pending
         self.problems = tuple(problems)
         self.last = tuple(last)
+
+    @property
+    def mode(self) -> str:
+        return self.spec.mode
+
+    @property
+    def rule(self) -> str:
+        return self.spec.rule()
 
 
 class Guards:
@@ -305,9 +312,7 @@ class Guards:
     def views(self) -> tuple[GuardView, ...]:
         return tuple(
             GuardView(
-                name,
-                spec.mode,
-                spec.rule(),
+                spec,
                 self.memory.owed(name),
                 list(self._problems.get(name, {}).values()),
                 list(self.record.recent.get(name, ())),

@@ -22,10 +22,11 @@ import attrs
 import httpx
 
 from .. import _defaults
-from .._apps.config_file import NAME, _print_warning
+from .._apps.config_file import NAME, _print_warning, not_a_file, readable_by_others
 from .._exceptions import ConfigurationError
 from .._logging import register_secret
 from .._settings import is_loopback, require_private
+from .._text import toml_value
 from ._channels import (
     HOOK_CHANNELS,
     Channel,
@@ -92,7 +93,7 @@ class _Reader:
                 raise self.error(f"{setting} is missing.")
             return default
         if not isinstance(value, str) or not value.strip():
-            raise self.error(f"{setting} must be a non-empty string, not {value!r}.")
+            raise self.error(f"{setting} must be a non-empty string, not {toml_value(value)}.")
         if "\r" in value or "\n" in value:
             raise self.error(f"{setting} must be one line.")
         return value.strip()
@@ -109,7 +110,7 @@ class _Reader:
             raise self.error(f"give one of {env} and {file}, not both.")
         value = self.table[given[0]]
         if not isinstance(value, str) or not value.strip():
-            raise self.error(f"{given[0]} must be a non-empty string, not {value!r}.")
+            raise self.error(f"{given[0]} must be a non-empty string, not {toml_value(value)}.")
         if given[0] == env:
             text = self.environ.get(value)
             if text is None:
@@ -129,6 +130,9 @@ class _Reader:
         return text, source
 
     def _read_file(self, path: Path, setting: str) -> str:
+        refused = not_a_file(str(path))
+        if refused is not None:
+            raise self.error(f"{setting} names {path}, which {refused}: name the file that holds the secret.")
         try:
             with open(path, "rb") as handle:
                 mode = os.fstat(handle.fileno()).st_mode
@@ -143,7 +147,7 @@ class _Reader:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             raise self.error(f"{setting} names the file {path}, which is not UTF-8 text.") from None
-        if mode & 0o077:
+        if readable_by_others(mode):
             self.warn(
                 f"{self.where}: {setting} names the file {path}, which other users can read "
                 f"(mode {mode & 0o777:03o}); run: chmod 600 {path}"
@@ -238,7 +242,7 @@ def _telegram(name: str, reader: _Reader, secret: _Secret) -> Channel:
         raise reader.error(f"{source} does not hold a bot token as @BotFather gives it (digits, ':', then the rest).")
     chat_id = reader.table.get("chat_id")
     if isinstance(chat_id, bool) or not isinstance(chat_id, int | str) or (isinstance(chat_id, str) and not chat_id):
-        raise reader.error(f"chat_id must be a chat's number or a channel's @name, not {chat_id!r}.")
+        raise reader.error(f"chat_id must be a chat's number or a channel's @name, not {toml_value(chat_id)}.")
     api_url = reader.text("api_url", _defaults.TELEGRAM_API_URL)
     assert api_url is not None
     reader.url(api_url, "api_url", "the bot token")
@@ -266,14 +270,16 @@ def _ntfy(name: str, reader: _Reader, secret: _Secret) -> Channel:
         if isinstance(priority, bool) or not (
             (isinstance(priority, int) and 1 <= priority <= 5) or priority in NTFY_PRIORITY_NAMES
         ):
-            raise reader.error(f"priority must be 1 to 5 or one of {', '.join(NTFY_PRIORITY_NAMES)}, not {priority!r}.")
+            raise reader.error(
+                f"priority must be 1 to 5 or one of {', '.join(NTFY_PRIORITY_NAMES)}, not {toml_value(priority)}."
+            )
         priority = str(priority)
     return NtfyChannel(name, topic, server.rstrip("/"), priority, token)
 
 
 def _address(reader: _Reader, setting: str, value: Any) -> str:
     if not isinstance(value, str) or "@" not in value or any(char in value for char in "\r\n,") or not value.strip():
-        raise reader.error(f"{setting} must be an email address (name@example.org), not {value!r}.")
+        raise reader.error(f"{setting} must be an email address (name@example.org), not {toml_value(value)}.")
     return value.strip()
 
 
@@ -282,14 +288,14 @@ def _email(name: str, reader: _Reader, secret: _Secret) -> Channel:
     assert host is not None
     starttls = reader.table.get("starttls", True)
     if not isinstance(starttls, bool):
-        raise reader.error(f"starttls must be true or false, not {starttls!r}.")
+        raise reader.error(f"starttls must be true or false, not {toml_value(starttls)}.")
     port = reader.table.get("port", _defaults.SMTP_STARTTLS_PORT if starttls else _defaults.SMTP_PLAIN_PORT)
     if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-        raise reader.error(f"port must be a number from 1 to 65535, not {port!r}.")
+        raise reader.error(f"port must be a number from 1 to 65535, not {toml_value(port)}.")
     sender = _address(reader, "from", reader.table.get("from"))
     to = reader.table.get("to")
     if not isinstance(to, list) or not to:
-        raise reader.error(f'to must be a list of email addresses (to = ["ops@example.org"]), not {to!r}.')
+        raise reader.error(f'to must be a list of email addresses (to = ["ops@example.org"]), not {toml_value(to)}.')
     recipients = tuple(_address(reader, "to", address) for address in to)
     username = reader.text("username")
     found = reader.secret(secret, required=username is not None)

@@ -14,7 +14,9 @@ simply absent.
 
 No JavaScript, no external assets (the style is inline), never a key (only names the file gives, and
 the labels OpenRouter lists). Names from OpenRouter are shortened, isolated and escaped
-(``_page_text``). Each section is rendered on its own: one that fails says so, and the others show.
+(``_page_text``). Each section is rendered on its own: one that fails (a bug, or text no rule foresaw)
+says so, and the others show; the failure is logged once, in one line (its traceback with --debug),
+until the section shows again (``failing``, kept by the exporter between renders).
 This module holds the page's data (``Snapshot``, made from the exporter's states by ``snapshot_of``)
 and puts the page together (``render_page``, a pure function of the snapshot), rendered at most once
 per poll by the exporter (like /metrics), in about a millisecond for 50 keys and 1,000 discovered
@@ -26,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import sys
 from collections.abc import Callable, Collection, Iterable, Mapping
 from html import escape
 from typing import TYPE_CHECKING, TypeVar
@@ -48,7 +51,7 @@ if TYPE_CHECKING:
     from ._page_ledger import LedgerView
     from ._poll import KeyState
 
-__all__ = ["KeyView", "OwnKey", "Snapshot", "render_page", "snapshot_of"]
+__all__ = ["KeyView", "OwnKey", "Snapshot", "page", "render_page", "snapshot_of"]
 
 logger = logging.getLogger(EXPORTER_LOGGER)
 T = TypeVar("T")
@@ -105,7 +108,9 @@ class KeyView:
 @attrs.frozen
 class ListedKey:
     """One of the account's keys, as a management key's ``GET /keys`` lists it (discovered keys):
-    its label (never the key), usage, limit (None: none) and limit remaining, and today's usage.
+    its label (never the key), lifetime usage, limit (None: none), limit remaining, today's usage,
+    the limit's window (``reset``: ``daily``, ..., None for none) and the usage the limit counts
+    (``window_usage``: ``ApiKey.window_usage``, None when unknown).
 
     Made from ``KeyState.listed`` (the discovery poll's ``list_keys()``) by ``snapshot_of``."""
 
@@ -114,6 +119,8 @@ class ListedKey:
     limit: float | None = None
     limit_remaining: float | None = None
     usage_daily: float | None = None
+    reset: str | None = None
+    window_usage: float | None = None
 
     @property
     def used(self) -> float | None:
@@ -154,6 +161,8 @@ class Snapshot:
     team_problems: tuple[tuple[str, str], ...] = ()
     #: The guards of the config file (``_guards.GuardView``): their mode and last actions.
     guards: tuple[GuardView, ...] = ()
+    #: The parts whose data could not be gathered (``the guards``): each shows a note saying so.
+    unshown: tuple[str, ...] = ()
 
 
 def _view(name: str, state: KeyState, now: dt.datetime) -> KeyView:
@@ -222,14 +231,50 @@ def _view(name: str, state: KeyState, now: dt.datetime) -> KeyView:
     )
 
 
-def _each(items: Iterable[tuple[str, KeyState]], make: Callable[[str, KeyState], Iterable[T]]) -> list[T]:
-    """``make``'s items for each key, a key whose items cannot be made left out (and logged)."""
+def _failed(what: str, failing: set[str] | None) -> None:
+    """Log the exception being handled: the page could not show ``what``. Once while it keeps failing
+    (``failing``: the parts that failed last time, kept between renders), in one line; its traceback
+    only with --debug (the logger at DEBUG)."""
+    if failing is not None:
+        if what in failing:
+            return
+        failing.add(what)
+    error = sys.exc_info()[1]
+    logger.error(
+        "The status page could not show %s (%s: %s); it says so on the page until it can",
+        what,
+        type(error).__name__,
+        error,
+        exc_info=logger.isEnabledFor(logging.DEBUG),
+    )
+
+
+def _shown(what: str, failing: set[str] | None) -> None:
+    """``what`` was shown: said in the log when it had failed before."""
+    if failing is not None and what in failing:
+        failing.discard(what)
+        logger.info("The status page shows %s again", what)
+
+
+def _each(
+    items: Iterable[tuple[str, KeyState]],
+    make: Callable[[str, KeyState], Iterable[T]],
+    what: str,
+    failing: set[str] | None,
+    unshown: list[str],
+) -> list[T]:
+    """``make``'s items for each key, a key whose items cannot be made left out (logged, and named in
+    ``unshown``): ``what`` names the part, with ``{}`` for the key's name."""
     made: list[T] = []
     for name, state in items:
+        part = what.format(name)
         try:
             made += make(name, state)
         except Exception:  # a bug, or text no rule foresaw: this key's part alone is missing
-            logger.exception("Key %s: the status page could not show part of it", name)
+            _failed(part, failing)
+            unshown.append(part)
+        else:
+            _shown(part, failing)
     return made
 
 
@@ -240,41 +285,76 @@ def snapshot_of(
     unrendered: Collection[str] = (),
     ledger: LedgerView | None = None,
     teams: Teams | None = None,
-    guards: tuple[GuardView, ...] = (),
+    guards: Callable[[], tuple[GuardView, ...]] = tuple,
+    failing: set[str] | None = None,
 ) -> Snapshot:
     """The page's data from the exporter's states at ``at`` (seconds since the epoch); the keys
     whose metrics could not be rendered (``unrendered``) show as failing; the ledger's view as its
-    writer last read it; each discovering key's spend per team of ``teams``; the ``guards``."""
+    writer last read it; each discovering key's spend per team of ``teams``; the ``guards``' views.
+    A part whose data cannot be gathered is logged (once while it keeps failing, with ``failing``)
+    and named in ``unshown``; a key that cannot be shown shows as failing."""
     now = dt.datetime.fromtimestamp(at, dt.UTC)
     views = []
     for name, state in states.items():
         try:
             view = _view(name, state, now)
         except Exception:
-            logger.exception("Key %s: the status page could not show it", name)
+            _failed(f"key {name}", failing)
             view = KeyView(name, "failing", "this key could not be shown (see the log)")
+        else:
+            _shown(f"key {name}", failing)
         if name in unrendered and view.state != "failing":
             view = attrs.evolve(view, state="failing", reason="its metrics could not be rendered (see the log)")
         views.append(view)
-    listed = _each(states.items(), lambda name, state: [(name, _listed(key)) for key in state.listed or ()])
-    models = _each(states.items(), lambda name, state: [(name, model) for model in _models(state)])
-    default_only = [
-        (name, state.listed.workspaces_note or "")
-        for name, state in states.items()
-        if state.listed is not None and not getattr(state.listed, "complete", True)
-    ]
-    spends = [
-        (name, spend)
-        for name, state in states.items()
-        if teams and state.teams is not None and state.listed is not None
-        for spend in state.team_spends
-    ]
-    problems = [
-        (name, str(conflict))
-        for name, state in states.items()
-        if state.teams is not None
-        for conflict in state.teams.conflicts
-    ]
+    unshown: list[str] = []
+    listed = _each(
+        states.items(),
+        lambda name, state: [(name, _listed(key)) for key in state.listed or ()],
+        "the keys {} lists",
+        failing,
+        unshown,
+    )
+    models = _each(
+        states.items(), lambda name, state: [(name, model) for model in _models(state)], "the models of key {}",
+        failing, unshown,
+    )  # fmt: skip
+    default_only = _each(
+        states.items(),
+        lambda name, state: (
+            [(name, state.listed.workspaces_note or "")]
+            if state.listed is not None and not getattr(state.listed, "complete", True)
+            else []
+        ),
+        "the note on the workspaces key {} lists",
+        failing,
+        unshown,
+    )
+    spends = _each(
+        states.items(),
+        lambda name, state: (
+            [(name, spend) for spend in state.team_spends]
+            if teams and state.teams is not None and state.listed is not None
+            else []
+        ),
+        "the spend per team of key {}",
+        failing,
+        unshown,
+    )
+    problems = _each(
+        states.items(),
+        lambda name, state: [] if state.teams is None else [(name, str(c)) for c in state.teams.conflicts],
+        "the teams' conflicts of key {}",
+        failing,
+        unshown,
+    )
+    try:
+        guard_views = guards()
+    except Exception:
+        _failed("the guards' state", failing)
+        guard_views = ()
+        unshown.append("the guards' state")
+    else:
+        _shown("the guards' state", failing)
     return Snapshot(
         now,
         tuple(views),
@@ -284,12 +364,21 @@ def snapshot_of(
         ledger,
         tuple(spends),
         tuple(problems),
-        guards,
+        guard_views,
+        tuple(unshown),
     )
 
 
 def _listed(key: ApiKey) -> ListedKey:
-    return ListedKey(key.name or key.label, key.usage, key.limit, key.limit_left, key.usage_daily)
+    return ListedKey(
+        key.name or key.label,
+        key.usage,
+        key.limit,
+        key.limit_left,
+        key.usage_daily,
+        key.limit_reset,
+        key.window_usage,
+    )
 
 
 def _models(state: KeyState) -> list[ModelSpend]:
@@ -323,18 +412,27 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}tr:nth-child(even){backg
 """
 
 
-def _section(render: Callable[[], str], what: str) -> bytes:
-    """One section as UTF-8; one that cannot be rendered is logged and says so, the others show."""
+def _note(what: str) -> bytes:
+    """The note in place of a section that could not be shown."""
+    shown = f"{escape(what[0].upper() + what[1:])} could not be shown (see the log)."
+    return f'<section class="key unshown"><p class="reason">{shown}</p></section>'.encode()
+
+
+def _section(render: Callable[[], str], what: str, failing: set[str] | None) -> bytes:
+    """One section as UTF-8; one that cannot be rendered is logged (``_failed``) and says so, the
+    others show."""
     try:
-        return render().encode()
+        rendered = render().encode()
     except Exception:
-        logger.exception("The status page could not show %s", what)
-        shown = f"{escape(what)} could not be shown (see the log)."
-        return f'<section class="key"><p class="reason">{shown}</p></section>'.encode()
+        _failed(what, failing)
+        return _note(what)
+    _shown(what, failing)
+    return rendered
 
 
-def render_page(snapshot: Snapshot) -> bytes:
-    """The page, UTF-8 HTML: a pure function of ``snapshot``."""
+def render_page(snapshot: Snapshot, *, failing: set[str] | None = None) -> bytes:
+    """The page, UTF-8 HTML: a function of ``snapshot`` (and of ``failing``, the sections that failed
+    last time, which it keeps: ``_failed``)."""
     counts = {state: sum(view.state == state for view in snapshot.keys) for state in STATE_WORDS}
     summary = ", ".join(f"{count} {STATE_WORDS[state]}" for state, count in counts.items() if count)
     head = (
@@ -347,21 +445,47 @@ def render_page(snapshot: Snapshot) -> bytes:
         f'{snapshot.at:%Y-%m-%d %H:%M:%S} UTC. <a href="/metrics">/metrics</a> '
         f'<a href="/healthz">/healthz</a></p>'
     )
-    sections = [_section(functools.partial(key_section, view), f"key {view.name}") for view in snapshot.keys]
-    sections.append(_section(functools.partial(closest_keys, snapshot.listed), "the keys closest to their limits"))
-    sections.append(
-        _section(functools.partial(default_only_notes, snapshot.default_only), "the note on the default workspace")
-    )
-    sections.append(_section(functools.partial(top_models, snapshot.models), "the top models"))
-    sections.append(
-        _section(functools.partial(teams_section, snapshot.teams, snapshot.team_problems), "the spend per team")
-    )
+    parts: list[tuple[Callable[[], str], str]] = [
+        *((functools.partial(key_section, view), f"the section of key {view.name}") for view in snapshot.keys),
+        (functools.partial(closest_keys, snapshot.listed), "the keys closest to their limits"),
+        (functools.partial(default_only_notes, snapshot.default_only), "the note on the default workspace"),
+        (functools.partial(top_models, snapshot.models), "the top models"),
+        (functools.partial(teams_section, snapshot.teams, snapshot.team_problems), "the spend per team"),
+    ]
     if snapshot.ledger is not None:
         from ._page_ledger import ledger_section
 
-        sections.append(_section(functools.partial(ledger_section, snapshot.ledger), "the ledger"))
+        parts.append((functools.partial(ledger_section, snapshot.ledger), "the ledger"))
     if snapshot.guards:
         from ._page_guards import guards_section
 
-        sections.append(_section(functools.partial(guards_section, snapshot.guards), "the guards"))
+        parts.append((functools.partial(guards_section, snapshot.guards), "the guards"))
+    sections = [_section(render, what, failing) for render, what in parts]
+    sections += [_note(what) for what in snapshot.unshown]
     return b"".join([head.encode(), *sections, b"</body></html>"])
+
+
+def page(
+    states: Mapping[str, KeyState],
+    at: float,
+    *,
+    failing: set[str],
+    unrendered: Collection[str] = (),
+    ledger: LedgerView | None = None,
+    teams: Teams | None = None,
+    guards: Callable[[], tuple[GuardView, ...]] = tuple,
+) -> bytes:
+    """The status page of the exporter's states (``snapshot_of``, ``render_page``); each part that
+    fails logged once while it keeps failing (``failing``, kept by the exporter between renders);
+    should the page as a whole fail, a page that says so (never a 500 and a traceback per request)."""
+    try:
+        snapshot = snapshot_of(
+            states, at, unrendered=unrendered, ledger=ledger, teams=teams, guards=guards, failing=failing
+        )
+        rendered = render_page(snapshot, failing=failing)
+    except Exception:
+        _failed("the page", failing)
+        return b"".join([b'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>OpenRouter credits',
+                         b"</title></head><body>", _note("the page"), b"</body></html>"])  # fmt: skip
+    _shown("the page", failing)
+    return rendered

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from html import escape
 from typing import TYPE_CHECKING
 
-from .._format import money
+from .._format import limit_words, money
 from .._money import exact_sum
 from .._text import printable
 from ._page_chart import chart, days_left_words, month_words
@@ -80,18 +80,25 @@ def key_section(view: KeyView) -> str:
 
 
 def closest_keys(listed: Iterable[tuple[str, ListedKey]]) -> str:
+    """The listed keys that used most of their limits: each with the usage its limit counts (today's
+    for a daily limit, this week's, this month's, the lifetime's for a limit without a reset), its
+    limit and window (``$0.03/day``: ``limit_words``, as the command's ``keys`` table), what is left
+    and the share used."""
     limited = [(key.used, owner, key) for owner, key in listed if key.used is not None]
     if not limited:
         return ""
     rows = [
-        f'<tr><td class="name">{shown_name(key.name)}</td><td>{escape(owner)}</td><td class=n>{money(key.usage)}</td>'
-        f"<td class=n>{money(key.limit or 0.0)}</td><td class=n>{amount(key.limit_remaining)}</td>"
-        f"<td class=n>{used * 100:.0f}%</td></tr>"
+        f'<tr><td class="name">{shown_name(key.name)}</td><td>{escape(owner)}</td>'
+        f"<td class=n>{amount(key.window_usage)}</td>"
+        f"<td class=n>{escape(limit_words(key.limit or 0.0, key.reset))}</td>"
+        f"<td class=n>{amount(key.limit_remaining)}</td><td class=n>{used * 100:.0f}%</td></tr>"
         for used, owner, key in heapq.nlargest(TOP_KEYS, limited, key=lambda item: item[0])
     ]
     return (
         '<section id="listed"><h2>Keys closest to their limits</h2><table><tr><th>Key</th><th>Listed by</th>'
-        "<th>Usage</th><th>Limit</th><th>Left</th><th>Used</th></tr>" + "".join(rows) + "</table></section>"
+        "<th>Used in its window</th><th>Limit</th><th>Left</th><th>Share used</th></tr>"
+        + "".join(rows)
+        + "</table></section>"
     )
 
 
