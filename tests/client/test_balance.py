@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import pickle
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -287,11 +288,26 @@ def test_get_key_and_get_activity(mode: str, mock: MockServer) -> None:
 
 
 def test_the_three_calls_run_at_once(mode: str, mock: MockServer) -> None:
-    """With 0.3 s of latency on each endpoint, get_balance() takes about one call, not three."""
+    """With 0.3 s of latency on each endpoint, get_balance()'s three calls are answered at the same time
+    (it takes about one call, not three)."""
     mock.app.latency = 0.3
-    started = time.perf_counter()
-    balance(mode, mock)
-    assert time.perf_counter() - started < 0.75
+    most = 0
+    done = threading.Event()
+
+    def watch() -> None:  # the most requests the mock answered at once
+        nonlocal most
+        while not done.is_set():
+            most = max(most, mock.app.in_flight)
+            time.sleep(0.002)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        balance(mode, mock)
+    finally:
+        done.set()
+        watcher.join(5)
+    assert (len(mock.app.requests), most) == (3, 3)
 
 
 @pytest.mark.usefixtures("month")

@@ -113,8 +113,6 @@ def test_the_deadline_bounds_the_whole_listing(mode: str) -> None:
     """Pages of 0.05 s each, for ever, under a 0.3 s deadline: APITimeoutError after a few batches,
     not a deadline per page."""
     handler = Pages(endless, delay=0.05)
-    started = time.monotonic()
     with pytest.raises(APITimeoutError, match=r"Listing the keys ran out of its 0.3 s deadline after"):
         LISTERS[mode](handler, deadline=0.3)
-    assert time.monotonic() - started < 3.0
-    assert len(handler.offsets) < 60
+    assert len(handler.offsets) < 60  # a deadline per page would read on to KEYS_MAX_PAGES, and fail so

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -303,20 +302,16 @@ def test_utc_date_refuses_other_forms(text: str) -> None:
         utc_date(text)
 
 
-def test_six_thousand_rows_convert_in_milliseconds() -> None:
-    """30 days x 200 models, dated as the live API dates them: the conversion takes a few ms."""
+def test_six_thousand_rows_dated_as_the_live_api_dates_them() -> None:
+    """30 days x 200 models, dated as the live API dates them, all convert, each to its day (how fast:
+    "get_activity() for a heavy account" in make bench)."""
     rows = [
         activity_row(f"{day(back)} 00:00:00", 0.0001 * model, model=f"vendor/model-{model}")
         for back in range(1, 31)
         for model in range(200)
     ]
     parsed = GetUserActivityResponse200.from_dict(json.loads(json.dumps({"data": rows})))
-    timings = []
-    for _ in range(5):
-        started = time.perf_counter()
-        dated = ACTIVITY.result(parsed)
-        timings.append(time.perf_counter() - started)
-    assert min(timings) < 0.02
+    dated = ACTIVITY.result(parsed)
     assert len(dated) == 6000
     assert set(dated.dates) == {TODAY - dt.timedelta(days=back) for back in range(1, 31)}
 

@@ -125,7 +125,7 @@ def live_families(mock: MockServer, tmp_path: Path) -> dict[str, set[str]]:
         config.read_text().replace("[keys.team-a]\n", "[keys.team-a]\ndiscover = true\n")
         + '\n[teams.platform]\nkeys = ["*"]\n'
     )
-    exporter = ServeProcess(mock, config)
+    exporter = ServeProcess(mock, config, "--state-dir", str(tmp_path / "state"))  # its own, not the user's
     try:
         deadline = time.monotonic() + 15
         text = ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -19,11 +20,14 @@ from openrouter_credits.testing import MockServer
 
 def test_two_keys_failure_recovery_and_sigterm(tmp_path: Path) -> None:
     """Scrape two keys; stop the mock: up 0, no balance series, last success kept, errors counted;
-    bring it back: recovery; /healthz both ways; SIGTERM exits 0 within 2 s; no key in any output."""
+    bring it back: recovery; /healthz both ways; SIGTERM exits 0 at once with a poll waiting for an
+    answer that would take its 30 s timeout; no key in any output."""
     app = mock_app()
     mock = MockServer(app).start()
     port = mock.port
-    exporter = Exporter(mock, two_keys(tmp_path), "--state-dir", str(tmp_path / "state"))
+    exporter = Exporter(mock, two_keys(tmp_path), "--state-dir", str(tmp_path / "state"), "--timeout", "30")
+    unanswering = socket.socket()
+    waiting: list[socket.socket] = []
     try:
         samples = exporter.wait_for(
             lambda s: (
@@ -63,11 +67,20 @@ def test_two_keys_failure_recovery_and_sigterm(tmp_path: Path) -> None:
         )
         assert back["openrouter_credits_remaining_dollars{key=team-a}"] == 17.5
         assert httpx.get(exporter.url + "/healthz").status_code == 200
+
+        mock.stop()  # in its place, a server that takes the polls' connections and never answers
+        unanswering.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        unanswering.bind(("127.0.0.1", port))
+        unanswering.listen()
+        unanswering.settimeout(15)
+        waiting.append(unanswering.accept()[0])  # a poll is waiting for its answer now
     finally:
         status, logs, took = exporter.stop()
+        for sock in [unanswering, *waiting]:
+            sock.close()
         mock.stop()
     assert status == 0
-    assert took < 2.0
+    assert took < 5.0  # not the 30 s the waiting poll would take
     assert "INFO Key team-a: the poll failed (network)" in logs
     assert "INFO Key team-a: polls succeed again" in logs
     assert logs.rstrip().endswith("INFO Stopped")
@@ -102,11 +115,22 @@ def test_rate_limit_waits_for_retry_after(mock: MockServer, tmp_path: Path) -> N
     try:
         exporter.wait_for(lambda s: s.get("openrouter_credits_up{key=solo}") == 1)
         mock.app.reset()
+
+        def key_polls() -> list[int]:
+            return [status for _, path, status in mock.app.requests if path.endswith("/key")]
+
+        not_yet = time.monotonic()  # serve had not had the 429 by then: its 3 s wait starts later
         mock.app.fail_next(1, status=429, retry_after=3, endpoint="key")
-        time.sleep(1.6)  # the limited poll happened
-        seen = len([r for r in mock.app.requests if r[1].endswith("/key")])
-        time.sleep(1.0)
-        assert len([r for r in mock.app.requests if r[1].endswith("/key")]) == seen  # still waiting
+        deadline = not_yet + 15
+        while True:
+            looked = time.monotonic()
+            if 429 in key_polls():
+                break
+            not_yet = looked
+            assert looked < deadline, "no 429 in time"
+            time.sleep(0.01)
+        time.sleep(max(0.0, not_yet + 2.0 - time.monotonic()))  # the 1 s interval would have polled by now
+        assert key_polls()[-1] == 429  # still waiting
         samples = exporter.wait_for(
             lambda s: s.get("openrouter_credits_poll_errors_total{key=solo,kind=rate_limit}") == 1
         )
