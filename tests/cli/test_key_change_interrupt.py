@@ -1,0 +1,151 @@
+"""Ctrl-C while a change to a key is sent: the mock makes the change, then the command gets SIGINT
+before the answer (the mock holds it back until the command is done). The change may have been made:
+it is journaled ``unknown``, the command says how to see the key and exits 130, with no traceback; in
+process (the state directory's journal and a ledger's), and as a real process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from commanding import COMMAND, KEY, NOW
+
+from openrouter_credits.cli import main
+from openrouter_credits.cli._common import interrupts_held
+from openrouter_credits.testing import MockOpenRouter, MockServer
+
+H1 = "1a2b3c4d" + "1" * 56
+ADVICE = "openrouter-credits keys --include-disabled shows the key as it is"
+
+
+class Interrupting(MockOpenRouter):
+    """The mock; when it has made a ``PATCH``'s change, it calls ``interrupt`` (in a thread) before the
+    answer goes."""
+
+    interrupt: Callable[[], None] = staticmethod(lambda: None)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope.get("type") != "http" or scope.get("method") != "PATCH":
+            await super().__call__(scope, receive, send)
+            return
+
+        async def held(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                await asyncio.to_thread(self.interrupt)
+            await send(message)
+
+        await super().__call__(scope, receive, held)
+
+
+@pytest.fixture(scope="module")
+def interrupting() -> Iterator[MockServer]:
+    app = Interrupting(provisioning_keys={KEY: (25.0, 7.5)}, clock=lambda: NOW)
+    with MockServer(app) as running:
+        yield running
+
+
+@pytest.fixture
+def account(interrupting: MockServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[MockServer]:
+    interrupting.app.reset()
+    interrupting.app.set_keys([{"name": "ci-nightly", "hash": H1, "label": "sk-or-v1-1a2...1111"}])
+    monkeypatch.setenv("OPENROUTER_API_KEY", KEY)
+    monkeypatch.delenv("OPENROUTER_CREDITS_LEDGER", raising=False)
+    yield interrupting
+    Interrupting.interrupt = staticmethod(lambda: None)
+
+
+def disabled(mock: MockServer) -> bool:
+    return mock.app.key_by_hash(H1)["disabled"] is True  # type: ignore[index]
+
+
+@pytest.mark.parametrize("where", ["state-dir", "ledger"])
+def test_ctrl_c_in_process(
+    account: MockServer, capsys: pytest.CaptureFixture[str], tmp_path: Path, where: str
+) -> None:
+    """SIGINT once the mock has disabled the key, before its answer: exit 130, the entry journaled
+    unknown (in the state directory, or the ledger's key_changes), guard log shows it, keys the key."""
+    done = threading.Event()
+
+    def interrupt() -> None:
+        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+        done.wait(10)  # the answer waits for the command to be done (bounded: a command that waits fails)
+
+    Interrupting.interrupt = staticmethod(interrupt)
+    journal = ["--state-dir", str(tmp_path)] if where == "state-dir" else ["--ledger", str(tmp_path / "l.sqlite3")]
+    try:
+        code = main(["keys", "disable", "ci-nightly", "--yes", "--base-url", account.base_url, *journal])
+    finally:
+        done.set()
+    out, err = capsys.readouterr()
+    assert (code, out, disabled(account)) == (130, "", True)
+    shown = "the journal " + str(tmp_path / "journal.jsonl") if where == "state-dir" else "the ledger "
+    assert err.startswith("Disable key ci-nightly (sk-or-v1-1a2...1111, workspace Default, hash 1a2b3c4d1111):\n")
+    assert f"\n\nInterrupted: the change may have been made (journaled as unknown in {shown}" in err
+    assert err.endswith(f"): {ADVICE}.\n")
+    assert main(["guard", "log", "--json", *journal]) == 0
+    [entry] = json.loads(capsys.readouterr().out)
+    assert {k: entry[k] for k in ("actor", "key_hash", "action", "outcome", "before", "after", "reason")} == {
+        "actor": "cli",
+        "key_hash": H1,
+        "action": "disable",
+        "outcome": "unknown",
+        "before": {"disabled": False},
+        "after": {"disabled": True},
+        "reason": f"The change may have been made ({ADVICE}): interrupted (Ctrl-C) while it was sent.",
+    }
+    assert main(["keys", "--include-disabled", "--json", "--base-url", account.base_url]) == 0
+    [key] = json.loads(capsys.readouterr().out)
+    assert (key["name"], key["disabled"], key["status"]) == ("ci-nightly", True, "disabled")
+
+
+def test_ctrl_c_as_a_process(account: MockServer, tmp_path: Path) -> None:
+    """The command as a process, SIGINT while its PATCH waits for the answer: exit 130, no traceback,
+    the change journaled unknown in the state directory."""
+    env = {**os.environ, "OPENROUTER_API_KEY": KEY, "OPENROUTER_BASE_URL": account.base_url}
+    env.pop("OPENROUTER_CREDITS_LEDGER", None)
+    argv = [COMMAND, "keys", "enable", "ci-nightly", "--yes", "--state-dir", str(tmp_path)]
+    account.app.set_keys([{"name": "ci-nightly", "hash": H1, "label": "sk-or-v1-1a2...1111", "disabled": True}])
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+
+    def interrupt() -> None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            pass  # the command waited for the answer: the test fails on its output
+
+    Interrupting.interrupt = staticmethod(interrupt)
+    try:
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    text = err.decode()
+    assert (proc.returncode, out, disabled(account)) == (130, b"", False)
+    assert "Traceback" not in text and "KeyboardInterrupt" not in text
+    assert text.endswith(f"(journaled as unknown in the journal {tmp_path / 'journal.jsonl'}): {ADVICE}.\n")
+    [line] = (tmp_path / "journal.jsonl").read_text().splitlines()
+    entry = json.loads(line)
+    assert (entry["action"], entry["outcome"], entry["after"]) == ("enable", "unknown", {"disabled": False})
+
+
+def test_interrupts_held_until_the_block_is_done() -> None:
+    """A SIGINT inside interrupts_held() lets the block finish, then is raised once; the handler
+    before it is back."""
+    before = signal.getsignal(signal.SIGINT)
+    finished = []
+    with pytest.raises(KeyboardInterrupt), interrupts_held():
+        signal.raise_signal(signal.SIGINT)
+        finished.append(True)
+    assert (finished, signal.getsignal(signal.SIGINT)) == ([True], before)
+    with interrupts_held():
+        pass  # nothing came: nothing raised
