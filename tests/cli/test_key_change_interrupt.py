@@ -5,49 +5,30 @@ process (the state directory's journal and a ledger's), and as a real process.""
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from commanding import COMMAND, KEY, NOW
 
+from helpers import PatchHeld
 from openrouter_credits.cli import main
 from openrouter_credits.cli._common import interrupts_held
-from openrouter_credits.testing import MockOpenRouter, MockServer
+from openrouter_credits.testing import MockServer
 
 H1 = "1a2b3c4d" + "1" * 56
 ADVICE = "openrouter-credits keys --include-disabled shows the key as it is"
 
 
-class Interrupting(MockOpenRouter):
-    """The mock; when it has made a ``PATCH``'s change, it calls ``interrupt`` (in a thread) before the
-    answer goes."""
-
-    interrupt: Callable[[], None] = staticmethod(lambda: None)
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope.get("type") != "http" or scope.get("method") != "PATCH":
-            await super().__call__(scope, receive, send)
-            return
-
-        async def held(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                await asyncio.to_thread(self.interrupt)
-            await send(message)
-
-        await super().__call__(scope, receive, held)
-
-
 @pytest.fixture(scope="module")
 def interrupting() -> Iterator[MockServer]:
-    app = Interrupting(provisioning_keys={KEY: (25.0, 7.5)}, clock=lambda: NOW)
+    app = PatchHeld(provisioning_keys={KEY: (25.0, 7.5)}, clock=lambda: NOW)
     with MockServer(app) as running:
         yield running
 
@@ -59,7 +40,7 @@ def account(interrupting: MockServer, monkeypatch: pytest.MonkeyPatch) -> Iterat
     monkeypatch.setenv("OPENROUTER_API_KEY", KEY)
     monkeypatch.delenv("OPENROUTER_CREDITS_LEDGER", raising=False)
     yield interrupting
-    Interrupting.interrupt = staticmethod(lambda: None)
+    interrupting.app.on_patch = lambda: None  # type: ignore[attr-defined]
 
 
 def disabled(mock: MockServer) -> bool:
@@ -67,9 +48,7 @@ def disabled(mock: MockServer) -> bool:
 
 
 @pytest.mark.parametrize("where", ["state-dir", "ledger"])
-def test_ctrl_c_in_process(
-    account: MockServer, capsys: pytest.CaptureFixture[str], tmp_path: Path, where: str
-) -> None:
+def test_ctrl_c_in_process(account: MockServer, capsys: pytest.CaptureFixture[str], tmp_path: Path, where: str) -> None:
     """SIGINT once the mock has disabled the key, before its answer: exit 130, the entry journaled
     unknown (in the state directory, or the ledger's key_changes), guard log shows it, keys the key."""
     done = threading.Event()
@@ -78,7 +57,7 @@ def test_ctrl_c_in_process(
         signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
         done.wait(10)  # the answer waits for the command to be done (bounded: a command that waits fails)
 
-    Interrupting.interrupt = staticmethod(interrupt)
+    account.app.on_patch = interrupt  # type: ignore[attr-defined]
     journal = ["--state-dir", str(tmp_path)] if where == "state-dir" else ["--ledger", str(tmp_path / "l.sqlite3")]
     try:
         code = main(["keys", "disable", "ci-nightly", "--yes", "--base-url", account.base_url, *journal])
@@ -117,12 +96,10 @@ def test_ctrl_c_as_a_process(account: MockServer, tmp_path: Path) -> None:
 
     def interrupt() -> None:
         proc.send_signal(signal.SIGINT)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):  # the command waited: the test fails on its output
             proc.wait(10)
-        except subprocess.TimeoutExpired:
-            pass  # the command waited for the answer: the test fails on its output
 
-    Interrupting.interrupt = staticmethod(interrupt)
+    account.app.on_patch = interrupt  # type: ignore[attr-defined]
     try:
         out, err = proc.communicate(timeout=30)
     finally:
@@ -131,11 +108,32 @@ def test_ctrl_c_as_a_process(account: MockServer, tmp_path: Path) -> None:
             proc.wait()
     text = err.decode()
     assert (proc.returncode, out, disabled(account)) == (130, b"", False)
-    assert "Traceback" not in text and "KeyboardInterrupt" not in text
+    assert ("Traceback" in text, "KeyboardInterrupt" in text) == (False, False)
     assert text.endswith(f"(journaled as unknown in the journal {tmp_path / 'journal.jsonl'}): {ADVICE}.\n")
     [line] = (tmp_path / "journal.jsonl").read_text().splitlines()
     entry = json.loads(line)
     assert (entry["action"], entry["outcome"], entry["after"]) == ("enable", "unknown", {"disabled": False})
+
+
+def test_a_timeout_after_the_patch_was_sent(
+    account: MockServer, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The PATCH made, its answer later than --timeout (no retries): journaled unknown, exit 4, and
+    the command says how to see the key."""
+    release = threading.Event()
+    account.app.on_patch = lambda: release.wait(5)  # type: ignore[attr-defined]
+    argv = ["keys", "disable", "ci-nightly", "--yes", "--base-url", account.base_url, "--state-dir", str(tmp_path)]
+    try:
+        code = main([*argv, "--timeout", "0.3", "--max-retries", "0"])
+    finally:
+        release.set()
+    _, err = capsys.readouterr()
+    assert (code, disabled(account)) == (4, True)
+    assert err.endswith(f"\nThe change may have been made: {ADVICE}.\n")
+    [line] = (tmp_path / "journal.jsonl").read_text().splitlines()
+    entry = json.loads(line)
+    assert entry["outcome"] == "unknown"
+    assert entry["reason"].startswith(f"The change may have been made ({ADVICE}): ")
 
 
 def test_interrupts_held_until_the_block_is_done() -> None:
@@ -143,9 +141,14 @@ def test_interrupts_held_until_the_block_is_done() -> None:
     before it is back."""
     before = signal.getsignal(signal.SIGINT)
     finished = []
-    with pytest.raises(KeyboardInterrupt), interrupts_held():
-        signal.raise_signal(signal.SIGINT)
-        finished.append(True)
+
+    def held() -> None:
+        with interrupts_held():
+            signal.raise_signal(signal.SIGINT)
+            finished.append(True)
+
+    with pytest.raises(KeyboardInterrupt):
+        held()
     assert (finished, signal.getsignal(signal.SIGINT)) == ([True], before)
     with interrupts_held():
         pass  # nothing came: nothing raised
