@@ -8,14 +8,16 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import pty
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from commanding import COMMAND, KEY, NOW
+from commanding import COMMAND, KEY, NOW, read_rest
 
 from helpers import PatchHeld
 from openrouter_credits.cli import main
@@ -113,6 +115,33 @@ def test_ctrl_c_as_a_process(account: MockServer, tmp_path: Path) -> None:
     [line] = (tmp_path / "journal.jsonl").read_text().splitlines()
     entry = json.loads(line)
     assert (entry["action"], entry["outcome"], entry["after"]) == ("enable", "unknown", {"disabled": False})
+
+
+def test_ctrl_c_at_the_prompt(account: MockServer, tmp_path: Path) -> None:
+    """SIGINT at "Apply this change?" on a terminal: nothing sent, nothing journaled, exit 130, a
+    sentence and no traceback."""
+    env = {**os.environ, "OPENROUTER_API_KEY": KEY, "OPENROUTER_BASE_URL": account.base_url}
+    env.pop("OPENROUTER_CREDITS_LEDGER", None)
+    main_fd, child = pty.openpty()
+    argv = [COMMAND, "keys", "disable", "ci-nightly", "--state-dir", str(tmp_path)]
+    proc = subprocess.Popen(argv, stdin=child, stdout=child, stderr=child, env=env)
+    os.close(child)
+    seen = b""
+    try:
+        deadline = time.monotonic() + 20
+        while b"[y/N] " not in seen and time.monotonic() < deadline:
+            seen += os.read(main_fd, 1024)
+        proc.send_signal(signal.SIGINT)
+        proc.wait(10)
+        seen += read_rest(main_fd)
+    finally:
+        os.close(main_fd)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130
+    assert seen.replace(b"\r\n", b"\n").endswith(b"Apply this change? [y/N] \nNothing was changed.\n")
+    assert ([r for r in account.app.requests if r[0] == "PATCH"], list(tmp_path.iterdir())) == ([], [])
 
 
 def test_a_timeout_after_the_patch_was_sent(

@@ -247,9 +247,15 @@ def run(args: argparse.Namespace) -> int:
                 print(json.dumps({"dry_run": True, "key": key_json(key, now), "changes": shown}))
             print("dry run: nothing was changed.", file=sys.stderr if args.change_json else sys.stdout)
             return EXIT_OK
-        if not args.yes and not _ask("Apply this change?"):
-            print("Nothing was changed.", file=sys.stderr)
-            return EXIT_BELOW
+        if not args.yes:
+            try:
+                applied = _ask("Apply this change?")
+            except KeyboardInterrupt:
+                print("\nNothing was changed.", file=sys.stderr)
+                return EXIT_INTERRUPTED
+            if not applied:
+                print("Nothing was changed.", file=sys.stderr)
+                return EXIT_BELOW
         try:
             journal, close = open_journal(args)
         except (JournalError, LedgerError) as error:
