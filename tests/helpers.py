@@ -175,3 +175,25 @@ def on_loopback(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[s
         httpd.shutdown()
         httpd.server_close()
         thread.join(5)
+
+
+class PatchHeld(MockOpenRouter):
+    """The mock, which calls ``on_patch`` (in a thread) once it has made a ``PATCH``'s change and before
+    its answer goes: a test interrupts, cancels or times out the caller there, the change made and its
+    answer not come (``on_patch`` bounds its own wait)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.on_patch: Callable[[], object] = lambda: None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope.get("type") != "http" or scope.get("method") != "PATCH":
+            await super().__call__(scope, receive, send)
+            return
+
+        async def held(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                await asyncio.to_thread(self.on_patch)
+            await send(message)
+
+        await super().__call__(scope, receive, held)

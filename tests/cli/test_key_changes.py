@@ -194,7 +194,8 @@ def test_journal_first_then_failures_journaled(
     account: MockServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """A state directory other users may write to refuses the change before it is made; a PATCH that
-    fails (503 after retries) is journaled as failed, exit 4."""
+    fails with a 5xx after retries may have been made: journaled unknown, exit 4; one refused (a 4xx)
+    was not: journaled failed."""
     loose = tmp_path / "loose"
     loose.mkdir(mode=0o777)
     loose.chmod(0o777)
@@ -208,9 +209,19 @@ def test_journal_first_then_failures_journaled(
     )
     assert code == 4
     assert "HTTP 503" in err
+    assert err.endswith(
+        "\nThe change may have been made: openrouter-credits keys --include-disabled shows the key as it is.\n"
+    )
     [entry] = journal(state)
-    assert (entry["outcome"], entry["after"]) == ("failed", {"disabled": True})
-    assert entry["reason"].startswith("OpenRouter failed to answer (HTTP 503")
+    assert (entry["outcome"], entry["after"]) == ("unknown", {"disabled": True})
+    assert entry["reason"].startswith(
+        "The change may have been made (openrouter-credits keys --include-disabled shows the key as it is): "
+        "OpenRouter failed to answer (HTTP 503"
+    )
+    account.app.fail_next(1, status=400, endpoint="PATCH keys/{hash}")
+    code, _, err = cli(account, capsys, monkeypatch, state, "keys", "disable", "ci-nightly", "--yes")
+    assert (code, "may have been made" in err) == (5, False)
+    assert [entry["outcome"] for entry in journal(state)] == ["unknown", "failed"]
 
 
 def test_journal_in_a_ledger(

@@ -36,14 +36,18 @@ def entry(n: int = 0, **fields: object) -> JournalEntry:
 
 
 def test_ledger_journal_round_trip_after_a_migration(location: Location) -> None:
-    """A ledger at schema 3 gains key_changes when opened; entries come back as written, in order."""
+    """A ledger at schema 3 gains key_changes when opened; entries (each outcome, unknown too) come back
+    as written, in order."""
     db = connect(location)
     migrate(db, upto=3)
     db.close()
     with open_ledger(location) as ledger:
         journal = LedgerJournal(ledger)
         journal.check()
-        written = [entry(n) for n in range(3)] + [entry(3, outcome="dry_run", after={"limit": 9.5})]
+        written = [entry(n) for n in range(3)] + [
+            entry(3, outcome="dry_run", after={"limit": 9.5}),
+            entry(4, outcome="unknown", reason="The change may have been made (...): interrupted (Ctrl-C)."),
+        ]
         for one in written:
             journal.append(one)
         assert journal.entries() == written

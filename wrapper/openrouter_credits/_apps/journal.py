@@ -15,7 +15,10 @@ its ``key_changes`` table), else in the state directory (``--state-dir``), in ``
 - the folder follows the state directory's rules (``state_folder.private_folder``).
 
 ``check()`` is called before a change is made: a journal that cannot be written refuses the change
-(nothing is changed without its entry). Pure I/O of files and the ledger; no asyncio.
+(nothing is changed without its entry). A change whose answer never came (Ctrl-C or a cancelled task
+while it was sent, a timeout, a dropped connection, a 5xx after retries) may have been made: it is
+journaled ``unknown`` (``outcome_of``), with how to see the key as it is (``UNKNOWN_ADVICE``). Pure I/O
+of files and the ledger; no asyncio.
 """
 
 from __future__ import annotations
@@ -47,12 +50,15 @@ __all__ = [
     "CLI",
     "JOURNAL_FILE",
     "MAX_JOURNAL_BYTES",
+    "SEE_THE_KEY",
     "FileJournal",
     "Journal",
     "JournalEntry",
     "JournalError",
     "LedgerJournal",
     "changes_text",
+    "outcome_of",
+    "unknown_reason",
     "value_text",
 ]
 
@@ -65,8 +71,12 @@ MAX_FIELD_CHARS = 1000
 
 #: Who made a change: the command, or a guard (its name).
 CLI = "cli"
-#: The outcomes of an entry.
-OUTCOMES = ("done", "failed", "dry_run", "skipped")
+#: The outcomes of an entry: ``unknown`` is a change sent whose answer never came (it may have been made).
+OUTCOMES = ("done", "failed", "dry_run", "skipped", "unknown")
+#: How to see whether a change whose answer never came was made.
+SEE_THE_KEY = "openrouter-credits keys --include-disabled shows the key as it is"
+#: What an ``unknown`` entry's reason starts with.
+UNKNOWN_ADVICE = f"The change may have been made ({SEE_THE_KEY})"
 
 
 class JournalError(OpenRouterCreditsError):
@@ -91,7 +101,8 @@ def _time(value: dt.datetime) -> dt.datetime:
 class JournalEntry:
     """One change (or would-be change) to a key: ``actor`` is ``cli`` or a guard's name, ``account`` the
     ``[keys.NAME]`` whose listing the guard read (empty for the command); ``before`` and ``after`` the
-    fields the change touched; ``outcome`` one of ``done``, ``failed``, ``dry_run``, ``skipped``."""
+    fields the change touched; ``outcome`` one of ``done``, ``failed``, ``dry_run``, ``skipped``, ``unknown``
+    (sent, and its answer never came: it may have been made)."""
 
     at: dt.datetime = attrs.field(converter=_time)
     actor: str = attrs.field(converter=_cut)
@@ -317,6 +328,26 @@ class LedgerJournal:
                 )
             )
         return entries
+
+
+def outcome_of(error: BaseException) -> str:
+    """The outcome of a change that raised ``error``: ``failed`` when it was surely not made (refused
+    before any I/O, or by OpenRouter with a 4xx), else ``unknown`` (an interrupt, a timeout, a dropped
+    connection, a 5xx, an answer that could not be read: the change may have been made; a retried
+    request may have reached OpenRouter before the last attempt failed)."""
+    from .._exceptions import APIStatusError, ConfigurationError
+
+    if isinstance(error, ConfigurationError):
+        return "failed"
+    if isinstance(error, APIStatusError) and 400 <= error.status_code < 500:
+        return "failed"
+    return "unknown"
+
+
+def unknown_reason(what: str) -> str:
+    """The reason of an ``unknown`` entry: that it may have been made and how to see the key as it is,
+    then what happened (``what``)."""
+    return f"{UNKNOWN_ADVICE}: {what}"
 
 
 def value_text(field: str, value: Any) -> str:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import sys
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TextIO, TypeVar
 
 from .. import _defaults
@@ -231,3 +232,24 @@ def the_key(args: argparse.Namespace) -> str | None:
 def unicode_terminal(stream: TextIO) -> bool:
     encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
     return stream.isatty() and encoding == "utf8"
+
+
+@contextlib.contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Ctrl-C held off while the block runs (a journal entry written whole, not cut short), then raised
+    as ``KeyboardInterrupt`` once it is done. Outside the main thread (no signal arrives there) it
+    holds nothing."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    came: list[int] = []
+    before = signal.signal(signal.SIGINT, lambda signum, frame: came.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+    if came:
+        raise KeyboardInterrupt

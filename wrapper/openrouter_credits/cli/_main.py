@@ -18,6 +18,7 @@ import argparse
 import contextlib
 import datetime as dt
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
@@ -242,13 +243,23 @@ def console() -> NoReturn:
     After Ctrl-C, or whenever calls are still in flight, the process exits at once: the interpreter
     would otherwise join the calls' worker threads at exit and wait for their answers (up to the
     deadline) before the shell gets its prompt back."""
-    status = main()
+    try:
+        status = main()
+    except KeyboardInterrupt:  # while the options were read, or a second Ctrl-C as main() ended
+        status = EXIT_INTERRUPTED
+    # A Ctrl-C from here on (the interpreter joining threads at exit) ends the process at once, with
+    # no traceback.
+    signal.signal(signal.SIGINT, lambda signum, frame: _exit_now(EXIT_INTERRUPTED))
     if status == EXIT_INTERRUPTED or _calls_in_flight():
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(Exception):
-                stream.flush()
-        os._exit(status)
+        _exit_now(status)
     sys.exit(status)
+
+
+def _exit_now(status: int) -> NoReturn:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(status)
 
 
 if __name__ == "__main__":

@@ -37,8 +37,8 @@ def register(commands: Any) -> None:
         help="the journal of changes to the account's keys, oldest first",
         description="The journal of changes to the account's keys, oldest first: when, by whom (cli, or a "
         "guard's name), which key, the action, its outcome (done, failed, dry_run: what a guard in a dry run "
-        "would have done, skipped), the fields before and after, and why. From the ledger when one is named, "
-        "else from the state directory.",
+        "would have done, skipped, unknown: sent, and its answer never came: it may have been made), the "
+        "fields before and after, and why. From the ledger when one is named, else from the state directory.",
         allow_abbrev=False,
     )
     log.add_argument("--json", action="store_true", dest="log_json", help="print a JSON list of the entries")

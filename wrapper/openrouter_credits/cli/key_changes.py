@@ -8,13 +8,16 @@
   it; ``--dry-run`` shows it and changes nothing (whatever else is given).
 - Every change made (or that failed) is an entry of the journal: the ledger when one is named
   (``--ledger``, ``$OPENROUTER_CREDITS_LEDGER``), else the state directory (``--state-dir``). A journal
-  that cannot be written refuses the change before it is made.
+  that cannot be written refuses the change before it is made. A change sent whose answer never came
+  (Ctrl-C, a timeout, a dropped connection, a 5xx) may have been made: it is journaled ``unknown``,
+  saying how to see the key (Ctrl-C: then exit 130). Ctrl-C never cuts an entry short.
 - Output: the key's row after the change (``--json``: the key as ``keys --json`` prints it).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -26,12 +29,14 @@ from .._exceptions import AuthenticationError, OpenRouterCreditsError, Permissio
 from ._common import (
     EXIT_AUTH,
     EXIT_BELOW,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
     add_common,
     argument,
     client_options,
     exit_code,
+    interrupts_held,
     report,
     terms,
     the_key,
@@ -39,7 +44,7 @@ from ._common import (
 
 if TYPE_CHECKING:
     from .._api_key import ApiKey
-    from .._apps.journal import Journal
+    from .._apps.journal import Journal, JournalEntry
     from .._client import CreditsClient
     from .._key_update import KeyUpdate
     from .._listing import KeyListing
@@ -242,9 +247,15 @@ def run(args: argparse.Namespace) -> int:
                 print(json.dumps({"dry_run": True, "key": key_json(key, now), "changes": shown}))
             print("dry run: nothing was changed.", file=sys.stderr if args.change_json else sys.stdout)
             return EXIT_OK
-        if not args.yes and not _ask("Apply this change?"):
-            print("Nothing was changed.", file=sys.stderr)
-            return EXIT_BELOW
+        if not args.yes:
+            try:
+                applied = _ask("Apply this change?")
+            except KeyboardInterrupt:
+                print("\nNothing was changed.", file=sys.stderr)
+                return EXIT_INTERRUPTED
+            if not applied:
+                print("Nothing was changed.", file=sys.stderr)
+                return EXIT_BELOW
         try:
             journal, close = open_journal(args)
         except (JournalError, LedgerError) as error:
@@ -268,7 +279,7 @@ def _apply(
     now: Any,
 ) -> int:
     """Make the change and journal it (the journal checked first: a change is never made unjournaled)."""
-    from .._apps.journal import CLI, JournalEntry, JournalError
+    from .._apps.journal import CLI, SEE_THE_KEY, JournalEntry, JournalError, outcome_of, unknown_reason
     from ..ledger import LedgerError
     from .keys import key_json, keys_table
 
@@ -287,15 +298,44 @@ def _apply(
 
     try:
         updated = client.update_key(key.hash_, **update.fields)
+    except KeyboardInterrupt:  # sent, and no answer yet: it may have been made
+        return _interrupted(args, journal, entry("unknown", unknown_reason("interrupted (Ctrl-C) while it was sent.")))
     except OpenRouterCreditsError as error:
-        journal.append(entry("failed", error.describe(terms(args))))
+        outcome = outcome_of(error)
+        why = error.describe(terms(args))
+        with interrupts_held():
+            journal.append(entry(outcome, why if outcome == "failed" else unknown_reason(why)))
         if isinstance(error, AuthenticationError | PermissionDeniedError):
             return _refused(error, args)
         report(error, args, sys.stderr)
+        if outcome == "unknown":
+            print(f"The change may have been made: {SEE_THE_KEY}.", file=sys.stderr)
         return exit_code(error)
-    journal.append(entry("done", f"openrouter-credits keys {args.keys_action}"))
+    with interrupts_held():  # a Ctrl-C now: the entry written first, then exit 130
+        journal.append(entry("done", f"openrouter-credits keys {args.keys_action}"))
     _print_key(updated.in_workspace(key.workspace_name), now, args.change_json, keys_table, key_json)
     return EXIT_OK
+
+
+def _interrupted(args: argparse.Namespace, journal: Journal, entry: JournalEntry) -> int:
+    """Ctrl-C while the change was sent: journaled ``unknown`` (a second Ctrl-C waits for the entry),
+    said so, exit 130."""
+    from .._apps.journal import SEE_THE_KEY, JournalError
+    from ..ledger import LedgerError
+
+    with contextlib.suppress(KeyboardInterrupt), interrupts_held():
+        print(file=sys.stderr)
+        try:
+            journal.append(entry)
+        except (JournalError, LedgerError) as error:
+            report(error, args, sys.stderr)
+            print(f"Interrupted: the change may have been made, and is not journaled: {SEE_THE_KEY}.", file=sys.stderr)
+        else:
+            print(
+                f"Interrupted: the change may have been made (journaled as unknown in {journal.where}): {SEE_THE_KEY}.",
+                file=sys.stderr,
+            )
+    return EXIT_INTERRUPTED
 
 
 def _print_key(key: ApiKey, now: Any, as_json: bool, table: Any, as_object: Any) -> None:

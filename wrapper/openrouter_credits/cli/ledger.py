@@ -8,14 +8,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 from .._exceptions import ConfigurationError, OpenRouterCreditsError
 from ._common import EXIT_OK, add_common, argument, client_options, exit_code, report, the_key, worst
 
 if TYPE_CHECKING:
     from .._balance import Balance
-    from ..ledger import Location
+    from ..ledger import Ledger, Location
 
 __all__ = ["register"]
 
@@ -186,10 +187,16 @@ def run_sync(args: argparse.Namespace) -> int:
     location = location_of(args)
     key = the_key(args)
     bar = _Bar(sys.stderr) if not args.quiet and sys.stderr.isatty() else None
+    # A ledger not there yet is created when the first source's answer is written: none is left
+    # behind, empty, by a sync whose every source failed (an ordinary key, the network down).
+    ledger = open_ledger(location) if location.exists() else _OpenedWhenUsed(location)
     try:  # the ledger's errors are the command's (_main): exit status 7 or 8
-        with CreditsClient(key, **client_options(args)) as client, open_ledger(location) as ledger:  # type: ignore[arg-type]
-            outcome = sync(client, ledger, now=_now(args), progress=bar, analytics=not args.no_analytics)
+        with CreditsClient(key, **client_options(args)) as client:  # type: ignore[arg-type]
+            outcome = sync(
+                client, cast("Ledger", ledger), now=_now(args), progress=bar, analytics=not args.no_analytics
+            )
     finally:
+        ledger.close()
         if bar is not None:
             bar.close()
     statuses = [EXIT_OK]
@@ -205,10 +212,48 @@ def run_sync(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     if not args.quiet:
-        written = ", ".join(f"{count:,} {source}" for source, count in sorted(outcome.written.items())) or "nothing new"
-        queries = f"; {outcome.analytics_queries} analytics queries" if outcome.analytics_queries else ""
-        print(f"sync: {location.shown}: wrote {written} rows{queries}")
+        print(f"sync: {location.shown}: {sync_summary(outcome.written, outcome.analytics_queries)}")
     return worst(statuses)
+
+
+def _counted(count: int, one: str, many: str) -> str:
+    return f"{count:,} {one if count == 1 else many}"
+
+
+def sync_summary(written: Mapping[str, int], queries: int) -> str:
+    """What a sync wrote, for every count: ``wrote no new rows``, ``wrote 1 activity row``, ``wrote 26 rows
+    (4 activity, 10 analytics, 12 key-snapshots)``; then ``; 1 analytics query`` (or ``N ... queries``)."""
+    counts = {source: count for source, count in sorted(written.items()) if count}
+    if not counts:
+        text = "wrote no new rows"
+    elif len(counts) == 1:
+        [(source, count)] = counts.items()
+        text = f"wrote {_counted(count, f'{source} row', f'{source} rows')}"
+    else:
+        parts = ", ".join(f"{count:,} {source}" for source, count in counts.items())
+        text = f"wrote {_counted(sum(counts.values()), 'row', 'rows')} ({parts})"
+    if queries:
+        text += f"; {_counted(queries, 'analytics query', 'analytics queries')}"
+    return text
+
+
+class _OpenedWhenUsed:
+    """The ledger at ``location``, opened (so created) when sync first reads or writes it."""
+
+    def __init__(self, location: Location) -> None:
+        self._location = location
+        self._ledger: Ledger | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._ledger is None:
+            from ..ledger import open_ledger
+
+            self._ledger = open_ledger(self._location)
+        return getattr(self._ledger, name)
+
+    def close(self) -> None:
+        if self._ledger is not None:
+            self._ledger.close()
 
 
 def _period(args: argparse.Namespace, today: dt.date) -> tuple[dt.date, dt.date] | None:

@@ -108,6 +108,42 @@ class GuardRecord:
         when: dt.datetime,
     ) -> None:
         """One entry: kept among ``guard``'s last, and written to the journal (off the event loop)."""
+        entry = self._kept(guard, account, key_hash, key_name, action, outcome, before, after, reason, when)
+        if self.journal is not None:
+            await asyncio.to_thread(self._append, entry)
+
+    def write_now(
+        self,
+        guard: str,
+        account: KeySpec,
+        key_hash: str,
+        key_name: str,
+        action: str,
+        outcome: str,
+        before: Mapping[str, Any],
+        after: Mapping[str, Any],
+        reason: str,
+        when: dt.datetime,
+    ) -> None:
+        """One entry as ``write()``, written in this thread: for a task being cancelled (``serve``
+        stopping while a change was sent), which may not wait for anything any more."""
+        entry = self._kept(guard, account, key_hash, key_name, action, outcome, before, after, reason, when)
+        if self.journal is not None:
+            self._append(entry)
+
+    def _kept(
+        self,
+        guard: str,
+        account: KeySpec,
+        key_hash: str,
+        key_name: str,
+        action: str,
+        outcome: str,
+        before: Mapping[str, Any],
+        after: Mapping[str, Any],
+        reason: str,
+        when: dt.datetime,
+    ) -> JournalEntry:
         entry = JournalEntry(
             at=when,
             actor=guard,
@@ -121,12 +157,16 @@ class GuardRecord:
             account=account.name,
         )
         self.recent.setdefault(guard, deque(maxlen=RECENT)).append(entry)
-        if self.journal is None:
-            return
+        return entry
+
+    def _append(self, entry: JournalEntry) -> None:
+        assert self.journal is not None
         try:
-            await asyncio.to_thread(self.journal.append, entry)
+            self.journal.append(entry)
         except Exception as error:  # a full disk, a ledger gone: the action stands, logged
-            logger.error("Guard %s: the journal entry could not be written to %s: %s", guard, self.journal.where, error)
+            logger.error(
+                "Guard %s: the journal entry could not be written to %s: %s", entry.actor, self.journal.where, error
+            )
 
     def acted(self, guard: str, action: str) -> None:
         self.actions[(guard, action)] = self.actions.get((guard, action), 0) + 1

@@ -6,17 +6,20 @@
 - A person's change since, or the key gone, leaves it alone: journaled ``skipped``, alerted. A key
   missing from a listing that holds only the default workspace's keys is waited for, never taken for
   deleted.
-- A restore whose PATCH fails is counted each time, journaled and alerted once, and tried again at
-  each poll.
+- A restore whose PATCH fails is counted each time, journaled (``failed``, or ``unknown`` when it may
+  have been made) and alerted once, and tried again at each poll; one in flight when ``serve`` stops
+  is journaled ``unknown`` and stays owed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from .._apps.journal import outcome_of, unknown_reason
 from .._logging import EXPORTER_LOGGER
 from .._text import shown
 from ._guard import Pending, restore_step, restored_words
@@ -68,6 +71,20 @@ class Restores:
                     continue
                 try:
                     await client.update_key(key.hash_, **pending.previous)
+                except asyncio.CancelledError:  # serve stops while it was sent: owed still, it may be done
+                    self.record.write_now(
+                        pending.guard,
+                        account,
+                        pending.key_hash,
+                        pending.key_name,
+                        action,
+                        "unknown",
+                        dict(pending.set),
+                        dict(pending.previous),
+                        unknown_reason("serve stopped while it was sent; it is tried again at the next start."),
+                        when,
+                    )
+                    raise
                 except Exception as error:
                     await self._failed(account, pending, action, error, when, notify)
                     continue
@@ -105,16 +122,17 @@ class Restores:
         if (pending.guard, pending.key_hash) in self._failing:
             return
         self._failing.add((pending.guard, pending.key_hash))
+        outcome = outcome_of(error)
         await self.record.write(
             pending.guard,
             account,
             pending.key_hash,
             pending.key_name,
             action,
-            "failed",
+            outcome,
             dict(pending.set),
             dict(pending.previous),
-            why,
+            why if outcome == "failed" else unknown_reason(why),
             when,
         )
         text = (

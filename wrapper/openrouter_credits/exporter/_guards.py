@@ -8,10 +8,13 @@ decides about each key (``_guard``), then acts, says so, and remembers.
   ``restore_limit`` for the undoing) and an entry in the journal (``_apps.journal``: the ledger, else
   the state directory; ``_guard_record`` keeps the journal and the counters). The journal is checked
   before a change is made: a change is never made unjournaled.
-- A failed action (a 403, a 5xx after retries) alerts that it failed, is journaled ``failed``,
-  counted in ``openrouter_credits_guard_action_failures_total``, and is tried again at the next poll
-  while its condition holds. ``max_actions_per_hour`` counts a guard's attempts (failed, done or
-  dry-run) over the last hour; past it the guard holds back, saying so once an hour.
+- A failed action (a 403, a 5xx after retries) alerts that it failed, is journaled ``failed`` (a
+  refusal: not made) or ``unknown`` (a timeout, a dropped connection, a 5xx: it may have been made;
+  the alert says so), counted in ``openrouter_credits_guard_action_failures_total``, and is tried
+  again at the next poll while its condition holds (the change is idempotent). A PATCH in flight
+  when ``serve`` stops (its task cancelled) is journaled ``unknown`` before the task ends.
+  ``max_actions_per_hour`` counts a guard's attempts (failed, done or dry-run) over the last hour;
+  past it the guard holds back, saying so once an hour.
 - A guard acts on a key once while its condition holds (the key is disabled then, or the guard owes
   its restore); a dry run likewise says once what it would do, until the condition clears.
 - Pending restores (``guard.json`` in the state directory, with the attempts and the episodes:
@@ -21,6 +24,7 @@ decides about each key (``_guard``), then acts, says so, and remembers.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import logging
@@ -28,6 +32,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from .._apps.guard_config import GuardSpec
+from .._apps.journal import SEE_THE_KEY, outcome_of, unknown_reason
 from .._apps.key_choice import own_test
 from .._logging import EXPORTER_LOGGER
 from .._text import shown
@@ -259,9 +264,27 @@ class Guards:
         self.memory.changed()
         try:
             changed = await client.update_key(key.hash_, **decision.fields)
+        except asyncio.CancelledError:  # serve stops (or reloads) while it was sent: it may have been made
+            self.record.write_now(
+                spec.name,
+                account,
+                key.hash_,
+                key.name,
+                action,
+                "unknown",
+                decision.before,
+                decision.fields,
+                unknown_reason(f"{decision.reason}; serve stopped while it was sent."),
+                when,
+            )
+            raise
         except Exception as error:
             why = failure_text(error)
+            outcome = outcome_of(error)
+            reason = f"{decision.reason}; {why}"
             self.record.failed(spec.name, action)
+            if outcome == "unknown":
+                why, reason = f"{why} It may have been made: {SEE_THE_KEY}.", unknown_reason(reason)
             title, text = failed_words(spec, key.name, workspace, decision.fields, why)
             logger.warning("Guard %s: %s", spec.name, text)
             await self.record.write(
@@ -270,10 +293,10 @@ class Guards:
                 key.hash_,
                 key.name,
                 action,
-                "failed",
+                outcome,
                 decision.before,
                 decision.fields,
-                f"{decision.reason}; {why}",
+                reason,
                 when,
             )
             await notify(account, guard_alert(account, title, text, "warning"))

@@ -14,9 +14,11 @@ what to do. A write that fails is rolled back whole.
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 from .._exceptions import ConfigurationError
@@ -137,6 +139,13 @@ class _Tx:
         return list(self._cursor.fetchall())
 
 
+def _create_private(path: Path) -> None:
+    """Create the ledger's file for its owner only (0600: it holds key names and spend per key); SQLite
+    gives its -wal and -shm the file's mode. A file someone created meanwhile is left as it is."""
+    with contextlib.suppress(OSError):  # one there already is left alone; else sqlite3.connect says what is wrong
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600))
+
+
 class SQLite(Database):
     dialect = "sqlite"
 
@@ -152,12 +161,13 @@ class SQLite(Database):
                     "with --ledger)."
                 )
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             except OSError as exc:
                 raise LedgerUnavailable(
                     f"Cannot create the ledger's folder {path.parent}: {exc.strerror or exc}. Check its permissions "
                     "or name another place with --ledger."
                 ) from None
+            _create_private(path)
         elif not path.is_file():
             raise NotALedger(f"{shown} is not a ledger file (it is a folder or a device): name a file with --ledger.")
         try:
