@@ -38,13 +38,18 @@ POLLS = 1000
 SPLIT = 900
 
 
+def default_workspace_keys(count: int) -> list[dict[str, object]]:
+    """``count`` keys, all in the default workspace (the mock's ``add`` puts one in ten in another)."""
+    return [{"name": f"key-{n:04d}", "usage": 1.0} for n in range(count)]
+
+
 def listing(base_url: str) -> dict[str, float]:
     """Median wall time of list_keys() of 1,000 keys (in one workspace, then 900 in the default one and
     100 in another) and of one page (GET /keys), at 200 ms latency."""
     from openrouter_credits import CreditsClient
     from openrouter_credits._call.operations import KEYS as PAGE
 
-    control(base_url, "keys", {"keys": [], "add": KEYS})
+    control(base_url, "keys", {"keys": default_workspace_keys(KEYS)})
     control(base_url, "latency", {"seconds": LATENCY})
     whole, split, page = [], [], []
     try:
@@ -57,7 +62,7 @@ def listing(base_url: str) -> dict[str, float]:
                 started = time.perf_counter()
                 client._call(PAGE)
                 page.append(time.perf_counter() - started)
-            control(base_url, "keys", {"keys": [], "add": SPLIT})
+            control(base_url, "keys", {"keys": default_workspace_keys(SPLIT)})
             control(base_url, "workspaces", {"add": {"name": "Research", "keys": KEYS - SPLIT}})
             for _ in range(ROUNDS):
                 started = time.perf_counter()

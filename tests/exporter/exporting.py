@@ -179,8 +179,14 @@ class ServeProcess:
             time.sleep(0.1)
 
     def stop(self) -> tuple[int, str, float]:
-        """SIGTERM; exit status, stderr (the logs) and how long it took to stop."""
+        """SIGTERM; exit status, stderr (the logs) and how long it took to stop. A serve that has not
+        stopped 10 s later is killed (the test fails on its status, and leaves no process behind)."""
         started = time.monotonic()
         self.proc.send_signal(signal.SIGTERM)
-        _, err = self.proc.communicate(timeout=10)
+        try:
+            _, err = self.proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            _, err = self.proc.communicate()
+            err += "\n(serve did not stop within 10 s of SIGTERM: killed)"
         return self.proc.returncode, err, time.monotonic() - started
