@@ -94,44 +94,7 @@ class GuardRecord:
         self._failing = False
         return True
 
-    async def write(
-        self,
-        guard: str,
-        account: KeySpec,
-        key_hash: str,
-        key_name: str,
-        action: str,
-        outcome: str,
-        before: Mapping[str, Any],
-        after: Mapping[str, Any],
-        reason: str,
-        when: dt.datetime,
-    ) -> None:
-        """One entry: kept among ``guard``'s last, and written to the journal (off the event loop)."""
-        entry = self._kept(guard, account, key_hash, key_name, action, outcome, before, after, reason, when)
-        if self.journal is not None:
-            await asyncio.to_thread(self._append, entry)
-
-    def write_now(
-        self,
-        guard: str,
-        account: KeySpec,
-        key_hash: str,
-        key_name: str,
-        action: str,
-        outcome: str,
-        before: Mapping[str, Any],
-        after: Mapping[str, Any],
-        reason: str,
-        when: dt.datetime,
-    ) -> None:
-        """One entry as ``write()``, written in this thread: for a task being cancelled (``serve``
-        stopping while a change was sent), which may not wait for anything any more."""
-        entry = self._kept(guard, account, key_hash, key_name, action, outcome, before, after, reason, when)
-        if self.journal is not None:
-            self._append(entry)
-
-    def _kept(
+    def entry(
         self,
         guard: str,
         account: KeySpec,
@@ -144,7 +107,8 @@ class GuardRecord:
         reason: str,
         when: dt.datetime,
     ) -> JournalEntry:
-        entry = JournalEntry(
+        """The journal's entry of one change by ``guard`` (``write()`` or ``write_now()`` records it)."""
+        return JournalEntry(
             at=when,
             actor=guard,
             key_hash=key_hash,
@@ -156,8 +120,22 @@ class GuardRecord:
             reason=reason,
             account=account.name,
         )
-        self.recent.setdefault(guard, deque(maxlen=RECENT)).append(entry)
-        return entry
+
+    async def write(self, entry: JournalEntry) -> None:
+        """``entry`` kept among its guard's last, and written to the journal (off the event loop)."""
+        self._keep(entry)
+        if self.journal is not None:
+            await asyncio.to_thread(self._append, entry)
+
+    def write_now(self, entry: JournalEntry) -> None:
+        """``entry`` recorded as ``write()`` does, written in this thread: for a task being cancelled
+        (``serve`` stopping while a change was sent), which may not wait for anything any more."""
+        self._keep(entry)
+        if self.journal is not None:
+            self._append(entry)
+
+    def _keep(self, entry: JournalEntry) -> None:
+        self.recent.setdefault(entry.actor, deque(maxlen=RECENT)).append(entry)
 
     def _append(self, entry: JournalEntry) -> None:
         assert self.journal is not None

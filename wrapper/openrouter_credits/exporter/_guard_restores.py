@@ -17,7 +17,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .._apps.journal import outcome_of, unknown_reason
 from .._logging import EXPORTER_LOGGER
@@ -28,6 +28,7 @@ from ._guard_record import Notify, failure_text, guard_alert
 if TYPE_CHECKING:
     from .._api_key import ApiKey
     from .._apps.config_file import KeySpec
+    from .._apps.journal import JournalEntry
     from .._client import AsyncCreditsClient
     from ._guard_memory import GuardMemory
     from ._guard_record import GuardRecord
@@ -45,6 +46,30 @@ class Restores:
         self.record = record
         #: Restores whose PATCH failed (alerted once, tried at each poll).
         self._failing: set[tuple[str, str]] = set()
+
+    def _entry(
+        self,
+        pending: Pending,
+        account: KeySpec,
+        action: str,
+        outcome: str,
+        after: Mapping[str, Any],
+        reason: str,
+        when: dt.datetime,
+    ) -> JournalEntry:
+        """The journal's entry of undoing ``pending``'s change: from what the guard set to ``after``."""
+        return self.record.entry(
+            pending.guard,
+            account,
+            pending.key_hash,
+            pending.key_name,
+            action,
+            outcome,
+            pending.set,
+            after,
+            reason,
+            when,
+        )
 
     async def run(
         self,
@@ -72,17 +97,9 @@ class Restores:
                 try:
                     await client.update_key(key.hash_, **pending.previous)
                 except asyncio.CancelledError:  # serve stops while it was sent: owed still, it may be done
+                    reason = unknown_reason("serve stopped while it was sent; it is tried again at the next start.")
                     self.record.write_now(
-                        pending.guard,
-                        account,
-                        pending.key_hash,
-                        pending.key_name,
-                        action,
-                        "unknown",
-                        dict(pending.set),
-                        dict(pending.previous),
-                        unknown_reason("serve stopped while it was sent; it is tried again at the next start."),
-                        when,
+                        self._entry(pending, account, action, "unknown", pending.previous, reason, when)
                     )
                     raise
                 except Exception as error:
@@ -99,18 +116,8 @@ class Restores:
             self.memory.changed()
             title, text = restored_words(pending, step, due, when)
             logger.info("Guard %s: %s", pending.guard, text)
-            await self.record.write(
-                pending.guard,
-                account,
-                pending.key_hash,
-                pending.key_name,
-                action,
-                outcome,
-                dict(pending.set),
-                dict(pending.previous) if step == "restore" else {},
-                reason,
-                when,
-            )
+            after = pending.previous if step == "restore" else {}
+            await self.record.write(self._entry(pending, account, action, outcome, after, reason, when))
             await notify(account, guard_alert(account, title, text, "info"))
 
     async def _failed(
@@ -123,18 +130,8 @@ class Restores:
             return
         self._failing.add((pending.guard, pending.key_hash))
         outcome = outcome_of(error)
-        await self.record.write(
-            pending.guard,
-            account,
-            pending.key_hash,
-            pending.key_name,
-            action,
-            outcome,
-            dict(pending.set),
-            dict(pending.previous),
-            why if outcome == "failed" else unknown_reason(why),
-            when,
-        )
+        reason = why if outcome == "failed" else unknown_reason(why)
+        await self.record.write(self._entry(pending, account, action, outcome, pending.previous, reason, when))
         text = (
             f"Could not undo guard {pending.guard}'s change to key {shown(pending.key_name)}: {why} It is tried "
             "again at each poll."

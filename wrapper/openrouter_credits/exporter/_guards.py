@@ -28,8 +28,8 @@ import asyncio
 import datetime as dt
 import functools
 import logging
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .._apps.guard_config import GuardSpec
 from .._apps.journal import SEE_THE_KEY, outcome_of, unknown_reason
@@ -237,6 +237,12 @@ class Guards:
             when,
             ref(key.name, key.hash_),
         )
+
+        def change(outcome: str, after: Mapping[str, Any], reason: str) -> JournalEntry:
+            return self.record.entry(
+                spec.name, account, key.hash_, key.name, action, outcome, decision.before, after, reason, when
+            )
+
         if spec.dry_run:
             self.memory.attempted(spec.name, now)
             self.memory.acted_on(spec.name, key.hash_)
@@ -244,18 +250,7 @@ class Guards:
             self.record.acted(spec.name, f"would_{action}")
             title, text = words(dry_run=True)
             logger.info("Guard %s: %s", spec.name, text)
-            await self.record.write(
-                spec.name,
-                account,
-                key.hash_,
-                key.name,
-                action,
-                "dry_run",
-                decision.before,
-                decision.fields,
-                decision.reason,
-                when,
-            )
+            await self.record.write(change("dry_run", decision.fields, decision.reason))
             await notify(account, guard_alert(account, title, text, "warning"))
             return
         if not await self.record.ready(spec.name):
@@ -265,18 +260,8 @@ class Guards:
         try:
             changed = await client.update_key(key.hash_, **decision.fields)
         except asyncio.CancelledError:  # serve stops (or reloads) while it was sent: it may have been made
-            self.record.write_now(
-                spec.name,
-                account,
-                key.hash_,
-                key.name,
-                action,
-                "unknown",
-                decision.before,
-                decision.fields,
-                unknown_reason(f"{decision.reason}; serve stopped while it was sent."),
-                when,
-            )
+            reason = unknown_reason(f"{decision.reason}; serve stopped while it was sent.")
+            self.record.write_now(change("unknown", decision.fields, reason))
             raise
         except Exception as error:
             why = failure_text(error)
@@ -287,18 +272,7 @@ class Guards:
                 why, reason = f"{why} It may have been made: {SEE_THE_KEY}.", unknown_reason(reason)
             title, text = failed_words(spec, key.name, workspace, decision.fields, why)
             logger.warning("Guard %s: %s", spec.name, text)
-            await self.record.write(
-                spec.name,
-                account,
-                key.hash_,
-                key.name,
-                action,
-                outcome,
-                decision.before,
-                decision.fields,
-                reason,
-                when,
-            )
+            await self.record.write(change(outcome, decision.fields, reason))
             await notify(account, guard_alert(account, title, text, "warning"))
             return
         self.memory.acted_on(spec.name, key.hash_)
@@ -321,9 +295,7 @@ class Guards:
         after = {field: getattr(changed, field) for field in decision.fields}
         title, text = words(dry_run=False)
         logger.warning("Guard %s: %s", spec.name, text)
-        await self.record.write(
-            spec.name, account, key.hash_, key.name, action, "done", decision.before, after, decision.reason, when
-        )
+        await self.record.write(change("done", after, decision.reason))
         await notify(account, guard_alert(account, title, text, "warning"))
 
     # --- what is shown ---------------------------------------------------------------------------------
