@@ -118,11 +118,15 @@ def test_debug_never_shows_the_key(
     holds_no_key(result, key, mode, code)
 
 
-@pytest.mark.parametrize(("key", "mode", "args", "code"), [(PLAIN_KEY, *CASES[3]), (SHAPED_KEY, *CASES[5])])
+@pytest.mark.parametrize(
+    ("key", "mode", "args", "code"),
+    [(PLAIN_KEY, "error", ("--max-retries", "0"), 4), (SHAPED_KEY, *CASES[5])],
+)
 def test_debug_never_shows_the_key_as_a_process(
     echo_server: str, key: str, mode: str, args: tuple[str, ...], code: int
 ) -> None:
-    """The same as a real process, whose logging is its own: a failed answer, an invalid one."""
+    """The same as a real process, whose logging is its own: a failed answer (not tried again: the
+    process would wait for real), an invalid one."""
     env = {k: v for k, v in os.environ.items() if k not in ("OPENROUTER_API_KEY", "OPENROUTER_BASE_URL")}
     env["OPENROUTER_API_KEY"] = key
     base = f"{echo_server}/{mode}/api/v1"
