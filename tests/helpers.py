@@ -165,9 +165,10 @@ def account_mock(management: str, ordinary: str, clock: Callable[[], dt.datetime
 
 @contextlib.contextmanager
 def on_loopback(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
-    """``handler`` answering on a free port of 127.0.0.1 for the block's duration: its base URL."""
+    """``handler`` answering on a free port of 127.0.0.1 for the block's duration: its base URL. It
+    looks for the end of the block every 0.05 s (serve_forever's default, 0.5 s, is a wait at the end)."""
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}"

@@ -1,5 +1,6 @@
 """The command as a new user meets it: options before a subcommand, --config's JSON for a failed key,
-messages that name the file's table and setting, the variables a value came from, and the help."""
+messages that name the file's table and setting, the variables a value came from, and the help; in
+process (``as_command``), the environment's variables given to it."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol
 
 import pytest
-from commanding import in_process
-from test_cli import COMMAND, INFERENCE, KEY, LIMITED
+from commanding import as_command, in_process
+from test_cli import INFERENCE, KEY, LIMITED
 
 from helpers import script_figures
 from openrouter_credits.testing import MockOpenRouter, MockServer
@@ -31,15 +33,27 @@ def _figures(mock: MockServer) -> None:
     script_figures(mock.app, INFERENCE, LIMITED)
 
 
-def run(*args: str, env: dict[str, str] | None = None, key: str | None = KEY) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("OPENROUTER_", "CFG_"))}
-    if key is not None:
-        environ["OPENROUTER_API_KEY"] = key
-    environ.update(env or {})
-    result = subprocess.run([COMMAND, *args], env=environ, capture_output=True, text=True, timeout=60, check=False)
-    for secret in (KEY, INFERENCE, LIMITED, UNKNOWN_KEY):
-        assert secret not in result.stdout + result.stderr
-    return result
+class Run(Protocol):
+    def __call__(
+        self, *args: str, env: dict[str, str] | None = None, key: str | None = KEY
+    ) -> subprocess.CompletedProcess[str]: ...
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Run:
+    """The command with ``args``, ``key`` in OPENROUTER_API_KEY and ``env``'s variables, no other
+    OPENROUTER_* or CFG_* variable; no key in what it writes."""
+
+    def run_in_process(
+        *args: str, env: dict[str, str] | None = None, key: str | None = KEY
+    ) -> subprocess.CompletedProcess[str]:
+        for name in list(os.environ):
+            if name.startswith("CFG_"):
+                monkeypatch.delenv(name)
+        environment = {**({} if key is None else {"OPENROUTER_API_KEY": key}), **(env or {})}
+        return as_command(capsys, monkeypatch, *args, env=environment, secrets=(KEY, INFERENCE, LIMITED, UNKNOWN_KEY))
+
+    return run_in_process
 
 
 @pytest.mark.parametrize(
@@ -53,7 +67,9 @@ def run(*args: str, env: dict[str, str] | None = None, key: str | None = KEY) ->
         (("--days-below", "3", "serve"), "--days-below", "serve"),
     ],
 )
-def test_view_options_before_a_subcommand_are_refused(args: tuple[str, ...], option: str, command: str) -> None:
+def test_view_options_before_a_subcommand_are_refused(
+    args: tuple[str, ...], option: str, command: str, run: Run
+) -> None:
     """An option of the view given before a subcommand: exit 2 naming the option and the subcommand."""
     result = run(*args)
     assert result.returncode == 2
@@ -61,7 +77,7 @@ def test_view_options_before_a_subcommand_are_refused(args: tuple[str, ...], opt
     assert result.stderr.startswith("usage: openrouter-credits [COMMAND] [options]")
 
 
-def test_spend_has_its_own_help_and_json() -> None:
+def test_spend_has_its_own_help_and_json(run: Run) -> None:
     """spend --help lists spend's options (--config for its teams alone: spend reads one key); spend
     takes --json."""
     shown = " ".join(run("spend", "--help").stdout.split())
@@ -76,7 +92,7 @@ def config(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_config_json_entries_have_one_shape(mock: MockServer, tmp_path: Path) -> None:
+def test_config_json_entries_have_one_shape(mock: MockServer, tmp_path: Path, run: Run) -> None:
     """--config --json: every entry has the same keys, a failed key its error as {kind, message}."""
     path = config(tmp_path, '[keys.good]\napi_key_env = "CFG_GOOD"\n\n[keys.bad]\napi_key_env = "CFG_BAD"\n')
     result = run(
@@ -92,7 +108,7 @@ def test_config_json_entries_have_one_shape(mock: MockServer, tmp_path: Path) ->
     assert [value for name, value in bad.items() if name not in ("name", "error", "unknown")] == [None] * (len(bad) - 3)
 
 
-def test_messages_name_the_key_table_and_setting(mock: MockServer, tmp_path: Path) -> None:
+def test_messages_name_the_key_table_and_setting(mock: MockServer, tmp_path: Path, run: Run) -> None:
     """A key from api_key_env that OpenRouter refuses: the message names that variable and [keys.NAME];
     a below from the file is called by its setting, not --below."""
     path = config(
@@ -120,7 +136,9 @@ def test_messages_name_the_key_table_and_setting(mock: MockServer, tmp_path: Pat
         (b"\x00" * 64, "has a character that cannot be sent in an HTTP header (at position 1)"),
     ],
 )
-def test_a_bad_key_file_under_config_names_the_file_and_table(tmp_path: Path, content: bytes, problem: str) -> None:
+def test_a_bad_key_file_under_config_names_the_file_and_table(
+    tmp_path: Path, content: bytes, problem: str, run: Run
+) -> None:
     """A key file that is not one key: the message names [keys.NAME], the file and what is wrong."""
     key_file = tmp_path / "team.key"
     key_file.write_bytes(content)
@@ -131,7 +149,7 @@ def test_a_bad_key_file_under_config_names_the_file_and_table(tmp_path: Path, co
     assert result.stderr.startswith(f"error: --config {path}: [keys.team]: the key file {key_file} {problem}")
 
 
-def test_network_errors_name_the_option_or_the_variable() -> None:
+def test_network_errors_name_the_option_or_the_variable(run: Run) -> None:
     """A base URL nobody answers: --base-url when the option gave it, OPENROUTER_BASE_URL when the
     environment did; never the Python name base_url."""
     by_option = run("--base-url", "http://127.0.0.1:9/api/v1", "--max-retries", "0")
@@ -164,7 +182,7 @@ PLACEHOLDERS = (
 )
 
 
-def test_help_describes_every_option() -> None:
+def test_help_describes_every_option(run: Run) -> None:
     """Every option of every command has a description and a placeholder of the common set; the command
     is optional in the usage line; exit status 3 and the defaults read as the README has them."""
     import argparse

@@ -1,6 +1,8 @@
 """--debug shows what happens and never a key: against a server that echoes the key it was sent in
 response headers (a request id among them), in the body, in the key's label, in error messages and
-in bodies the document does not allow. The command runs as a subprocess, its logging its own."""
+in bodies the document does not allow. The command runs in process, its logging as a new process
+has it (``as_command``: no secret registered before the run, the root logger put back after), and
+as a real process, its logging its own, for a failed and an invalid answer."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from commanding import as_command
 
 from helpers import key_data, on_loopback
 from openrouter_credits.testing import activity_row
@@ -76,25 +79,18 @@ def echo_server() -> Iterator[str]:
         yield base
 
 
-@pytest.mark.parametrize("key", [PLAIN_KEY, SHAPED_KEY])
-@pytest.mark.parametrize(
-    ("mode", "args", "code"),
-    [
-        ("ok", (), 0),
-        ("ok", ("--json",), 0),
-        ("ok", ("--format", "prometheus"), 0),
-        ("error", ("--max-retries", "1"), 4),
-        ("invalid", (), 5),
-        ("invalid", ("spend",), 5),
-    ],
-)
-def test_debug_never_shows_the_key(echo_server: str, key: str, mode: str, args: tuple[str, ...], code: int) -> None:
-    """Every output, with --debug, holds no trace of the key the server echoed."""
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENROUTER_API_KEY", "OPENROUTER_BASE_URL")}
-    env["OPENROUTER_API_KEY"] = key
-    base = f"{echo_server}/{mode}/api/v1"
-    command = [COMMAND, *args, "--base-url", base, "--debug"]
-    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)
+CASES = [
+    ("ok", (), 0),
+    ("ok", ("--json",), 0),
+    ("ok", ("--format", "prometheus"), 0),
+    ("error", ("--max-retries", "1"), 4),
+    ("invalid", (), 5),
+    ("invalid", ("spend",), 5),
+]
+
+
+def holds_no_key(result: subprocess.CompletedProcess[str], key: str, mode: str, code: int) -> None:
+    """The run with --debug ended with ``code`` and holds no trace of ``key``; a failure's traceback redacted."""
     assert result.returncode == code, result.stderr
     assert "DEBUG" in result.stderr  # --debug was on
     for secret in (key, key[9:], key[:-4]):
@@ -103,3 +99,37 @@ def test_debug_never_shows_the_key(echo_server: str, key: str, mode: str, args: 
     if mode != "ok":
         assert "Traceback" in result.stderr
         assert "[redacted]" in result.stderr
+
+
+@pytest.mark.parametrize("key", [PLAIN_KEY, SHAPED_KEY])
+@pytest.mark.parametrize(("mode", "args", "code"), CASES)
+def test_debug_never_shows_the_key(
+    echo_server: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    key: str,
+    mode: str,
+    args: tuple[str, ...],
+    code: int,
+) -> None:
+    """Every output, with --debug, holds no trace of the key the server echoed."""
+    base = f"{echo_server}/{mode}/api/v1"
+    result = as_command(capsys, monkeypatch, *args, "--base-url", base, "--debug", env={"OPENROUTER_API_KEY": key})
+    holds_no_key(result, key, mode, code)
+
+
+@pytest.mark.parametrize(
+    ("key", "mode", "args", "code"),
+    [(PLAIN_KEY, "error", ("--max-retries", "0"), 4), (SHAPED_KEY, *CASES[5])],
+)
+def test_debug_never_shows_the_key_as_a_process(
+    echo_server: str, key: str, mode: str, args: tuple[str, ...], code: int
+) -> None:
+    """The same as a real process, whose logging is its own: a failed answer (not tried again: the
+    process would wait for real), an invalid one."""
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENROUTER_API_KEY", "OPENROUTER_BASE_URL")}
+    env["OPENROUTER_API_KEY"] = key
+    base = f"{echo_server}/{mode}/api/v1"
+    command = [COMMAND, *args, "--base-url", base, "--debug"]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)
+    holds_no_key(result, key, mode, code)

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from exporting import MANAGEMENT, ORDINARY, TOKEN, Clock, MakeExporter, Receiver, delivering
+from exporting import MANAGEMENT, ORDINARY, TOKEN, Clock, MakeExporter, Receiver, delivering, families, samples
 
 from openrouter_credits._apps.config_file import KeySpec
 from openrouter_credits._logging import EXPORTER_LOGGER, LIBRARY_LOGGER
@@ -232,6 +232,35 @@ def test_a_long_rate_limit_wait_takes_the_figures_away(mock: MockServer, exporte
     assert len(waits) == 3
     assert 54 <= waits[1] <= 66
     assert waits[1] + waits[2] == pytest.approx(600)
+
+
+def test_a_429_on_key_waits_for_retry_after_not_the_interval(mock: MockServer, exporter: MakeExporter) -> None:
+    """A 429 on /key with Retry-After 3 s at a 1 s interval: the next poll of that key comes 3 s after
+    it, not at the interval; the error is counted."""
+    waits: list[float] = []
+    polled: list[list[int]] = []  # the statuses of /key's answers so far, at each wait
+
+    async def scenario() -> dict[tuple[tuple[str, str], ...], float]:
+        watcher = exporter(KeySpec("solo", MANAGEMENT), interval=1.0)
+
+        async def sleep(seconds: float) -> None:
+            waits.append(seconds)
+            polled.append([status for _, path, status in mock.app.requests if path.endswith("/key")])
+            if len(waits) == 4:  # the first spread, the interval, the rest of the wait, the next interval
+                watcher.stop()
+
+        watcher.sleep = sleep
+        mock.app.fail_next(1, status=429, retry_after=3, endpoint="key")
+        await watcher.run("127.0.0.1", 0)  # polls until the fourth sleep stops it
+        errors = samples(families(watcher), "openrouter_credits_poll_errors_total")
+        await watcher.aclose()
+        return errors
+
+    errors = asyncio.run(scenario())
+    assert polled == [[], [429], [429], [429, 200]]  # still waiting after the interval
+    assert waits[1] == pytest.approx(1.0, abs=0.1)
+    assert waits[1] + waits[2] == pytest.approx(3.0)
+    assert errors[(("key", "solo"), ("kind", "rate_limit"))] == 1
 
 
 def test_thresholds_a_key_can_never_check_are_said_once(

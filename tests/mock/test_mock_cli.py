@@ -1,4 +1,5 @@
-"""openrouter-credits-mock as a real process: serves on loopback, prints its URL and keys, stops cleanly."""
+"""openrouter-credits-mock as a real process: serves on loopback, prints its URL and keys, stops cleanly;
+its refusals (bad arguments, a port in use) in process, ``main(argv)``."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from openrouter_credits.testing._cli import main
 
 MOCK = str(Path(sys.executable).parent / "openrouter-credits-mock")
 
@@ -65,15 +68,21 @@ def test_activity_date_format_option() -> None:
     assert state["activity_date_format"] == "datetime"
 
 
-def test_port_in_use() -> None:
+def test_port_in_use(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """A port already taken is one clear error line, saying how to pick another, and exit status 2."""
+
+    def listening(*args: object) -> None:  # it would serve until a signal: fail instead of waiting for ever
+        raise AssertionError("the mock listened on a port already in use")
+
+    monkeypatch.setattr(signal, "signal", listening)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = subprocess.run([MOCK, "--port", str(port)], capture_output=True, text=True, timeout=20, check=False)
-    assert result.returncode == 2
-    assert result.stderr == (
+        code = main(["--port", str(port)])
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert err == (
         f"error: cannot listen on 127.0.0.1:{port} (Address already in use): pick another port with --port PORT "
         "(make mock PORT=...), or 0 for a free one.\n"
     )
@@ -94,12 +103,14 @@ def test_port_in_use() -> None:
         ),
     ],
 )
-def test_bad_arguments(args: tuple[str, ...], stderr: str) -> None:
+def test_bad_arguments(capsys: pytest.CaptureFixture[str], args: tuple[str, ...], stderr: str) -> None:
     """Bad arguments are one usage error and exit 2, no traceback."""
-    result = subprocess.run([MOCK, *args], capture_output=True, text=True, timeout=20, check=False)
-    assert result.returncode == 2
-    assert result.stderr.splitlines()[-1].endswith(stderr)
-    assert "Traceback" not in result.stderr
+    with pytest.raises(SystemExit) as exited:
+        main(list(args))
+    assert exited.value.code == 2
+    shown = capsys.readouterr().err
+    assert shown.splitlines()[-1].endswith(stderr)
+    assert "Traceback" not in shown
 
 
 def test_all_interfaces_announce_a_usable_address() -> None:
@@ -130,7 +141,6 @@ def test_without_uvicorn_the_message_is_all() -> None:
 
 def test_help_names_every_control_action_and_the_keys(capsys: pytest.CaptureFixture[str]) -> None:
     """--help names the keys the mock accepts and every action of /_mock/ (the control endpoint's own list)."""
-    from openrouter_credits.testing._cli import main
     from openrouter_credits.testing._control import ACTIONS
 
     with pytest.raises(SystemExit) as done:
