@@ -18,11 +18,14 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, NamedTuple, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias, TypeVar
 
 from . import _defaults
 
-__all__ = ["WORKER_THREAD_PREFIX", "Plan", "Request", "adrive", "drive", "together"]
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
+__all__ = ["WORKER_THREAD_PREFIX", "Plan", "Request", "adrive", "drive", "together", "worker_pool"]
 
 T = TypeVar("T")
 
@@ -38,6 +41,26 @@ class Request(NamedTuple):
 
     operation: str
     params: Mapping[str, Any] = _NO_PARAMS
+
+
+def worker_pool(workers: int) -> ThreadPoolExecutor:
+    """Threads for calls made at once (named ``WORKER_THREAD_PREFIX``...), in which Ctrl-C and SIGTERM
+    are blocked: the kernel then hands them to the main thread, whose wait they interrupt at once. A
+    signal a worker took instead would wake no one until a call ended: Ctrl-C during a slow call
+    would wait for the server's answer."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(
+        max_workers=workers, thread_name_prefix=WORKER_THREAD_PREFIX, initializer=_signals_to_the_main_thread
+    )
+
+
+def _signals_to_the_main_thread() -> None:
+    import signal
+
+    block = getattr(signal, "pthread_sigmask", None)  # POSIX; elsewhere signals go to the main thread
+    if block is not None:
+        block(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
 
 
 #: A plan: yields batches of requests, is sent their outcomes, returns its result.
@@ -86,7 +109,7 @@ def drive(
     """Carry ``plan`` out in threads: each batch's calls at once, in at most ``workers`` threads (a
     lone call without a deadline in this thread). ``start(request)`` runs in this thread, where it may
     load what the call needs, and returns the call; an error it raises is that request's outcome."""
-    from concurrent.futures import Future, ThreadPoolExecutor, wait
+    from concurrent.futures import Future, wait
 
     until = None if deadline is None else time.monotonic() + deadline
     pool: ThreadPoolExecutor | None = None
@@ -98,7 +121,7 @@ def drive(
                 outcomes = [_outcome(calls[0])]
             else:
                 if pool is None:
-                    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=WORKER_THREAD_PREFIX)
+                    pool = worker_pool(workers)
                 running = [call if isinstance(call, BaseException) else pool.submit(call) for call in calls]
                 futures = [future for future in running if isinstance(future, Future)]
                 left = None if until is None else max(until - time.monotonic(), 0.0)

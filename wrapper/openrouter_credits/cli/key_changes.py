@@ -175,17 +175,18 @@ def _refused(error: OpenRouterCreditsError, args: argparse.Namespace) -> int:
 
 def _read(client: CreditsClient) -> tuple[KeyListing, str | None]:
     """The account's keys (disabled ones too) and the label of the key the command runs with, at once."""
-    from concurrent.futures import ThreadPoolExecutor
+    from .._plan import worker_pool
 
-    from .._plan import WORKER_THREAD_PREFIX
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=WORKER_THREAD_PREFIX) as pool:
+    pool = worker_pool(1)
+    try:
         own = pool.submit(client.get_key)
         listing = client.list_keys(include_disabled=True)
         try:
             label: str | None = own.result().label
         except OpenRouterCreditsError:
             label = None  # the hash tells the key too
+    finally:  # Ctrl-C while waiting: return at once, not when the call ends
+        pool.shutdown(wait=False, cancel_futures=True)
     return listing, label
 
 

@@ -150,11 +150,9 @@ def fetch(client: CreditsClient, *, listing: bool) -> tuple[Balance, Listing]:
     with the others and is not waited for when the key is not one (or ``/key`` failed: not known)."""
     if not listing:
         return client.get_balance(), None
-    from concurrent.futures import ThreadPoolExecutor
+    from .._plan import worker_pool
 
-    from .._plan import WORKER_THREAD_PREFIX
-
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=WORKER_THREAD_PREFIX)
+    pool = worker_pool(1)
     try:
         listed = pool.submit(_listed_keys, client)
         balance = client.get_balance()
