@@ -10,6 +10,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 from hypothesis import settings
 from hypothesis.configuration import set_hypothesis_home_dir
 
+from openrouter_credits._plan import WORKER_THREAD_PREFIX
 from openrouter_credits.testing import MockServer
 
 # Tests write nothing into the checkout: no hypothesis example database, and its other caches in the
@@ -67,6 +69,18 @@ def _bytecode_outside_the_checkout() -> None:
 
 
 _bytecode_outside_the_checkout()
+
+
+@pytest.fixture(autouse=True)
+def _calls_left_running() -> Iterator[None]:
+    """After each test, the calls it left running (the view's listing, not waited for when the key
+    turns out not to be a management key) end before the next test starts, as the command's process
+    would have ended them: their requests never reach another test's mock. Bounded."""
+    yield
+    deadline = time.monotonic() + 10
+    for thread in threading.enumerate():
+        if thread.name.startswith(WORKER_THREAD_PREFIX):
+            thread.join(max(deadline - time.monotonic(), 0))
 
 
 @pytest.fixture(params=["sync", "async"])

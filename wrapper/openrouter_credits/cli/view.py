@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, TextIO, cast
 
 from .._client import CreditsClient
@@ -128,7 +129,9 @@ def run(args: argparse.Namespace) -> int:
         if args.watch is not None:
             return watch(client, args)
         try:
-            balance, listing = fetch(client, listing=args.format == "table" or args.spike is not None)
+            wanted = args.format == "table" or args.spike is not None
+            lister = partial(CreditsClient, key, **options) if wanted else None  # type: ignore[arg-type]
+            balance, listing = fetch(client, lister=lister)
         except OpenRouterCreditsError as error:
             if args.format == "json":
                 from ._output import balance_json
@@ -143,18 +146,20 @@ def run(args: argparse.Namespace) -> int:
     return show_balance(balance, args, listing)
 
 
-def fetch(client: CreditsClient, *, listing: bool) -> tuple[Balance, Listing]:
-    """``get_balance()`` and, with ``listing``, a management key's ``list_keys()`` (the view's Keys
+def fetch(client: CreditsClient, *, lister: Callable[[], CreditsClient] | None) -> tuple[Balance, Listing]:
+    """``get_balance()`` and, with a ``lister``, a management key's ``list_keys()`` (the view's Keys
     line, a spike): every call started at once, so that the view takes about as long as one call.
     Whether the key is a management key is known only from ``/key``'s answer, so the listing starts
-    with the others and is not waited for when the key is not one (or ``/key`` failed: not known)."""
-    if not listing:
+    with the others and is not waited for when the key is not one (or ``/key`` failed: not known).
+    The listing runs on a client of its own (``lister()``: the same key and options), which it closes
+    when it ends: a listing not waited for may still be under way when ``client`` is closed."""
+    if lister is None:
         return client.get_balance(), None
     from .._plan import worker_pool
 
     pool = worker_pool(1)
     try:
-        listed = pool.submit(_listed_keys, client)
+        listed = pool.submit(_listed_keys, lister)
         balance = client.get_balance()
         return balance, listed.result() if is_management(balance) else None
     finally:
@@ -162,10 +167,11 @@ def fetch(client: CreditsClient, *, listing: bool) -> tuple[Balance, Listing]:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _listed_keys(client: CreditsClient) -> KeyListing | OpenRouterCreditsError:
+def _listed_keys(lister: Callable[[], CreditsClient]) -> KeyListing | OpenRouterCreditsError:
     """A management key's ``list_keys()``, or the error that left it unknown (never the view's)."""
     try:
-        return client.list_keys()
+        with lister() as client:
+            return client.list_keys()
     except OpenRouterCreditsError as error:
         return error
 
@@ -331,7 +337,9 @@ def run_many(args: argparse.Namespace, specs: list[KeySpec], options: dict[str, 
         )
         with CreditsClient(spec.api_key, **options) as client:  # type: ignore[arg-type]
             try:
-                balance, listing = fetch(client, listing=thresholds.spike is not None)
+                spike = thresholds.spike is not None
+                lister = partial(CreditsClient, spec.api_key, **options) if spike else None  # type: ignore[arg-type]
+                balance, listing = fetch(client, lister=lister)
             except OpenRouterCreditsError as error:
                 print(f"error: {spec.name}: {error.describe(named)}", file=sys.stderr)
                 results.append((spec, None, exit_code(error), error))
