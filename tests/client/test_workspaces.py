@@ -18,6 +18,7 @@ from openrouter_credits import (
     AsyncCreditsClient,
     AuthenticationError,
     CreditsClient,
+    ResponseValidationError,
     ServerError,
     Workspace,
 )
@@ -212,6 +213,32 @@ def test_list_workspaces_pages(mode: str) -> None:
     )
     with pytest.raises(AttributeError):
         first.name = "renamed"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("endless", [False, True])
+def test_a_workspaces_listing_that_never_ends_is_bounded(endless: bool) -> None:
+    """A server that ignores offset (the same full page at every offset): the listing ends at the page
+    that adds no workspace. One that gives new workspaces on every page for ever: a
+    ResponseValidationError past the 100 pages list_workspaces() reads, never a loop for ever."""
+    asked: list[int] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        offset = int(request.url.params.get("offset", 0))
+        asked.append(offset)
+        start = offset if endless else 0
+        page = [workspace_record(str(uuid.UUID(int=start + i + 1)), f"w{start + i}") for i in range(100)]
+        return httpx.Response(200, json={"data": page, "total_count": 100})
+
+    with (
+        httpx.Client(transport=httpx.MockTransport(answer)) as http,
+        CreditsClient(KEY, http_client=http, max_retries=0) as client,
+    ):
+        if endless:
+            with pytest.raises(ResponseValidationError, match=r"on 100 full pages and more, past the 100 pages"):
+                client.list_workspaces()
+        else:
+            assert len(client.list_workspaces()) == 100
+    assert asked == [100 * page for page in range(100 if endless else 2)]
 
 
 # --- the live mock ---------------------------------------------------------------------------------

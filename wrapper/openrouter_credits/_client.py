@@ -83,8 +83,14 @@ def _key_listing(settings: Settings, include_disabled: bool, workspace_id: objec
     """The plan of ``list_keys()``, its deadline the client's (``workspace_id`` checked now, before any I/O)."""
     from ._listing import key_listing
 
-    deadline, url = settings.deadline, settings.base_url + KEYS.path
-    return key_listing(workspace_id, include_disabled=include_disabled, deadline=deadline, url=url)
+    deadline, url, workspaces_url = (
+        settings.deadline,
+        settings.base_url + KEYS.path,
+        settings.base_url + WORKSPACES.path,
+    )
+    return key_listing(
+        workspace_id, include_disabled=include_disabled, deadline=deadline, url=url, workspaces_url=workspaces_url
+    )
 
 
 class CreditsClient(SyncConnection):
@@ -204,7 +210,7 @@ class CreditsClient(SyncConnection):
         from ._listing import workspace_listing
         from ._plan import drive
 
-        return drive(workspace_listing(), self._start)
+        return drive(workspace_listing(self._settings.base_url + WORKSPACES.path), self._start)
 
     def analytics_meta(self) -> AnalyticsMeta:
         """The metrics, dimensions, filter operators and granularities the analytics API offers
@@ -359,7 +365,7 @@ class AsyncCreditsClient(AsyncConnection):
         from ._listing import workspace_listing
         from ._plan import adrive
 
-        return await adrive(workspace_listing(), self._send)
+        return await adrive(workspace_listing(self._settings.base_url + WORKSPACES.path), self._send)
 
     async def analytics_meta(self) -> AnalyticsMeta:
         """What the analytics API offers (``GET /analytics/meta``), as ``CreditsClient.analytics_meta()``."""

@@ -43,6 +43,7 @@ __all__ = [
     "KEYS_MAX_PAGES",
     "KEYS_PAGES_AT_ONCE",
     "KEYS_PAGE_SIZE",
+    "WORKSPACES_MAX_PAGES",
     "WORKSPACES_PAGE_SIZE",
     "KeyListing",
     "assembled",
@@ -108,25 +109,30 @@ class KeyListing(list["ApiKey"]):
         return f"KeyListing({super().__repr__()}{extra})"
 
 
-def key_listing(workspace_id: object, *, include_disabled: bool, deadline: float, url: str) -> Plan[KeyListing]:
-    """The plan of ``list_keys()`` (``url``: the listing's, for messages; ``deadline``: the one the
-    driver bounds it by, for the message when it runs out). ``workspace_id`` is checked now, before
-    any I/O (a ConfigurationError)."""
-    return _KeyListing(include_disabled, url).plan(workspace_uuid(workspace_id), deadline)
+def key_listing(
+    workspace_id: object, *, include_disabled: bool, deadline: float, url: str, workspaces_url: str
+) -> Plan[KeyListing]:
+    """The plan of ``list_keys()`` (``url`` and ``workspaces_url``: the listings' of keys and of
+    workspaces, for messages; ``deadline``: the one the driver bounds it by, for the message when it
+    runs out). ``workspace_id`` is checked now, before any I/O (a ConfigurationError)."""
+    return _KeyListing(include_disabled, url, workspaces_url).plan(workspace_uuid(workspace_id), deadline)
 
 
 class _KeyListing:
     """One listing's plan: its options, and the pages read so far (the deadline's message says them)."""
 
-    def __init__(self, include_disabled: bool, url: str) -> None:
+    def __init__(self, include_disabled: bool, url: str, workspaces_url: str) -> None:
         self.include_disabled = include_disabled
         self.url = url
+        self.workspaces_url = workspaces_url
         self.read = 0
 
     def plan(self, workspace: uuid.UUID | None, deadline: float) -> Plan[KeyListing]:
         include_disabled = self.include_disabled
         try:
-            first, found = yield from together([self.first_page(workspace), _workspaces_or_refusal()])
+            first, found = yield from together(
+                [self.first_page(workspace), _workspaces_or_refusal(self.workspaces_url)]
+            )
             workspaces, reason = (None, found) if isinstance(found, str) else (found, None)
             if workspace is not None or workspaces is None:
                 pages = yield from self.pages(workspace, first)
@@ -181,11 +187,11 @@ class _KeyListing:
         return outcome  # type: ignore[return-value]
 
 
-def _workspaces_or_refusal() -> Plan[list[Workspace] | str]:
+def _workspaces_or_refusal(url: str) -> Plan[list[Workspace] | str]:
     """The account's workspaces, or why only the default workspace's keys can be listed (a refusal,
     an operation the document lacks: ``workspace_refusal``); another failure raised."""
     try:
-        return (yield from workspace_listing())
+        return (yield from workspace_listing(url))
     except OpenRouterCreditsError as error:
         reason = workspace_refusal(error)
         if reason is None:
@@ -355,16 +361,38 @@ def workspace_page_params(offset: int) -> dict[str, Any]:
     return params
 
 
-def workspace_listing() -> Plan[list[Workspace]]:
-    """The plan of ``list_workspaces()``: the pages one after another (``limit`` 100) while they come
-    back full, each workspace once; a page that fails fails the listing (its error raised)."""
+#: ``list_workspaces()`` reads no more pages than this (10,000 workspaces): a listing still going on
+#: after them fails (a ``ResponseValidationError``), never read for ever.
+WORKSPACES_MAX_PAGES: Final = 100
+
+
+def workspace_listing(url: str) -> Plan[list[Workspace]]:
+    """The plan of ``list_workspaces()`` (``url``: the listing's, for messages): the pages one after
+    another (``limit`` 100) while they come back full and list a workspace not listed before (a
+    server that gives the same page at every offset ends there), each workspace once; a page that
+    fails fails the listing (its error raised); past ``WORKSPACES_MAX_PAGES`` full pages, a
+    ``ResponseValidationError``."""
     pages: list[WorkspacePage] = []
-    while not pages or len(pages[-1].workspaces) >= WORKSPACES_PAGE_SIZE:
+    seen: set[uuid.UUID] = set()
+    while True:
         (outcome,) = yield [Request("workspaces", workspace_page_params(len(pages) * WORKSPACES_PAGE_SIZE))]
         if isinstance(outcome, BaseException):
             raise outcome
-        pages.append(outcome)  # type: ignore[arg-type]
-    return merge_workspaces(pages)
+        page: WorkspacePage = outcome  # type: ignore[assignment]
+        pages.append(page)
+        new = {workspace.id for workspace in page.workspaces} - seen
+        seen |= new
+        if len(page.workspaces) < WORKSPACES_PAGE_SIZE or not new:
+            return merge_workspaces(pages)
+        if len(pages) >= WORKSPACES_MAX_PAGES:
+            raise ResponseValidationError(
+                f"OpenRouter listed workspaces on {len(pages):,} full pages and more, past the "
+                f"{WORKSPACES_MAX_PAGES:,} pages list_workspaces() reads: the listing is not complete.",
+                status_code=200,
+                body="",
+                request_id=None,
+                url=url,
+            )
 
 
 def merge_workspaces(pages: Iterable[WorkspacePage]) -> list[Workspace]:
