@@ -216,6 +216,19 @@ def test_zero_zero_answer_is_unknown(mode: str, mock: MockServer) -> None:
     assert result.unknown["remaining"].startswith("OpenRouter answered 0/0")
 
 
+def test_zero_zero_answer_with_key_failing_is_unknown(mode: str, mock: MockServer) -> None:
+    """/credits answering 0/0 while /key fails: which kind of key this is cannot be told, so 0/0 may
+    be the answer to a key that is not a management key: unknown, not $0, saying why."""
+    mock.app.zero_credits_for_ordinary_keys = True
+    mock.app.fail_next(10, status=503, endpoint="key")
+    result = balance(mode, mock, key=LIMITED)
+    assert (result.credits, result.remaining, result.spendable, result.spendable_at_most) == (None, None, None, None)
+    assert result.unknown["remaining"].startswith(
+        "OpenRouter answered 0/0, as it does for keys that are not management keys; whether this key is one "
+        "could not be told: the key's own limit and usage could not be read: OpenRouter failed to answer (HTTP 503"
+    )
+
+
 def test_spendable_is_the_smaller_known(mode: str, mock: MockServer) -> None:
     """A management key with a limit below the account's remaining can spend only the limit's rest."""
     mock.app.set_key(MANAGEMENT, limit=50.0, usage=45.5)

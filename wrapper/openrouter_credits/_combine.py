@@ -129,13 +129,17 @@ def combine(
     given ``at`` (now, unless told): the time its forecast starts from."""
     at = _now(at)
     unknown: dict[str, str] = {}
-    ordinary = key is not None and not key.is_management_key
     remaining: float | None = None
-    if credits is not None and ordinary and credits.total_credits == 0 and credits.total_usage == 0:
-        credits = None  # what OpenRouter answers some keys that are not management keys: unknown, not $0
-        unknown["remaining"] = (
-            "OpenRouter answered 0/0, as it does for keys that are not management keys; "
+    zero = credits is not None and credits.total_credits == 0 and credits.total_usage == 0
+    if zero and (key is None or not key.is_management_key):
+        # What OpenRouter answers some keys that are not management keys: unknown, not $0; and when
+        # /key failed, which kind this key is cannot be told.
+        credits = None
+        unknown["remaining"] = "OpenRouter answered 0/0, as it does for keys that are not management keys; " + (
             f"the account's balance {_MANAGEMENT}"
+            if key is not None
+            else "whether this key is one could not be told: "
+            + _failure("the key's own limit and usage", errors.get("key"))
         )
     elif credits is not None:
         remaining = credits.remaining
