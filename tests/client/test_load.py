@@ -89,3 +89,28 @@ def test_16_threads_share_one_client(server: MockServer, capsys: pytest.CaptureF
     assert settle(open_fds, fds) <= fds
     with capsys.disabled():
         print(f"\nload: 16 threads x 200 sync calls in {elapsed:.2f} s ({3200 / elapsed:,.0f} calls/s)")
+
+
+def test_the_wait_for_a_connection_counts_against_the_deadline(server: MockServer) -> None:
+    """40 calls at once on one AsyncCreditsClient, which keeps at most 20 on the wire, each answered
+    after 2 s, with a 2.2 s deadline: the second twenty wait 2 s for their turn, and that wait counts
+    against their deadline, so they end with APITimeoutError when it runs out, about 2.2 s after the
+    start; with the wait not counted, they ran to their answer's 4 s. The bound sits between the two."""
+    from openrouter_credits import APITimeoutError
+
+    server.app.latency = 2.0
+
+    async def main() -> tuple[list[Credits | BaseException], float]:
+        async with AsyncCreditsClient(server.provisioning_key, base_url=server.base_url, deadline=2.2) as client:
+            started = time.monotonic()
+            outcomes = await asyncio.gather(*(client.get_credits() for _ in range(40)), return_exceptions=True)
+            return outcomes, time.monotonic() - started
+
+    try:
+        outcomes, took = asyncio.run(main())
+    finally:
+        server.app.latency = 0
+    failed = [outcome for outcome in outcomes if not isinstance(outcome, Credits)]
+    assert len(failed) >= 20
+    assert all(isinstance(outcome, APITimeoutError) for outcome in failed)
+    assert took < 3.3

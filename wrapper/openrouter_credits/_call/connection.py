@@ -244,13 +244,16 @@ class AsyncConnection(Connection):
         call = Call(self._settings, operation)
         endpoint = operation.endpoint
         while True:
-            exchange = _AsyncExchange(self, call)
+            exchange: _AsyncExchange | None = None
             sent_at = time.monotonic()
             try:
                 async with self._slots:
+                    # The attempt's timeout is what the deadline leaves once a slot is free: the wait
+                    # for one counts against the deadline too.
+                    exchange = _AsyncExchange(self, call)
                     response = await endpoint.asyncio_detailed(client=exchange, **params)
             except Exception as exc:
-                outcome = call.settle(exchange.received, None, exc, sent_at)
+                outcome = call.settle(None if exchange is None else exchange.received, None, exc, sent_at)
             else:
                 outcome = call.settle(exchange.received, response, None, sent_at)
             if not isinstance(outcome, float):
