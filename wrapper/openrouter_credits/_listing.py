@@ -202,7 +202,8 @@ def _workspaces_or_refusal(url: str) -> Plan[list[Workspace] | str]:
 def listing_timeout(deadline: float, pages: int, url: str) -> APITimeoutError:
     """``list_keys()`` ran out of the client's deadline, which bounds the whole listing."""
     return APITimeoutError(
-        f"Listing the keys ran out of its {deadline:g} s deadline after {pages:,} pages. "
+        f"Listing the keys ran out of its {deadline:g} s deadline after {pages:,} page{'' if pages == 1 else 's'} "
+        "of keys. "
         f"Check the network, or raise {term('deadline')}.",
         url=url,
     )
