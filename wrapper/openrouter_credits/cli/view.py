@@ -9,7 +9,6 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import partial
 from typing import TYPE_CHECKING, TextIO, cast
 
 from .._client import CreditsClient
@@ -130,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
             return watch(client, args)
         try:
             wanted = args.format == "table" or args.spike is not None
-            lister = partial(CreditsClient, key, **options) if wanted else None  # type: ignore[arg-type]
+            lister = _lister(key, options) if wanted else None
             balance, listing = fetch(client, lister=lister)
         except OpenRouterCreditsError as error:
             if args.format == "json":
@@ -165,6 +164,15 @@ def fetch(client: CreditsClient, *, lister: Callable[[], CreditsClient] | None) 
     finally:
         # Ctrl-C while waiting, or a listing not needed: return at once, not when the call ends.
         pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _lister(api_key: str | None, options: dict[str, object]) -> Callable[[], CreditsClient]:
+    """What makes the listing's own client: a function, not a partial, whose repr would show the key."""
+
+    def client() -> CreditsClient:
+        return CreditsClient(api_key, **options)  # type: ignore[arg-type]
+
+    return client
 
 
 def _listed_keys(lister: Callable[[], CreditsClient]) -> KeyListing | OpenRouterCreditsError:
@@ -337,8 +345,7 @@ def run_many(args: argparse.Namespace, specs: list[KeySpec], options: dict[str, 
         )
         with CreditsClient(spec.api_key, **options) as client:  # type: ignore[arg-type]
             try:
-                spike = thresholds.spike is not None
-                lister = partial(CreditsClient, spec.api_key, **options) if spike else None  # type: ignore[arg-type]
+                lister = _lister(spec.api_key, options) if thresholds.spike is not None else None
                 balance, listing = fetch(client, lister=lister)
             except OpenRouterCreditsError as error:
                 print(f"error: {spec.name}: {error.describe(named)}", file=sys.stderr)
