@@ -26,10 +26,12 @@ from .._exceptions import (
 from .._money import exact_sum
 
 if TYPE_CHECKING:
+    import argparse
+
     from .._analytics import AnalyticsResult
     from .._client import CreditsClient
 
-__all__ = ["WHO", "Unavailable", "WhoSpent", "who_json", "who_report", "who_spent"]
+__all__ = ["WHO", "Unavailable", "WhoSpent", "who_json", "who_report", "who_spent", "who_spent_or_status"]
 
 #: What each breakdown is, in words; and what its unset bucket is shown as.
 WHO = {
@@ -74,6 +76,32 @@ def _unavailable(who: str, command: str, why: str) -> Unavailable:
         f"{command} --by {who} needs the analytics API's {WHO[who][1]} dimension, and {why}: OpenRouter "
         f"cannot tell spend per {WHO[who][0]} here."
     )
+
+
+def who_spent_or_status(
+    client: CreditsClient,
+    args: argparse.Namespace,
+    who: str,
+    start: dt.date,
+    end: dt.date,
+    recent: dt.date | None,
+    *,
+    command: str,
+) -> WhoSpent | int:
+    """``who_spent()``, or, when it fails, the command's exit status after one line on stderr saying
+    why (3 when the API gives no such breakdown; else the error's own, its words the command's)."""
+    import sys
+
+    from ._common import EXIT_AUTH, exit_code, report
+
+    try:
+        return who_spent(client, who, start, end, recent, command=command)
+    except Unavailable as unavailable:
+        print(f"error: {unavailable}", file=sys.stderr)
+        return EXIT_AUTH
+    except OpenRouterCreditsError as error:
+        report(error, args, sys.stderr)
+        return exit_code(error)
 
 
 def who_spent(

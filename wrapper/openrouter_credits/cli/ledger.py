@@ -326,8 +326,7 @@ def _report_who(
 ) -> int:
     """``report --by user|member|app``: the period's spend per one, from the analytics API."""
     from .._client import CreditsClient
-    from ._common import EXIT_AUTH
-    from ._who import Unavailable, who_report, who_spent
+    from ._who import who_report, who_spent_or_status
 
     if output == "focus" or args.reconcile:
         raise ConfigurationError(
@@ -336,14 +335,9 @@ def _report_who(
         )
     start, end = period
     with CreditsClient(the_key(args), **client_options(args)) as client:  # type: ignore[arg-type]
-        try:
-            found = who_spent(client, who, start, end + dt.timedelta(days=1), None, command="report")
-        except Unavailable as unavailable:
-            print(f"error: {unavailable}", file=sys.stderr)
-            return EXIT_AUTH
-        except OpenRouterCreditsError as error:
-            report(error, args, sys.stderr)
-            return exit_code(error)
+        found = who_spent_or_status(client, args, who, start, end + dt.timedelta(days=1), None, command="report")
+    if isinstance(found, int):
+        return found
     sys.stdout.write(who_report(found, who, start, end, output, today))
     return EXIT_OK
 

@@ -14,7 +14,6 @@ from .._client import CreditsClient
 from .._exceptions import OpenRouterCreditsError
 from .._text import printable
 from ._common import (
-    EXIT_AUTH,
     EXIT_OK,
     add_common,
     argument,
@@ -216,18 +215,14 @@ def _by_who(args: argparse.Namespace) -> int:
 
     from .._activity import completed_days
     from ._output import share_chart
-    from ._who import Unavailable, who_json, who_spent
+    from ._who import who_json, who_spent_or_status
 
     with CreditsClient(the_key(args), **client_options(args)) as client:  # type: ignore[arg-type]
         days = completed_days(client._today())
-        try:
-            found = who_spent(client, args.by, days[0], days[-1] + dt.timedelta(days=1), days[-7], command="spend")
-        except Unavailable as unavailable:
-            print(f"error: {unavailable}", file=sys.stderr)
-            return EXIT_AUTH
-        except OpenRouterCreditsError as error:
-            report(error, args, sys.stderr)
-            return exit_code(error)
+        end = days[-1] + dt.timedelta(days=1)
+        found = who_spent_or_status(client, args, args.by, days[0], end, days[-7], command="spend")
+    if isinstance(found, int):
+        return found
     if args.json:
         print(json.dumps(who_json(found, args.by, recent=True)))
     else:
